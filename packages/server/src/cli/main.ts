@@ -1,0 +1,59 @@
+import { Command, Option } from 'commander';
+import { ConfigError, envName, kebab, loadConfig, type ConfigInput, type TetherConfig } from '../config/config.ts';
+import { startServer } from '../create-server.ts';
+import { createLogger } from '../observability/logger.ts';
+
+/** Flags of `tether serve`, each mirrored by a `TETHER_*` environment variable. */
+const SERVE_FLAGS: [keyof TetherConfig, string, string][] = [
+  ['host', '<host>', 'interface to bind (default 0.0.0.0)'],
+  ['port', '<port>', 'HTTP API, Nakama /ws socket and GameMaker WebSocket /gm (default 7350)'],
+  ['gmPort', '<port>', 'GameMaker TCP carrier; 0 picks a free port (default 7353)'],
+  ['data', '<dir>', 'folder for the embedded SQLite database (default ./data)'],
+  ['database', '<url>', '"sqlite" (default) or a postgres:// URL'],
+  ['logLevel', '<level>', 'fatal|error|warn|info|debug|trace|silent (default info)'],
+  ['serverKey', '<key>', 'server key for HTTP Basic auth on authenticate/refresh (default defaultkey)'],
+  ['httpKey', '<key>', 'key for server-to-server RPC over HTTP (default defaulthttpkey)'],
+  ['sessionEncryptionKey', '<key>', 'HS256 key for session tokens'],
+  ['refreshEncryptionKey', '<key>', 'HS256 key for refresh tokens'],
+  ['tokenExpirySec', '<sec>', 'session token lifetime (default 3600)'],
+  ['refreshTokenExpirySec', '<sec>', 'refresh token lifetime (default 2592000)'],
+  ['gmMaxClients', '<n>', 'most GameMaker clients at once (default 1024)'],
+  ['gmMaxMessageBytes', '<bytes>', 'largest GameMaker packet payload (default 4194304)'],
+  ['shutdownGraceSec', '<sec>', 'seconds to wait for connections on shutdown (default 5)'],
+];
+
+/** Entry point of the `tether` command. */
+export async function main(argv: string[]): Promise<void> {
+  const program = new Command('tether').description('Tether realtime game server').showHelpAfterError();
+  const serve = program
+    .command('serve')
+    .description('run the server (embedded SQLite by default)')
+    .option('--config <file>', `JSON config file (env ${'TETHER_CONFIG'})`)
+    .option('--production', 'refuse default secrets (also NODE_ENV=production)');
+  for (const [key, arg, help] of SERVE_FLAGS) {
+    serve.addOption(new Option(`--${kebab(key)} ${arg}`, `${help} [env ${envName(key)}]`));
+  }
+  serve.action(async (opts: ConfigInput & { config?: string }) => {
+    let config: TetherConfig;
+    try {
+      config = loadConfig(opts);
+    } catch (err) {
+      if (err instanceof ConfigError) {
+        console.error(`tether: ${err.message}`);
+        process.exitCode = 2;
+        return;
+      }
+      throw err;
+    }
+    const logger = createLogger(config.logLevel);
+    const shutdown = new AbortController();
+    const server = await startServer(config, { logger, signal: shutdown.signal });
+    for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+      process.once(sig, () => {
+        logger.info({ signal: sig }, 'signal received');
+        void server.close(`server shutting down (${sig})`).then(() => process.exit(0));
+      });
+    }
+  });
+  await program.parseAsync(argv);
+}

@@ -1,0 +1,123 @@
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+
+/** Development defaults for secrets. `--production` refuses to start while any of these is in use. */
+export const DEV_SECRETS = {
+  serverKey: 'defaultkey',
+  httpKey: 'defaulthttpkey',
+  sessionEncryptionKey: 'defaultencryptionkey',
+  refreshEncryptionKey: 'defaultrefreshencryptionkey',
+} as const;
+
+const port = z.coerce.number().int().min(0).max(65535);
+const positiveInt = z.coerce.number().int().positive();
+const bool = z.union([z.boolean(), z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1')]);
+
+/**
+ * Every setting of `tether serve`, with its default. Flags, environment variables (`TETHER_*`) and a
+ * JSON config file all produce this shape; see {@link loadConfig} for precedence.
+ */
+export const ConfigSchema = z
+  .object({
+    host: z.string().default('0.0.0.0'),
+    /** HTTP API, Nakama `/ws` socket and the GameMaker WebSocket carrier `/gm`. */
+    port: port.default(7350),
+    /** GameMaker TCP carrier (handshake + 12-byte framing). */
+    gmPort: port.default(7353),
+    /** Folder for the embedded SQLite database. */
+    data: z.string().default('./data'),
+    /** `sqlite` (default: a file under `data`) or a `postgres://` URL. */
+    database: z.string().default('sqlite'),
+    production: bool.default(false),
+    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    serverKey: z.string().min(1).default(DEV_SECRETS.serverKey),
+    httpKey: z.string().min(1).default(DEV_SECRETS.httpKey),
+    sessionEncryptionKey: z.string().min(1).default(DEV_SECRETS.sessionEncryptionKey),
+    refreshEncryptionKey: z.string().min(1).default(DEV_SECRETS.refreshEncryptionKey),
+    /** Session token lifetime. Nakama's 60 s default makes every REST call refresh; one hour is practical. */
+    tokenExpirySec: positiveInt.default(3600),
+    refreshTokenExpirySec: positiveInt.default(30 * 24 * 3600),
+    /** Largest HTTP request body accepted. */
+    maxRequestBytes: positiveInt.default(256 * 1024),
+    /** GameMaker carriers: clients above this are refused with a reason. */
+    gmMaxClients: positiveInt.default(1024),
+    /** Largest GameMaker packet payload accepted (GameMaker's own default for accepted sockets). */
+    gmMaxMessageBytes: positiveInt.default(4 * 1024 * 1024),
+    /** Seconds to wait for connections to close on SIGINT/SIGTERM before forcing them. */
+    shutdownGraceSec: z.coerce.number().min(0).default(5),
+  })
+  .strict();
+
+/** The resolved server configuration. */
+export type TetherConfig = z.infer<typeof ConfigSchema>;
+/** Partial settings as they come from one source (flags, environment, file). */
+export type ConfigInput = Partial<Record<keyof TetherConfig, unknown>>;
+
+/** Environment variable for each setting: `gmPort` → `TETHER_GM_PORT`. */
+export function envName(key: keyof TetherConfig): string {
+  return `TETHER_${key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
+}
+
+/** Thrown for an unusable configuration; the message names every bad setting. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/**
+ * Resolves the configuration. Precedence, highest first: explicit flags, `TETHER_*` environment
+ * variables, the JSON file named by `--config` / `TETHER_CONFIG`, defaults.
+ * `NODE_ENV=production` implies `production: true`.
+ */
+export function loadConfig(
+  flags: ConfigInput & { config?: string } = {},
+  env: NodeJS.ProcessEnv = process.env,
+): TetherConfig {
+  const keys = Object.keys(ConfigSchema.shape) as (keyof TetherConfig)[];
+  const fromEnv: ConfigInput = {};
+  for (const key of keys) {
+    const value = env[envName(key)];
+    if (value !== undefined && value !== '') fromEnv[key] = value;
+  }
+  if (env.NODE_ENV === 'production' && fromEnv.production === undefined) fromEnv.production = true;
+
+  const file = flags.config ?? env.TETHER_CONFIG;
+  let fromFile: ConfigInput = {};
+  if (file) {
+    try {
+      fromFile = JSON.parse(readFileSync(file, 'utf8')) as ConfigInput;
+    } catch (err) {
+      throw new ConfigError(`cannot read config file ${file}: ${(err as Error).message}`, { cause: err });
+    }
+  }
+  const { config: _ignored, ...flagValues } = flags;
+  const merged = { ...fromFile, ...fromEnv, ...dropUndefined(flagValues) };
+  const parsed = ConfigSchema.safeParse(merged);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
+    throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
+  }
+  assertProductionSafe(parsed.data);
+  return parsed.data;
+}
+
+/** In production, refuse the development secrets: anyone could mint tokens with them. */
+export function assertProductionSafe(config: TetherConfig): void {
+  if (!config.production) return;
+  const weak = (Object.keys(DEV_SECRETS) as (keyof typeof DEV_SECRETS)[]).filter(
+    (k) => config[k] === DEV_SECRETS[k],
+  );
+  if (weak.length > 0) {
+    throw new ConfigError(
+      `refusing to start in production with default secrets: set ${weak.map((k) => `${envName(k)} (--${kebab(k)})`).join(', ')}`,
+    );
+  }
+}
+
+function dropUndefined(input: Record<string, unknown>): ConfigInput {
+  return Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined)) as ConfigInput;
+}
+
+/** `gmPort` → `gm-port`. */
+export function kebab(key: string): string {
+  return key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}

@@ -1,0 +1,114 @@
+import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import type { IncomingMessage } from 'node:http';
+import type { Logger } from 'pino';
+import type { TetherConfig } from './config/config.ts';
+import { createLogger } from './observability/logger.ts';
+import { HttpRouter } from './http/router.ts';
+import { registerHealthRoutes } from './http/health.ts';
+
+/** Handles a WebSocket upgrade for one path (`/ws`, `/gm`). */
+export type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
+
+/** Something the server must stop on shutdown, in reverse order of registration. */
+export interface Closable {
+  close(reason: string): Promise<void>;
+}
+
+/** Optional injected pieces: tests pass a silent logger; embedders pass an abort signal. */
+export interface ServerDeps {
+  logger?: Logger;
+  /** Aborting it shuts the server down (mini-redis style: the entry point gets its shutdown signal). */
+  signal?: AbortSignal;
+}
+
+/** A running Tether server. */
+export interface RunningServer {
+  readonly config: TetherConfig;
+  readonly logger: Logger;
+  /** Bound HTTP/WebSocket address (useful with `port: 0`). */
+  readonly http: AddressInfo;
+  /** Bound GameMaker TCP address, when enabled. */
+  readonly gm: AddressInfo | null;
+  /** Stops accepting, closes every connection with `reason`, flushes storage. Idempotent. */
+  close(reason?: string): Promise<void>;
+}
+
+/**
+ * The composition root: the one place that chooses implementations (storage backend, cluster
+ * backend, transports) and wires them together. Everything else receives its dependencies.
+ */
+export async function startServer(config: TetherConfig, deps: ServerDeps = {}): Promise<RunningServer> {
+  const logger = deps.logger ?? createLogger(config.logLevel);
+  const closables: Closable[] = [];
+  let ready = false;
+
+  const router = new HttpRouter({ maxBodyBytes: config.maxRequestBytes, logger });
+  registerHealthRoutes(router, () => ready);
+  const upgrades = new Map<string, UpgradeHandler>();
+
+  // --- feature wiring (storage, accounts, realtime, GameMaker carriers) goes here ---
+
+  const httpServer = createHttpServer((req, res) => void router.handle(req, res));
+  httpServer.on('upgrade', (req, socket, head) => {
+    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    const handler = upgrades.get(path);
+    if (!handler) {
+      rejectUpgrade(socket, 404, 'Not Found');
+      return;
+    }
+    handler(req, socket, head);
+  });
+  httpServer.on('clientError', (err, socket) => {
+    logger.debug({ err }, 'HTTP client error');
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+  });
+  await listen(httpServer, config.port, config.host);
+  const http = httpServer.address() as AddressInfo;
+  ready = true;
+  logger.info({ host: http.address, port: http.port }, 'tether listening (HTTP, /ws, /gm)');
+
+  let closing: Promise<void> | undefined;
+  const close = (reason = 'server shutting down') => {
+    closing ??= (async () => {
+      ready = false;
+      logger.info({ reason }, 'shutting down');
+      const stopped = new Promise<void>((resolve) => httpServer.close(() => resolve()));
+      for (const c of [...closables].reverse()) {
+        try {
+          await c.close(reason);
+        } catch (err) {
+          logger.error({ err }, 'error while closing');
+        }
+      }
+      httpServer.closeIdleConnections();
+      const force = setTimeout(() => httpServer.closeAllConnections(), config.shutdownGraceSec * 1000);
+      await stopped;
+      clearTimeout(force);
+      logger.info('shut down');
+    })();
+    return closing;
+  };
+  deps.signal?.addEventListener('abort', () => void close(), { once: true });
+
+  return { config, logger, http, gm: null, close };
+}
+
+function listen(server: HttpServer, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+/** Answers a refused upgrade with a plain HTTP response and closes the socket. */
+export function rejectUpgrade(socket: Duplex, status: number, message: string): void {
+  const body = JSON.stringify({ code: status === 401 ? 16 : 5, message });
+  socket.end(
+    `HTTP/1.1 ${status} ${message}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
+}

@@ -1,0 +1,67 @@
+/**
+ * gRPC status codes, as Nakama puts them in HTTP error bodies (`{"code": <grpc>, "message": "..."}`),
+ * and the HTTP status grpc-gateway maps each to.
+ */
+export const GrpcCode = {
+  OK: 0,
+  CANCELLED: 1,
+  UNKNOWN: 2,
+  INVALID_ARGUMENT: 3,
+  DEADLINE_EXCEEDED: 4,
+  NOT_FOUND: 5,
+  ALREADY_EXISTS: 6,
+  PERMISSION_DENIED: 7,
+  RESOURCE_EXHAUSTED: 8,
+  FAILED_PRECONDITION: 9,
+  ABORTED: 10,
+  OUT_OF_RANGE: 11,
+  UNIMPLEMENTED: 12,
+  INTERNAL: 13,
+  UNAVAILABLE: 14,
+  DATA_LOSS: 15,
+  UNAUTHENTICATED: 16,
+} as const;
+export type GrpcCode = (typeof GrpcCode)[keyof typeof GrpcCode];
+
+const HTTP_STATUS: Record<GrpcCode, number> = {
+  0: 200,
+  1: 499,
+  2: 500,
+  3: 400,
+  4: 504,
+  5: 404,
+  6: 409,
+  7: 403,
+  8: 429,
+  9: 400,
+  10: 409,
+  11: 400,
+  12: 501,
+  13: 500,
+  14: 503,
+  15: 500,
+  16: 401,
+};
+
+/** HTTP status for a gRPC code, as grpc-gateway (and so Nakama) maps it. */
+export function httpStatusFor(code: GrpcCode): number {
+  return HTTP_STATUS[code];
+}
+
+/**
+ * An API error with a gRPC code and a message that says what was wrong. Thrown anywhere below an
+ * HTTP handler; the router turns it into Nakama's error body and the matching status.
+ */
+export class ApiError extends Error {
+  override readonly name = 'ApiError';
+  constructor(
+    readonly code: GrpcCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+  get status(): number {
+    return httpStatusFor(this.code);
+  }
+}
