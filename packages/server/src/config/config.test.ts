@@ -1,0 +1,41 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, envName, loadConfig } from './config.ts';
+
+describe('loadConfig', () => {
+  it('has documented defaults', () => {
+    const c = loadConfig({}, {});
+    expect(c).toMatchObject({ port: 7350, gmPort: 7353, data: './data', database: 'sqlite', serverKey: 'defaultkey' });
+  });
+
+  it('takes flags over environment over file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tether-cfg-'));
+    const file = join(dir, 'tether.json');
+    writeFileSync(file, JSON.stringify({ port: 1000, gmPort: 1001, host: '127.0.0.2' }));
+    const c = loadConfig({ config: file, port: '3000' }, { TETHER_PORT: '2000', TETHER_GM_PORT: '2001' });
+    expect(c.port).toBe(3000);
+    expect(c.gmPort).toBe(2001);
+    expect(c.host).toBe('127.0.0.2');
+  });
+
+  it('maps setting names to TETHER_* variables', () => {
+    expect(envName('gmPort')).toBe('TETHER_GM_PORT');
+    expect(envName('sessionEncryptionKey')).toBe('TETHER_SESSION_ENCRYPTION_KEY');
+  });
+
+  it('names every invalid setting', () => {
+    expect(() => loadConfig({ port: 'abc', logLevel: 'loud' }, {})).toThrow(/port.*logLevel|logLevel.*port/s);
+  });
+
+  it('refuses default secrets in production, naming what to set', () => {
+    expect(() => loadConfig({ production: true }, {})).toThrow(ConfigError);
+    expect(() => loadConfig({}, { NODE_ENV: 'production' })).toThrow(/TETHER_SERVER_KEY/);
+    const ok = loadConfig(
+      { production: true, serverKey: 'a', httpKey: 'b', sessionEncryptionKey: 'c', refreshEncryptionKey: 'd' },
+      {},
+    );
+    expect(ok.production).toBe(true);
+  });
+});
