@@ -1,0 +1,140 @@
+import { describe, expect, it } from 'vitest';
+import { LocalMessageRouter } from './message-router.ts';
+import { OutboundMessage } from './outbound.ts';
+import { parseStreamId, stream, StreamMode, streamId } from './stream.ts';
+import { LocalTracker } from './tracker.ts';
+import type { PresenceEvent, SessionHandle } from './types.ts';
+
+function fakeSession(id: string, userId = `u-${id}`): SessionHandle & { got: OutboundMessage[] } {
+  const got: OutboundMessage[] = [];
+  return { id, userId, username: `name-${id}`, got, deliver: (m) => got.push(m) };
+}
+
+/** A tracker whose scheduled flushes run only when the test says so. */
+function manualTracker() {
+  const queue: (() => void)[] = [];
+  const tracker = new LocalTracker({ schedule: (fn) => queue.push(fn) });
+  return { tracker, flush: () => queue.splice(0).forEach((fn) => fn()) };
+}
+
+const room = stream(StreamMode.CHANNEL, '', '', 'lobby');
+
+describe('stream ids', () => {
+  it('use Nakama channel id format and round-trip, labels may contain dots', () => {
+    expect(streamId(room)).toBe('2...lobby');
+    expect(streamId(stream(StreamMode.DM, 'a', 'b'))).toBe('4.a.b.');
+    expect(parseStreamId('2...my.room')).toEqual(stream(2, '', '', 'my.room'));
+    expect(parseStreamId('nonsense')).toBeNull();
+    expect(parseStreamId('x.a.b.c')).toBeNull();
+  });
+});
+
+describe('LocalTracker', () => {
+  it('tracks, lists in join order, counts hidden members but does not list them', () => {
+    const { tracker } = manualTracker();
+    const [a, b, c] = [fakeSession('a'), fakeSession('b'), fakeSession('c')];
+    expect(tracker.track(a, room, { username: 'A' })).toBe(true);
+    expect(tracker.track(a, room, { username: 'A' })).toBe(false);
+    tracker.track(b, room, { username: 'B', hidden: true });
+    tracker.track(c, room, { username: 'C' });
+    expect(tracker.list(room).map((p) => p.sessionId)).toEqual(['a', 'c']);
+    expect(tracker.list(room, true).map((p) => p.sessionId)).toEqual(['a', 'b', 'c']);
+    expect(tracker.count(room)).toBe(3);
+    expect([...tracker.sessions(room)].map((s) => s.id)).toEqual(['a', 'b', 'c']);
+  });
+
+  it('delivers events after the current turn, batched per stream, never for hidden presences', () => {
+    const { tracker, flush } = manualTracker();
+    const seen: PresenceEvent[][] = [];
+    tracker.onEvents(StreamMode.CHANNEL, (e) => seen.push([...e]));
+    tracker.track(fakeSession('a'), room, { username: 'A' });
+    tracker.track(fakeSession('b'), room, { username: 'B', hidden: true });
+    expect(seen).toHaveLength(0);
+    flush();
+    expect(seen).toHaveLength(1);
+    expect(seen[0]![0]!.joins.map((p) => p.sessionId)).toEqual(['a']);
+    expect(seen[0]![0]!.leaves).toEqual([]);
+  });
+
+  it('announces an update as leave(old) + join(new)', () => {
+    const { tracker, flush } = manualTracker();
+    const status = stream(StreamMode.STATUS, 'u-a');
+    tracker.track(fakeSession('a'), status, { username: 'A', status: 'one' });
+    flush();
+    const seen: PresenceEvent[] = [];
+    tracker.onEvents(StreamMode.STATUS, (e) => seen.push(...e));
+    tracker.update('a', status, { username: 'A', status: 'two' });
+    flush();
+    expect(seen[0]!.leaves[0]!.meta.status).toBe('one');
+    expect(seen[0]!.joins[0]!.meta.status).toBe('two');
+  });
+
+  it('untrackAll removes a session from every stream and announces each leave', () => {
+    const { tracker, flush } = manualTracker();
+    const other = stream(StreamMode.CHANNEL, '', '', 'other');
+    const a = fakeSession('a');
+    tracker.track(a, room, { username: 'A' });
+    tracker.track(a, other, { username: 'A' });
+    flush();
+    const seen: PresenceEvent[] = [];
+    tracker.onEvents(StreamMode.CHANNEL, (e) => seen.push(...e));
+    tracker.untrackAll('a');
+    flush();
+    expect(tracker.streamsOf('a')).toEqual([]);
+    expect(tracker.count(room)).toBe(0);
+    expect(seen.map((e) => streamId(e.stream)).sort()).toEqual(['2...lobby', '2...other']);
+    expect(seen.every((e) => e.leaves.length === 1 && e.joins.length === 0)).toBe(true);
+  });
+
+  it('cancels a join and leave of the same presence within one turn', () => {
+    const { tracker, flush } = manualTracker();
+    const seen: PresenceEvent[] = [];
+    tracker.onEvents(StreamMode.CHANNEL, (e) => seen.push(...e));
+    tracker.track(fakeSession('a'), room, { username: 'A' });
+    tracker.untrack('a', room);
+    flush();
+    expect(seen).toEqual([]);
+  });
+
+  it('keeps delivering to other listeners when one throws', () => {
+    const { tracker, flush } = manualTracker();
+    let delivered = 0;
+    tracker.onEvents(StreamMode.CHANNEL, () => {
+      throw new Error('boom');
+    });
+    tracker.onEvents(StreamMode.CHANNEL, () => delivered++);
+    tracker.track(fakeSession('a'), room, { username: 'A' });
+    flush();
+    expect(delivered).toBe(1);
+  });
+});
+
+describe('LocalMessageRouter', () => {
+  it('encodes a broadcast once for all recipients and can exclude the sender', () => {
+    const { tracker } = manualTracker();
+    const sessions = new Map(['a', 'b', 'c'].map((id) => [id, fakeSession(id)]));
+    for (const s of sessions.values()) tracker.track(s, room, { username: s.username });
+    const router = new LocalMessageRouter(tracker, sessions);
+    router.sendToStream(room, { channel_message: { content: '{}' } }, 'a');
+    const [b, c] = [sessions.get('b')!.got[0]!, sessions.get('c')!.got[0]!];
+    expect(sessions.get('a')!.got).toHaveLength(0);
+    expect(b).toBe(c);
+    let encodes = 0;
+    const enc = (t: string) => {
+      encodes++;
+      return new TextEncoder().encode(t);
+    };
+    expect(b.bytes('utf8', enc)).toBe(c.bytes('utf8', enc));
+    expect(encodes).toBe(1);
+    expect(b.text).toBe('{"channel_message":{"content":"{}"}}');
+  });
+
+  it('sends to listed sessions and skips unknown ids', () => {
+    const { tracker } = manualTracker();
+    const a = fakeSession('a');
+    const router = new LocalMessageRouter(tracker, new Map([['a', a]]));
+    router.sendToSessions(['a', 'zzz'], { pong: {} });
+    expect(router.sendToSession('zzz', { pong: {} })).toBe(false);
+    expect(a.got.map((m) => m.text)).toEqual(['{"pong":{}}']);
+  });
+});

@@ -1,0 +1,43 @@
+import type { OutboundMessage } from './outbound.ts';
+import type { StreamKey } from './stream.ts';
+
+/**
+ * What presence and routing need from a connected session. The session layer implements it; the
+ * presence layer never sees sockets.
+ */
+export interface SessionHandle {
+  readonly id: string;
+  readonly userId: string;
+  readonly username: string;
+  /** Queues a message for this session, in order. Never throws; a full queue closes the session. */
+  deliver(message: OutboundMessage): void;
+}
+
+/** Per-presence data that travels with joins and leaves. */
+export interface PresenceMeta {
+  readonly username: string;
+  /** Hidden presences are tracked (they receive stream traffic) but never listed or announced. */
+  readonly hidden?: boolean;
+  /** For chat: whether the member's messages are persisted. */
+  readonly persistence?: boolean;
+  /** For the status stream: the user's status text. */
+  readonly status?: string;
+}
+
+/** One session's membership of one stream. */
+export interface Presence {
+  readonly sessionId: string;
+  readonly userId: string;
+  readonly stream: StreamKey;
+  readonly meta: PresenceMeta;
+}
+
+/** Why a presence left (carried to listeners; match handlers and logs use it). */
+export type LeaveReason = 'leave' | 'disconnect' | 'kick' | 'update';
+
+/** Joins and leaves on one stream, batched: delivered after the handler that caused them returns. */
+export interface PresenceEvent {
+  readonly stream: StreamKey;
+  readonly joins: readonly Presence[];
+  readonly leaves: readonly Presence[];
+}
