@@ -1,0 +1,97 @@
+import { describe, expect, it } from 'vitest';
+import { OutboundMessage } from '../presence/outbound.ts';
+import { SessionRegistry } from './registry.ts';
+import { Session, type SessionCarrier } from './session.ts';
+
+function harness(limits = { maxQueuedMessages: 4, maxBufferedBytes: 100 }) {
+  const writes: string[][] = [];
+  const closes: [number, string][] = [];
+  const ended: string[] = [];
+  const pending: (() => void)[] = [];
+  const carrier: SessionCarrier & { bufferedBytes: number } = {
+    kind: 'test',
+    remoteAddress: '127.0.0.1',
+    bufferedBytes: 0,
+    writeBatch: (ms) => writes.push(ms.map((m) => m.text)),
+    close: (code, reason) => closes.push([code, reason]),
+  };
+  const session = new Session({
+    id: 's1',
+    identity: { userId: 'u1', username: 'one', tokenId: 't1', expiresAt: 0, vars: {}, lang: 'en' },
+    carrier,
+    limits,
+    onClose: (s, code, reason) => ended.push(`${s.id}:${code}:${reason}`),
+    schedule: (fn) => pending.push(fn),
+  });
+  return { session, carrier, writes, closes, ended, tick: () => pending.splice(0).forEach((f) => f()) };
+}
+
+const msg = (n: number) => new OutboundMessage({ n });
+
+describe('Session', () => {
+  it('batches every message of one turn into one ordered write', () => {
+    const h = harness();
+    h.session.deliver(msg(1));
+    h.session.deliver(msg(2));
+    h.session.deliver(msg(3));
+    expect(h.writes).toEqual([]);
+    h.tick();
+    expect(h.writes).toEqual([['{"n":1}', '{"n":2}', '{"n":3}']]);
+  });
+
+  it('closes a slow consumer with 1008 and a reason instead of queueing without bound', () => {
+    const h = harness();
+    for (let i = 0; i < 5; i++) h.session.deliver(msg(i));
+    expect(h.closes).toEqual([[1008, 'outgoing queue full (slow consumer)']]);
+    expect(h.ended).toEqual(['s1:1008:outgoing queue full (slow consumer)']);
+    h.tick();
+    expect(h.writes).toEqual([]);
+  });
+
+  it('closes when the carrier holds too many unsent bytes', () => {
+    const h = harness();
+    h.carrier.bufferedBytes = 1000;
+    h.session.deliver(msg(1));
+    h.tick();
+    expect(h.closes[0]?.[0]).toBe(1008);
+    expect(h.writes).toEqual([]);
+  });
+
+  it('writes what is queued before a deliberate close, and closes once', () => {
+    const h = harness();
+    h.session.deliver(msg(1));
+    h.session.close(1000, 'bye');
+    h.session.close(1000, 'again');
+    h.session.deliver(msg(2));
+    h.tick();
+    expect(h.writes).toEqual([['{"n":1}']]);
+    expect(h.closes).toEqual([[1000, 'bye']]);
+    expect(h.ended).toHaveLength(1);
+  });
+
+  it('reports a peer close once and stops delivering', () => {
+    const h = harness();
+    h.session.closedByPeer(1006, '');
+    h.session.deliver(msg(1));
+    h.tick();
+    expect(h.ended).toEqual(['s1:1006:']);
+    expect(h.closes).toEqual([]);
+    expect(h.writes).toEqual([]);
+  });
+});
+
+describe('SessionRegistry', () => {
+  it('indexes by id and user, and closes by user or token', () => {
+    const reg = new SessionRegistry();
+    const a = harness();
+    reg.add(a.session);
+    expect(reg.get('s1')).toBe(a.session);
+    expect(reg.byUser('u1')).toEqual([a.session]);
+    expect(reg.closeToken('other', 1000, 'x')).toBe(0);
+    expect(reg.closeToken('t1', 1000, 'logged out')).toBe(1);
+    expect(a.closes).toEqual([[1000, 'logged out']]);
+    reg.remove(a.session);
+    expect(reg.size).toBe(0);
+    expect(reg.byUser('u1')).toEqual([]);
+  });
+});
