@@ -40,6 +40,8 @@ export const ClientErrorCode = {
   UNSUPPORTED: 'UNSUPPORTED',
   /** No WebSocket implementation is available (Node 20 without `@tether/client/node`). */
   NO_WEBSOCKET: 'NO_WEBSOCKET',
+  /** A UDP socket could not bind its local port (e.g. EADDRINUSE). */
+  BIND_FAILED: 'BIND_FAILED',
   /** A UDP send failed after it was handed to the operating system. */
   SEND_FAILED: 'SEND_FAILED',
 } as const;

@@ -24,6 +24,8 @@ import { ClientError, ClientErrorCode } from './errors.ts';
 import { StreamSocket, type StreamSocketOptions } from './socket.ts';
 import { type WebSocketConstructor, webSocketTransport } from './websocket.ts';
 
+// Re-exported so a game builds and reads packets with one import.
+export { type BufferKind, type DataType, GmBuffer } from '@tether/protocol';
 export {
   NetworkSocket,
   type Payload,

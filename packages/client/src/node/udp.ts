@@ -180,7 +180,9 @@ export class DatagramSocket extends NetworkSocket {
 
   #fail(err: unknown): void {
     if (this.state === 'closed') return;
-    const error = toSocketError(err, ClientErrorCode.CONNECTION_LOST, 'udp socket error');
+    // Until the socket is bound, the only thing that can fail is binding the local port.
+    const code = this.#bound ? ClientErrorCode.CONNECTION_LOST : ClientErrorCode.BIND_FAILED;
+    const error = toSocketError(err, code, 'udp socket error');
     this.#stop();
     if (this.state === 'open') this.emitDisconnect(error.closeCode, error.message, false, error);
     else if (this.state === 'connecting') this.emitConnectFailed(error, error.closeCode);
