@@ -6,6 +6,7 @@
  * @packageDocumentation
  */
 
+import { ClientError, ClientErrorCode } from './errors.ts';
 import type { Transport, TransportFactory } from './transport.ts';
 
 /**
@@ -33,6 +34,8 @@ interface WebSocketLike {
 
 /** Close code browsers and `ws` report when the connection dropped without a close frame. */
 const ABNORMAL = 1006;
+/** Error code of `ws` for a message over `maxPayload`. */
+const WS_TOO_LARGE = 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH';
 
 /**
  * Builds a {@link TransportFactory} over WebSocket objects made by `create`.
@@ -49,6 +52,7 @@ export function webSocketTransport(create: WebSocketFactory): TransportFactory {
     // break ordering, and GDevelop's extension shows what happens otherwise ("[object Blob]").
     ws.binaryType = 'arraybuffer';
     let errorMessage: string | undefined;
+    let errorCause: unknown;
 
     ws.onopen = () => sink.opened();
     ws.onmessage = (event) => {
@@ -63,6 +67,7 @@ export function webSocketTransport(create: WebSocketFactory): TransportFactory {
         );
     };
     ws.onerror = (event) => {
+      errorCause = event.error;
       const detail = event.error instanceof Error ? event.error.message : event.message;
       errorMessage =
         typeof detail === 'string' && detail !== '' ? detail : `WebSocket connection to ${url} failed`;
@@ -72,9 +77,15 @@ export function webSocketTransport(create: WebSocketFactory): TransportFactory {
         sink.closed(event.code, event.reason, event.wasClean);
         return;
       }
+      if ((errorCause as { code?: unknown } | undefined)?.code === WS_TOO_LARGE) {
+        // `ws` enforces maxPayload itself; report it like the client's own size check does.
+        const message = `${errorMessage}: a message exceeded maxMessageSize`;
+        sink.failed(new ClientError(ClientErrorCode.MESSAGE_TOO_LARGE, message, { cause: errorCause }));
+        return;
+      }
       const reason = event.reason ? `, reason "${event.reason}"` : '';
       const hint = event.code === ABNORMAL ? '' : ` (close code ${event.code}${reason})`;
-      sink.failed(new Error(`${errorMessage}${hint}`));
+      sink.failed(new Error(`${errorMessage}${hint}`, { cause: errorCause }));
     };
     // Node `ws` only: pongs prove the peer is alive even when the game sends nothing.
     ws.on?.('pong', () => sink.alive());

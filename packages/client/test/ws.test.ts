@@ -179,12 +179,13 @@ describe('WebSocket heartbeat', () => {
 
   it('keeps a quiet but healthy connection open thanks to ping/pong', async () => {
     const srv = await server();
-    const sock = socket({ heartbeat: { intervalMs: 20, timeoutMs: 100 } });
+    // Generous timeout (10 pings) so a loaded CI machine cannot delay one pong past it.
+    const sock = socket({ heartbeat: { intervalMs: 25, timeoutMs: 250 } });
     sock.connect('127.0.0.1', srv.port);
     await srv.peers.next();
     await nextEvent(sock);
-    // Asserting that nothing happens needs a bounded wait: 4x the timeout with no data at all.
-    await new Promise((r) => setTimeout(r, 400));
+    // Asserting that nothing happens needs a bounded wait: well past the timeout, with no data at all.
+    await new Promise((r) => setTimeout(r, 600));
     expect(sock.hasEvent()).toBe(false);
     expect(sock.isConnected()).toBe(true);
   });
@@ -225,7 +226,9 @@ describe('raw WebSocket and the GDevelop-style API', () => {
     peer.sendRaw(new Uint8Array(65));
     const events = await eventsUntil(sock, 'disconnect');
     expect(events.map((e) => e.type)).toEqual(['error', 'disconnect']);
-    expect(sock.lastError()).toMatch(/Max payload size exceeded/);
+    expect(events[0]).toMatchObject({ errorCode: 'MESSAGE_TOO_LARGE' });
+    expect(events[1]).toMatchObject({ code: 1009, wasClean: false });
+    expect(sock.lastError()).toMatch(/Max payload size exceeded: a message exceeded maxMessageSize/);
   });
 });
 
@@ -239,5 +242,23 @@ describe('browser entry point in Node', () => {
     sock.connect('127.0.0.1', srv.port);
     await srv.peers.next();
     expect(await nextEvent(sock)).toMatchObject({ type: 'non_blocking_connect', succeeded: 1 });
+  });
+
+  it('enforces maxMessageSize itself when the WebSocket implementation cannot (browsers)', async () => {
+    const srv = await server({ framed: false });
+    const sock = createBrowserSocket({ type: 'ws', raw: true, WebSocket, maxMessageSize: 8 });
+    cleanup.push(() => sock.close());
+    sock.connect('127.0.0.1', srv.port);
+    const peer = await srv.peers.next();
+    await nextEvent(sock);
+    peer.sendRaw('12345678');
+    peer.sendRaw('123456789');
+    const events = await eventsUntil(sock, 'disconnect');
+    expect(events.map((e) => e.type)).toEqual(['data', 'error', 'disconnect']);
+    expect(events[1]).toMatchObject({ errorCode: 'MESSAGE_TOO_LARGE' });
+    expect(events[2]).toMatchObject({
+      code: 1009,
+      reason: 'received a 9-byte message, larger than maxMessageSize (8)',
+    });
   });
 });
