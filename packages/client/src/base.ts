@@ -215,6 +215,16 @@ export abstract class NetworkSocket {
     });
   }
 
+  /** The error that closes this socket when its queue is full (see the overflow policy in docs/client.md). */
+  protected overflowError(): ClientError {
+    const queue = this.queue;
+    return new ClientError(
+      ClientErrorCode.QUEUE_OVERFLOW,
+      `event queue overflow: ${queue.length} events / ${queue.bytes} bytes were waiting ` +
+        `(limits ${queue.maxEvents} / ${queue.maxBytes}); call poll() every frame`,
+    );
+  }
+
   /** Queues a successful `non_blocking_connect`. Not bounded: it happens once per socket. */
   protected emitConnected(): void {
     this.queue.force({ ...this.eventBase(), type: 'non_blocking_connect', succeeded: 1 });

@@ -340,14 +340,7 @@ export class StreamSocket extends NetworkSocket {
   }
 
   #overflow(): void {
-    const queue = this.queue;
-    this.#fail(
-      new ClientError(
-        ClientErrorCode.QUEUE_OVERFLOW,
-        `event queue overflow: ${queue.length} events / ${queue.bytes} bytes were waiting ` +
-          `(limits ${queue.maxEvents} / ${queue.maxBytes}); call poll() every frame`,
-      ),
-    );
+    this.#fail(this.overflowError());
   }
 
   #becomeOpen(): void {

@@ -81,6 +81,8 @@ export interface Peer {
   close(code?: number, reason?: string): void;
   /** Stops reading, so the client's pings go unanswered and nothing is sent: a hung server. */
   freeze(): void;
+  /** Resolves when the connection is gone, with the close code and reason the client sent (WebSocket). */
+  readonly closed: Promise<{ code?: number; reason?: string }>;
 }
 
 /** Runs framer outputs against a connection. */
@@ -142,6 +144,7 @@ function tcpPeer(socket: Socket, options: TestServerOptions): Peer {
     sendRaw: (data) => socket.write(data),
     close: () => socket.end(),
     freeze: () => socket.pause(),
+    closed: new Promise((resolve) => socket.once('close', () => resolve({}))),
   };
 }
 
@@ -186,6 +189,9 @@ function wsPeer(ws: WebSocket, options: TestServerOptions): Peer {
     close: (code, reason) => ws.close(code, reason),
     // ws answers pings by itself; pausing stops it reading them at all, like a hung process.
     freeze: () => ws.pause(),
+    closed: new Promise((resolve) =>
+      ws.once('close', (code, reason) => resolve({ code, reason: String(reason) })),
+    ),
   };
 }
 

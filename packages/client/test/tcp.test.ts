@@ -187,10 +187,14 @@ describe('framed TCP', () => {
     const srv = await server();
     const sock = socket();
     sock.connect('127.0.0.1', srv.port);
-    await srv.peers.next();
+    const peer = await srv.peers.next();
     await nextEvent(sock);
+    expect(sock.sendPacket(new Uint8Array([5]))).toBe(13);
     sock.close(4000, 'bye');
     expect(sock.poll()).toMatchObject([{ type: 'disconnect', code: 4000, reason: 'bye', wasClean: true }]);
+    // The packet sent just before close() is flushed, then the connection really ends.
+    expect([...((await peer.inbox.next()) as Uint8Array)]).toEqual([5]);
+    await withTimeout(peer.closed, 2000, 'the server to see the connection end');
     expect(() => sock.connect('127.0.0.1', srv.port)).toThrow(/create a new socket/);
   });
 });

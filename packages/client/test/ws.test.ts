@@ -151,6 +151,19 @@ describe('framed WebSocket', () => {
     expect(sock.isClosed()).toBe(true);
   });
 
+  it('sends our close code and reason to the server', async () => {
+    const srv = await server();
+    const sock = socket();
+    sock.connect('127.0.0.1', srv.port);
+    const peer = await srv.peers.next();
+    await nextEvent(sock);
+    sock.close(4100, 'player quit');
+    expect(sock.poll()).toMatchObject([
+      { type: 'disconnect', code: 4100, reason: 'player quit', wasClean: true },
+    ]);
+    expect(await peer.closed).toEqual({ code: 4100, reason: 'player quit' });
+  });
+
   it('aborting a pending connect reports CONNECT_ABORTED once', async () => {
     const srv = await server({ silent: true });
     const sock = socket();

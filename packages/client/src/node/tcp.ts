@@ -34,7 +34,8 @@ export const tcpTransport: TransportFactory = (target, sink, options) => {
       socket.write(data);
     },
     close: () => {
-      socket.end();
+      // Flush what the game already sent, then release the socket without waiting for the server's FIN.
+      socket.destroySoon();
     },
     abort: () => {
       socket.destroy();

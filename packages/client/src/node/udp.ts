@@ -143,12 +143,13 @@ export class DatagramSocket extends NetworkSocket {
       if (!error || this.state === 'closed') return;
       const failure = toSocketError(error, ClientErrorCode.SEND_FAILED, `datagram to ${host}:${port} failed`);
       this.recordError(failure.message);
-      this.queue.offer({
+      const event = {
         ...this.eventBase(),
         type: 'error',
         error: failure.message,
         errorCode: failure.code,
-      });
+      } as const;
+      if (!this.queue.offer(event)) this.#fail(this.overflowError());
     });
     return copy.length;
   }
@@ -156,15 +157,9 @@ export class DatagramSocket extends NetworkSocket {
   #receive(message: Buffer, remote: RemoteInfo): void {
     if (this.state === 'closed') return;
     this.#watchdog?.touch();
-    if (this.emitData(message, undefined, { ip: remote.address, port: remote.port })) return;
-    const queue = this.queue;
-    this.#fail(
-      new ClientError(
-        ClientErrorCode.QUEUE_OVERFLOW,
-        `event queue overflow: ${queue.length} events / ${queue.bytes} bytes were waiting ` +
-          `(limits ${queue.maxEvents} / ${queue.maxBytes}); call poll() every frame`,
-      ),
-    );
+    if (!this.emitData(message, undefined, { ip: remote.address, port: remote.port })) {
+      this.#fail(this.overflowError());
+    }
   }
 
   #becomeOpen(): void {
