@@ -9,7 +9,7 @@
  */
 
 import type { ErrorCode, GmBuffer } from '@tether/protocol';
-import type { ClientErrorCode } from './errors.ts';
+import { ClientError, ClientErrorCode } from './errors.ts';
 
 /**
  * Event type names. The numbers GameMaker uses for `async_load[? "type"]` are in
@@ -137,15 +137,21 @@ export class EventQueue {
   #nextId = 0;
   #waiter: { promise: Promise<void>; resolve: () => void } | undefined;
 
-  /** @param options - limits; both must be positive integers */
+  /** @param options - limits; both must be positive integers (else ClientError INVALID_ARGUMENT) */
   constructor(options: EventQueueOptions = {}) {
     this.maxEvents = options.maxEvents ?? DEFAULT_MAX_QUEUED_EVENTS;
     this.maxBytes = options.maxBytes ?? DEFAULT_MAX_QUEUED_BYTES;
     if (!Number.isInteger(this.maxEvents) || this.maxEvents < 1) {
-      throw new RangeError(`maxQueuedEvents must be a positive integer, got ${this.maxEvents}`);
+      throw new ClientError(
+        ClientErrorCode.INVALID_ARGUMENT,
+        `maxQueuedEvents must be a positive integer, got ${this.maxEvents}`,
+      );
     }
     if (!Number.isInteger(this.maxBytes) || this.maxBytes < 1) {
-      throw new RangeError(`maxQueuedBytes must be a positive integer, got ${this.maxBytes}`);
+      throw new ClientError(
+        ClientErrorCode.INVALID_ARGUMENT,
+        `maxQueuedBytes must be a positive integer, got ${this.maxBytes}`,
+      );
     }
   }
 

@@ -77,8 +77,22 @@ export class StreamSocket extends NetworkSocket {
     if (!(this.#connectTimeoutMs > 0)) {
       throw new ClientError(ClientErrorCode.INVALID_ARGUMENT, 'connectTimeoutMs must be > 0');
     }
-    if (!Number.isInteger(this.#maxMessageSize) || this.#maxMessageSize < 1) {
-      throw new ClientError(ClientErrorCode.INVALID_ARGUMENT, 'maxMessageSize must be a positive integer');
+    // The GameMaker header stores the length as a u32.
+    if (
+      !Number.isInteger(this.#maxMessageSize) ||
+      this.#maxMessageSize < 1 ||
+      this.#maxMessageSize >= 2 ** 32
+    ) {
+      throw new ClientError(
+        ClientErrorCode.INVALID_ARGUMENT,
+        'maxMessageSize must be an integer from 1 to 2^32-1',
+      );
+    }
+    if (!Number.isInteger(this.#gameId) || this.#gameId < -(2 ** 31) || this.#gameId >= 2 ** 32) {
+      throw new ClientError(
+        ClientErrorCode.INVALID_ARGUMENT,
+        `gameId must be a 32-bit integer, got ${this.#gameId}`,
+      );
     }
     if (this.#heartbeat) validateHeartbeat(this.#heartbeat);
   }

@@ -2,7 +2,7 @@ import { encodeGmPacket, GmBuffer } from '@tether/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createSocket as createBrowserSocket } from '../src/index.ts';
-import { createSocket, type StreamSocket, type WebSocketOptions } from '../src/node.ts';
+import { ClientError, createSocket, type StreamSocket, type WebSocketOptions } from '../src/node.ts';
 import {
   bytesOf,
   closedPort,
@@ -242,6 +242,20 @@ describe('raw WebSocket and the GDevelop-style API', () => {
     expect(events[0]).toMatchObject({ errorCode: 'MESSAGE_TOO_LARGE' });
     expect(events[1]).toMatchObject({ code: 1009, wasClean: false });
     expect(sock.lastError()).toMatch(/Max payload size exceeded: a message exceeded maxMessageSize/);
+  });
+});
+
+describe('option validation', () => {
+  it('rejects impossible options when the socket is created, not later in connect()', () => {
+    expect(() => createSocket({ type: 'ws', gameId: 2 ** 32 })).toThrow(/gameId must be a 32-bit integer/);
+    expect(() => createSocket({ type: 'ws', maxMessageSize: 0 })).toThrow(/maxMessageSize/);
+    expect(() => createSocket({ type: 'ws', connectTimeoutMs: 0 })).toThrow(/connectTimeoutMs/);
+    expect(() => createSocket({ type: 'tcp', heartbeat: { intervalMs: 100, timeoutMs: 50 } })).toThrow(
+      /timeoutMs must be >= intervalMs/,
+    );
+    expect(() => createSocket({ type: 'ws', maxQueuedEvents: -1 })).toThrow(ClientError);
+    expect(() => createSocket({ type: 'quic' } as never)).toThrow(/unknown socket type quic/);
+    expect(() => createSocket({ type: 'tcp' }).connect('ws://x', 1)).toThrow(/not a URL/);
   });
 });
 
