@@ -7,6 +7,10 @@ import type { TetherConfig } from './config/config.ts';
 import { createLogger } from './observability/logger.ts';
 import { HttpRouter } from './http/router.ts';
 import { registerHealthRoutes } from './http/health.ts';
+import { createAccountFeature } from './accounts/account-feature.ts';
+import { registerAccountRoutes } from './http/account-routes.ts';
+import { SqliteStorage } from './storage/sqlite/sqlite-storage.ts';
+import type { Storage } from './storage/types.ts';
 
 /** Handles a WebSocket upgrade for one path (`/ws`, `/gm`). */
 export type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
@@ -49,6 +53,20 @@ export async function startServer(config: TetherConfig, deps: ServerDeps = {}): 
   const upgrades = new Map<string, UpgradeHandler>();
 
   // --- feature wiring (storage, accounts, realtime, GameMaker carriers) goes here ---
+  // Storage: SQLite under --data by default; PostgreSQL (pg loaded only then) for a postgres:// URL.
+  const storage: Storage =
+    config.database === 'sqlite'
+      ? SqliteStorage.open(config.data)
+      : await (await import('./storage/postgres/postgres-storage.ts')).PostgresStorage.open({
+          url: config.database,
+          schema: config.databaseSchema,
+          poolSize: config.databasePoolSize,
+          logger,
+        });
+  closables.push(storage);
+  const auth = createAccountFeature(config, storage, logger);
+  closables.push(auth);
+  registerAccountRoutes(router, { ...auth, serverKey: config.serverKey });
 
   const httpServer = createHttpServer((req, res) => void router.handle(req, res));
   httpServer.on('upgrade', (req, socket, head) => {

@@ -1,5 +1,12 @@
 import { Command, Option } from 'commander';
-import { ConfigError, envName, kebab, loadConfig, type ConfigInput, type TetherConfig } from '../config/config.ts';
+import {
+  ConfigError,
+  envName,
+  kebab,
+  loadConfig,
+  type ConfigInput,
+  type TetherConfig,
+} from '../config/config.ts';
 import { startServer } from '../create-server.ts';
 import { createLogger } from '../observability/logger.ts';
 
@@ -10,6 +17,8 @@ const SERVE_FLAGS: [keyof TetherConfig, string, string][] = [
   ['gmPort', '<port>', 'GameMaker TCP carrier; 0 picks a free port (default 7353)'],
   ['data', '<dir>', 'folder for the embedded SQLite database (default ./data)'],
   ['database', '<url>', '"sqlite" (default) or a postgres:// URL'],
+  ['databaseSchema', '<name>', 'PostgreSQL schema for the tables (created if missing)'],
+  ['databasePoolSize', '<n>', 'most PostgreSQL connections (default 10)'],
   ['logLevel', '<level>', 'fatal|error|warn|info|debug|trace|silent (default info)'],
   ['serverKey', '<key>', 'server key for HTTP Basic auth on authenticate/refresh (default defaultkey)'],
   ['httpKey', '<key>', 'key for server-to-server RPC over HTTP (default defaulthttpkey)'],
@@ -17,6 +26,12 @@ const SERVE_FLAGS: [keyof TetherConfig, string, string][] = [
   ['refreshEncryptionKey', '<key>', 'HS256 key for refresh tokens'],
   ['tokenExpirySec', '<sec>', 'session token lifetime (default 3600)'],
   ['refreshTokenExpirySec', '<sec>', 'refresh token lifetime (default 2592000)'],
+  ['passwordHashMemoryKib', '<kib>', 'Argon2id memory per password hash (default 19456)'],
+  ['passwordHashTimeCost', '<n>', 'Argon2id passes per password hash (default 2)'],
+  ['authFailuresPerAddress', '<n>', 'failed authentications per address per window (default 30)'],
+  ['authFailuresPerAccount', '<n>', 'failed password attempts per account per window (default 10)'],
+  ['authFailureWindowSec', '<sec>', 'failed-authentication window (default 900)'],
+  ['authFailureTrackedKeys', '<n>', 'addresses/accounts the failure counters remember (default 100000)'],
   ['gmMaxClients', '<n>', 'most GameMaker clients at once (default 1024)'],
   ['gmMaxMessageBytes', '<bytes>', 'largest GameMaker packet payload (default 4194304)'],
   ['shutdownGraceSec', '<sec>', 'seconds to wait for connections on shutdown (default 5)'],

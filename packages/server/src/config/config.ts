@@ -11,7 +11,10 @@ export const DEV_SECRETS = {
 
 const port = z.coerce.number().int().min(0).max(65535);
 const positiveInt = z.coerce.number().int().positive();
-const bool = z.union([z.boolean(), z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1')]);
+const bool = z.union([
+  z.boolean(),
+  z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1'),
+]);
 
 /**
  * Every setting of `tether serve`, with its default. Flags, environment variables (`TETHER_*`) and a
@@ -27,7 +30,19 @@ export const ConfigSchema = z
     /** Folder for the embedded SQLite database. */
     data: z.string().default('./data'),
     /** `sqlite` (default: a file under `data`) or a `postgres://` URL. */
-    database: z.string().default('sqlite'),
+    database: z
+      .string()
+      .refine((v) => v === 'sqlite' || /^postgres(ql)?:\/\//.test(v), {
+        message: 'must be "sqlite" or a postgres:// (postgresql://) connection URL',
+      })
+      .default('sqlite'),
+    /** PostgreSQL schema for Tether's tables (created if missing); the server's search_path when unset. */
+    databaseSchema: z
+      .string()
+      .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case SQL identifier ([a-z_][a-z0-9_]*, at most 63)')
+      .optional(),
+    /** Most PostgreSQL connections in the pool. */
+    databasePoolSize: positiveInt.default(10),
     production: bool.default(false),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     serverKey: z.string().min(1).default(DEV_SECRETS.serverKey),
@@ -37,6 +52,18 @@ export const ConfigSchema = z
     /** Session token lifetime. Nakama's 60 s default makes every REST call refresh; one hour is practical. */
     tokenExpirySec: positiveInt.default(3600),
     refreshTokenExpirySec: positiveInt.default(30 * 24 * 3600),
+    /** Argon2id memory per password hash, KiB (OWASP's 19 MiB; see docs/accounts.md). */
+    passwordHashMemoryKib: z.coerce.number().int().min(1024).default(19_456),
+    /** Argon2id passes per password hash. */
+    passwordHashTimeCost: positiveInt.default(2),
+    /** Failed authentications (wrong server key, password or refresh token) allowed per address per window. */
+    authFailuresPerAddress: positiveInt.default(30),
+    /** Failed password attempts allowed per account (email) per window. */
+    authFailuresPerAccount: positiveInt.default(10),
+    /** Length of the failed-authentication window, counted from the first failure. */
+    authFailureWindowSec: positiveInt.default(900),
+    /** Most addresses and accounts the failure counters remember (bounds their memory). */
+    authFailureTrackedKeys: positiveInt.default(100_000),
     /** Largest HTTP request body accepted. */
     maxRequestBytes: positiveInt.default(256 * 1024),
     /** GameMaker carriers: clients above this are refused with a reason. */

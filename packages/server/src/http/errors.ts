@@ -54,14 +54,17 @@ export function httpStatusFor(code: GrpcCode): number {
  */
 export class ApiError extends Error {
   override readonly name = 'ApiError';
+  readonly #status: number | undefined;
+  /** `options.status` overrides the status mapped from `code` (e.g. 413 for an oversized body). */
   constructor(
     readonly code: GrpcCode,
     message: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; status?: number },
   ) {
     super(message, options);
+    this.#status = options?.status;
   }
   get status(): number {
-    return httpStatusFor(this.code);
+    return this.#status ?? httpStatusFor(this.code);
   }
 }

@@ -65,7 +65,8 @@ export class HttpRouter {
       await this.#run(route.handler, makeRequest(req, url, params, this.#maxBodyBytes), res);
       return;
     }
-    if (pathMatched) writeError(res, new ApiError(GrpcCode.UNIMPLEMENTED, `Method ${req.method} not allowed`), 405);
+    if (pathMatched)
+      writeError(res, new ApiError(GrpcCode.UNIMPLEMENTED, `Method ${req.method} not allowed`), 405);
     else writeError(res, new ApiError(GrpcCode.NOT_FOUND, 'Not Found'));
   }
 
@@ -146,7 +147,15 @@ function readBody(req: IncomingMessage, limit: number): Promise<string> {
     const declared = Number(req.headers['content-length'] ?? 0);
     if (declared > limit) {
       req.resume();
-      reject(new ApiError(GrpcCode.RESOURCE_EXHAUSTED, `Request body of ${declared} bytes exceeds the ${limit}-byte limit`));
+      reject(
+        new ApiError(
+          GrpcCode.RESOURCE_EXHAUSTED,
+          `Request body of ${declared} bytes exceeds the ${limit}-byte limit`,
+          {
+            status: 413,
+          },
+        ),
+      );
       return;
     }
     const chunks: Buffer[] = [];
@@ -156,7 +165,11 @@ function readBody(req: IncomingMessage, limit: number): Promise<string> {
       if (size > limit) {
         req.removeAllListeners('data');
         req.resume();
-        reject(new ApiError(GrpcCode.RESOURCE_EXHAUSTED, `Request body exceeds the ${limit}-byte limit`));
+        reject(
+          new ApiError(GrpcCode.RESOURCE_EXHAUSTED, `Request body exceeds the ${limit}-byte limit`, {
+            status: 413,
+          }),
+        );
         return;
       }
       chunks.push(chunk);
@@ -173,9 +186,18 @@ function setCors(res: ServerResponse): void {
 }
 
 /** Writes a JSON response. */
-export function writeJson(res: ServerResponse, status: number, body: unknown, headers?: Record<string, string>): void {
+export function writeJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers?: Record<string, string>,
+): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text), ...headers });
+  res.writeHead(status, {
+    'Content-Type': 'application/json',
+    'Content-Length': Buffer.byteLength(text),
+    ...headers,
+  });
   res.end(text);
 }
 

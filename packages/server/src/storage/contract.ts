@@ -1,0 +1,205 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { newUuid, newUuidV7 } from '../util/ids.ts';
+import { ConflictField, type Identity, type Storage, StorageConflictError } from './types.ts';
+
+/** A storage under test, plus a way to reopen the same database (restart) and to clean up. */
+export interface StorageFixture {
+  readonly storage: Storage;
+  /** Closes the storage and opens the same database again, as a restarted server would. */
+  reopen(): Promise<Storage>;
+  /** Closes everything the fixture opened and deletes its data. */
+  cleanup(): Promise<void>;
+}
+
+const T0 = new Date('2025-03-01T12:00:00.000Z');
+const later = (ms: number) => new Date(T0.getTime() + ms);
+
+/**
+ * The behaviour every {@link Storage} implementation must have. Each backend's test file calls this
+ * with a factory for a fresh, empty database; the same assertions run against SQLite and PostgreSQL.
+ */
+export function describeStorageContract(name: string, open: () => Promise<StorageFixture>): void {
+  describe(`storage contract: ${name}`, () => {
+    let fx: StorageFixture;
+    let s: Storage;
+    beforeEach(async () => {
+      fx = await open();
+      s = fx.storage;
+    });
+    afterEach(async () => {
+      await fx.cleanup();
+    });
+
+    const create = (username: string, identity: Identity, now = T0) =>
+      s.accounts.createAccount({ id: newUuid(), username, identity, now });
+
+    it('creates an account with a device and finds it by device, id and account', async () => {
+      const user = await create('alice', { kind: 'device', id: 'device-0001' });
+      expect(user).toMatchObject({ username: 'alice', langTag: 'en', metadata: '{}', displayName: null });
+      expect(user.createTime.getTime()).toBe(T0.getTime());
+      expect(await s.accounts.findByDevice('device-0001')).toEqual(user);
+      expect(await s.accounts.getUser(user.id)).toEqual(user);
+      const account = await s.accounts.getAccount(user.id);
+      expect(account).toEqual({ user, email: null, customId: null, devices: ['device-0001'], wallet: '{}' });
+    });
+
+    it('creates accounts by custom id and by email (with the password hash)', async () => {
+      const custom = await create('bob', { kind: 'custom', id: 'custom-1' });
+      const mail = await create('carol', {
+        kind: 'email',
+        email: 'carol@example.com',
+        passwordHash: '$argon2id$x',
+      });
+      expect(await s.accounts.findByCustomId('custom-1')).toEqual(custom);
+      expect(await s.accounts.findByEmail('carol@example.com')).toEqual({
+        user: mail,
+        passwordHash: '$argon2id$x',
+      });
+      expect((await s.accounts.getAccount(mail.id))?.email).toBe('carol@example.com');
+      expect((await s.accounts.getAccount(custom.id))?.customId).toBe('custom-1');
+    });
+
+    it('returns null for unknown identities and users', async () => {
+      expect(await s.accounts.findByDevice('nope-nope-nope')).toBeNull();
+      expect(await s.accounts.findByCustomId('nope')).toBeNull();
+      expect(await s.accounts.findByEmail('nope@example.com')).toBeNull();
+      expect(await s.accounts.getUser(newUuid())).toBeNull();
+      expect(await s.accounts.getAccount(newUuid())).toBeNull();
+      expect(await s.accounts.updateProfile(newUuid(), { displayName: 'x' }, T0)).toBeNull();
+    });
+
+    it('rejects a duplicate username regardless of case and writes nothing', async () => {
+      await create('Dave', { kind: 'device', id: 'device-dave-1' });
+      const err = await create('dAVE', { kind: 'device', id: 'device-dave-2' }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(StorageConflictError);
+      expect((err as StorageConflictError).field).toBe(ConflictField.USERNAME);
+      // The device row of the failed account must not exist (the transaction rolled back).
+      expect(await s.accounts.findByDevice('device-dave-2')).toBeNull();
+    });
+
+    it('names the duplicated identity: device, custom id, email', async () => {
+      await create('erin', { kind: 'device', id: 'device-erin' });
+      await create('frank', { kind: 'custom', id: 'custom-frank' });
+      await create('gina', { kind: 'email', email: 'gina@example.com', passwordHash: 'h' });
+      const fields = await Promise.all([
+        create('erin2', { kind: 'device', id: 'device-erin' }).catch((e: StorageConflictError) => e.field),
+        create('frank2', { kind: 'custom', id: 'custom-frank' }).catch((e: StorageConflictError) => e.field),
+        create('gina2', { kind: 'email', email: 'gina@example.com', passwordHash: 'h' }).catch(
+          (e: StorageConflictError) => e.field,
+        ),
+      ]);
+      expect(fields).toEqual([ConflictField.DEVICE, ConflictField.CUSTOM_ID, ConflictField.EMAIL]);
+      expect(await s.accounts.listUsers([], ['erin2', 'frank2', 'gina2'])).toEqual([]);
+    });
+
+    it('lets exactly one of two concurrent creations of the same device win', async () => {
+      const results = await Promise.allSettled([
+        create('racer1', { kind: 'device', id: 'device-race' }),
+        create('racer2', { kind: 'device', id: 'device-race' }),
+      ]);
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+      const failed = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+      expect((failed.reason as StorageConflictError).field).toBe(ConflictField.DEVICE);
+    });
+
+    it('lists users by ids and case-insensitive usernames, each once', async () => {
+      const a = await create('Henry', { kind: 'device', id: 'device-henry' }, later(1));
+      const b = await create('ivy', { kind: 'device', id: 'device-ivy' }, later(2));
+      await create('jack', { kind: 'device', id: 'device-jack' }, later(3));
+      const users = await s.accounts.listUsers([a.id, newUuid()], ['henry', 'IVY', 'nobody']);
+      expect(users.map((u) => u.id)).toEqual([a.id, b.id]);
+      expect(await s.accounts.listUsers([], [])).toEqual([]);
+    });
+
+    it('updates, clears and keeps profile fields', async () => {
+      const u = await create('kate', { kind: 'device', id: 'device-kate' });
+      const updated = await s.accounts.updateProfile(
+        u.id,
+        {
+          displayName: 'Kate',
+          avatarUrl: 'https://a/b.png',
+          langTag: 'fr',
+          location: 'Lyon',
+          timezone: 'CET',
+        },
+        later(1000),
+      );
+      expect(updated).toMatchObject({
+        username: 'kate',
+        displayName: 'Kate',
+        langTag: 'fr',
+        location: 'Lyon',
+      });
+      expect(updated?.updateTime.getTime()).toBe(later(1000).getTime());
+      expect(updated?.createTime.getTime()).toBe(T0.getTime());
+      const cleared = await s.accounts.updateProfile(
+        u.id,
+        { displayName: null, langTag: null, metadata: '{"level":3}', username: 'Katherine' },
+        later(2000),
+      );
+      expect(cleared).toMatchObject({
+        username: 'Katherine',
+        displayName: null,
+        avatarUrl: 'https://a/b.png',
+        langTag: 'en',
+        location: 'Lyon',
+        timezone: 'CET',
+        metadata: '{"level":3}',
+      });
+      expect(await s.accounts.getUser(u.id)).toEqual(cleared);
+    });
+
+    it('refuses a username already taken on update and changes nothing', async () => {
+      await create('leo', { kind: 'device', id: 'device-leo' });
+      const m = await create('mia', { kind: 'device', id: 'device-mia' });
+      const err = await s.accounts
+        .updateProfile(m.id, { username: 'LEO', displayName: 'Mia' }, later(1))
+        .catch((e: unknown) => e);
+      expect((err as StorageConflictError).field).toBe(ConflictField.USERNAME);
+      expect(await s.accounts.getUser(m.id)).toEqual(m);
+    });
+
+    it('records session and user revocations', async () => {
+      const user = newUuid();
+      const tid = newUuidV7(T0.getTime());
+      const other = newUuidV7(T0.getTime());
+      expect(await s.revocations.isRevoked(tid, user, T0)).toBe(false);
+      await s.revocations.revokeSessions([{ tokenId: tid, userId: user, expiresAt: later(60_000) }]);
+      expect(await s.revocations.isRevoked(tid, user, T0)).toBe(true);
+      expect(await s.revocations.isRevoked(other, user, T0)).toBe(false);
+
+      await s.revocations.revokeUser(user, later(5000), later(60_000));
+      expect(await s.revocations.isRevoked(other, user, later(5000))).toBe(true);
+      expect(await s.revocations.isRevoked(other, user, later(5001))).toBe(false);
+      // A later user-wide revocation moves the cut-off forward, an earlier one never moves it back.
+      await s.revocations.revokeUser(user, later(1000), later(1000));
+      expect(await s.revocations.isRevoked(other, user, later(4000))).toBe(true);
+    });
+
+    it('prunes only revocations whose tokens have all expired', async () => {
+      const [u1, u2] = [newUuid(), newUuid()];
+      const [t1, t2] = [newUuidV7(T0.getTime()), newUuidV7(T0.getTime())];
+      await s.revocations.revokeSessions([
+        { tokenId: t1, userId: u1, expiresAt: later(1000) },
+        { tokenId: t2, userId: u2, expiresAt: later(9000) },
+      ]);
+      // Revoking again with a later expiry extends it; with an earlier one does not shorten it.
+      await s.revocations.revokeSessions([{ tokenId: t1, userId: u1, expiresAt: later(5000) }]);
+      await s.revocations.revokeSessions([{ tokenId: t2, userId: u2, expiresAt: later(10) }]);
+      await s.revocations.revokeUser(u1, T0, later(1000));
+      expect(await s.revocations.pruneExpired(later(6000))).toBe(2);
+      expect(await s.revocations.isRevoked(t1, u1, T0)).toBe(false);
+      expect(await s.revocations.isRevoked(t2, u2, T0)).toBe(true);
+      expect(await s.revocations.pruneExpired(later(6000))).toBe(0);
+    });
+
+    it('keeps accounts and revocations across a reopen', async () => {
+      const u = await create('nina', { kind: 'custom', id: 'custom-nina' });
+      const tid = newUuidV7(T0.getTime());
+      await s.revocations.revokeSessions([{ tokenId: tid, userId: u.id, expiresAt: later(60_000) }]);
+      const again = await fx.reopen();
+      expect(await again.accounts.findByCustomId('custom-nina')).toEqual(u);
+      expect(await again.revocations.isRevoked(tid, u.id, T0)).toBe(true);
+    });
+  });
+}

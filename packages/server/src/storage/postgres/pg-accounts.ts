@@ -1,0 +1,221 @@
+import type { Pool, PoolClient } from 'pg';
+import {
+  type AccountRecord,
+  type AccountStore,
+  ConflictField,
+  type NewAccount,
+  type ProfileUpdate,
+  StorageConflictError,
+  type UserRecord,
+} from '../types.ts';
+
+interface UserRow {
+  id: string;
+  username: string;
+  display_name: string | null;
+  avatar_url: string | null;
+  lang_tag: string;
+  location: string | null;
+  timezone: string | null;
+  metadata: string;
+  create_time: Date;
+  update_time: Date;
+}
+
+const USER_COLUMNS =
+  'u.id, u.username, u.display_name, u.avatar_url, u.lang_tag, u.location, u.timezone, u.metadata, u.create_time, u.update_time';
+
+/** Unique constraint (or index) name → the field it protects. */
+const CONFLICTS: Readonly<Record<string, ConflictField>> = {
+  users_username_key: ConflictField.USERNAME,
+  user_devices_pkey: ConflictField.DEVICE,
+  users_custom_id_key: ConflictField.CUSTOM_ID,
+  users_email_key: ConflictField.EMAIL,
+};
+
+/** {@link AccountStore} on PostgreSQL through a `pg` pool. */
+export class PgAccountStore implements AccountStore {
+  readonly #pool: Pool;
+
+  constructor(pool: Pool) {
+    this.#pool = pool;
+  }
+
+  async createAccount(account: NewAccount): Promise<UserRecord> {
+    const { identity } = account;
+    try {
+      return await this.#transaction(async (client) => {
+        const { rows } = await client.query<UserRow>(
+          `INSERT INTO users AS u (id, username, email, password_hash, custom_id, create_time, update_time)
+           VALUES ($1, $2, $3, $4, $5, $6, $6)
+           RETURNING ${USER_COLUMNS}`,
+          [
+            account.id,
+            account.username,
+            identity.kind === 'email' ? identity.email : null,
+            identity.kind === 'email' ? identity.passwordHash : null,
+            identity.kind === 'custom' ? identity.id : null,
+            account.now,
+          ],
+        );
+        if (identity.kind === 'device') {
+          await client.query('INSERT INTO user_devices (id, user_id) VALUES ($1, $2)', [
+            identity.id,
+            account.id,
+          ]);
+        }
+        return toUser(rows[0]!);
+      });
+    } catch (err) {
+      throw asConflict(err);
+    }
+  }
+
+  async findByDevice(deviceId: string): Promise<UserRecord | null> {
+    const { rows } = await this.#pool.query<UserRow>(
+      `SELECT ${USER_COLUMNS} FROM user_devices d JOIN users u ON u.id = d.user_id WHERE d.id = $1`,
+      [deviceId],
+    );
+    return maybeUser(rows[0]);
+  }
+
+  async findByCustomId(customId: string): Promise<UserRecord | null> {
+    const { rows } = await this.#pool.query<UserRow>(
+      `SELECT ${USER_COLUMNS} FROM users u WHERE u.custom_id = $1`,
+      [customId],
+    );
+    return maybeUser(rows[0]);
+  }
+
+  async findByEmail(email: string): Promise<{ user: UserRecord; passwordHash: string } | null> {
+    const { rows } = await this.#pool.query<UserRow & { password_hash: string | null }>(
+      `SELECT ${USER_COLUMNS}, u.password_hash FROM users u WHERE u.email = $1`,
+      [email],
+    );
+    const row = rows[0];
+    if (!row || row.password_hash === null) return null;
+    return { user: toUser(row), passwordHash: row.password_hash };
+  }
+
+  async getUser(userId: string): Promise<UserRecord | null> {
+    const { rows } = await this.#pool.query<UserRow>(`SELECT ${USER_COLUMNS} FROM users u WHERE u.id = $1`, [
+      userId,
+    ]);
+    return maybeUser(rows[0]);
+  }
+
+  async getAccount(userId: string): Promise<AccountRecord | null> {
+    // One statement, so the device list and the user row come from the same snapshot.
+    const { rows } = await this.#pool.query<
+      UserRow & { email: string | null; custom_id: string | null; wallet: string; devices: string[] }
+    >(
+      `SELECT ${USER_COLUMNS}, u.email, u.custom_id, u.wallet,
+              array(SELECT d.id FROM user_devices d WHERE d.user_id = u.id ORDER BY d.id) AS devices
+       FROM users u WHERE u.id = $1`,
+      [userId],
+    );
+    const row = rows[0];
+    if (!row) return null;
+    return {
+      user: toUser(row),
+      email: row.email,
+      customId: row.custom_id,
+      devices: row.devices,
+      wallet: row.wallet,
+    };
+  }
+
+  async listUsers(ids: readonly string[], usernames: readonly string[]): Promise<UserRecord[]> {
+    if (ids.length === 0 && usernames.length === 0) return [];
+    const { rows } = await this.#pool.query<UserRow>(
+      `SELECT ${USER_COLUMNS} FROM users u
+       WHERE u.id = ANY($1::uuid[]) OR lower(u.username) = ANY($2::text[])
+       ORDER BY u.create_time, u.id`,
+      [ids, usernames.map((n) => n.toLowerCase())],
+    );
+    return rows.map(toUser);
+  }
+
+  async updateProfile(userId: string, update: ProfileUpdate, now: Date): Promise<UserRecord | null> {
+    const has = (k: keyof ProfileUpdate) => update[k] !== undefined;
+    try {
+      // One static statement for every combination of fields: a boolean says whether to touch it.
+      const { rows } = await this.#pool.query<UserRow>(
+        `UPDATE users AS u SET
+           username     = CASE WHEN $2 THEN $3 ELSE u.username END,
+           display_name = CASE WHEN $4 THEN $5 ELSE u.display_name END,
+           avatar_url   = CASE WHEN $6 THEN $7 ELSE u.avatar_url END,
+           lang_tag     = CASE WHEN $8 THEN coalesce($9, 'en') ELSE u.lang_tag END,
+           location     = CASE WHEN $10 THEN $11 ELSE u.location END,
+           timezone     = CASE WHEN $12 THEN $13 ELSE u.timezone END,
+           metadata     = CASE WHEN $14 THEN $15 ELSE u.metadata END,
+           update_time  = $16
+         WHERE u.id = $1
+         RETURNING ${USER_COLUMNS}`,
+        [
+          userId,
+          has('username'),
+          update.username ?? null,
+          has('displayName'),
+          update.displayName ?? null,
+          has('avatarUrl'),
+          update.avatarUrl ?? null,
+          has('langTag'),
+          update.langTag ?? null,
+          has('location'),
+          update.location ?? null,
+          has('timezone'),
+          update.timezone ?? null,
+          has('metadata'),
+          update.metadata ?? null,
+          now,
+        ],
+      );
+      return maybeUser(rows[0]);
+    } catch (err) {
+      throw asConflict(err);
+    }
+  }
+
+  async #transaction<T>(fn: (client: PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.#pool.connect();
+    try {
+      await client.query('BEGIN');
+      const result = await fn(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+}
+
+function maybeUser(row: UserRow | undefined): UserRecord | null {
+  return row ? toUser(row) : null;
+}
+
+function toUser(row: UserRow): UserRecord {
+  return {
+    id: row.id,
+    username: row.username,
+    displayName: row.display_name,
+    avatarUrl: row.avatar_url,
+    langTag: row.lang_tag,
+    location: row.location,
+    timezone: row.timezone,
+    metadata: row.metadata,
+    createTime: row.create_time,
+    updateTime: row.update_time,
+  };
+}
+
+/** Turns a unique violation (SQLSTATE 23505) into a {@link StorageConflictError}; other errors pass through. */
+function asConflict(err: unknown): unknown {
+  const e = err as { code?: string; constraint?: string };
+  if (e.code !== '23505' || !e.constraint) return err;
+  const field = CONFLICTS[e.constraint];
+  return field ? new StorageConflictError(field, { cause: err }) : err;
+}
