@@ -1,0 +1,107 @@
+/**
+ * Error catalog shared by every codec in `@tether/protocol`.
+ *
+ * Codes are plain strings (not numbers) so that logs, metrics and JSON error payloads stay readable,
+ * and they are an `as const` object rather than an `enum` so that they survive type stripping and
+ * tree-shaking unchanged.
+ *
+ * @packageDocumentation
+ */
+
+/**
+ * Stable machine-readable error codes. Never rename a value: clients and dashboards match on them.
+ * New subsystems append their codes here so that one catalog documents every failure mode.
+ */
+export const ErrorCode = {
+  /** A GameMaker packet header did not start with `0xDEADC0DE`: the peer is not speaking GM framing. */
+  GM_BAD_MAGIC: 'GM_BAD_MAGIC',
+  /** A GameMaker packet header declared a header size other than 12. */
+  GM_BAD_HEADER_SIZE: 'GM_BAD_HEADER_SIZE',
+  /** A GameMaker packet declared a payload longer than the receiver's `maxPayload`. */
+  GM_PAYLOAD_TOO_LARGE: 'GM_PAYLOAD_TOO_LARGE',
+  /** The GameMaker handshake bytes (hello, client signature or server ack) were wrong. */
+  GM_BAD_HANDSHAKE: 'GM_BAD_HANDSHAKE',
+  /** A buffer read (or peek) needed bytes past the end of the buffer. */
+  BUFFER_OVERRUN: 'BUFFER_OVERRUN',
+  /** A write (or poke) did not fit in a `fixed`/`fast` buffer, or a `grow` buffer hit the 2 GiB cap. */
+  BUFFER_OUT_OF_SPACE: 'BUFFER_OUT_OF_SPACE',
+  /** An unknown data type, or a type the buffer kind does not allow (`fast` buffers are u8 only). */
+  BUFFER_BAD_TYPE: 'BUFFER_BAD_TYPE',
+  /** A value, size, alignment, offset or seek base that the buffer cannot accept. */
+  BUFFER_BAD_ARGUMENT: 'BUFFER_BAD_ARGUMENT',
+} as const;
+
+/** Union of every value in {@link ErrorCode}. */
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/**
+ * WebSocket close codes (RFC 6455 section 7.4.1) that Tether transports use. Kept here, next to the
+ * error catalog, because every {@link ProtocolError} names the close code a transport should send.
+ */
+export const CloseCode = {
+  /** Orderly shutdown. */
+  NORMAL: 1000,
+  /** Server shutting down or client navigating away. */
+  GOING_AWAY: 1001,
+  /** The peer broke the wire protocol (bad framing, bad handshake, malformed message). */
+  PROTOCOL_ERROR: 1002,
+  /** The peer sent a kind of data this endpoint cannot accept (e.g. text where binary is required). */
+  UNSUPPORTED_DATA: 1003,
+  /** Generic policy refusal (auth, rate limits). */
+  POLICY_VIOLATION: 1008,
+  /** A message exceeded the configured size limit. */
+  MESSAGE_TOO_BIG: 1009,
+  /** A bug or unexpected condition on this side. */
+  INTERNAL_ERROR: 1011,
+  /** Temporary overload; the client may reconnect later. */
+  TRY_AGAIN_LATER: 1013,
+} as const;
+
+/** Union of every value in {@link CloseCode}. */
+export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
+
+/**
+ * Close code used when the thrower does not pick one. Codes that describe a local mistake (writing a
+ * bad value, running out of space in our own buffer) map to 1011, because closing with 1002 would
+ * wrongly blame the peer; everything not listed is treated as the peer's fault (1002).
+ */
+const DEFAULT_CLOSE: Partial<Record<ErrorCode, number>> = {
+  GM_PAYLOAD_TOO_LARGE: CloseCode.MESSAGE_TOO_BIG,
+  BUFFER_OUT_OF_SPACE: CloseCode.INTERNAL_ERROR,
+  BUFFER_BAD_TYPE: CloseCode.INTERNAL_ERROR,
+  BUFFER_BAD_ARGUMENT: CloseCode.INTERNAL_ERROR,
+};
+
+/**
+ * Every protocol error carries a stable code and the WebSocket close code a transport should use.
+ *
+ * Transports can therefore handle all codec failures with one `catch`: log `code`, close with
+ * `closeCode`. The original low-level error, if any, is kept in the standard `cause` property.
+ *
+ * @example
+ * ```ts
+ * try { framer.receive(chunk); } catch (e) {
+ *   if (e instanceof ProtocolError) ws.close(e.closeCode, e.code); else throw e;
+ * }
+ * ```
+ */
+export class ProtocolError extends Error {
+  /** Stable machine-readable code from {@link ErrorCode}. */
+  readonly code: ErrorCode;
+  /** WebSocket close code to send when this error ends a connection. */
+  readonly closeCode: number;
+
+  /**
+   * @param code - stable code from {@link ErrorCode}
+   * @param message - human-readable detail (not matched on by code, so it may change freely)
+   * @param closeCode - overrides the default close code for `code` (1009 for oversized payloads,
+   *   1011 for local buffer misuse, 1002 otherwise)
+   * @param options - `cause`: the underlying error, if this one wraps another
+   */
+  constructor(code: ErrorCode, message: string, closeCode?: number, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'ProtocolError';
+    this.code = code;
+    this.closeCode = closeCode ?? DEFAULT_CLOSE[code] ?? CloseCode.PROTOCOL_ERROR;
+  }
+}
