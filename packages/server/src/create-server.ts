@@ -7,6 +7,7 @@ import type { TetherConfig } from './config/config.ts';
 import { createLogger } from './observability/logger.ts';
 import { HttpRouter } from './http/router.ts';
 import { registerHealthRoutes } from './http/health.ts';
+import { startGameMakerCarriers } from './carriers/gamemaker.ts';
 import { createAccountFeature } from './accounts/account-feature.ts';
 import { registerAccountRoutes } from './http/account-routes.ts';
 import { SqliteStorage } from './storage/sqlite/sqlite-storage.ts';
@@ -53,6 +54,9 @@ export async function startServer(config: TetherConfig, deps: ServerDeps = {}): 
   const upgrades = new Map<string, UpgradeHandler>();
 
   // --- feature wiring (storage, accounts, realtime, GameMaker carriers) goes here ---
+  // GameMaker carriers: framed TCP on gmPort and WebSocket at /gm. Registered after storage so that
+  // shutdown (reverse order) closes GameMaker clients first.
+  const gm = await startGameMakerCarriers({ config, logger, upgrades, closables });
   // Storage: SQLite under --data by default; PostgreSQL (pg loaded only then) for a postgres:// URL.
   const storage: Storage =
     config.database === 'sqlite'
@@ -110,7 +114,7 @@ export async function startServer(config: TetherConfig, deps: ServerDeps = {}): 
   };
   deps.signal?.addEventListener('abort', () => void close(), { once: true });
 
-  return { config, logger, http, gm: null, close };
+  return { config, logger, http, gm: gm.tcp, close };
 }
 
 function listen(server: HttpServer, port: number, host: string): Promise<void> {

@@ -1,0 +1,125 @@
+/**
+ * The GameMaker carriers of `tether serve`: GameMaker framing (handshake + 12-byte headers) over a
+ * TCP listener on `gmPort` and over WebSocket at `/gm` of the main HTTP server. Both share one
+ * client limit and hand each ready connection (one message per GameMaker packet) to a single
+ * replaceable handler, which is where the realtime session pipeline plugs in.
+ *
+ * @packageDocumentation
+ */
+import type { IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { GM_HEADER_SIZE } from '@tether/protocol';
+import type { Logger } from 'pino';
+import type { Connection } from '../transport/connection.ts';
+import { ConnectionGate } from '../transport/gate.ts';
+import { listenTcp } from '../transport/tcp.ts';
+import { WsAcceptor } from '../transport/ws.ts';
+
+/** Path of the GameMaker WebSocket carrier on the main HTTP server. */
+export const GM_WS_PATH = '/gm';
+
+/** The reply every packet gets until the realtime protocol is plugged in (see {@link replyNotAvailable}). */
+export const NOT_AVAILABLE_REPLY = JSON.stringify({
+  error: { code: 1, message: 'realtime protocol not available on this carrier yet' },
+});
+
+/** Takes over one ready GameMaker connection (handshake done): attach handlers synchronously. */
+export type GmConnectionHandler = (connection: Connection) => void;
+
+/**
+ * Placeholder handler: answers every packet with one JSON error envelope (in GameMaker framing),
+ * so a client can tell "connected, but nothing to talk to yet" from "not connected".
+ */
+export const replyNotAvailable: GmConnectionHandler = (connection) => {
+  connection.onMessage(() => {
+    connection.send(NOT_AVAILABLE_REPLY);
+  });
+};
+
+/** What {@link startGameMakerCarriers} needs from the composition root. */
+export interface GameMakerCarrierDeps {
+  readonly config: {
+    readonly host: string;
+    readonly gmPort: number;
+    readonly gmMaxClients: number;
+    readonly gmMaxMessageBytes: number;
+  };
+  readonly logger: Logger;
+  /** Upgrade handlers of the main HTTP server, by path; `/gm` is added. */
+  readonly upgrades: Map<string, (req: IncomingMessage, socket: Duplex, head: Buffer) => void>;
+  /** Shutdown list of the composition root; the carriers add themselves. */
+  readonly closables: { close(reason: string): Promise<void> }[];
+  /** Initial connection handler; {@link replyNotAvailable} by default. */
+  readonly onConnection?: GmConnectionHandler;
+  /** Handshake timeout (default 10 s). */
+  readonly handshakeTimeoutMs?: number;
+}
+
+/** The running carriers. */
+export interface GameMakerCarriers {
+  /** Bound TCP address (useful with `gmPort: 0`). */
+  readonly tcp: AddressInfo;
+  /** WebSocket path on the main HTTP server. */
+  readonly wsPath: string;
+  /** GameMaker connections held now, on both carriers (including ones still handshaking). */
+  readonly connections: number;
+  /** Replaces the handler for connections that become ready from now on. */
+  setConnectionHandler(handler: GmConnectionHandler): void;
+}
+
+/**
+ * Starts both carriers and registers their shutdown: stop accepting, then close every GameMaker
+ * connection with 1001 and the shutdown reason (over TCP, which has no close frame, a final JSON
+ * notice packet `{"error":{"code":1001,"message":<reason>}}` carries it).
+ */
+export async function startGameMakerCarriers(deps: GameMakerCarrierDeps): Promise<GameMakerCarriers> {
+  const { config, logger } = deps;
+  let handler = deps.onConnection ?? replyNotAvailable;
+  const gate = new ConnectionGate({
+    logger,
+    maxClients: config.gmMaxClients,
+    framed: true,
+    maxPayload: config.gmMaxMessageBytes,
+    handshakeTimeoutMs: deps.handshakeTimeoutMs,
+    closeNotice: true,
+    onConnection: (connection) => handler(connection),
+  });
+  const listener = await listenTcp({
+    host: config.host,
+    port: config.gmPort,
+    logger,
+    name: 'gm-tcp',
+    onConnection: (c) => gate.admit(c),
+  });
+  const acceptor = new WsAcceptor({
+    logger,
+    // One WebSocket message carries one packet: its header plus the largest payload allowed.
+    maxPayload: config.gmMaxMessageBytes + GM_HEADER_SIZE,
+    name: 'gm-ws',
+    onConnection: (c) => gate.admit(c),
+  });
+  deps.upgrades.set(GM_WS_PATH, (req, socket, head) => acceptor.handleUpgrade(req, socket, head));
+  deps.closables.push({
+    async close(reason) {
+      acceptor.close();
+      const stopped = listener.close();
+      await gate.closeAll(1001, reason);
+      await stopped;
+    },
+  });
+  logger.info(
+    { port: listener.address.port, path: GM_WS_PATH },
+    'GameMaker carriers listening (TCP, WebSocket)',
+  );
+  return {
+    tcp: listener.address,
+    wsPath: GM_WS_PATH,
+    get connections() {
+      return gate.size;
+    },
+    setConnectionHandler(next) {
+      handler = next;
+    },
+  };
+}

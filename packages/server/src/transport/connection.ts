@@ -1,0 +1,273 @@
+/**
+ * The one connection abstraction of the transport layer. A raw TCP stream, a WebSocket and a
+ * GameMaker-framed connection (over TCP or WebSocket) all present themselves as MESSAGES through
+ * {@link Connection}, so the session layer can run the same envelope protocol over any of them
+ * without knowing which.
+ *
+ * @packageDocumentation
+ */
+import type { Logger } from 'pino';
+import { type CodedError, closeReasonOf, TransportError } from './errors.ts';
+
+/** How a message travelled: WebSocket binary or text frame. Streams and GameMaker packets are always binary. */
+export type MessageKind = 'binary' | 'text';
+
+/**
+ * What carries the connection. `tcp` is a raw byte stream (a "message" is whatever chunk arrived);
+ * `ws` is a plain WebSocket; `gm-tcp` / `gm-ws` deliver one message per GameMaker packet.
+ */
+export type Carrier = 'tcp' | 'ws' | 'gm-tcp' | 'gm-ws';
+
+/**
+ * Names the byte form {@link Connection.encode} produces. Connections with the same wire kind can
+ * share one encoded frame, which is what makes a broadcast encode once instead of once per peer.
+ */
+export type WireKind = 'bytes' | 'ws-frame' | 'gm-packet';
+
+/** One message in a connection's wire form: bytes, or (WebSocket only) a string sent as a text frame. */
+export type Frame = Uint8Array | string;
+
+/** How a connection ended. */
+export interface CloseInfo {
+  /** WebSocket close code; streams report 1000 for an orderly end and 1006 for a reset. */
+  readonly code: number;
+  readonly reason: string;
+  /** True when the other side (or the network) ended it, false when this side called close. */
+  readonly byPeer: boolean;
+  /** The typed error that caused a local close (`ProtocolError` or `TransportError`), if any. */
+  readonly error?: CodedError;
+}
+
+/** Receives every inbound message in order. */
+export type MessageHandler = (data: Uint8Array, kind: MessageKind) => void;
+/** Called exactly once when the connection is closed, whoever closed it. */
+export type CloseHandler = (info: CloseInfo) => void;
+
+/** A message-oriented connection, whatever carries it. */
+export interface Connection {
+  /** Unique within the process, for logs (`gm-tcp:7353#12`). */
+  readonly id: string;
+  readonly carrier: Carrier;
+  readonly wireKind: WireKind;
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+  /** Bytes accepted for sending but not yet handed to the kernel (`writableLength` / `bufferedAmount`). */
+  readonly bufferedBytes: number;
+  /** False once closing has started. */
+  readonly open: boolean;
+  /** Resolves once the connection is fully closed. Never rejects. */
+  readonly closed: Promise<CloseInfo>;
+  /** Sends one message. A string becomes a WebSocket text frame where the carrier has one, else UTF-8 bytes. Returns false when closed. */
+  send(message: Uint8Array | string): boolean;
+  /** Encodes one message to this connection's wire form, to share it between connections of the same {@link WireKind}. */
+  encode(message: Uint8Array | string): Frame;
+  /** Writes already-encoded frames in order, in as few writes as the carrier allows. Returns false when closed. */
+  sendFrames(frames: readonly Frame[]): boolean;
+  /** Orderly close: the peer gets `code`/`reason` where the carrier can carry them. Idempotent. */
+  close(code?: number, reason?: string): void;
+  /** Immediate close without flushing (used when the peer cannot take more). Idempotent. */
+  terminate(code?: number, reason?: string): void;
+  /** Closes because of a typed error: its `closeCode` and reason go to the peer, and it appears in {@link CloseInfo.error}. */
+  fail(error: CodedError, immediate?: boolean): void;
+  /** Adds a message handler; returns a function that removes it. */
+  onMessage(handler: MessageHandler): () => void;
+  /** Adds a close handler (called at once if already closed); returns a function that removes it. */
+  onClose(handler: CloseHandler): () => void;
+}
+
+/** Options every concrete connection shares. */
+export interface ConnectionOptions {
+  readonly id: string;
+  /** Handler exceptions are logged here, never rethrown into socket callbacks (that would crash the process). */
+  readonly logger: Logger;
+  /** Outbound bytes allowed to pile up before the peer is judged a slow consumer and cut off. */
+  readonly maxBufferedBytes?: number;
+  /** After an orderly close, how long to wait for the peer before forcing the socket shut. */
+  readonly closeTimeoutMs?: number;
+}
+
+/** Default outbound limit: a peer that is 1 MiB behind is not reading. */
+export const DEFAULT_MAX_BUFFERED_BYTES = 1024 * 1024;
+/** Default wait for an orderly close before the socket is destroyed. */
+export const DEFAULT_CLOSE_TIMEOUT_MS = 2000;
+
+/** WebSocket close reasons are limited to 123 bytes of UTF-8; longer ones make `ws` throw. */
+export function truncateReason(reason: string): string {
+  if (Buffer.byteLength(reason) <= 123) return reason;
+  let out = reason.slice(0, 123);
+  while (Buffer.byteLength(out) > 123) out = out.slice(0, -1);
+  return out;
+}
+
+/**
+ * Shared bookkeeping for concrete connections: handler lists, the once-only close (with a timeout
+ * that escalates an orderly close to a forced one), the `closed` promise and the handler-exception
+ * guard. Subclasses implement the two socket actions and report events through protected methods.
+ */
+export abstract class BaseConnection implements Connection {
+  readonly id: string;
+  abstract readonly carrier: Carrier;
+  abstract readonly wireKind: WireKind;
+  abstract readonly remoteAddress: string;
+  abstract readonly remotePort: number;
+  abstract readonly bufferedBytes: number;
+  readonly closed: Promise<CloseInfo>;
+  protected readonly logger: Logger;
+  readonly #closeTimeoutMs: number;
+  readonly #maxBufferedBytes: number;
+  readonly #messageHandlers: MessageHandler[] = [];
+  readonly #closeHandlers: CloseHandler[] = [];
+  #resolveClosed!: (info: CloseInfo) => void;
+  #local: { code: number; reason: string; error?: CodedError } | undefined;
+  #final: CloseInfo | undefined;
+  #closeStarted = false;
+  #terminated = false;
+  #closeTimer: NodeJS.Timeout | undefined;
+
+  protected constructor(opts: ConnectionOptions) {
+    this.id = opts.id;
+    this.logger = opts.logger;
+    this.#closeTimeoutMs = opts.closeTimeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS;
+    this.#maxBufferedBytes = opts.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES;
+    this.closed = new Promise((resolve) => {
+      this.#resolveClosed = resolve;
+    });
+  }
+
+  get open(): boolean {
+    return this.#local === undefined && this.#final === undefined;
+  }
+
+  abstract encode(message: Uint8Array | string): Frame;
+  abstract sendFrames(frames: readonly Frame[]): boolean;
+  /** Starts an orderly close of the underlying socket (called at most once). */
+  protected abstract closeSocket(code: number, reason: string): void;
+  /** Destroys the underlying socket now (called at most once). */
+  protected abstract destroySocket(): void;
+
+  send(message: Uint8Array | string): boolean {
+    return this.sendFrames([this.encode(message)]);
+  }
+
+  close(code = 1000, reason = ''): void {
+    this.#requestClose({ code, reason }, false);
+  }
+
+  terminate(code = 1006, reason = ''): void {
+    this.#requestClose({ code, reason }, true);
+  }
+
+  /**
+   * Closes because of a typed error (`ProtocolError` or `TransportError`); the error's close code and
+   * reason go to the peer and `error` appears in {@link CloseInfo}, where the owner logs its code.
+   */
+  fail(error: CodedError, immediate = false): void {
+    this.#requestClose({ code: error.closeCode, reason: closeReasonOf(error), error }, immediate);
+  }
+
+  onMessage(handler: MessageHandler): () => void {
+    this.#messageHandlers.push(handler);
+    return () => remove(this.#messageHandlers, handler);
+  }
+
+  onClose(handler: CloseHandler): () => void {
+    if (this.#final) {
+      this.#callClose(handler, this.#final);
+      return () => {};
+    }
+    this.#closeHandlers.push(handler);
+    return () => remove(this.#closeHandlers, handler);
+  }
+
+  /** The first close request fixes code and reason; a later `terminate` may still escalate it. */
+  #requestClose(local: { code: number; reason: string; error?: CodedError }, immediate: boolean): void {
+    if (this.#final || this.#terminated) return;
+    this.#local ??= { ...local, reason: truncateReason(local.reason) };
+    const { code, reason } = this.#local;
+    if (immediate) {
+      this.#terminated = true;
+      this.destroySocket();
+      return;
+    }
+    if (this.#closeStarted) return;
+    this.#closeStarted = true;
+    this.closeSocket(code, reason);
+    // A peer that never finishes the close must not hold the socket (or shutdown) forever.
+    if (!this.#final) {
+      this.#closeTimer = setTimeout(() => this.terminate(), this.#closeTimeoutMs);
+      this.#closeTimer.unref();
+    }
+  }
+
+  /**
+   * Outbound policy, called after every write: memory per peer is bounded by `maxBufferedBytes`.
+   * A peer past it is not reading; it is cut off at once (an orderly close would only queue behind
+   * the data it is not reading) and its close reports `SLOW_CONSUMER`.
+   */
+  protected checkBackpressure(): void {
+    if (this.open && this.bufferedBytes > this.#maxBufferedBytes) {
+      this.fail(
+        new TransportError(
+          'SLOW_CONSUMER',
+          `outbound buffer ${this.bufferedBytes} bytes exceeds ${this.#maxBufferedBytes}`,
+        ),
+        true,
+      );
+    }
+  }
+
+  /** Delivers one inbound message to every handler; drops it once closing has started. */
+  protected emitMessage(data: Uint8Array, kind: MessageKind): void {
+    if (!this.open) return;
+    for (const handler of [...this.#messageHandlers]) {
+      try {
+        handler(data, kind);
+      } catch (err) {
+        this.logger.error({ err, connection: this.id }, 'message handler threw; connection kept open');
+      }
+      if (!this.open) return;
+    }
+  }
+
+  /**
+   * Called by subclasses when the underlying socket is gone. A local close's code and reason take
+   * precedence over what the socket reports (ws reports the peer's echo, or 1006 after a forced close).
+   * Wrappers pass `byPeer: false` when the connection they wrap closed itself (e.g. slow consumer).
+   */
+  protected finishClose(peer: { code: number; reason: string; byPeer?: boolean; error?: CodedError }): void {
+    if (this.#final) return;
+    clearTimeout(this.#closeTimer);
+    const local = this.#local;
+    const info: CloseInfo = local
+      ? {
+          code: local.code,
+          reason: local.reason,
+          byPeer: false,
+          ...(local.error ? { error: local.error } : {}),
+        }
+      : {
+          code: peer.code,
+          reason: peer.reason,
+          byPeer: peer.byPeer ?? true,
+          ...(peer.error ? { error: peer.error } : {}),
+        };
+    this.#final = info;
+    this.#messageHandlers.length = 0;
+    const handlers = this.#closeHandlers.splice(0);
+    for (const handler of handlers) this.#callClose(handler, info);
+    this.#resolveClosed(info);
+  }
+
+  #callClose(handler: CloseHandler, info: CloseInfo): void {
+    try {
+      handler(info);
+    } catch (err) {
+      this.logger.error({ err, connection: this.id }, 'close handler threw');
+    }
+  }
+}
+
+function remove<T>(list: T[], item: T): void {
+  const i = list.indexOf(item);
+  if (i >= 0) list.splice(i, 1);
+}

@@ -1,0 +1,130 @@
+/**
+ * Raw TCP: a listener and a {@link Connection} over `node:net`. A TCP stream has no message
+ * boundaries, so each received chunk is one "message"; wrap the connection in a
+ * `GmFramedConnection` to get one message per GameMaker packet.
+ *
+ * @packageDocumentation
+ */
+import { type AddressInfo, createServer, type Socket } from 'node:net';
+import type { Logger } from 'pino';
+import { BaseConnection, type ConnectionOptions, type Frame } from './connection.ts';
+
+const utf8 = new TextEncoder();
+
+/** A byte-stream connection over one TCP socket. */
+export class TcpConnection extends BaseConnection {
+  readonly carrier = 'tcp' as const;
+  readonly wireKind = 'bytes' as const;
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+  readonly #socket: Socket;
+
+  constructor(socket: Socket, opts: ConnectionOptions) {
+    super(opts);
+    this.#socket = socket;
+    this.remoteAddress = socket.remoteAddress ?? '';
+    this.remotePort = socket.remotePort ?? 0;
+    socket.on('data', (chunk: Buffer) => this.emitMessage(chunk, 'binary'));
+    socket.on('error', (err: NodeJS.ErrnoException) => {
+      // ECONNRESET and friends are the peer's business; 'close' follows and reports 1006.
+      this.logger.debug({ err, connection: this.id }, 'tcp socket error');
+    });
+    socket.on('close', (hadError) => {
+      this.finishClose({
+        code: hadError ? 1006 : 1000,
+        reason: hadError ? 'connection reset' : 'closed by peer',
+      });
+    });
+  }
+
+  get bufferedBytes(): number {
+    return this.#socket.writableLength;
+  }
+
+  encode(message: Uint8Array | string): Frame {
+    return typeof message === 'string' ? utf8.encode(message) : message;
+  }
+
+  sendFrames(frames: readonly Frame[]): boolean {
+    if (!this.open || this.#socket.destroyed) return false;
+    // cork/uncork turns a batch of small frames into one syscall (one TCP segment where it fits).
+    this.#socket.cork();
+    for (const frame of frames) this.#socket.write(typeof frame === 'string' ? utf8.encode(frame) : frame);
+    this.#socket.uncork();
+    this.checkBackpressure();
+    return true;
+  }
+
+  protected closeSocket(): void {
+    // A stream has no close frame: code and reason stay local (GameMaker framing adds a notice packet).
+    this.#socket.end();
+  }
+
+  protected destroySocket(): void {
+    this.#socket.destroy();
+  }
+}
+
+/** A bound listener. */
+export interface Listener {
+  /** The bound address (useful with port 0). */
+  readonly address: AddressInfo;
+  /** Stops accepting; resolves once the listening socket is closed and every accepted socket has ended. */
+  close(): Promise<void>;
+}
+
+/** Options of {@link listenTcp}. */
+export interface TcpListenOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly logger: Logger;
+  /** Passed to every accepted connection. */
+  readonly maxBufferedBytes?: number;
+  readonly closeTimeoutMs?: number;
+  /** Prefix of connection ids, e.g. `gm-tcp`. */
+  readonly name?: string;
+  /** Receives each accepted connection; attach handlers synchronously. */
+  readonly onConnection: (connection: TcpConnection) => void;
+}
+
+/** Listens for TCP connections and wraps each one in a {@link TcpConnection}. */
+export function listenTcp(opts: TcpListenOptions): Promise<Listener> {
+  let seq = 0;
+  const server = createServer({ noDelay: true, allowHalfOpen: false });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port, opts.host, () => {
+      server.off('error', reject);
+      const address = server.address() as AddressInfo;
+      const name = opts.name ?? 'tcp';
+      server.on('error', (err) => opts.logger.error({ err, port: address.port }, 'tcp listener error'));
+      server.on('connection', (socket) => {
+        // Without a remote address the socket is already gone (reset before accept).
+        if (!socket.remoteAddress) {
+          socket.destroy();
+          return;
+        }
+        const connection = new TcpConnection(socket, {
+          id: `${name}:${address.port}#${++seq}`,
+          logger: opts.logger,
+          maxBufferedBytes: opts.maxBufferedBytes,
+          closeTimeoutMs: opts.closeTimeoutMs,
+        });
+        try {
+          opts.onConnection(connection);
+        } catch (err) {
+          opts.logger.error({ err, connection: connection.id }, 'connection handler threw');
+          connection.terminate(1011, 'internal error');
+        }
+      });
+      let closing: Promise<void> | undefined;
+      resolve({
+        address,
+        close: () => {
+          closing ??= new Promise((done) => server.close(() => done()));
+          return closing;
+        },
+      });
+    });
+  });
+}

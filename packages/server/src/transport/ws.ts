@@ -1,0 +1,205 @@
+/**
+ * WebSocket transport on the `ws` package: a {@link Connection} per WebSocket, an acceptor that
+ * attaches to any HTTP server through `handleUpgrade` (the main server's `/gm` path), and a
+ * stand-alone listener (ws, or wss with a key and certificate) on its own port.
+ *
+ * @packageDocumentation
+ */
+import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import type { Logger } from 'pino';
+import { type RawData, WebSocket, WebSocketServer } from 'ws';
+import { BaseConnection, type ConnectionOptions, type Frame } from './connection.ts';
+import { TransportError } from './errors.ts';
+import type { Listener } from './tcp.ts';
+
+/** One WebSocket. Binary messages arrive as `binary`, text messages as their UTF-8 bytes with kind `text`. */
+export class WsConnection extends BaseConnection {
+  readonly carrier = 'ws' as const;
+  readonly wireKind = 'ws-frame' as const;
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+  readonly #ws: WebSocket;
+  readonly #socket: Duplex;
+
+  /** @param socket - the upgraded TCP/TLS socket under `ws`, corked around batches */
+  constructor(
+    ws: WebSocket,
+    socket: Duplex,
+    remote: { address: string; port: number },
+    opts: ConnectionOptions,
+  ) {
+    super(opts);
+    this.#ws = ws;
+    this.#socket = socket;
+    this.remoteAddress = remote.address;
+    this.remotePort = remote.port;
+    ws.on('message', (data: RawData, isBinary: boolean) =>
+      this.emitMessage(toBytes(data), isBinary ? 'binary' : 'text'),
+    );
+    ws.on('error', (err: Error & { code?: string }) => {
+      // `ws` has already started closing with the right code (1009, 1002...); record why.
+      if (err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') {
+        this.fail(new TransportError('MESSAGE_TOO_BIG', err.message, { cause: err }));
+      } else {
+        this.logger.debug({ err, connection: this.id }, 'websocket error');
+      }
+    });
+    ws.on('close', (code: number, reason: Buffer) => {
+      this.finishClose({ code, reason: reason.toString() || (code === 1006 ? 'connection lost' : '') });
+    });
+  }
+
+  get bufferedBytes(): number {
+    return this.#ws.bufferedAmount;
+  }
+
+  encode(message: Uint8Array | string): Frame {
+    return message;
+  }
+
+  sendFrames(frames: readonly Frame[]): boolean {
+    if (!this.open || this.#ws.readyState !== WebSocket.OPEN) return false;
+    // Many small frames in one turn: cork so they leave in one write.
+    this.#socket.cork();
+    for (const frame of frames) this.#ws.send(frame, { binary: typeof frame !== 'string' });
+    this.#socket.uncork();
+    this.checkBackpressure();
+    return true;
+  }
+
+  protected closeSocket(code: number, reason: string): void {
+    try {
+      this.#ws.close(code, reason);
+    } catch {
+      // Codes such as 1005/1006 cannot be sent in a close frame: fall back to a hard close.
+      this.#ws.terminate();
+    }
+  }
+
+  protected destroySocket(): void {
+    this.#ws.terminate();
+  }
+}
+
+function toBytes(data: RawData): Uint8Array {
+  if (Array.isArray(data)) return Buffer.concat(data);
+  if (data instanceof ArrayBuffer) return new Uint8Array(data);
+  return data;
+}
+
+/** Options of {@link WsAcceptor}. */
+export interface WsAcceptorOptions {
+  readonly logger: Logger;
+  /** Largest WebSocket message accepted; bigger ones close the socket with 1009. */
+  readonly maxPayload: number;
+  readonly maxBufferedBytes?: number;
+  readonly closeTimeoutMs?: number;
+  /** Prefix of connection ids, e.g. `gm-ws`. */
+  readonly name?: string;
+  /** Receives each accepted connection; attach handlers synchronously. */
+  readonly onConnection: (connection: WsConnection, req: IncomingMessage) => void;
+}
+
+/**
+ * Accepts WebSocket upgrades handed to it by an HTTP server (`noServer` mode), so several paths of
+ * one HTTP server can each have their own acceptor and limits.
+ */
+export class WsAcceptor {
+  readonly #wss: WebSocketServer;
+  readonly #opts: WsAcceptorOptions;
+  #seq = 0;
+  #closed = false;
+
+  constructor(opts: WsAcceptorOptions) {
+    this.#opts = opts;
+    // clientTracking off: the owner tracks connections (with limits); compression off: CPU and
+    // memory per socket matter more than bandwidth for small game messages.
+    this.#wss = new WebSocketServer({
+      noServer: true,
+      clientTracking: false,
+      perMessageDeflate: false,
+      maxPayload: opts.maxPayload,
+    });
+  }
+
+  /** Completes one upgrade. Suitable as an `upgrade` handler for one path. */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    if (this.#closed) {
+      socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
+    socket.on('error', (err) => this.#opts.logger.debug({ err }, 'upgrade socket error'));
+    this.#wss.handleUpgrade(req, socket, head, (ws) => {
+      const remote = { address: req.socket.remoteAddress ?? '', port: req.socket.remotePort ?? 0 };
+      const connection = new WsConnection(ws, socket, remote, {
+        id: `${this.#opts.name ?? 'ws'}#${++this.#seq}`,
+        logger: this.#opts.logger,
+        maxBufferedBytes: this.#opts.maxBufferedBytes,
+        closeTimeoutMs: this.#opts.closeTimeoutMs,
+      });
+      try {
+        this.#opts.onConnection(connection, req);
+      } catch (err) {
+        this.#opts.logger.error({ err, connection: connection.id }, 'connection handler threw');
+        connection.terminate(1011, 'internal error');
+      }
+    });
+  }
+
+  /** Refuses further upgrades (503). Existing connections are the owner's to close. */
+  close(): void {
+    this.#closed = true;
+  }
+}
+
+/** Options of {@link listenWs}. */
+export interface WsListenOptions extends WsAcceptorOptions {
+  readonly host: string;
+  readonly port: number;
+  /** Only upgrades to this path are accepted (others get 404); any path when absent. */
+  readonly path?: string;
+  /** PEM key and certificate: listen as `wss`. */
+  readonly tls?: { readonly key: string | Buffer; readonly cert: string | Buffer };
+}
+
+/** A WebSocket (or secure WebSocket) listener on its own port. Plain HTTP requests get 426. */
+export function listenWs(opts: WsListenOptions): Promise<Listener> {
+  const acceptor = new WsAcceptor(opts);
+  const onRequest = (_req: IncomingMessage, res: ServerResponse) => {
+    res
+      .writeHead(426, { 'Content-Type': 'text/plain', Connection: 'close' })
+      .end('WebSocket upgrade required\n');
+  };
+  const server = opts.tls
+    ? createHttpsServer({ key: opts.tls.key, cert: opts.tls.cert }, onRequest)
+    : createHttpServer(onRequest);
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    if (opts.path !== undefined && path !== opts.path) {
+      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
+    acceptor.handleUpgrade(req, socket, head);
+  });
+  server.on('clientError', (_err, socket) => socket.destroy());
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port, opts.host, () => {
+      server.off('error', reject);
+      const address = server.address() as AddressInfo;
+      server.on('error', (err) => opts.logger.error({ err, port: address.port }, 'ws listener error'));
+      let closing: Promise<void> | undefined;
+      resolve({
+        address,
+        close: () => {
+          acceptor.close();
+          closing ??= new Promise((done) => server.close(() => done()));
+          return closing;
+        },
+      });
+    });
+  });
+}

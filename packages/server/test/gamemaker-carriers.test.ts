@@ -1,0 +1,83 @@
+import { connect } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
+import { GmTestClient, HELLO } from './gm-client.ts';
+import { startTestServer, type TestServer } from './helpers.ts';
+
+const NOT_AVAILABLE = { error: { code: 1, message: 'realtime protocol not available on this carrier yet' } };
+
+describe('tether serve: GameMaker carriers', () => {
+  let server: TestServer | undefined;
+  afterEach(async () => {
+    await server?.stop();
+    server = undefined;
+  });
+
+  it('completes the GameMaker handshake on the TCP gm port and answers each packet with a JSON error', async () => {
+    server = await startTestServer();
+    expect(server.gm).not.toBeNull();
+    const client = await GmTestClient.tcp(server.gm!.port);
+    client.send('{"ping":{}}\0');
+    client.send('second');
+    expect(await client.nextJson()).toEqual(NOT_AVAILABLE);
+    expect(await client.nextJson()).toEqual(NOT_AVAILABLE);
+    client.destroy();
+  });
+
+  it('speaks the same handshake inside binary messages on /gm', async () => {
+    server = await startTestServer();
+    const client = await GmTestClient.ws(`ws://127.0.0.1:${server.http.port}/gm`);
+    client.send('{}');
+    expect(await client.nextJson()).toEqual(NOT_AVAILABLE);
+    client.destroy();
+  });
+
+  it('refuses clients over gmMaxClients on both carriers', async () => {
+    server = await startTestServer({ gmMaxClients: 1 });
+    await GmTestClient.tcp(server.gm!.port);
+    const tcp = await GmTestClient.tcp(server.gm!.port);
+    expect(await tcp.nextJson()).toEqual({ error: { code: 1013, message: 'server full (1 clients)' } });
+    await tcp.closed;
+    const ws = new WebSocket(`ws://127.0.0.1:${server.http.port}/gm`);
+    const closed = await new Promise<[number, string]>((resolve) =>
+      ws.on('close', (code, reason) => resolve([code, reason.toString()])),
+    );
+    expect(closed).toEqual([1013, 'server full (1 clients)']);
+  });
+
+  it('closes a WebSocket client whose packet is over gmMaxMessageBytes with 1009', async () => {
+    server = await startTestServer({ gmMaxMessageBytes: 32 });
+    const client = await GmTestClient.ws(`ws://127.0.0.1:${server.http.port}/gm`);
+    client.send(new Uint8Array(33));
+    expect((await client.closed).code).toBe(1009);
+    const ok = await GmTestClient.ws(`ws://127.0.0.1:${server.http.port}/gm`);
+    ok.send(new Uint8Array(32));
+    expect(await ok.nextJson()).toEqual(NOT_AVAILABLE);
+    ok.destroy();
+  });
+
+  it('closes GameMaker clients with a reason on shutdown and stops accepting', async () => {
+    server = await startTestServer();
+    const tcp = await GmTestClient.tcp(server.gm!.port);
+    const ws = await GmTestClient.ws(`ws://127.0.0.1:${server.http.port}/gm`);
+    const port = server.gm!.port;
+    await server.close();
+    expect(await tcp.nextJson()).toEqual({ error: { code: 1001, message: 'server shutting down' } });
+    await tcp.closed;
+    expect(await ws.closed).toEqual({ code: 1001, reason: 'server shutting down' });
+    const refused = connect(port, '127.0.0.1');
+    await expect(
+      new Promise((resolve, reject) => {
+        refused.on('connect', resolve);
+        refused.on('error', reject);
+      }),
+    ).rejects.toThrow(/ECONNREFUSED/);
+  });
+
+  it('sends the hello first on a fresh TCP connection', async () => {
+    server = await startTestServer();
+    const client = await GmTestClient.tcp(server.gm!.port, { handshake: false });
+    expect((await client.reader.read(18)).equals(HELLO)).toBe(true);
+    client.destroy();
+  });
+});
