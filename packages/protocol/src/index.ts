@@ -8,3 +8,4 @@ export * from './errors.ts';
 export * from './gamemaker/buffer.ts';
 export { f16Bits, f16FromBits, f16Round } from './gamemaker/f16.ts';
 export * from './gamemaker/framing.ts';
+export * from './realtime/index.ts';
