@@ -1,6 +1,17 @@
 /**
  * `@tether/server`: the Tether realtime game server as a library. `startServer` is what
- * `tether serve` runs; embedders and tests call it with their own configuration.
+ * `tether serve` runs; embedders and tests call it with their own configuration. Game server
+ * modules use the GameMaker-style `network_*` API (`Network`, `createNetworkServer`, docs/network.md).
  */
-export { startServer, type RunningServer, type ServerDeps } from './create-server.ts';
-export { loadConfig, ConfigSchema, ConfigError, type TetherConfig } from './config/config.ts';
+
+export {
+  type GameMakerCarriers,
+  type GmConnectionHandler,
+  replyNotAvailable,
+  startGameMakerCarriers,
+} from './carriers/gamemaker.ts';
+export { ConfigError, ConfigSchema, loadConfig, type TetherConfig } from './config/config.ts';
+export { type RunningServer, type ServerDeps, startServer } from './create-server.ts';
+export * from './network/index.ts';
+export type { CloseInfo, Connection, MessageKind } from './transport/connection.ts';
+export { TransportError, TransportErrorCode } from './transport/errors.ts';
