@@ -56,6 +56,20 @@ describe('tether serve: GameMaker carriers', () => {
     ok.destroy();
   });
 
+  it('ends a TCP client sending bad magic with a close notice naming the error; others keep working', async () => {
+    server = await startTestServer();
+    const good = await GmTestClient.tcp(server.gm!.port);
+    const bad = await GmTestClient.tcp(server.gm!.port);
+    bad.sendRaw(Buffer.from('0102030405060708090a0b0c', 'hex'));
+    const notice = (await bad.nextJson()) as { error: { code: number; message: string } };
+    expect(notice.error.code).toBe(1002);
+    expect(notice.error.message).toMatch(/^GM_BAD_MAGIC: /);
+    await bad.closed;
+    good.send('{}');
+    expect(await good.nextJson()).toEqual(NOT_AVAILABLE);
+    good.destroy();
+  });
+
   it('closes GameMaker clients with a reason on shutdown and stops accepting', async () => {
     server = await startTestServer();
     const tcp = await GmTestClient.tcp(server.gm!.port);
