@@ -1,0 +1,196 @@
+import {
+  type ClientMessageKey,
+  type DecodedClientMessages,
+  type EnvelopeBodies,
+  type EnvelopeKey,
+  decodeEnvelope,
+  encodeEnvelope,
+  encodeError,
+  encodeVoidReply,
+  RealtimeError,
+  RealtimeErrorCode,
+  rateLimited,
+} from '@tether/protocol';
+import type { Logger } from 'pino';
+import { OutboundMessage } from '../presence/outbound.ts';
+import type { Session } from '../session/session.ts';
+
+/** What a handler gets for one request. */
+export interface RequestContext {
+  readonly session: Session;
+  /** The request's correlation id; undefined for fire-and-forget messages. */
+  readonly cid: string | undefined;
+  /** Sends the reply `{cid, [type]: body}` (queued in order before any push the handler causes). */
+  reply<K extends EnvelopeKey>(type: K, body: EnvelopeBodies[K]): void;
+  /** Sends the empty reply `{cid}` that Nakama uses for void operations. */
+  replyVoid(): void;
+}
+
+/** Handles one message type. Throw {@link RealtimeError} for client errors. */
+export type MessageHandler<K extends ClientMessageKey> = (
+  ctx: RequestContext,
+  body: DecodedClientMessages[K],
+) => void | Promise<void>;
+
+/** Inbound limits, per session. */
+export interface PipelineLimits {
+  /** Largest inbound message in UTF-8 bytes; larger ones get an error and the socket is closed (1009). */
+  readonly maxMessageBytes: number;
+  /** Sustained messages per second allowed per session. */
+  readonly ratePerSecond: number;
+  /** Burst above the sustained rate. */
+  readonly rateBurst: number;
+  /** Messages waiting behind a slow (async) handler before the session is closed. */
+  readonly maxPendingMessages: number;
+}
+
+interface SessionState {
+  tokens: number;
+  refilledAt: number;
+  /** Messages dropped for rate since the last accepted one. */
+  strikes: number;
+  busy: boolean;
+  pending: string[];
+}
+
+/**
+ * Maps each envelope message type to its handler. It owns what every message shares: decoding and
+ * validation, per-session ordering, the rate limit, and turning failures into error envelopes.
+ *
+ * Ordering: one session's messages are handled strictly in arrival order. A handler that returns a
+ * promise holds back that session's later messages until it settles (bounded by
+ * `maxPendingMessages`; overflow closes the session with 1008). Other sessions are not held.
+ *
+ * Rate limit: a token bucket per session. A message over the limit is answered with BAD_INPUT "rate
+ * limit exceeded" and dropped; a client that keeps sending after `rateBurst` consecutive drops is
+ * closed with 1008.
+ */
+export class Pipeline {
+  readonly #handlers = new Map<string, MessageHandler<ClientMessageKey>>();
+  readonly #state = new WeakMap<Session, SessionState>();
+  readonly #limits: PipelineLimits;
+  readonly #log: Logger;
+  readonly #now: () => number;
+
+  constructor(opts: { limits: PipelineLimits; logger: Logger; now?: () => number }) {
+    this.#limits = opts.limits;
+    this.#log = opts.logger;
+    this.#now = opts.now ?? Date.now;
+  }
+
+  /** Registers the handler of one message type (one per type). */
+  register<K extends ClientMessageKey>(type: K, handler: MessageHandler<K>): this {
+    if (this.#handlers.has(type)) throw new Error(`handler for ${type} already registered`);
+    this.#handlers.set(type, handler as unknown as MessageHandler<ClientMessageKey>);
+    return this;
+  }
+
+  /** Feeds one inbound text message of a session. Never throws. */
+  receive(session: Session, text: string): void {
+    if (session.closed) return;
+    const state = this.#stateOf(session);
+    if (!this.#admit(session, state, text)) return;
+    if (state.busy) {
+      if (state.pending.length >= this.#limits.maxPendingMessages) {
+        session.close(1008, 'inbound queue full: too many messages waiting for a reply');
+        return;
+      }
+      state.pending.push(text);
+      return;
+    }
+    this.#run(session, state, text);
+  }
+
+  #run(session: Session, state: SessionState, text: string): void {
+    let current: string | undefined = text;
+    while (current !== undefined) {
+      const result = this.#dispatch(session, current);
+      if (result) {
+        state.busy = true;
+        void result.finally(() => {
+          state.busy = false;
+          const next = state.pending.shift();
+          if (next !== undefined && !session.closed) this.#run(session, state, next);
+        });
+        return;
+      }
+      current = state.pending.shift();
+    }
+  }
+
+  /** Handles one message; returns a promise only when the handler is asynchronous. */
+  #dispatch(session: Session, text: string): Promise<void> | undefined {
+    let cid: string | undefined;
+    try {
+      const env = decodeEnvelope(text, { maxBytes: this.#limits.maxMessageBytes });
+      cid = env.cid;
+      const handler = this.#handlers.get(env.type);
+      if (!handler) {
+        throw new RealtimeError(RealtimeErrorCode.UNRECOGNIZED_PAYLOAD, `Unsupported message: ${env.type}`);
+      }
+      const result = handler(this.#context(session, cid), env.body as never);
+      if (result instanceof Promise) return result.catch((err: unknown) => this.#fail(session, cid, err));
+      return undefined;
+    } catch (err) {
+      this.#fail(session, cid ?? (err instanceof RealtimeError ? err.cid : undefined), err);
+      return undefined;
+    }
+  }
+
+  #context(session: Session, cid: string | undefined): RequestContext {
+    return {
+      session,
+      cid,
+      reply: (type, body) => session.deliver(OutboundMessage.fromText(encodeEnvelope(cid, type, body))),
+      replyVoid: () => session.deliver(OutboundMessage.fromText(encodeVoidReply(cid))),
+    };
+  }
+
+  #fail(session: Session, cid: string | undefined, err: unknown): void {
+    const error =
+      err instanceof RealtimeError
+        ? err
+        : new RealtimeError(RealtimeErrorCode.RUNTIME_EXCEPTION, 'Internal server error', { cause: err });
+    if (!(err instanceof RealtimeError)) {
+      this.#log.error({ err, sessionId: session.id }, 'unhandled error in realtime handler');
+    }
+    session.deliver(OutboundMessage.fromText(encodeError(cid, error)));
+    if (error.fatal) session.close(error.closeCode, error.message.slice(0, 120));
+  }
+
+  #admit(session: Session, state: SessionState, text: string): boolean {
+    const now = this.#now();
+    const { ratePerSecond, rateBurst } = this.#limits;
+    state.tokens = Math.min(rateBurst, state.tokens + ((now - state.refilledAt) / 1000) * ratePerSecond);
+    state.refilledAt = now;
+    if (state.tokens >= 1) {
+      state.tokens -= 1;
+      state.strikes = 0;
+      return true;
+    }
+    state.strikes++;
+    if (state.strikes > rateBurst) {
+      session.close(1008, 'rate limit exceeded');
+    } else {
+      session.deliver(OutboundMessage.fromText(encodeError(peekCid(text), rateLimited())));
+    }
+    return false;
+  }
+
+  #stateOf(session: Session): SessionState {
+    let state = this.#state.get(session);
+    if (!state) {
+      state = { tokens: this.#limits.rateBurst, refilledAt: this.#now(), strikes: 0, busy: false, pending: [] };
+      this.#state.set(session, state);
+    }
+    return state;
+  }
+}
+
+/**
+ * The cid of a message that will not be decoded (rate-limited), found cheaply so the client's pending
+ * request fails at once instead of timing out.
+ */
+function peekCid(text: string): string | undefined {
+  return /"cid"\s*:\s*"([^"\\]{1,64})"/.exec(text.slice(0, 512))?.[1];
+}
