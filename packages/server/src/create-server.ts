@@ -54,9 +54,6 @@ export async function startServer(config: TetherConfig, deps: ServerDeps = {}): 
   const upgrades = new Map<string, UpgradeHandler>();
 
   // --- feature wiring (storage, accounts, realtime, GameMaker carriers) goes here ---
-  // GameMaker carriers: framed TCP on gmPort and WebSocket at /gm. Registered after storage so that
-  // shutdown (reverse order) closes GameMaker clients first.
-  const gm = await startGameMakerCarriers({ config, logger, upgrades, closables });
   // Storage: SQLite under --data by default; PostgreSQL (pg loaded only then) for a postgres:// URL.
   const storage: Storage =
     config.database === 'sqlite'
@@ -71,6 +68,9 @@ export async function startServer(config: TetherConfig, deps: ServerDeps = {}): 
   const auth = createAccountFeature(config, storage, logger);
   closables.push(auth);
   registerAccountRoutes(router, { ...auth, serverKey: config.serverKey });
+  // GameMaker carriers: framed TCP on gmPort and WebSocket at /gm. Registered after storage so that
+  // shutdown (reverse order) closes GameMaker clients first.
+  const gm = await startGameMakerCarriers({ config, logger, upgrades, closables });
 
   const httpServer = createHttpServer((req, res) => void router.handle(req, res));
   httpServer.on('upgrade', (req, socket, head) => {
