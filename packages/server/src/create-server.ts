@@ -12,6 +12,7 @@ import { createAccountFeature } from './accounts/account-feature.ts';
 import { registerAccountRoutes } from './http/account-routes.ts';
 import { SqliteStorage } from './storage/sqlite/sqlite-storage.ts';
 import type { Storage } from './storage/types.ts';
+import { createRealtimeContext } from './realtime/realtime-context.ts';
 
 /** Handles a WebSocket upgrade for one path (`/ws`, `/gm`). */
 export type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
@@ -68,6 +69,9 @@ export async function startServer(config: TetherConfig, deps: ServerDeps = {}): 
   const auth = createAccountFeature(config, storage, logger);
   closables.push(auth);
   registerAccountRoutes(router, { ...auth, serverKey: config.serverKey });
+  // Realtime core (single node): tracker, session registry, router, pipeline. Features register on it.
+  const realtime = createRealtimeContext({ config, logger, storage, accounts: auth, http: router });
+  void realtime; // realtime features and the /ws acceptor register here (issue: realtime socket)
   // GameMaker carriers: framed TCP on gmPort and WebSocket at /gm. Registered after storage so that
   // shutdown (reverse order) closes GameMaker clients first.
   const gm = await startGameMakerCarriers({ config, logger, upgrades, closables });

@@ -70,6 +70,22 @@ export const ConfigSchema = z
     gmMaxClients: positiveInt.default(1024),
     /** Largest GameMaker packet payload accepted (GameMaker's own default for accepted sockets). */
     gmMaxMessageBytes: positiveInt.default(4 * 1024 * 1024),
+    /** Realtime socket: largest inbound envelope in bytes (Nakama's default is 4096; larger is friendlier). */
+    socketMaxMessageBytes: positiveInt.default(64 * 1024),
+    /** Realtime socket: sustained messages per second per session before "rate limit exceeded". */
+    socketRatePerSecond: positiveInt.default(200),
+    /** Realtime socket: burst allowance above the sustained rate. */
+    socketRateBurst: positiveInt.default(400),
+    /** Realtime socket: messages waiting behind a slow handler before the session is closed. */
+    socketMaxPendingMessages: positiveInt.default(256),
+    /** Realtime socket: messages one session may have queued in one event-loop turn. */
+    socketMaxQueuedMessages: positiveInt.default(1024),
+    /** Realtime socket: unsent bytes one session may hold before it is closed as a slow consumer. */
+    socketMaxBufferedBytes: positiveInt.default(4 * 1024 * 1024),
+    /** Realtime socket: protocol-level ping period (Nakama: 15 s). */
+    socketPingPeriodMs: positiveInt.default(15_000),
+    /** Realtime socket: close a session that sent nothing (not even a pong) for this long (Nakama: 25 s). */
+    socketPongWaitMs: positiveInt.default(25_000),
     /** Seconds to wait for connections to close on SIGINT/SIGTERM before forcing them. */
     shutdownGraceSec: z.coerce.number().min(0).default(5),
   })
