@@ -6,6 +6,7 @@
  * @packageDocumentation
  */
 
+export { type Authenticate, authenticateSchema, type SessionInfo } from './authenticate.ts';
 export { decodeBase64, encodeBase64, normalizeBase64 } from './base64.ts';
 export {
   type Channel,

@@ -15,6 +15,7 @@
  */
 
 import type * as z from 'zod';
+import { type Authenticate, authenticateSchema, type SessionInfo } from './authenticate.ts';
 import {
   type Channel,
   type ChannelJoin,
@@ -123,6 +124,8 @@ export const clientMessageSchemas = {
   party_matchmaker_remove: partyMatchmakerRemoveSchema,
   party_data_send: partyDataSendSchema,
   party_update: partyUpdateSchema,
+  // Tether extension (authenticate.ts): the first envelope on carriers without a URL.
+  authenticate: authenticateSchema,
 } as const;
 
 /** Envelope key of a message a client may send. */
@@ -164,6 +167,7 @@ export const SERVER_MESSAGE_KEYS = [
   'party_data',
   'party_presence_event',
   'party_update',
+  'session',
 ] as const;
 
 /** Envelope key of a message the server may send. */
@@ -203,6 +207,7 @@ export interface ClientMessages {
   party_matchmaker_remove: PartyMatchmakerRemove;
   party_data_send: PartyDataSend;
   party_update: PartyUpdate;
+  authenticate: Authenticate;
 }
 
 /** Wire body of each server-to-client message (replies and pushes). */
@@ -233,6 +238,7 @@ export interface ServerMessages {
   party_data: PartyData;
   party_presence_event: PartyPresenceEvent;
   party_update: PartyUpdate;
+  session: SessionInfo;
 }
 
 /** Wire body for any envelope key (both directions). */

@@ -248,6 +248,15 @@ const FIXTURES: Fixture[] = [
  */
 const PROTO_ONLY: Array<{ frame: string; decoded: DecodedEnvelope }> = [
   { frame: '{"pong":{},"cid":"40"}', decoded: { cid: '40', type: 'pong', body: {} } },
+  // Tether extension (GameMaker carriers), never sent by nakama-js.
+  {
+    frame: '{"cid":"1","authenticate":{"token":"a.b.c","status":true,"lang":"fr"}}',
+    decoded: {
+      cid: '1',
+      type: 'authenticate',
+      body: { token: 'a.b.c', status: true, lang: 'fr', single_socket: false },
+    },
+  },
   {
     frame: '{"status_follow":{"usernames":["bob"]},"cid":"41"}',
     decoded: { cid: '41', type: 'status_follow', body: { user_ids: [], usernames: ['bob'] } },

@@ -111,6 +111,10 @@ const CLIENT_SAMPLES: {
     wire: { party_id: 'p', open: true },
     decoded: { party_id: 'p', label: '', open: true, hidden: false },
   },
+  authenticate: {
+    wire: { token: 'a.b.c', status: true },
+    decoded: { token: 'a.b.c', status: true, lang: '', single_socket: false },
+  },
 };
 
 /** For each server key: a wire body the server might send. */
@@ -174,6 +178,7 @@ const SERVER_SAMPLES: { [K in ServerMessageKey]: ServerMessages[K] } = {
   party_data: { party_id: 'p', presence: YOU, op_code: '3', data: 'AQID' },
   party_presence_event: { party_id: 'p', joins: [YOU] },
   party_update: { party_id: 'p', label: '{}', open: false, hidden: true },
+  session: { session_id: 's1', user_id: 'u1', username: 'alice' },
 };
 
 describe('client messages: encode then decode', () => {

@@ -15,6 +15,18 @@ import { BaseConnection, type ConnectionOptions, type Frame } from './connection
 import { TransportError } from './errors.ts';
 import type { Listener } from './tcp.ts';
 
+/** Options of {@link WsConnection} on top of the common ones. */
+export interface WsConnectionOptions extends ConnectionOptions {
+  /**
+   * Send every frame as a text frame, and make {@link WsConnection.encode} return UTF-8 bytes. A
+   * text protocol (the realtime JSON socket) then encodes a broadcast to bytes once and shares them
+   * between recipients instead of letting `ws` convert the same string once per peer.
+   */
+  readonly textFrames?: boolean;
+}
+
+const utf8 = new TextEncoder();
+
 /** One WebSocket. Binary messages arrive as `binary`, text messages as their UTF-8 bytes with kind `text`. */
 export class WsConnection extends BaseConnection {
   readonly carrier = 'ws' as const;
@@ -23,22 +35,31 @@ export class WsConnection extends BaseConnection {
   readonly remotePort: number;
   readonly #ws: WebSocket;
   readonly #socket: Duplex;
+  readonly #textFrames: boolean;
+  readonly #pongHandlers: (() => void)[] = [];
 
   /** @param socket - the upgraded TCP/TLS socket under `ws`, corked around batches */
   constructor(
     ws: WebSocket,
     socket: Duplex,
     remote: { address: string; port: number },
-    opts: ConnectionOptions,
+    opts: WsConnectionOptions,
   ) {
     super(opts);
     this.#ws = ws;
     this.#socket = socket;
+    this.#textFrames = opts.textFrames ?? false;
     this.remoteAddress = remote.address;
     this.remotePort = remote.port;
     ws.on('message', (data: RawData, isBinary: boolean) =>
       this.emitMessage(toBytes(data), isBinary ? 'binary' : 'text'),
     );
+    // A pong (answer to our ping) or a ping from the peer proves it is alive without a message.
+    const alive = () => {
+      for (const handler of [...this.#pongHandlers]) handler();
+    };
+    ws.on('pong', alive);
+    ws.on('ping', alive);
     ws.on('error', (err: Error & { code?: string }) => {
       // `ws` has already started closing with the right code (1009, 1002...); record why.
       if (err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') {
@@ -57,17 +78,38 @@ export class WsConnection extends BaseConnection {
   }
 
   encode(message: Uint8Array | string): Frame {
-    return message;
+    return this.#textFrames && typeof message === 'string' ? utf8.encode(message) : message;
   }
 
   sendFrames(frames: readonly Frame[]): boolean {
     if (!this.open || this.#ws.readyState !== WebSocket.OPEN) return false;
     // Many small frames in one turn: cork so they leave in one write.
     this.#socket.cork();
-    for (const frame of frames) this.#ws.send(frame, { binary: typeof frame !== 'string' });
+    for (const frame of frames) {
+      this.#ws.send(frame, { binary: !this.#textFrames && typeof frame !== 'string' });
+    }
     this.#socket.uncork();
     this.checkBackpressure();
     return true;
+  }
+
+  /**
+   * Sends a WebSocket protocol ping; browsers and `ws` answer it with a pong on their own, which
+   * {@link onPong} reports. Returns false when the connection is not open.
+   */
+  ping(): boolean {
+    if (!this.open || this.#ws.readyState !== WebSocket.OPEN) return false;
+    this.#ws.ping();
+    return true;
+  }
+
+  /** Adds a handler called on every pong (and every ping) from the peer; returns its remover. */
+  onPong(handler: () => void): () => void {
+    this.#pongHandlers.push(handler);
+    return () => {
+      const i = this.#pongHandlers.indexOf(handler);
+      if (i >= 0) this.#pongHandlers.splice(i, 1);
+    };
   }
 
   protected closeSocket(code: number, reason: string): void {
@@ -99,6 +141,8 @@ export interface WsAcceptorOptions {
   readonly closeTimeoutMs?: number;
   /** Prefix of connection ids, e.g. `gm-ws`. */
   readonly name?: string;
+  /** Every frame sent is a text frame (see {@link WsConnectionOptions.textFrames}). */
+  readonly textFrames?: boolean;
   /** Receives each accepted connection; attach handlers synchronously. */
   readonly onConnection: (connection: WsConnection, req: IncomingMessage) => void;
 }
@@ -139,6 +183,7 @@ export class WsAcceptor {
         logger: this.#opts.logger,
         maxBufferedBytes: this.#opts.maxBufferedBytes,
         closeTimeoutMs: this.#opts.closeTimeoutMs,
+        textFrames: this.#opts.textFrames,
       });
       try {
         this.#opts.onConnection(connection, req);
