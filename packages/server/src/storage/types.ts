@@ -1,6 +1,6 @@
 /**
- * Storage interfaces, shaped by what the domain needs (accounts, devices, revocations; chat and
- * notifications later) rather than by any database's API. Implementations live in `sqlite/` and
+ * Storage interfaces, shaped by what the domain needs (accounts, devices, revocations, chat
+ * history, notifications) rather than by any database's API. Implementations live in `sqlite/` and
  * `postgres/`; both pass the contract suite in `contract.ts`. SQL never leaves those folders.
  */
 
@@ -113,10 +113,131 @@ export interface RevocationStore {
   pruneExpired(now: Date): Promise<number>;
 }
 
+/** Largest page of chat history or notifications one query returns (Nakama's limit, 1–100). */
+export const MAX_PAGE_LIMIT = 100;
+
+/** Thrown by a list query for a cursor that is malformed or belongs to another listing. */
+export class InvalidCursorError extends Error {
+  override readonly name = 'InvalidCursorError';
+  constructor(message = 'Cursor is invalid or expired.') {
+    super(message);
+  }
+}
+
+/** One stored chat message. `channelId` is Nakama's channel id (`2...lobby`, `4.<uidA>.<uidB>.`). */
+export interface ChatMessageRecord {
+  /** A UUID (time-ordered ones keep history in send order within one millisecond). */
+  readonly id: string;
+  readonly channelId: string;
+  /** 0 chat; other codes are system messages (group events, later). Updates keep the stored code. */
+  readonly code: number;
+  readonly senderId: string;
+  /** The sender's username when the message was last written. */
+  readonly username: string;
+  /** JSON text of an object. */
+  readonly content: string;
+  readonly createTime: Date;
+  readonly updateTime: Date;
+}
+
+/** Identifies a message for an edit: only its sender may change it, and only in its own channel. */
+export interface ChatMessageKey {
+  readonly channelId: string;
+  readonly id: string;
+  readonly senderId: string;
+}
+
+/** A history query. `cursor` is one of the opaque cursors of an earlier page of the same channel. */
+export interface ChatHistoryQuery {
+  /** 1 to {@link MAX_PAGE_LIMIT}. */
+  readonly limit: number;
+  /** True lists oldest first; false newest first. A cursor only works in the direction it came from. */
+  readonly forward: boolean;
+  readonly cursor?: string | undefined;
+}
+
+/** One page of history, in the query's direction, and the cursors around it (null when there is none). */
+export interface ChatHistoryPage {
+  readonly messages: readonly ChatMessageRecord[];
+  /** Continues in the query's direction; null when this page reached the end. */
+  readonly nextCursor: string | null;
+  /** Goes back toward where the previous cursor came from; only for pages reached through a cursor. */
+  readonly prevCursor: string | null;
+  /**
+   * A forward cursor placed after the newest message of this page (or at the cursor's position for
+   * an empty page): keep it, and later list forward with it to get only what arrived since.
+   */
+  readonly cacheableCursor: string | null;
+}
+
+/** Persisted chat history. */
+export interface ChatStore {
+  insertMessage(message: ChatMessageRecord): Promise<void>;
+  /**
+   * Replaces the content (and username) of the sender's own message and sets its update time; the
+   * code and create time stay. Returns the stored message, or null when no message matches `key`.
+   */
+  updateMessage(
+    key: ChatMessageKey,
+    change: { readonly content: string; readonly username: string; readonly updateTime: Date },
+  ): Promise<ChatMessageRecord | null>;
+  /** Deletes the sender's own message; returns it, or null when no message matches `key`. */
+  removeMessage(key: ChatMessageKey): Promise<ChatMessageRecord | null>;
+  getMessage(id: string): Promise<ChatMessageRecord | null>;
+  /**
+   * A page of a channel's history ordered by create time, then id. Throws {@link InvalidCursorError}
+   * for a bad cursor and RangeError for a limit outside 1–{@link MAX_PAGE_LIMIT}.
+   */
+  listMessages(channelId: string, query: ChatHistoryQuery): Promise<ChatHistoryPage>;
+}
+
+/** One stored notification. */
+export interface NotificationRecord {
+  /** A UUID (time-ordered, so a cacheable cursor never skips a later insert). */
+  readonly id: string;
+  /** The recipient, an existing user. */
+  readonly userId: string;
+  readonly subject: string;
+  /** JSON text of an object. */
+  readonly content: string;
+  readonly code: number;
+  /** Null for notifications from the system. */
+  readonly senderId: string | null;
+  readonly createTime: Date;
+}
+
+/** One page of a user's notifications, oldest first. */
+export interface NotificationPage {
+  readonly notifications: readonly NotificationRecord[];
+  /**
+   * Where the next listing continues: after the last notification returned (or where the given
+   * cursor pointed, or the beginning). It stays valid as new notifications arrive, which come after.
+   */
+  readonly cacheableCursor: string;
+}
+
+/** Persistent notifications. */
+export interface NotificationStore {
+  /** Stores notifications in one transaction: all or none (every recipient must exist). */
+  insertNotifications(notifications: readonly NotificationRecord[]): Promise<void>;
+  /**
+   * A page of the user's notifications ordered by create time, then id. Throws
+   * {@link InvalidCursorError} and RangeError (limit outside 1–{@link MAX_PAGE_LIMIT}).
+   */
+  listNotifications(
+    userId: string,
+    query: { readonly limit: number; readonly cursor?: string | undefined },
+  ): Promise<NotificationPage>;
+  /** Deletes those of `ids` that belong to `userId`; others are left alone. Returns how many went. */
+  deleteNotifications(userId: string, ids: readonly string[]): Promise<number>;
+}
+
 /** One storage backend. `close()` flushes and releases it (SQLite checkpoint, pool end). */
 export interface Storage {
   readonly backend: 'sqlite' | 'postgres';
   readonly accounts: AccountStore;
   readonly revocations: RevocationStore;
+  readonly chat: ChatStore;
+  readonly notifications: NotificationStore;
   close(): Promise<void>;
 }

@@ -9,7 +9,7 @@ export interface PostgresMigration {
 
 /**
  * The PostgreSQL schema, oldest first; it mirrors the SQLite one (same tables and constraints) with
- * native types. Later features (chat, notifications) append entries. Constraint names matter: the
+ * native types. New features append entries. Constraint names matter: the
  * adapter maps unique violations to fields by name.
  */
 export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
@@ -52,6 +52,34 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
         expires_at     TIMESTAMPTZ NOT NULL
       );
       CREATE INDEX revoked_users_expires_at_idx ON revoked_users (expires_at);
+    `,
+  },
+  {
+    version: 2,
+    name: 'chat messages, notifications',
+    sql: `
+      CREATE TABLE chat_messages (
+        id          UUID PRIMARY KEY,
+        channel_id  TEXT NOT NULL,
+        code        INTEGER NOT NULL,
+        sender_id   UUID NOT NULL,
+        username    VARCHAR(128) NOT NULL,
+        content     TEXT NOT NULL,
+        create_time TIMESTAMPTZ NOT NULL,
+        update_time TIMESTAMPTZ NOT NULL
+      );
+      -- History pages are keyset scans in (create_time, id) order within one channel.
+      CREATE INDEX chat_messages_channel_time_idx ON chat_messages (channel_id, create_time, id);
+      CREATE TABLE notifications (
+        id          UUID PRIMARY KEY,
+        user_id     UUID NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        subject     VARCHAR(255) NOT NULL,
+        content     TEXT NOT NULL,
+        code        INTEGER NOT NULL,
+        sender_id   UUID,
+        create_time TIMESTAMPTZ NOT NULL
+      );
+      CREATE INDEX notifications_user_time_idx ON notifications (user_id, create_time, id);
     `,
   },
 ];

@@ -3,6 +3,8 @@ import type { Logger } from 'pino';
 import type { Storage } from '../types.ts';
 import { migratePostgres, quoteIdent } from './migrations.ts';
 import { PgAccountStore } from './pg-accounts.ts';
+import { PgChatStore } from './pg-chat.ts';
+import { PgNotificationStore } from './pg-notifications.ts';
 import { PgRevocationStore } from './pg-revocations.ts';
 
 /** How to reach PostgreSQL. */
@@ -21,6 +23,8 @@ export class PostgresStorage implements Storage {
   readonly backend = 'postgres' as const;
   readonly accounts: PgAccountStore;
   readonly revocations: PgRevocationStore;
+  readonly chat: PgChatStore;
+  readonly notifications: PgNotificationStore;
   readonly #pool: pg.Pool;
   #closing: Promise<void> | undefined;
 
@@ -28,6 +32,8 @@ export class PostgresStorage implements Storage {
     this.#pool = pool;
     this.accounts = new PgAccountStore(pool);
     this.revocations = new PgRevocationStore(pool);
+    this.chat = new PgChatStore(pool);
+    this.notifications = new PgNotificationStore(pool);
   }
 
   /**

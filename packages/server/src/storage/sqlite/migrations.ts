@@ -10,7 +10,7 @@ export interface SqliteMigration {
 }
 
 /**
- * The SQLite schema, oldest first. Later features (chat, notifications) append entries.
+ * The SQLite schema, oldest first; new features append entries.
  * Times are Unix milliseconds (INTEGER). Usernames are unique regardless of ASCII case
  * (`COLLATE NOCASE`), so "Bob" and "bob" cannot both exist.
  */
@@ -52,6 +52,34 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
         expires_at     INTEGER NOT NULL
       ) STRICT;
       CREATE INDEX revoked_users_expires_at ON revoked_users (expires_at);
+    `,
+  },
+  {
+    version: 2,
+    name: 'chat messages, notifications',
+    sql: `
+      CREATE TABLE chat_messages (
+        id          TEXT PRIMARY KEY,
+        channel_id  TEXT NOT NULL,
+        code        INTEGER NOT NULL,
+        sender_id   TEXT NOT NULL,
+        username    TEXT NOT NULL,
+        content     TEXT NOT NULL,
+        create_time INTEGER NOT NULL,
+        update_time INTEGER NOT NULL
+      ) STRICT;
+      -- History pages are keyset scans in (create_time, id) order within one channel.
+      CREATE INDEX chat_messages_channel_time ON chat_messages (channel_id, create_time, id);
+      CREATE TABLE notifications (
+        id          TEXT PRIMARY KEY,
+        user_id     TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        subject     TEXT NOT NULL,
+        content     TEXT NOT NULL,
+        code        INTEGER NOT NULL,
+        sender_id   TEXT,
+        create_time INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX notifications_user_time ON notifications (user_id, create_time, id);
     `,
   },
 ];

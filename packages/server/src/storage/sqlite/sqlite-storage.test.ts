@@ -3,11 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { describeStorageContract } from '../contract.ts';
+import { describeStorageContract, type StorageFixture } from '../contract.ts';
+import { describeChatStorageContract } from '../contract-chat.ts';
 import type { Storage } from '../types.ts';
 import { SQLITE_FILE_NAME, SqliteStorage } from './sqlite-storage.ts';
 
-describeStorageContract('sqlite', async () => {
+async function openSqlite(): Promise<StorageFixture> {
   const dir = mkdtempSync(join(tmpdir(), 'tether-sqlite-'));
   let current: Storage = SqliteStorage.open(dir);
   return {
@@ -24,7 +25,10 @@ describeStorageContract('sqlite', async () => {
       rmSync(dir, { recursive: true, force: true });
     },
   };
-});
+}
+
+describeStorageContract('sqlite', openSqlite);
+describeChatStorageContract('sqlite', openSqlite);
 
 describe('SqliteStorage', () => {
   it('uses WAL mode, records its migrations once and checkpoints the WAL on close', async () => {
@@ -37,7 +41,10 @@ describe('SqliteStorage', () => {
       await second.close();
       const db = new Database(join(dir, SQLITE_FILE_NAME), { readonly: true });
       expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
-      expect(db.prepare('SELECT version FROM tether_migrations').all()).toEqual([{ version: 1 }]);
+      expect(db.prepare('SELECT version FROM tether_migrations').all()).toEqual([
+        { version: 1 },
+        { version: 2 },
+      ]);
       db.close();
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -4,6 +4,8 @@ import Database from 'better-sqlite3';
 import type { Storage } from '../types.ts';
 import { migrateSqlite } from './migrations.ts';
 import { SqliteAccountStore } from './sqlite-accounts.ts';
+import { SqliteChatStore } from './sqlite-chat.ts';
+import { SqliteNotificationStore } from './sqlite-notifications.ts';
 import { SqliteRevocationStore } from './sqlite-revocations.ts';
 
 /** The database file inside the `--data` folder. */
@@ -17,6 +19,8 @@ export class SqliteStorage implements Storage {
   readonly backend = 'sqlite' as const;
   readonly accounts: SqliteAccountStore;
   readonly revocations: SqliteRevocationStore;
+  readonly chat: SqliteChatStore;
+  readonly notifications: SqliteNotificationStore;
   /** Path of the database file. */
   readonly file: string;
   readonly #db: Database.Database;
@@ -27,6 +31,8 @@ export class SqliteStorage implements Storage {
     this.file = file;
     this.accounts = new SqliteAccountStore(db);
     this.revocations = new SqliteRevocationStore(db);
+    this.chat = new SqliteChatStore(db);
+    this.notifications = new SqliteNotificationStore(db);
   }
 
   /**
