@@ -13,6 +13,8 @@ import { registerAccountRoutes } from './http/account-routes.ts';
 import { SqliteStorage } from './storage/sqlite/sqlite-storage.ts';
 import type { Storage } from './storage/types.ts';
 import { createRealtimeContext } from './realtime/realtime-context.ts';
+import { registerChat } from './realtime/chat/register-chat.ts';
+import { registerNotifications } from './realtime/notifications/register-notifications.ts';
 
 /** Handles a WebSocket upgrade for one path (`/ws`, `/gm`). */
 export type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
@@ -71,6 +73,8 @@ export async function startServer(config: TetherConfig, deps: ServerDeps = {}): 
   registerAccountRoutes(router, { ...auth, serverKey: config.serverKey });
   // Realtime core (single node): tracker, session registry, router, pipeline. Features register on it.
   const realtime = createRealtimeContext({ config, logger, storage, accounts: auth, http: router });
+  const notifications = registerNotifications(realtime);
+  registerChat(realtime, { notifications });
   void realtime; // realtime features and the /ws acceptor register here (issue: realtime socket)
   // GameMaker carriers: framed TCP on gmPort and WebSocket at /gm. Registered after storage so that
   // shutdown (reverse order) closes GameMaker clients first.

@@ -1,0 +1,98 @@
+/**
+ * Chat records as Nakama's wire types (proto3 JSON as Nakama writes it): the same shapes go out on the
+ * socket (`channel_message`, `channel_message_ack`, `channel_presence_event`) and over HTTP (history).
+ */
+import type {
+  ChannelMessage,
+  ChannelMessageAck,
+  ChannelPresenceEvent,
+  ChannelTarget,
+  UserPresence,
+} from '@tether/protocol';
+import type { Presence } from '../../presence/types.ts';
+import type { ChatHistoryPage, ChatMessageRecord } from '../../storage/types.ts';
+import type { ChannelRef } from './channel-id.ts';
+
+/** `api.ChannelMessageList`, the reply of `GET /v2/channel/{channel_id}`. */
+export interface ChannelMessageList {
+  messages?: ChannelMessage[];
+  next_cursor?: string;
+  prev_cursor?: string;
+  cacheable_cursor?: string;
+}
+
+/** The fields that say which channel a message or event belongs to (exactly one group is set). */
+export function targetOf(ref: ChannelRef): ChannelTarget {
+  switch (ref.kind) {
+    case 'room':
+      return { room_name: ref.roomName };
+    case 'direct':
+      return { user_id_one: ref.userIdOne, user_id_two: ref.userIdTwo };
+    case 'group':
+      return { group_id: ref.groupId };
+  }
+}
+
+/** A member as `UserPresence`: `persistence` only when true (proto3 omits false). */
+export function presenceJson(p: Presence): UserPresence {
+  const out: UserPresence = { user_id: p.userId, session_id: p.sessionId, username: p.meta.username };
+  if (p.meta.persistence) out.persistence = true;
+  return out;
+}
+
+/** `google.protobuf.Timestamp` as Nakama writes it: whole seconds, `2025-03-01T12:00:00Z`. */
+export function timestampJson(d: Date): string {
+  return `${d.toISOString().slice(0, 19)}Z`;
+}
+
+/** `api.ChannelMessage`. `code` and `persistent` are wrapper types: always present, even 0 / false. */
+export function messageJson(ref: ChannelRef, m: ChatMessageRecord, persistent: boolean): ChannelMessage {
+  return {
+    channel_id: ref.id,
+    message_id: m.id,
+    code: m.code,
+    sender_id: m.senderId,
+    username: m.username,
+    content: m.content,
+    create_time: timestampJson(m.createTime),
+    update_time: timestampJson(m.updateTime),
+    persistent,
+    ...targetOf(ref),
+  };
+}
+
+/** `rtapi.ChannelMessageAck` for a message just written (or not, when `persistent` is false). */
+export function ackJson(ref: ChannelRef, m: ChatMessageRecord, persistent: boolean): ChannelMessageAck {
+  return {
+    channel_id: ref.id,
+    message_id: m.id,
+    code: m.code,
+    username: m.username,
+    create_time: timestampJson(m.createTime),
+    update_time: timestampJson(m.updateTime),
+    persistent,
+    ...targetOf(ref),
+  };
+}
+
+/** `rtapi.ChannelPresenceEvent`; empty lists are omitted. */
+export function presenceEventJson(
+  ref: ChannelRef,
+  joins: readonly Presence[],
+  leaves: readonly Presence[],
+): ChannelPresenceEvent {
+  const out: ChannelPresenceEvent = { channel_id: ref.id };
+  if (joins.length > 0) out.joins = joins.map(presenceJson);
+  if (leaves.length > 0) out.leaves = leaves.map(presenceJson);
+  return { ...out, ...targetOf(ref) };
+}
+
+/** A history page as `api.ChannelMessageList`: stored messages are persistent by definition. */
+export function historyJson(ref: ChannelRef, page: ChatHistoryPage): ChannelMessageList {
+  const out: ChannelMessageList = {};
+  if (page.messages.length > 0) out.messages = page.messages.map((m) => messageJson(ref, m, true));
+  if (page.nextCursor) out.next_cursor = page.nextCursor;
+  if (page.prevCursor) out.prev_cursor = page.prevCursor;
+  if (page.cacheableCursor) out.cacheable_cursor = page.cacheableCursor;
+  return out;
+}
