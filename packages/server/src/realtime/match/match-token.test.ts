@@ -47,7 +47,9 @@ describe('MatchTokens', () => {
     clock.advance(30_000);
     expect(reason(() => tokens.verifyMatchToken(token))).toBe('Invalid match token: expired');
     const other = new MatchTokens({ key: 'another key', clock }).createMatchToken(MID);
-    expect(reason(() => tokens.verifyMatchToken(other))).toBe('Invalid match token: signature does not match');
+    expect(reason(() => tokens.verifyMatchToken(other))).toBe(
+      'Invalid match token: signature does not match',
+    );
     const [h, , s] = tokens.createMatchToken(MID).split('.');
     const forged = `${h}.${Buffer.from(JSON.stringify({ mid: 'x', exp: 9e9 })).toString('base64url')}.${s}`;
     expect(reason(() => tokens.verifyMatchToken(forged))).toMatch(/signature/);
