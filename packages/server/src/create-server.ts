@@ -15,6 +15,7 @@ import type { Storage } from './storage/types.ts';
 import { createRealtimeContext } from './realtime/realtime-context.ts';
 import { registerChat } from './realtime/chat/register-chat.ts';
 import { registerNotifications } from './realtime/notifications/register-notifications.ts';
+import { type RealtimeSockets, startRealtimeSockets } from './realtime/socket/start.ts';
 
 /** Handles a WebSocket upgrade for one path (`/ws`, `/gm`). */
 export type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
@@ -39,6 +40,8 @@ export interface RunningServer {
   readonly http: AddressInfo;
   /** Bound GameMaker TCP address, when enabled. */
   readonly gm: AddressInfo | null;
+  /** Realtime sessions, custom streams and status, for server code. */
+  readonly realtime: RealtimeSockets;
   /** Stops accepting, closes every connection with `reason`, flushes storage. Idempotent. */
   close(reason?: string): Promise<void>;
 }
@@ -75,10 +78,12 @@ export async function startServer(config: TetherConfig, deps: ServerDeps = {}): 
   const realtime = createRealtimeContext({ config, logger, storage, accounts: auth, http: router });
   const notifications = registerNotifications(realtime);
   registerChat(realtime, { notifications });
-  void realtime; // realtime features and the /ws acceptor register here (issue: realtime socket)
   // GameMaker carriers: framed TCP on gmPort and WebSocket at /gm. Registered after storage so that
   // shutdown (reverse order) closes GameMaker clients first.
   const gm = await startGameMakerCarriers({ config, logger, upgrades, closables });
+  // Realtime sockets: /ws, the envelope protocol on the GameMaker carriers, status, custom streams.
+  // Registered last, so shutdown closes realtime sessions (1001) before anything under them.
+  const sockets = startRealtimeSockets(realtime, { upgrades, closables, gm });
 
   const httpServer = createHttpServer((req, res) => void router.handle(req, res));
   httpServer.on('upgrade', (req, socket, head) => {
@@ -122,7 +127,7 @@ export async function startServer(config: TetherConfig, deps: ServerDeps = {}): 
   };
   deps.signal?.addEventListener('abort', () => void close(), { once: true });
 
-  return { config, logger, http, gm: gm.tcp, close };
+  return { config, logger, http, gm: gm.tcp, realtime: sockets, close };
 }
 
 function listen(server: HttpServer, port: number, host: string): Promise<void> {

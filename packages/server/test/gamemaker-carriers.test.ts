@@ -4,7 +4,9 @@ import { WebSocket } from 'ws';
 import { GmTestClient, HELLO } from './gm-client.ts';
 import { startTestServer, type TestServer } from './helpers.ts';
 
-const NOT_AVAILABLE = { error: { code: 1, message: 'realtime protocol not available on this carrier yet' } };
+// The realtime protocol answers on these carriers; before `authenticate` every other message is
+// refused with an error envelope (realtime-gamemaker.test.ts covers the protocol itself).
+const MISSING = { error: { code: 2, message: 'Missing message.' } };
 
 describe('tether serve: GameMaker carriers', () => {
   let server: TestServer | undefined;
@@ -13,23 +15,23 @@ describe('tether serve: GameMaker carriers', () => {
     server = undefined;
   });
 
-  it('completes the GameMaker handshake on the TCP gm port and answers each packet with a JSON error', async () => {
+  it('completes the GameMaker handshake on the TCP gm port and answers packets with JSON envelopes', async () => {
     server = await startTestServer();
     expect(server.gm).not.toBeNull();
     const client = await GmTestClient.tcp(server.gm!.port);
     client.send('{"ping":{}}\0');
     client.send('second');
-    expect(await client.nextJson()).toEqual(NOT_AVAILABLE);
-    expect(await client.nextJson()).toEqual(NOT_AVAILABLE);
-    client.destroy();
+    expect(await client.nextJson()).toMatchObject({ error: { code: 3 } });
+    expect(await client.nextJson()).toEqual({ error: { code: 1008, message: 'not authenticated' } });
+    await client.closed;
   });
 
   it('speaks the same handshake inside binary messages on /gm', async () => {
     server = await startTestServer();
     const client = await GmTestClient.ws(`ws://127.0.0.1:${server.http.port}/gm`);
     client.send('{}');
-    expect(await client.nextJson()).toEqual(NOT_AVAILABLE);
-    client.destroy();
+    expect(await client.nextJson()).toEqual(MISSING);
+    expect(await client.closed).toEqual({ code: 1008, reason: 'not authenticated' });
   });
 
   it('refuses clients over gmMaxClients on both carriers', async () => {
@@ -52,7 +54,7 @@ describe('tether serve: GameMaker carriers', () => {
     expect((await client.closed).code).toBe(1009);
     const ok = await GmTestClient.ws(`ws://127.0.0.1:${server.http.port}/gm`);
     ok.send(new Uint8Array(32));
-    expect(await ok.nextJson()).toEqual(NOT_AVAILABLE);
+    expect(await ok.nextJson()).toMatchObject({ error: { code: 1 } });
     ok.destroy();
   });
 
@@ -66,7 +68,7 @@ describe('tether serve: GameMaker carriers', () => {
     expect(notice.error.message).toMatch(/^GM_BAD_MAGIC: /);
     await bad.closed;
     good.send('{}');
-    expect(await good.nextJson()).toEqual(NOT_AVAILABLE);
+    expect(await good.nextJson()).toEqual(MISSING);
     good.destroy();
   });
 

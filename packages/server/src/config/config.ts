@@ -86,6 +86,10 @@ export const ConfigSchema = z
     socketPingPeriodMs: positiveInt.default(15_000),
     /** Realtime socket: close a session that sent nothing (not even a pong) for this long (Nakama: 25 s). */
     socketPongWaitMs: positiveInt.default(25_000),
+    /** GameMaker carriers: time a connection has to send its `authenticate` envelope. */
+    socketAuthTimeoutMs: positiveInt.default(10_000),
+    /** Close realtime sockets (4001 "token expired") when their session token expires; off like Nakama. */
+    socketCloseOnTokenExpiry: bool.default(false),
     /** Seconds to wait for connections to close on SIGINT/SIGTERM before forcing them. */
     shutdownGraceSec: z.coerce.number().min(0).default(5),
   })
