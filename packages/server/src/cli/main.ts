@@ -35,6 +35,10 @@ const SERVE_FLAGS: [keyof TetherConfig, string, string][] = [
   ['gmMaxClients', '<n>', 'most GameMaker clients at once (default 1024)'],
   ['gmMaxMessageBytes', '<bytes>', 'largest GameMaker packet payload (default 4194304)'],
   ['shutdownGraceSec', '<sec>', 'seconds to wait for connections on shutdown (default 5)'],
+  ['runtime', '<dir>', 'folder of game server modules (.ts/.js) to load'],
+  ['matchMaxDataBytes', '<bytes>', 'largest match_data_send payload, decoded (default 65536)'],
+  ['matchInputQueueSize', '<n>', 'authoritative match inputs queued per tick (default 128)'],
+  ['matchShutdownGraceSec', '<sec>', 'grace period matchTerminate gets on shutdown (default 0)'],
 ];
 
 /** Entry point of the `tether` command. */

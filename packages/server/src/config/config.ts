@@ -90,6 +90,14 @@ export const ConfigSchema = z
     socketAuthTimeoutMs: positiveInt.default(10_000),
     /** Close realtime sockets (4001 "token expired") when their session token expires; off like Nakama. */
     socketCloseOnTokenExpiry: bool.default(false),
+    /** Folder of game server modules (`.ts`, `.js`, `.mjs`), loaded at start (docs/runtime.md). */
+    runtime: z.string().min(1).optional(),
+    /** Matches: largest decoded `match_data_send` payload in bytes; larger sends get BAD_INPUT. */
+    matchMaxDataBytes: positiveInt.default(64 * 1024),
+    /** Authoritative matches: inputs queued per match per tick; more are dropped (Nakama: 128). */
+    matchInputQueueSize: positiveInt.default(128),
+    /** Authoritative matches: seconds `matchTerminate` may keep a match running on shutdown (Nakama: 0). */
+    matchShutdownGraceSec: z.coerce.number().min(0).default(0),
     /** Seconds to wait for connections to close on SIGINT/SIGTERM before forcing them. */
     shutdownGraceSec: z.coerce.number().min(0).default(5),
   })

@@ -1,0 +1,119 @@
+/**
+ * Match messages in their wire form, and the errors of the match feature. Shared by relayed and
+ * authoritative matches so both look the same to clients.
+ *
+ * @packageDocumentation
+ */
+import {
+  encodeBase64,
+  type MatchData,
+  type MatchPresenceEvent,
+  RealtimeError,
+  RealtimeErrorCode,
+  type UserPresence,
+} from '@tether/protocol';
+import { OutboundMessage } from '../../presence/outbound.ts';
+import type { Presence } from '../../presence/types.ts';
+import type { MatchPresence } from './match-handler.ts';
+
+/** A tracked presence as a client sees it in match messages. */
+export function wirePresence(p: Presence): UserPresence {
+  return { user_id: p.userId, session_id: p.sessionId, username: p.meta.username };
+}
+
+/** A handler-side presence as a client sees it. */
+export function wireMatchPresence(p: MatchPresence): UserPresence {
+  return { user_id: p.userId, session_id: p.sessionId, username: p.username };
+}
+
+/** A tracked presence as match handlers see it. */
+export function matchPresence(p: Presence, node: string): MatchPresence {
+  return { userId: p.userId, sessionId: p.sessionId, username: p.meta.username, node };
+}
+
+/**
+ * A `match_data` push, encoded once for all its recipients. `op_code` is always present (even "0":
+ * nakama-js parses a missing one as NaN), `data` is left out when empty, `reliable` only when true
+ * (proto3 JSON).
+ */
+export function matchDataMessage(
+  matchId: string,
+  opCode: number,
+  base64: string,
+  sender: UserPresence | undefined,
+  reliable: boolean,
+): OutboundMessage {
+  const body: MatchData = { match_id: matchId, op_code: String(opCode) };
+  if (sender) body.presence = sender;
+  if (base64 !== '') body.data = base64;
+  if (reliable) body.reliable = true;
+  return new OutboundMessage({ match_data: body });
+}
+
+/** A `match_presence_event` push; empty lists are left out. */
+export function presenceEventMessage(
+  matchId: string,
+  joins: readonly UserPresence[],
+  leaves: readonly UserPresence[],
+): OutboundMessage {
+  const body: MatchPresenceEvent = { match_id: matchId };
+  if (joins.length > 0) body.joins = [...joins];
+  if (leaves.length > 0) body.leaves = [...leaves];
+  return new OutboundMessage({ match_presence_event: body });
+}
+
+/** Text or bytes from game code as base64 (text is sent as UTF-8). */
+export function dataToBase64(data: string | Uint8Array | null | undefined): string {
+  if (data === null || data === undefined) return '';
+  if (typeof data === 'string') return data === '' ? '' : Buffer.from(data, 'utf8').toString('base64');
+  if (data instanceof Uint8Array) return encodeBase64(data);
+  throw new TypeError(`match data must be a string or a Uint8Array, got ${typeof data}`);
+}
+
+/** Size in bytes of the data a canonical (padded) base64 text decodes to. */
+export function base64DecodedLength(base64: string): number {
+  if (base64 === '') return 0;
+  const padding = base64.endsWith('==') ? 2 : base64.endsWith('=') ? 1 : 0;
+  return (base64.length / 4) * 3 - padding;
+}
+
+/** True for an op code Tether accepts: a safe integer ≥ 0 (int64 on the wire, a JS number here). */
+export function isValidOpCode(opCode: number): boolean {
+  return Number.isSafeInteger(opCode) && opCode >= 0;
+}
+
+/** Errors of the match feature, each with its Nakama code and a message that says what was wrong. */
+export const matchErrors = {
+  invalidId: (id: string) =>
+    new RealtimeError(RealtimeErrorCode.BAD_INPUT, `Invalid match ID: '${id.slice(0, 80)}'`, {
+      context: { match_id: id.slice(0, 80) },
+    }),
+  notFound: (id: string) =>
+    new RealtimeError(RealtimeErrorCode.MATCH_NOT_FOUND, 'Match not found', { context: { match_id: id } }),
+  rejected: (id: string, reason: string) =>
+    new RealtimeError(RealtimeErrorCode.MATCH_JOIN_REJECTED, reason, { context: { match_id: id } }),
+  notMember: (id: string) =>
+    new RealtimeError(
+      RealtimeErrorCode.BAD_INPUT,
+      'Match data dropped: you are not a member of this match (join it first)',
+      { context: { match_id: id } },
+    ),
+  badOpCode: (id: string, opCode: number) =>
+    new RealtimeError(
+      RealtimeErrorCode.BAD_INPUT,
+      `Invalid op code ${opCode}: must be an integer from 0 to ${Number.MAX_SAFE_INTEGER}`,
+      { context: { match_id: id } },
+    ),
+  dataTooLarge: (id: string, size: number, limit: number) =>
+    new RealtimeError(
+      RealtimeErrorCode.BAD_INPUT,
+      `Match data too large: ${size} bytes exceeds the limit of ${limit} bytes`,
+      { context: { match_id: id, limit: String(limit) } },
+    ),
+  inputQueueFull: (id: string, limit: number) =>
+    new RealtimeError(
+      RealtimeErrorCode.BAD_INPUT,
+      `Match input queue full: message dropped (at most ${limit} messages per match per tick)`,
+      { context: { match_id: id, limit: String(limit) } },
+    ),
+} as const;
