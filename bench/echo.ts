@@ -29,6 +29,7 @@ import { type ChildProcess, fork } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { type EchoClient, GmTcpClient, GmWsClient, NetClient, SdkClient, WsClient } from './echo-clients.ts';
+import { type CpuProbe, measure, type Sample } from './echo-measure.ts';
 import type { EchoPorts } from './echo-wire.ts';
 
 const { values: args } = parseArgs({
@@ -54,10 +55,6 @@ if (!(RUN_MS > 0 && RUN_MS <= 30_000) || !(WARM_MS >= 0 && WARM_MS <= 10_000)) {
 }
 if (!Number.isInteger(DEPTH) || DEPTH < 2 || DEPTH > 4096) throw new RangeError('--depth must be 2..4096');
 if (!Number.isInteger(ROUNDS) || ROUNDS < 1 || ROUNDS > 20) throw new RangeError('--rounds must be 1..20');
-/** Waiting for the messages still in flight after a measurement ends. */
-const DRAIN_TIMEOUT_MS = 10_000;
-/** Round-trip times kept per measurement (bounded memory; the count continues past it). */
-const MAX_SAMPLES = 1 << 21;
 
 /** One client/server pairing of the table. */
 interface Row {
@@ -115,116 +112,6 @@ const SCENARIOS = args.scenarios
       return found;
     })
   : ALL_SCENARIOS;
-
-/** What one measurement (one row, one scenario, one round) yields. */
-interface Sample {
-  /** Echoes per second during the measured window. */
-  readonly rate: number;
-  /** Round-trip times in ms (ping-pong only; send to echo). */
-  readonly rtts: Float64Array;
-  /** CPU time (user + system) per echo during the window, µs: server process, this process. */
-  readonly serverUs: number;
-  readonly clientUs: number;
-}
-
-/** Reads the server process's CPU time (µs) over IPC. */
-type CpuProbe = () => Promise<number>;
-
-function cpuNow(): number {
-  const { user, system } = process.cpuUsage();
-  return user + system;
-}
-
-/** Shared scratch space for round-trip times, copied out per measurement. */
-const scratch = new Float64Array(MAX_SAMPLES);
-
-/**
- * Keeps `depth` messages of `size` bytes in flight on `client` for `warmMs + runMs`, counting the
- * echoes that arrive in the last `runMs`, then stops sending and waits for the rest to come back,
- * so the next measurement starts with nothing in flight.
- */
-function measure(
-  client: EchoClient,
-  size: number,
-  depth: number,
-  warmMs: number,
-  runMs: number,
-  serverCpu: CpuProbe,
-) {
-  return new Promise<Sample>((resolve, reject) => {
-    const send = client.sender(size);
-    const sentAt = new Float64Array(depth);
-    const keep = depth === 1 ? MAX_SAMPLES : 0;
-    let head = 0;
-    let tail = 0;
-    let inflight = 0;
-    let phase: 'warm' | 'run' | 'drain' | 'done' = 'warm';
-    let echoes = 0;
-    let kept = 0;
-    let t0 = 0;
-    let t1 = 0;
-    let cpu0 = 0;
-    let cpu1 = 0;
-    let server0: Promise<number> = Promise.resolve(0);
-    let server1: Promise<number> = Promise.resolve(0);
-    const timers: NodeJS.Timeout[] = [];
-    const fail = (err: Error) => {
-      if (phase === 'done') return;
-      phase = 'done';
-      timers.forEach(clearTimeout);
-      reject(err);
-    };
-    const finish = () => {
-      phase = 'done';
-      timers.forEach(clearTimeout);
-      const rtts = scratch.slice(0, kept);
-      Promise.all([server0, server1]).then(([s0, s1]) => {
-        const rate = echoes / ((t1 - t0) / 1000);
-        resolve({ rate, rtts, serverUs: (s1 - s0) / echoes, clientUs: (cpu1 - cpu0) / echoes });
-      }, reject);
-    };
-    const fire = () => {
-      sentAt[tail] = performance.now();
-      tail = (tail + 1) % depth;
-      inflight++;
-      send();
-    };
-    client.onError = fail;
-    client.onEcho = (n) => {
-      if (phase === 'done') return;
-      if (n !== size) return fail(new Error(`echo of ${n} bytes, sent ${size}`));
-      const rtt = performance.now() - sentAt[head]!;
-      head = (head + 1) % depth;
-      inflight--;
-      if (phase === 'run') {
-        echoes++;
-        if (kept < keep) scratch[kept++] = rtt;
-      }
-      if (phase !== 'drain') fire();
-      else if (inflight === 0) finish();
-    };
-    timers.push(
-      setTimeout(() => {
-        phase = 'run';
-        t0 = performance.now();
-        cpu0 = cpuNow();
-        server0 = serverCpu();
-      }, warmMs),
-      setTimeout(() => {
-        phase = 'drain';
-        t1 = performance.now();
-        cpu1 = cpuNow();
-        server1 = serverCpu();
-        if (inflight === 0) finish();
-      }, warmMs + runMs),
-      setTimeout(
-        () => fail(new Error(`${inflight} echoes missing after the drain timeout`)),
-        warmMs + runMs + DRAIN_TIMEOUT_MS,
-      ),
-    );
-    for (let i = 0; i < depth; i++) fire();
-  });
-}
 
 /** Starts `echo-server.ts` in a child process; resolves with its ports and a CPU probe. */
 function startServers(): Promise<{ child: ChildProcess; ports: EchoPorts; cpu: CpuProbe }> {
