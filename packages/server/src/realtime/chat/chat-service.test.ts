@@ -87,8 +87,11 @@ describe('ChatService', () => {
     };
     expect(a.pushes('channel_presence_event')).toEqual([event]);
     expect(b.pushes('channel_presence_event')).toEqual([event]);
-    // Joining again is not new: self is listed, and nobody is told twice.
-    expect((await join(a, room('lobby'))).presences).toHaveLength(2);
+    // Joining again is not new: self is listed, the first join's flags stay, nobody is told twice.
+    const again = await join(a, room('lobby', { persistence: false }));
+    expect(again.presences).toHaveLength(2);
+    expect(again.self.persistence).toBe(true);
+    expect(await badInput(chat.prepareJoin(a, room('')))).toBe('Invalid channel target');
     chat.leave(b, '2...lobby');
     await nextTurn();
     expect(a.pushes('channel_presence_event')[1]).toEqual({

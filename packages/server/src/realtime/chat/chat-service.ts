@@ -27,6 +27,7 @@ import {
   type ChannelRef,
   channelOfStream,
   directChannel,
+  isRoomName,
   isUserId,
   parseChannelId,
   roomChannel,
@@ -122,7 +123,9 @@ export class ChatService {
     });
     switch (req.type) {
       case ChannelType.ROOM:
-        // The envelope schema already applied Nakama's room-name rules.
+        // The envelope schema already applied Nakama's room-name rules (with its exact texts); this
+        // guards server-side callers.
+        if (!isRoomName(req.target)) throw bad('Invalid channel target');
         return plan(roomChannel(req.target));
       case ChannelType.DIRECT_MESSAGE: {
         const other = req.target.toLowerCase();
@@ -149,12 +152,6 @@ export class ChatService {
    */
   join(plan: JoinPlan): Channel {
     const { session, channel } = plan;
-    const self = {
-      user_id: session.userId,
-      session_id: session.id,
-      username: session.username,
-      ...(plan.persistence ? { persistence: true } : {}),
-    };
     // A session that closed while the join was being checked must not be left on the stream.
     const isNew =
       !session.closed &&
@@ -163,6 +160,14 @@ export class ChatService {
         persistence: plan.persistence,
         hidden: plan.hidden,
       });
+    // On a repeated join the first join's flags stay, so `self` reports those.
+    const persistence = this.#d.tracker.get(session.id, channel.stream)?.meta.persistence ?? plan.persistence;
+    const self = {
+      user_id: session.userId,
+      session_id: session.id,
+      username: session.username,
+      ...(persistence ? { persistence: true } : {}),
+    };
     const presences = this.#d.tracker
       .list(channel.stream)
       .filter((p) => !(isNew && p.sessionId === session.id))
