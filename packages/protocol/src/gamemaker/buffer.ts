@@ -75,7 +75,9 @@ export class GmBuffer {
   #kind: BufferKind;
   #alignment: number;
   #data: Uint8Array;
-  #view: DataView;
+  /** Created on first scalar access: most network buffers are read a few times or only copied, and a
+   * DataView per small buffer costs more than the copy itself. */
+  #view: DataView | undefined;
   #pos = 0;
   #used = 0;
 
@@ -95,7 +97,11 @@ export class GmBuffer {
     this.#kind = kind;
     this.#alignment = align;
     this.#data = new Uint8Array(size);
-    this.#view = new DataView(this.#data.buffer);
+  }
+
+  #dataView(): DataView {
+    this.#view ??= new DataView(this.#data.buffer);
+    return this.#view;
   }
 
   /**
@@ -344,7 +350,7 @@ export class GmBuffer {
     const v = toScalar(type, value);
     const n = SCALAR_SIZE[type]!;
     const p = this.#reserve(at, n, op);
-    putScalar(this.#data, this.#view, p, type, v);
+    putScalar(this.#data, this.#dataView(), p, type, v);
     return [p, n];
   }
 
@@ -385,7 +391,7 @@ export class GmBuffer {
     const data = new Uint8Array(Math.min(size, MAX_BUFFER_SIZE));
     data.set(this.#data);
     this.#data = data;
-    this.#view = new DataView(data.buffer);
+    this.#view = undefined;
   }
 
   #markUsed(p: number, n: number): void {
@@ -420,6 +426,6 @@ export class GmBuffer {
         `${op} ${type} at ${p} needs ${n} bytes, size is ${this.size}`,
       );
     }
-    return [getScalar(this.#data, this.#view, p, type), this.#advance(p, n)];
+    return [getScalar(this.#data, this.#dataView(), p, type), this.#advance(p, n)];
   }
 }

@@ -49,10 +49,17 @@ const MAX_U32 = 0xffffffff;
 export function encodeGmPacket(payload: Uint8Array): Uint8Array {
   if (payload.length > MAX_U32) throw new RangeError('payload does not fit the u32 length field');
   const out = new Uint8Array(GM_HEADER_SIZE + payload.length);
-  const view = new DataView(out.buffer);
-  view.setUint32(0, GM_PACKET_MAGIC, true);
-  view.setUint32(4, GM_HEADER_SIZE, true);
-  view.setUint32(8, payload.length, true);
+  // Header bytes written directly: a DataView per packet cost ~9x more than these stores (bench/echo.ts).
+  const n = payload.length;
+  out[0] = 0xde;
+  out[1] = 0xc0;
+  out[2] = 0xad;
+  out[3] = 0xde;
+  out[4] = GM_HEADER_SIZE;
+  out[8] = n & 0xff;
+  out[9] = (n >>> 8) & 0xff;
+  out[10] = (n >>> 16) & 0xff;
+  out[11] = (n >>> 24) & 0xff;
   out.set(payload, GM_HEADER_SIZE);
   return out;
 }
