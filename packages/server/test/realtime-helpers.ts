@@ -37,6 +37,22 @@ export function nakamaClient(server: TestServer): Client {
   return new Client('defaultkey', '127.0.0.1', String(server.http.port), false);
 }
 
+/** A presence as the server sends it (nakama-js's `Presence` type lacks `status` and `persistence`). */
+export interface WirePresence {
+  user_id: string;
+  session_id: string;
+  username: string;
+  persistence?: boolean;
+  status?: string;
+}
+
+/** `status_presence_event` / `stream_presence_event` bodies, typed with {@link WirePresence}. */
+export interface PresenceEventBody {
+  stream?: { mode: number; subject?: string; subcontext?: string; label?: string };
+  joins?: WirePresence[];
+  leaves?: WirePresence[];
+}
+
 /** Callback names of a nakama-js socket that the recorder captures. */
 export const SOCKET_EVENTS = [
   'onstatuspresence',

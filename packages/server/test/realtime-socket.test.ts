@@ -93,7 +93,8 @@ describe('realtime socket /ws', () => {
     const client = nakamaClient(s);
     const session = await client.authenticateDevice('device-revoked-02', true);
     session.token = `${session.token.slice(0, -4)}AAAA`;
-    await expect(client.createSocket().connect(session, false, 2000)).rejects.toBeDefined();
+    const socket = client.createSocket() as DefaultSocket;
+    await expect(socket.connect(session, false, 2000)).rejects.toBeDefined();
   });
 
   it('validates format, status and single_socket parameters with 400', async () => {
