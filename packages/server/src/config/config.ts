@@ -98,6 +98,20 @@ export const ConfigSchema = z
     matchInputQueueSize: positiveInt.default(128),
     /** Authoritative matches: seconds `matchTerminate` may keep a match running on shutdown (Nakama: 0). */
     matchShutdownGraceSec: z.coerce.number().min(0).default(0),
+    /** Matchmaker: how often waiting tickets are grouped into matches (Nakama: 15 s). */
+    matchmakerIntervalMs: positiveInt.default(15_000),
+    /** Matchmaker: intervals a ticket holds out for `max_count` before accepting `min_count` (Nakama: 2). */
+    matchmakerMaxIntervals: positiveInt.default(2),
+    /** Matchmaker: tickets one session, or one party, may hold at once (Nakama: 3). */
+    matchmakerMaxTickets: positiveInt.default(3),
+    /** Matchmaker: tickets in the whole pool; adding more fails until some match or are removed. */
+    matchmakerMaxPoolTickets: positiveInt.default(100_000),
+    /** Parties on this server; creating more fails until some close. */
+    partyMaxParties: positiveInt.default(100_000),
+    /** Parties one session may be a member of at once. */
+    partyMaxPerSession: positiveInt.default(16),
+    /** How often empty parties and join requests of departed sessions are cleaned up (Nakama: 30 s). */
+    partyIdleCheckIntervalMs: positiveInt.default(30_000),
     /** Seconds to wait for connections to close on SIGINT/SIGTERM before forcing them. */
     shutdownGraceSec: z.coerce.number().min(0).default(5),
   })
