@@ -39,6 +39,9 @@ const SERVE_FLAGS: [keyof TetherConfig, string, string][] = [
   ['matchMaxDataBytes', '<bytes>', 'largest match_data_send payload, decoded (default 65536)'],
   ['matchInputQueueSize', '<n>', 'authoritative match inputs queued per tick (default 128)'],
   ['matchShutdownGraceSec', '<sec>', 'grace period matchTerminate gets on shutdown (default 0)'],
+  ['matchmakerIntervalMs', '<ms>', 'how often the matchmaker groups tickets (default 15000)'],
+  ['matchmakerMaxIntervals', '<n>', 'intervals a ticket holds out for max_count (default 2)'],
+  ['matchmakerMaxTickets', '<n>', 'matchmaker tickets per session or party (default 3)'],
 ];
 
 /** Entry point of the `tether` command. */
