@@ -16,6 +16,9 @@ import { createRealtimeContext } from './realtime/realtime-context.ts';
 import { registerChat } from './realtime/chat/register-chat.ts';
 import { registerNotifications } from './realtime/notifications/register-notifications.ts';
 import { type RealtimeSockets, startRealtimeSockets } from './realtime/socket/start.ts';
+import { type MatchFeature, registerMatches } from './realtime/match/register-matches.ts';
+import type { Runtime } from './runtime/runtime.ts';
+import { startRuntime } from './runtime/start-runtime.ts';
 
 /** Handles a WebSocket upgrade for one path (`/ws`, `/gm`). */
 export type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
@@ -42,6 +45,10 @@ export interface RunningServer {
   readonly gm: AddressInfo | null;
   /** Realtime sessions, custom streams and status, for server code. */
   readonly realtime: RealtimeSockets;
+  /** Relayed and authoritative matches, match tokens. */
+  readonly matches: MatchFeature;
+  /** Game modules (`--runtime`): RPCs, match handlers, hooks; `runtime.run(init)` adds one in code. */
+  readonly runtime: Runtime;
   /** Stops accepting, closes every connection with `reason`, flushes storage. Idempotent. */
   close(reason?: string): Promise<void>;
 }
@@ -84,6 +91,16 @@ export async function startServer(config: TetherConfig, deps: ServerDeps = {}): 
   // Realtime sockets: /ws, the envelope protocol on the GameMaker carriers, status, custom streams.
   // Registered last, so shutdown closes realtime sessions (1001) before anything under them.
   const sockets = startRealtimeSockets(realtime, { upgrades, closables, gm });
+  // Matches and the game-module runtime (--runtime). Registered after the sockets, so shutdown runs
+  // matchTerminate (whose last broadcasts still reach players) before sessions are closed.
+  const matches = registerMatches(realtime);
+  closables.push(matches);
+  const runtime = await startRuntime(realtime, { matches, streams: sockets.streams, notifications }).catch(
+    async (err: unknown) => {
+      for (const c of [...closables].reverse()) await c.close('startup failed').catch(() => {});
+      throw err;
+    },
+  );
 
   const httpServer = createHttpServer((req, res) => void router.handle(req, res));
   httpServer.on('upgrade', (req, socket, head) => {
@@ -127,7 +144,7 @@ export async function startServer(config: TetherConfig, deps: ServerDeps = {}): 
   };
   deps.signal?.addEventListener('abort', () => void close(), { once: true });
 
-  return { config, logger, http, gm: gm.tcp, realtime: sockets, close };
+  return { config, logger, http, gm: gm.tcp, realtime: sockets, matches, runtime, close };
 }
 
 function listen(server: HttpServer, port: number, host: string): Promise<void> {

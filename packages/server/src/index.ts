@@ -13,5 +13,7 @@ export {
 export { ConfigError, ConfigSchema, loadConfig, type TetherConfig } from './config/config.ts';
 export { type RunningServer, type ServerDeps, startServer } from './create-server.ts';
 export * from './network/index.ts';
+// Server runtime API for game modules (`--runtime`): types only, see docs/runtime.md.
+export type * from './runtime/api.ts';
 export type { CloseInfo, Connection, MessageKind } from './transport/connection.ts';
 export { TransportError, TransportErrorCode } from './transport/errors.ts';

@@ -16,8 +16,11 @@ export interface HttpRequest {
   text(): Promise<string>;
 }
 
-/** What a handler returns: a JSON body with status 200, or an explicit response. */
-export type HttpResult = { status?: number; body?: unknown; headers?: Record<string, string> };
+/**
+ * What a handler returns: a JSON body with status 200, or an explicit response. `text` sends a body
+ * as is (for endpoints whose caller chose the format, like RPC with `?unwrap`); it wins over `body`.
+ */
+export type HttpResult = { status?: number; body?: unknown; text?: string; headers?: Record<string, string> };
 export type HttpHandler = (req: HttpRequest) => Promise<HttpResult> | HttpResult;
 
 interface Route {
@@ -74,7 +77,14 @@ export class HttpRouter {
     try {
       const result = await handler(req);
       const status = result.status ?? 200;
-      if (result.body === undefined) {
+      if (result.text !== undefined) {
+        res.writeHead(status, {
+          'Content-Type': 'text/plain; charset=utf-8',
+          'Content-Length': Buffer.byteLength(result.text),
+          ...result.headers,
+        });
+        res.end(result.text);
+      } else if (result.body === undefined) {
         res.writeHead(status, result.headers).end();
       } else {
         writeJson(res, status, result.body, result.headers);

@@ -432,8 +432,20 @@ export class AuthoritativeMatch {
 
   #kick(presences: readonly MatchPresence[]): void {
     if (this.#phase === 'ended') return;
-    // The tracker announces each leave on the next turn, which calls matchLeave like any other leave.
-    for (const p of presences) this.#d.tracker.untrack(p.sessionId, this.stream, 'kick');
+    const found = new Map<string, Presence>();
+    for (const p of presences) {
+      const member = this.#d.tracker.get(p.sessionId, this.stream);
+      if (member) found.set(member.sessionId, member);
+    }
+    const kicked = [...found.values()];
+    if (kicked.length === 0) return;
+    // The tracker tells only the members left, so the kicked learn it from their own leave event.
+    this.#d.router.sendToSessions(
+      kicked.map((p) => p.sessionId),
+      presenceEventMessage(this.id, [], kicked.map(wirePresence)),
+    );
+    // Each leave is announced to the others on the next turn, which calls matchLeave like any leave.
+    for (const p of kicked) this.#d.tracker.untrack(p.sessionId, this.stream, 'kick');
   }
 
   #setLabel(label: string): void {

@@ -1,0 +1,29 @@
+import type { Pipeline } from '../../pipeline/pipeline.ts';
+import type { MatchService } from './match-service.ts';
+
+/**
+ * The match envelope handlers: thin adapters over {@link MatchService}. `create` and `join` track the
+ * caller as the service's last step and the reply is queued right after, with no `await` between, so
+ * the reply always reaches the client before the presence events the join causes.
+ *
+ * `match_data_send` is fire-and-forget: it has no reply. A rejected send is answered with an error
+ * envelope that carries the request's cid only if the client sent one (nakama-js does not, and ignores
+ * uncorrelated errors; raw-socket clients see why their data went nowhere).
+ */
+export function registerMatchHandlers(pipeline: Pipeline, matches: MatchService): void {
+  pipeline
+    .register('match_create', (ctx, body) => {
+      ctx.reply('match', matches.create(ctx.session, body.name));
+    })
+    .register('match_join', (ctx, body) => {
+      ctx.reply('match', matches.join(ctx.session, body, body.metadata));
+    })
+    .register('match_leave', (ctx, body) => {
+      matches.leave(ctx.session, body.match_id);
+      ctx.replyVoid();
+    })
+    .register('match_data_send', (ctx, body) => {
+      const error = matches.dataSend(ctx.session, body);
+      if (error) throw error;
+    });
+}

@@ -1,0 +1,198 @@
+/**
+ * The server runtime API: what a game module sees. A module is a `.ts`, `.mts`, `.js` or `.mjs` file in
+ * the `--runtime` folder whose `default` (or `init`) export is an {@link InitModule}; it is loaded once at
+ * start, with no build step (TypeScript runs through the same loader as the server).
+ *
+ * ```ts
+ * import type { InitModule } from '@tether/server';
+ *
+ * const init: InitModule = (initializer, nk, logger) => {
+ *   initializer.registerRpc('create_arena', () => JSON.stringify({ matchId: nk.matchCreate('arena') }));
+ *   initializer.registerMatch('arena', arenaHandler);
+ *   logger.info('arena module loaded');
+ * };
+ * export default init;
+ * ```
+ *
+ * This file holds types only, so `import type` from it costs nothing at run time. The full guide is
+ * docs/runtime.md.
+ *
+ * @packageDocumentation
+ */
+import type { GameLogger, MatchHandler, MatchPresence } from '../realtime/match/match-handler.ts';
+
+export type {
+  GameLogger as Logger,
+  MatchContext,
+  MatchData,
+  MatchDispatcher,
+  MatchHandler,
+  MatchInitResult,
+  MatchJoinAttemptResult,
+  MatchMessage,
+  MatchPresence,
+  MatchSignalResult,
+  MatchStateResult,
+} from '../realtime/match/match-handler.ts';
+
+/** A session's identity as runtime functions see it (the same shape as {@link MatchPresence}). */
+export interface Presence extends MatchPresence {
+  /** Status text, on status and custom stream presences that carry one. */
+  readonly status?: string;
+}
+
+/**
+ * "Returned nothing": `void` is in the union so that `() => {}` and `async () => {}` type-check as RPCs
+ * and hooks without a return statement.
+ */
+// biome-ignore lint/suspicious/noConfusingVoidType: see above; a function with no return statement is void.
+export type NoResult = null | undefined | void;
+
+/** Who called an RPC and how. Fields about the user are absent for server-to-server calls (`http_key`). */
+export interface RpcContext {
+  /** `socket` (the `rpc` envelope), `http` (Bearer session) or `http_key` (server to server). */
+  readonly source: 'socket' | 'http' | 'http_key';
+  readonly node: string;
+  readonly userId?: string;
+  readonly username?: string;
+  /** The calling socket session (socket calls only). */
+  readonly sessionId?: string;
+  /** Session variables from authentication. */
+  readonly vars: Readonly<Record<string, string>>;
+  /** Client language tag (socket calls). */
+  readonly lang?: string;
+  /** Session token expiry, Unix seconds. */
+  readonly expiry?: number;
+  /** The client's address. */
+  readonly clientIp: string;
+  /** Query parameters (HTTP calls). */
+  readonly queryParams?: Readonly<Record<string, string>>;
+}
+
+/**
+ * An RPC: receives the payload string (usually JSON) and returns a string (usually JSON; nakama-js
+ * `client.rpc` parses it), nothing, or a promise of either. Throwing fails the call: over the socket
+ * with code 7 and the error's message; over HTTP with status 500, or the gRPC code in a numeric `code`
+ * property of the error (for example 3 for 400, 5 for 404, 7 for 403).
+ */
+export type RpcFunction = (
+  ctx: RpcContext,
+  payload: string,
+) => string | NoResult | Promise<string | NoResult>;
+
+/** A stream address for the `stream*` functions; absent parts are `""`. Custom streams use modes 8–255. */
+export interface StreamId {
+  readonly mode: number;
+  readonly subject?: string;
+  readonly subcontext?: string;
+  readonly label?: string;
+}
+
+/** One running match, as `nk.matchGet` and `nk.matchList` describe it. */
+export interface MatchInfo {
+  readonly matchId: string;
+  readonly authoritative: boolean;
+  /** Authoritative matches only. */
+  readonly label?: string;
+  /** Members now. */
+  readonly size: number;
+  /** Authoritative matches only. */
+  readonly tickRate?: number;
+  /** Authoritative matches only. */
+  readonly handlerName?: string;
+}
+
+/** One matched ticket, as the matchmaker hands it to a `registerMatchmakerMatched` function. */
+export interface MatchmakerEntry {
+  readonly presence: Presence;
+  /** The ticket's string and numeric properties, merged. */
+  readonly properties: Readonly<Record<string, string | number>>;
+  readonly ticket: string;
+  /** Set when the ticket was added by a party. */
+  readonly partyId?: string;
+}
+
+/** Context of hooks that no user called directly. */
+export interface HookContext {
+  readonly node: string;
+}
+
+/**
+ * Decides what a matchmaker result plays: return an authoritative match id (typically from
+ * `nk.matchCreate(name, {entries})`) to send every matched player there, or nothing to let them meet in a
+ * relayed match through a token. Throwing is logged and treated as nothing.
+ */
+export type MatchmakerMatchedFunction = (
+  ctx: HookContext,
+  entries: readonly MatchmakerEntry[],
+) => string | NoResult | Promise<string | NoResult>;
+
+/** Registration functions, valid only while a module's init runs. */
+export interface Initializer {
+  /** Registers an RPC under a case-insensitive id (callable over the socket and HTTP). */
+  registerRpc(id: string, fn: RpcFunction): void;
+  /** Registers an authoritative match handler, created with `nk.matchCreate(name, params)`. */
+  registerMatch<S>(name: string, handler: MatchHandler<S>): void;
+  /** Registers the one matchmaker-matched hook. */
+  registerMatchmakerMatched(fn: MatchmakerMatchedFunction): void;
+}
+
+/** Server functions for game code (Nakama's `nk`). Failures throw an `Error` whose message says why. */
+export interface RuntimeApi {
+  /** Starts an authoritative match with a registered handler; returns its id. */
+  matchCreate(module: string, params?: Record<string, unknown>): string;
+  /** A running match, or null. */
+  matchGet(matchId: string): MatchInfo | null;
+  /**
+   * Running matches (see `GET /v2/match`): `limit` 1–100 (default 10), `authoritative` true/false/null
+   * for both, exact `label`, size bounds, and a label `query` such as `+label.mode:ranked`.
+   */
+  matchList(
+    limit?: number,
+    authoritative?: boolean | null,
+    label?: string | null,
+    minSize?: number | null,
+    maxSize?: number | null,
+    query?: string | null,
+  ): MatchInfo[];
+  /** Calls the match's `matchSignal` and returns its reply. Not from inside the same match. */
+  matchSignal(matchId: string, data: string): string;
+  /** Sends an in-app notification (live to the user's sockets; stored and listable when persistent). */
+  notificationSend(
+    userId: string,
+    subject: string,
+    content: Record<string, unknown>,
+    code: number,
+    senderId?: string | null,
+    persistent?: boolean,
+  ): Promise<void>;
+  /** Puts a connected session on a custom stream; false if it already was. */
+  streamUserJoin(
+    userId: string,
+    sessionId: string,
+    stream: StreamId,
+    hidden?: boolean,
+    persistence?: boolean,
+    status?: string,
+  ): boolean;
+  /** Takes a session off a custom stream; false if it was not on it. */
+  streamUserLeave(userId: string, sessionId: string, stream: StreamId): boolean;
+  /** A stream's presences in join order (hidden ones when `includeHidden`). */
+  streamUserList(stream: StreamId, includeHidden?: boolean): Presence[];
+  /** Members of a stream, hidden included. */
+  streamCount(stream: StreamId): number;
+  /** Sends `stream_data` to the stream's members, or to the listed ones. */
+  streamSend(
+    stream: StreamId,
+    data: string,
+    presences?: readonly Presence[] | null,
+    reliable?: boolean,
+  ): void;
+}
+
+/** A module's entry point: the `default` or `init` export. */
+export type InitModule = (
+  initializer: Initializer,
+  nk: RuntimeApi,
+  logger: GameLogger,
+) => void | Promise<void>;

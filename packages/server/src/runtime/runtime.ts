@@ -1,0 +1,188 @@
+/**
+ * The server runtime: loads game modules and holds what they registered (RPCs, match handlers, the
+ * matchmaker hook).
+ *
+ * @packageDocumentation
+ */
+import { readdir, stat } from 'node:fs/promises';
+import { extname, join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Logger } from 'pino';
+import { gameLogger, type MatchHandler } from '../realtime/match/match-handler.ts';
+import { parseMatchId } from '../realtime/match/match-id.ts';
+import type { MatchRegistry } from '../realtime/match/match-registry.ts';
+import type {
+  Initializer,
+  InitModule,
+  MatchmakerEntry,
+  MatchmakerMatchedFunction,
+  RpcFunction,
+  RuntimeApi,
+} from './api.ts';
+import { RpcRegistry } from './rpc-registry.ts';
+
+/**
+ * Hooks other features call into game code through. The matchmaker calls {@link matchmakerMatched}
+ * once per formed match, before it notifies the players.
+ */
+export interface RuntimeHooks {
+  /** True when a module registered a matchmaker-matched hook. */
+  readonly hasMatchmakerMatched: boolean;
+  /**
+   * Runs the module's hook: resolves to the authoritative match id the players should join, or
+   * `undefined` to fall back to a relayed match token (also when there is no hook, or it failed or
+   * returned something that is not a match id; failures are logged, never thrown).
+   */
+  matchmakerMatched(entries: readonly MatchmakerEntry[]): Promise<string | undefined>;
+}
+
+/** A module file that could not be loaded; the message names the file and the reason. */
+export class RuntimeLoadError extends Error {
+  override readonly name = 'RuntimeLoadError';
+}
+
+/** File extensions loaded from the runtime folder. */
+export const MODULE_EXTENSIONS: readonly string[] = ['.ts', '.mts', '.js', '.mjs'];
+
+/**
+ * Game modules and what they registered. Build one per server; call {@link load} once at start.
+ */
+export class Runtime {
+  /** Registered RPC functions. */
+  readonly rpc: RpcRegistry;
+  /** Hooks for other features (the matchmaker). */
+  readonly hooks: RuntimeHooks;
+  readonly #nk: RuntimeApi;
+  readonly #matches: MatchRegistry;
+  readonly #log: Logger;
+  readonly #node: string;
+  #matchmakerMatched: MatchmakerMatchedFunction | undefined;
+
+  constructor(deps: { nk: RuntimeApi; matches: MatchRegistry; logger: Logger; node: string }) {
+    this.#nk = deps.nk;
+    this.#matches = deps.matches;
+    this.#log = deps.logger;
+    this.#node = deps.node;
+    this.rpc = new RpcRegistry(deps.logger);
+    const self = this;
+    this.hooks = Object.freeze({
+      get hasMatchmakerMatched() {
+        return self.#matchmakerMatched !== undefined;
+      },
+      matchmakerMatched: (entries: readonly MatchmakerEntry[]) => this.#runMatchmakerMatched(entries),
+    });
+  }
+
+  /** The `nk` object modules receive. */
+  get nk(): RuntimeApi {
+    return this.#nk;
+  }
+
+  /**
+   * Loads every module in `dir` (top level only, sorted by name; files starting with `_` or `.`, `*.d.ts`
+   * and `*.test.*` are skipped, so helpers can sit next to modules) and runs its init. A file without a
+   * `default`/`init` function is skipped with a warning. Throws {@link RuntimeLoadError} for a missing
+   * folder or a module whose import or init fails: a half-loaded game is worse than none.
+   *
+   * @returns the loaded files' names
+   */
+  async load(dir: string): Promise<string[]> {
+    const root = resolve(dir);
+    const info = await stat(root).catch(() => undefined);
+    if (!info?.isDirectory())
+      throw new RuntimeLoadError(`runtime folder '${dir}' does not exist or is not a folder`);
+    const files = (await readdir(root)).filter(isModuleFile).sort();
+    const loaded: string[] = [];
+    for (const file of files) {
+      const init = await this.#import(join(root, file), file);
+      if (!init) continue;
+      await this.run(init, file);
+      loaded.push(file);
+    }
+    this.#log.info(
+      { dir: root, modules: loaded, rpcs: this.rpc.ids(), matchHandlers: this.#matches.handlerNames() },
+      'runtime loaded',
+    );
+    return loaded;
+  }
+
+  /** Runs one init function (a loaded module's, or one given by an embedder or a test). */
+  async run(init: InitModule, name = 'inline'): Promise<void> {
+    let open = true;
+    const guard = (what: string) => {
+      if (!open) throw new Error(`${what} is only available while a module's init runs`);
+    };
+    const initializer: Initializer = {
+      registerRpc: (id: string, fn: RpcFunction) => {
+        guard('registerRpc');
+        this.rpc.register(id, fn);
+      },
+      registerMatch: <S>(handlerName: string, handler: MatchHandler<S>) => {
+        guard('registerMatch');
+        this.#matches.registerHandler(handlerName, handler as MatchHandler);
+      },
+      registerMatchmakerMatched: (fn: MatchmakerMatchedFunction) => {
+        guard('registerMatchmakerMatched');
+        if (typeof fn !== 'function') throw new Error('registerMatchmakerMatched needs a function');
+        if (this.#matchmakerMatched) throw new Error('a matchmaker-matched hook is already registered');
+        this.#matchmakerMatched = fn;
+      },
+    };
+    try {
+      await init(initializer, this.#nk, gameLogger(this.#log.child({ module: name })));
+    } catch (err) {
+      throw new RuntimeLoadError(`module ${name}: init failed: ${(err as Error)?.message ?? String(err)}`, {
+        cause: err,
+      });
+    } finally {
+      open = false;
+    }
+  }
+
+  async #import(path: string, file: string): Promise<InitModule | undefined> {
+    let mod: Record<string, unknown>;
+    try {
+      mod = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
+    } catch (err) {
+      throw new RuntimeLoadError(
+        `module ${file}: cannot be imported: ${(err as Error)?.message ?? String(err)}`,
+        {
+          cause: err,
+        },
+      );
+    }
+    const init = typeof mod.default === 'function' ? mod.default : mod.init;
+    if (typeof init === 'function') return init as InitModule;
+    this.#log.warn({ file }, 'runtime file has no default or init function export: skipped');
+    return undefined;
+  }
+
+  async #runMatchmakerMatched(entries: readonly MatchmakerEntry[]): Promise<string | undefined> {
+    const fn = this.#matchmakerMatched;
+    if (!fn) return undefined;
+    try {
+      const id = await fn({ node: this.#node }, entries);
+      if (id === undefined || id === null || id === '') return undefined;
+      if (typeof id === 'string' && parseMatchId(id)) return id;
+      this.#log.warn(
+        { returned: String(id).slice(0, 80) },
+        'matchmaker-matched hook returned no match id: ignored',
+      );
+    } catch (err) {
+      this.#log.error({ err }, 'matchmaker-matched hook failed: falling back to a relayed match token');
+    }
+    return undefined;
+  }
+}
+
+function isModuleFile(name: string): boolean {
+  if (
+    name.startsWith('.') ||
+    name.startsWith('_') ||
+    name.endsWith('.d.ts') ||
+    /\.test\.[cm]?[jt]s$/.test(name)
+  ) {
+    return false;
+  }
+  return MODULE_EXTENSIONS.includes(extname(name));
+}
