@@ -12,11 +12,13 @@ import { createAccountFeature } from './accounts/account-feature.ts';
 import { registerAccountRoutes } from './http/account-routes.ts';
 import { SqliteStorage } from './storage/sqlite/sqlite-storage.ts';
 import type { Storage } from './storage/types.ts';
+import { type PartyFeature, registerParties } from './realtime/party/register-parties.ts';
 import { createRealtimeContext } from './realtime/realtime-context.ts';
 import { registerChat } from './realtime/chat/register-chat.ts';
 import { registerNotifications } from './realtime/notifications/register-notifications.ts';
 import { type RealtimeSockets, startRealtimeSockets } from './realtime/socket/start.ts';
 import { type MatchFeature, registerMatches } from './realtime/match/register-matches.ts';
+import { type MatchmakerFeature, registerMatchmaker } from './realtime/matchmaker/register-matchmaker.ts';
 import type { Runtime } from './runtime/runtime.ts';
 import { startRuntime } from './runtime/start-runtime.ts';
 
@@ -49,6 +51,10 @@ export interface RunningServer {
   readonly matches: MatchFeature;
   /** Game modules (`--runtime`): RPCs, match handlers, hooks; `runtime.run(init)` adds one in code. */
   readonly runtime: Runtime;
+  /** Parties. */
+  readonly parties: PartyFeature;
+  /** The matchmaker (`matchmaker.process()` runs an interval at once). */
+  readonly matchmaker: MatchmakerFeature;
   /** Stops accepting, closes every connection with `reason`, flushes storage. Idempotent. */
   close(reason?: string): Promise<void>;
 }
@@ -83,6 +89,8 @@ export async function startServer(config: TetherConfig, deps: ServerDeps = {}): 
   registerAccountRoutes(router, { ...auth, serverKey: config.serverKey });
   // Realtime core (single node): tracker, session registry, router, pipeline. Features register on it.
   const realtime = createRealtimeContext({ config, logger, storage, accounts: auth, http: router });
+  const parties = registerParties(realtime);
+  closables.push(parties);
   const notifications = registerNotifications(realtime);
   registerChat(realtime, { notifications });
   // GameMaker carriers: framed TCP on gmPort and WebSocket at /gm. Registered after storage so that
@@ -101,6 +109,14 @@ export async function startServer(config: TetherConfig, deps: ServerDeps = {}): 
       throw err;
     },
   );
+  // Matchmaker: relayed match tokens from the match feature, authoritative matches from the runtime's hook.
+  const matchmaker = registerMatchmaker(realtime, {
+    tokens: matches.tokens,
+    matchedHook: (entries) => runtime.hooks.matchmakerMatched(entries),
+    parties: parties.parties,
+    sessions: sockets.lifecycle,
+  });
+  closables.push(matchmaker);
 
   const httpServer = createHttpServer((req, res) => void router.handle(req, res));
   httpServer.on('upgrade', (req, socket, head) => {
@@ -144,7 +160,7 @@ export async function startServer(config: TetherConfig, deps: ServerDeps = {}): 
   };
   deps.signal?.addEventListener('abort', () => void close(), { once: true });
 
-  return { config, logger, http, gm: gm.tcp, realtime: sockets, matches, runtime, close };
+  return { config, logger, http, gm: gm.tcp, realtime: sockets, matches, runtime, parties, matchmaker, close };
 }
 
 function listen(server: HttpServer, port: number, host: string): Promise<void> {
