@@ -6,30 +6,15 @@
 import { utf8ByteLength } from '@tether/protocol';
 import type { Logger } from 'pino';
 import type { MessageRouter } from '../../presence/message-router.ts';
-import type { OutboundMessage } from '../../presence/outbound.ts';
 import { type StreamKey, StreamMode, stream } from '../../presence/stream.ts';
 import type { Tracker } from '../../presence/tracker.ts';
 import type { Presence } from '../../presence/types.ts';
 import type { Clock } from '../../util/clock.ts';
-import {
-  gameLogger,
-  type MatchContext,
-  type MatchData,
-  type MatchDispatcher,
-  type MatchHandler,
-  type MatchMessage,
-  type MatchPresence,
-} from './match-handler.ts';
+import { gameLogger, type MatchContext, type MatchDispatcher, type MatchHandler } from './match-handler.ts';
 import { formatMatchId } from './match-id.ts';
-import {
-  dataToBase64,
-  isValidOpCode,
-  matchDataMessage,
-  matchPresence,
-  presenceEventMessage,
-  wireMatchPresence,
-  wirePresence,
-} from './match-wire.ts';
+import { type EnqueueResult, MatchInputQueue } from './match-input-queue.ts';
+import { MatchOutbox } from './match-outbox.ts';
+import { matchPresence } from './match-wire.ts';
 import { Ticker, type TickScheduler, type TimerHandle } from './tick-scheduler.ts';
 
 /** Largest label, in UTF-8 bytes (Nakama's limit). */
@@ -73,8 +58,7 @@ export interface AuthoritativeMatchDeps {
 /** Verdict of {@link AuthoritativeMatch.joinAttempt}. */
 export type JoinVerdict = { accept: true } | { accept: false; ended: boolean; reason: string };
 
-/** Outcome of {@link AuthoritativeMatch.enqueue}. */
-export type EnqueueResult = 'queued' | 'dropped' | 'dropped-first';
+export type { EnqueueResult } from './match-input-queue.ts';
 
 /** Thrown by {@link AuthoritativeMatch.start} when `matchInit` fails or returns something unusable. */
 export class MatchInitError extends Error {
@@ -83,13 +67,6 @@ export class MatchInitError extends Error {
 
 const FAILED = Symbol('failed');
 type Phase = 'running' | 'terminating' | 'ended';
-interface Deferred {
-  opCode: number;
-  data: MatchData;
-  presences: readonly MatchPresence[] | null | undefined;
-  sender: MatchPresence | null | undefined;
-  reliable: boolean;
-}
 
 /**
  * A server-run match. Game code sees it through {@link MatchHandler} callbacks, all called from here
@@ -124,10 +101,8 @@ export class AuthoritativeMatch {
   #inCallback = false;
   #ticker: Ticker | undefined;
   #graceTimer: TimerHandle | undefined;
-  #inputs: MatchMessage[] = [];
-  #deferred: Deferred[] = [];
-  #warned = new Set<string>();
-  #dropped = 0;
+  readonly #inputs: MatchInputQueue;
+  readonly #outbox: MatchOutbox;
   readonly #ended: Promise<void>;
   #resolveEnded: () => void = () => {};
 
@@ -145,6 +120,18 @@ export class AuthoritativeMatch {
     this.createdAt = deps.clock.now();
     this.#handler = handler;
     this.#log = deps.logger.child({ matchId: this.id, handler: handlerName });
+    this.#inputs = new MatchInputQueue({
+      limit: deps.limits.inputQueueSize,
+      node: deps.node,
+      now: () => deps.clock.now(),
+    });
+    this.#outbox = new MatchOutbox({
+      matchId: this.id,
+      stream: this.stream,
+      tracker: deps.tracker,
+      router: deps.router,
+      deferredLimit: deps.limits.deferredQueueSize,
+    });
     this.#ended = new Promise((resolve) => {
       this.#resolveEnded = resolve;
     });
@@ -162,13 +149,21 @@ export class AuthoritativeMatch {
       },
       logger,
     });
+    // After the match has ended the dispatcher does nothing: a handler may still hold it.
+    const live = () => this.#phase !== 'ended';
     this.#dispatcher = Object.freeze({
-      broadcastMessage: (op, data, presences, sender, reliable = true) =>
-        this.#broadcast({ opCode: op, data, presences, sender, reliable }),
-      broadcastMessageDeferred: (op, data, presences, sender, reliable = true) =>
-        this.#defer({ opCode: op, data, presences, sender, reliable }),
-      matchKick: (presences) => this.#kick(presences),
-      matchLabelUpdate: (label) => this.#setLabel(label),
+      broadcastMessage: (opCode, data, presences, sender, reliable = true) => {
+        if (live()) this.#outbox.broadcast({ opCode, data, presences, sender, reliable });
+      },
+      broadcastMessageDeferred: (opCode, data, presences, sender, reliable = true) => {
+        if (live()) this.#outbox.defer({ opCode, data, presences, sender, reliable });
+      },
+      matchKick: (presences) => {
+        if (live()) this.#outbox.kick(presences);
+      },
+      matchLabelUpdate: (label) => {
+        if (live()) this.#setLabel(label);
+      },
     } satisfies MatchDispatcher);
   }
 
@@ -209,7 +204,7 @@ export class AuthoritativeMatch {
   }
   /** Inputs dropped because the queue was full. */
   get droppedInputs(): number {
-    return this.#dropped;
+    return this.#inputs.dropped;
   }
   /** Resolves once the match has ended. */
   get whenEnded(): Promise<void> {
@@ -255,20 +250,7 @@ export class AuthoritativeMatch {
 
   /** Queues a member's input for the next loop (see the class comment for the overflow policy). */
   enqueue(sender: Presence, opCode: number, base64: string, reliable: boolean): EnqueueResult {
-    if (this.#inputs.length >= this.#d.limits.inputQueueSize) {
-      this.#dropped++;
-      if (this.#warned.has(sender.sessionId)) return 'dropped';
-      this.#warned.add(sender.sessionId);
-      return 'dropped-first';
-    }
-    this.#inputs.push({
-      sender: matchPresence(sender, this.#d.node),
-      opCode,
-      data: Buffer.from(base64, 'base64'),
-      reliable,
-      receiveTimeMs: this.#d.clock.now(),
-    });
-    return 'queued';
+    return this.#inputs.push(sender, opCode, base64, reliable);
   }
 
   /** Calls `matchSignal` and returns its reply. Throws if the match ended or is inside a callback. */
@@ -337,18 +319,14 @@ export class AuthoritativeMatch {
 
   #loop(): void {
     if (this.#phase === 'ended') return;
-    const messages = this.#inputs;
-    this.#inputs = [];
-    this.#warned = new Set();
+    const messages = this.#inputs.drain();
     const loop = this.#handler.matchLoop;
     const r = this.#invoke('matchLoop', () =>
       loop.call(this.#handler, this.#ctx, this.#dispatcher, this.#tick, this.#state, messages),
     );
     if (r === FAILED || !this.#keep('matchLoop', r)) return;
     this.#tick++;
-    const deferred = this.#deferred;
-    this.#deferred = [];
-    for (const d of deferred) this.#broadcast(d);
+    this.#outbox.flushDeferred();
   }
 
   /**
@@ -393,63 +371,7 @@ export class AuthoritativeMatch {
     return true;
   }
 
-  #broadcast(m: Deferred): void {
-    if (this.#phase === 'ended') return;
-    if (!isValidOpCode(m.opCode))
-      throw new RangeError(`broadcastMessage: invalid op code ${String(m.opCode)}`);
-    const message = matchDataMessage(
-      this.id,
-      m.opCode,
-      dataToBase64(m.data),
-      m.sender ? wireMatchPresence(m.sender) : undefined,
-      m.reliable !== false,
-    );
-    this.#sendTo(m.presences, message);
-  }
-
-  #sendTo(presences: readonly MatchPresence[] | null | undefined, message: OutboundMessage): void {
-    if (presences === null || presences === undefined) {
-      this.#d.router.sendToStream(this.stream, message);
-      return;
-    }
-    const ids = presences
-      .filter((p) => this.#d.tracker.get(p.sessionId, this.stream))
-      .map((p) => p.sessionId);
-    this.#d.router.sendToSessions(ids, message);
-  }
-
-  #defer(m: Deferred): void {
-    if (this.#phase === 'ended') return;
-    if (!isValidOpCode(m.opCode))
-      throw new RangeError(`broadcastMessageDeferred: invalid op code ${m.opCode}`);
-    if (this.#deferred.length >= this.#d.limits.deferredQueueSize) {
-      throw new RangeError(
-        `broadcastMessageDeferred: at most ${this.#d.limits.deferredQueueSize} deferred messages per tick`,
-      );
-    }
-    this.#deferred.push(m);
-  }
-
-  #kick(presences: readonly MatchPresence[]): void {
-    if (this.#phase === 'ended') return;
-    const found = new Map<string, Presence>();
-    for (const p of presences) {
-      const member = this.#d.tracker.get(p.sessionId, this.stream);
-      if (member) found.set(member.sessionId, member);
-    }
-    const kicked = [...found.values()];
-    if (kicked.length === 0) return;
-    // The tracker tells only the members left, so the kicked learn it from their own leave event.
-    this.#d.router.sendToSessions(
-      kicked.map((p) => p.sessionId),
-      presenceEventMessage(this.id, [], kicked.map(wirePresence)),
-    );
-    // Each leave is announced to the others on the next turn, which calls matchLeave like any leave.
-    for (const p of kicked) this.#d.tracker.untrack(p.sessionId, this.stream, 'kick');
-  }
-
   #setLabel(label: string): void {
-    if (this.#phase === 'ended') return;
     if (typeof label !== 'string' || utf8ByteLength(label) > MAX_LABEL_BYTES) {
       throw new RangeError(
         `matchLabelUpdate: the label must be a string of at most ${MAX_LABEL_BYTES} bytes`,
@@ -463,18 +385,9 @@ export class AuthoritativeMatch {
     this.#phase = 'ended';
     this.#ticker?.stop();
     this.#graceTimer?.cancel();
-    this.#inputs = [];
-    this.#deferred = [];
-    const members = this.#d.tracker.list(this.stream, true);
-    if (members.length > 0) {
-      const leaves = presenceEventMessage(this.id, [], members.map(wirePresence));
-      this.#d.router.sendToSessions(
-        members.map((p) => p.sessionId),
-        leaves,
-      );
-      this.#d.tracker.untrackStream(this.stream, 'leave');
-    }
-    this.#log.info({ reason, tick: this.#tick, droppedInputs: this.#dropped }, 'match ended');
+    this.#inputs.drain();
+    this.#outbox.close();
+    this.#log.info({ reason, tick: this.#tick, droppedInputs: this.#inputs.dropped }, 'match ended');
     try {
       this.#d.onEnded(this, reason);
     } finally {
