@@ -99,7 +99,10 @@ async function rejection(p: Promise<unknown>): Promise<{ code: number; message: 
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'tether-tag-'));
-  const config = loadConfig({ host: '127.0.0.1', port: 0, gmPort: 0, data: dataDir, runtime: MODULES }, {});
+  const config = loadConfig(
+    { host: '127.0.0.1', port: 0, gmPort: 0, data: dataDir, runtime: MODULES, matchmakerIntervalMs: 100 },
+    {},
+  );
   server = await startServer(config, { logger: pino({ level: process.env.TETHER_TEST_LOG ?? 'silent' }) });
   client = new Client('defaultkey', '127.0.0.1', String(server.http.port), false);
 });
@@ -213,5 +216,24 @@ describe('tag example', () => {
     await bystander.until(() => states(bystander, tag).length >= seen + 3);
     const found = await client.rpc(victim.session, 'find_tag', {});
     expect(found.payload).toEqual({ matchId: tag });
+  });
+
+  it('sends matchmaker results to a tag match chosen by the module’s hook', async () => {
+    const [a, b] = [await player(), await player()];
+    const matched = (p: Player) =>
+      new Promise<MatchmakerMatched>((resolve) => {
+        p.socket.onmatchmakermatched = resolve;
+      });
+    const [ma, mb] = [matched(a), matched(b)];
+    await a.socket.addMatchmaker('+properties.game:tag', 2, 2, { game: 'tag' });
+    await b.socket.addMatchmaker('+properties.game:tag', 2, 2, { game: 'tag' });
+    const [resultA, resultB] = await Promise.all([ma, mb]);
+    expect(resultA.match_id).toMatch(/\.tether$/);
+    expect(resultA.token).toBeUndefined();
+    expect(resultB.match_id).toBe(resultA.match_id);
+    await a.socket.joinMatch(resultA.match_id);
+    const joined = await b.socket.joinMatch(resultB.match_id);
+    expect(joined).toMatchObject({ authoritative: true, size: 1 });
+    expect(JSON.parse(joined.label!)).toMatchObject({ mode: 'tag', maxPlayers: 2 });
   });
 });

@@ -2,6 +2,7 @@
  * Relayed matches with the unmodified nakama-js 2.8.0 client over `/ws`, plus a raw socket for what
  * nakama-js cannot send (bad op codes, oversized data, cids on match_data_send).
  */
+import type { MatchmakerMatched } from '@heroiclabs/nakama-js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { namedMatchId } from '../src/realtime/match/match-id.ts';
 import { startTestServer, type TestServer } from './helpers.ts';
@@ -12,7 +13,7 @@ let server: TestServer;
 const opened: Player[] = [];
 
 beforeAll(async () => {
-  server = await startTestServer({ matchMaxDataBytes: 1024 });
+  server = await startTestServer({ matchMaxDataBytes: 1024, matchmakerIntervalMs: 100 });
 });
 afterEach(() => disconnectAll(opened));
 afterAll(() => server.stop());
@@ -105,6 +106,26 @@ describe('relayed matches over nakama-js', () => {
     });
     expect(await rejection(a.socket.joinMatch('not-a-match'))).toMatchObject({ code: 3 });
     expect(await rejection(a.socket.joinMatch(namedMatchId('nobody-here')))).toMatchObject({ code: 4 });
+  });
+
+  it('matchmaker results without a hook meet in a relayed match through the token', async () => {
+    const [a, b] = [await connectMatchPlayer(server, opened), await connectMatchPlayer(server, opened)];
+    const matched = (p: typeof a) =>
+      new Promise<MatchmakerMatched>((resolve) => {
+        p.socket.onmatchmakermatched = resolve;
+      });
+    const [ma, mb] = [matched(a), matched(b)];
+    const query = `+properties.mode:relay-${Date.now()}`;
+    const props = { mode: query.slice('+properties.mode:'.length) };
+    await a.socket.addMatchmaker(query, 2, 2, props);
+    await b.socket.addMatchmaker(query, 2, 2, props);
+    const [ra, rb] = await Promise.all([ma, mb]);
+    expect(ra.match_id).toBeUndefined();
+    const first = await a.socket.joinMatch(undefined, ra.token);
+    expect(first).toMatchObject({ match_id: expect.stringMatching(/\.$/), size: 0 });
+    const second = await b.socket.joinMatch(undefined, rb.token);
+    expect(second.match_id).toBe(first.match_id);
+    expect(ids(second.presences)).toEqual([first.self.session_id]);
   });
 
   it('answer bad match_data_send with an error naming the problem (cid only when sent); the socket lives', async () => {
