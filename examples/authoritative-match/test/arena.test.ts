@@ -11,6 +11,7 @@ import {
   Client,
   type DefaultSocket,
   type MatchData,
+  type MatchmakerMatched,
   type MatchPresenceEvent,
   type Session,
 } from '@heroiclabs/nakama-js';
