@@ -3,12 +3,19 @@
 // `N passed, N failed, N skipped`, which CI reads. Exit code is non-zero when anything failed
 // (or when no test ran at all). Extra arguments are passed through to vitest.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, existsSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const out = join(process.cwd(), '.tmp', 'vitest-results.json');
 mkdirSync(join(process.cwd(), '.tmp'), { recursive: true });
-const args = ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${out}`, ...process.argv.slice(2)];
+const args = [
+  'vitest',
+  'run',
+  '--reporter=default',
+  '--reporter=json',
+  `--outputFile.json=${out}`,
+  ...process.argv.slice(2),
+];
 const run = spawnSync('npx', args, { stdio: 'inherit' });
 
 let passed = 0;
@@ -20,7 +27,9 @@ if (existsSync(out)) {
   failed = report.numFailedTests ?? 0;
   skipped = (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
   // A suite that failed to load (syntax error, missing module) has no tests but must still fail.
-  const brokenSuites = (report.testResults ?? []).filter((r) => r.status === 'failed' && r.assertionResults.length === 0).length;
+  const brokenSuites = (report.testResults ?? []).filter(
+    (r) => r.status === 'failed' && r.assertionResults.length === 0,
+  ).length;
   failed += brokenSuites;
 } else {
   failed = 1;

@@ -1,26 +1,26 @@
+import type { IncomingMessage } from 'node:http';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
-import type { IncomingMessage } from 'node:http';
 import type { Logger } from 'pino';
-import type { TetherConfig } from './config/config.ts';
-import { createLogger } from './observability/logger.ts';
-import { HttpRouter } from './http/router.ts';
-import { registerHealthRoutes } from './http/health.ts';
-import { startGameMakerCarriers } from './carriers/gamemaker.ts';
 import { createAccountFeature } from './accounts/account-feature.ts';
+import { startGameMakerCarriers } from './carriers/gamemaker.ts';
+import type { TetherConfig } from './config/config.ts';
 import { registerAccountRoutes } from './http/account-routes.ts';
-import { SqliteStorage } from './storage/sqlite/sqlite-storage.ts';
-import type { Storage } from './storage/types.ts';
-import { type PartyFeature, registerParties } from './realtime/party/register-parties.ts';
-import { createRealtimeContext } from './realtime/realtime-context.ts';
+import { registerHealthRoutes } from './http/health.ts';
+import { HttpRouter } from './http/router.ts';
+import { createLogger } from './observability/logger.ts';
 import { registerChat } from './realtime/chat/register-chat.ts';
-import { registerNotifications } from './realtime/notifications/register-notifications.ts';
-import { type RealtimeSockets, startRealtimeSockets } from './realtime/socket/start.ts';
 import { type MatchFeature, registerMatches } from './realtime/match/register-matches.ts';
 import { type MatchmakerFeature, registerMatchmaker } from './realtime/matchmaker/register-matchmaker.ts';
+import { registerNotifications } from './realtime/notifications/register-notifications.ts';
+import { type PartyFeature, registerParties } from './realtime/party/register-parties.ts';
+import { createRealtimeContext } from './realtime/realtime-context.ts';
+import { type RealtimeSockets, startRealtimeSockets } from './realtime/socket/start.ts';
 import type { Runtime } from './runtime/runtime.ts';
 import { startRuntime } from './runtime/start-runtime.ts';
+import { SqliteStorage } from './storage/sqlite/sqlite-storage.ts';
+import type { Storage } from './storage/types.ts';
 
 /** Handles a WebSocket upgrade for one path (`/ws`, `/gm`). */
 export type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
@@ -160,7 +160,18 @@ export async function startServer(config: TetherConfig, deps: ServerDeps = {}): 
   };
   deps.signal?.addEventListener('abort', () => void close(), { once: true });
 
-  return { config, logger, http, gm: gm.tcp, realtime: sockets, matches, runtime, parties, matchmaker, close };
+  return {
+    config,
+    logger,
+    http,
+    gm: gm.tcp,
+    realtime: sockets,
+    matches,
+    runtime,
+    parties,
+    matchmaker,
+    close,
+  };
 }
 
 function listen(server: HttpServer, port: number, host: string): Promise<void> {

@@ -1,9 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createLogger } from '../src/observability/logger.ts';
 import { loadConfig, type TetherConfig } from '../src/config/config.ts';
-import { startServer, type RunningServer } from '../src/create-server.ts';
+import { type RunningServer, startServer } from '../src/create-server.ts';
+import { createLogger } from '../src/observability/logger.ts';
 
 /** A server on loopback with ephemeral ports and a throwaway data folder. */
 export interface TestServer extends RunningServer {

@@ -1,10 +1,10 @@
 import { Command, Option } from 'commander';
 import {
   ConfigError,
+  type ConfigInput,
   envName,
   kebab,
   loadConfig,
-  type ConfigInput,
   type TetherConfig,
 } from '../config/config.ts';
 import { startServer } from '../create-server.ts';

@@ -7,7 +7,13 @@ import { ConfigError, envName, loadConfig } from './config.ts';
 describe('loadConfig', () => {
   it('has documented defaults', () => {
     const c = loadConfig({}, {});
-    expect(c).toMatchObject({ port: 7350, gmPort: 7353, data: './data', database: 'sqlite', serverKey: 'defaultkey' });
+    expect(c).toMatchObject({
+      port: 7350,
+      gmPort: 7353,
+      data: './data',
+      database: 'sqlite',
+      serverKey: 'defaultkey',
+    });
   });
 
   it('takes flags over environment over file', () => {
@@ -33,7 +39,13 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ production: true }, {})).toThrow(ConfigError);
     expect(() => loadConfig({}, { NODE_ENV: 'production' })).toThrow(/TETHER_SERVER_KEY/);
     const ok = loadConfig(
-      { production: true, serverKey: 'a', httpKey: 'b', sessionEncryptionKey: 'c', refreshEncryptionKey: 'd' },
+      {
+        production: true,
+        serverKey: 'a',
+        httpKey: 'b',
+        sessionEncryptionKey: 'c',
+        refreshEncryptionKey: 'd',
+      },
       {},
     );
     expect(ok.production).toBe(true);

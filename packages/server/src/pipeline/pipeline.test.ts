@@ -3,7 +3,12 @@ import { describe, expect, it } from 'vitest';
 import { Session } from '../session/session.ts';
 import { Pipeline, type PipelineLimits } from './pipeline.ts';
 
-const LIMITS: PipelineLimits = { maxMessageBytes: 256, ratePerSecond: 10, rateBurst: 3, maxPendingMessages: 2 };
+const LIMITS: PipelineLimits = {
+  maxMessageBytes: 256,
+  ratePerSecond: 10,
+  rateBurst: 3,
+  maxPendingMessages: 2,
+};
 
 function harness(limits = LIMITS) {
   let now = 0;
@@ -76,7 +81,10 @@ describe('Pipeline', () => {
     });
     h.pipeline.receive(h.session, '{"cid":"9","ping":{}}');
     await settle();
-    expect(JSON.parse(h.sent[0]!)).toEqual({ cid: '9', error: { code: 0, message: 'Internal server error' } });
+    expect(JSON.parse(h.sent[0]!)).toEqual({
+      cid: '9',
+      error: { code: 0, message: 'Internal server error' },
+    });
   });
 
   it('answers oversized messages with code 3 and closes with 1009', async () => {
@@ -92,7 +100,11 @@ describe('Pipeline', () => {
     h.pipeline.register('ping', (ctx) => ctx.reply('pong', {}));
     for (let i = 1; i <= 4; i++) h.pipeline.receive(h.session, `{"cid":"${i}","ping":{}}`);
     await settle();
-    expect(h.sent.slice(0, 3)).toEqual(['{"cid":"1","pong":{}}', '{"cid":"2","pong":{}}', '{"cid":"3","pong":{}}']);
+    expect(h.sent.slice(0, 3)).toEqual([
+      '{"cid":"1","pong":{}}',
+      '{"cid":"2","pong":{}}',
+      '{"cid":"3","pong":{}}',
+    ]);
     expect(JSON.parse(h.sent[3]!)).toMatchObject({ cid: '4', error: { code: 3 } });
     h.advance(1000);
     h.pipeline.receive(h.session, '{"cid":"5","ping":{}}');

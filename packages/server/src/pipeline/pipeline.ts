@@ -1,9 +1,9 @@
 import {
   type ClientMessageKey,
   type DecodedClientMessages,
+  decodeEnvelope,
   type EnvelopeBodies,
   type EnvelopeKey,
-  decodeEnvelope,
   encodeEnvelope,
   encodeError,
   encodeVoidReply,
@@ -180,7 +180,13 @@ export class Pipeline {
   #stateOf(session: Session): SessionState {
     let state = this.#state.get(session);
     if (!state) {
-      state = { tokens: this.#limits.rateBurst, refilledAt: this.#now(), strikes: 0, busy: false, pending: [] };
+      state = {
+        tokens: this.#limits.rateBurst,
+        refilledAt: this.#now(),
+        strikes: 0,
+        busy: false,
+        pending: [],
+      };
       this.#state.set(session, state);
     }
     return state;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { LocalMessageRouter } from './message-router.ts';
-import { OutboundMessage } from './outbound.ts';
-import { parseStreamId, stream, StreamMode, streamId } from './stream.ts';
+import type { OutboundMessage } from './outbound.ts';
+import { parseStreamId, StreamMode, stream, streamId } from './stream.ts';
 import { LocalTracker } from './tracker.ts';
 import type { PresenceEvent, SessionHandle } from './types.ts';
 
@@ -14,7 +14,12 @@ function fakeSession(id: string, userId = `u-${id}`): SessionHandle & { got: Out
 function manualTracker() {
   const queue: (() => void)[] = [];
   const tracker = new LocalTracker({ schedule: (fn) => queue.push(fn) });
-  return { tracker, flush: () => queue.splice(0).forEach((fn) => fn()) };
+  return {
+    tracker,
+    flush: () => {
+      for (const fn of queue.splice(0)) fn();
+    },
+  };
 }
 
 const room = stream(StreamMode.CHANNEL, '', '', 'lobby');

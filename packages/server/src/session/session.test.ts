@@ -23,7 +23,16 @@ function harness(limits = { maxQueuedMessages: 4, maxBufferedBytes: 100 }) {
     onClose: (s, code, reason) => ended.push(`${s.id}:${code}:${reason}`),
     schedule: (fn) => pending.push(fn),
   });
-  return { session, carrier, writes, closes, ended, tick: () => pending.splice(0).forEach((f) => f()) };
+  return {
+    session,
+    carrier,
+    writes,
+    closes,
+    ended,
+    tick: () => {
+      for (const f of pending.splice(0)) f();
+    },
+  };
 }
 
 const msg = (n: number) => new OutboundMessage({ n });
