@@ -60,3 +60,24 @@ export function machineLoad(a: MachineSample, b: MachineSample): MachineLoad {
   const pressure = (b.waitUs - a.waitUs) / 1000 / (b.at - a.at);
   return { busyCores, pressure: Math.min(1, pressure) };
 }
+
+/**
+ * Waits until the machine is nearly idle (fewer than `thresholdCores` busy over a 0.5 s sample,
+ * while the benchmark's own processes are idle between windows), for at most `maxMs`. Resolves with
+ * the time waited and the last sample's busy cores (NaN where `/proc/stat` is missing: no wait).
+ */
+export async function waitForCalm(
+  maxMs: number,
+  thresholdCores: number,
+): Promise<{ waitedMs: number; busyCores: number }> {
+  const t0 = performance.now();
+  let busyCores = Number.NaN;
+  for (let i = 0; i < 1000; i++) {
+    const a = sampleMachine();
+    if (Number.isNaN(a.busy)) break;
+    await new Promise<void>((r) => setTimeout(r, 500));
+    busyCores = machineLoad(a, sampleMachine()).busyCores;
+    if (busyCores < thresholdCores || performance.now() - t0 >= maxMs) break;
+  }
+  return { waitedMs: performance.now() - t0, busyCores };
+}

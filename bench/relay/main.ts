@@ -5,8 +5,9 @@
  * Colyseus 0.18 and Socket.IO 4.8, relaying the same traffic in the same run; loopback only, bounded.
  *
  *   npm run relay -w @tether/bench -- [--servers ws,ws-batched,colyseus,socketio,tether]
- *       [--steps 10,25,50,100,200,300,400,600,800] [--warmup 1] [--window 4] [--drain 2]
- *       [--budget 240] [--p99 50] [--retries 1] [--json out.json] [--profile <dir>] [--skip-check]
+ *       [--steps 10,25,50,75,100,150,200,300,400,600,800] [--warmup 1] [--window 4] [--drain 2]
+ *       [--budget 240] [--p99 50] [--retries 1] [--calm 10] [--json out.json] [--profile <dir>]
+ *       [--skip-check]
  *
  * Processes: each server runs alone in its own child (`server.ts`), and each server has its own load
  * generator child (`load.ts`, raw WebSocket clients with prepared frames); this process only drives
@@ -17,7 +18,8 @@
  * generator), then lets in-flight messages drain. A server leaves the race at its first step with
  * p99 ≥ `--p99` ms, deliveries under 95 % of expected, or a disconnected client (a failed window is
  * measured again up to `--retries` times first, so one burst of outside load does not end a ramp);
- * its maximum is the largest M that passed. The whole run stops ramping after `--budget` s and is killed 90 s after.
+ * its maximum is the largest M that passed. Before each window the driver waits (up to `--calm` s)
+ * for the machine to be nearly idle, which matters on a machine shared with other work. The whole run stops ramping after `--budget` s and is killed 90 s after.
  * Nothing asserts on timing: figures are reported, and Tether's are given as ratios to the others.
  *
  * @packageDocumentation
@@ -30,7 +32,7 @@ import { checkInterop } from './check.ts';
 import { Child } from './children.ts';
 import { SERVER_KINDS, type ServerKind } from './dialects.ts';
 import type { FromLoad, ToLoad } from './ipc.ts';
-import { machineLoad, sampleMachine } from './machine.ts';
+import { machineLoad, sampleMachine, waitForCalm } from './machine.ts';
 import {
   type Criteria,
   expectedRate,
@@ -48,7 +50,7 @@ import type { ServerIn, ServerOut } from './server.ts';
 const { values: args } = parseArgs({
   options: {
     servers: { type: 'string', default: SERVER_KINDS.join(',') },
-    steps: { type: 'string', default: '10,25,50,100,200,300,400,600,800' },
+    steps: { type: 'string', default: '10,25,50,75,100,150,200,300,400,600,800' },
     warmup: { type: 'string', default: '1' },
     window: { type: 'string', default: '4' },
     drain: { type: 'string', default: '2' },
@@ -57,6 +59,7 @@ const { values: args } = parseArgs({
     json: { type: 'string' },
     profile: { type: 'string' },
     retries: { type: 'string', default: '1' },
+    calm: { type: 'string', default: '10' },
     'skip-check': { type: 'boolean', default: false },
   },
 });
@@ -82,6 +85,10 @@ if (!(DRAIN_MS >= 0 && DRAIN_MS <= 30_000 && BUDGET_MS >= 10_000 && BUDGET_MS <=
 }
 const RETRIES = Number(args.retries);
 if (!Number.isInteger(RETRIES) || RETRIES < 0 || RETRIES > 3) throw new RangeError('--retries must be 0..3');
+const CALM_MS = Number(args.calm) * 1000;
+if (!(CALM_MS >= 0 && CALM_MS <= 120_000)) throw new RangeError('--calm must be in [0, 120] s');
+/** Busy cores (outside the benchmark's idle processes) under which the machine counts as calm. */
+const CALM_CORES = 0.3;
 const criteria: Criteria = { p99Ms: Number(args.p99), minDelivered: 0.95 };
 /** Setting up one step's new matches may take this long. */
 const GROW_TIMEOUT_MS = 60_000;
@@ -119,6 +126,14 @@ async function retire(r: Racer, reason: string, censored: boolean): Promise<void
 /** Measures `matches` once (after growing to it); the row is recorded and returned. */
 async function measureOnce(r: Racer, matches: number): Promise<Row> {
   const { load } = r;
+  if (CALM_MS > 0) {
+    const calm = await waitForCalm(CALM_MS, CALM_CORES);
+    if (calm.waitedMs > 1000) {
+      log(
+        `[relay] waited ${(calm.waitedMs / 1000).toFixed(1)} s for outside load to settle (${calm.busyCores.toFixed(1)} cores busy)`,
+      );
+    }
+  }
   const genProfile = args.profile
     ? join(args.profile, `relay-${r.lane.kind}-${matches}-generator.cpuprofile`)
     : undefined;
