@@ -1,7 +1,9 @@
 import type { Logger } from 'pino';
 import type { PasswordHasher } from '../session/auth/passwords.ts';
 import type { AuthThrottle } from '../session/auth/rate-limiter.ts';
+import { RevocationCause } from '../session/auth/revocations.ts';
 import type { IssuedTokens, SessionAuth, VerifiedSession } from '../session/auth/session-auth.ts';
+import type { SessionClaims } from '../session/auth/tokens.ts';
 import {
   type AccountRecord,
   type AccountStore,
@@ -15,6 +17,7 @@ import type { Clock } from '../util/clock.ts';
 import { DomainError, ErrorKind, invalid } from '../util/domain-error.ts';
 import { newUuid } from '../util/ids.ts';
 import {
+  checkBanUserIds,
   checkCustomId,
   checkDeviceId,
   checkEmailLogin,
@@ -58,8 +61,8 @@ export interface AccountUpdateInput {
 const USERNAME_ATTEMPTS = 5;
 
 /**
- * Accounts: the authenticate flows (device, custom id, email + password), session refresh, and the
- * account and user queries. Transport-neutral: HTTP handlers and, later, runtime code call it; it
+ * Accounts: the authenticate flows (device, custom id, email + password), session refresh, the
+ * account and user queries, and bans. Transport-neutral: HTTP handlers and runtime code call it; it
  * throws {@link DomainError}s, never HTTP errors.
  */
 export class AccountService {
@@ -129,7 +132,8 @@ export class AccountService {
   /**
    * `POST /v2/account/session/refresh`: new tokens for the session of a valid, unrevoked refresh
    * token, carrying the user's current username. A bad refresh token counts as a failed
-   * authentication of the address.
+   * authentication of the address. A banned user's token is refused with PERMISSION_DENIED "User
+   * account banned." (checked before revocation: the ban revoked it too, but "banned" says why).
    */
   async refreshSession(
     refreshToken: string | undefined,
@@ -139,16 +143,54 @@ export class AccountService {
     if (!refreshToken) throw invalid('Refresh token is required.');
     const vars = checkVars(varsIn);
     this.#throttle.check(address);
-    let claims: Awaited<ReturnType<SessionAuth['verifyRefreshToken']>>;
+    // A holder rather than a `let`: TypeScript does not see assignments made inside the callback.
+    const found: { user?: UserRecord | null } = {};
+    let claims: SessionClaims;
     try {
-      claims = await this.#sessions.verifyRefreshToken(refreshToken);
+      claims = await this.#sessions.verifyRefreshToken(refreshToken, async (c) => {
+        found.user = await this.#store.getUser(c.uid);
+        if (found.user) assertNotBanned(found.user);
+      });
     } catch (err) {
-      if (err instanceof DomainError) this.#throttle.fail(address);
+      // A forged, expired or revoked token is a failed authentication; a banned user's real one is not.
+      if (err instanceof DomainError && err.kind === ErrorKind.UNAUTHENTICATED) this.#throttle.fail(address);
       throw err;
     }
-    const user = await this.#store.getUser(claims.uid);
-    if (!user) throw notFound();
-    return this.#sessions.reissue(claims, user.username, Object.keys(vars).length > 0 ? vars : undefined);
+    if (!found.user) throw notFound();
+    return this.#sessions.reissue(
+      claims,
+      found.user.username,
+      Object.keys(vars).length > 0 ? vars : undefined,
+    );
+  }
+
+  /**
+   * Bans users (Nakama's `BanUsers`): they can no longer authenticate or refresh (PERMISSION_DENIED
+   * "User account banned."), and every session they have is revoked, so their tokens are refused
+   * (401) and their sockets are closed: each is first sent a `banned` notification (code -8), then
+   * closed with 4004. Ids are UUIDs, at most 1000; unknown ones are skipped. Banning a banned user
+   * keeps its first ban time and revokes again. Resolves to the ids of the users banned.
+   */
+  async ban(userIds: readonly string[]): Promise<string[]> {
+    const ids = checkBanUserIds(userIds);
+    const banned = await this.#store.banUsers(ids, new Date(this.#clock.now()));
+    // Revoked after the ban is stored: sessions started before this point are covered, and logins
+    // from here on see the ban. (A login that read the account just before the write and signs just
+    // after the cut-off slips through, as on Nakama; its tokens still expire, and refresh is refused.)
+    await Promise.all(banned.map((id) => this.#sessions.revokeUser(id, RevocationCause.BAN)));
+    if (banned.length > 0) this.#log?.info({ userIds: banned }, 'users banned');
+    return banned;
+  }
+
+  /**
+   * Lifts bans (Nakama's `UnbanUsers`): the users can authenticate again. Sessions the ban revoked
+   * stay revoked; the user logs in anew. Resolves to the ids of the users that exist.
+   */
+  async unban(userIds: readonly string[]): Promise<string[]> {
+    const ids = checkBanUserIds(userIds);
+    const lifted = await this.#store.unbanUsers(ids);
+    if (lifted.length > 0) this.#log?.info({ userIds: lifted }, 'users unbanned');
+    return lifted;
   }
 
   /** `GET /v2/account`: the caller's own account. */
@@ -200,7 +242,7 @@ export class AccountService {
     const vars = checkVars(opts.vars);
     const username = opts.username === undefined ? undefined : checkUsername(opts.username);
     const existing = await find();
-    if (existing) return { ...(await this.#sessions.issue(existing, vars)), created: false };
+    if (existing) return this.#issueExisting(existing, vars);
     if (opts.create === false) throw notFound();
     try {
       return await this.#create(identity, username, vars);
@@ -209,8 +251,14 @@ export class AccountService {
       if (!(err instanceof StorageConflictError) || err.field === ConflictField.USERNAME) throw err;
       const raced = await find();
       if (!raced) throw err;
-      return { ...(await this.#sessions.issue(raced, vars)), created: false };
+      return this.#issueExisting(raced, vars);
     }
+  }
+
+  /** A login to an existing account: refused when it is banned. */
+  async #issueExisting(user: UserRecord, vars: Record<string, string>): Promise<AuthResult> {
+    assertNotBanned(user);
+    return { ...(await this.#sessions.issue(user, vars)), created: false };
   }
 
   /** Creates the account; a generated username that collides is regenerated, a chosen one is refused. */
@@ -250,12 +298,18 @@ export class AccountService {
       throw new DomainError(ErrorKind.UNAUTHENTICATED, 'Invalid credentials.');
     }
     this.#throttle.succeed(email);
-    return { ...(await this.#sessions.issue(found.user, vars)), created: false };
+    // Checked after the password, unlike Nakama: only someone who knows it learns of the ban.
+    return this.#issueExisting(found.user, vars);
   }
 }
 
 function notFound(): DomainError {
   return new DomainError(ErrorKind.NOT_FOUND, 'User account not found.');
+}
+
+/** Nakama's refusal for a banned account: HTTP 403, gRPC 7. */
+function assertNotBanned(user: UserRecord): void {
+  if (user.disableTime !== null) throw new DomainError(ErrorKind.PERMISSION_DENIED, 'User account banned.');
 }
 
 function usernameTaken(): DomainError {

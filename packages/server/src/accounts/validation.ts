@@ -27,6 +27,8 @@ export const MAX_VARS = 32;
 export const MAX_METADATA_BYTES = 16 * 1024;
 /** Most ids plus usernames in one `GET /v2/user`. */
 export const MAX_USERS_PER_REQUEST = 100;
+/** Most users one ban or unban call may name (larger moderation jobs go in batches). */
+export const MAX_USERS_PER_BAN = 1000;
 
 function bytes(s: string): number {
   return Buffer.byteLength(s, 'utf8');
@@ -135,4 +137,20 @@ export function checkUserLookup(ids: readonly string[], usernames: readonly stri
   for (const id of ids) {
     if (!isUuid(id)) throw invalid(`ID '${id.slice(0, 64)}' is not a valid system ID.`);
   }
+}
+
+/**
+ * The users of a ban or unban: an array of at most {@link MAX_USERS_PER_BAN} UUIDs. Returns them
+ * lower-cased, each once. Server code passes these, so the type is checked at run time too.
+ */
+export function checkBanUserIds(ids: readonly string[]): string[] {
+  if (!Array.isArray(ids)) throw invalid('User IDs must be an array of user ID strings.');
+  if (ids.length > MAX_USERS_PER_BAN) {
+    throw invalid(`Too many user IDs, at most ${MAX_USERS_PER_BAN} per call.`);
+  }
+  for (const id of ids) {
+    if (typeof id !== 'string' || !isUuid(id))
+      throw invalid(`Invalid user ID: '${String(id).slice(0, 64)}'.`);
+  }
+  return [...new Set(ids.map((id) => id.toLowerCase()))];
 }

@@ -23,7 +23,10 @@ export function userJson(u: UserRecord): Record<string, unknown> {
   });
 }
 
-/** `api.Account`. */
+/**
+ * `api.Account`. `disable_time` (when the account was banned) only when set; `api.User` has no such
+ * field, so {@link userJson} never shows it.
+ */
 export function accountJson(a: AccountRecord): Record<string, unknown> {
   return compact({
     user: userJson(a.user),
@@ -31,6 +34,7 @@ export function accountJson(a: AccountRecord): Record<string, unknown> {
     email: a.email,
     devices: a.devices.length > 0 ? a.devices.map((id) => ({ id })) : null,
     custom_id: a.customId,
+    disable_time: a.user.disableTime && rfc3339(a.user.disableTime),
   });
 }
 

@@ -188,6 +188,15 @@ export interface RuntimeApi {
     presences?: readonly Presence[] | null,
     reliable?: boolean,
   ): void;
+  /**
+   * Bans users (at most 1000 ids): they can no longer authenticate or refresh their session (403
+   * "User account banned."), every token they hold stops working, and each of their open sockets gets
+   * a `banned` notification (code -8) and is closed with 4004. Unknown ids are skipped; a malformed
+   * id throws and bans no one.
+   */
+  usersBanId(userIds: readonly string[]): Promise<void>;
+  /** Lifts bans: the users can authenticate again (their old sessions stay revoked). */
+  usersUnbanId(userIds: readonly string[]): Promise<void>;
 }
 
 /** A module's entry point: the `default` or `init` export. */

@@ -1,6 +1,6 @@
 /**
- * The `nk` object game modules receive: server functions implemented over the match, stream and
- * notification services.
+ * The `nk` object game modules receive: server functions implemented over the match, stream,
+ * notification and account services.
  *
  * @packageDocumentation
  */
@@ -39,6 +39,12 @@ export interface RuntimeNotifications {
   ): Promise<unknown>;
 }
 
+/** What `usersBanId` / `usersUnbanId` need (the account feature's `AccountService` provides it). */
+export interface RuntimeAccounts {
+  ban(userIds: readonly string[]): Promise<unknown>;
+  unban(userIds: readonly string[]): Promise<unknown>;
+}
+
 /** Dependencies of {@link createRuntimeApi}; absent services make their functions throw "not available". */
 export interface RuntimeApiDeps {
   readonly matches: Pick<MatchFeature, 'service' | 'registry'>;
@@ -46,6 +52,7 @@ export interface RuntimeApiDeps {
   readonly sessions: { get(sessionId: string): { readonly userId: string } | undefined };
   readonly streams?: RuntimeStreams | undefined;
   readonly notifications?: RuntimeNotifications | undefined;
+  readonly accounts?: RuntimeAccounts | undefined;
   readonly node: string;
 }
 
@@ -59,6 +66,10 @@ export function createRuntimeApi(deps: RuntimeApiDeps): RuntimeApi {
   const presence = (p: UserPresence): Presence => {
     const out = { userId: p.user_id, sessionId: p.session_id, username: p.username, node: deps.node };
     return p.status === undefined ? out : { ...out, status: p.status };
+  };
+  const accounts = (): RuntimeAccounts => {
+    if (!deps.accounts) throw new Error('Accounts are not available on this server');
+    return deps.accounts;
   };
   const ownSession = (userId: string, sessionId: string) => {
     const session = deps.sessions.get(sessionId);
@@ -122,6 +133,12 @@ export function createRuntimeApi(deps: RuntimeApiDeps): RuntimeApi {
       const options: { sessionIds?: string[]; reliable: boolean } = { reliable };
       if (presences) options.sessionIds = presences.map((p) => p.sessionId);
       streams().send(stream, data, options);
+    },
+    async usersBanId(userIds): Promise<void> {
+      await accounts().ban(userIds);
+    },
+    async usersUnbanId(userIds): Promise<void> {
+      await accounts().unban(userIds);
     },
   } satisfies RuntimeApi);
 }

@@ -26,6 +26,8 @@ export async function startRuntime(ctx: RealtimeContext, services: RuntimeServic
     sessions: ctx.sessions,
     streams: services.streams,
     notifications: services.notifications,
+    // Bans (`nk.usersBanId`) go through the account service, which every server has.
+    accounts: ctx.accounts.accounts,
     node,
   });
   const runtime = new Runtime({

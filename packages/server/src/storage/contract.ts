@@ -159,6 +159,41 @@ export function describeStorageContract(name: string, open: () => Promise<Storag
       expect(await s.accounts.getUser(m.id)).toEqual(m);
     });
 
+    it('bans and unbans users: every read returns the disable time, the profile is untouched', async () => {
+      const a = await create('olga', { kind: 'device', id: 'device-olga' }, later(1));
+      const b = await create('pat', { kind: 'email', email: 'pat@example.com', passwordHash: 'h' }, later(2));
+      const c = await create('quinn', { kind: 'custom', id: 'custom-quinn' }, later(3));
+      expect(a.disableTime).toBeNull();
+      const unknown = newUuid();
+      expect((await s.accounts.banUsers([a.id, b.id, unknown], later(1000))).sort()).toEqual(
+        [a.id, b.id].sort(),
+      );
+      const banned = { ...a, disableTime: later(1000) };
+      expect(await s.accounts.getUser(a.id)).toEqual(banned);
+      expect(await s.accounts.findByDevice('device-olga')).toEqual(banned);
+      expect((await s.accounts.findByEmail('pat@example.com'))?.user.disableTime).toEqual(later(1000));
+      expect((await s.accounts.getAccount(a.id))?.user).toEqual(banned);
+      expect(await s.accounts.listUsers([a.id, c.id], [])).toEqual([banned, c]);
+      // A second ban keeps the first time; a profile update keeps the ban.
+      expect(await s.accounts.banUsers([a.id], later(5000))).toEqual([a.id]);
+      const renamed = await s.accounts.updateProfile(a.id, { displayName: 'O' }, later(6000));
+      expect(renamed?.disableTime).toEqual(later(1000));
+
+      expect((await s.accounts.unbanUsers([a.id, c.id, unknown])).sort()).toEqual([a.id, c.id].sort());
+      expect((await s.accounts.getUser(a.id))?.disableTime).toBeNull();
+      expect((await s.accounts.findByCustomId('custom-quinn'))?.disableTime).toBeNull();
+      expect((await s.accounts.findByEmail('pat@example.com'))?.user.disableTime).toEqual(later(1000));
+      expect(await s.accounts.banUsers([], T0)).toEqual([]);
+      expect(await s.accounts.unbanUsers([])).toEqual([]);
+    });
+
+    it('keeps a ban across a reopen', async () => {
+      const u = await create('rita', { kind: 'device', id: 'device-rita' });
+      await s.accounts.banUsers([u.id], later(42));
+      const again = await fx.reopen();
+      expect((await again.accounts.getUser(u.id))?.disableTime).toEqual(later(42));
+    });
+
     it('records session and user revocations', async () => {
       const user = newUuid();
       const tid = newUuidV7(T0.getTime());

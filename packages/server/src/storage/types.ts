@@ -18,6 +18,11 @@ export interface UserRecord {
   readonly metadata: string;
   readonly createTime: Date;
   readonly updateTime: Date;
+  /**
+   * When the account was banned (Nakama's `disable_time`); `null` when it is not. Not part of the
+   * public profile: `GET /v2/user` leaves it out, `GET /v2/account` shows it when set.
+   */
+  readonly disableTime: Date | null;
 }
 
 /** Everything the owner of an account sees (`GET /v2/account`). */
@@ -96,6 +101,15 @@ export interface AccountStore {
    * Throws {@link StorageConflictError} (username) and then changes nothing.
    */
   updateProfile(userId: string, update: ProfileUpdate, now: Date): Promise<UserRecord | null>;
+  /**
+   * Bans users: sets their disable time to `at`, in one statement. A user who is already banned keeps
+   * the time of the first ban (it says since when). The update time is left alone: a ban is not a
+   * profile change. `userIds` are lower-case UUIDs. Returns the ids (any order) of the users that
+   * exist; unknown ids are skipped.
+   */
+  banUsers(userIds: readonly string[], at: Date): Promise<string[]>;
+  /** Lifts bans: clears the disable time. Returns the ids of the users that exist, as {@link banUsers}. */
+  unbanUsers(userIds: readonly string[]): Promise<string[]>;
 }
 
 /** Revoked sessions (logout) and users (logout everywhere), kept until every affected token has expired. */

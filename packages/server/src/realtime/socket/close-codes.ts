@@ -8,7 +8,7 @@
  */
 
 /**
- * WebSocket close codes a realtime session ends with. 1000–1011 are RFC 6455 codes; 4001–4003 are
+ * WebSocket close codes a realtime session ends with. 1000–1011 are RFC 6455 codes; 4001–4004 are
  * Tether's (the 4000–4999 range is for applications) for the cases a game should react to
  * differently: refresh the token, log in again, or not reconnect at all.
  */
@@ -31,6 +31,11 @@ export const RealtimeCloseCode = {
   SESSION_REVOKED: 4002,
   /** Another socket of the same user connected with `single_socket`. Do not reconnect. */
   REPLACED: 4003,
+  /**
+   * The user was banned (after a `banned` notification, code -8). Do not reconnect or log in again:
+   * authentication is refused (403) until the ban is lifted.
+   */
+  BANNED: 4004,
 } as const;
 
 /** Union of every value in {@link RealtimeCloseCode}. */
@@ -44,6 +49,7 @@ export const RealtimeCloseReason = {
   LOGGED_OUT: 'session revoked: logged out',
   LOGGED_OUT_EVERYWHERE: 'session revoked: all sessions of the user were logged out',
   REPLACED: 'replaced by a newer connection of this user (single_socket)',
+  BANNED: 'user account banned',
   BINARY_FRAME: 'binary frames are not supported on this socket',
   AUTH_TIMEOUT: 'authentication timeout',
   NOT_AUTHENTICATED: 'not authenticated',

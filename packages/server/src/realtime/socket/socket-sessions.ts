@@ -17,6 +17,7 @@ import type { Pipeline } from '../../pipeline/pipeline.ts';
 import { OutboundMessage } from '../../presence/outbound.ts';
 import { StreamMode, stream } from '../../presence/stream.ts';
 import type { Tracker } from '../../presence/tracker.ts';
+import { RevocationCause, type RevocationEvent } from '../../session/auth/revocations.ts';
 import type { SessionRegistry } from '../../session/registry.ts';
 import { Session, type SessionIdentity } from '../../session/session.ts';
 import type { Connection } from '../../transport/connection.ts';
@@ -77,7 +78,8 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
  *
  * On open: the session is registered, tracked hidden on its user's notification stream (mode 0),
  * follows its own user's status and, when asked, appears on the status stream (mode 1); with
- * `single_socket` the user's older sessions are told (notification -7) and closed with 4003. On
+ * `single_socket` the user's older sessions are told (notification -7) and closed with 4003.
+ * Revocations close sessions too: 4002 for a logout, 4004 after a `banned` notification (-8). On
  * close, whoever closes: it leaves every stream (`untrackAll`), the registry and its follows, then
  * the `onClosed` listeners run.
  *
@@ -185,15 +187,24 @@ export class SocketSessions {
 
   /**
    * Closes the sessions a revocation covers: one session's sockets (`tokenId`), or every socket of
-   * the user (`tokenId: null`), with 4002 and a reason.
+   * the user (`tokenId: null`). A logout closes them with 4002 and a reason; a ban first sends each a
+   * `banned` notification (code -8, live only, as Nakama does), then closes it with 4004.
    */
-  closeRevoked(event: { readonly userId: string; readonly tokenId: string | null }): number {
+  closeRevoked(event: RevocationEvent): number {
+    const banned = event.cause === RevocationCause.BAN;
+    // One message for every socket: encoded once however many the user has open.
+    const notice = banned ? this.#notice('banned', NotificationCode.USER_BANNED) : undefined;
     let closed = 0;
     for (const session of this.#registry.byUser(event.userId)) {
       if (event.tokenId !== null && session.identity.tokenId !== event.tokenId) continue;
-      const reason =
-        event.tokenId === null ? RealtimeCloseReason.LOGGED_OUT_EVERYWHERE : RealtimeCloseReason.LOGGED_OUT;
-      session.close(RealtimeCloseCode.SESSION_REVOKED, reason);
+      if (notice) {
+        session.deliver(notice);
+        session.close(RealtimeCloseCode.BANNED, RealtimeCloseReason.BANNED);
+      } else {
+        const reason =
+          event.tokenId === null ? RealtimeCloseReason.LOGGED_OUT_EVERYWHERE : RealtimeCloseReason.LOGGED_OUT;
+        session.close(RealtimeCloseCode.SESSION_REVOKED, reason);
+      }
       closed++;
     }
     return closed;
@@ -238,20 +249,29 @@ export class SocketSessions {
     ).unref();
   }
 
-  /** `single_socket`: the user's other sessions are told why, then closed. */
-  #closeOlderSessions(session: Session): void {
+  /**
+   * A live-only system notification telling a socket why it is about to close: content `{}`, no
+   * sender, not stored (Nakama's form). Built here so that the socket layer does not depend on the
+   * notification feature.
+   */
+  #notice(subject: string, code: NotificationCode): OutboundMessage {
     const notice: Notifications = {
       notifications: [
         {
           id: newUuid(),
-          subject: 'single_socket',
+          subject,
           content: '{}',
-          code: NotificationCode.SINGLE_SOCKET,
+          code,
           create_time: new Date(this.#clock.now()).toISOString().replace(/\.\d{3}Z$/, 'Z'),
         },
       ],
     };
-    const message = new OutboundMessage({ notifications: notice });
+    return new OutboundMessage({ notifications: notice });
+  }
+
+  /** `single_socket`: the user's other sessions are told why, then closed. */
+  #closeOlderSessions(session: Session): void {
+    const message = this.#notice('single_socket', NotificationCode.SINGLE_SOCKET);
     for (const other of this.#registry.byUser(session.userId)) {
       if (other === session) continue;
       other.deliver(message);

@@ -45,7 +45,8 @@ export interface RealtimeSocketDeps {
  *
  * Shutdown (registered in `closables`): new upgrades and GameMaker connections are refused, then
  * every session is closed with 1001 and the shutdown reason (default "server shutting down") and
- * awaited. Logout and bans close the matching sessions with 4002 as soon as they happen.
+ * awaited. Revocations close the matching sessions as soon as they happen: 4002 for a logout, 4004
+ * (after a `banned` notification) for a ban.
  */
 export function startRealtimeSockets(realtime: RealtimeContext, deps: RealtimeSocketDeps): RealtimeSockets {
   const { config, logger, tracker, router, pipeline, clock } = realtime;
@@ -77,7 +78,8 @@ export function startRealtimeSockets(realtime: RealtimeContext, deps: RealtimeSo
 
   const stopRevocations = verifier.onRevoked((event) => {
     const closed = lifecycle.closeRevoked(event);
-    if (closed > 0) logger.info({ userId: event.userId, closed }, 'revoked sessions closed');
+    if (closed > 0)
+      logger.info({ userId: event.userId, cause: event.cause, closed }, 'revoked sessions closed');
   });
   deps.closables.push({
     async close(reason) {

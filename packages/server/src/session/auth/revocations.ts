@@ -3,14 +3,24 @@ import type { RevocationStore } from '../../storage/types.ts';
 import type { Clock } from '../../util/clock.ts';
 import { uuidV7Time } from '../../util/ids.ts';
 
+/** Why sessions were revoked; the socket layer closes their sockets differently for each. */
+export const RevocationCause = {
+  /** `POST /v2/session/logout`, with tokens or without ("log out everywhere"). */
+  LOGOUT: 'logout',
+  /** The user was banned (`AccountService.ban`): every session, and the sockets are told why. */
+  BAN: 'ban',
+} as const;
+export type RevocationCause = (typeof RevocationCause)[keyof typeof RevocationCause];
+
 /**
  * A revocation that just took effect. `tokenId` names one session (its session and refresh tokens);
  * `null` means every session of the user that had started by then. The socket layer subscribes to
- * close the matching sockets (`SessionRegistry.closeToken` / `closeUser`).
+ * close the matching sockets (`SocketSessions.closeRevoked`).
  */
 export interface RevocationEvent {
   readonly userId: string;
   readonly tokenId: string | null;
+  readonly cause: RevocationCause;
 }
 
 /** Receives {@link RevocationEvent}s. */
@@ -51,14 +61,15 @@ export class RevocationService {
         expiresAt: new Date(Math.max(now + this.#maxLifetimeMs, s.latestExpSec * 1000)),
       })),
     );
-    for (const s of sessions) this.#emit({ userId: s.userId, tokenId: s.tokenId });
+    for (const s of sessions)
+      this.#emit({ userId: s.userId, tokenId: s.tokenId, cause: RevocationCause.LOGOUT });
   }
 
-  /** Revokes every session of `userId` started up to now ("log out everywhere"). */
-  async revokeUser(userId: string): Promise<void> {
+  /** Revokes every session of `userId` started up to now ("log out everywhere", or a ban). */
+  async revokeUser(userId: string, cause: RevocationCause): Promise<void> {
     const now = this.#clock.now();
     await this.#store.revokeUser(userId, new Date(now), new Date(now + this.#maxLifetimeMs));
-    this.#emit({ userId, tokenId: null });
+    this.#emit({ userId, tokenId: null, cause });
   }
 
   /**

@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SqliteStorage } from '../../storage/sqlite/sqlite-storage.ts';
 import { ManualClock } from '../../util/clock.ts';
 import { newUuid } from '../../util/ids.ts';
-import { type RevocationEvent, RevocationService } from './revocations.ts';
+import { RevocationCause, type RevocationEvent, RevocationService } from './revocations.ts';
 import { SessionAuth } from './session-auth.ts';
 import { TokenSigner } from './tokens.ts';
 
@@ -60,7 +60,7 @@ describe('SessionAuth', () => {
     const b = await auth.issue(user);
     const caller = await auth.verifySessionToken(a.token);
     await auth.logout(caller, { token: a.token, refreshToken: a.refreshToken });
-    expect(events).toEqual([{ userId: user.id, tokenId: caller.tokenId }]);
+    expect(events).toEqual([{ userId: user.id, tokenId: caller.tokenId, cause: 'logout' }]);
     await expect(auth.verifySessionToken(a.token)).rejects.toThrow('Auth token revoked');
     await expect(auth.verifyRefreshToken(a.refreshToken)).rejects.toThrow('Refresh token revoked');
     expect((await auth.verifySessionToken(b.token)).userId).toBe(user.id);
@@ -75,11 +75,41 @@ describe('SessionAuth', () => {
     const a = await auth.issue(user);
     const b = await auth.issue(user);
     await auth.logout(await auth.verifySessionToken(a.token), {});
-    expect(events).toEqual([{ userId: user.id, tokenId: null }]);
+    expect(events).toEqual([{ userId: user.id, tokenId: null, cause: 'logout' }]);
     await expect(auth.verifySessionToken(b.token)).rejects.toThrow('revoked');
     clock.advance(1); // one millisecond later, in the same second: the token id carries milliseconds
     const c = await auth.issue(user);
     expect((await auth.verifySessionToken(c.token)).userId).toBe(user.id);
+  });
+
+  it('revokes every session of a user for a ban, naming the cause; a refresh precheck runs first', async () => {
+    const events: RevocationEvent[] = [];
+    auth.onRevoked((e) => events.push(e));
+    const a = await auth.issue(user);
+    await auth.revokeUser(user.id, RevocationCause.BAN);
+    expect(events).toEqual([{ userId: user.id, tokenId: null, cause: 'ban' }]);
+    await expect(auth.verifySessionToken(a.token)).rejects.toThrow('Auth token revoked');
+    const seen: string[] = [];
+    await expect(
+      auth.verifyRefreshToken(a.refreshToken, async (c) => {
+        seen.push(c.uid);
+      }),
+    ).rejects.toThrow('Refresh token revoked');
+    expect(seen).toEqual([user.id]);
+    // A precheck that refuses wins over the revocation: the caller's reason is the one reported.
+    const refusal = new Error('User account banned.');
+    await expect(
+      auth.verifyRefreshToken(a.refreshToken, async () => {
+        throw refusal;
+      }),
+    ).rejects.toBe(refusal);
+    // A forged token never reaches the precheck.
+    await expect(
+      auth.verifyRefreshToken(`${a.refreshToken}x`, async () => {
+        seen.push('forged');
+      }),
+    ).rejects.toThrow('Refresh token invalid');
+    expect(seen).toEqual([user.id]);
   });
 
   it('keeps revocations until every covered token has expired, then prunes them', async () => {

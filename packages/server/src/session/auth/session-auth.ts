@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../../util/clock.ts';
 import { DomainError, ErrorKind } from '../../util/domain-error.ts';
 import { newUuidV7 } from '../../util/ids.ts';
-import type { RevocationListener, RevocationService } from './revocations.ts';
+import { RevocationCause, type RevocationListener, type RevocationService } from './revocations.ts';
 import { type SessionClaims, TokenKind, type TokenSigner } from './tokens.ts';
 
 /** What {@link SessionAuth.verifySessionToken} returns for a valid, unrevoked session token. */
@@ -88,9 +88,18 @@ export class SessionAuth {
     };
   }
 
-  /** The same checks as {@link verifySessionToken}, for a refresh token (refresh key). */
-  async verifyRefreshToken(token: string): Promise<SessionClaims> {
+  /**
+   * The same checks as {@link verifySessionToken}, for a refresh token (refresh key). `precheck`
+   * runs on the claims after the signature and expiry checks and before the revocation check, so a
+   * caller can refuse with a more precise reason than "revoked" (a banned user's sessions are
+   * revoked too, and "User account banned." tells the client more).
+   */
+  async verifyRefreshToken(
+    token: string,
+    precheck?: (claims: SessionClaims) => Promise<void>,
+  ): Promise<SessionClaims> {
     const c = await this.#o.signer.verify(TokenKind.REFRESH, token, this.#o.clock.now());
+    await precheck?.(c);
     await this.#assertNotRevoked(c, 'Refresh token');
     return c;
   }
@@ -125,7 +134,7 @@ export class SessionAuth {
     if (tokens.refreshToken)
       presented.push(await this.#owned(TokenKind.REFRESH, tokens.refreshToken, caller, now));
     if (presented.length === 0) {
-      await this.#o.revocations.revokeUser(caller.userId);
+      await this.#o.revocations.revokeUser(caller.userId, RevocationCause.LOGOUT);
       return;
     }
     const byTid = new Map<string, number>();
@@ -135,7 +144,15 @@ export class SessionAuth {
     );
   }
 
-  /** Subscribes to revocations (logout, logout everywhere); returns the unsubscribe function. */
+  /**
+   * Revokes every session of a user started up to now, for a reason other than the user's own
+   * logout (a ban). Listeners get `{userId, tokenId: null, cause}`.
+   */
+  revokeUser(userId: string, cause: RevocationCause): Promise<void> {
+    return this.#o.revocations.revokeUser(userId, cause);
+  }
+
+  /** Subscribes to revocations (logout, logout everywhere, bans); returns the unsubscribe function. */
   onRevoked(listener: RevocationListener): () => void {
     return this.#o.revocations.onRevoked(listener);
   }

@@ -82,6 +82,15 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
       CREATE INDEX notifications_user_time_idx ON notifications (user_id, create_time, id);
     `,
   },
+  {
+    version: 3,
+    name: 'user bans (disable_time)',
+    // NULL means "not banned" (Nakama stores the Unix epoch instead). Adding a nullable column with
+    // no default is a catalog change only: no table rewrite, however many users there are.
+    sql: `
+      ALTER TABLE users ADD COLUMN disable_time TIMESTAMPTZ;
+    `,
+  },
 ];
 
 /**

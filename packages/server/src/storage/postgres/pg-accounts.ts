@@ -20,10 +20,11 @@ interface UserRow {
   metadata: string;
   create_time: Date;
   update_time: Date;
+  disable_time: Date | null;
 }
 
 const USER_COLUMNS =
-  'u.id, u.username, u.display_name, u.avatar_url, u.lang_tag, u.location, u.timezone, u.metadata, u.create_time, u.update_time';
+  'u.id, u.username, u.display_name, u.avatar_url, u.lang_tag, u.location, u.timezone, u.metadata, u.create_time, u.update_time, u.disable_time';
 
 /** Unique constraint (or index) name → the field it protects. */
 const CONFLICTS: Readonly<Record<string, ConflictField>> = {
@@ -177,6 +178,26 @@ export class PgAccountStore implements AccountStore {
     }
   }
 
+  async banUsers(userIds: readonly string[], at: Date): Promise<string[]> {
+    if (userIds.length === 0) return [];
+    // coalesce: a second ban keeps the time of the first.
+    const { rows } = await this.#pool.query<{ id: string }>(
+      `UPDATE users AS u SET disable_time = coalesce(u.disable_time, $2)
+       WHERE u.id = ANY($1::uuid[]) RETURNING u.id`,
+      [userIds, at],
+    );
+    return rows.map((r) => r.id);
+  }
+
+  async unbanUsers(userIds: readonly string[]): Promise<string[]> {
+    if (userIds.length === 0) return [];
+    const { rows } = await this.#pool.query<{ id: string }>(
+      'UPDATE users AS u SET disable_time = NULL WHERE u.id = ANY($1::uuid[]) RETURNING u.id',
+      [userIds],
+    );
+    return rows.map((r) => r.id);
+  }
+
   async #transaction<T>(fn: (client: PoolClient) => Promise<T>): Promise<T> {
     const client = await this.#pool.connect();
     try {
@@ -209,6 +230,7 @@ function toUser(row: UserRow): UserRecord {
     metadata: row.metadata,
     createTime: row.create_time,
     updateTime: row.update_time,
+    disableTime: row.disable_time,
   };
 }
 

@@ -42,7 +42,7 @@ describe.skipIf(!available)('PostgreSQL', () => {
         await client.connect();
         try {
           const versions = await client.query(`SELECT version FROM "${schema.name}".tether_migrations`);
-          expect(versions.rows).toEqual([{ version: 1 }, { version: 2 }]);
+          expect(versions.rows).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }]);
           const tables = await client.query(
             `SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name`,
             [schema.name],

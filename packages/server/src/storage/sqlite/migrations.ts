@@ -82,6 +82,15 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
       CREATE INDEX notifications_user_time ON notifications (user_id, create_time, id);
     `,
   },
+  {
+    version: 3,
+    name: 'user bans (disable_time)',
+    // NULL means "not banned" (Nakama stores the Unix epoch instead); no index: it is only read
+    // with the user row it belongs to.
+    sql: `
+      ALTER TABLE users ADD COLUMN disable_time INTEGER;
+    `,
+  },
 ];
 
 /**

@@ -22,6 +22,7 @@ interface UserRow {
   metadata: string;
   create_time: number;
   update_time: number;
+  disable_time: number | null;
 }
 
 interface AccountRow extends UserRow {
@@ -31,7 +32,7 @@ interface AccountRow extends UserRow {
 }
 
 const USER_COLUMNS =
-  'id, username, display_name, avatar_url, lang_tag, location, timezone, metadata, create_time, update_time';
+  'id, username, display_name, avatar_url, lang_tag, location, timezone, metadata, create_time, update_time, disable_time';
 
 /**
  * {@link AccountStore} on SQLite. better-sqlite3 is synchronous, so every method does its work at
@@ -49,6 +50,8 @@ export class SqliteAccountStore implements AccountStore {
   readonly #devicesOf: BetterSqlite3.Statement<[string], { id: string }>;
   readonly #list: BetterSqlite3.Statement<[string, string], UserRow>;
   readonly #update: BetterSqlite3.Statement<[Record<string, unknown>], UserRow>;
+  readonly #ban: BetterSqlite3.Statement<[number, string], { id: string }>;
+  readonly #unban: BetterSqlite3.Statement<[string], { id: string }>;
 
   constructor(db: Database) {
     this.#db = db;
@@ -87,6 +90,14 @@ export class SqliteAccountStore implements AccountStore {
          update_time  = @now
        WHERE id = @id
        RETURNING ${USER_COLUMNS}`,
+    );
+    // coalesce: a second ban keeps the time of the first.
+    this.#ban = db.prepare(
+      `UPDATE users SET disable_time = coalesce(disable_time, ?)
+       WHERE id IN (SELECT value FROM json_each(?)) RETURNING id`,
+    );
+    this.#unban = db.prepare(
+      'UPDATE users SET disable_time = NULL WHERE id IN (SELECT value FROM json_each(?)) RETURNING id',
     );
   }
 
@@ -172,6 +183,16 @@ export class SqliteAccountStore implements AccountStore {
       throw asConflict(err);
     }
   }
+
+  async banUsers(userIds: readonly string[], at: Date): Promise<string[]> {
+    if (userIds.length === 0) return [];
+    return this.#ban.all(at.getTime(), JSON.stringify(userIds)).map((r) => r.id);
+  }
+
+  async unbanUsers(userIds: readonly string[]): Promise<string[]> {
+    if (userIds.length === 0) return [];
+    return this.#unban.all(JSON.stringify(userIds)).map((r) => r.id);
+  }
 }
 
 function prefixed(alias: string): string {
@@ -196,6 +217,7 @@ function toUser(row: UserRow): UserRecord {
     metadata: row.metadata,
     createTime: new Date(row.create_time),
     updateTime: new Date(row.update_time),
+    disableTime: row.disable_time === null ? null : new Date(row.disable_time),
   };
 }
 

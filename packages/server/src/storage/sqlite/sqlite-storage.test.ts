@@ -44,6 +44,7 @@ describe('SqliteStorage', () => {
       expect(db.prepare('SELECT version FROM tether_migrations').all()).toEqual([
         { version: 1 },
         { version: 2 },
+        { version: 3 },
       ]);
       db.close();
     } finally {
