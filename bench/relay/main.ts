@@ -6,7 +6,7 @@
  *
  *   npm run relay -w @tether/bench -- [--servers ws,ws-batched,colyseus,socketio,tether]
  *       [--steps 10,25,50,75,100,150,200,300,400,600,800] [--warmup 1] [--window 4] [--drain 2]
- *       [--budget 240] [--p99 50] [--retries 1] [--calm 10] [--json out.json] [--profile <dir>]
+ *       [--budget 210] [--p99 50] [--retries 1] [--calm 10] [--json out.json] [--profile <dir>]
  *       [--skip-check]
  *
  * Processes: each server runs alone in its own child (`server.ts`), and each server has its own load
@@ -19,7 +19,8 @@
  * p99 ≥ `--p99` ms, deliveries under 95 % of expected, or a disconnected client (a failed window is
  * measured again up to `--retries` times first, so one burst of outside load does not end a ramp);
  * its maximum is the largest M that passed. Before each window the driver waits (up to `--calm` s)
- * for the machine to be nearly idle, which matters on a machine shared with other work. The whole run stops ramping after `--budget` s and is killed 90 s after.
+ * for the machine to be nearly idle, which matters on a machine shared with other work. The run
+ * stops ramping after `--budget` s (a step under way finishes) and is killed 90 s after that.
  * Nothing asserts on timing: figures are reported, and Tether's are given as ratios to the others.
  *
  * @packageDocumentation
@@ -54,7 +55,7 @@ const { values: args } = parseArgs({
     warmup: { type: 'string', default: '1' },
     window: { type: 'string', default: '4' },
     drain: { type: 'string', default: '2' },
-    budget: { type: 'string', default: '240' },
+    budget: { type: 'string', default: '210' },
     p99: { type: 'string', default: '50' },
     json: { type: 'string' },
     profile: { type: 'string' },
