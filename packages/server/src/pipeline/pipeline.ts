@@ -44,6 +44,25 @@ export interface PipelineLimits {
   readonly maxPendingMessages: number;
 }
 
+/**
+ * The per-message context as a class: its methods live on the prototype, so a message costs one small
+ * object instead of an object and two closures (allocation showed up in the relay benchmark's GC).
+ */
+class Context implements RequestContext {
+  constructor(
+    readonly session: Session,
+    readonly cid: string | undefined,
+  ) {}
+
+  reply<K extends EnvelopeKey>(type: K, body: EnvelopeBodies[K]): void {
+    this.session.deliver(OutboundMessage.fromText(encodeEnvelope(this.cid, type, body)));
+  }
+
+  replyVoid(): void {
+    this.session.deliver(OutboundMessage.fromText(encodeVoidReply(this.cid)));
+  }
+}
+
 interface SessionState {
   tokens: number;
   refilledAt: number;
@@ -138,12 +157,7 @@ export class Pipeline {
   }
 
   #context(session: Session, cid: string | undefined): RequestContext {
-    return {
-      session,
-      cid,
-      reply: (type, body) => session.deliver(OutboundMessage.fromText(encodeEnvelope(cid, type, body))),
-      replyVoid: () => session.deliver(OutboundMessage.fromText(encodeVoidReply(cid))),
-    };
+    return new Context(session, cid);
   }
 
   #fail(session: Session, cid: string | undefined, err: unknown): void {

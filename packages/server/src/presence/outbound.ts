@@ -6,7 +6,11 @@
 export class OutboundMessage {
   readonly #envelope: object;
   #text: string | undefined;
-  readonly #encoded = new Map<string, Uint8Array>();
+  // One slot covers the common case (every recipient on one carrier kind) without allocating a Map
+  // per message; a second kind (a broadcast reaching /ws and GameMaker sessions) adds the Map.
+  #kind: string | undefined;
+  #bytes: Uint8Array | undefined;
+  #more: Map<string, Uint8Array> | undefined;
 
   constructor(envelope: object) {
     this.#envelope = envelope;
@@ -35,10 +39,17 @@ export class OutboundMessage {
    * `'gm-packet'`). `encode` receives the JSON text.
    */
   bytes(kind: string, encode: (text: string) => Uint8Array): Uint8Array {
-    let out = this.#encoded.get(kind);
+    if (this.#kind === kind) return this.#bytes!;
+    if (this.#kind === undefined) {
+      this.#kind = kind;
+      this.#bytes = encode(this.text);
+      return this.#bytes;
+    }
+    this.#more ??= new Map();
+    let out = this.#more.get(kind);
     if (!out) {
       out = encode(this.text);
-      this.#encoded.set(kind, out);
+      this.#more.set(kind, out);
     }
     return out;
   }

@@ -7,8 +7,6 @@ import type { OutboundMessage } from '../../presence/outbound.ts';
 import type { SessionCarrier } from '../../session/session.ts';
 import type { Connection } from '../../transport/connection.ts';
 
-const utf8 = new TextEncoder();
-
 /**
  * A {@link SessionCarrier} over any transport connection: a `/ws` WebSocket (text frames) or a
  * GameMaker-framed TCP/WebSocket connection (one packet per envelope).
@@ -32,7 +30,8 @@ export class ConnectionCarrier implements SessionCarrier {
     this.#connection = connection;
     this.#encode = (text) => {
       const frame = connection.encode(text);
-      return typeof frame === 'string' ? utf8.encode(frame) : frame;
+      // Buffer.from is several times faster than TextEncoder for this, and `ws` sends a Buffer as is.
+      return typeof frame === 'string' ? Buffer.from(frame, 'utf8') : frame;
     };
   }
 

@@ -20,6 +20,7 @@ import type { Tracker } from '../../presence/tracker.ts';
 import { RevocationCause, type RevocationEvent } from '../../session/auth/revocations.ts';
 import type { SessionRegistry } from '../../session/registry.ts';
 import { Session, type SessionIdentity } from '../../session/session.ts';
+import { TurnBatcher } from '../../session/turn-batcher.ts';
 import type { Connection } from '../../transport/connection.ts';
 import type { Clock } from '../../util/clock.ts';
 import { newUuid } from '../../util/ids.ts';
@@ -96,6 +97,8 @@ export class SocketSessions {
   readonly #clock: Clock;
   readonly #log: Logger;
   readonly #connections = new Map<Session, Connection>();
+  /** One scheduled flush per turn for all sessions, instead of one `setImmediate` per session. */
+  readonly #batcher = new TurnBatcher();
   readonly #opened = new Set<SessionOpenedListener>();
   readonly #closed = new Set<SessionClosedListener>();
 
@@ -133,6 +136,7 @@ export class SocketSessions {
         maxQueuedMessages: this.#settings.socketMaxQueuedMessages,
         maxBufferedBytes: this.#settings.socketMaxBufferedBytes,
       },
+      schedule: this.#batcher.defer,
       onClose: (s, code, reason) => {
         timers.heartbeat?.stop();
         clearTimeout(timers.expiry);

@@ -1,0 +1,40 @@
+/**
+ * Runs deferred work once per event-loop turn for many owners with ONE scheduled callback.
+ *
+ * Each session flushes its outgoing queue once per turn. Scheduling a `setImmediate` per session
+ * costs a timer object and a callback per session per turn (about 1.5 % of CPU in the relay
+ * benchmark with 400 sessions); one batcher per server schedules once and walks the sessions that
+ * asked. Work added while a batch runs goes into the next batch, so the order of flushes within a
+ * turn is the order in which sessions asked.
+ */
+export class TurnBatcher {
+  #pending: (() => void)[] = [];
+  #scheduled = false;
+  readonly #schedule: (fn: () => void) => void;
+
+  constructor(schedule: (fn: () => void) => void = (fn) => setImmediate(fn)) {
+    this.#schedule = schedule;
+  }
+
+  /** Queues `fn` for the end of this turn. Pass it as a `Session`'s `schedule` option. */
+  readonly defer = (fn: () => void): void => {
+    this.#pending.push(fn);
+    if (!this.#scheduled) {
+      this.#scheduled = true;
+      this.#schedule(this.#run);
+    }
+  };
+
+  readonly #run = (): void => {
+    this.#scheduled = false;
+    const batch = this.#pending;
+    this.#pending = [];
+    for (const fn of batch) {
+      try {
+        fn();
+      } catch {
+        // A session's flush never throws by design; one that does must not starve the others.
+      }
+    }
+  };
+}
