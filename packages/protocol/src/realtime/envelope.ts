@@ -23,6 +23,7 @@
 
 import type * as z from 'zod';
 import { messageTooLarge, RealtimeError, RealtimeErrorCode } from './error-codes.ts';
+import { fastMatchDataSend, fastPartyDataSend } from './fast-decode.ts';
 import { utf8ByteLength } from './fields.ts';
 import {
   type ClientMessageKey,
@@ -208,6 +209,17 @@ export function decodeEnvelope(text: string, options?: DecodeOptions): DecodedEn
     });
   }
 
+  const fast =
+    messageKey === 'match_data_send'
+      ? fastMatchDataSend(envelope[messageKey])
+      : messageKey === 'party_data_send'
+        ? fastPartyDataSend(envelope[messageKey])
+        : undefined;
+  if (fast !== undefined) {
+    const decoded = { type: messageKey, body: fast } as DecodedEnvelope;
+    if (cid !== undefined) decoded.cid = cid;
+    return decoded;
+  }
   const result = clientMessageSchemas[messageKey].safeParse(envelope[messageKey], PARSE_PARAMS[messageKey]);
   if (!result.success) {
     const issue = result.error.issues[0];
