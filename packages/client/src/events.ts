@@ -117,6 +117,11 @@ export const DEFAULT_MAX_QUEUED_BYTES = 64 * 1024 * 1024;
 /** Compact the backing array once this many consumed slots sit in front of the live events. */
 const COMPACT_AFTER = 1024;
 
+/** Payload bytes of a network event: the size of a data event, 0 for the others. */
+function networkEventSize(event: { readonly type: string }): number {
+  return event.type === 'data' ? (event as DataEvent).size : 0;
+}
+
 /**
  * FIFO of network events, bounded in count and bytes.
  *
@@ -125,20 +130,28 @@ const COMPACT_AFTER = 1024;
  * the bound. That can exceed the bound by at most two events per socket, once, so the queue stays
  * bounded while the game still learns exactly why the connection ended. Several sockets may share one
  * queue, like GameMaker's single Networking event; ids are unique within a queue.
+ *
+ * The event type is a parameter so the realtime socket queues its own events under the same bounds and
+ * policy; `sizeOf` says how many payload bytes an event holds (for network events: `size` of `data`).
  */
-export class EventQueue {
+export class EventQueue<E extends { readonly type: string } = NetworkEvent> {
   /** Most events accepted by {@link EventQueue.offer}. */
   readonly maxEvents: number;
   /** Most data bytes accepted by {@link EventQueue.offer}. */
   readonly maxBytes: number;
-  #items: NetworkEvent[] = [];
+  readonly #sizeOf: (event: E) => number;
+  #items: E[] = [];
   #head = 0;
   #bytes = 0;
   #nextId = 0;
   #waiter: { promise: Promise<void>; resolve: () => void } | undefined;
 
-  /** @param options - limits; both must be positive integers (else ClientError INVALID_ARGUMENT) */
-  constructor(options: EventQueueOptions = {}) {
+  /**
+   * @param options - limits; both must be positive integers (else ClientError INVALID_ARGUMENT)
+   * @param sizeOf - payload bytes of one event, counted against `maxBytes` (default: `size` of `data` events)
+   */
+  constructor(options: EventQueueOptions = {}, sizeOf: (event: E) => number = networkEventSize) {
+    this.#sizeOf = sizeOf;
     this.maxEvents = options.maxEvents ?? DEFAULT_MAX_QUEUED_EVENTS;
     this.maxBytes = options.maxBytes ?? DEFAULT_MAX_QUEUED_BYTES;
     if (!Number.isInteger(this.maxEvents) || this.maxEvents < 1) {
@@ -171,17 +184,20 @@ export class EventQueue {
   }
 
   /** Adds `event` if it fits within both limits; returns false (and adds nothing) otherwise. */
-  offer(event: NetworkEvent): boolean {
-    const size = event.type === 'data' ? event.size : 0;
+  offer(event: E): boolean {
+    const size = this.#sizeOf(event);
     if (this.length >= this.maxEvents || this.#bytes + size > this.maxBytes) return false;
     this.force(event);
     return true;
   }
 
-  /** Adds `event` regardless of the limits. Only for a socket's final events; see the class comment. */
-  force(event: NetworkEvent): void {
+  /**
+   * Adds `event` regardless of the limits. Only for events that must never be lost and are few: a
+   * socket's final events, the realtime socket's lifecycle events; see the class comment.
+   */
+  force(event: E): void {
     this.#items.push(event);
-    if (event.type === 'data') this.#bytes += event.size;
+    this.#bytes += this.#sizeOf(event);
     const waiter = this.#waiter;
     if (waiter) {
       this.#waiter = undefined;
@@ -190,17 +206,17 @@ export class EventQueue {
   }
 
   /** The oldest event, without removing it. */
-  peek(): NetworkEvent | undefined {
+  peek(): E | undefined {
     return this.#items[this.#head];
   }
 
   /** Removes and returns the oldest event. */
-  take(): NetworkEvent | undefined {
+  take(): E | undefined {
     const event = this.#items[this.#head];
     if (event === undefined) return undefined;
-    this.#items[this.#head] = undefined as unknown as NetworkEvent;
+    this.#items[this.#head] = undefined as unknown as E;
     this.#head++;
-    if (event.type === 'data') this.#bytes -= event.size;
+    this.#bytes -= this.#sizeOf(event);
     if (this.#head === this.#items.length) {
       this.#items = [];
       this.#head = 0;
@@ -213,7 +229,7 @@ export class EventQueue {
   }
 
   /** Removes and returns every queued event, oldest first. */
-  drain(): NetworkEvent[] {
+  drain(): E[] {
     const events = this.#items.slice(this.#head);
     this.#items = [];
     this.#head = 0;

@@ -1,17 +1,23 @@
 /**
- * `@tether/client`: browser-safe entry point. GameMaker-style network sockets over WebSocket, with an
- * event queue the game loop polls once per frame.
+ * `@tether/client`: browser-safe entry point.
+ *
+ * - GameMaker-style network sockets over WebSocket (`createSocket`), with an event queue the game loop
+ *   polls once per frame.
+ * - The realtime client: `TetherClient` (HTTP authentication, sessions) and `createRealtimeSocket`
+ *   (Nakama's realtime protocol with request timeouts, a heartbeat, and reconnect + resume), whose
+ *   events go into the same kind of queue.
  *
  * Nothing here imports from Node (`node:*`, `ws`), so bundlers can ship it to browsers. In Node 20,
  * which has no global `WebSocket`, import from `@tether/client/node` instead (it also adds TCP and UDP).
  *
  * @example
  * ```ts
- * const socket = createSocket({ type: 'ws' });
- * socket.connect('ws://127.0.0.1:7350/gm');
+ * const client = new TetherClient({ host: 'game.example.com', port: 443, useSSL: true });
+ * const socket = createRealtimeSocket(client, await client.authenticateDevice(deviceId));
+ * await socket.connect();
  * function frame() {
  *   for (const ev of socket.poll()) {
- *     if (ev.type === 'data') handlePacket(ev.buffer);
+ *     if (ev.type === 'match_data') applyInput(ev.body.op_code, ev.body.data);
  *   }
  *   requestAnimationFrame(frame);
  * }
@@ -21,6 +27,10 @@
  */
 
 import { ClientError, ClientErrorCode } from './errors.ts';
+import { webSocketCarrier } from './realtime/carrier.ts';
+import type { RealtimeSocketOptions, SessionSource } from './realtime/options.ts';
+import type { Session } from './realtime/session.ts';
+import { RealtimeSocket } from './realtime/socket.ts';
 import { StreamSocket, type StreamSocketOptions } from './socket.ts';
 import { type WebSocketConstructor, webSocketTransport } from './websocket.ts';
 
@@ -53,6 +63,7 @@ export {
   type NonBlockingConnectEvent,
 } from './events.ts';
 export type { HeartbeatOptions } from './heartbeat.ts';
+export * from './realtime/index.ts';
 export { DEFAULT_CONNECT_TIMEOUT_MS, StreamSocket, type StreamSocketOptions } from './socket.ts';
 export type {
   ConnectTarget,
@@ -103,4 +114,22 @@ export function createSocket(options: WebSocketOptions): StreamSocket {
     options,
     webSocketTransport((url) => new WebSocketClass(url, protocols)),
   );
+}
+
+/**
+ * Creates a realtime socket for `session` on the server `client` talks to. The default carrier is the
+ * WebSocket `/ws` with `globalThis.WebSocket`; pass `carrier` for another (e.g.
+ * `gameMakerWebSocketCarrier()`), or import from `@tether/client/node` in Node, where `ws` is the
+ * default.
+ *
+ * @param client - a `TetherClient` (host, port, TLS, and `sessionRefresh` for reconnects)
+ * @param session - from `client.authenticate*`
+ * @param options - carrier, heartbeat, reconnect policy, queue bounds…
+ */
+export function createRealtimeSocket(
+  client: SessionSource,
+  session: Session,
+  options: RealtimeSocketOptions = {},
+): RealtimeSocket {
+  return new RealtimeSocket(client, session, options.carrier ?? webSocketCarrier(), options);
 }

@@ -18,10 +18,18 @@ import {
   type WebSocketOptions,
   webSocketTransport,
 } from './index.ts';
+import { nodeWebSocketCarrier } from './node/realtime.ts';
 import { tcpTransport } from './node/tcp.ts';
 import { DatagramSocket, type DatagramSocketOptions } from './node/udp.ts';
+import {
+  RealtimeSocket,
+  type RealtimeSocketOptions,
+  type Session,
+  type SessionSource,
+} from './realtime/index.ts';
 
 export * from './index.ts';
+export { gameMakerTcpCarrier, nodeGameMakerWebSocketCarrier, nodeWebSocketCarrier } from './node/realtime.ts';
 export { tcpTransport } from './node/tcp.ts';
 export { DatagramSocket, type DatagramSocketOptions } from './node/udp.ts';
 
@@ -65,4 +73,16 @@ export function createSocket(options: NodeSocketOptions): NetworkSocket {
         `unknown socket type ${String((options as { type: unknown }).type)}; use ws, wss, tcp or udp`,
       );
   }
+}
+
+/**
+ * Creates a realtime socket, with `/ws` over the `ws` package by default; pass
+ * `carrier: gameMakerTcpCarrier()` for GameMaker TCP. See the browser entry's `createRealtimeSocket`.
+ */
+export function createRealtimeSocket(
+  client: SessionSource,
+  session: Session,
+  options: RealtimeSocketOptions = {},
+): RealtimeSocket {
+  return new RealtimeSocket(client, session, options.carrier ?? nodeWebSocketCarrier(), options);
 }

@@ -111,6 +111,7 @@ export {
   userPresenceSchema,
 } from './presence.ts';
 export { emptySchema, type Ping, type Pong, type Rpc, rpcSchema } from './rpc.ts';
+export * from './server-envelope.ts';
 export {
   MAX_STATUS_BYTES,
   type Status,

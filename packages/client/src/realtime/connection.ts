@@ -1,0 +1,408 @@
+/**
+ * The realtime connection's state machine: connect, the heartbeat, and reconnection with session
+ * refresh and resume. Requests and replies are the {@link Dispatcher}'s.
+ *
+ * ```
+ * idle ─connect()─► connecting ─opened─► open ─closed, retryable─► reconnecting ─opened─► resuming ─► open
+ *                       │                  │                          │ ▲ attempt failed (backoff)
+ *                       └─failed──► closed ◄┴─not retryable, disconnect(), gave up ◄┘
+ * ```
+ *
+ * @packageDocumentation
+ */
+
+import type { SessionInfo } from '@tether/protocol';
+import { ClientError, ClientErrorCode } from '../errors.ts';
+import { validateWebSocketClose } from '../target.ts';
+import { TetherApiError } from './api-error.ts';
+import { ABNORMAL, type CarrierClose, type CarrierLink, type RealtimeCarrier } from './carrier.ts';
+import { Dispatcher, sendModeFor } from './dispatcher.ts';
+import { RealtimeFailure, RealtimeSocketError } from './errors.ts';
+import { EventHub } from './event-hub.ts';
+import type { RealtimeErrorEvent, RealtimeErrorEventCode } from './events.ts';
+import { Heartbeat } from './heartbeat.ts';
+import {
+  type RealtimeSocketOptions,
+  type RealtimeState,
+  type RequestOptions,
+  type ResolvedOptions,
+  resolveOptions,
+  type SessionSource,
+} from './options.ts';
+import { backoffDelay, isRetryableClose, judgeFailedAttempt, RealtimeCloseCode } from './reconnect.ts';
+import { ResumeTracker } from './resume.ts';
+import type { Session } from './session.ts';
+
+/** Resume requests belong to one connection: never queued, never resent. */
+const INTERNAL = true;
+
+/** The engine under `RealtimeSocket`; use that class. */
+export class RealtimeConnection extends EventHub {
+  /** The carrier (`ws`, `gm-tcp`, `gm-ws`). */
+  readonly carrier: RealtimeCarrier;
+  readonly #source: SessionSource;
+  readonly #target: { host: string; port: number; useSSL: boolean };
+  readonly #options: ResolvedOptions;
+  readonly #dispatcher: Dispatcher;
+  readonly #tracker = new ResumeTracker();
+  readonly #heartbeat: Heartbeat;
+  #session: Session;
+  #state: RealtimeState = 'idle';
+  #link: CarrierLink | undefined;
+  /** Bumped for every connection attempt and teardown; callbacks of older attempts are ignored. */
+  #generation = 0;
+  #attempt = 0;
+  #everOpened = false;
+  #forceRefresh = false;
+  #refreshedThisAttempt = false;
+  #sessionInfo: SessionInfo | undefined;
+  #connectTimer: ReturnType<typeof setTimeout> | undefined;
+  #reconnectTimer: ReturnType<typeof setTimeout> | undefined;
+  #connectWaiter: { resolve: () => void; reject: (error: Error) => void } | undefined;
+
+  /**
+   * @param source - host/port and `sessionRefresh` (a `TetherClient`)
+   * @param session - the session to connect with (replaced after refreshes: see {@link session})
+   * @param carrier - how envelopes travel
+   * @param options - socket options (validated: bad values throw ClientError INVALID_ARGUMENT)
+   */
+  constructor(
+    source: SessionSource,
+    session: Session,
+    carrier: RealtimeCarrier,
+    options: RealtimeSocketOptions,
+  ) {
+    super(options);
+    this.#source = source;
+    this.#session = session;
+    this.carrier = carrier;
+    this.#options = resolveOptions(options);
+    this.#target = {
+      host: options.host ?? source.host,
+      port: options.port ?? source.port,
+      useSSL: options.useSSL ?? source.useSSL,
+    };
+    this.#dispatcher = new Dispatcher(
+      {
+        sendMode: (internal) => sendModeFor(this.#state, internal, this.#options.whileDisconnected),
+        write: (text) => {
+          if (!this.#link) throw new Error('no connection');
+          this.#link.send(text);
+        },
+        replied: (type, body, reply) => this.#tracker.onReply(type, body as Record<string, unknown>, reply),
+        pushed: (event) => {
+          if (event.type !== 'unknown') this.#tracker.onPush(event);
+          // The overflow policy: a full queue closes the socket for good.
+          if (!this.emit(event)) this.#overflow();
+        },
+        problem: (code, message, serverCode, context) =>
+          this.#error(code, message, false, serverCode, context),
+      },
+      this.#options,
+    );
+    this.#heartbeat = new Heartbeat(this.#options.heartbeat, this.#dispatcher, (reason) => {
+      const generation = this.#generation;
+      this.#link?.abort();
+      this.#onClosed(generation, { code: ABNORMAL, reason, wasClean: false });
+    });
+  }
+
+  /** Current state. */
+  get state(): RealtimeState {
+    return this.#state;
+  }
+
+  /** The current session; after a refresh before reconnecting, the refreshed one. */
+  get session(): Session {
+    return this.#session;
+  }
+
+  /** The server's `session` reply on GameMaker carriers (session id, user id, username). */
+  get sessionInfo(): SessionInfo | undefined {
+    return this.#sessionInfo;
+  }
+
+  /** Requests waiting for a reply, plus requests queued for the connection. */
+  get pendingRequests(): number {
+    return this.#dispatcher.size;
+  }
+
+  /** True while open (and resumed): requests go out at once. */
+  isConnected(): boolean {
+    return this.#state === 'open';
+  }
+
+  /**
+   * Opens the connection. Resolves once it is open; rejects with a {@link RealtimeSocketError}
+   * (CONNECT_FAILED or SESSION_EXPIRED) if it cannot be, after queueing `error` + `disconnected`.
+   * The first connection is one attempt (plus one retry with a refreshed token if the token was
+   * refused): failing fast lets the game say "cannot reach the server" at once. Reconnection starts
+   * once a connection was open.
+   */
+  connect(): Promise<void> {
+    if (this.#state !== 'idle' && this.#state !== 'closed') {
+      throw new ClientError(ClientErrorCode.INVALID_STATE, `connect() while ${this.#state}`);
+    }
+    this.#state = 'connecting';
+    this.#everOpened = false;
+    this.#attempt = 0;
+    this.#sessionInfo = undefined;
+    return new Promise<void>((resolve, reject) => {
+      this.#connectWaiter = { resolve, reject };
+      void this.#open();
+    });
+  }
+
+  /**
+   * Closes the socket for good: no reconnection, every pending and queued request rejects with
+   * DISCONNECTED, the resume state is forgotten, and `disconnected` (`willReconnect: false`) is queued
+   * at once. The socket may `connect()` again later, as a fresh start.
+   *
+   * @param code - 1000 or 3000–4999
+   * @param reason - at most 123 UTF-8 bytes
+   */
+  disconnect(code = 1000, reason = ''): void {
+    validateWebSocketClose(code, reason);
+    if (this.#state === 'idle' || this.#state === 'closed') return;
+    const link = this.#link;
+    const why = `disconnect() was called${reason ? `: ${reason}` : ''}`;
+    const details = { closeCode: code, closeReason: reason };
+    this.#terminate(() => new RealtimeSocketError(RealtimeFailure.DISCONNECTED, why, details));
+    this.#settleConnect(new RealtimeSocketError(RealtimeFailure.CONNECT_FAILED, `connect aborted: ${why}`));
+    this.emit({ type: 'disconnected', code, reason, wasClean: true, willReconnect: false }, true);
+    link?.close(code, reason);
+  }
+
+  /**
+   * Sends a request and resolves with the reply's body (`undefined` for replies without one). Rejects
+   * with {@link RealtimeRequestError} when the server answers with an error, or
+   * {@link RealtimeSocketError}: TIMEOUT, DISCONNECTED (the connection closed while it was in flight),
+   * NOT_CONNECTED, QUEUE_FULL, MESSAGE_TOO_LARGE. Reaches every message of the protocol; the typed
+   * methods of `RealtimeSocket` are built on it.
+   */
+  request<T = unknown>(type: string, body: object, options: RequestOptions = {}): Promise<T> {
+    const timeoutMs = options.timeoutMs ?? this.#options.requestTimeoutMs;
+    return this.#dispatcher.request(type, body, timeoutMs, false) as Promise<T>;
+  }
+
+  /**
+   * Sends a message that has no reply (`match_data_send`, `party_data_send`). Returns false, sending
+   * nothing, when not open: realtime data is never queued, since it would be stale once delivered.
+   * Throws {@link RealtimeSocketError} MESSAGE_TOO_LARGE rather than letting the server close the socket.
+   */
+  send(type: string, body: object): boolean {
+    const text = this.#dispatcher.encode(undefined, type, body);
+    if (this.#state !== 'open' || !this.#link) return false;
+    try {
+      this.#link.send(text);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  #error(
+    code: RealtimeErrorEventCode,
+    message: string,
+    fatal: boolean,
+    serverCode?: number,
+    context?: Readonly<Record<string, string>>,
+  ): void {
+    const event: RealtimeErrorEvent =
+      serverCode === undefined
+        ? { type: 'error', code, message, fatal }
+        : { type: 'error', code, message, fatal, serverCode, context };
+    this.emit(event, true);
+  }
+
+  #overflow(): void {
+    const queue = this.queue;
+    const message =
+      `event queue overflow: ${queue.length} events / ${queue.bytes} bytes were waiting ` +
+      `(limits ${queue.maxEvents} / ${queue.maxBytes}); call poll() every frame, or pass queueEvents: false`;
+    this.#giveUp('QUEUE_OVERFLOW', message, RealtimeCloseCode.POLICY_VIOLATION);
+  }
+
+  // --- connecting --------------------------------------------------------------------------------------
+
+  /** One connection attempt: refresh the session if needed, then open the carrier. */
+  async #open(): Promise<void> {
+    const generation = ++this.#generation;
+    this.#refreshedThisAttempt = false;
+    const soon = Date.now() + this.#options.reconnect.refreshBeforeExpiryMs;
+    const canRefresh = this.#session.refreshToken !== '';
+    if (canRefresh && (this.#forceRefresh || this.#session.isExpired(soon))) {
+      if (!(await this.#refresh(generation))) return;
+    }
+    if (generation !== this.#generation) return;
+    const { appearOnline, lang, singleSocket, maxIncomingBytes, connectTimeoutMs } = this.#options;
+    const token = this.#session.token;
+    const request = { ...this.#target, token, appearOnline, lang, singleSocket, maxIncomingBytes };
+    this.#connectTimer = setTimeout(() => {
+      this.#connectTimer = undefined;
+      this.#link?.abort();
+      const where = `${this.carrier.name} ${this.#target.host}:${this.#target.port}`;
+      const reason = `connect to ${where} timed out after ${connectTimeoutMs} ms`;
+      this.#onClosed(generation, { code: ABNORMAL, reason, wasClean: false });
+    }, connectTimeoutMs);
+    try {
+      this.#link = this.carrier.open(request, {
+        opened: (info) => this.#onOpened(generation, info),
+        message: (text) => {
+          if (generation === this.#generation) this.#dispatcher.receive(text);
+        },
+        closed: (close) => this.#onClosed(generation, close),
+      });
+    } catch (err) {
+      const reason = err instanceof Error ? err.message : String(err);
+      this.#onClosed(generation, { code: ABNORMAL, reason, wasClean: false });
+    }
+  }
+
+  /** Refreshes the session; false when the attempt must not go on (the failure is handled). */
+  async #refresh(generation: number): Promise<boolean> {
+    try {
+      const session = await this.#source.sessionRefresh(this.#session);
+      if (generation !== this.#generation) return false;
+      this.#session = session;
+      this.#forceRefresh = false;
+      this.#refreshedThisAttempt = true;
+      this.emit({ type: 'session_refreshed', session }, true);
+      return true;
+    } catch (err) {
+      if (generation !== this.#generation) return false;
+      const detail = err instanceof Error ? err.message : String(err);
+      if (err instanceof TetherApiError && err.unauthenticated) {
+        const message = `session refresh refused (401: ${detail}); log in again`;
+        this.#giveUp('SESSION_EXPIRED', message, RealtimeCloseCode.TOKEN_EXPIRED);
+        return false;
+      }
+      // A network or server failure of the refresh is one failed attempt, retried with backoff.
+      this.#onClosed(generation, {
+        code: ABNORMAL,
+        reason: `session refresh failed: ${detail}`,
+        wasClean: false,
+      });
+      return false;
+    }
+  }
+
+  #onOpened(generation: number, info: SessionInfo | undefined): void {
+    if (generation !== this.#generation) return;
+    this.#clearTimers('connect');
+    this.#sessionInfo = info;
+    this.#heartbeat.start();
+    if (!this.#everOpened) {
+      this.#everOpened = true;
+      this.#state = 'open';
+      this.emit({ type: 'connected', carrier: this.carrier.name, session: info }, true);
+      this.#settleConnect();
+      this.#dispatcher.flush();
+      return;
+    }
+    this.#state = 'resuming';
+    const resume = (type: string, body: Record<string, unknown>) =>
+      this.#dispatcher.request(type, body, this.#options.requestTimeoutMs, INTERNAL);
+    void this.#tracker.resume(resume).then(({ resumed, failed }) => {
+      if (generation !== this.#generation || this.#state !== 'resuming') return;
+      this.#state = 'open';
+      const attempt = this.#attempt;
+      this.#attempt = 0;
+      // Queued requests go after the resume, so e.g. a chat message follows the channel's re-join.
+      this.#dispatcher.flush();
+      this.emit({ type: 'reconnected', attempt, resumed, failed }, true);
+    });
+  }
+
+  /** Handles the end of a connection or of a failed attempt (once per generation). */
+  #onClosed(generation: number, close: CarrierClose): void {
+    if (generation !== this.#generation) return;
+    this.#generation++;
+    this.#link = undefined;
+    this.#clearTimers('connect');
+    this.#heartbeat.stop();
+    const { code, reason } = close;
+    const details = { closeCode: code, closeReason: reason };
+    const message = `connection closed (${code} ${reason}) before the reply`;
+    this.#dispatcher.rejectInFlight(
+      () => new RealtimeSocketError(RealtimeFailure.DISCONNECTED, message, details),
+    );
+    if (code === RealtimeCloseCode.TOKEN_EXPIRED || close.unauthorized) this.#forceRefresh = true;
+    if (this.#state === 'open' || this.#state === 'resuming') {
+      const retry = isRetryableClose(code) && this.#options.reconnect.maxAttempts > 0;
+      this.emit({ type: 'disconnected', code, reason, wasClean: close.wasClean, willReconnect: retry }, true);
+      if (retry) this.#scheduleReconnect();
+      else {
+        const why = `the connection closed for good (${code} ${reason})`;
+        this.#terminate(() => new RealtimeSocketError(RealtimeFailure.NOT_CONNECTED, why, details));
+      }
+      return;
+    }
+    const verdict = judgeFailedAttempt({
+      close,
+      initial: this.#state === 'connecting',
+      refreshed: this.#refreshedThisAttempt,
+      canRefresh: this.#session.refreshToken !== '',
+      attempt: this.#attempt,
+      maxAttempts: this.#options.reconnect.maxAttempts,
+    });
+    if (verdict.action === 'give_up') this.#giveUp(verdict.code, verdict.message, code);
+    // The first connection retries at once (only to use a refreshed token); reconnection backs off.
+    else if (this.#state === 'connecting') void this.#open();
+    else this.#scheduleReconnect();
+  }
+
+  #scheduleReconnect(): void {
+    this.#state = 'reconnecting';
+    const attempt = ++this.#attempt;
+    const options = this.#options.reconnect;
+    const delayMs = backoffDelay(options, attempt, this.#options.random);
+    this.emit({ type: 'reconnecting', attempt, maxAttempts: options.maxAttempts, delayMs }, true);
+    this.#reconnectTimer = setTimeout(() => {
+      this.#reconnectTimer = undefined;
+      void this.#open();
+    }, delayMs);
+  }
+
+  /** Stops for good because of an error: `error` (fatal), then the final `disconnected`. */
+  #giveUp(code: RealtimeErrorEventCode, message: string, closeCode: number): void {
+    const link = this.#link;
+    this.#terminate(() => new RealtimeSocketError(RealtimeFailure.DISCONNECTED, message, { closeCode }));
+    link?.abort();
+    const failure =
+      code === 'SESSION_EXPIRED' ? RealtimeFailure.SESSION_EXPIRED : RealtimeFailure.CONNECT_FAILED;
+    this.#settleConnect(new RealtimeSocketError(failure, message, { closeCode }));
+    this.#error(code, message, true);
+    this.emit(
+      { type: 'disconnected', code: closeCode, reason: message, wasClean: false, willReconnect: false },
+      true,
+    );
+  }
+
+  /** Ends everything: timers, requests, resume state. */
+  #terminate(error: () => Error): void {
+    this.#generation++;
+    this.#state = 'closed';
+    this.#link = undefined;
+    this.#clearTimers('connect', 'reconnect');
+    this.#heartbeat.stop();
+    this.#dispatcher.rejectAll(error);
+    this.#tracker.clear();
+    this.#forceRefresh = false;
+  }
+
+  /** Settles the promise of `connect()`, if it is still waiting. */
+  #settleConnect(error?: Error): void {
+    const waiter = this.#connectWaiter;
+    this.#connectWaiter = undefined;
+    if (error) waiter?.reject(error);
+    else waiter?.resolve();
+  }
+
+  #clearTimers(...which: ('connect' | 'reconnect')[]): void {
+    if (which.includes('connect') && this.#connectTimer !== undefined) clearTimeout(this.#connectTimer);
+    if (which.includes('reconnect') && this.#reconnectTimer !== undefined) clearTimeout(this.#reconnectTimer);
+    if (which.includes('connect')) this.#connectTimer = undefined;
+    if (which.includes('reconnect')) this.#reconnectTimer = undefined;
+  }
+}
