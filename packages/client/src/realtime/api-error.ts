@@ -6,6 +6,8 @@
  * @packageDocumentation
  */
 
+import { GrpcCode } from '@tether/protocol';
+
 /**
  * What went wrong with an HTTP call:
  * - `http`: the server answered with an error status (see `status`, `grpcCode`, `message`);
@@ -17,15 +19,15 @@ export type TetherApiErrorKind = 'http' | 'timeout' | 'network' | 'invalid_respo
 
 /** gRPC status codes that matter to games, as Nakama's error bodies carry them. */
 export const GrpcStatus = {
-  INVALID_ARGUMENT: 3,
-  DEADLINE_EXCEEDED: 4,
-  NOT_FOUND: 5,
-  ALREADY_EXISTS: 6,
-  PERMISSION_DENIED: 7,
-  RESOURCE_EXHAUSTED: 8,
-  INTERNAL: 13,
-  UNAVAILABLE: 14,
-  UNAUTHENTICATED: 16,
+  INVALID_ARGUMENT: GrpcCode.INVALID_ARGUMENT,
+  DEADLINE_EXCEEDED: GrpcCode.DEADLINE_EXCEEDED,
+  NOT_FOUND: GrpcCode.NOT_FOUND,
+  ALREADY_EXISTS: GrpcCode.ALREADY_EXISTS,
+  PERMISSION_DENIED: GrpcCode.PERMISSION_DENIED,
+  RESOURCE_EXHAUSTED: GrpcCode.RESOURCE_EXHAUSTED,
+  INTERNAL: GrpcCode.INTERNAL,
+  UNAVAILABLE: GrpcCode.UNAVAILABLE,
+  UNAUTHENTICATED: GrpcCode.UNAUTHENTICATED,
 } as const;
 
 /** A failed HTTP API call. */

@@ -1,3 +1,4 @@
+import { GrpcCode } from '@tether/protocol';
 import { z } from 'zod';
 import type { AccountService, AuthResult } from '../accounts/account-service.ts';
 import type { AuthThrottle } from '../session/auth/rate-limiter.ts';
@@ -5,7 +6,6 @@ import type { SessionAuth, VerifiedSession } from '../session/auth/session-auth.
 import { DomainError, type ErrorKind, invalid, unauthenticated } from '../util/domain-error.ts';
 import { accountJson, usersJson } from './account-json.ts';
 import { bearerToken, serverKeyMatches } from './auth-headers.ts';
-import { GrpcCode } from './errors.ts';
 import type { HttpHandler, HttpRequest, HttpResult, HttpRouter } from './router.ts';
 
 /** What the account routes need. */

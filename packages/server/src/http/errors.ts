@@ -1,28 +1,6 @@
-/**
- * gRPC status codes, as Nakama puts them in HTTP error bodies (`{"code": <grpc>, "message": "..."}`),
- * and the HTTP status grpc-gateway maps each to.
- */
-export const GrpcCode = {
-  OK: 0,
-  CANCELLED: 1,
-  UNKNOWN: 2,
-  INVALID_ARGUMENT: 3,
-  DEADLINE_EXCEEDED: 4,
-  NOT_FOUND: 5,
-  ALREADY_EXISTS: 6,
-  PERMISSION_DENIED: 7,
-  RESOURCE_EXHAUSTED: 8,
-  FAILED_PRECONDITION: 9,
-  ABORTED: 10,
-  OUT_OF_RANGE: 11,
-  UNIMPLEMENTED: 12,
-  INTERNAL: 13,
-  UNAVAILABLE: 14,
-  DATA_LOSS: 15,
-  UNAUTHENTICATED: 16,
-} as const;
-export type GrpcCode = (typeof GrpcCode)[keyof typeof GrpcCode];
+import type { GrpcCode } from '@tether/protocol';
 
+/** The HTTP status grpc-gateway maps each gRPC code to. */
 const HTTP_STATUS: Record<GrpcCode, number> = {
   0: 200,
   1: 499,

@@ -1,9 +1,10 @@
+import { GrpcCode } from '@tether/protocol';
 import type { RpcContext } from '../runtime/api.ts';
 import { RpcError, type RpcRegistry } from '../runtime/rpc-registry.ts';
 import type { SessionAuth } from '../session/auth/session-auth.ts';
 import { DomainError, unauthenticated } from '../util/domain-error.ts';
 import { bearerToken, constantTimeEqual } from './auth-headers.ts';
-import { ApiError, GrpcCode } from './errors.ts';
+import { ApiError } from './errors.ts';
 import type { HttpRequest, HttpResult, HttpRouter } from './router.ts';
 
 /** What the RPC routes need. */

@@ -1,7 +1,8 @@
+import { GrpcCode } from '@tether/protocol';
 import type { SessionAuth, VerifiedSession } from '../session/auth/session-auth.ts';
 import { DomainError, invalid } from '../util/domain-error.ts';
 import { bearerToken } from './auth-headers.ts';
-import { ApiError, GrpcCode } from './errors.ts';
+import { ApiError } from './errors.ts';
 import type { HttpHandler, HttpRequest } from './router.ts';
 
 /**
