@@ -10,6 +10,10 @@ import type {
   Session,
   Socket,
 } from '@heroiclabs/nakama-js';
+import { afterEach } from 'vitest';
+import type { TestBackend, TestStore } from './backends.ts';
+import type { TestServer } from './helpers.ts';
+import { nakamaClient } from './realtime-helpers.ts';
 
 /** How long a test waits for a push before failing with a message that says which one. */
 const PUSH_TIMEOUT_MS = 5000;
@@ -87,6 +91,42 @@ export async function connectUser(client: Client, username: string, session?: Se
   const log = new PushLog(socket);
   await socket.connect(s, false);
   return { session: s, socket, log, id: s.user_id!, username: s.username! };
+}
+
+/**
+ * One server per test on `backend` (with its own database), and the users a test connects to it.
+ * Call inside a `describe`: registers an `afterEach` that closes every socket in `users`, stops the
+ * server and deletes its database.
+ */
+export function chatServerPerTest(backend: TestBackend) {
+  let store: TestStore | undefined;
+  let server: TestServer | undefined;
+  const users: ChatUser[] = [];
+  afterEach(async () => {
+    for (const u of users.splice(0)) u.socket.disconnect(false);
+    await server?.stop();
+    await store?.dispose();
+    server = undefined;
+    store = undefined;
+  });
+  return {
+    /** Sockets closed after the test (`user` adds its own; push others opened with `connectUser`). */
+    users,
+    /** Starts this test's server and returns a nakama-js client for it. */
+    async start(): Promise<Client> {
+      store = backend.newStore();
+      server = await store.start();
+      return nakamaClient(server);
+    },
+    /** Connects a user (logging in unless `session` is given), closed after the test. */
+    async user(client: Client, name: string, session?: Session): Promise<ChatUser> {
+      const u = await connectUser(client, name, session);
+      users.push(u);
+      return u;
+    },
+    /** This test's server, once started. */
+    server: (): TestServer | undefined => server,
+  };
 }
 
 /** The `{code, message}` a nakama-js socket call rejected with. */

@@ -1,8 +1,6 @@
-import { Client } from '@heroiclabs/nakama-js';
-import { afterEach, describe, expect, it } from 'vitest';
-import { type TestStore, testBackends } from './backends.ts';
-import type { TestServer } from './helpers.ts';
-import { type ChatUser, connectUser, httpStatus, socketError } from './nakama-chat.ts';
+import { describe, expect, it } from 'vitest';
+import { testBackends } from './backends.ts';
+import { type ChatUser, chatServerPerTest, httpStatus, socketError } from './nakama-chat.ts';
 import { installNakamaShim } from './realtime-helpers.ts';
 
 // Room chat with the unmodified nakama-js 2.8.0 client over real sockets, on every backend.
@@ -11,27 +9,7 @@ const backends = await testBackends('chat (nakama-js)');
 const ROOM = 1;
 
 describe.each(backends)('chat rooms with nakama-js on $name', (backend) => {
-  let store: TestStore | undefined;
-  let server: TestServer | undefined;
-  const users: ChatUser[] = [];
-  afterEach(async () => {
-    for (const u of users.splice(0)) u.socket.disconnect(false);
-    await server?.stop();
-    await store?.dispose();
-    server = undefined;
-    store = undefined;
-  });
-
-  async function start(): Promise<Client> {
-    store = backend.newStore();
-    server = await store.start();
-    return new Client('defaultkey', '127.0.0.1', String(server.http.port), false);
-  }
-  async function user(client: Client, name: string): Promise<ChatUser> {
-    const u = await connectUser(client, name);
-    users.push(u);
-    return u;
-  }
+  const { start, user } = chatServerPerTest(backend);
   const presence = (u: ChatUser, persistence = true) => ({
     user_id: u.id,
     session_id: expect.any(String),

@@ -4,8 +4,10 @@
  * protocol-level cases nakama-js cannot produce (binary frames, oversized messages, no pongs).
  */
 import { Client, type DefaultSocket, type Session } from '@heroiclabs/nakama-js';
+import { afterEach } from 'vitest';
 import { type ClientOptions, WebSocket as WsWebSocket } from 'ws';
-import type { TestServer } from './helpers.ts';
+import type { TetherConfig } from '../src/config/config.ts';
+import { startTestServer, type TestServer } from './helpers.ts';
 import { deviceLogin } from './http-client.ts';
 
 /**
@@ -146,6 +148,35 @@ export async function connectPlayer(
 /** Closes every socket a test opened (stopping nakama-js's heartbeat loop). */
 export function disconnectAll(opened: Player[]): void {
   for (const p of opened.splice(0)) p.socket.disconnect(false);
+}
+
+/**
+ * One server per test, and the nakama-js players and raw sockets a test opens on it. Call inside a
+ * `describe`: registers an `afterEach` that closes every socket in `players` and `raws`, then stops
+ * the server.
+ */
+export function serverPerTest() {
+  let server: TestServer | undefined;
+  const players: Player[] = [];
+  const raws: RawSocket[] = [];
+  afterEach(async () => {
+    disconnectAll(players);
+    for (const r of raws.splice(0)) r.close();
+    await server?.stop();
+    server = undefined;
+  });
+  return {
+    /** Sockets closed after the test (pass to {@link connectPlayer}; push raw sockets to `raws`). */
+    players,
+    raws,
+    /** Starts this test's server. */
+    async start(overrides: Partial<TetherConfig> = {}): Promise<TestServer> {
+      server = await startTestServer(overrides);
+      return server;
+    },
+    /** This test's server, once started. */
+    server: (): TestServer | undefined => server,
+  };
 }
 
 /** A plain `ws` client speaking envelopes, for what nakama-js cannot send. */

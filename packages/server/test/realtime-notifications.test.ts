@@ -1,9 +1,7 @@
-import { Client } from '@heroiclabs/nakama-js';
-import { afterEach, describe, expect, it } from 'vitest';
-import { type TestStore, testBackends } from './backends.ts';
-import type { TestServer } from './helpers.ts';
+import { describe, expect, it } from 'vitest';
+import { testBackends } from './backends.ts';
 import { bearer, call } from './http-client.ts';
-import { type ChatUser, connectUser, httpStatus } from './nakama-chat.ts';
+import { type ChatUser, chatServerPerTest, connectUser, httpStatus } from './nakama-chat.ts';
 import { installNakamaShim } from './realtime-helpers.ts';
 
 // Notifications with the unmodified nakama-js 2.8.0 client, on every backend. Direct-message
@@ -13,27 +11,7 @@ const backends = await testBackends('notifications (nakama-js)');
 const DIRECT = 2;
 
 describe.each(backends)('notifications with nakama-js on $name', (backend) => {
-  let store: TestStore | undefined;
-  let server: TestServer | undefined;
-  const users: ChatUser[] = [];
-  afterEach(async () => {
-    for (const u of users.splice(0)) u.socket.disconnect(false);
-    await server?.stop();
-    await store?.dispose();
-    server = undefined;
-    store = undefined;
-  });
-
-  async function start(): Promise<Client> {
-    store = backend.newStore();
-    server = await store.start();
-    return new Client('defaultkey', '127.0.0.1', String(server.http.port), false);
-  }
-  async function user(client: Client, name: string): Promise<ChatUser> {
-    const u = await connectUser(client, name);
-    users.push(u);
-    return u;
-  }
+  const { users, start, user, server } = chatServerPerTest(backend);
   /** `from` opens a DM with `to`, which invites `to`; then leaves, so a later join invites again. */
   async function invite(from: ChatUser, to: ChatUser): Promise<void> {
     const ch = await from.socket.joinChat(to.id, DIRECT, true, false);
@@ -100,7 +78,7 @@ describe.each(backends)('notifications with nakama-js on $name', (backend) => {
     expect(await httpStatus(client.listNotifications(ann.session, 101))).toBe(400);
     expect(await httpStatus(client.listNotifications(ann.session, 1, 'not a cursor'))).toBe(400);
     expect(await httpStatus(client.deleteNotifications(ann.session, ['not-a-uuid']))).toBe(400);
-    const base = server!.baseUrl;
+    const base = server()!.baseUrl;
     const noAuth = await call(base, 'GET', '/v2/notification');
     expect(noAuth).toMatchObject({ status: 401, body: { code: 16, message: 'Auth token required' } });
     const bad = await call(base, 'GET', '/v2/notification?limit=abc', { auth: bearer(ann.session.token) });

@@ -1,9 +1,7 @@
 import type { DefaultSocket, Notification } from '@heroiclabs/nakama-js';
-import { afterEach, describe, expect, it } from 'vitest';
-import type { TetherConfig } from '../src/config/config.ts';
-import { startTestServer, type TestServer } from './helpers.ts';
+import { describe, expect, it } from 'vitest';
 import { bearer, call, claimsOf, deviceLogin } from './http-client.ts';
-import { connectPlayer, disconnectAll, nakamaClient, type Player, RawSocket } from './realtime-helpers.ts';
+import { connectPlayer, nakamaClient, RawSocket, serverPerTest } from './realtime-helpers.ts';
 
 /** Resolves after the raw socket has received `count` protocol pings from the server. */
 function pings(socket: RawSocket, count: number): Promise<void> {
@@ -37,25 +35,12 @@ interface CloseEventLike {
 }
 
 describe('realtime sessions', () => {
-  let server: TestServer | undefined;
-  const players: Player[] = [];
-  const raws: RawSocket[] = [];
-  afterEach(async () => {
-    disconnectAll(players);
-    for (const r of raws.splice(0)) r.close();
-    await server?.stop();
-    server = undefined;
-  });
-
-  async function start(overrides: Partial<TetherConfig> = {}): Promise<TestServer> {
-    server = await startTestServer(overrides);
-    return server;
-  }
+  const { players, raws, start, server } = serverPerTest();
 
   async function raw(query = '', options = {}, token?: string): Promise<RawSocket> {
     const socket = token
-      ? await RawSocket.open(server!, `token=${encodeURIComponent(token)}${query}`, options)
-      : await RawSocket.login(server!, query, options);
+      ? await RawSocket.open(server()!, `token=${encodeURIComponent(token)}${query}`, options)
+      : await RawSocket.login(server()!, query, options);
     raws.push(socket);
     return socket;
   }

@@ -1,10 +1,9 @@
 import type { DefaultSocket } from '@heroiclabs/nakama-js';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import type { TetherConfig } from '../src/config/config.ts';
-import { startTestServer, type TestServer } from './helpers.ts';
+import type { TestServer } from './helpers.ts';
 import { bearer, call, deviceLogin } from './http-client.ts';
-import { connectPlayer, disconnectAll, nakamaClient, type Player, RawSocket } from './realtime-helpers.ts';
+import { connectPlayer, nakamaClient, RawSocket, serverPerTest } from './realtime-helpers.ts';
 
 /** Tries an upgrade of `/ws` and reports the HTTP refusal (status and JSON body), or 101. */
 async function upgrade(
@@ -30,23 +29,10 @@ async function upgrade(
 }
 
 describe('realtime socket /ws', () => {
-  let server: TestServer | undefined;
-  const players: Player[] = [];
-  const raws: RawSocket[] = [];
-  afterEach(async () => {
-    disconnectAll(players);
-    for (const r of raws.splice(0)) r.close();
-    await server?.stop();
-    server = undefined;
-  });
-
-  async function start(overrides: Partial<TetherConfig> = {}): Promise<TestServer> {
-    server = await startTestServer(overrides);
-    return server;
-  }
+  const { players, raws, start, server } = serverPerTest();
 
   async function raw(query = '', options = {}): Promise<RawSocket> {
-    const socket = await RawSocket.login(server!, query, options);
+    const socket = await RawSocket.login(server()!, query, options);
     raws.push(socket);
     return socket;
   }

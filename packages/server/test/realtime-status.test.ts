@@ -1,13 +1,7 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Session } from '../src/session/session.ts';
-import { startTestServer, type TestServer } from './helpers.ts';
-import {
-  connectPlayer,
-  disconnectAll,
-  type Player,
-  type PresenceEventBody,
-  RawSocket,
-} from './realtime-helpers.ts';
+import type { TestServer } from './helpers.ts';
+import { connectPlayer, type PresenceEventBody, RawSocket, serverPerTest } from './realtime-helpers.ts';
 
 /** Resolves with the next session of `userId` that closes on the server. */
 function serverClose(server: TestServer, userId: string): Promise<Session> {
@@ -23,19 +17,11 @@ function serverClose(server: TestServer, userId: string): Promise<Session> {
 const statuses = (list: { status?: string }[] | undefined) => (list ?? []).map((p) => p.status);
 
 describe('status (follow, update, presence events)', () => {
-  let server: TestServer | undefined;
-  const players: Player[] = [];
-  const raws: RawSocket[] = [];
-  afterEach(async () => {
-    disconnectAll(players);
-    for (const r of raws.splice(0)) r.close();
-    await server?.stop();
-    server = undefined;
-  });
+  const { players, raws, start } = serverPerTest();
 
   /** A player who is online (status=true) and a follower, each having seen its own status join. */
   async function pair() {
-    server = await startTestServer();
+    const server = await start();
     const alice = await connectPlayer(server, players, {
       deviceId: 'alice-device-0001',
       status: true,
@@ -47,8 +33,8 @@ describe('status (follow, update, presence events)', () => {
   }
 
   it('follows by id: replies with current presences, skips unknown users and itself', async () => {
-    const { bob, aliceId } = await pair();
-    const [aliceSession] = server!.realtime.sessions.byUser(aliceId);
+    const { server, bob, aliceId } = await pair();
+    const [aliceSession] = server.realtime.sessions.byUser(aliceId);
     const reply = await bob.socket.followUsers([
       aliceId,
       '5c9e6a42-1d0f-4b7e-9a3c-2f8d1e6b4a70', // nobody
@@ -57,15 +43,15 @@ describe('status (follow, update, presence events)', () => {
     expect(reply.presences).toEqual([
       { user_id: aliceId, session_id: aliceSession!.id, username: 'alice.status', status: '' },
     ]);
-    expect(server!.realtime.status.followerCount(aliceId)).toBe(2); // alice herself, and bob
+    expect(server.realtime.status.followerCount(aliceId)).toBe(2); // alice herself, and bob
     // A user online without status=true is followed but has no presence.
-    const carol = await connectPlayer(server!, players);
+    const carol = await connectPlayer(server, players);
     expect((await bob.socket.followUsers([carol.session.user_id!])).presences).toBeUndefined();
   });
 
   it('follows by username (case-insensitive), which nakama-js never sends but the proto allows', async () => {
-    const { aliceId } = await pair();
-    const watcher = await RawSocket.login(server!);
+    const { server, aliceId } = await pair();
+    const watcher = await RawSocket.login(server);
     raws.push(watcher);
     const reply = await watcher.request('1', {
       status_follow: { usernames: ['ALICE.STATUS', 'no.such.user'] },
@@ -74,7 +60,7 @@ describe('status (follow, update, presence events)', () => {
   });
 
   it('announces an update as join(new) + leave(old), appear-offline as a leave, and a disconnect as a leave', async () => {
-    const { alice, bob, aliceId } = await pair();
+    const { server, alice, bob, aliceId } = await pair();
     await bob.socket.followUsers([aliceId]);
 
     await alice.socket.updateStatus('in a match');
@@ -87,7 +73,7 @@ describe('status (follow, update, presence events)', () => {
     const offline = await bob.events.next<PresenceEventBody>('onstatuspresence');
     expect(offline.joins ?? []).toEqual([]);
     expect(statuses(offline.leaves)).toEqual(['in a match']);
-    expect(server!.realtime.status.presencesOf(aliceId)).toEqual([]);
+    expect(server.realtime.status.presencesOf(aliceId)).toEqual([]);
 
     await alice.socket.updateStatus('back');
     const back = await bob.events.next<PresenceEventBody>('onstatuspresence');
@@ -95,22 +81,22 @@ describe('status (follow, update, presence events)', () => {
     expect(back.leaves ?? []).toEqual([]);
 
     // A second device of alice coming online is a join; the first one disconnecting is a leave.
-    await connectPlayer(server!, players, { deviceId: 'alice-device-0001', status: true });
-    const [first, second] = server!.realtime.sessions.byUser(aliceId);
+    await connectPlayer(server, players, { deviceId: 'alice-device-0001', status: true });
+    const [first, second] = server.realtime.sessions.byUser(aliceId);
     const joined = await bob.events.next<PresenceEventBody>('onstatuspresence');
     expect(joined.joins!.map((p) => [p.session_id, p.status])).toEqual([[second!.id, '']]);
-    const closed = serverClose(server!, aliceId);
+    const closed = serverClose(server, aliceId);
     alice.socket.disconnect(false);
     expect((await closed).id).toBe(first!.id);
     const left = await bob.events.next<PresenceEventBody>('onstatuspresence');
     expect(left.joins ?? []).toEqual([]);
     expect(left.leaves!.map((p) => [p.session_id, p.status])).toEqual([[first!.id, 'back']]);
-    expect(server!.realtime.status.presencesOf(aliceId).map((p) => p.session_id)).toEqual([second!.id]);
+    expect(server.realtime.status.presencesOf(aliceId).map((p) => p.session_id)).toEqual([second!.id]);
   });
 
   it('stops events after unfollow (always ok) and drops follows when the follower disconnects', async () => {
-    const { alice, bob, aliceId } = await pair();
-    const carol = await connectPlayer(server!, players);
+    const { server, alice, bob, aliceId } = await pair();
+    const carol = await connectPlayer(server, players);
     await bob.socket.followUsers([aliceId]);
     await carol.socket.followUsers([aliceId]);
     const reply = await bob.socket.unfollowUsers([aliceId, '5c9e6a42-1d0f-4b7e-9a3c-2f8d1e6b4a70']);
@@ -121,12 +107,12 @@ describe('status (follow, update, presence events)', () => {
       'busy',
     ]);
     expect(bob.events.all('onstatuspresence')).toEqual([]);
-    expect(server!.realtime.status.followerCount(aliceId)).toBe(2); // alice and carol
+    expect(server.realtime.status.followerCount(aliceId)).toBe(2); // alice and carol
 
-    const gone = serverClose(server!, carol.session.user_id!);
+    const gone = serverClose(server, carol.session.user_id!);
     carol.socket.disconnect(false);
     await gone;
-    expect(server!.realtime.status.followerCount(aliceId)).toBe(1);
+    expect(server.realtime.status.followerCount(aliceId)).toBe(1);
   });
 
   it('rejects bad input with BAD_INPUT: a non-UUID id, a status over 2048 bytes', async () => {
