@@ -4,41 +4,28 @@
  */
 
 import { existsSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { fileURLToPath } from 'node:url';
+import type { Server } from 'node:http';
 import { encodeGmPacket } from '@tether/protocol';
-import { build } from 'esbuild';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserResult } from './browser-page.ts';
+import {
+  bundlePage,
+  CHROMIUM,
+  chromiumTestsRun,
+  closePageServer,
+  launchChromium,
+  servePage,
+} from './chromium.ts';
 import { bytesOf, closedPort, startWsServer, type TestServer } from './helpers.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const haveChromium = existsSync(CHROMIUM);
-const inCi = process.env.CI === 'true';
-if (!haveChromium && !inCi) {
-  console.warn(
-    `[browser.test] SKIPPING the Chromium test: ${CHROMIUM} is missing (it is required when CI=true)`,
-  );
-}
+const runChromium = chromiumTestsRun('browser.test');
 
 let bundle = '';
 let inputs: string[] = [];
 
 beforeAll(async () => {
-  const result = await build({
-    entryPoints: [fileURLToPath(new URL('./browser-page.ts', import.meta.url))],
-    bundle: true,
-    platform: 'browser',
-    format: 'esm',
-    target: 'es2022',
-    write: false,
-    metafile: true,
-    logLevel: 'silent',
-  });
-  bundle = result.outputFiles[0]?.text ?? '';
-  inputs = Object.keys(result.metafile.inputs);
+  ({ bundle, inputs } = await bundlePage(new URL('./browser-page.ts', import.meta.url)));
 });
 
 describe('browser bundle', () => {
@@ -52,7 +39,7 @@ describe('browser bundle', () => {
   });
 });
 
-describe.skipIf(!haveChromium && !inCi)('browser (Chromium)', () => {
+describe.skipIf(!runChromium)('browser (Chromium)', () => {
   let browser: Browser | undefined;
   let http: Server | undefined;
   let ws: TestServer | undefined;
@@ -60,7 +47,7 @@ describe.skipIf(!haveChromium && !inCi)('browser (Chromium)', () => {
   afterAll(async () => {
     await browser?.close();
     await ws?.close();
-    await new Promise<void>((resolve) => (http ? http.close(() => resolve()) : resolve()));
+    await closePageServer(http);
   });
 
   it('connects, exchanges framed and text messages through the event queue, and sees the disconnect', async () => {
@@ -68,35 +55,14 @@ describe.skipIf(!haveChromium && !inCi)('browser (Chromium)', () => {
 
     const server = await startWsServer({ path: '/gm' });
     ws = server;
-    http = createServer((req, res) => {
-      if (req.url?.startsWith('/page.js')) {
-        res.writeHead(200, { 'content-type': 'text/javascript' }).end(bundle);
-      } else {
-        res
-          .writeHead(200, { 'content-type': 'text/html' })
-          .end('<!doctype html><script type="module" src="/page.js"></script>');
-      }
-    });
-    await new Promise<void>((resolve) => http?.listen(0, '127.0.0.1', resolve));
-    const httpPort = (http.address() as AddressInfo).port;
+    const served = await servePage(bundle);
+    http = served.http;
 
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
     const page = await browser.newPage();
     const pageErrors: string[] = [];
     page.on('pageerror', (error) => pageErrors.push(error.message));
-    await page.goto(`http://127.0.0.1:${httpPort}/?port=${server.port}&closedPort=${await closedPort()}`);
+    await page.goto(`http://127.0.0.1:${served.port}/?port=${server.port}&closedPort=${await closedPort()}`);
 
     // Server side of the conversation: handshake, read the page's packet and text, answer, hang up.
     const peer = await server.peers.next();

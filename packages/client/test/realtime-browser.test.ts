@@ -6,40 +6,27 @@
  */
 
 import { existsSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
-import { type Browser, chromium } from 'playwright-core';
+import type { Server } from 'node:http';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  bundlePage,
+  CHROMIUM,
+  chromiumTestsRun,
+  closePageServer,
+  launchChromium,
+  servePage,
+} from './chromium.ts';
 import type { RealtimePageResult } from './realtime-browser-page.ts';
 import { connectedPlayer, startTestServer, type TestServer, until } from './realtime-helpers.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const haveChromium = existsSync(CHROMIUM);
-const inCi = process.env.CI === 'true';
-if (!haveChromium && !inCi) {
-  console.warn(
-    `[realtime-browser.test] SKIPPING the Chromium test: ${CHROMIUM} is missing (required when CI=true)`,
-  );
-}
+const runChromium = chromiumTestsRun('realtime-browser.test');
 
 let bundle = '';
 let inputs: string[] = [];
 
 beforeAll(async () => {
-  const result = await build({
-    entryPoints: [fileURLToPath(new URL('./realtime-browser-page.ts', import.meta.url))],
-    bundle: true,
-    platform: 'browser',
-    format: 'esm',
-    target: 'es2022',
-    write: false,
-    metafile: true,
-    logLevel: 'silent',
-  });
-  bundle = result.outputFiles[0]?.text ?? '';
-  inputs = Object.keys(result.metafile.inputs);
+  ({ bundle, inputs } = await bundlePage(new URL('./realtime-browser-page.ts', import.meta.url)));
 });
 
 describe('realtime browser bundle', () => {
@@ -53,7 +40,7 @@ describe('realtime browser bundle', () => {
   });
 });
 
-describe.skipIf(!haveChromium && !inCi)('realtime in Chromium', () => {
+describe.skipIf(!runChromium)('realtime in Chromium', () => {
   let browser: Browser | undefined;
   let http: Server | undefined;
   let server: TestServer | undefined;
@@ -61,7 +48,7 @@ describe.skipIf(!haveChromium && !inCi)('realtime in Chromium', () => {
   afterAll(async () => {
     await browser?.close();
     await server?.stop();
-    await new Promise<void>((resolve) => (http ? http.close(() => resolve()) : resolve()));
+    await closePageServer(http);
   });
 
   it('logs in, joins a room, and sends and receives chat through the event queue', async () => {
@@ -72,34 +59,14 @@ describe.skipIf(!haveChromium && !inCi)('realtime in Chromium', () => {
     const channel = await node.socket.joinChat(room);
 
     // The page comes from another origin than the API: fetch goes through CORS, as in a real game.
-    http = createServer((req, res) => {
-      if (req.url?.startsWith('/page.js'))
-        res.writeHead(200, { 'content-type': 'text/javascript' }).end(bundle);
-      else
-        res
-          .writeHead(200, { 'content-type': 'text/html' })
-          .end('<!doctype html><script type="module" src="/page.js"></script>');
-    });
-    await new Promise<void>((resolve) => http?.listen(0, '127.0.0.1', resolve));
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    const served = await servePage(bundle);
+    http = served.http;
+    browser = await launchChromium();
     const page = await browser.newPage();
     const pageErrors: string[] = [];
     page.on('pageerror', (error) => pageErrors.push(error.message));
-    const httpPort = (http.address() as AddressInfo).port;
     await page.goto(
-      `http://127.0.0.1:${httpPort}/?port=${server.http.port}&room=${encodeURIComponent(room)}`,
+      `http://127.0.0.1:${served.port}/?port=${server.http.port}&room=${encodeURIComponent(room)}`,
     );
 
     // The browser's message reaches the Node client; the Node client answers.
