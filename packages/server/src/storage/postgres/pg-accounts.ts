@@ -1,4 +1,5 @@
 import type { Pool, PoolClient } from 'pg';
+import { timeAsIs, type UserRow as UserRowOf, userFromRow } from '../rows.ts';
 import {
   type AccountRecord,
   type AccountStore,
@@ -9,19 +10,7 @@ import {
   type UserRecord,
 } from '../types.ts';
 
-interface UserRow {
-  id: string;
-  username: string;
-  display_name: string | null;
-  avatar_url: string | null;
-  lang_tag: string;
-  location: string | null;
-  timezone: string | null;
-  metadata: string;
-  create_time: Date;
-  update_time: Date;
-  disable_time: Date | null;
-}
+type UserRow = UserRowOf<Date>;
 
 const USER_COLUMNS =
   'u.id, u.username, u.display_name, u.avatar_url, u.lang_tag, u.location, u.timezone, u.metadata, u.create_time, u.update_time, u.disable_time';
@@ -219,19 +208,7 @@ function maybeUser(row: UserRow | undefined): UserRecord | null {
 }
 
 function toUser(row: UserRow): UserRecord {
-  return {
-    id: row.id,
-    username: row.username,
-    displayName: row.display_name,
-    avatarUrl: row.avatar_url,
-    langTag: row.lang_tag,
-    location: row.location,
-    timezone: row.timezone,
-    metadata: row.metadata,
-    createTime: row.create_time,
-    updateTime: row.update_time,
-    disableTime: row.disable_time,
-  };
+  return userFromRow(row, timeAsIs);
 }
 
 /** Turns a unique violation (SQLSTATE 23505) into a {@link StorageConflictError}; other errors pass through. */

@@ -1,6 +1,7 @@
 import type { Pool } from 'pg';
 import { isUuid } from '../../util/ids.ts';
 import { type ChatScan, listChatPage } from '../pagination.ts';
+import { type MessageRow as MessageRowOf, messageFromRow, timeAsIs } from '../rows.ts';
 import type {
   ChatHistoryPage,
   ChatHistoryQuery,
@@ -9,16 +10,7 @@ import type {
   ChatStore,
 } from '../types.ts';
 
-interface MessageRow {
-  id: string;
-  channel_id: string;
-  code: number;
-  sender_id: string;
-  username: string;
-  content: string;
-  create_time: Date;
-  update_time: Date;
-}
+type MessageRow = MessageRowOf<Date>;
 
 const COLUMNS = 'id, channel_id, code, sender_id, username, content, create_time, update_time';
 
@@ -97,14 +89,5 @@ export class PgChatStore implements ChatStore {
 }
 
 function toMessage(r: MessageRow): ChatMessageRecord {
-  return {
-    id: r.id,
-    channelId: r.channel_id,
-    code: r.code,
-    senderId: r.sender_id,
-    username: r.username,
-    content: r.content,
-    createTime: r.create_time,
-    updateTime: r.update_time,
-  };
+  return messageFromRow(r, timeAsIs);
 }

@@ -1,17 +1,10 @@
 import type { Pool } from 'pg';
 import { isUuid } from '../../util/ids.ts';
 import { listNotificationPage, type NotificationScan } from '../pagination.ts';
+import { type NotificationRow as NotificationRowOf, notificationFromRow, timeAsIs } from '../rows.ts';
 import type { NotificationPage, NotificationRecord, NotificationStore } from '../types.ts';
 
-interface NotificationRow {
-  id: string;
-  user_id: string;
-  subject: string;
-  content: string;
-  code: number;
-  sender_id: string | null;
-  create_time: Date;
-}
+type NotificationRow = NotificationRowOf<Date>;
 
 const COLUMNS = 'id, user_id, subject, content, code, sender_id, create_time';
 
@@ -76,13 +69,5 @@ export class PgNotificationStore implements NotificationStore {
 }
 
 function toNotification(r: NotificationRow): NotificationRecord {
-  return {
-    id: r.id,
-    userId: r.user_id,
-    subject: r.subject,
-    content: r.content,
-    code: r.code,
-    senderId: r.sender_id,
-    createTime: r.create_time,
-  };
+  return notificationFromRow(r, timeAsIs);
 }

@@ -1,4 +1,5 @@
 import type BetterSqlite3 from 'better-sqlite3';
+import { timeFromMillis, type UserRow as UserRowOf, userFromRow } from '../rows.ts';
 import {
   type AccountRecord,
   type AccountStore,
@@ -11,19 +12,7 @@ import {
 
 type Database = BetterSqlite3.Database;
 
-interface UserRow {
-  id: string;
-  username: string;
-  display_name: string | null;
-  avatar_url: string | null;
-  lang_tag: string;
-  location: string | null;
-  timezone: string | null;
-  metadata: string;
-  create_time: number;
-  update_time: number;
-  disable_time: number | null;
-}
+type UserRow = UserRowOf<number>;
 
 interface AccountRow extends UserRow {
   email: string | null;
@@ -206,19 +195,7 @@ function maybeUser(row: UserRow | undefined): UserRecord | null {
 }
 
 function toUser(row: UserRow): UserRecord {
-  return {
-    id: row.id,
-    username: row.username,
-    displayName: row.display_name,
-    avatarUrl: row.avatar_url,
-    langTag: row.lang_tag,
-    location: row.location,
-    timezone: row.timezone,
-    metadata: row.metadata,
-    createTime: new Date(row.create_time),
-    updateTime: new Date(row.update_time),
-    disableTime: row.disable_time === null ? null : new Date(row.disable_time),
-  };
+  return userFromRow(row, timeFromMillis);
 }
 
 /** Turns SQLite's unique-constraint error into a {@link StorageConflictError}; other errors pass through. */

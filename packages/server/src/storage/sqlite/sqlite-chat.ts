@@ -1,5 +1,6 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import { type ChatScan, listChatPage } from '../pagination.ts';
+import { type MessageRow as MessageRowOf, messageFromRow, timeFromMillis } from '../rows.ts';
 import type {
   ChatHistoryPage,
   ChatHistoryQuery,
@@ -10,16 +11,7 @@ import type {
 
 type Database = BetterSqlite3.Database;
 
-interface MessageRow {
-  id: string;
-  channel_id: string;
-  code: number;
-  sender_id: string;
-  username: string;
-  content: string;
-  create_time: number;
-  update_time: number;
-}
+type MessageRow = MessageRowOf<number>;
 
 const COLUMNS = 'id, channel_id, code, sender_id, username, content, create_time, update_time';
 
@@ -111,14 +103,5 @@ export class SqliteChatStore implements ChatStore {
 }
 
 function toMessage(r: MessageRow): ChatMessageRecord {
-  return {
-    id: r.id,
-    channelId: r.channel_id,
-    code: r.code,
-    senderId: r.sender_id,
-    username: r.username,
-    content: r.content,
-    createTime: new Date(r.create_time),
-    updateTime: new Date(r.update_time),
-  };
+  return messageFromRow(r, timeFromMillis);
 }

@@ -1,18 +1,11 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import { listNotificationPage, type NotificationScan } from '../pagination.ts';
+import { type NotificationRow as NotificationRowOf, notificationFromRow, timeFromMillis } from '../rows.ts';
 import type { NotificationPage, NotificationRecord, NotificationStore } from '../types.ts';
 
 type Database = BetterSqlite3.Database;
 
-interface NotificationRow {
-  id: string;
-  user_id: string;
-  subject: string;
-  content: string;
-  code: number;
-  sender_id: string | null;
-  create_time: number;
-}
+type NotificationRow = NotificationRowOf<number>;
 
 const COLUMNS = 'id, user_id, subject, content, code, sender_id, create_time';
 
@@ -81,13 +74,5 @@ export class SqliteNotificationStore implements NotificationStore {
 }
 
 function toNotification(r: NotificationRow): NotificationRecord {
-  return {
-    id: r.id,
-    userId: r.user_id,
-    subject: r.subject,
-    content: r.content,
-    code: r.code,
-    senderId: r.sender_id,
-    createTime: new Date(r.create_time),
-  };
+  return notificationFromRow(r, timeFromMillis);
 }
