@@ -6,57 +6,15 @@
  * @packageDocumentation
  */
 
-export { type Authenticate, authenticateSchema, type SessionInfo } from './authenticate.ts';
-export { decodeBase64, encodeBase64, normalizeBase64 } from './base64.ts';
-export {
-  type Channel,
-  type ChannelJoin,
-  type ChannelLeave,
-  type ChannelMessage,
-  type ChannelMessageAck,
-  type ChannelMessageRemove,
-  type ChannelMessageSend,
-  type ChannelMessageUpdate,
-  type ChannelPresenceEvent,
-  type ChannelTarget,
-  ChannelType,
-  channelJoinSchema,
-  channelLeaveSchema,
-  channelMessageRemoveSchema,
-  channelMessageSendSchema,
-  channelMessageUpdateSchema,
-  MAX_ROOM_NAME_BYTES,
-} from './chat.ts';
-export {
-  type DecodedEnvelope,
-  type DecodeOptions,
-  decodeEnvelope,
-  encodeEnvelope,
-  encodeError,
-  encodeVoidReply,
-} from './envelope.ts';
-export {
-  messageTooLarge,
-  RealtimeError,
-  type RealtimeErrorBody,
-  RealtimeErrorCode,
-  type RealtimeErrorOptions,
-  rateLimited,
-} from './error-codes.ts';
+// Every export of these modules is public. fields.ts and matchmaker.ts also export helpers for the
+// other schema modules, so only their public names are listed.
+export * from './authenticate.ts';
+export * from './base64.ts';
+export * from './chat.ts';
+export * from './envelope.ts';
+export * from './error-codes.ts';
 export { utf8ByteLength } from './fields.ts';
-export {
-  type Match,
-  type MatchCreate,
-  type MatchData,
-  type MatchDataSend,
-  type MatchJoin,
-  type MatchLeave,
-  type MatchPresenceEvent,
-  matchCreateSchema,
-  matchDataSendSchema,
-  matchJoinSchema,
-  matchLeaveSchema,
-} from './match.ts';
+export * from './match.ts';
 export {
   type MatchmakerAdd,
   type MatchmakerMatched,
@@ -66,61 +24,11 @@ export {
   matchmakerAddSchema,
   matchmakerRemoveSchema,
 } from './matchmaker.ts';
-export {
-  CLIENT_MESSAGE_KEYS,
-  type ClientMessageKey,
-  type ClientMessages,
-  clientMessageSchemas,
-  type DecodedClientMessages,
-  type EnvelopeBodies,
-  type EnvelopeKey,
-  SERVER_MESSAGE_KEYS,
-  type ServerMessageKey,
-  type ServerMessages,
-} from './messages.ts';
-export { type Notification, NotificationCode, type Notifications } from './notifications.ts';
-export {
-  MAX_PARTY_LABEL_BYTES,
-  MAX_PARTY_SIZE,
-  type Party,
-  type PartyCreate,
-  type PartyData,
-  type PartyDataSend,
-  type PartyJoinRequest,
-  type PartyLeader,
-  type PartyMatchmakerAdd,
-  type PartyMatchmakerRemove,
-  type PartyMatchmakerTicket,
-  type PartyMemberAction,
-  type PartyPresenceEvent,
-  type PartyRef,
-  type PartyUpdate,
-  partyCreateSchema,
-  partyDataSendSchema,
-  partyMatchmakerAddSchema,
-  partyMatchmakerRemoveSchema,
-  partyMemberActionSchema,
-  partyRefSchema,
-  partyUpdateSchema,
-} from './party.ts';
-export {
-  type DecodedUserPresence,
-  requiredPresenceSchema,
-  toUserPresence,
-  type UserPresence,
-  userPresenceSchema,
-} from './presence.ts';
-export { emptySchema, type Ping, type Pong, type Rpc, rpcSchema } from './rpc.ts';
+export * from './messages.ts';
+export * from './notifications.ts';
+export * from './party.ts';
+export * from './presence.ts';
+export * from './rpc.ts';
 export * from './server-envelope.ts';
-export {
-  MAX_STATUS_BYTES,
-  type Status,
-  type StatusFollow,
-  type StatusPresenceEvent,
-  type StatusUnfollow,
-  type StatusUpdate,
-  statusFollowSchema,
-  statusUnfollowSchema,
-  statusUpdateSchema,
-} from './status.ts';
-export type { Stream, StreamData, StreamPresenceEvent } from './streams.ts';
+export * from './status.ts';
+export type * from './streams.ts';
