@@ -25,8 +25,6 @@ export interface WsConnectionOptions extends ConnectionOptions {
   readonly textFrames?: boolean;
 }
 
-const utf8 = new TextEncoder();
-
 /** One WebSocket. Binary messages arrive as `binary`, text messages as their UTF-8 bytes with kind `text`. */
 export class WsConnection extends BaseConnection {
   readonly carrier = 'ws' as const;
@@ -78,7 +76,9 @@ export class WsConnection extends BaseConnection {
   }
 
   encode(message: Uint8Array | string): Frame {
-    return this.#textFrames && typeof message === 'string' ? utf8.encode(message) : message;
+    // A Buffer rather than TextEncoder's plain Uint8Array: `ws` sends a Buffer as it is, but wraps
+    // any other view in a new Buffer on every send, which for a broadcast is once per recipient.
+    return this.#textFrames && typeof message === 'string' ? Buffer.from(message, 'utf8') : message;
   }
 
   sendFrames(frames: readonly Frame[]): boolean {
