@@ -6,7 +6,7 @@
 
 import * as z from 'zod';
 import { bool, bytes, int32, int64, isJsonObjectText, string, utf8ByteLength } from './fields.ts';
-import { checkCounts, matchmakerFields } from './matchmaker.ts';
+import { checkCounts, type MatchmakerAdd, matchmakerFields } from './matchmaker.ts';
 import { requiredPresenceSchema, type UserPresence } from './presence.ts';
 
 /** Largest party (`max_size` range is 1–256). */
@@ -54,21 +54,9 @@ export interface PartyMemberAction {
 }
 
 /** Client → server: matchmake as a party. Reply: `party_matchmaker_ticket`. */
-export interface PartyMatchmakerAdd {
+export interface PartyMatchmakerAdd extends MatchmakerAdd {
   /** Party id. */
   party_id: string;
-  /** Smallest match size, ≥ 2. */
-  min_count: number;
-  /** Largest match size, ≥ `min_count`. */
-  max_count: number;
-  /** Query over other tickets' properties. */
-  query: string;
-  /** String properties. */
-  string_properties?: Record<string, string>;
-  /** Numeric properties. */
-  numeric_properties?: Record<string, number>;
-  /** Match size must be a multiple of this (`Int32Value`). */
-  count_multiple?: number;
 }
 
 /** Client → server: cancel a party ticket. Reply: `{cid}`. */
