@@ -8,6 +8,7 @@
 import { type AddressInfo, createServer, type Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { BaseConnection, type ConnectionOptions, type Frame } from './connection.ts';
+import { TurnCork } from './turn-cork.ts';
 
 const utf8 = new TextEncoder();
 
@@ -18,10 +19,12 @@ export class TcpConnection extends BaseConnection {
   readonly remoteAddress: string;
   readonly remotePort: number;
   readonly #socket: Socket;
+  readonly #cork: TurnCork;
 
   constructor(socket: Socket, opts: ConnectionOptions) {
     super(opts);
     this.#socket = socket;
+    this.#cork = new TurnCork(socket, () => this.checkBackpressure());
     this.remoteAddress = socket.remoteAddress ?? '';
     this.remotePort = socket.remotePort ?? 0;
     socket.on('data', (chunk: Buffer) => this.emitMessage(chunk, 'binary'));
@@ -37,6 +40,7 @@ export class TcpConnection extends BaseConnection {
     });
   }
 
+  /** Includes bytes written this turn that are still corked (they are counted, just not yet flushed). */
   get bufferedBytes(): number {
     return this.#socket.writableLength;
   }
@@ -47,20 +51,28 @@ export class TcpConnection extends BaseConnection {
 
   sendFrames(frames: readonly Frame[]): boolean {
     if (!this.open || this.#socket.destroyed) return false;
-    // cork/uncork turns a batch of small frames into one syscall (one TCP segment where it fits).
-    this.#socket.cork();
-    for (const frame of frames) this.#socket.write(typeof frame === 'string' ? utf8.encode(frame) : frame);
-    this.#socket.uncork();
-    this.checkBackpressure();
+    // Every write of this turn (one batch or one packet per call) stays corked until the turn ends,
+    // then leaves in one syscall; the backpressure check runs after that flush.
+    this.#cork.hold();
+    let bytes = 0;
+    for (const frame of frames) {
+      const data = typeof frame === 'string' ? utf8.encode(frame) : frame;
+      this.#socket.write(data);
+      bytes += data.byteLength;
+    }
+    this.#cork.wrote(bytes);
     return true;
   }
 
   protected closeSocket(): void {
     // A stream has no close frame: code and reason stay local (GameMaker framing adds a notice packet).
+    // What this turn wrote (a final packet, the close notice) goes out before the FIN.
+    this.#cork.flush();
     this.#socket.end();
   }
 
   protected destroySocket(): void {
+    this.#cork.drop();
     this.#socket.destroy();
   }
 }

@@ -14,6 +14,7 @@ import { type RawData, WebSocket, WebSocketServer } from 'ws';
 import { BaseConnection, type ConnectionOptions, type Frame } from './connection.ts';
 import { TransportError } from './errors.ts';
 import type { Listener } from './tcp.ts';
+import { TurnCork } from './turn-cork.ts';
 
 /** Options of {@link WsConnection} on top of the common ones. */
 export interface WsConnectionOptions extends ConnectionOptions {
@@ -32,11 +33,11 @@ export class WsConnection extends BaseConnection {
   readonly remoteAddress: string;
   readonly remotePort: number;
   readonly #ws: WebSocket;
-  readonly #socket: Duplex;
+  readonly #cork: TurnCork;
   readonly #textFrames: boolean;
   readonly #pongHandlers: (() => void)[] = [];
 
-  /** @param socket - the upgraded TCP/TLS socket under `ws`, corked around batches */
+  /** @param socket - the upgraded TCP/TLS socket under `ws`, corked for the rest of a turn once written to */
   constructor(
     ws: WebSocket,
     socket: Duplex,
@@ -45,7 +46,7 @@ export class WsConnection extends BaseConnection {
   ) {
     super(opts);
     this.#ws = ws;
-    this.#socket = socket;
+    this.#cork = new TurnCork(socket, () => this.checkBackpressure());
     this.#textFrames = opts.textFrames ?? false;
     this.remoteAddress = remote.address;
     this.remotePort = remote.port;
@@ -71,6 +72,7 @@ export class WsConnection extends BaseConnection {
     });
   }
 
+  /** Includes frames written this turn that are still corked. */
   get bufferedBytes(): number {
     return this.#ws.bufferedAmount;
   }
@@ -83,13 +85,15 @@ export class WsConnection extends BaseConnection {
 
   sendFrames(frames: readonly Frame[]): boolean {
     if (!this.open || this.#ws.readyState !== WebSocket.OPEN) return false;
-    // Many small frames in one turn: cork so they leave in one write.
-    this.#socket.cork();
+    // Every frame of this turn stays corked until the turn ends, then leaves in one write; the
+    // backpressure check runs after that flush.
+    this.#cork.hold();
+    let bytes = 0;
     for (const frame of frames) {
       this.#ws.send(frame, { binary: !this.#textFrames && typeof frame !== 'string' });
+      bytes += typeof frame === 'string' ? frame.length : frame.byteLength;
     }
-    this.#socket.uncork();
-    this.checkBackpressure();
+    this.#cork.wrote(bytes);
     return true;
   }
 
@@ -113,6 +117,8 @@ export class WsConnection extends BaseConnection {
   }
 
   protected closeSocket(code: number, reason: string): void {
+    // Frames written this turn go out before the close frame.
+    this.#cork.flush();
     try {
       this.#ws.close(code, reason);
     } catch {
@@ -122,6 +128,7 @@ export class WsConnection extends BaseConnection {
   }
 
   protected destroySocket(): void {
+    this.#cork.drop();
     this.#ws.terminate();
   }
 }

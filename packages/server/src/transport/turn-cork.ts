@@ -1,0 +1,67 @@
+/**
+ * Per-turn write coalescing. A connection that sends several times in one event-loop turn (the
+ * `network_*` layer writes once per packet, so ~50 echoes of one read became ~50 syscalls) keeps
+ * its socket corked from the first write of the turn until `process.nextTick`, so the whole turn
+ * leaves in one `writev`. Bytes written while corked still count in `writableLength`, so the
+ * buffered-byte figures stay truthful; the slow-consumer check runs after each flush.
+ *
+ * @packageDocumentation
+ */
+import type { Writable } from 'node:stream';
+
+/**
+ * Corked bytes after which a turn is flushed at once instead of at its end, so one turn cannot pile
+ * up unbounded memory in front of a peer that stopped reading, and the backpressure check (run after
+ * every flush) sees the kernel's verdict in time.
+ */
+export const TURN_FLUSH_BYTES = 64 * 1024;
+
+/** Holds one socket corked until the end of the current turn. */
+export class TurnCork {
+  readonly #socket: Writable;
+  readonly #afterFlush: () => void;
+  readonly #onTick = (): void => this.flush();
+  #held = false;
+  #bytes = 0;
+
+  /** @param afterFlush - called after every flush (end of turn or early), e.g. the backpressure check */
+  constructor(socket: Writable, afterFlush: () => void) {
+    this.#socket = socket;
+    this.#afterFlush = afterFlush;
+  }
+
+  /** True while writes of this turn are being held back. */
+  get held(): boolean {
+    return this.#held;
+  }
+
+  /** Corks the socket until the end of this turn (once per turn). Call before writing. */
+  hold(): void {
+    if (this.#held) return;
+    this.#held = true;
+    this.#socket.cork();
+    process.nextTick(this.#onTick);
+  }
+
+  /** Records bytes written while held; past {@link TURN_FLUSH_BYTES} the turn is flushed now. */
+  wrote(bytes: number): void {
+    this.#bytes += bytes;
+    if (this.#held && this.#bytes >= TURN_FLUSH_BYTES) this.flush();
+  }
+
+  /** Hands what this turn wrote to the kernel (one writev), then runs `afterFlush`. No-op when not held. */
+  flush(): void {
+    if (!this.#held) return;
+    this.#held = false;
+    this.#bytes = 0;
+    if (this.#socket.destroyed) return;
+    this.#socket.uncork();
+    this.#afterFlush();
+  }
+
+  /** Forgets the hold without flushing: the socket is about to be destroyed and its data dropped. */
+  drop(): void {
+    this.#held = false;
+    this.#bytes = 0;
+  }
+}
