@@ -6,7 +6,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { GmRealtimeClient } from './gm-realtime-client.ts';
 import { startTestServer, type TestServer } from './helpers.ts';
-import { connectMatchPlayer, text } from './match-helpers.ts';
+import { b64, connectMatchPlayer, text, unb64 } from './match-helpers.ts';
 import { disconnectAll, type Player, RawSocket } from './realtime-helpers.ts';
 
 let server: TestServer;
@@ -25,8 +25,6 @@ afterEach(() => {
 });
 afterAll(() => server.stop());
 
-const b64 = (s: string) => Buffer.from(s).toString('base64');
-const unb64 = (s: unknown) => Buffer.from(String(s), 'base64').toString();
 type Data = { match_id: string; op_code: string; data: string; presence: { session_id: string } };
 
 describe('one relayed match, three kinds of client', () => {

@@ -5,7 +5,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { GmRealtimeClient } from './gm-realtime-client.ts';
 import { startTestServer, type TestServer } from './helpers.ts';
-import { connectMatchPlayer, text } from './match-helpers.ts';
+import { b64, connectMatchPlayer, text, unb64 } from './match-helpers.ts';
 import { disconnectAll, type Player } from './realtime-helpers.ts';
 
 let server: TestServer;
@@ -31,9 +31,6 @@ afterEach(() => {
   gm = undefined;
 });
 afterAll(() => server.stop());
-
-const b64 = (s: string) => Buffer.from(s).toString('base64');
-const unb64 = (s: unknown) => Buffer.from(String(s), 'base64').toString();
 
 describe.each(['tcp', 'ws'] as const)('GameMaker %s client in matches', (carrier) => {
   async function gmClient(): Promise<{ client: GmRealtimeClient; me: Record<string, unknown> }> {

@@ -78,6 +78,16 @@ export async function connectMatchPlayer(
   return { ...player, match: new MatchRecorder(player.socket) };
 }
 
+/** Base64 of a string's UTF-8 bytes, as `match_data_send.data` carries it on the wire. */
+export function b64(s: string): string {
+  return Buffer.from(s).toString('base64');
+}
+
+/** The text inside a wire `data` field (base64 of UTF-8). */
+export function unb64(s: unknown): string {
+  return Buffer.from(String(s), 'base64').toString();
+}
+
 /** Text of a received match_data payload. */
 export function text(d: MatchData): string {
   return new TextDecoder().decode(d.data);
