@@ -147,17 +147,13 @@ export class Pipeline {
       if (!handler) {
         throw new RealtimeError(RealtimeErrorCode.UNRECOGNIZED_PAYLOAD, `Unsupported message: ${env.type}`);
       }
-      const result = handler(this.#context(session, cid), env.body as never);
+      const result = handler(new Context(session, cid), env.body as never);
       if (result instanceof Promise) return result.catch((err: unknown) => this.#fail(session, cid, err));
       return undefined;
     } catch (err) {
       this.#fail(session, cid ?? (err instanceof RealtimeError ? err.cid : undefined), err);
       return undefined;
     }
-  }
-
-  #context(session: Session, cid: string | undefined): RequestContext {
-    return new Context(session, cid);
   }
 
   #fail(session: Session, cid: string | undefined, err: unknown): void {
