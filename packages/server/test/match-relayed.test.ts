@@ -4,7 +4,7 @@
  */
 import type { MatchmakerMatched } from '@heroiclabs/nakama-js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { namedMatchId } from '../src/realtime/match/match-id.ts';
+import { namedMatchId } from '../src/features/match/match-id.ts';
 import { startTestServer, type TestServer } from './helpers.ts';
 import { connectMatchPlayer, rejection, text } from './match-helpers.ts';
 import { disconnectAll, type Player, RawSocket } from './realtime-helpers.ts';

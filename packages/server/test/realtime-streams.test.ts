@@ -1,7 +1,7 @@
 import type { StreamData } from '@heroiclabs/nakama-js';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { StreamService } from '../src/realtime/streams/stream-service.ts';
-import { DomainError } from '../src/util/domain-error.ts';
+import type { StreamService } from '../src/features/streams/stream-service.ts';
+import { DomainError } from '../src/shared/domain-error.ts';
 import { startTestServer, type TestServer } from './helpers.ts';
 import { connectPlayer, disconnectAll, type Player, type PresenceEventBody } from './realtime-helpers.ts';
 

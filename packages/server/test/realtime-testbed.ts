@@ -11,7 +11,7 @@ import type { OutboundMessage } from '../src/presence/outbound.ts';
 import { LocalTracker } from '../src/presence/tracker.ts';
 import type { SessionHandle } from '../src/presence/types.ts';
 import { SqliteStorage } from '../src/storage/sqlite/sqlite-storage.ts';
-import { newUuid } from '../src/util/ids.ts';
+import { newUuid } from '../src/shared/ids.ts';
 
 /** A session that keeps every envelope it is sent, decoded, and lets tests wait for one. */
 export class RecordingSession implements SessionHandle {

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { GrpcCode } from '@tether/protocol';
 import type { Logger } from 'pino';
-import { ApiError } from './errors.ts';
+import { ApiError } from '../api/errors.ts';
 
 /** One parsed HTTP request as handlers see it. */
 export interface HttpRequest {

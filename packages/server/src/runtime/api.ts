@@ -19,7 +19,7 @@
  *
  * @packageDocumentation
  */
-import type { GameLogger, MatchHandler, MatchPresence } from '../realtime/match/match-handler.ts';
+import type { GameLogger, MatchHandler, MatchPresence } from '../features/match/match-handler.ts';
 
 export type {
   GameLogger as Logger,
@@ -33,7 +33,7 @@ export type {
   MatchPresence,
   MatchSignalResult,
   MatchStateResult,
-} from '../realtime/match/match-handler.ts';
+} from '../features/match/match-handler.ts';
 
 /** A session's identity as runtime functions see it (the same shape as {@link MatchPresence}). */
 export interface Presence extends MatchPresence {

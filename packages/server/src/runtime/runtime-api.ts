@@ -5,7 +5,7 @@
  * @packageDocumentation
  */
 import type { UserPresence } from '@tether/protocol';
-import type { MatchFeature } from '../realtime/match/register-matches.ts';
+import type { MatchFeature } from '../features/match/register-matches.ts';
 import type { MatchInfo, Presence, RuntimeApi, StreamId } from './api.ts';
 
 /** What the `stream*` functions need (the socket feature's `StreamService` provides it). */

@@ -8,9 +8,9 @@ import { readdir, stat } from 'node:fs/promises';
 import { extname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Logger } from 'pino';
-import { gameLogger, type MatchHandler } from '../realtime/match/match-handler.ts';
-import { parseMatchId } from '../realtime/match/match-id.ts';
-import type { MatchRegistry } from '../realtime/match/match-registry.ts';
+import { gameLogger, type MatchHandler } from '../features/match/match-handler.ts';
+import { parseMatchId } from '../features/match/match-id.ts';
+import type { MatchRegistry } from '../features/match/match-registry.ts';
 import type {
   Initializer,
   InitModule,
@@ -19,7 +19,7 @@ import type {
   RpcFunction,
   RuntimeApi,
 } from './api.ts';
-import { RpcRegistry } from './rpc-registry.ts';
+import { RpcRegistry } from '../features/rpc/rpc-registry.ts';
 
 /**
  * Hooks other features call into game code through. The matchmaker calls {@link matchmakerMatched}

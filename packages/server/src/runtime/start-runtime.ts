@@ -1,7 +1,7 @@
-import { registerRpcRoutes } from '../http/rpc-routes.ts';
-import type { MatchFeature } from '../realtime/match/register-matches.ts';
-import type { RealtimeContext } from '../realtime/realtime-context.ts';
-import { registerRpcHandler } from './rpc-handlers.ts';
+import { registerRpcRoutes } from '../features/rpc/rpc-routes.ts';
+import type { MatchFeature } from '../features/match/register-matches.ts';
+import type { RealtimeContext } from '../core/feature-context.ts';
+import { registerRpcHandler } from '../features/rpc/rpc-handlers.ts';
 import { Runtime } from './runtime.ts';
 import { createRuntimeApi, type RuntimeNotifications, type RuntimeStreams } from './runtime-api.ts';
 

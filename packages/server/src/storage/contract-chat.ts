@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { newUuid, newUuidV7 } from '../util/ids.ts';
+import { newUuid, newUuidV7 } from '../shared/ids.ts';
 import type { StorageFixture } from './contract.ts';
 import {
   type ChatHistoryPage,

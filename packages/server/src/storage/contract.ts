@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { newUuid, newUuidV7 } from '../util/ids.ts';
+import { newUuid, newUuidV7 } from '../shared/ids.ts';
 import { ConflictField, type Identity, type Storage, StorageConflictError } from './types.ts';
 
 /** A storage under test, plus a way to reopen the same database (restart) and to clean up. */

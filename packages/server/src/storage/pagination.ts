@@ -4,7 +4,7 @@
  * turn it into pages and cursors, so SQLite and PostgreSQL hand out identical, interchangeable cursors.
  * No SQL here.
  */
-import { isUuid } from '../util/ids.ts';
+import { isUuid } from '../shared/ids.ts';
 import {
   type ChatHistoryPage,
   type ChatHistoryQuery,

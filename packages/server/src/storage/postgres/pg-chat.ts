@@ -1,5 +1,5 @@
 import type { Pool } from 'pg';
-import { isUuid } from '../../util/ids.ts';
+import { isUuid } from '../../shared/ids.ts';
 import { type ChatScan, listChatPage } from '../pagination.ts';
 import { type MessageRow as MessageRowOf, messageFromRow, timeAsIs } from '../rows.ts';
 import type {

@@ -1,5 +1,5 @@
 import type { Pool } from 'pg';
-import { isUuid } from '../../util/ids.ts';
+import { isUuid } from '../../shared/ids.ts';
 import { listNotificationPage, type NotificationScan } from '../pagination.ts';
 import { type NotificationRow as NotificationRowOf, notificationFromRow, timeAsIs } from '../rows.ts';
 import type { NotificationPage, NotificationRecord, NotificationStore } from '../types.ts';

@@ -1,0 +1,71 @@
+import type { Logger } from 'pino';
+import type { TetherConfig } from '../../config/config.ts';
+import { PasswordHasher } from './auth/passwords.ts';
+import { AuthThrottle } from './auth/rate-limiter.ts';
+import { RevocationService } from './auth/revocations.ts';
+import { SessionAuth } from './auth/session-auth.ts';
+import { TokenSigner } from './auth/tokens.ts';
+import type { Storage } from '../../storage/types.ts';
+import { type Clock, systemClock } from '../../shared/clock.ts';
+import { AccountService } from './account-service.ts';
+
+/** The account services, built once by the composition root and shared by HTTP and sockets. */
+export interface AccountFeature {
+  readonly accounts: AccountService;
+  /** Token checks for the socket layer: `verifySessionToken` before upgrade, `onRevoked` to close sockets. */
+  readonly sessions: SessionAuth;
+  readonly throttle: AuthThrottle;
+  /** Stops background work (revocation pruning). Storage is closed separately, after this. */
+  close(): Promise<void>;
+}
+
+/**
+ * Builds accounts, sessions and the failed-authentication throttle on a storage backend. It does not
+ * choose the backend: `create-server.ts` does and passes it in.
+ */
+export function createAccountFeature(
+  config: TetherConfig,
+  storage: Storage,
+  logger: Logger,
+  clock: Clock = systemClock,
+): AccountFeature {
+  const revocations = new RevocationService({
+    store: storage.revocations,
+    clock,
+    maxLifetimeSec: Math.max(config.tokenExpirySec, config.refreshTokenExpirySec),
+    logger,
+  });
+  const sessions = new SessionAuth({
+    signer: new TokenSigner({
+      sessionKey: config.sessionEncryptionKey,
+      refreshKey: config.refreshEncryptionKey,
+    }),
+    revocations,
+    clock,
+    tokenExpirySec: config.tokenExpirySec,
+    refreshTokenExpirySec: config.refreshTokenExpirySec,
+    logger,
+  });
+  const throttle = new AuthThrottle(
+    {
+      perAddress: config.authFailuresPerAddress,
+      perAccount: config.authFailuresPerAccount,
+      windowSec: config.authFailureWindowSec,
+      maxKeys: config.authFailureTrackedKeys,
+    },
+    clock,
+  );
+  const passwords = new PasswordHasher({
+    memoryKib: config.passwordHashMemoryKib,
+    timeCost: config.passwordHashTimeCost,
+  });
+  const accounts = new AccountService({
+    store: storage.accounts,
+    sessions,
+    passwords,
+    throttle,
+    clock,
+    logger,
+  });
+  return { accounts, sessions, throttle, close: () => sessions.close() };
+}

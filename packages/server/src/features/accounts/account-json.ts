@@ -1,0 +1,53 @@
+import type { AccountRecord, UserRecord } from '../../storage/types.ts';
+
+/**
+ * Nakama's JSON for accounts and users: proto3 JSON as Nakama's gateway writes it (snake_case
+ * names, zero values and empty lists omitted, timestamps as RFC 3339 in whole seconds, metadata
+ * and wallet as JSON text).
+ */
+
+/** `api.User`. */
+export function userJson(u: UserRecord): Record<string, unknown> {
+  return compact({
+    id: u.id,
+    username: u.username,
+    display_name: u.displayName,
+    avatar_url: u.avatarUrl,
+    lang_tag: u.langTag,
+    location: u.location,
+    timezone: u.timezone,
+    metadata: u.metadata,
+    create_time: rfc3339(u.createTime),
+    update_time: rfc3339(u.updateTime),
+    // `online` (false until sockets exist) and `edge_count` (0 until friends exist) are zero: omitted.
+  });
+}
+
+/**
+ * `api.Account`. `disable_time` (when the account was banned) only when set; `api.User` has no such
+ * field, so {@link userJson} never shows it.
+ */
+export function accountJson(a: AccountRecord): Record<string, unknown> {
+  return compact({
+    user: userJson(a.user),
+    wallet: a.wallet,
+    email: a.email,
+    devices: a.devices.length > 0 ? a.devices.map((id) => ({ id })) : null,
+    custom_id: a.customId,
+    disable_time: a.user.disableTime && rfc3339(a.user.disableTime),
+  });
+}
+
+/** `api.Users`: `{}` when empty, as proto3 omits an empty repeated field. */
+export function usersJson(users: readonly UserRecord[]): Record<string, unknown> {
+  return users.length > 0 ? { users: users.map(userJson) } : {};
+}
+
+/** `google.protobuf.Timestamp` as protojson writes whole seconds: `2025-03-01T12:00:00Z`. */
+export function rfc3339(d: Date): string {
+  return `${d.toISOString().slice(0, 19)}Z`;
+}
+
+function compact(o: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== null && v !== undefined && v !== ''));
+}

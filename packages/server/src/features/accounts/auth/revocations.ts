@@ -1,0 +1,105 @@
+import type { Logger } from 'pino';
+import type { RevocationStore } from '../../../storage/types.ts';
+import type { Clock } from '../../../shared/clock.ts';
+import { uuidV7Time } from '../../../shared/ids.ts';
+
+/** Why sessions were revoked; the socket layer closes their sockets differently for each. */
+export const RevocationCause = {
+  /** `POST /v2/session/logout`, with tokens or without ("log out everywhere"). */
+  LOGOUT: 'logout',
+  /** The user was banned (`AccountService.ban`): every session, and the sockets are told why. */
+  BAN: 'ban',
+} as const;
+export type RevocationCause = (typeof RevocationCause)[keyof typeof RevocationCause];
+
+/**
+ * A revocation that just took effect. `tokenId` names one session (its session and refresh tokens);
+ * `null` means every session of the user that had started by then. The socket layer subscribes to
+ * close the matching sockets (`SocketSessions.closeRevoked`).
+ */
+export interface RevocationEvent {
+  readonly userId: string;
+  readonly tokenId: string | null;
+  readonly cause: RevocationCause;
+}
+
+/** Receives {@link RevocationEvent}s. */
+export type RevocationListener = (event: RevocationEvent) => void;
+
+/**
+ * Revokes sessions durably (in storage, so revocations survive restarts and are seen by every node
+ * sharing a PostgreSQL database) and tells listeners. A revocation is kept until every token it
+ * covers has expired (`maxLifetimeSec` after it is made), then pruned.
+ */
+export class RevocationService {
+  readonly #store: RevocationStore;
+  readonly #clock: Clock;
+  readonly #maxLifetimeMs: number;
+  readonly #log: Logger | undefined;
+  readonly #listeners = new Set<RevocationListener>();
+
+  constructor(opts: { store: RevocationStore; clock: Clock; maxLifetimeSec: number; logger?: Logger }) {
+    this.#store = opts.store;
+    this.#clock = opts.clock;
+    this.#maxLifetimeMs = opts.maxLifetimeSec * 1000;
+    this.#log = opts.logger;
+  }
+
+  /**
+   * Revokes sessions by token id. `latestExpSec` is the latest `exp` seen among the tokens presented
+   * (a token minted under an older, longer lifetime setting must stay revoked until it expires).
+   */
+  async revokeSessions(
+    sessions: readonly { tokenId: string; userId: string; latestExpSec: number }[],
+  ): Promise<void> {
+    if (sessions.length === 0) return;
+    const now = this.#clock.now();
+    await this.#store.revokeSessions(
+      sessions.map((s) => ({
+        tokenId: s.tokenId,
+        userId: s.userId,
+        expiresAt: new Date(Math.max(now + this.#maxLifetimeMs, s.latestExpSec * 1000)),
+      })),
+    );
+    for (const s of sessions)
+      this.#emit({ userId: s.userId, tokenId: s.tokenId, cause: RevocationCause.LOGOUT });
+  }
+
+  /** Revokes every session of `userId` started up to now ("log out everywhere", or a ban). */
+  async revokeUser(userId: string, cause: RevocationCause): Promise<void> {
+    const now = this.#clock.now();
+    await this.#store.revokeUser(userId, new Date(now), new Date(now + this.#maxLifetimeMs));
+    this.#emit({ userId, tokenId: null, cause });
+  }
+
+  /**
+   * Whether the session `tokenId` of `userId` is revoked. The session's start comes from the
+   * version 7 token id (millisecond precision); `issuedAtSec` is the fallback for other ids.
+   */
+  isRevoked(tokenId: string, userId: string, issuedAtSec: number): Promise<boolean> {
+    const start = uuidV7Time(tokenId) ?? issuedAtSec * 1000;
+    return this.#store.isRevoked(tokenId, userId, new Date(start));
+  }
+
+  /** Deletes revocations whose tokens have all expired. */
+  pruneExpired(): Promise<number> {
+    return this.#store.pruneExpired(new Date(this.#clock.now()));
+  }
+
+  /** Subscribes to revocations; returns the unsubscribe function. */
+  onRevoked(listener: RevocationListener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  #emit(event: RevocationEvent): void {
+    for (const listener of this.#listeners) {
+      try {
+        listener(event);
+      } catch (err) {
+        // A failing subscriber must not undo or fail a revocation that is already stored.
+        this.#log?.error({ err, event }, 'revocation listener failed');
+      }
+    }
+  }
+}

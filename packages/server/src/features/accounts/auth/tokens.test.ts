@@ -1,0 +1,72 @@
+import { Session } from '@heroiclabs/nakama-js';
+import fc from 'fast-check';
+import { decodeJwt } from 'jose';
+import { describe, expect, it } from 'vitest';
+import { DomainError } from '../../../shared/domain-error.ts';
+import { newUuid, newUuidV7 } from '../../../shared/ids.ts';
+import { asciiSafeJson, type SessionClaims, TokenSigner } from './tokens.ts';
+
+const signer = new TokenSigner({ sessionKey: 'session-key', refreshKey: 'refresh-key' });
+const NOW = Date.UTC(2025, 0, 1);
+const claims = (over: Partial<SessionClaims> = {}): SessionClaims => ({
+  tid: newUuidV7(NOW),
+  uid: newUuid(),
+  usn: 'player',
+  exp: NOW / 1000 + 3600,
+  iat: NOW / 1000,
+  ...over,
+});
+
+describe('TokenSigner', () => {
+  it('writes payloads nakama-js 2.8.0 can decode, whatever the username and vars contain', async () => {
+    // nakama-js decodes the payload with js-base64 `atob` on the raw base64url text: a `-` or `_`
+    // there breaks it. Any string must survive: ASCII punctuation, accents, emoji, lone surrogates.
+    await fc.assert(
+      fc.asyncProperty(
+        fc.string({ unit: 'binary', maxLength: 40 }),
+        fc.dictionary(
+          fc.string({ minLength: 1, maxLength: 8 }),
+          fc.string({ unit: 'binary', maxLength: 20 }),
+        ),
+        async (usn, vrs) => {
+          const c = claims({ usn, vrs });
+          const token = await signer.sign('session', c);
+          const refresh = await signer.sign('refresh', c);
+          expect(token.split('.')[1]).not.toMatch(/[-_]/);
+          const session = Session.restore(token, refresh);
+          expect(session.username).toBe(usn);
+          expect(session.vars).toEqual(vrs);
+          expect(session.user_id).toBe(c.uid);
+          expect(session.expires_at).toBe(c.exp);
+          // Standard JWT decoders read the same claims.
+          expect(decodeJwt(token)).toEqual(JSON.parse(JSON.stringify(c)));
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('escapes exactly the characters that would put - or _ into base64url', () => {
+    expect(asciiSafeJson({ s: 'a>b?c~d\u007fé' })).toBe('{"s":"a\\u003eb\\u003fc\\u007ed\\u007f\\u00e9"}');
+    expect(JSON.parse(asciiSafeJson({ s: 'a>b?c~d\u007fé😀' }))).toEqual({ s: 'a>b?c~d\u007fé😀' });
+  });
+
+  it('verifies its own tokens with the matching key only', async () => {
+    const c = claims({ vrs: { k: 'v' } });
+    const token = await signer.sign('session', c);
+    expect(await signer.verify('session', token, NOW)).toEqual(c);
+    await expect(signer.verify('refresh', token, NOW)).rejects.toThrow(
+      'Refresh token invalid: signature does not match',
+    );
+  });
+
+  it('says when a token expired, unless asked to ignore expiry', async () => {
+    const c = claims({ exp: NOW / 1000 + 10 });
+    const token = await signer.sign('session', c);
+    expect((await signer.verify('session', token, NOW + 9_999)).tid).toBe(c.tid);
+    const err = await signer.verify('session', token, NOW + 10_000).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DomainError);
+    expect((err as DomainError).message).toBe('Auth token expired');
+    expect((await signer.verify('session', token, NOW + 99_000, true)).tid).toBe(c.tid);
+  });
+});

@@ -1,0 +1,43 @@
+import type { MatchListFilter, MatchListing } from './match-list.ts';
+import { listingJson } from './match-list.ts';
+import type { SessionAuth } from '../accounts/auth/session-auth.ts';
+import type { HttpRequest, HttpRouter } from '../../http/router.ts';
+import { boolQuery, intQuery, withSession } from '../../api/request-helpers.ts';
+
+/**
+ * `GET /v2/match?limit=&authoritative=&label=&min_size=&max_size=&query=` (Bearer session): running
+ * matches as Nakama's `MatchList`, `{"matches": [...]}`. `limit` is 1–100, default 10; the other
+ * parameters filter only when present (see `listMatches`). The list is always present, `[]` when
+ * empty, where Nakama would omit it.
+ */
+export function registerMatchRoutes(
+  router: HttpRouter,
+  deps: {
+    readonly matches: { list(filter: MatchListFilter): MatchListing[] };
+    readonly sessions: Pick<SessionAuth, 'verifySessionToken'>;
+  },
+): void {
+  router.on(
+    'GET',
+    '/v2/match',
+    withSession(deps.sessions, async (req) => ({
+      matches: deps.matches.list(listFilter(req)).map(listingJson),
+    })),
+  );
+}
+
+function listFilter(req: HttpRequest): MatchListFilter {
+  const present = (name: string) => {
+    const v = req.query.get(name);
+    return v === null || v === '' ? undefined : v;
+  };
+  return {
+    limit: intQuery(req, 'limit', 10),
+    authoritative:
+      present('authoritative') === undefined ? undefined : boolQuery(req, 'authoritative', false),
+    label: req.query.get('label') ?? undefined,
+    minSize: present('min_size') === undefined ? undefined : intQuery(req, 'min_size', 0),
+    maxSize: present('max_size') === undefined ? undefined : intQuery(req, 'max_size', 0),
+    query: present('query'),
+  };
+}

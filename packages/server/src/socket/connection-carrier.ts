@@ -1,0 +1,55 @@
+/**
+ * The adapter between a realtime {@link Session} and the transport {@link Connection} under it.
+ *
+ * @packageDocumentation
+ */
+import type { OutboundMessage } from '../presence/outbound.ts';
+import type { SessionCarrier } from '../session/session.ts';
+import type { Connection } from '../transport/connection.ts';
+
+/**
+ * A {@link SessionCarrier} over any transport connection: a `/ws` WebSocket (text frames) or a
+ * GameMaker-framed TCP/WebSocket connection (one packet per envelope).
+ *
+ * Every {@link OutboundMessage} is encoded once per carrier `kind` and the bytes are shared: a push to
+ * a thousand `/ws` sessions and a thousand GameMaker sessions encodes twice, not two thousand times.
+ * That is only correct if every connection of one kind encodes the same text to the same bytes, so
+ * the kind names the wire form (`ws-text`, `gm-packet`), never the connection.
+ */
+export class ConnectionCarrier implements SessionCarrier {
+  readonly kind: string;
+  readonly #connection: Connection;
+  readonly #encode: (text: string) => Uint8Array;
+
+  /**
+   * @param connection - the transport connection (a `/ws` one must send text frames)
+   * @param kind - the byte form's name, shared by every connection that encodes the same way
+   */
+  constructor(connection: Connection, kind: string) {
+    this.kind = kind;
+    this.#connection = connection;
+    this.#encode = (text) => {
+      const frame = connection.encode(text);
+      // Buffer.from is several times faster than TextEncoder for this, and `ws` sends a Buffer as is.
+      return typeof frame === 'string' ? Buffer.from(frame, 'utf8') : frame;
+    };
+  }
+
+  get remoteAddress(): string {
+    return this.#connection.remoteAddress;
+  }
+
+  get bufferedBytes(): number {
+    return this.#connection.bufferedBytes;
+  }
+
+  writeBatch(messages: readonly OutboundMessage[]): void {
+    const frames = new Array<Uint8Array>(messages.length);
+    for (let i = 0; i < messages.length; i++) frames[i] = messages[i]!.bytes(this.kind, this.#encode);
+    this.#connection.sendFrames(frames);
+  }
+
+  close(code: number, reason: string): void {
+    this.#connection.close(code, reason);
+  }
+}
