@@ -229,7 +229,7 @@ describe('tag example', () => {
     await a.socket.addMatchmaker('+properties.game:tag', 2, 2, { game: 'tag' });
     await b.socket.addMatchmaker('+properties.game:tag', 2, 2, { game: 'tag' });
     const [resultA, resultB] = await Promise.all([ma, mb]);
-    expect(resultA.match_id).toMatch(/\.tether$/);
+    expect(resultA.match_id).toMatch(new RegExp(`\\.${server.config.node}$`));
     expect(resultA.token).toBeUndefined();
     expect(resultB.match_id).toBe(resultA.match_id);
     await a.socket.joinMatch(resultA.match_id);

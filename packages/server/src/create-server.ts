@@ -3,38 +3,58 @@ import { createServer as createHttpServer, type Server as HttpServer } from 'nod
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
-import { createAccountFeature } from './features/accounts/account-feature.ts';
 import { startGameMakerCarriers } from './carriers/gamemaker.ts';
 import type { TetherConfig } from './config/config.ts';
-import { registerAccountRoutes } from './features/accounts/account-routes.ts';
-import { registerHealthRoutes } from './http/health.ts';
-import { HttpRouter } from './http/router.ts';
-import { createLogger } from './observability/logger.ts';
+import type { FeatureParts } from './core/feature.ts';
+import type { FeatureContext } from './core/feature-context.ts';
+import { Shutdown, type ShutdownPhase } from './core/shutdown.ts';
+import { registerAccounts } from './features/accounts/register-accounts.ts';
 import { registerChat } from './features/chat/register-chat.ts';
 import { type MatchFeature, registerMatches } from './features/match/register-matches.ts';
 import { type MatchmakerFeature, registerMatchmaker } from './features/matchmaker/register-matchmaker.ts';
 import { registerNotifications } from './features/notifications/register-notifications.ts';
 import { type PartyFeature, registerParties } from './features/party/register-parties.ts';
-import { createRealtimeContext } from './core/feature-context.ts';
-import { type RealtimeSockets, startRealtimeSockets } from './socket/start.ts';
+import { registerRpc } from './features/rpc/register-rpc.ts';
+import { registerStatus } from './features/status/register-status.ts';
+import type { StatusService } from './features/status/status-service.ts';
+import { registerStreams } from './features/streams/register-streams.ts';
+import type { StreamService } from './features/streams/stream-service.ts';
+import { registerHealthRoutes } from './http/health.ts';
+import { HttpRouter } from './http/router.ts';
+import { createLogger } from './observability/logger.ts';
+import { Pipeline } from './pipeline/pipeline.ts';
+import { LocalMessageRouter } from './presence/message-router.ts';
+import { LocalTracker } from './presence/tracker.ts';
 import type { Runtime } from './runtime/runtime.ts';
 import { startRuntime } from './runtime/start-runtime.ts';
+import { SessionRegistry } from './session/registry.ts';
+import { systemClock } from './shared/clock.ts';
+import { socketHandlers } from './socket/socket-handlers.ts';
+import { SocketSessions } from './socket/socket-sessions.ts';
+import { startSocketEndpoints } from './socket/start.ts';
 import { SqliteStorage } from './storage/sqlite/sqlite-storage.ts';
 import type { Storage } from './storage/types.ts';
 
 /** Handles a WebSocket upgrade for one path (`/ws`, `/gm`). */
 export type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
 
-/** Something the server must stop on shutdown, in reverse order of registration. */
-export interface Closable {
-  close(reason: string): Promise<void>;
-}
-
 /** Optional injected pieces: tests pass a silent logger; embedders pass an abort signal. */
 export interface ServerDeps {
   logger?: Logger;
   /** Aborting it shuts the server down (mini-redis style: the entry point gets its shutdown signal). */
   signal?: AbortSignal;
+}
+
+/** Realtime sessions and the server-side services built on them. */
+export interface RealtimeServices {
+  /** Connected sessions by id and by user (`get`, `byUser`, `closeUser`...). */
+  readonly sessions: SessionRegistry;
+  /** Session lifecycle: `onOpened` / `onClosed`, `closeRevoked`, `closeAll`. */
+  readonly lifecycle: SocketSessions;
+  /** Custom streams for server code (join, leave, list, send). */
+  readonly streams: StreamService;
+  /** Online status (follow, update, presences). */
+  readonly status: StatusService;
 }
 
 /** A running Tether server. */
@@ -46,7 +66,7 @@ export interface RunningServer {
   /** Bound GameMaker TCP address, when enabled. */
   readonly gm: AddressInfo | null;
   /** Realtime sessions, custom streams and status, for server code. */
-  readonly realtime: RealtimeSockets;
+  readonly realtime: RealtimeServices;
   /** Relayed and authoritative matches, match tokens. */
   readonly matches: MatchFeature;
   /** Game modules (`--runtime`): RPCs, match handlers, hooks; `runtime.run(init)` adds one in code. */
@@ -60,19 +80,36 @@ export interface RunningServer {
 }
 
 /**
- * The composition root: the one place that chooses implementations (storage backend, cluster
- * backend, transports) and wires them together. Everything else receives its dependencies.
+ * The composition root: the one place that chooses implementations (storage backend, tracker,
+ * router, session registry, transports) and wires the features together. Every feature receives its
+ * dependencies and returns its parts (socket handlers, routes, shutdown), which are mounted here.
  */
 export async function startServer(config: TetherConfig, deps: ServerDeps = {}): Promise<RunningServer> {
   const logger = deps.logger ?? createLogger(config.logLevel);
-  const closables: Closable[] = [];
+  const clock = systemClock;
+  const shutdown = new Shutdown(logger);
   let ready = false;
 
-  const router = new HttpRouter({ maxBodyBytes: config.maxRequestBytes, logger });
-  registerHealthRoutes(router, () => ready);
+  const http = new HttpRouter({ maxBodyBytes: config.maxRequestBytes, logger });
+  registerHealthRoutes(http, () => ready);
   const upgrades = new Map<string, UpgradeHandler>();
+  const pipeline = new Pipeline({
+    logger,
+    now: () => clock.now(),
+    limits: {
+      maxMessageBytes: config.socketMaxMessageBytes,
+      ratePerSecond: config.socketRatePerSecond,
+      rateBurst: config.socketRateBurst,
+      maxPendingMessages: config.socketMaxPendingMessages,
+    },
+  });
+  const mount = (phase: ShutdownPhase, name: string, parts: FeatureParts) => {
+    if (parts.handlers) pipeline.mount(parts.handlers);
+    if (parts.routes) http.mount(parts.routes);
+    const close = parts.close;
+    if (close) shutdown.on(phase, name, (reason) => close.call(parts, reason));
+  };
 
-  // --- feature wiring (storage, accounts, realtime, GameMaker carriers) goes here ---
   // Storage: SQLite under --data by default; PostgreSQL (pg loaded only then) for a postgres:// URL.
   const storage: Storage =
     config.database === 'sqlite'
@@ -83,42 +120,90 @@ export async function startServer(config: TetherConfig, deps: ServerDeps = {}): 
           poolSize: config.databasePoolSize,
           logger,
         });
-  closables.push(storage);
-  const auth = createAccountFeature(config, storage, logger);
-  closables.push(auth);
-  registerAccountRoutes(router, { ...auth, serverKey: config.serverKey });
-  // Realtime core (single node): tracker, session registry, router, pipeline. Features register on it.
-  const realtime = createRealtimeContext({ config, logger, storage, accounts: auth, http: router });
-  const parties = registerParties(realtime);
-  closables.push(parties);
-  const notifications = registerNotifications(realtime);
-  registerChat(realtime, { notifications });
-  // GameMaker carriers: framed TCP on gmPort and WebSocket at /gm. Registered after storage so that
-  // shutdown (reverse order) closes GameMaker clients first.
-  const gm = await startGameMakerCarriers({ config, logger, upgrades, closables });
-  // Realtime sockets: /ws, the envelope protocol on the GameMaker carriers, status, custom streams.
-  // Registered last, so shutdown closes realtime sessions (1001) before anything under them.
-  const sockets = startRealtimeSockets(realtime, { upgrades, closables, gm });
-  // Matches and the game-module runtime (--runtime). Registered after the sockets, so shutdown runs
-  // matchTerminate (whose last broadcasts still reach players) before sessions are closed.
-  const matches = registerMatches(realtime);
-  closables.push(matches);
-  const runtime = await startRuntime(realtime, { matches, streams: sockets.streams, notifications }).catch(
-    async (err: unknown) => {
-      for (const c of [...closables].reverse()) await c.close('startup failed').catch(() => {});
-      throw err;
-    },
+  shutdown.on('storage', 'storage', () => storage.close());
+  const accounts = registerAccounts({ config, storage, logger, clock });
+  mount('features', 'accounts', accounts);
+
+  // Realtime core (single node): tracker, session registry, router; the socket lifecycle over them.
+  const tracker = new LocalTracker();
+  const sessions = new SessionRegistry();
+  const router = new LocalMessageRouter(tracker, sessions);
+  const lifecycle = new SocketSessions({
+    settings: config,
+    registry: sessions,
+    tracker,
+    pipeline,
+    clock,
+    logger,
+  });
+  pipeline.mount(socketHandlers);
+  const ctx: FeatureContext = {
+    config,
+    logger,
+    clock,
+    storage,
+    tracker,
+    router,
+    sessions,
+    sessionEvents: lifecycle,
+    verifier: accounts.sessions,
+  };
+
+  const status = registerStatus(ctx, { users: accounts.accounts });
+  mount('features', 'status', status);
+  const streams = registerStreams(ctx);
+  mount('features', 'streams', streams);
+  const parties = registerParties(ctx);
+  mount('features', 'parties', parties);
+  const notifications = registerNotifications(ctx, { users: storage.accounts });
+  mount('features', 'notifications', notifications);
+  mount(
+    'features',
+    'chat',
+    registerChat(ctx, { notifications: notifications.notifications, users: storage.accounts }),
   );
+  const matches = registerMatches(ctx);
+  mount('matches', 'matches', matches);
+  const rpc = registerRpc(ctx, { node: config.node });
+  mount('features', 'rpc', rpc);
+
+  const startupFailed = async (err: unknown): Promise<never> => {
+    await shutdown.run('startup failed');
+    throw err;
+  };
+  const runtime = await startRuntime({
+    logger,
+    modules: config.runtime,
+    rpc: rpc.rpc,
+    matches,
+    sessions,
+    streams: streams.streams,
+    notifications: notifications.notifications,
+    accounts: accounts.accounts,
+  }).catch(startupFailed);
   // Matchmaker: relayed match tokens from the match feature, authoritative matches from the runtime's hook.
-  const matchmaker = registerMatchmaker(realtime, {
+  const matchmaker = registerMatchmaker(ctx, {
     tokens: matches.tokens,
     matchedHook: (entries) => runtime.hooks.matchmakerMatched(entries),
     parties: parties.parties,
-    sessions: sockets.lifecycle,
   });
-  closables.push(matchmaker);
+  mount('background', 'matchmaker', matchmaker);
 
-  const httpServer = createHttpServer((req, res) => void router.handle(req, res));
+  // Transports last, once every handler is mounted: GameMaker carriers (framed TCP on gmPort and
+  // WebSocket at /gm) and the realtime endpoints on them and on /ws.
+  const gm = await startGameMakerCarriers({ config, logger, upgrades }).catch(startupFailed);
+  shutdown.on('carriers', 'gamemaker', (reason) => gm.close(reason));
+  const endpoints = startSocketEndpoints({
+    config,
+    logger,
+    lifecycle,
+    verifier: accounts.sessions,
+    upgrades,
+    gm,
+  });
+  shutdown.on('sessions', 'realtime sockets', (reason) => endpoints.close(reason));
+
+  const httpServer = createHttpServer((req, res) => void http.handle(req, res));
   httpServer.on('upgrade', (req, socket, head) => {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     const handler = upgrades.get(path);
@@ -132,10 +217,13 @@ export async function startServer(config: TetherConfig, deps: ServerDeps = {}): 
     logger.debug({ err }, 'HTTP client error');
     if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
   });
-  await listen(httpServer, config.port, config.host);
-  const http = httpServer.address() as AddressInfo;
+  await listen(httpServer, config.port, config.host).catch(startupFailed);
+  const address = httpServer.address() as AddressInfo;
   ready = true;
-  logger.info({ host: http.address, port: http.port }, 'tether listening (HTTP, /ws, /gm)');
+  logger.info(
+    { host: address.address, port: address.port, gmPort: gm.tcp.port, node: config.node },
+    'tether listening (HTTP and /ws, /gm on the HTTP port; GameMaker TCP on gmPort)',
+  );
 
   let closing: Promise<void> | undefined;
   const close = (reason = 'server shutting down') => {
@@ -143,13 +231,7 @@ export async function startServer(config: TetherConfig, deps: ServerDeps = {}): 
       ready = false;
       logger.info({ reason }, 'shutting down');
       const stopped = new Promise<void>((resolve) => httpServer.close(() => resolve()));
-      for (const c of [...closables].reverse()) {
-        try {
-          await c.close(reason);
-        } catch (err) {
-          logger.error({ err }, 'error while closing');
-        }
-      }
+      await shutdown.run(reason);
       httpServer.closeIdleConnections();
       const force = setTimeout(() => httpServer.closeAllConnections(), config.shutdownGraceSec * 1000);
       await stopped;
@@ -163,9 +245,9 @@ export async function startServer(config: TetherConfig, deps: ServerDeps = {}): 
   return {
     config,
     logger,
-    http,
+    http: address,
     gm: gm.tcp,
-    realtime: sockets,
+    realtime: { sessions, lifecycle, streams: streams.streams, status: status.status },
     matches,
     runtime,
     parties,

@@ -2,15 +2,16 @@
  * A match engine on a real tracker and router with recording sessions and a manual tick scheduler:
  * the unit-test bed of `src/realtime/match/`. No sockets, no storage.
  */
-import { createLogger } from '../src/observability/logger.ts';
-import { LocalMessageRouter } from '../src/presence/message-router.ts';
-import { StreamMode } from '../src/presence/stream.ts';
-import { LocalTracker } from '../src/presence/tracker.ts';
+
 import type { MatchHandler } from '../src/features/match/match-handler.ts';
 import { MatchRegistry } from '../src/features/match/match-registry.ts';
 import { MatchService } from '../src/features/match/match-service.ts';
 import { MatchTokens } from '../src/features/match/match-token.ts';
 import { ManualTickScheduler } from '../src/features/match/tick-scheduler.ts';
+import { createLogger } from '../src/observability/logger.ts';
+import { LocalMessageRouter } from '../src/presence/message-router.ts';
+import { StreamMode } from '../src/presence/stream.ts';
+import { LocalTracker } from '../src/presence/tracker.ts';
 import { ManualClock } from '../src/shared/clock.ts';
 import { newUuid } from '../src/shared/ids.ts';
 import { RecordingSession } from './realtime-testbed.ts';

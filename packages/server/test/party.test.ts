@@ -56,7 +56,7 @@ describe('parties', () => {
     const a = await player();
     const party = await a.socket.createParty(false, 3);
     const self = presenceOf(a);
-    expect(party.party_id).toMatch(/^[0-9a-f-]{36}\.tether$/);
+    expect(party.party_id).toMatch(new RegExp(`^[0-9a-f-]{36}\\.${server.config.node}$`));
     expect(party).toMatchObject({ open: false, max_size: 3, self, leader: self, presences: [self] });
     const joined = await a.mp.next('onpartypresence');
     expect(joined).toEqual({ party_id: party.party_id, joins: [self] });

@@ -10,8 +10,8 @@ import { LocalMessageRouter } from '../src/presence/message-router.ts';
 import type { OutboundMessage } from '../src/presence/outbound.ts';
 import { LocalTracker } from '../src/presence/tracker.ts';
 import type { SessionHandle } from '../src/presence/types.ts';
-import { SqliteStorage } from '../src/storage/sqlite/sqlite-storage.ts';
 import { newUuid } from '../src/shared/ids.ts';
+import { SqliteStorage } from '../src/storage/sqlite/sqlite-storage.ts';
 
 /** A session that keeps every envelope it is sent, decoded, and lets tests wait for one. */
 export class RecordingSession implements SessionHandle {

@@ -81,7 +81,7 @@ describe('matchmaker hook (for the matchmaker)', () => {
     expect(server.runtime.hooks.hasMatchmakerMatched).toBe(true);
     answer = 'create';
     const id = await server.runtime.hooks.matchmakerMatched([]);
-    expect(id).toMatch(/^[0-9a-f-]{36}\.tether$/);
+    expect(id).toMatch(new RegExp(`^[0-9a-f-]{36}\\.${server.config.node}$`));
     expect(server.runtime.nk.matchGet(id!)).toMatchObject({
       authoritative: true,
       handlerName: 'duel',

@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { unauthenticated } from '../shared/domain-error.ts';
-import type { HttpRequest } from '../http/router.ts';
+import type { HttpRequest } from './http-types.ts';
 
 /**
  * Reads the server key from `Authorization: Basic base64("<server key>:")`, Nakama's scheme for the

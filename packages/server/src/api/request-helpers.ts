@@ -1,35 +1,28 @@
-import { GrpcCode } from '@tether/protocol';
-import type { SessionAuth, VerifiedSession } from '../features/accounts/auth/session-auth.ts';
-import { DomainError, invalid } from '../shared/domain-error.ts';
+import type { SessionVerifier, VerifiedSession } from '../session/verifier.ts';
+import { invalid } from '../shared/domain-error.ts';
+import { parseGoBool } from '../shared/go-bool.ts';
 import { bearerToken } from './auth-headers.ts';
-import { ApiError } from './errors.ts';
-import type { HttpHandler, HttpRequest } from '../http/router.ts';
+import type { HttpHandler, HttpRequest } from './http-types.ts';
 
 /**
- * Shared pieces of the session-authenticated JSON routes of realtime features (chat history,
- * notifications): Bearer authentication, query parsing with grpc-gateway's rules, and domain errors
- * turned into Nakama's error responses.
+ * Shared pieces of the JSON routes of every feature: Bearer authentication and query parsing with
+ * grpc-gateway's rules. Errors are thrown as `DomainError`s; the HTTP layer renders them.
  */
 
 /** A handler that runs for a verified session and returns a JSON body. */
 export type SessionHandler = (req: HttpRequest, caller: VerifiedSession) => Promise<unknown>;
 
 /**
- * Wraps a handler: checks `Authorization: Bearer <session token>` first (401 otherwise), and maps a
- * {@link DomainError} to the {@link ApiError} with its gRPC code, which the router renders.
+ * Wraps a handler that needs a session: checks `Authorization: Bearer <session token>` first
+ * (UNAUTHENTICATED otherwise) and returns the handler's value as the JSON body.
  */
 export function withSession(
-  sessions: Pick<SessionAuth, 'verifySessionToken'>,
+  sessions: Pick<SessionVerifier, 'verifySessionToken'>,
   fn: SessionHandler,
 ): HttpHandler {
   return async (req) => {
-    try {
-      const caller = await sessions.verifySessionToken(bearerToken(req));
-      return { body: await fn(req, caller) };
-    } catch (err) {
-      if (err instanceof DomainError) throw new ApiError(GrpcCode[err.kind], err.message, { cause: err });
-      throw err;
-    }
+    const caller = await sessions.verifySessionToken(bearerToken(req));
+    return { body: await fn(req, caller) };
   };
 }
 
@@ -43,11 +36,20 @@ export function intQuery(req: HttpRequest, name: string, fallback: number): numb
   return Number(v);
 }
 
-/** A boolean query parameter as grpc-gateway parses it (Go's `strconv.ParseBool`); `fallback` when absent. */
-export function boolQuery(req: HttpRequest, name: string, fallback: boolean): boolean {
+/**
+ * A boolean query parameter as grpc-gateway parses it (Go's `strconv.ParseBool`); `fallback` when
+ * absent or empty (pass `undefined` to tell "absent" apart).
+ */
+export function boolQuery<F extends boolean | undefined>(
+  req: HttpRequest,
+  name: string,
+  fallback: F,
+): boolean | F {
   const v = req.query.get(name);
   if (v === null || v === '') return fallback;
-  if (['1', 't', 'T', 'true', 'TRUE', 'True'].includes(v)) return true;
-  if (['0', 'f', 'F', 'false', 'FALSE', 'False'].includes(v)) return false;
-  throw invalid(`Invalid query parameter '${name}': expected true or false, got '${v.slice(0, 32)}'.`);
+  const parsed = parseGoBool(v);
+  if (parsed === undefined) {
+    throw invalid(`Invalid query parameter '${name}': expected true or false, got '${v.slice(0, 32)}'.`);
+  }
+  return parsed;
 }

@@ -48,8 +48,6 @@ export interface GameMakerCarrierDeps {
   readonly logger: Logger;
   /** Upgrade handlers of the main HTTP server, by path; `/gm` is added. */
   readonly upgrades: Map<string, (req: IncomingMessage, socket: Duplex, head: Buffer) => void>;
-  /** Shutdown list of the composition root; the carriers add themselves. */
-  readonly closables: { close(reason: string): Promise<void> }[];
   /** Initial connection handler; {@link replyNotAvailable} by default. */
   readonly onConnection?: GmConnectionHandler;
   /** Handshake timeout (default 10 s). */
@@ -66,13 +64,15 @@ export interface GameMakerCarriers {
   readonly connections: number;
   /** Replaces the handler for connections that become ready from now on. */
   setConnectionHandler(handler: GmConnectionHandler): void;
+  /**
+   * Stops accepting, then closes every GameMaker connection with 1001 and `reason` (over TCP, which
+   * has no close frame, a final JSON notice packet `{"error":{"code":1001,"message":<reason>}}`
+   * carries it).
+   */
+  close(reason: string): Promise<void>;
 }
 
-/**
- * Starts both carriers and registers their shutdown: stop accepting, then close every GameMaker
- * connection with 1001 and the shutdown reason (over TCP, which has no close frame, a final JSON
- * notice packet `{"error":{"code":1001,"message":<reason>}}` carries it).
- */
+/** Starts both carriers: framed TCP on `gmPort` and WebSocket at `/gm` of the main HTTP server. */
 export async function startGameMakerCarriers(deps: GameMakerCarrierDeps): Promise<GameMakerCarriers> {
   const { config, logger } = deps;
   let handler = deps.onConnection ?? replyNotAvailable;
@@ -100,14 +100,6 @@ export async function startGameMakerCarriers(deps: GameMakerCarrierDeps): Promis
     onConnection: (c) => gate.admit(c),
   });
   deps.upgrades.set(GM_WS_PATH, (req, socket, head) => acceptor.handleUpgrade(req, socket, head));
-  deps.closables.push({
-    async close(reason) {
-      acceptor.close();
-      const stopped = listener.close();
-      await gate.closeAll(1001, reason);
-      await stopped;
-    },
-  });
   logger.info(
     { port: listener.address.port, path: GM_WS_PATH },
     'GameMaker carriers listening (TCP, WebSocket)',
@@ -120,6 +112,12 @@ export async function startGameMakerCarriers(deps: GameMakerCarrierDeps): Promis
     },
     setConnectionHandler(next) {
       handler = next;
+    },
+    async close(reason) {
+      acceptor.close();
+      const stopped = listener.close();
+      await gate.closeAll(1001, reason);
+      await stopped;
     },
   };
 }

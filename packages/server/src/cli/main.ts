@@ -13,6 +13,7 @@ import { createLogger } from '../observability/logger.ts';
 /** Flags of `tether serve`, each mirrored by a `TETHER_*` environment variable. */
 const SERVE_FLAGS: [keyof TetherConfig, string, string][] = [
   ['host', '<host>', 'interface to bind (default 0.0.0.0)'],
+  ['node', '<name>', "this node's name, in presences and match ids (default: the host name)"],
   ['port', '<port>', 'HTTP API, Nakama /ws socket and GameMaker WebSocket /gm (default 7350)'],
   ['gmPort', '<port>', 'GameMaker TCP carrier; 0 picks a free port (default 7353)'],
   ['data', '<dir>', 'folder for the embedded SQLite database (default ./data)'],

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { z } from 'zod';
 
 /** Development defaults for secrets. `--production` refuses to start while any of these is in use. */
@@ -10,6 +11,17 @@ export const DEV_SECRETS = {
 } as const;
 
 const port = z.coerce.number().int().min(0).max(65535);
+
+/**
+ * This machine's host name as a node name: characters other than letters, digits, `_` and `-`
+ * become `-` (node names appear in match ids, `<uuid>.<node>`, so they can hold no dot).
+ */
+export function defaultNodeName(): string {
+  const name = hostname()
+    .replace(/[^A-Za-z0-9_-]/g, '-')
+    .slice(0, 64);
+  return name === '' ? 'tether' : name;
+}
 const positiveInt = z.coerce.number().int().positive();
 const bool = z.union([
   z.boolean(),
@@ -23,6 +35,11 @@ const bool = z.union([
 export const ConfigSchema = z
   .object({
     host: z.string().default('0.0.0.0'),
+    /** This node's name: in presences, authoritative match ids and (cluster mode) the node registry. */
+    node: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 letters, digits, "_" or "-"')
+      .default(defaultNodeName),
     /** HTTP API, Nakama `/ws` socket and the GameMaker WebSocket carrier `/gm`. */
     port: port.default(7350),
     /** GameMaker TCP carrier (handshake + 12-byte framing). */

@@ -2,31 +2,15 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { GrpcCode } from '@tether/protocol';
 import type { Logger } from 'pino';
 import { ApiError } from '../api/errors.ts';
+import type { ApiRoute, HttpHandler, HttpRequest } from '../api/http-types.ts';
+import { DomainError } from '../shared/domain-error.ts';
 
-/** One parsed HTTP request as handlers see it. */
-export interface HttpRequest {
-  readonly method: string;
-  readonly path: string;
-  readonly params: Readonly<Record<string, string>>;
-  readonly query: URLSearchParams;
-  readonly headers: IncomingMessage['headers'];
-  readonly remoteAddress: string;
-  /** Reads and parses the JSON body (bounded). An empty body gives `{}`. Malformed JSON → 400. */
-  json(): Promise<unknown>;
-  /** Reads the raw body as text (bounded). */
-  text(): Promise<string>;
-}
-
-/**
- * What a handler returns: a JSON body with status 200, or an explicit response. `text` sends a body
- * as is (for endpoints whose caller chose the format, like RPC with `?unwrap`); it wins over `body`.
- */
-export type HttpResult = { status?: number; body?: unknown; text?: string; headers?: Record<string, string> };
-export type HttpHandler = (req: HttpRequest) => Promise<HttpResult> | HttpResult;
+export type { HttpHandler, HttpRequest, HttpResult } from '../api/http-types.ts';
 
 interface Route {
   method: string;
   parts: string[];
+  name: string;
   handler: HttpHandler;
 }
 
@@ -46,8 +30,14 @@ export class HttpRouter {
   }
 
   /** Registers a handler. Later registrations of the same method and path are ignored. */
-  on(method: string, path: string, handler: HttpHandler): this {
-    this.#routes.push({ method: method.toUpperCase(), parts: split(path), handler });
+  on(method: string, path: string, handler: HttpHandler, name = `${method.toUpperCase()} ${path}`): this {
+    this.#routes.push({ method: method.toUpperCase(), parts: split(path), name, handler });
+    return this;
+  }
+
+  /** Mounts the routes a feature declares. */
+  mount(routes: readonly ApiRoute[]): this {
+    for (const r of routes) this.on(r.method, r.path, r.handler, r.name);
     return this;
   }
 
@@ -91,8 +81,9 @@ export class HttpRouter {
         writeJson(res, status, result.body, result.headers);
       }
     } catch (err) {
-      if (err instanceof ApiError) {
-        writeError(res, err);
+      const known = toApiError(err);
+      if (known) {
+        writeError(res, known, known.status, retryAfter(err));
         return;
       }
       this.#log.error({ err, path: req.path }, 'unhandled error in HTTP handler');
@@ -213,10 +204,32 @@ export function writeJson(
 }
 
 /** Writes Nakama's error body for an {@link ApiError}. */
-export function writeError(res: ServerResponse, err: ApiError, status = err.status): void {
+export function writeError(
+  res: ServerResponse,
+  err: ApiError,
+  status = err.status,
+  headers?: Record<string, string>,
+): void {
   if (res.headersSent) {
     res.end();
     return;
   }
-  writeJson(res, status, { code: err.code, message: err.message, error: err.message });
+  writeJson(res, status, { code: err.code, message: err.message, error: err.message }, headers);
+}
+
+/**
+ * The one translation of service errors for HTTP: a {@link DomainError} becomes its gRPC code and
+ * the status grpc-gateway maps it to; an {@link ApiError} (transport-level: body limits, JSON) is
+ * already one. Anything else is a bug and is answered 500 by the caller.
+ */
+function toApiError(err: unknown): ApiError | undefined {
+  if (err instanceof ApiError) return err;
+  if (err instanceof DomainError) return new ApiError(GrpcCode[err.kind], err.message, { cause: err });
+  return undefined;
+}
+
+function retryAfter(err: unknown): Record<string, string> | undefined {
+  return err instanceof DomainError && err.retryAfterSec !== undefined
+    ? { 'Retry-After': String(err.retryAfterSec) }
+    : undefined;
 }

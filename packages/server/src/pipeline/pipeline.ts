@@ -14,6 +14,7 @@ import {
 import type { Logger } from 'pino';
 import { OutboundMessage } from '../presence/outbound.ts';
 import type { Session } from '../session/session.ts';
+import { DomainError, ErrorKind } from '../shared/domain-error.ts';
 
 /** What a handler gets for one request. */
 export interface RequestContext {
@@ -31,6 +32,9 @@ export type MessageHandler<K extends ClientMessageKey> = (
   ctx: RequestContext,
   body: DecodedClientMessages[K],
 ) => void | Promise<void>;
+
+/** Handlers by message name: what a feature hands to {@link Pipeline.mount}. */
+export type SocketHandlers = { readonly [K in ClientMessageKey]?: MessageHandler<K> };
 
 /** Inbound limits, per session. */
 export interface PipelineLimits {
@@ -104,6 +108,14 @@ export class Pipeline {
     return this;
   }
 
+  /** Registers every handler of a table (one per message type, as {@link register}). */
+  mount(handlers: SocketHandlers): this {
+    for (const [type, handler] of Object.entries(handlers)) {
+      if (handler) this.register(type as ClientMessageKey, handler as MessageHandler<ClientMessageKey>);
+    }
+    return this;
+  }
+
   /** Feeds one inbound text message of a session. Never throws. */
   receive(session: Session, text: string): void {
     if (session.closed) return;
@@ -157,13 +169,11 @@ export class Pipeline {
   }
 
   #fail(session: Session, cid: string | undefined, err: unknown): void {
+    const known = toRealtimeError(err);
     const error =
-      err instanceof RealtimeError
-        ? err
-        : new RealtimeError(RealtimeErrorCode.RUNTIME_EXCEPTION, 'Internal server error', { cause: err });
-    if (!(err instanceof RealtimeError)) {
-      this.#log.error({ err, sessionId: session.id }, 'unhandled error in realtime handler');
-    }
+      known ??
+      new RealtimeError(RealtimeErrorCode.RUNTIME_EXCEPTION, 'Internal server error', { cause: err });
+    if (!known) this.#log.error({ err, sessionId: session.id }, 'unhandled error in realtime handler');
     session.deliver(OutboundMessage.fromText(encodeError(cid, error)));
     if (error.fatal) session.close(error.closeCode, error.message.slice(0, 120));
   }
@@ -201,6 +211,22 @@ export class Pipeline {
     }
     return state;
   }
+}
+
+/**
+ * The one translation of service errors for the socket: a {@link DomainError} becomes the realtime
+ * error its `socketCode` names, else `RUNTIME_EXCEPTION` for internal failures and `BAD_INPUT` for
+ * every client-caused kind (as Nakama answers them). Anything else is a bug: undefined.
+ */
+function toRealtimeError(err: unknown): RealtimeError | undefined {
+  if (err instanceof RealtimeError) return err;
+  if (!(err instanceof DomainError)) return undefined;
+  const code =
+    err.socketCode ??
+    (err.kind === ErrorKind.INTERNAL || err.kind === ErrorKind.UNAVAILABLE
+      ? RealtimeErrorCode.RUNTIME_EXCEPTION
+      : RealtimeErrorCode.BAD_INPUT);
+  return new RealtimeError(code as RealtimeErrorCode, err.message, { cause: err });
 }
 
 /**

@@ -20,6 +20,7 @@
  * @packageDocumentation
  */
 import type { GameLogger, MatchHandler, MatchPresence } from '../features/match/match-handler.ts';
+import type { NoResult, RpcFunction } from '../features/rpc/rpc-types.ts';
 
 export type {
   GameLogger as Logger,
@@ -41,44 +42,7 @@ export interface Presence extends MatchPresence {
   readonly status?: string;
 }
 
-/**
- * "Returned nothing": `void` is in the union so that `() => {}` and `async () => {}` type-check as RPCs
- * and hooks without a return statement.
- */
-// biome-ignore lint/suspicious/noConfusingVoidType: see above; a function with no return statement is void.
-export type NoResult = null | undefined | void;
-
-/** Who called an RPC and how. Fields about the user are absent for server-to-server calls (`http_key`). */
-export interface RpcContext {
-  /** `socket` (the `rpc` envelope), `http` (Bearer session) or `http_key` (server to server). */
-  readonly source: 'socket' | 'http' | 'http_key';
-  readonly node: string;
-  readonly userId?: string;
-  readonly username?: string;
-  /** The calling socket session (socket calls only). */
-  readonly sessionId?: string;
-  /** Session variables from authentication. */
-  readonly vars: Readonly<Record<string, string>>;
-  /** Client language tag (socket calls). */
-  readonly lang?: string;
-  /** Session token expiry, Unix seconds. */
-  readonly expiry?: number;
-  /** The client's address. */
-  readonly clientIp: string;
-  /** Query parameters (HTTP calls). */
-  readonly queryParams?: Readonly<Record<string, string>>;
-}
-
-/**
- * An RPC: receives the payload string (usually JSON) and returns a string (usually JSON; nakama-js
- * `client.rpc` parses it), nothing, or a promise of either. Throwing fails the call: over the socket
- * with code 7 and the error's message; over HTTP with status 500, or the gRPC code in a numeric `code`
- * property of the error (for example 3 for 400, 5 for 404, 7 for 403).
- */
-export type RpcFunction = (
-  ctx: RpcContext,
-  payload: string,
-) => string | NoResult | Promise<string | NoResult>;
+export type { NoResult, RpcContext, RpcFunction } from '../features/rpc/rpc-types.ts';
 
 /** A stream address for the `stream*` functions; absent parts are `""`. Custom streams use modes 8–255. */
 export interface StreamId {

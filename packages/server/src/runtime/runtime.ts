@@ -11,6 +11,7 @@ import type { Logger } from 'pino';
 import { gameLogger, type MatchHandler } from '../features/match/match-handler.ts';
 import { parseMatchId } from '../features/match/match-id.ts';
 import type { MatchRegistry } from '../features/match/match-registry.ts';
+import type { RpcRegistry } from '../features/rpc/rpc-registry.ts';
 import type {
   Initializer,
   InitModule,
@@ -19,7 +20,6 @@ import type {
   RpcFunction,
   RuntimeApi,
 } from './api.ts';
-import { RpcRegistry } from '../features/rpc/rpc-registry.ts';
 
 /**
  * Hooks other features call into game code through. The matchmaker calls {@link matchmakerMatched}
@@ -48,7 +48,7 @@ export const MODULE_EXTENSIONS: readonly string[] = ['.ts', '.mts', '.js', '.mjs
  * Game modules and what they registered. Build one per server; call {@link load} once at start.
  */
 export class Runtime {
-  /** Registered RPC functions. */
+  /** Registered RPC functions (the RPC feature's registry, filled by modules). */
   readonly rpc: RpcRegistry;
   /** Hooks for other features (the matchmaker). */
   readonly hooks: RuntimeHooks;
@@ -58,12 +58,18 @@ export class Runtime {
   readonly #node: string;
   #matchmakerMatched: MatchmakerMatchedFunction | undefined;
 
-  constructor(deps: { nk: RuntimeApi; matches: MatchRegistry; logger: Logger; node: string }) {
+  constructor(deps: {
+    nk: RuntimeApi;
+    rpc: RpcRegistry;
+    matches: MatchRegistry;
+    logger: Logger;
+    node: string;
+  }) {
     this.#nk = deps.nk;
     this.#matches = deps.matches;
     this.#log = deps.logger;
     this.#node = deps.node;
-    this.rpc = new RpcRegistry(deps.logger);
+    this.rpc = deps.rpc;
     const self = this;
     this.hooks = Object.freeze({
       get hasMatchmakerMatched() {

@@ -1,48 +1,53 @@
-import { registerRpcRoutes } from '../features/rpc/rpc-routes.ts';
+import type { Logger } from 'pino';
 import type { MatchFeature } from '../features/match/register-matches.ts';
-import type { RealtimeContext } from '../core/feature-context.ts';
-import { registerRpcHandler } from '../features/rpc/rpc-handlers.ts';
+import type { RpcRegistry } from '../features/rpc/rpc-registry.ts';
 import { Runtime } from './runtime.ts';
-import { createRuntimeApi, type RuntimeNotifications, type RuntimeStreams } from './runtime-api.ts';
+import {
+  createRuntimeApi,
+  type RuntimeAccounts,
+  type RuntimeNotifications,
+  type RuntimeStreams,
+} from './runtime-api.ts';
 
-/** Services the runtime exposes to game code through `nk`. */
+/** What the runtime is built on: the features game code reaches through `nk`. */
 export interface RuntimeServices {
+  readonly logger: Logger;
+  /** `config.runtime`: the folder of game modules, if any. */
+  readonly modules?: string | undefined;
+  /** The RPC feature's registry, which `registerRpc` fills. */
+  readonly rpc: RpcRegistry;
   readonly matches: MatchFeature;
-  /** Custom streams (`nk.stream*`); the socket feature's `StreamService`. */
+  /** Connected sessions, to check that a session belongs to the user named with it. */
+  readonly sessions: { get(sessionId: string): { readonly userId: string } | undefined };
+  /** Custom streams (`nk.stream*`). */
   readonly streams?: RuntimeStreams | undefined;
-  /** In-app notifications (`nk.notificationSend`); the notification feature's `NotificationService`. */
+  /** In-app notifications (`nk.notificationSend`). */
   readonly notifications?: RuntimeNotifications | undefined;
+  /** Bans (`nk.usersBanId`). */
+  readonly accounts?: RuntimeAccounts | undefined;
 }
 
 /**
- * Builds the runtime on the realtime core: the socket `rpc` handler, `POST`/`GET /v2/rpc/{id}`, and
- * the modules of `config.runtime` (when set), loaded before the server starts listening. Rejects with a
- * `RuntimeLoadError` naming the module when one fails to load.
+ * Builds the runtime over the features and loads the modules of `modules` (when set), before the
+ * server starts listening. Rejects with a `RuntimeLoadError` naming the module when one fails to load.
  */
-export async function startRuntime(ctx: RealtimeContext, services: RuntimeServices): Promise<Runtime> {
+export async function startRuntime(services: RuntimeServices): Promise<Runtime> {
   const node = services.matches.registry.node;
   const nk = createRuntimeApi({
     matches: services.matches,
-    sessions: ctx.sessions,
+    sessions: services.sessions,
     streams: services.streams,
     notifications: services.notifications,
-    // Bans (`nk.usersBanId`) go through the account service, which every server has.
-    accounts: ctx.accounts.accounts,
+    accounts: services.accounts,
     node,
   });
   const runtime = new Runtime({
     nk,
+    rpc: services.rpc,
     matches: services.matches.registry,
-    logger: ctx.logger.child({ feature: 'runtime' }),
+    logger: services.logger.child({ feature: 'runtime' }),
     node,
   });
-  registerRpcHandler(ctx.pipeline, runtime.rpc, node);
-  registerRpcRoutes(ctx.http, {
-    rpc: runtime.rpc,
-    sessions: ctx.accounts.sessions,
-    httpKey: ctx.config.httpKey,
-    node,
-  });
-  if (ctx.config.runtime) await runtime.load(ctx.config.runtime);
+  if (services.modules) await runtime.load(services.modules);
   return runtime;
 }

@@ -5,13 +5,22 @@
  * HTTP layer.
  */
 export const ErrorKind = {
+  CANCELLED: 'CANCELLED',
+  UNKNOWN: 'UNKNOWN',
   INVALID_ARGUMENT: 'INVALID_ARGUMENT',
-  UNAUTHENTICATED: 'UNAUTHENTICATED',
-  PERMISSION_DENIED: 'PERMISSION_DENIED',
+  DEADLINE_EXCEEDED: 'DEADLINE_EXCEEDED',
   NOT_FOUND: 'NOT_FOUND',
   ALREADY_EXISTS: 'ALREADY_EXISTS',
+  PERMISSION_DENIED: 'PERMISSION_DENIED',
   RESOURCE_EXHAUSTED: 'RESOURCE_EXHAUSTED',
+  FAILED_PRECONDITION: 'FAILED_PRECONDITION',
+  ABORTED: 'ABORTED',
+  OUT_OF_RANGE: 'OUT_OF_RANGE',
+  UNIMPLEMENTED: 'UNIMPLEMENTED',
   INTERNAL: 'INTERNAL',
+  UNAVAILABLE: 'UNAVAILABLE',
+  DATA_LOSS: 'DATA_LOSS',
+  UNAUTHENTICATED: 'UNAUTHENTICATED',
 } as const;
 export type ErrorKind = (typeof ErrorKind)[keyof typeof ErrorKind];
 
@@ -20,16 +29,32 @@ export type ErrorKind = (typeof ErrorKind)[keyof typeof ErrorKind];
  * message is meant for the client: it says what was wrong and never contains secrets.
  */
 export class DomainError extends Error {
-  override readonly name = 'DomainError';
+  override readonly name: string = 'DomainError';
   readonly kind: ErrorKind;
   /** For {@link ErrorKind.RESOURCE_EXHAUSTED}: seconds until a retry can succeed. */
   readonly retryAfterSec: number | undefined;
+  /**
+   * The realtime socket's error code when it is not the one the kind maps to (Nakama's
+   * `MATCH_NOT_FOUND`, `RUNTIME_FUNCTION_NOT_FOUND`, ...). The socket pipeline reads it; HTTP ignores it.
+   */
+  readonly socketCode: number | undefined;
 
-  constructor(kind: ErrorKind, message: string, options?: { cause?: unknown; retryAfterSec?: number }) {
+  constructor(
+    kind: ErrorKind,
+    message: string,
+    options?: { cause?: unknown; retryAfterSec?: number; socketCode?: number },
+  ) {
     super(message, options);
     this.kind = kind;
     this.retryAfterSec = options?.retryAfterSec;
+    this.socketCode = options?.socketCode;
   }
+}
+
+/** The kind of a gRPC status code (1–16); anything else is INTERNAL. */
+export function errorKindOfGrpc(code: number): ErrorKind {
+  const kinds = Object.values(ErrorKind);
+  return Number.isInteger(code) && code >= 1 && code <= 16 ? kinds[code - 1]! : ErrorKind.INTERNAL;
 }
 
 /** Shorthand for `new DomainError(ErrorKind.INVALID_ARGUMENT, message)`. */

@@ -17,8 +17,8 @@ import {
 } from '@tether/protocol';
 import type { Logger } from 'pino';
 import { OutboundMessage } from '../presence/outbound.ts';
-import type { Connection } from '../transport/connection.ts';
 import { DomainError, ErrorKind } from '../shared/domain-error.ts';
+import type { Connection } from '../transport/connection.ts';
 import { RealtimeCloseCode, RealtimeCloseReason } from './close-codes.ts';
 import type { SocketSessions } from './socket-sessions.ts';
 import type { SessionTokenVerifier } from './ws-endpoint.ts';

@@ -17,14 +17,14 @@ import type { Pipeline } from '../pipeline/pipeline.ts';
 import { OutboundMessage } from '../presence/outbound.ts';
 import { StreamMode, stream } from '../presence/stream.ts';
 import type { Tracker } from '../presence/tracker.ts';
-import { RevocationCause, type RevocationEvent } from '../features/accounts/auth/revocations.ts';
+import type { SessionClosedListener, SessionEvents, SessionOpenedListener } from '../session/lifecycle.ts';
 import type { SessionRegistry } from '../session/registry.ts';
 import { Session, type SessionIdentity } from '../session/session.ts';
 import { TurnBatcher } from '../session/turn-batcher.ts';
-import type { Connection } from '../transport/connection.ts';
+import { RevocationCause, type RevocationEvent } from '../session/verifier.ts';
 import type { Clock } from '../shared/clock.ts';
 import { newUuid } from '../shared/ids.ts';
-import type { StatusService } from '../features/status/status-service.ts';
+import type { Connection } from '../transport/connection.ts';
 import { RealtimeCloseCode, RealtimeCloseReason } from './close-codes.ts';
 import { ConnectionCarrier } from './connection-carrier.ts';
 import { Heartbeat } from './heartbeat.ts';
@@ -53,11 +53,6 @@ export interface SocketSessionSettings {
   readonly socketPongWaitMs: number;
   readonly socketCloseOnTokenExpiry: boolean;
 }
-
-/** Called when a session opens (after its built-in presences are tracked). */
-export type SessionOpenedListener = (session: Session) => void;
-/** Called once when a session has closed (after it left every stream and the registry). */
-export type SessionClosedListener = (session: Session, code: number, reason: string) => void;
 
 /** What a connection must offer for protocol-level liveness (WebSocket connections do). */
 interface Pingable {
@@ -88,12 +83,11 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
  * expiry: by default an open socket outlives its token (as on Nakama); with
  * `socketCloseOnTokenExpiry` it is closed at `exp` with 4001 "token expired".
  */
-export class SocketSessions {
+export class SocketSessions implements SessionEvents {
   readonly #settings: SocketSessionSettings;
   readonly #registry: SessionRegistry;
   readonly #tracker: Tracker;
   readonly #pipeline: Pipeline;
-  readonly #status: StatusService;
   readonly #clock: Clock;
   readonly #log: Logger;
   readonly #connections = new Map<Session, Connection>();
@@ -107,7 +101,6 @@ export class SocketSessions {
     registry: SessionRegistry;
     tracker: Tracker;
     pipeline: Pipeline;
-    status: StatusService;
     clock: Clock;
     logger: Logger;
   }) {
@@ -115,7 +108,6 @@ export class SocketSessions {
     this.#registry = deps.registry;
     this.#tracker = deps.tracker;
     this.#pipeline = deps.pipeline;
-    this.#status = deps.status;
     this.#clock = deps.clock;
     this.#log = deps.logger;
   }
@@ -151,7 +143,6 @@ export class SocketSessions {
       username: identity.username,
       hidden: true,
     });
-    this.#status.sessionOpened(session, options.appearOnline);
     if (options.singleSocket) this.#closeOlderSessions(session);
 
     timers.heartbeat = this.#heartbeat(session, connection);
@@ -172,7 +163,8 @@ export class SocketSessions {
       { sessionId: session.id, userId: identity.userId, connection: connection.id, kind: options.kind },
       'realtime session opened',
     );
-    for (const listener of [...this.#opened]) this.#call(() => listener(session));
+    const info = { appearOnline: options.appearOnline };
+    for (const listener of [...this.#opened]) this.#call(() => listener(session, info));
     for (const text of options.pending ?? []) this.#pipeline.receive(session, text);
     return session;
   }
@@ -297,7 +289,6 @@ export class SocketSessions {
     this.#connections.delete(session);
     this.#tracker.untrackAll(session.id);
     this.#registry.remove(session);
-    this.#status.sessionClosed(session.id);
     this.#log.debug({ sessionId: session.id, closeCode: code, reason }, 'realtime session closed');
     for (const listener of [...this.#closed]) this.#call(() => listener(session, code, reason));
   }

@@ -8,9 +8,10 @@ import { type IncomingMessage, STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import type { SessionIdentity } from '../session/session.ts';
+import { DomainError, ErrorKind } from '../shared/domain-error.ts';
+import { parseGoBool } from '../shared/go-bool.ts';
 import type { Connection } from '../transport/connection.ts';
 import { WsAcceptor } from '../transport/ws.ts';
-import { DomainError, ErrorKind } from '../shared/domain-error.ts';
 import type { SocketSessions } from './socket-sessions.ts';
 
 /** Path of the realtime socket on the main HTTP server. */
@@ -171,9 +172,10 @@ function parseConnectRequest(req: IncomingMessage): ConnectRequest {
 /** Go's `strconv.ParseBool` spellings; absent or empty means false. */
 function parseBool(name: string, value: string | null): boolean {
   if (value === null || value === '') return false;
-  if (['1', 't', 'T', 'TRUE', 'true', 'True'].includes(value)) return true;
-  if (['0', 'f', 'F', 'FALSE', 'false', 'False'].includes(value)) return false;
-  throw new UpgradeRefusal(400, `Invalid ${name} parameter: expected true or false`);
+  const parsed = parseGoBool(value);
+  if (parsed === undefined)
+    throw new UpgradeRefusal(400, `Invalid ${name} parameter: expected true or false`);
+  return parsed;
 }
 
 /** gRPC code in the error body, as the HTTP API writes it. */

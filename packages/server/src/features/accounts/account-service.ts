@@ -1,9 +1,7 @@
 import type { Logger } from 'pino';
-import type { PasswordHasher } from './auth/passwords.ts';
-import type { AuthThrottle } from './auth/rate-limiter.ts';
-import { RevocationCause } from './auth/revocations.ts';
-import type { IssuedTokens, SessionAuth, VerifiedSession } from './auth/session-auth.ts';
-import type { SessionClaims } from './auth/tokens.ts';
+import type { Clock } from '../../shared/clock.ts';
+import { DomainError, ErrorKind, invalid } from '../../shared/domain-error.ts';
+import { newUuid } from '../../shared/ids.ts';
 import {
   type AccountRecord,
   type AccountStore,
@@ -13,9 +11,11 @@ import {
   StorageConflictError,
   type UserRecord,
 } from '../../storage/types.ts';
-import type { Clock } from '../../shared/clock.ts';
-import { DomainError, ErrorKind, invalid } from '../../shared/domain-error.ts';
-import { newUuid } from '../../shared/ids.ts';
+import type { PasswordHasher } from './auth/passwords.ts';
+import type { AuthThrottle } from './auth/rate-limiter.ts';
+import { RevocationCause } from './auth/revocations.ts';
+import type { IssuedTokens, SessionAuth, VerifiedSession } from './auth/session-auth.ts';
+import type { SessionClaims } from './auth/tokens.ts';
 import {
   checkBanUserIds,
   checkCustomId,

@@ -11,6 +11,10 @@ import type { MessageRouter } from '../../presence/message-router.ts';
 import { OutboundMessage } from '../../presence/outbound.ts';
 import type { Tracker } from '../../presence/tracker.ts';
 import type { PresenceEvent, SessionHandle } from '../../presence/types.ts';
+import type { Clock } from '../../shared/clock.ts';
+import { DomainError, ErrorKind, invalid } from '../../shared/domain-error.ts';
+import { isUuid } from '../../shared/ids.ts';
+import { MonotonicUuidV7 } from '../../shared/monotonic-uuid.ts';
 import {
   type AccountStore,
   type ChatMessageRecord,
@@ -18,10 +22,6 @@ import {
   InvalidCursorError,
   MAX_PAGE_LIMIT,
 } from '../../storage/types.ts';
-import type { Clock } from '../../shared/clock.ts';
-import { DomainError, ErrorKind, invalid } from '../../shared/domain-error.ts';
-import { isUuid } from '../../shared/ids.ts';
-import { MonotonicUuidV7 } from '../../shared/monotonic-uuid.ts';
 import type { NotificationService } from '../notifications/notification-service.ts';
 import {
   type ChannelRef,

@@ -1,32 +1,42 @@
-import { registerChatRoutes } from './chat-routes.ts';
+import type { FeatureParts } from '../../core/feature.ts';
+import type { FeatureContext } from '../../core/feature-context.ts';
 import { StreamMode } from '../../presence/stream.ts';
 import type { NotificationService } from '../notifications/notification-service.ts';
-import type { RealtimeContext } from '../../core/feature-context.ts';
-import { registerChatHandlers } from './chat-handlers.ts';
-import { ChatService } from './chat-service.ts';
+import { chatHandlers } from './chat-handlers.ts';
+import { chatRoutes } from './chat-routes.ts';
+import { ChatService, type ChatServiceDeps } from './chat-service.ts';
+
+/** The chat feature as the composition root holds it. */
+export interface ChatFeature extends FeatureParts {
+  readonly chat: ChatService;
+}
 
 /**
- * Builds chat on the realtime core and plugs it in: the `channel_*` socket handlers, presence events
- * for room and direct-message streams, and `GET /v2/channel/{channel_id}`. Returns the service for
- * server code. Group channels (mode 3) come with groups.
+ * Builds chat: the `channel_*` socket handlers, presence events for room and direct-message streams,
+ * and `GET /v2/channel/{channel_id}`. Group channels (mode 3) come with groups.
  */
 export function registerChat(
-  ctx: RealtimeContext,
-  deps: { notifications: NotificationService },
-): ChatService {
+  ctx: FeatureContext,
+  deps: { readonly notifications: NotificationService; readonly users: ChatServiceDeps['users'] },
+): ChatFeature {
   const chat = new ChatService({
     store: ctx.storage.chat,
-    users: ctx.storage.accounts,
+    users: deps.users,
     tracker: ctx.tracker,
     router: ctx.router,
     notifications: deps.notifications,
     clock: ctx.clock,
     logger: ctx.logger,
   });
-  registerChatHandlers(ctx.pipeline, chat);
-  for (const mode of [StreamMode.CHANNEL, StreamMode.DM]) {
-    ctx.tracker.onEvents(mode, (events) => chat.publishPresenceEvents(events));
-  }
-  registerChatRoutes(ctx.http, { chat, sessions: ctx.accounts.sessions });
-  return chat;
+  const unsubscribe = [StreamMode.CHANNEL, StreamMode.DM].map((mode) =>
+    ctx.tracker.onEvents(mode, (events) => chat.publishPresenceEvents(events)),
+  );
+  return {
+    chat,
+    handlers: chatHandlers(chat),
+    routes: chatRoutes({ chat, sessions: ctx.verifier }),
+    async close() {
+      for (const off of unsubscribe) off();
+    },
+  };
 }

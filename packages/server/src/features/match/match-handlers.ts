@@ -1,4 +1,4 @@
-import type { Pipeline } from '../../pipeline/pipeline.ts';
+import type { SocketHandlers } from '../../pipeline/pipeline.ts';
 import type { MatchService } from './match-service.ts';
 
 /**
@@ -10,20 +10,21 @@ import type { MatchService } from './match-service.ts';
  * envelope that carries the request's cid only if the client sent one (nakama-js does not, and ignores
  * uncorrelated errors; raw-socket clients see why their data went nowhere).
  */
-export function registerMatchHandlers(pipeline: Pipeline, matches: MatchService): void {
-  pipeline
-    .register('match_create', (ctx, body) => {
+export function matchHandlers(matches: MatchService): SocketHandlers {
+  return {
+    match_create: (ctx, body) => {
       ctx.reply('match', matches.create(ctx.session, body.name));
-    })
-    .register('match_join', (ctx, body) => {
+    },
+    match_join: (ctx, body) => {
       ctx.reply('match', matches.join(ctx.session, body, body.metadata));
-    })
-    .register('match_leave', (ctx, body) => {
+    },
+    match_leave: (ctx, body) => {
       matches.leave(ctx.session, body.match_id);
       ctx.replyVoid();
-    })
-    .register('match_data_send', (ctx, body) => {
+    },
+    match_data_send: (ctx, body) => {
       const error = matches.dataSend(ctx.session, body);
       if (error) throw error;
-    });
+    },
+  };
 }

@@ -10,9 +10,6 @@ import { createHash, randomUUID } from 'node:crypto';
 /** The RFC 4122 DNS namespace; Nakama derives named relayed matches from it (uuid v5). */
 export const DNS_NAMESPACE = '6ba7b810-9dad-11d1-80b4-00c04fd430c8';
 
-/** Node name used in authoritative match ids when none is configured (single node). */
-export const DEFAULT_NODE_NAME = 'tether';
-
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** A parsed match id. */

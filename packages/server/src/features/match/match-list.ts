@@ -5,7 +5,13 @@
  * @packageDocumentation
  */
 import { invalid } from '../../shared/domain-error.ts';
-import { jsonDocument, matchesQuery, parseQuery, type Query, QuerySyntaxError } from '../../shared/query/query.ts';
+import {
+  jsonDocument,
+  matchesQuery,
+  parseQuery,
+  type Query,
+  QuerySyntaxError,
+} from '../../shared/query/query.ts';
 
 /** Filters of a listing; absent ones do not filter. */
 export interface MatchListFilter {

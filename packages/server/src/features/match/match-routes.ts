@@ -1,8 +1,8 @@
+import type { ApiRoute, HttpRequest } from '../../api/http-types.ts';
+import { boolQuery, intQuery, withSession } from '../../api/request-helpers.ts';
+import type { SessionVerifier } from '../../session/verifier.ts';
 import type { MatchListFilter, MatchListing } from './match-list.ts';
 import { listingJson } from './match-list.ts';
-import type { SessionAuth } from '../accounts/auth/session-auth.ts';
-import type { HttpRequest, HttpRouter } from '../../http/router.ts';
-import { boolQuery, intQuery, withSession } from '../../api/request-helpers.ts';
 
 /**
  * `GET /v2/match?limit=&authoritative=&label=&min_size=&max_size=&query=` (Bearer session): running
@@ -10,20 +10,20 @@ import { boolQuery, intQuery, withSession } from '../../api/request-helpers.ts';
  * parameters filter only when present (see `listMatches`). The list is always present, `[]` when
  * empty, where Nakama would omit it.
  */
-export function registerMatchRoutes(
-  router: HttpRouter,
-  deps: {
-    readonly matches: { list(filter: MatchListFilter): MatchListing[] };
-    readonly sessions: Pick<SessionAuth, 'verifySessionToken'>;
-  },
-): void {
-  router.on(
-    'GET',
-    '/v2/match',
-    withSession(deps.sessions, async (req) => ({
-      matches: deps.matches.list(listFilter(req)).map(listingJson),
-    })),
-  );
+export function matchRoutes(deps: {
+  readonly matches: { list(filter: MatchListFilter): MatchListing[] };
+  readonly sessions: Pick<SessionVerifier, 'verifySessionToken'>;
+}): ApiRoute[] {
+  return [
+    {
+      method: 'GET',
+      path: '/v2/match',
+      name: 'ListMatches',
+      handler: withSession(deps.sessions, async (req) => ({
+        matches: deps.matches.list(listFilter(req)).map(listingJson),
+      })),
+    },
+  ];
 }
 
 function listFilter(req: HttpRequest): MatchListFilter {

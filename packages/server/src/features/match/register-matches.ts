@@ -1,9 +1,9 @@
-import { registerMatchRoutes } from './match-routes.ts';
+import type { FeatureParts } from '../../core/feature.ts';
+import type { FeatureContext } from '../../core/feature-context.ts';
 import { StreamMode } from '../../presence/stream.ts';
-import type { RealtimeContext } from '../../core/feature-context.ts';
-import { registerMatchHandlers } from './match-handlers.ts';
-import { DEFAULT_NODE_NAME } from './match-id.ts';
+import { matchHandlers } from './match-handlers.ts';
 import { MatchRegistry } from './match-registry.ts';
+import { matchRoutes } from './match-routes.ts';
 import { MatchService } from './match-service.ts';
 import { MatchTokens } from './match-token.ts';
 import { systemTickScheduler, type TickScheduler } from './tick-scheduler.ts';
@@ -12,7 +12,7 @@ import { systemTickScheduler, type TickScheduler } from './tick-scheduler.ts';
 export const DEFERRED_QUEUE_SIZE = 128;
 
 /** The match feature, for the runtime, the matchmaker and the composition root. */
-export interface MatchFeature {
+export interface MatchFeature extends FeatureParts {
   /** Socket-facing operations, listing and presence events. */
   readonly service: MatchService;
   /** Authoritative matches and their handlers. */
@@ -24,7 +24,7 @@ export interface MatchFeature {
    * when it returns no state or the grace period runs out. Register it after the socket feature so it
    * runs before sessions are closed and the matches' last broadcasts still reach their players.
    */
-  close(reason: string): Promise<void>;
+  close(): Promise<void>;
 }
 
 /** Options for tests and embedders. */
@@ -39,7 +39,7 @@ export interface MatchFeatureOptions {
  * Builds matches on the realtime core: the `match_*` socket handlers, presence events for both match
  * stream modes, and `GET /v2/match`.
  */
-export function registerMatches(ctx: RealtimeContext, options: MatchFeatureOptions = {}): MatchFeature {
+export function registerMatches(ctx: FeatureContext, options: MatchFeatureOptions = {}): MatchFeature {
   const { config, tracker, router } = ctx;
   const registry = new MatchRegistry({
     tracker,
@@ -47,7 +47,7 @@ export function registerMatches(ctx: RealtimeContext, options: MatchFeatureOptio
     clock: ctx.clock,
     scheduler: options.scheduler ?? systemTickScheduler,
     logger: ctx.logger.child({ feature: 'match' }),
-    node: options.node ?? DEFAULT_NODE_NAME,
+    node: options.node ?? config.node,
     limits: { inputQueueSize: config.matchInputQueueSize, deferredQueueSize: DEFERRED_QUEUE_SIZE },
   });
   const tokens = new MatchTokens({ key: config.sessionEncryptionKey, clock: ctx.clock });
@@ -58,15 +58,18 @@ export function registerMatches(ctx: RealtimeContext, options: MatchFeatureOptio
     tokens,
     maxDataBytes: config.matchMaxDataBytes,
   });
-  registerMatchHandlers(ctx.pipeline, service);
-  for (const mode of [StreamMode.MATCH_RELAYED, StreamMode.MATCH_AUTHORITATIVE]) {
-    tracker.onEvents(mode, (events) => service.publishPresenceEvents(events));
-  }
-  registerMatchRoutes(ctx.http, { matches: service, sessions: ctx.accounts.sessions });
+  const unsubscribe = [StreamMode.MATCH_RELAYED, StreamMode.MATCH_AUTHORITATIVE].map((mode) =>
+    tracker.onEvents(mode, (events) => service.publishPresenceEvents(events)),
+  );
   return {
     service,
     registry,
     tokens,
-    close: () => registry.shutdown(config.matchShutdownGraceSec),
+    handlers: matchHandlers(service),
+    routes: matchRoutes({ matches: service, sessions: ctx.verifier }),
+    async close() {
+      await registry.shutdown(config.matchShutdownGraceSec);
+      for (const off of unsubscribe) off();
+    },
   };
 }

@@ -16,8 +16,8 @@ import { OutboundMessage } from '../../presence/outbound.ts';
 import type { SessionHandle } from '../../presence/types.ts';
 import type { Clock } from '../../shared/clock.ts';
 import { newUuid } from '../../shared/ids.ts';
-import { MatchmakerPool, type PoolTicket } from './pool.ts';
 import { parseQuery, QuerySyntaxError } from '../../shared/query/query.ts';
+import { MatchmakerPool, type PoolTicket } from './pool.ts';
 
 /** One player in a matched group, as the matched hook sees it (the runtime's `MatchmakerEntry`). */
 export interface MatchedEntry {

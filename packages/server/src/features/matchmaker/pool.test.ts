@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../shared/clock.ts';
-import { MatchmakerPool, type PoolTicket } from './pool.ts';
 import { parseQuery } from '../../shared/query/query.ts';
+import { MatchmakerPool, type PoolTicket } from './pool.ts';
 
 interface TicketSpec {
   query?: string;

@@ -6,8 +6,14 @@
  * @packageDocumentation
  */
 import type { Clock } from '../../shared/clock.ts';
+import {
+  flatDocument,
+  matchesQuery,
+  type Query,
+  type QueryDocument,
+  type Scalar,
+} from '../../shared/query/query.ts';
 import { type IndexedEntry, oldestFirst, PoolIndex } from './pool-index.ts';
-import { flatDocument, matchesQuery, type Query, type QueryDocument, type Scalar } from '../../shared/query/query.ts';
 
 /** What the pool needs from a ticket. Extra fields of `T` travel through untouched. */
 export interface PoolTicket {

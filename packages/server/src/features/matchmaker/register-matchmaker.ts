@@ -1,7 +1,8 @@
-import { DEFAULT_NODE_NAME, newRelayedMatchId } from '../match/match-id.ts';
+import type { FeatureParts } from '../../core/feature.ts';
+import type { FeatureContext } from '../../core/feature-context.ts';
+import { newRelayedMatchId } from '../match/match-id.ts';
 import type { PartyService } from '../party/party-service.ts';
-import type { RealtimeContext } from '../../core/feature-context.ts';
-import { registerMatchmakerHandlers } from './matchmaker-handlers.ts';
+import { matchmakerHandlers } from './matchmaker-handlers.ts';
 import {
   type MatchmakerMatchedHook,
   MatchmakerService,
@@ -19,11 +20,6 @@ const nodeTimers: IntervalTimers = {
   clearInterval: (handle) => clearInterval(handle as NodeJS.Timeout),
 };
 
-/** Session close notifications (the socket feature's `lifecycle`). */
-export interface SessionCloseSource {
-  onClosed(listener: (session: { readonly id: string }) => void): () => void;
-}
-
 /** What the matchmaker is wired to. */
 export interface MatchmakerDeps {
   /** Match tokens for relayed matches (the match feature's `tokens`). */
@@ -32,15 +28,13 @@ export interface MatchmakerDeps {
   readonly matchedHook?: MatchmakerMatchedHook;
   /** Parties: enables party matchmaking; membership changes cancel party tickets. */
   readonly parties?: PartyService;
-  /** Session closes end the session's tickets at once (else at the next interval). */
-  readonly sessions?: SessionCloseSource;
   readonly timers?: IntervalTimers;
   /** Node name in presences given to the hook (default `tether`). */
   readonly node?: string;
 }
 
 /** The matchmaker as the composition root holds it. */
-export interface MatchmakerFeature {
+export interface MatchmakerFeature extends FeatureParts {
   readonly matchmaker: MatchmakerService;
   /** Stops the interval and the listeners (server shutdown). */
   close(): Promise<void>;
@@ -50,7 +44,7 @@ export interface MatchmakerFeature {
  * Builds the matchmaker on the realtime core: `matchmaker_add`/`matchmaker_remove` (and party
  * matchmaking when parties are given), processing every `matchmakerIntervalMs`.
  */
-export function registerMatchmaker(ctx: RealtimeContext, deps: MatchmakerDeps): MatchmakerFeature {
+export function registerMatchmaker(ctx: FeatureContext, deps: MatchmakerDeps): MatchmakerFeature {
   const { config } = ctx;
   const matchmaker = new MatchmakerService({
     router: ctx.router,
@@ -61,25 +55,26 @@ export function registerMatchmaker(ctx: RealtimeContext, deps: MatchmakerDeps): 
       maxIntervals: config.matchmakerMaxIntervals,
       maxTicketsPerOwner: config.matchmakerMaxTickets,
       maxPoolTickets: config.matchmakerMaxPoolTickets,
-      node: deps.node ?? DEFAULT_NODE_NAME,
+      node: deps.node ?? config.node,
     },
     tokens: deps.tokens,
     newMatchId: newRelayedMatchId,
     ...(deps.matchedHook === undefined ? {} : { matchedHook: deps.matchedHook }),
   });
-  registerMatchmakerHandlers(ctx.pipeline, matchmaker, deps.parties);
   const offParty = deps.parties?.onChange((partyId) => matchmaker.partyChanged(partyId));
-  const offSession = deps.sessions?.onClosed((session) => matchmaker.sessionClosed(session.id));
+  // Session closes end the session's tickets at once (else at the next interval).
+  const offSession = ctx.sessionEvents.onClosed((session) => matchmaker.sessionClosed(session.id));
   const timers = deps.timers ?? nodeTimers;
   const interval = timers.setInterval(() => {
     matchmaker.process().catch((err: unknown) => ctx.logger.error({ err }, 'matchmaker interval failed'));
   }, config.matchmakerIntervalMs);
   return {
     matchmaker,
+    handlers: matchmakerHandlers(matchmaker, deps.parties),
     async close() {
       timers.clearInterval(interval);
       offParty?.();
-      offSession?.();
+      offSession();
     },
   };
 }

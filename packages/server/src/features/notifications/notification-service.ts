@@ -3,6 +3,10 @@ import type { Logger } from 'pino';
 import type { MessageRouter } from '../../presence/message-router.ts';
 import { OutboundMessage } from '../../presence/outbound.ts';
 import { StreamMode, stream } from '../../presence/stream.ts';
+import type { Clock } from '../../shared/clock.ts';
+import { DomainError, ErrorKind, invalid } from '../../shared/domain-error.ts';
+import { isUuid } from '../../shared/ids.ts';
+import { MonotonicUuidV7 } from '../../shared/monotonic-uuid.ts';
 import {
   type AccountStore,
   InvalidCursorError,
@@ -10,10 +14,6 @@ import {
   type NotificationRecord,
   type NotificationStore,
 } from '../../storage/types.ts';
-import type { Clock } from '../../shared/clock.ts';
-import { DomainError, ErrorKind, invalid } from '../../shared/domain-error.ts';
-import { isUuid } from '../../shared/ids.ts';
-import { MonotonicUuidV7 } from '../../shared/monotonic-uuid.ts';
 import { type NotificationList, notificationJson, notificationListJson } from './notification-json.ts';
 
 /** What server code sends: one notification, for one or more users. */

@@ -1,19 +1,25 @@
-import { registerNotificationRoutes } from './notification-routes.ts';
-import type { RealtimeContext } from '../../core/feature-context.ts';
-import { NotificationService } from './notification-service.ts';
+import type { FeatureParts } from '../../core/feature.ts';
+import type { FeatureContext } from '../../core/feature-context.ts';
+import { notificationRoutes } from './notification-routes.ts';
+import { NotificationService, type NotificationServiceDeps } from './notification-service.ts';
 
-/**
- * Builds the notification service on the realtime core and serves `GET` / `DELETE /v2/notification`.
- * Returns the service: server code (chat, the socket layer, game modules) sends through it.
- */
-export function registerNotifications(ctx: RealtimeContext): NotificationService {
+/** The notification feature as the composition root holds it. */
+export interface NotificationFeature extends FeatureParts {
+  /** Server code (chat, game modules) sends through it. */
+  readonly notifications: NotificationService;
+}
+
+/** Builds the notification service and serves `GET` / `DELETE /v2/notification`. */
+export function registerNotifications(
+  ctx: FeatureContext,
+  deps: { readonly users: NotificationServiceDeps['users'] },
+): NotificationFeature {
   const notifications = new NotificationService({
     store: ctx.storage.notifications,
-    users: ctx.storage.accounts,
+    users: deps.users,
     router: ctx.router,
     clock: ctx.clock,
     logger: ctx.logger,
   });
-  registerNotificationRoutes(ctx.http, { notifications, sessions: ctx.accounts.sessions });
-  return notifications;
+  return { notifications, routes: notificationRoutes({ notifications, sessions: ctx.verifier }) };
 }

@@ -3,7 +3,7 @@
  *
  * @packageDocumentation
  */
-import type { Pipeline } from '../../pipeline/pipeline.ts';
+import type { SocketHandlers } from '../../pipeline/pipeline.ts';
 import type { PartyService } from './party-service.ts';
 
 /**
@@ -13,42 +13,44 @@ import type { PartyService } from './party-service.ts';
  * the `party_leader` body in its reply, so nakama-js's `promotePartyMember` resolves to it instead of
  * `undefined` (Nakama replies `{cid}` only; the push follows either way).
  */
-export function registerPartyHandlers(pipeline: Pipeline, parties: PartyService): void {
-  pipeline.register('party_create', (ctx, body) => {
-    const settings = { open: body.open, maxSize: body.max_size, label: body.label, hidden: body.hidden };
-    ctx.reply('party', parties.create(ctx.session, settings));
-  });
-  pipeline.register('party_join', (ctx, body) => {
-    parties.join(ctx.session, body.party_id, () => ctx.replyVoid());
-  });
-  pipeline.register('party_leave', (ctx, body) => {
-    parties.leave(ctx.session, body.party_id);
-    ctx.replyVoid();
-  });
-  pipeline.register('party_promote', (ctx, body) => {
-    ctx.reply('party_leader', parties.promote(ctx.session, body.party_id, body.presence));
-  });
-  pipeline.register('party_accept', (ctx, body) => {
-    parties.accept(ctx.session, body.party_id, body.presence);
-    ctx.replyVoid();
-  });
-  pipeline.register('party_remove', (ctx, body) => {
-    parties.remove(ctx.session, body.party_id, body.presence);
-    ctx.replyVoid();
-  });
-  pipeline.register('party_close', (ctx, body) => {
-    parties.close(ctx.session, body.party_id);
-    ctx.replyVoid();
-  });
-  pipeline.register('party_join_request_list', (ctx, body) => {
-    ctx.reply('party_join_request', parties.joinRequests(ctx.session, body.party_id));
-  });
-  pipeline.register('party_data_send', (ctx, body) => {
-    parties.sendData(ctx.session, body.party_id, body.op_code, body.data);
-    ctx.replyVoid();
-  });
-  pipeline.register('party_update', (ctx, body) => {
-    parties.update(ctx.session, body.party_id, { label: body.label, open: body.open, hidden: body.hidden });
-    ctx.replyVoid();
-  });
+export function partyHandlers(parties: PartyService): SocketHandlers {
+  return {
+    party_create: (ctx, body) => {
+      const settings = { open: body.open, maxSize: body.max_size, label: body.label, hidden: body.hidden };
+      ctx.reply('party', parties.create(ctx.session, settings));
+    },
+    party_join: (ctx, body) => {
+      parties.join(ctx.session, body.party_id, () => ctx.replyVoid());
+    },
+    party_leave: (ctx, body) => {
+      parties.leave(ctx.session, body.party_id);
+      ctx.replyVoid();
+    },
+    party_promote: (ctx, body) => {
+      ctx.reply('party_leader', parties.promote(ctx.session, body.party_id, body.presence));
+    },
+    party_accept: (ctx, body) => {
+      parties.accept(ctx.session, body.party_id, body.presence);
+      ctx.replyVoid();
+    },
+    party_remove: (ctx, body) => {
+      parties.remove(ctx.session, body.party_id, body.presence);
+      ctx.replyVoid();
+    },
+    party_close: (ctx, body) => {
+      parties.close(ctx.session, body.party_id);
+      ctx.replyVoid();
+    },
+    party_join_request_list: (ctx, body) => {
+      ctx.reply('party_join_request', parties.joinRequests(ctx.session, body.party_id));
+    },
+    party_data_send: (ctx, body) => {
+      parties.sendData(ctx.session, body.party_id, body.op_code, body.data);
+      ctx.replyVoid();
+    },
+    party_update: (ctx, body) => {
+      parties.update(ctx.session, body.party_id, { label: body.label, open: body.open, hidden: body.hidden });
+      ctx.replyVoid();
+    },
+  };
 }

@@ -1,6 +1,6 @@
-import { DEFAULT_NODE_NAME } from '../match/match-id.ts';
-import type { RealtimeContext } from '../../core/feature-context.ts';
-import { registerPartyHandlers } from './party-handlers.ts';
+import type { FeatureParts } from '../../core/feature.ts';
+import type { FeatureContext } from '../../core/feature-context.ts';
+import { partyHandlers } from './party-handlers.ts';
 import { PartyService } from './party-service.ts';
 
 /** Timers of the periodic sweep; tests may inject their own. */
@@ -15,20 +15,20 @@ const nodeTimers: SweepTimers = {
 };
 
 /** The party feature as the composition root holds it. */
-export interface PartyFeature {
+export interface PartyFeature extends FeatureParts {
   readonly parties: PartyService;
   /** Stops the sweep and presence listening (server shutdown). */
   close(): Promise<void>;
 }
 
 /**
- * Builds parties on the realtime core and plugs them in: the `party_*` socket handlers, party
+ * Builds parties: the `party_*` socket handlers, party
  * presence events, and a sweep every `partyIdleCheckIntervalMs` that closes empty parties and drops
  * join requests of sessions that have gone. The matchmaker adds party matchmaking on top
  * (`registerMatchmaker(ctx, { parties })`).
  */
 export function registerParties(
-  ctx: RealtimeContext,
+  ctx: FeatureContext,
   options: { node?: string; timers?: SweepTimers } = {},
 ): PartyFeature {
   const { config } = ctx;
@@ -38,16 +38,16 @@ export function registerParties(
     sessions: ctx.sessions,
     logger: ctx.logger,
     limits: {
-      node: options.node ?? DEFAULT_NODE_NAME,
+      node: options.node ?? config.node,
       maxParties: config.partyMaxParties,
       maxPerSession: config.partyMaxPerSession,
     },
   });
-  registerPartyHandlers(ctx.pipeline, parties);
   const timers = options.timers ?? nodeTimers;
   const sweep = timers.setInterval(() => parties.sweep(), config.partyIdleCheckIntervalMs);
   return {
     parties,
+    handlers: partyHandlers(parties),
     async close() {
       timers.clearInterval(sweep);
       parties.dispose();

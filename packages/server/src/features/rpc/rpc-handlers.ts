@@ -1,7 +1,6 @@
-import { RealtimeError, RealtimeErrorCode } from '@tether/protocol';
-import type { Pipeline } from '../../pipeline/pipeline.ts';
-import type { RpcContext } from '../../runtime/api.ts';
-import { RpcError, RpcFailure, type RpcRegistry } from './rpc-registry.ts';
+import type { SocketHandlers } from '../../pipeline/pipeline.ts';
+import type { RpcRegistry } from './rpc-registry.ts';
+import type { RpcContext } from './rpc-types.ts';
 
 /**
  * The socket's `rpc` message: calls the function and replies `rpc{id, payload}` (payload left out when
@@ -9,35 +8,23 @@ import { RpcError, RpcFailure, type RpcRegistry } from './rpc-registry.ts';
  * error message. The session's later messages wait for the reply (the pipeline keeps order), so a
  * long RPC delays that session only.
  */
-export function registerRpcHandler(pipeline: Pipeline, rpc: RpcRegistry, node: string): void {
-  pipeline.register('rpc', async (ctx, body) => {
-    const { session } = ctx;
-    const context: RpcContext = {
-      source: 'socket',
-      node,
-      userId: session.userId,
-      username: session.username,
-      sessionId: session.id,
-      vars: session.identity.vars,
-      lang: session.identity.lang,
-      expiry: session.identity.expiresAt,
-      clientIp: session.carrier.remoteAddress,
-    };
-    let payload: string;
-    try {
-      payload = await rpc.call(body.id, context, body.payload);
-    } catch (err) {
-      throw toRealtimeError(err);
-    }
-    ctx.reply('rpc', payload === '' ? { id: body.id } : { id: body.id, payload });
-  });
-}
-
-function toRealtimeError(err: unknown): unknown {
-  if (!(err instanceof RpcError)) return err;
-  const code =
-    err.failure === RpcFailure.NOT_FOUND
-      ? RealtimeErrorCode.RUNTIME_FUNCTION_NOT_FOUND
-      : RealtimeErrorCode.RUNTIME_FUNCTION_EXCEPTION;
-  return new RealtimeError(code, err.message, { cause: err });
+export function rpcHandlers(rpc: RpcRegistry, node: string): SocketHandlers {
+  return {
+    rpc: async (ctx, body) => {
+      const { session } = ctx;
+      const context: RpcContext = {
+        source: 'socket',
+        node,
+        userId: session.userId,
+        username: session.username,
+        sessionId: session.id,
+        vars: session.identity.vars,
+        lang: session.identity.lang,
+        expiry: session.identity.expiresAt,
+        clientIp: session.carrier.remoteAddress,
+      };
+      const payload = await rpc.call(body.id, context, body.payload);
+      ctx.reply('rpc', payload === '' ? { id: body.id } : { id: body.id, payload });
+    },
+  };
 }

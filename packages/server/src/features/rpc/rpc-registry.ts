@@ -3,8 +3,11 @@
  *
  * @packageDocumentation
  */
+
+import { RealtimeErrorCode } from '@tether/protocol';
 import type { Logger } from 'pino';
-import type { RpcContext, RpcFunction } from '../../runtime/api.ts';
+import { DomainError, ErrorKind, errorKindOfGrpc } from '../../shared/domain-error.ts';
+import type { RpcContext, RpcFunction } from './rpc-types.ts';
 
 /** gRPC status codes used here (HTTP maps them: 5 → 404, 13 → 500). */
 const GRPC_NOT_FOUND = 5;
@@ -19,17 +22,24 @@ export const RpcFailure = {
 } as const;
 export type RpcFailure = (typeof RpcFailure)[keyof typeof RpcFailure];
 
-/** A failed RPC call. `grpcCode` is what HTTP callers get (the error's own `code` when it set one). */
-export class RpcError extends Error {
+/**
+ * A failed RPC call, in the service error vocabulary: unknown ids are NOT_FOUND (socket code 6, HTTP
+ * 404); a failing function has the gRPC code its error set in a numeric `code` (else INTERNAL) and
+ * socket code 7.
+ */
+export class RpcError extends DomainError {
   override readonly name = 'RpcError';
   readonly failure: RpcFailure;
-  /** A gRPC status code, 1–16. */
-  readonly grpcCode: number;
 
   constructor(failure: RpcFailure, message: string, grpcCode: number, options?: { cause?: unknown }) {
-    super(message, options);
+    super(failure === RpcFailure.NOT_FOUND ? ErrorKind.NOT_FOUND : errorKindOfGrpc(grpcCode), message, {
+      ...options,
+      socketCode:
+        failure === RpcFailure.NOT_FOUND
+          ? RealtimeErrorCode.RUNTIME_FUNCTION_NOT_FOUND
+          : RealtimeErrorCode.RUNTIME_FUNCTION_EXCEPTION,
+    });
     this.failure = failure;
-    this.grpcCode = grpcCode;
   }
 }
 

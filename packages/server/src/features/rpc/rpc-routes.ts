@@ -1,16 +1,14 @@
-import { GrpcCode } from '@tether/protocol';
-import type { RpcContext } from '../../runtime/api.ts';
-import { RpcError, type RpcRegistry } from './rpc-registry.ts';
-import type { SessionAuth } from '../accounts/auth/session-auth.ts';
-import { DomainError, unauthenticated } from '../../shared/domain-error.ts';
 import { bearerToken, constantTimeEqual } from '../../api/auth-headers.ts';
-import { ApiError } from '../../api/errors.ts';
-import type { HttpRequest, HttpResult, HttpRouter } from '../../http/router.ts';
+import type { ApiRoute, HttpRequest, HttpResult } from '../../api/http-types.ts';
+import type { SessionVerifier } from '../../session/verifier.ts';
+import { invalid, unauthenticated } from '../../shared/domain-error.ts';
+import type { RpcRegistry } from './rpc-registry.ts';
+import type { RpcContext } from './rpc-types.ts';
 
 /** What the RPC routes need. */
 export interface RpcRoutesDeps {
   readonly rpc: RpcRegistry;
-  readonly sessions: Pick<SessionAuth, 'verifySessionToken'>;
+  readonly sessions: Pick<SessionVerifier, 'verifySessionToken'>;
   /** `config.httpKey`: authorises server-to-server calls with `?http_key=`. */
   readonly httpKey: string;
   readonly node: string;
@@ -28,26 +26,22 @@ export interface RpcRoutesDeps {
  * credentials or a wrong key 401, unknown id 404 "RPC function not found", a body that is not a JSON
  * string 400, a failing function 500 with its message (or the status of the gRPC `code` it set).
  */
-export function registerRpcRoutes(router: HttpRouter, deps: RpcRoutesDeps): void {
-  const handle = (req: HttpRequest) => call(req, deps);
-  router.on('POST', '/v2/rpc/:id', handle);
-  router.on('GET', '/v2/rpc/:id', handle);
+export function rpcRoutes(deps: RpcRoutesDeps): ApiRoute[] {
+  const handler = (req: HttpRequest) => call(req, deps);
+  return [
+    { method: 'POST', path: '/v2/rpc/:id', name: 'RpcFunc', handler },
+    { method: 'GET', path: '/v2/rpc/:id', name: 'RpcFunc', handler },
+  ];
 }
 
 async function call(req: HttpRequest, deps: RpcRoutesDeps): Promise<HttpResult> {
   const id = req.params.id ?? '';
   const unwrap = req.query.has('unwrap');
-  try {
-    const ctx = await authenticate(req, deps);
-    const payload = req.method === 'POST' ? await bodyPayload(req, unwrap) : (req.query.get('payload') ?? '');
-    const result = await deps.rpc.call(id, ctx, payload);
-    if (unwrap) return { text: result };
-    return { body: result === '' ? { id } : { id, payload: result } };
-  } catch (err) {
-    if (err instanceof RpcError) throw new ApiError(err.grpcCode as GrpcCode, err.message, { cause: err });
-    if (err instanceof DomainError) throw new ApiError(GrpcCode[err.kind], err.message, { cause: err });
-    throw err;
-  }
+  const ctx = await authenticate(req, deps);
+  const payload = req.method === 'POST' ? await bodyPayload(req, unwrap) : (req.query.get('payload') ?? '');
+  const result = await deps.rpc.call(id, ctx, payload);
+  if (unwrap) return { text: result };
+  return { body: result === '' ? { id } : { id, payload: result } };
 }
 
 async function authenticate(req: HttpRequest, deps: RpcRoutesDeps): Promise<RpcContext> {
@@ -84,8 +78,7 @@ async function bodyPayload(req: HttpRequest, unwrap: boolean): Promise<string> {
     value = undefined;
   }
   if (typeof value !== 'string') {
-    throw new ApiError(
-      GrpcCode.INVALID_ARGUMENT,
+    throw invalid(
       'Invalid RPC payload: the body must be a JSON-encoded string (e.g. "{\\"a\\":1}"), or add ?unwrap to send it raw',
     );
   }

@@ -1,30 +1,10 @@
 import type { Logger } from 'pino';
-import type { RevocationStore } from '../../../storage/types.ts';
+import { RevocationCause, type RevocationEvent, type RevocationListener } from '../../../session/verifier.ts';
 import type { Clock } from '../../../shared/clock.ts';
 import { uuidV7Time } from '../../../shared/ids.ts';
+import type { RevocationStore } from '../../../storage/types.ts';
 
-/** Why sessions were revoked; the socket layer closes their sockets differently for each. */
-export const RevocationCause = {
-  /** `POST /v2/session/logout`, with tokens or without ("log out everywhere"). */
-  LOGOUT: 'logout',
-  /** The user was banned (`AccountService.ban`): every session, and the sockets are told why. */
-  BAN: 'ban',
-} as const;
-export type RevocationCause = (typeof RevocationCause)[keyof typeof RevocationCause];
-
-/**
- * A revocation that just took effect. `tokenId` names one session (its session and refresh tokens);
- * `null` means every session of the user that had started by then. The socket layer subscribes to
- * close the matching sockets (`SocketSessions.closeRevoked`).
- */
-export interface RevocationEvent {
-  readonly userId: string;
-  readonly tokenId: string | null;
-  readonly cause: RevocationCause;
-}
-
-/** Receives {@link RevocationEvent}s. */
-export type RevocationListener = (event: RevocationEvent) => void;
+export { RevocationCause, type RevocationEvent, type RevocationListener } from '../../../session/verifier.ts';
 
 /**
  * Revokes sessions durably (in storage, so revocations survive restarts and are seen by every node

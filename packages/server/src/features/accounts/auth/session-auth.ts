@@ -1,23 +1,18 @@
 import type { Logger } from 'pino';
+import {
+  RevocationCause,
+  type RevocationListener,
+  type SessionVerifier,
+  type VerifiedSession,
+} from '../../../session/verifier.ts';
 import type { Clock } from '../../../shared/clock.ts';
 import { DomainError, ErrorKind } from '../../../shared/domain-error.ts';
 import { newUuidV7 } from '../../../shared/ids.ts';
-import { RevocationCause, type RevocationListener, type RevocationService } from './revocations.ts';
-import { type SessionClaims, TokenKind, type TokenSigner } from './tokens.ts';
+import type { RevocationService } from './revocations.ts';
 
-/** What {@link SessionAuth.verifySessionToken} returns for a valid, unrevoked session token. */
-export interface VerifiedSession {
-  readonly userId: string;
-  /** Username when the token was issued (it may have changed since). */
-  readonly username: string;
-  /** The session's token id (`tid`): shared by its session and refresh tokens, stable across refreshes. */
-  readonly tokenId: string;
-  /** Unix seconds at which this token expires. */
-  readonly expiresAt: number;
-  /** Unix seconds at which the session started. */
-  readonly issuedAt: number;
-  readonly vars: Readonly<Record<string, string>>;
-}
+export type { VerifiedSession } from '../../../session/verifier.ts';
+
+import { type SessionClaims, TokenKind, type TokenSigner } from './tokens.ts';
 
 /** A session token and its refresh token, as `POST /v2/account/authenticate/*` returns them. */
 export interface IssuedTokens {
@@ -42,7 +37,7 @@ export interface SessionAuthOptions {
  * {@link verifySessionToken} before upgrading a connection and subscribes with {@link onRevoked} to
  * close the sockets of a session (or user) that logged out.
  */
-export class SessionAuth {
+export class SessionAuth implements SessionVerifier {
   readonly #o: SessionAuthOptions;
   readonly #timer: NodeJS.Timeout | undefined;
   #pruning: Promise<unknown> = Promise.resolve();

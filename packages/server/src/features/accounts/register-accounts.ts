@@ -1,34 +1,43 @@
 import type { Logger } from 'pino';
+import type { ApiRoute } from '../../api/http-types.ts';
 import type { TetherConfig } from '../../config/config.ts';
+import type { FeatureParts } from '../../core/feature.ts';
+import type { FeatureContext } from '../../core/feature-context.ts';
+import { type Clock, systemClock } from '../../shared/clock.ts';
+import type { Storage } from '../../storage/types.ts';
+import { accountRoutes } from './account-routes.ts';
+import { AccountService } from './account-service.ts';
 import { PasswordHasher } from './auth/passwords.ts';
 import { AuthThrottle } from './auth/rate-limiter.ts';
 import { RevocationService } from './auth/revocations.ts';
 import { SessionAuth } from './auth/session-auth.ts';
 import { TokenSigner } from './auth/tokens.ts';
-import type { Storage } from '../../storage/types.ts';
-import { type Clock, systemClock } from '../../shared/clock.ts';
-import { AccountService } from './account-service.ts';
 
 /** The account services, built once by the composition root and shared by HTTP and sockets. */
-export interface AccountFeature {
+export interface AccountFeature extends FeatureParts {
   readonly accounts: AccountService;
   /** Token checks for the socket layer: `verifySessionToken` before upgrade, `onRevoked` to close sockets. */
   readonly sessions: SessionAuth;
   readonly throttle: AuthThrottle;
+  /** Nakama's account, authentication, session and user routes. */
+  readonly routes: readonly ApiRoute[];
   /** Stops background work (revocation pruning). Storage is closed separately, after this. */
   close(): Promise<void>;
 }
 
 /**
- * Builds accounts, sessions and the failed-authentication throttle on a storage backend. It does not
- * choose the backend: `create-server.ts` does and passes it in.
+ * Builds accounts, sessions and the failed-authentication throttle on a storage backend, and their
+ * routes. It does not choose the backend: `create-server.ts` does and passes it in. Unlike the other
+ * features it gets no {@link FeatureContext}: the context's session verifier is this feature's.
  */
-export function createAccountFeature(
-  config: TetherConfig,
-  storage: Storage,
-  logger: Logger,
-  clock: Clock = systemClock,
-): AccountFeature {
+export function registerAccounts(deps: {
+  readonly config: TetherConfig;
+  readonly storage: Storage;
+  readonly logger: Logger;
+  readonly clock?: Clock;
+}): AccountFeature {
+  const { config, storage, logger } = deps;
+  const clock = deps.clock ?? systemClock;
   const revocations = new RevocationService({
     store: storage.revocations,
     clock,
@@ -67,5 +76,11 @@ export function createAccountFeature(
     clock,
     logger,
   });
-  return { accounts, sessions, throttle, close: () => sessions.close() };
+  return {
+    accounts,
+    sessions,
+    throttle,
+    routes: accountRoutes({ accounts, sessions, throttle, serverKey: config.serverKey }),
+    close: () => sessions.close(),
+  };
 }

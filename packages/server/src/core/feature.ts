@@ -1,0 +1,17 @@
+import type { ApiRoute } from '../api/http-types.ts';
+import type { SocketHandlers } from '../pipeline/pipeline.ts';
+
+/**
+ * What a feature plugs into the server. Its `register…` function returns these parts (next to its
+ * services) and the composition root mounts them: socket handlers on the pipeline, routes on the HTTP
+ * router, `close` in the feature's shutdown phase. Features never reach the pipeline or the router
+ * themselves.
+ */
+export interface FeatureParts {
+  /** Socket message handlers, by envelope message name. */
+  readonly handlers?: SocketHandlers;
+  /** HTTP API routes. */
+  readonly routes?: readonly ApiRoute[];
+  /** Stops the feature's background work (intervals, listeners); called once at shutdown. */
+  close?(reason: string): Promise<void>;
+}
