@@ -125,9 +125,9 @@ export async function startServer(config: TetherConfig, deps: ServerDeps = {}): 
   mount('features', 'accounts', accounts);
 
   // Realtime core (single node): tracker, session registry, router; the socket lifecycle over them.
-  const tracker = new LocalTracker();
+  const tracker = new LocalTracker({ node: config.node });
   const sessions = new SessionRegistry();
-  const router = new LocalMessageRouter(tracker, sessions);
+  const router = new LocalMessageRouter({ node: config.node, tracker, sessions });
   const lifecycle = new SocketSessions({
     settings: config,
     registry: sessions,

@@ -26,9 +26,9 @@ export interface MatchBedOptions {
 
 /** Builds the bed; `handlers` are registered by name. */
 export function matchBed(handlers: Record<string, object> = {}, options: MatchBedOptions = {}) {
-  const tracker = new LocalTracker();
+  const tracker = new LocalTracker({ node: 'test-node' });
   const sessions = new Map<string, RecordingSession>();
-  const router = new LocalMessageRouter(tracker, { get: (id) => sessions.get(id) });
+  const router = new LocalMessageRouter({ node: 'test-node', tracker, sessions });
   const scheduler = new ManualTickScheduler();
   const clock = new ManualClock();
   const registry = new MatchRegistry({

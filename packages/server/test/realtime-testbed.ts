@@ -58,9 +58,9 @@ export class RecordingSession implements SessionHandle {
 export function realtimeTestbed() {
   const dir = mkdtempSync(join(tmpdir(), 'tether-realtime-'));
   const storage = SqliteStorage.open(dir);
-  const tracker = new LocalTracker();
+  const tracker = new LocalTracker({ node: 'test-node' });
   const sessions = new Map<string, RecordingSession>();
-  const router = new LocalMessageRouter(tracker, { get: (id) => sessions.get(id) });
+  const router = new LocalMessageRouter({ node: 'test-node', tracker, sessions });
   const logger = createLogger('silent');
   let n = 0;
   return {

@@ -1,40 +1,56 @@
 import { OutboundMessage } from './outbound.ts';
 import type { StreamKey } from './stream.ts';
 import type { Tracker } from './tracker.ts';
-import type { SessionHandle } from './types.ts';
+import type { PresenceId, SessionHandle } from './types.ts';
 
-/** Finds connected sessions by id (implemented by the session registry). */
+/** Finds connected sessions of this node by id (implemented by the session registry). */
 export interface SessionLookup {
   get(sessionId: string): SessionHandle | undefined;
 }
 
 /**
- * Delivers envelopes to sessions. All fan-out goes through here so that a broadcast is encoded once
- * (see {@link OutboundMessage}) however many sessions and carriers receive it.
+ * Delivers envelopes to presences. All fan-out goes through here: it resolves each presence id to a
+ * connected session (on this node through the session registry; in cluster mode, on other nodes
+ * through the bus) and encodes a broadcast once (see {@link OutboundMessage}) however many sessions
+ * and carriers receive it.
  */
 export interface MessageRouter {
-  /** Sends to every session on a stream (hidden members included), except `exclude`. */
+  /** Sends to every presence on a stream (hidden members included), except the session `exclude`. */
   sendToStream(stream: StreamKey, envelope: object | OutboundMessage, exclude?: string): void;
-  /** Sends to the listed sessions that are connected; unknown ids are skipped. */
+  /** Sends to the listed presences that are connected; unknown ones are skipped. */
+  sendToPresences(ids: Iterable<PresenceId>, envelope: object | OutboundMessage): void;
+  /** Sends to the listed sessions of this node that are connected; unknown ids are skipped. */
   sendToSessions(sessionIds: Iterable<string>, envelope: object | OutboundMessage): void;
-  /** Sends to one session, if connected. Returns whether it was. */
+  /** Sends to one session of this node, if connected. Returns whether it was. */
   sendToSession(sessionId: string, envelope: object | OutboundMessage): boolean;
 }
 
-/** The single-node router over a {@link Tracker} and a {@link SessionLookup}. */
+/**
+ * The single-node router over a {@link Tracker} and a {@link SessionLookup}. Every presence is this
+ * node's; one on another node (which cannot happen without a cluster) is skipped.
+ */
 export class LocalMessageRouter implements MessageRouter {
+  readonly #node: string;
   readonly #tracker: Tracker;
   readonly #sessions: SessionLookup;
 
-  constructor(tracker: Tracker, sessions: SessionLookup) {
-    this.#tracker = tracker;
-    this.#sessions = sessions;
+  constructor(deps: { node: string; tracker: Tracker; sessions: SessionLookup }) {
+    this.#node = deps.node;
+    this.#tracker = deps.tracker;
+    this.#sessions = deps.sessions;
   }
 
   sendToStream(stream: StreamKey, envelope: object | OutboundMessage, exclude?: string): void {
     const message = toMessage(envelope);
-    for (const session of this.#tracker.sessions(stream)) {
-      if (session.id !== exclude) session.deliver(message);
+    for (const p of this.#tracker.members(stream)) {
+      if (p.sessionId !== exclude && p.node === this.#node) this.#sessions.get(p.sessionId)?.deliver(message);
+    }
+  }
+
+  sendToPresences(ids: Iterable<PresenceId>, envelope: object | OutboundMessage): void {
+    const message = toMessage(envelope);
+    for (const id of ids) {
+      if (id.node === this.#node) this.#sessions.get(id.sessionId)?.deliver(message);
     }
   }
 

@@ -13,7 +13,7 @@ function fakeSession(id: string, userId = `u-${id}`): SessionHandle & { got: Out
 /** A tracker whose scheduled flushes run only when the test says so. */
 function manualTracker() {
   const queue: (() => void)[] = [];
-  const tracker = new LocalTracker({ schedule: (fn) => queue.push(fn) });
+  const tracker = new LocalTracker({ node: 'n1', schedule: (fn) => queue.push(fn) });
   return {
     tracker,
     flush: () => {
@@ -45,7 +45,18 @@ describe('LocalTracker', () => {
     expect(tracker.list(room).map((p) => p.sessionId)).toEqual(['a', 'c']);
     expect(tracker.list(room, true).map((p) => p.sessionId)).toEqual(['a', 'b', 'c']);
     expect(tracker.count(room)).toBe(3);
-    expect([...tracker.sessions(room)].map((s) => s.id)).toEqual(['a', 'b', 'c']);
+    expect([...tracker.members(room)].map((p) => `${p.node}/${p.sessionId}`)).toEqual([
+      'n1/a',
+      'n1/b',
+      'n1/c',
+    ]);
+    expect(tracker.get('a', room)).toEqual({
+      node: 'n1',
+      sessionId: 'a',
+      userId: 'u-a',
+      stream: room,
+      meta: { username: 'A' },
+    });
   });
 
   it('delivers events after the current turn, batched per stream, never for hidden presences', () => {
@@ -119,7 +130,7 @@ describe('LocalMessageRouter', () => {
     const { tracker } = manualTracker();
     const sessions = new Map(['a', 'b', 'c'].map((id) => [id, fakeSession(id)]));
     for (const s of sessions.values()) tracker.track(s, room, { username: s.username });
-    const router = new LocalMessageRouter(tracker, sessions);
+    const router = new LocalMessageRouter({ node: 'n1', tracker, sessions });
     router.sendToStream(room, { channel_message: { content: '{}' } }, 'a');
     const [b, c] = [sessions.get('b')!.got[0]!, sessions.get('c')!.got[0]!];
     expect(sessions.get('a')!.got).toHaveLength(0);
@@ -137,9 +148,24 @@ describe('LocalMessageRouter', () => {
   it('sends to listed sessions and skips unknown ids', () => {
     const { tracker } = manualTracker();
     const a = fakeSession('a');
-    const router = new LocalMessageRouter(tracker, new Map([['a', a]]));
+    const router = new LocalMessageRouter({ node: 'n1', tracker, sessions: new Map([['a', a]]) });
     router.sendToSessions(['a', 'zzz'], { pong: {} });
     expect(router.sendToSession('zzz', { pong: {} })).toBe(false);
+    expect(a.got.map((m) => m.text)).toEqual(['{"pong":{}}']);
+  });
+
+  it("delivers to presence ids of this node only (another node is the cluster router's job)", () => {
+    const { tracker } = manualTracker();
+    const a = fakeSession('a');
+    const router = new LocalMessageRouter({ node: 'n1', tracker, sessions: new Map([['a', a]]) });
+    router.sendToPresences(
+      [
+        { node: 'n1', sessionId: 'a' },
+        { node: 'n2', sessionId: 'a' },
+        { node: 'n1', sessionId: 'zzz' },
+      ],
+      { pong: {} },
+    );
     expect(a.got.map((m) => m.text)).toEqual(['{"pong":{}}']);
   });
 });

@@ -1,5 +1,5 @@
 import { type StreamKey, streamId } from './stream.ts';
-import type { LeaveReason, Presence, PresenceEvent, PresenceMeta, SessionHandle } from './types.ts';
+import type { LeaveReason, Presence, PresenceEvent, PresenceMeta, PresenceOwner } from './types.ts';
 
 /** Receives batched presence events for the streams of one mode. */
 export type PresenceListener = (events: readonly PresenceEvent[]) => void;
@@ -9,8 +9,13 @@ export type PresenceListener = (events: readonly PresenceEvent[]) => void;
  * streams) keeps its membership here, so a disconnect cleans up everything with one call.
  */
 export interface Tracker {
-  /** Adds a presence. Returns false (and announces nothing) if the session is already on the stream. */
-  track(session: SessionHandle, stream: StreamKey, meta: PresenceMeta): boolean;
+  /** This node's name: presences tracked here carry it. */
+  readonly node: string;
+  /**
+   * Adds a presence of a session on this node. Returns false (and announces nothing) if the session
+   * is already on the stream.
+   */
+  track(owner: PresenceOwner, stream: StreamKey, meta: PresenceMeta): boolean;
   /** Replaces a presence's meta; visible presences are announced as leave(old) + join(new). */
   update(sessionId: string, stream: StreamKey, meta: PresenceMeta): boolean;
   /** Removes one presence. Returns false if there was none. */
@@ -22,8 +27,11 @@ export interface Tracker {
   get(sessionId: string, stream: StreamKey): Presence | undefined;
   /** Presences on a stream in join order; hidden ones only when asked. */
   list(stream: StreamKey, includeHidden?: boolean): Presence[];
-  /** Sessions on a stream, hidden included: the recipients of stream traffic. */
-  sessions(stream: StreamKey): Iterable<SessionHandle>;
+  /**
+   * Every presence on a stream, hidden included, in join order, without copying: the recipients of
+   * stream traffic (the message router iterates it). Do not track or untrack while iterating.
+   */
+  members(stream: StreamKey): Iterable<Presence>;
   /** Number of presences on a stream, hidden included. */
   count(stream: StreamKey): number;
   /** Streams a session is on. */
@@ -32,16 +40,13 @@ export interface Tracker {
   onEvents(mode: number, listener: PresenceListener): () => void;
 }
 
-interface Entry {
-  presence: Presence;
-  session: SessionHandle;
-}
-
 interface PendingEvent {
   stream: StreamKey;
   joins: Presence[];
   leaves: Presence[];
 }
+
+const NO_PRESENCES: readonly Presence[] = [];
 
 /**
  * The single-node tracker. Presence events are batched per stream and delivered on the next turn of
@@ -54,31 +59,33 @@ interface PendingEvent {
  * event is ever dropped.
  */
 export class LocalTracker implements Tracker {
-  readonly #byStream = new Map<string, Map<string, Entry>>();
+  readonly node: string;
+  readonly #byStream = new Map<string, Map<string, Presence>>();
   readonly #bySession = new Map<string, Map<string, StreamKey>>();
   readonly #listeners = new Map<number, Set<PresenceListener>>();
   readonly #pending = new Map<string, PendingEvent>();
   readonly #schedule: (fn: () => void) => void;
   #flushScheduled = false;
 
-  constructor(opts: { schedule?: (fn: () => void) => void } = {}) {
+  constructor(opts: { node: string; schedule?: (fn: () => void) => void }) {
+    this.node = opts.node;
     this.#schedule = opts.schedule ?? ((fn) => setImmediate(fn));
   }
 
-  track(session: SessionHandle, stream: StreamKey, meta: PresenceMeta): boolean {
+  track(owner: PresenceOwner, stream: StreamKey, meta: PresenceMeta): boolean {
     const id = streamId(stream);
     let members = this.#byStream.get(id);
-    if (members?.has(session.id)) return false;
+    if (members?.has(owner.id)) return false;
     if (!members) {
       members = new Map();
       this.#byStream.set(id, members);
     }
-    const presence: Presence = { sessionId: session.id, userId: session.userId, stream, meta };
-    members.set(session.id, { presence, session });
-    let streams = this.#bySession.get(session.id);
+    const presence: Presence = { node: this.node, sessionId: owner.id, userId: owner.userId, stream, meta };
+    members.set(owner.id, presence);
+    let streams = this.#bySession.get(owner.id);
     if (!streams) {
       streams = new Map();
-      this.#bySession.set(session.id, streams);
+      this.#bySession.set(owner.id, streams);
     }
     streams.set(id, stream);
     if (!meta.hidden) this.#queue(id, stream, presence, 'join');
@@ -87,26 +94,27 @@ export class LocalTracker implements Tracker {
 
   update(sessionId: string, stream: StreamKey, meta: PresenceMeta): boolean {
     const id = streamId(stream);
-    const entry = this.#byStream.get(id)?.get(sessionId);
-    if (!entry) return false;
-    const old = entry.presence;
-    entry.presence = { ...old, meta };
+    const members = this.#byStream.get(id);
+    const old = members?.get(sessionId);
+    if (!members || !old) return false;
+    const next: Presence = { ...old, meta };
+    members.set(sessionId, next);
     if (!old.meta.hidden) this.#queue(id, stream, old, 'leave');
-    if (!meta.hidden) this.#queue(id, stream, entry.presence, 'join');
+    if (!meta.hidden) this.#queue(id, stream, next, 'join');
     return true;
   }
 
   untrack(sessionId: string, stream: StreamKey, _reason: LeaveReason = 'leave'): boolean {
     const id = streamId(stream);
     const members = this.#byStream.get(id);
-    const entry = members?.get(sessionId);
-    if (!members || !entry) return false;
+    const presence = members?.get(sessionId);
+    if (!members || !presence) return false;
     members.delete(sessionId);
     if (members.size === 0) this.#byStream.delete(id);
     const streams = this.#bySession.get(sessionId);
     streams?.delete(id);
     if (streams?.size === 0) this.#bySession.delete(sessionId);
-    if (!entry.presence.meta.hidden) this.#queue(id, stream, entry.presence, 'leave');
+    if (!presence.meta.hidden) this.#queue(id, stream, presence, 'leave');
     return true;
   }
 
@@ -123,23 +131,21 @@ export class LocalTracker implements Tracker {
   }
 
   get(sessionId: string, stream: StreamKey): Presence | undefined {
-    return this.#byStream.get(streamId(stream))?.get(sessionId)?.presence;
+    return this.#byStream.get(streamId(stream))?.get(sessionId);
   }
 
   list(stream: StreamKey, includeHidden = false): Presence[] {
     const members = this.#byStream.get(streamId(stream));
     if (!members) return [];
     const out: Presence[] = [];
-    for (const { presence } of members.values()) {
+    for (const presence of members.values()) {
       if (includeHidden || !presence.meta.hidden) out.push(presence);
     }
     return out;
   }
 
-  *sessions(stream: StreamKey): Iterable<SessionHandle> {
-    const members = this.#byStream.get(streamId(stream));
-    if (!members) return;
-    for (const entry of members.values()) yield entry.session;
+  members(stream: StreamKey): Iterable<Presence> {
+    return this.#byStream.get(streamId(stream))?.values() ?? NO_PRESENCES;
   }
 
   count(stream: StreamKey): number {

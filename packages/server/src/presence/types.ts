@@ -2,15 +2,32 @@ import type { OutboundMessage } from './outbound.ts';
 import type { StreamKey } from './stream.ts';
 
 /**
- * What presence and routing need from a connected session. The session layer implements it; the
- * presence layer never sees sockets.
+ * Who a presence belongs to when it is tracked: a session, by id, and its user. Features pass the
+ * session itself (it has these fields); the tracker keeps only the ids, never the object.
  */
-export interface SessionHandle {
+export interface PresenceOwner {
+  /** The session id. */
   readonly id: string;
   readonly userId: string;
   readonly username: string;
+}
+
+/**
+ * What the message router needs to deliver to a connected session on this node. The session layer
+ * implements it; the presence layer never sees sockets.
+ */
+export interface SessionHandle extends PresenceOwner {
   /** Queues a message for this session, in order. Never throws; a full queue closes the session. */
   deliver(message: OutboundMessage): void;
+}
+
+/**
+ * A presence's address: the node its session is connected to and the session id. Session ids are
+ * UUIDs, unique across nodes, so maps may key by `sessionId` alone; `node` says where to deliver.
+ */
+export interface PresenceId {
+  readonly node: string;
+  readonly sessionId: string;
 }
 
 /** Per-presence data that travels with joins and leaves. */
@@ -25,8 +42,7 @@ export interface PresenceMeta {
 }
 
 /** One session's membership of one stream. */
-export interface Presence {
-  readonly sessionId: string;
+export interface Presence extends PresenceId {
   readonly userId: string;
   readonly stream: StreamKey;
   readonly meta: PresenceMeta;

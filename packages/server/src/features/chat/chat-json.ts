@@ -7,9 +7,9 @@ import type {
   ChannelMessageAck,
   ChannelPresenceEvent,
   ChannelTarget,
-  UserPresence,
 } from '@tether/protocol';
 import type { Presence } from '../../presence/types.ts';
+import { userPresence } from '../../presence/wire.ts';
 import type { ChatHistoryPage, ChatMessageRecord } from '../../storage/types.ts';
 import type { ChannelRef } from './channel-id.ts';
 
@@ -31,13 +31,6 @@ export function targetOf(ref: ChannelRef): ChannelTarget {
     case 'group':
       return { group_id: ref.groupId };
   }
-}
-
-/** A member as `UserPresence`: `persistence` only when true (proto3 omits false). */
-export function presenceJson(p: Presence): UserPresence {
-  const out: UserPresence = { user_id: p.userId, session_id: p.sessionId, username: p.meta.username };
-  if (p.meta.persistence) out.persistence = true;
-  return out;
 }
 
 /** `google.protobuf.Timestamp` as Nakama writes it: whole seconds, `2025-03-01T12:00:00Z`. */
@@ -82,8 +75,8 @@ export function presenceEventJson(
   leaves: readonly Presence[],
 ): ChannelPresenceEvent {
   const out: ChannelPresenceEvent = { channel_id: ref.id };
-  if (joins.length > 0) out.joins = joins.map(presenceJson);
-  if (leaves.length > 0) out.leaves = leaves.map(presenceJson);
+  if (joins.length > 0) out.joins = joins.map(userPresence);
+  if (leaves.length > 0) out.leaves = leaves.map(userPresence);
   return { ...out, ...targetOf(ref) };
 }
 

@@ -11,6 +11,7 @@ import type { MessageRouter } from '../../presence/message-router.ts';
 import { OutboundMessage } from '../../presence/outbound.ts';
 import type { Tracker } from '../../presence/tracker.ts';
 import type { PresenceEvent, SessionHandle } from '../../presence/types.ts';
+import { sessionPresence, userPresence } from '../../presence/wire.ts';
 import type { Clock } from '../../shared/clock.ts';
 import { DomainError, ErrorKind, invalid } from '../../shared/domain-error.ts';
 import { isUuid } from '../../shared/ids.ts';
@@ -38,7 +39,6 @@ import {
   historyJson,
   messageJson,
   presenceEventJson,
-  presenceJson,
   targetOf,
 } from './chat-json.ts';
 
@@ -162,16 +162,12 @@ export class ChatService {
       });
     // On a repeated join the first join's flags stay, so `self` reports those.
     const persistence = this.#d.tracker.get(session.id, channel.stream)?.meta.persistence ?? plan.persistence;
-    const self = {
-      user_id: session.userId,
-      session_id: session.id,
-      username: session.username,
-      ...(persistence ? { persistence: true } : {}),
-    };
+    const self = sessionPresence({ userId: session.userId, sessionId: session.id, username: session.username });
+    if (persistence) self.persistence = true;
     const presences = this.#d.tracker
       .list(channel.stream)
       .filter((p) => !(isNew && p.sessionId === session.id))
-      .map(presenceJson);
+      .map(userPresence);
     return {
       id: channel.id,
       ...(presences.length > 0 ? { presences } : {}),

@@ -8,15 +8,9 @@ import type { OutboundMessage } from '../../presence/outbound.ts';
 import type { StreamKey } from '../../presence/stream.ts';
 import type { Tracker } from '../../presence/tracker.ts';
 import type { Presence } from '../../presence/types.ts';
+import { sessionPresence, userPresence } from '../../presence/wire.ts';
 import type { MatchData, MatchPresence } from './match-handler.ts';
-import {
-  dataToBase64,
-  isValidOpCode,
-  matchDataMessage,
-  presenceEventMessage,
-  wireMatchPresence,
-  wirePresence,
-} from './match-wire.ts';
+import { dataToBase64, isValidOpCode, matchDataMessage, presenceEventMessage } from './match-wire.ts';
 
 /** One broadcast as game code asked for it. */
 export interface Broadcast {
@@ -62,7 +56,7 @@ export class MatchOutbox {
       this.#matchId,
       b.opCode,
       dataToBase64(b.data),
-      b.sender ? wireMatchPresence(b.sender) : undefined,
+      b.sender ? sessionPresence(b.sender) : undefined,
       b.reliable !== false,
     );
     this.#sendTo(b.presences, message);
@@ -102,7 +96,7 @@ export class MatchOutbox {
     if (kicked.length === 0) return;
     this.#router.sendToSessions(
       kicked.map((p) => p.sessionId),
-      presenceEventMessage(this.#matchId, [], kicked.map(wirePresence)),
+      presenceEventMessage(this.#matchId, [], kicked.map(userPresence)),
     );
     for (const p of kicked) this.#tracker.untrack(p.sessionId, this.#stream, 'kick');
   }
@@ -117,7 +111,7 @@ export class MatchOutbox {
     if (members.length === 0) return;
     this.#router.sendToSessions(
       members.map((p) => p.sessionId),
-      presenceEventMessage(this.#matchId, [], members.map(wirePresence)),
+      presenceEventMessage(this.#matchId, [], members.map(userPresence)),
     );
     this.#tracker.untrackStream(this.#stream, 'leave');
   }

@@ -9,6 +9,7 @@ import type { MessageRouter } from '../../presence/message-router.ts';
 import { type StreamKey, StreamMode, stream } from '../../presence/stream.ts';
 import type { Tracker } from '../../presence/tracker.ts';
 import type { PresenceEvent, SessionHandle } from '../../presence/types.ts';
+import { sessionPresence, userPresence } from '../../presence/wire.ts';
 import type { AuthoritativeMatch } from './authoritative-match.ts';
 import { type MatchIdParts, namedMatchId, newRelayedMatchId, parseMatchId } from './match-id.ts';
 import { listMatches, type MatchListFilter, type MatchListing } from './match-list.ts';
@@ -20,7 +21,6 @@ import {
   matchDataMessage,
   matchErrors,
   presenceEventMessage,
-  wirePresence,
 } from './match-wire.ts';
 
 /** A decoded `match_data_send` body. */
@@ -75,10 +75,10 @@ export class MatchService {
     const self = this.#self(session);
     const current = this.#d.tracker.list(key);
     if (current.some((p) => p.sessionId === session.id)) {
-      return { match_id: id, size: current.length, presences: current.map(wirePresence), self };
+      return { match_id: id, size: current.length, presences: current.map(userPresence), self };
     }
     const reply: Match = { match_id: id, size: current.length + 1, self };
-    if (current.length > 0) reply.presences = current.map(wirePresence);
+    if (current.length > 0) reply.presences = current.map(userPresence);
     this.#relayed.add(key.subject);
     this.#d.tracker.track(session, key, { username: session.username });
     return reply;
@@ -148,7 +148,7 @@ export class MatchService {
       body.match_id,
       body.op_code,
       body.data,
-      wirePresence(sender),
+      userPresence(sender),
       body.reliable,
     );
     if (body.presences.length === 0) {
@@ -198,7 +198,7 @@ export class MatchService {
       const matchId = match?.id ?? `${event.stream.subject}.${event.stream.label}`;
       this.#d.router.sendToStream(
         event.stream,
-        presenceEventMessage(matchId, event.joins.map(wirePresence), event.leaves.map(wirePresence)),
+        presenceEventMessage(matchId, event.joins.map(userPresence), event.leaves.map(userPresence)),
       );
       if (match) match.presencesChanged(event.joins, event.leaves);
       if (relayed && this.#d.tracker.count(event.stream) === 0) this.#relayed.delete(event.stream.subject);
@@ -210,11 +210,11 @@ export class MatchService {
     const current = this.#d.tracker.list(key);
     const self = this.#self(session);
     if (current.some((p) => p.sessionId === session.id)) {
-      return { match_id: id, size: current.length, presences: current.map(wirePresence), self };
+      return { match_id: id, size: current.length, presences: current.map(userPresence), self };
     }
     if (current.length === 0 && !allowEmpty) throw matchErrors.notFound(id);
     const reply: Match = { match_id: id, size: current.length, self };
-    if (current.length > 0) reply.presences = current.map(wirePresence);
+    if (current.length > 0) reply.presences = current.map(userPresence);
     this.#relayed.add(parts.uuid);
     this.#d.tracker.track(session, key, { username: session.username });
     return reply;
@@ -241,8 +241,9 @@ export class MatchService {
       if (presences.length > 0) out.presences = presences;
       return out;
     };
-    if (current.some((p) => p.sessionId === session.id)) return reply(current.map(wirePresence));
+    if (current.some((p) => p.sessionId === session.id)) return reply(current.map(userPresence));
     const presence = {
+      node: this.#d.tracker.node,
       sessionId: session.id,
       userId: session.userId,
       stream: match.stream,
@@ -252,7 +253,7 @@ export class MatchService {
     if (!verdict.accept) {
       throw verdict.ended ? matchErrors.notFound(id) : matchErrors.rejected(match.id, verdict.reason);
     }
-    const others = this.#d.tracker.list(match.stream).map(wirePresence);
+    const others = this.#d.tracker.list(match.stream).map(userPresence);
     const out = reply(others);
     this.#d.tracker.track(session, match.stream, { username: session.username });
     return out;
@@ -272,7 +273,7 @@ export class MatchService {
   }
 
   #self(session: SessionHandle): UserPresence {
-    return { user_id: session.userId, session_id: session.id, username: session.username };
+    return sessionPresence({ userId: session.userId, sessionId: session.id, username: session.username });
   }
 }
 

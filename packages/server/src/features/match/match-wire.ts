@@ -16,16 +16,6 @@ import { OutboundMessage } from '../../presence/outbound.ts';
 import type { Presence } from '../../presence/types.ts';
 import type { MatchPresence } from './match-handler.ts';
 
-/** A tracked presence as a client sees it in match messages. */
-export function wirePresence(p: Presence): UserPresence {
-  return { user_id: p.userId, session_id: p.sessionId, username: p.meta.username };
-}
-
-/** A handler-side presence as a client sees it. */
-export function wireMatchPresence(p: MatchPresence): UserPresence {
-  return { user_id: p.userId, session_id: p.sessionId, username: p.username };
-}
-
 /** A tracked presence as match handlers see it. */
 export function matchPresence(p: Presence, node: string): MatchPresence {
   return { userId: p.userId, sessionId: p.sessionId, username: p.meta.username, node };

@@ -25,7 +25,7 @@ function session(id: string): SessionHandle & { got: Received[] } {
 
 function bed(options: { hook?: MatchmakerMatchedHook; maxPoolTickets?: number } = {}) {
   const sessions = new Map<string, ReturnType<typeof session>>();
-  const router = new LocalMessageRouter(new LocalTracker(), sessions);
+  const router = new LocalMessageRouter({ node: 'n1', tracker: new LocalTracker({ node: 'n1' }), sessions });
   let n = 0;
   const matchmaker = new MatchmakerService({
     router,

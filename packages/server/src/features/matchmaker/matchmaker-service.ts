@@ -8,12 +8,12 @@ import {
   type MatchmakerUser,
   RealtimeError,
   RealtimeErrorCode,
-  type UserPresence,
 } from '@tether/protocol';
 import type { Logger } from 'pino';
 import type { MessageRouter, SessionLookup } from '../../presence/message-router.ts';
 import { OutboundMessage } from '../../presence/outbound.ts';
 import type { SessionHandle } from '../../presence/types.ts';
+import { sessionPresence } from '../../presence/wire.ts';
 import type { Clock } from '../../shared/clock.ts';
 import { newUuid } from '../../shared/ids.ts';
 import { parseQuery, QuerySyntaxError } from '../../shared/query/query.ts';
@@ -267,7 +267,7 @@ export class MatchmakerService {
       const properties = { ...ticket.stringProperties, ...ticket.numericProperties };
       for (const p of ticket.presences) {
         const user: MatchmakerUser = {
-          presence: wirePresence(p),
+          presence: sessionPresence(p),
           string_properties: { ...ticket.stringProperties },
           numeric_properties: { ...ticket.numericProperties },
         };
@@ -377,10 +377,6 @@ function checkProperties(op: string, request: TicketRequest): void {
 
 function presenceOf(session: SessionHandle): TicketPresence {
   return { sessionId: session.id, userId: session.userId, username: session.username };
-}
-
-function wirePresence(p: TicketPresence): UserPresence {
-  return { user_id: p.userId, session_id: p.sessionId, username: p.username };
 }
 
 function addTo(map: Map<string, Set<string>>, key: string, id: string): void {

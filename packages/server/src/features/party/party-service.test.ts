@@ -20,9 +20,9 @@ function session(id: string): SessionHandle & { got: Record<string, unknown>[] }
 
 function bed(limits: { maxParties?: number; maxPerSession?: number } = {}) {
   const queue: (() => void)[] = [];
-  const tracker = new LocalTracker({ schedule: (fn) => queue.push(fn) });
+  const tracker = new LocalTracker({ node: 'n1', schedule: (fn) => queue.push(fn) });
   const sessions = new Map<string, ReturnType<typeof session>>();
-  const router = new LocalMessageRouter(tracker, sessions);
+  const router = new LocalMessageRouter({ node: 'n1', tracker, sessions });
   const parties = new PartyService({
     tracker,
     router,

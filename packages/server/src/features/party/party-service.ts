@@ -17,7 +17,8 @@ import type { MessageRouter, SessionLookup } from '../../presence/message-router
 import { OutboundMessage } from '../../presence/outbound.ts';
 import { StreamMode } from '../../presence/stream.ts';
 import type { Tracker } from '../../presence/tracker.ts';
-import type { Presence, PresenceEvent, SessionHandle } from '../../presence/types.ts';
+import type { PresenceEvent, SessionHandle } from '../../presence/types.ts';
+import { sessionPresence, userPresence } from '../../presence/wire.ts';
 import { newUuid } from '../../shared/ids.ts';
 import {
   type PartyMember,
@@ -25,7 +26,6 @@ import {
   type PartySettings,
   PartyState,
   parsePartyId,
-  presenceOf,
 } from './party-state.ts';
 
 /** Error prefixes per operation, as Nakama words them (BAD_INPUT "<prefix>: <reason>"). */
@@ -147,7 +147,7 @@ export class PartyService {
     const member = memberOf(session);
     const outcome = refusalAs(PartyOp.JOIN, () => party.requestJoin(member));
     if (outcome === 'requested') {
-      const request: PartyJoinRequest = { party_id: party.id, presences: [presenceOf(member)] };
+      const request: PartyJoinRequest = { party_id: party.id, presences: [sessionPresence(member)] };
       this.#router.sendToSession(party.leader.sessionId, { party_join_request: request });
       replied();
       return;
@@ -174,7 +174,7 @@ export class PartyService {
   promote(session: SessionHandle, partyId: string, presence: UserPresence): PartyLeader {
     const party = this.#find(partyId, PartyOp.PROMOTE);
     const leader = refusalAs(PartyOp.PROMOTE, () => party.promote(session.id, presence));
-    const body: PartyLeader = { party_id: party.id, presence: presenceOf(leader) };
+    const body: PartyLeader = { party_id: party.id, presence: sessionPresence(leader) };
     this.#router.sendToStream(party.stream, new OutboundMessage({ party_leader: body }));
     return body;
   }
@@ -218,7 +218,7 @@ export class PartyService {
     const party = this.#find(partyId, PartyOp.LIST);
     refusalAs(PartyOp.LIST, () => party.requireLeader(session.id));
     party.dropRequests((id) => this.#sessions.get(id) !== undefined);
-    return { party_id: partyId, presences: party.requests.map(presenceOf) };
+    return { party_id: partyId, presences: party.requests.map(sessionPresence) };
   }
 
   /** A member sends data to every other member as `party_data` (op code always present). */
@@ -227,7 +227,11 @@ export class PartyService {
     if (!party.isMember(session.id)) throw partyError(PartyOp.DATA, 'party member not found');
     const others = party.members.filter((m) => m.sessionId !== session.id).map((m) => m.sessionId);
     if (others.length === 0) return;
-    const body = { party_id: party.id, presence: presenceOf(memberOf(session)), op_code: String(opCode) };
+    const body = {
+      party_id: party.id,
+      presence: sessionPresence(memberOf(session)),
+      op_code: String(opCode),
+    };
     this.#router.sendToSessions(others, { party_data: data === '' ? body : { ...body, data } });
   }
 
@@ -283,8 +287,8 @@ export class PartyService {
       const party = this.#parties.get(event.stream.subject);
       if (party === undefined || party.stream.label !== event.stream.label) continue;
       const body: PartyPresenceEvent = { party_id: party.id };
-      if (event.joins.length > 0) body.joins = event.joins.map(wirePresence);
-      if (event.leaves.length > 0) body.leaves = event.leaves.map(wirePresence);
+      if (event.joins.length > 0) body.joins = event.joins.map(userPresence);
+      if (event.leaves.length > 0) body.leaves = event.leaves.map(userPresence);
       this.#router.sendToStream(party.stream, new OutboundMessage({ party_presence_event: body }));
       // A leave of someone the party still lists came from elsewhere (a disconnect): apply it now.
       for (const left of event.leaves) {
@@ -304,7 +308,7 @@ export class PartyService {
       return;
     }
     if (newLeader !== undefined) {
-      const body: PartyLeader = { party_id: party.id, presence: presenceOf(newLeader) };
+      const body: PartyLeader = { party_id: party.id, presence: sessionPresence(newLeader) };
       this.#router.sendToSessions(
         party.members.map((m) => m.sessionId),
         { party_leader: body },
@@ -359,19 +363,15 @@ function memberOf(session: SessionHandle): PartyMember {
   return { sessionId: session.id, userId: session.userId, username: session.username };
 }
 
-function wirePresence(p: Presence): UserPresence {
-  return { user_id: p.userId, session_id: p.sessionId, username: p.meta.username };
-}
-
 /** The `party` message for one member (`self`), with label/hidden only when set (proto3 JSON). */
 function partyBody(party: PartyState, self: PartyMember): Party {
   const body: Party = {
     party_id: party.id,
     open: party.open,
     max_size: party.maxSize,
-    self: presenceOf(self),
-    leader: presenceOf(party.leader),
-    presences: party.members.map(presenceOf),
+    self: sessionPresence(self),
+    leader: sessionPresence(party.leader),
+    presences: party.members.map(sessionPresence),
   };
   if (party.hidden) body.hidden = true;
   if (party.label !== '') body.label = party.label;

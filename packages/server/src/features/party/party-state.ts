@@ -58,11 +58,6 @@ export function partyStream(uuid: string, node: string): StreamKey {
   return stream(StreamMode.PARTY, uuid, '', node);
 }
 
-/** A member or requester as clients see it (`rtapi.UserPresence`). */
-export function presenceOf(member: PartyMember): UserPresence {
-  return { user_id: member.userId, session_id: member.sessionId, username: member.username };
-}
-
 /** Nakama identifies a presence in party operations by user id, session id and username together. */
 function samePresence(member: PartyMember, presence: UserPresence): boolean {
   return (

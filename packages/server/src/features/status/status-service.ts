@@ -14,8 +14,8 @@ import { OutboundMessage } from '../../presence/outbound.ts';
 import { type StreamKey, StreamMode, stream } from '../../presence/stream.ts';
 import type { Tracker } from '../../presence/tracker.ts';
 import type { Presence, PresenceEvent, SessionHandle } from '../../presence/types.ts';
+import { userPresence } from '../../presence/wire.ts';
 import { isUuid } from '../../shared/ids.ts';
-import { userPresenceOf } from '../streams/wire.ts';
 
 /** Finds users by id and username (the account service implements it). Unknown ones are left out. */
 export interface StatusUserDirectory {
@@ -213,7 +213,7 @@ function tooManyFollows(): RealtimeError {
 
 /** A status presence always carries `status` (Nakama's `StringValue`, emitted even when empty). */
 function statusPresenceOf(presence: Presence): UserPresence {
-  const out = userPresenceOf(presence);
+  const out = userPresence(presence);
   out.status ??= '';
   return out;
 }

@@ -9,9 +9,9 @@ import type { MessageRouter, SessionLookup } from '../../presence/message-router
 import { OutboundMessage } from '../../presence/outbound.ts';
 import { type StreamKey, StreamMode, stream } from '../../presence/stream.ts';
 import type { Tracker } from '../../presence/tracker.ts';
-import type { PresenceEvent, PresenceMeta, SessionHandle } from '../../presence/types.ts';
+import type { Presence, PresenceEvent, PresenceMeta, SessionHandle } from '../../presence/types.ts';
+import { userPresence, wireStream } from '../../presence/wire.ts';
 import { DomainError, ErrorKind } from '../../shared/domain-error.ts';
-import { userPresenceOf, wireStream } from './wire.ts';
 
 /** A stream address as server code writes it; absent parts are `""`. */
 export interface StreamInput {
@@ -144,7 +144,7 @@ export class StreamService {
 
   /** The stream's presences in join order; hidden ones only when asked. Any mode. */
   list(input: StreamInput, options: { includeHidden?: boolean } = {}): UserPresence[] {
-    return this.#tracker.list(anyStream(input), options.includeHidden ?? false).map(userPresenceOf);
+    return this.#tracker.list(anyStream(input), options.includeHidden ?? false).map(userPresence);
   }
 
   /** Members of a stream, hidden included. Any mode. */
@@ -155,7 +155,7 @@ export class StreamService {
   /** One session's presence on a stream, if it is on it. Any mode. */
   get(sessionId: string, input: StreamInput): UserPresence | undefined {
     const presence = this.#tracker.get(sessionId, anyStream(input));
-    return presence && userPresenceOf(presence);
+    return presence && userPresence(presence);
   }
 
   /**
@@ -169,19 +169,17 @@ export class StreamService {
     if (options.reliable !== undefined) body.reliable = options.reliable;
     const message = new OutboundMessage({ stream_data: body });
     if (options.sessionIds === undefined) {
-      let sent = 0;
-      for (const session of this.#tracker.sessions(key)) {
-        if (session.id === options.exclude) continue;
-        session.deliver(message);
-        sent++;
-      }
-      return sent;
+      const members =
+        this.#tracker.count(key) - (options.exclude && this.#tracker.get(options.exclude, key) ? 1 : 0);
+      this.#router.sendToStream(key, message, options.exclude);
+      return members;
     }
-    const targets: string[] = [];
+    const targets: Presence[] = [];
     for (const id of options.sessionIds) {
-      if (id !== options.exclude && this.#tracker.get(id, key)) targets.push(id);
+      const presence = id === options.exclude ? undefined : this.#tracker.get(id, key);
+      if (presence) targets.push(presence);
     }
-    this.#router.sendToSessions(targets, message);
+    this.#router.sendToPresences(targets, message);
     return targets.length;
   }
 
@@ -203,8 +201,8 @@ export class StreamService {
   #deliverEvents(events: readonly PresenceEvent[]): void {
     for (const event of events) {
       const body: StreamPresenceEvent = { stream: wireStream(event.stream) };
-      if (event.joins.length > 0) body.joins = event.joins.map(userPresenceOf);
-      if (event.leaves.length > 0) body.leaves = event.leaves.map(userPresenceOf);
+      if (event.joins.length > 0) body.joins = event.joins.map(userPresence);
+      if (event.leaves.length > 0) body.leaves = event.leaves.map(userPresence);
       this.#router.sendToStream(event.stream, new OutboundMessage({ stream_presence_event: body }));
     }
   }
