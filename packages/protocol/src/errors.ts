@@ -35,30 +35,65 @@ export const ErrorCode = {
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
 /**
- * WebSocket close codes (RFC 6455 section 7.4.1) that Tether transports use. Kept here, next to the
- * error catalog, because every {@link ProtocolError} names the close code a transport should send.
+ * Close codes of every Tether connection, defined once for the server and the client SDK. 1000–1013
+ * are RFC 6455 codes (section 7.4.1); 4001–4004 are Tether's own (the 4000–4999 range is for
+ * applications), for the cases a game must react to differently: refresh the token, log in again, or
+ * not reconnect at all. On GameMaker TCP, which has no close frame, they travel in a final notice
+ * packet `{"error":{"code":<close code>,"message":<reason>}}`. docs/protocol.md lists when each is used.
  */
 export const CloseCode = {
-  /** Orderly shutdown. */
+  /** Orderly close: the client closed, or the server ended the session in an orderly way. */
   NORMAL: 1000,
-  /** Server shutting down or client navigating away. */
+  /** Server shutting down, or the peer stopped answering (heartbeat timeout). Reconnect later. */
   GOING_AWAY: 1001,
   /** The peer broke the wire protocol (bad framing, bad handshake, malformed message). */
   PROTOCOL_ERROR: 1002,
-  /** The peer sent a kind of data this endpoint cannot accept (e.g. text where binary is required). */
+  /** The peer sent a kind of data this endpoint cannot accept (a binary frame on the JSON socket). */
   UNSUPPORTED_DATA: 1003,
-  /** Generic policy refusal (auth, rate limits). */
+  /** No close frame at all (network loss); never sent, only observed by clients. */
+  ABNORMAL: 1006,
+  /** A text message that is not valid UTF-8. */
+  INVALID_PAYLOAD: 1007,
+  /** Policy refusal: rate limit, slow consumer, inbound queue full, not authenticated. */
   POLICY_VIOLATION: 1008,
-  /** A message exceeded the configured size limit. */
+  /** An inbound message over the size limit. */
   MESSAGE_TOO_BIG: 1009,
   /** A bug or unexpected condition on this side. */
   INTERNAL_ERROR: 1011,
-  /** Temporary overload; the client may reconnect later. */
+  /** Temporary overload (server full); the client may reconnect later. */
   TRY_AGAIN_LATER: 1013,
+  /** The session token expired while the socket was open. Refresh the token, then reconnect. */
+  TOKEN_EXPIRED: 4001,
+  /** The session was revoked: logout, or "log out everywhere". Log in again; do not reconnect. */
+  SESSION_REVOKED: 4002,
+  /** Another socket of the same user connected with `single_socket`. Do not reconnect. */
+  REPLACED: 4003,
+  /**
+   * The user was banned (after a `banned` notification, code -8). Do not reconnect or log in again:
+   * authentication is refused (403) until the ban is lifted.
+   */
+  BANNED: 4004,
 } as const;
 
 /** Union of every value in {@link CloseCode}. */
 export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
+
+/** The fixed close reasons of realtime sessions, so clients and logs can match them. */
+export const CloseReason = {
+  SHUTDOWN: 'server shutting down',
+  HEARTBEAT_TIMEOUT: 'heartbeat timeout',
+  TOKEN_EXPIRED: 'token expired',
+  LOGGED_OUT: 'session revoked: logged out',
+  LOGGED_OUT_EVERYWHERE: 'session revoked: all sessions of the user were logged out',
+  REPLACED: 'replaced by a newer connection of this user (single_socket)',
+  BANNED: 'user account banned',
+  BINARY_FRAME: 'binary frames are not supported on this socket',
+  AUTH_TIMEOUT: 'authentication timeout',
+  NOT_AUTHENTICATED: 'not authenticated',
+  AUTH_FAILED: 'authentication failed',
+  AUTH_QUEUE_FULL: 'too many messages before authentication completed',
+  SLOW_CONSUMER: 'outgoing queue full (slow consumer)',
+} as const;
 
 /**
  * Close code used when the thrower does not pick one. Codes that describe a local mistake (writing a

@@ -5,35 +5,14 @@
  * @packageDocumentation
  */
 
+import { CloseCode } from '@tether/protocol';
 import { ClientError, ClientErrorCode } from '../errors.ts';
 
-/** Close codes the SDK understands (see the table in docs/client.md). */
-export const RealtimeCloseCode = {
-  /** Orderly close (by us; from a GameMaker TCP server, its FIN without a notice). */
-  NORMAL: 1000,
-  /** Server shutting down, or the server's idle timeout. Retried. */
-  GOING_AWAY: 1001,
-  /** The client broke the protocol. Retried (bounded). */
-  PROTOCOL_ERROR: 1002,
-  /** Dead connection: no close handshake (network loss, heartbeat timeout). Retried. */
-  ABNORMAL: 1006,
-  /** Rate limit, slow consumer, GameMaker authentication failed. Not retried: it would happen again. */
-  POLICY_VIOLATION: 1008,
-  /** A message over the server's size limit. Retried; the SDK checks sizes before sending. */
-  MESSAGE_TOO_BIG: 1009,
-  /** Server bug. Retried. */
-  INTERNAL_ERROR: 1011,
-  /** Server full (GameMaker carriers). Retried with backoff. */
-  TRY_AGAIN_LATER: 1013,
-  /** Session token expired while connected. Refresh, then retry. */
-  TOKEN_EXPIRED: 4001,
-  /** Logged out (this session or everywhere). Not retried: log in again. */
-  SESSION_REVOKED: 4002,
-  /** Replaced by a newer connection of the user (`single_socket`). Not retried. */
-  REPLACED: 4003,
-  /** The user is banned. Not retried. */
-  BANNED: 4004,
-} as const;
+/**
+ * Close codes the SDK understands: the protocol's one table (see the table in docs/client.md for
+ * which are retried).
+ */
+export const RealtimeCloseCode = CloseCode;
 
 /** Codes after which reconnecting would be wrong or pointless. */
 const NO_RETRY: ReadonlySet<number> = new Set([

@@ -32,3 +32,4 @@ export * from './rpc.ts';
 export * from './server-envelope.ts';
 export * from './status.ts';
 export type * from './streams.ts';
+export * from './timestamp.ts';

@@ -218,7 +218,7 @@ export class Pipeline {
  * error its `socketCode` names, else `RUNTIME_EXCEPTION` for internal failures and `BAD_INPUT` for
  * every client-caused kind (as Nakama answers them). Anything else is a bug: undefined.
  */
-function toRealtimeError(err: unknown): RealtimeError | undefined {
+export function toRealtimeError(err: unknown): RealtimeError | undefined {
   if (err instanceof RealtimeError) return err;
   if (!(err instanceof DomainError)) return undefined;
   const code =
@@ -226,7 +226,10 @@ function toRealtimeError(err: unknown): RealtimeError | undefined {
     (err.kind === ErrorKind.INTERNAL || err.kind === ErrorKind.UNAVAILABLE
       ? RealtimeErrorCode.RUNTIME_EXCEPTION
       : RealtimeErrorCode.BAD_INPUT);
-  return new RealtimeError(code as RealtimeErrorCode, err.message, { cause: err });
+  return new RealtimeError(code as RealtimeErrorCode, err.message, {
+    cause: err,
+    ...(err.context ? { context: { ...err.context } } : {}),
+  });
 }
 
 /**

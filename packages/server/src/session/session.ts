@@ -1,3 +1,4 @@
+import { CloseCode, CloseReason } from '@tether/protocol';
 import type { OutboundMessage } from '../presence/outbound.ts';
 import type { SessionHandle } from '../presence/types.ts';
 
@@ -35,17 +36,6 @@ export interface SessionLimits {
   /** Bytes the carrier may hold unsent before the session is judged too slow. */
   readonly maxBufferedBytes: number;
 }
-
-/** Close codes the session layer uses (WebSocket codes; GameMaker carriers put them in a final error packet). */
-export const SessionCloseCode = {
-  NORMAL: 1000,
-  GOING_AWAY: 1001,
-  POLICY_VIOLATION: 1008,
-  MESSAGE_TOO_BIG: 1009,
-  INTERNAL_ERROR: 1011,
-} as const;
-
-const SLOW_CONSUMER = 'outgoing queue full (slow consumer)';
 
 /**
  * One authenticated realtime connection.
@@ -101,7 +91,7 @@ export class Session implements SessionHandle {
     if (this.#closed) return;
     this.#queue.push(message);
     if (this.#queue.length > this.#limits.maxQueuedMessages) {
-      this.#terminate(SessionCloseCode.POLICY_VIOLATION, SLOW_CONSUMER);
+      this.#terminate(CloseCode.POLICY_VIOLATION, CloseReason.SLOW_CONSUMER);
       return;
     }
     if (!this.#flushScheduled) {
@@ -115,7 +105,7 @@ export class Session implements SessionHandle {
     this.#flushScheduled = false;
     if (this.#closed || this.#queue.length === 0) return;
     if (this.carrier.bufferedBytes > this.#limits.maxBufferedBytes) {
-      this.#terminate(SessionCloseCode.POLICY_VIOLATION, SLOW_CONSUMER);
+      this.#terminate(CloseCode.POLICY_VIOLATION, CloseReason.SLOW_CONSUMER);
       return;
     }
     const batch = this.#queue;
@@ -127,7 +117,7 @@ export class Session implements SessionHandle {
    * Closes the session: what is already queued is written first (so a final error envelope reaches
    * the client), then the carrier is closed with `code` and `reason`. Idempotent.
    */
-  close(code: number = SessionCloseCode.NORMAL, reason = ''): void {
+  close(code: number = CloseCode.NORMAL, reason = ''): void {
     if (this.#closed) return;
     this.flush();
     this.#terminate(code, reason);

@@ -24,6 +24,14 @@ export const ErrorKind = {
 } as const;
 export type ErrorKind = (typeof ErrorKind)[keyof typeof ErrorKind];
 
+/** Options of a {@link DomainError}. */
+export interface DomainErrorOptions {
+  readonly cause?: unknown;
+  readonly retryAfterSec?: number;
+  readonly socketCode?: number;
+  readonly context?: Readonly<Record<string, string>>;
+}
+
 /**
  * An expected failure of a domain operation (bad input, unknown account, revoked token...). The
  * message is meant for the client: it says what was wrong and never contains secrets.
@@ -38,16 +46,15 @@ export class DomainError extends Error {
    * `MATCH_NOT_FOUND`, `RUNTIME_FUNCTION_NOT_FOUND`, ...). The socket pipeline reads it; HTTP ignores it.
    */
   readonly socketCode: number | undefined;
+  /** Details the socket sends in `error.context` (Nakama's `map<string,string>`), e.g. the match id. */
+  readonly context: Readonly<Record<string, string>> | undefined;
 
-  constructor(
-    kind: ErrorKind,
-    message: string,
-    options?: { cause?: unknown; retryAfterSec?: number; socketCode?: number },
-  ) {
+  constructor(kind: ErrorKind, message: string, options?: DomainErrorOptions) {
     super(message, options);
     this.kind = kind;
     this.retryAfterSec = options?.retryAfterSec;
     this.socketCode = options?.socketCode;
+    this.context = options?.context;
   }
 }
 
@@ -57,9 +64,14 @@ export function errorKindOfGrpc(code: number): ErrorKind {
   return Number.isInteger(code) && code >= 1 && code <= 16 ? kinds[code - 1]! : ErrorKind.INTERNAL;
 }
 
-/** Shorthand for `new DomainError(ErrorKind.INVALID_ARGUMENT, message)`. */
-export function invalid(message: string): DomainError {
-  return new DomainError(ErrorKind.INVALID_ARGUMENT, message);
+/** Shorthand for `new DomainError(ErrorKind.INVALID_ARGUMENT, message, options)`. */
+export function invalid(message: string, options?: DomainErrorOptions): DomainError {
+  return new DomainError(ErrorKind.INVALID_ARGUMENT, message, options);
+}
+
+/** Shorthand for `new DomainError(ErrorKind.NOT_FOUND, message, options)`. */
+export function notFound(message: string, options?: DomainErrorOptions): DomainError {
+  return new DomainError(ErrorKind.NOT_FOUND, message, options);
 }
 
 /** Shorthand for `new DomainError(ErrorKind.UNAUTHENTICATED, message)`. */

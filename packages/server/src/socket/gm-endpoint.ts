@@ -7,6 +7,8 @@
  */
 import {
   type Authenticate,
+  CloseCode,
+  CloseReason,
   type DecodedEnvelope,
   decodeEnvelope,
   decodeUtf8,
@@ -19,7 +21,6 @@ import type { Logger } from 'pino';
 import { OutboundMessage } from '../presence/outbound.ts';
 import { DomainError, ErrorKind } from '../shared/domain-error.ts';
 import type { Connection } from '../transport/connection.ts';
-import { RealtimeCloseCode, RealtimeCloseReason } from './close-codes.ts';
 import type { SocketSessions } from './socket-sessions.ts';
 import type { SessionTokenVerifier } from './ws-endpoint.ts';
 
@@ -77,7 +78,7 @@ export class GmRealtimeEndpoint {
   /** Takes over one ready GameMaker connection (handshake done). */
   readonly handle = (connection: Connection): void => {
     if (this.#closed) {
-      connection.close(RealtimeCloseCode.GOING_AWAY, RealtimeCloseReason.SHUTDOWN);
+      connection.close(CloseCode.GOING_AWAY, CloseReason.SHUTDOWN);
       return;
     }
     let phase: 'waiting' | 'verifying' | 'done' = 'waiting';
@@ -87,19 +88,13 @@ export class GmRealtimeEndpoint {
         RealtimeErrorCode.BAD_INPUT,
         `Authentication timeout: ${FIRST_MESSAGE_HINT}, within ${this.#settings.socketAuthTimeoutMs} ms`,
       );
-      reject(
-        connection,
-        undefined,
-        error,
-        RealtimeCloseCode.POLICY_VIOLATION,
-        RealtimeCloseReason.AUTH_TIMEOUT,
-      );
+      reject(connection, undefined, error, CloseCode.POLICY_VIOLATION, CloseReason.AUTH_TIMEOUT);
     }, this.#settings.socketAuthTimeoutMs).unref();
     const stopMessages = connection.onMessage((data) => {
       const text = decodeUtf8(data);
       if (phase === 'verifying') {
         if (early.length < this.#settings.socketMaxPendingMessages) early.push(text);
-        else connection.close(RealtimeCloseCode.POLICY_VIOLATION, RealtimeCloseReason.AUTH_QUEUE_FULL);
+        else connection.close(CloseCode.POLICY_VIOLATION, CloseReason.AUTH_QUEUE_FULL);
         return;
       }
       if (phase !== 'waiting') return;
@@ -136,8 +131,8 @@ export class GmRealtimeEndpoint {
       env = decodeEnvelope(text, { maxBytes: this.#settings.socketMaxMessageBytes });
     } catch (err) {
       const error = err instanceof RealtimeError ? err : internalError(err);
-      const code = error.fatal ? error.closeCode : RealtimeCloseCode.POLICY_VIOLATION;
-      reject(connection, error.cid, error, code, RealtimeCloseReason.NOT_AUTHENTICATED);
+      const code = error.fatal ? error.closeCode : CloseCode.POLICY_VIOLATION;
+      reject(connection, error.cid, error, code, CloseReason.NOT_AUTHENTICATED);
       return null;
     }
     if (env.type !== 'authenticate') {
@@ -145,13 +140,7 @@ export class GmRealtimeEndpoint {
         RealtimeErrorCode.BAD_INPUT,
         `Not authenticated: ${FIRST_MESSAGE_HINT}`,
       );
-      reject(
-        connection,
-        env.cid,
-        error,
-        RealtimeCloseCode.POLICY_VIOLATION,
-        RealtimeCloseReason.NOT_AUTHENTICATED,
-      );
+      reject(connection, env.cid, error, CloseCode.POLICY_VIOLATION, CloseReason.NOT_AUTHENTICATED);
       return null;
     }
     return { cid: env.cid, body: env.body };
@@ -162,14 +151,14 @@ export class GmRealtimeEndpoint {
     try {
       const verified = await this.#verifier.verifySessionToken(token);
       if (connection.open && !this.#closed) return verified;
-      if (connection.open) connection.close(RealtimeCloseCode.GOING_AWAY, RealtimeCloseReason.SHUTDOWN);
+      if (connection.open) connection.close(CloseCode.GOING_AWAY, CloseReason.SHUTDOWN);
       return null;
     } catch (err) {
       const known = err instanceof DomainError && err.kind === ErrorKind.UNAUTHENTICATED;
       if (!known) this.#log.error({ err, connection: connection.id }, 'GameMaker authentication failed');
       const error = known ? new RealtimeError(RealtimeErrorCode.BAD_INPUT, err.message) : internalError(err);
-      const reason = `${RealtimeCloseReason.AUTH_FAILED}: ${error.message}`;
-      reject(connection, cid, error, RealtimeCloseCode.POLICY_VIOLATION, reason);
+      const reason = `${CloseReason.AUTH_FAILED}: ${error.message}`;
+      reject(connection, cid, error, CloseCode.POLICY_VIOLATION, reason);
       return null;
     }
   }

@@ -5,8 +5,11 @@
  * @packageDocumentation
  */
 import {
+  CloseCode,
+  CloseReason,
   decodeUtf8,
   encodeError,
+  formatTimestamp,
   NotificationCode,
   type Notifications,
   RealtimeError,
@@ -25,7 +28,6 @@ import { RevocationCause, type RevocationEvent } from '../session/verifier.ts';
 import type { Clock } from '../shared/clock.ts';
 import { newUuid } from '../shared/ids.ts';
 import type { Connection } from '../transport/connection.ts';
-import { RealtimeCloseCode, RealtimeCloseReason } from './close-codes.ts';
 import { ConnectionCarrier } from './connection-carrier.ts';
 import { Heartbeat } from './heartbeat.ts';
 
@@ -195,11 +197,10 @@ export class SocketSessions implements SessionEvents {
       if (event.tokenId !== null && session.identity.tokenId !== event.tokenId) continue;
       if (notice) {
         session.deliver(notice);
-        session.close(RealtimeCloseCode.BANNED, RealtimeCloseReason.BANNED);
+        session.close(CloseCode.BANNED, CloseReason.BANNED);
       } else {
-        const reason =
-          event.tokenId === null ? RealtimeCloseReason.LOGGED_OUT_EVERYWHERE : RealtimeCloseReason.LOGGED_OUT;
-        session.close(RealtimeCloseCode.SESSION_REVOKED, reason);
+        const reason = event.tokenId === null ? CloseReason.LOGGED_OUT_EVERYWHERE : CloseReason.LOGGED_OUT;
+        session.close(CloseCode.SESSION_REVOKED, reason);
       }
       closed++;
     }
@@ -222,7 +223,7 @@ export class SocketSessions implements SessionEvents {
       now: () => this.#clock.now(),
       onTimeout: () => {
         this.#log.debug({ sessionId: session.id }, 'realtime session silent too long');
-        session.close(RealtimeCloseCode.GOING_AWAY, RealtimeCloseReason.HEARTBEAT_TIMEOUT);
+        session.close(CloseCode.GOING_AWAY, CloseReason.HEARTBEAT_TIMEOUT);
       },
     });
     pingable?.onPong(() => heartbeat.touch());
@@ -239,7 +240,7 @@ export class SocketSessions implements SessionEvents {
           rearmed(this.#expiryTimer(session, expiresAtMs, rearmed));
           return;
         }
-        session.close(RealtimeCloseCode.TOKEN_EXPIRED, RealtimeCloseReason.TOKEN_EXPIRED);
+        session.close(CloseCode.TOKEN_EXPIRED, CloseReason.TOKEN_EXPIRED);
       },
       Math.min(Math.max(0, wait), MAX_TIMER_MS),
     ).unref();
@@ -258,7 +259,7 @@ export class SocketSessions implements SessionEvents {
           subject,
           content: '{}',
           code,
-          create_time: new Date(this.#clock.now()).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+          create_time: formatTimestamp(this.#clock.now()),
         },
       ],
     };
@@ -271,7 +272,7 @@ export class SocketSessions implements SessionEvents {
     for (const other of this.#registry.byUser(session.userId)) {
       if (other === session) continue;
       other.deliver(message);
-      other.close(RealtimeCloseCode.REPLACED, RealtimeCloseReason.REPLACED);
+      other.close(CloseCode.REPLACED, CloseReason.REPLACED);
     }
   }
 
@@ -282,7 +283,7 @@ export class SocketSessions implements SessionEvents {
       'Binary frames are not supported: send each envelope as a JSON text frame',
     );
     session.deliver(OutboundMessage.fromText(encodeError(undefined, error)));
-    session.close(RealtimeCloseCode.UNSUPPORTED_DATA, RealtimeCloseReason.BINARY_FRAME);
+    session.close(CloseCode.UNSUPPORTED_DATA, CloseReason.BINARY_FRAME);
   }
 
   #cleanUp(session: Session, code: number, reason: string): void {

@@ -4,13 +4,14 @@
  *
  * @packageDocumentation
  */
+
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { CloseCode } from '@tether/protocol';
 import type { Logger } from 'pino';
 import type { GmConnectionHandler } from '../carriers/gamemaker.ts';
 import type { TetherConfig } from '../config/config.ts';
 import type { SessionVerifier } from '../session/verifier.ts';
-import { RealtimeCloseCode } from './close-codes.ts';
 import { GmRealtimeEndpoint } from './gm-endpoint.ts';
 import type { SocketSessions } from './socket-sessions.ts';
 import { REALTIME_WS_PATH, RealtimeWsEndpoint } from './ws-endpoint.ts';
@@ -65,7 +66,7 @@ export function startSocketEndpoints(deps: SocketEndpointDeps): SocketEndpoints 
       ws.close();
       gm.close();
       stopRevocations();
-      await lifecycle.closeAll(RealtimeCloseCode.GOING_AWAY, reason);
+      await lifecycle.closeAll(CloseCode.GOING_AWAY, reason);
     },
   };
 }

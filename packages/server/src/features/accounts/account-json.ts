@@ -1,3 +1,4 @@
+import { formatTimestamp } from '@tether/protocol';
 import type { AccountRecord, UserRecord } from '../../storage/types.ts';
 
 /**
@@ -17,8 +18,8 @@ export function userJson(u: UserRecord): Record<string, unknown> {
     location: u.location,
     timezone: u.timezone,
     metadata: u.metadata,
-    create_time: rfc3339(u.createTime),
-    update_time: rfc3339(u.updateTime),
+    create_time: formatTimestamp(u.createTime),
+    update_time: formatTimestamp(u.updateTime),
     // `online` (false until sockets exist) and `edge_count` (0 until friends exist) are zero: omitted.
   });
 }
@@ -34,18 +35,13 @@ export function accountJson(a: AccountRecord): Record<string, unknown> {
     email: a.email,
     devices: a.devices.length > 0 ? a.devices.map((id) => ({ id })) : null,
     custom_id: a.customId,
-    disable_time: a.user.disableTime && rfc3339(a.user.disableTime),
+    disable_time: a.user.disableTime && formatTimestamp(a.user.disableTime),
   });
 }
 
 /** `api.Users`: `{}` when empty, as proto3 omits an empty repeated field. */
 export function usersJson(users: readonly UserRecord[]): Record<string, unknown> {
   return users.length > 0 ? { users: users.map(userJson) } : {};
-}
-
-/** `google.protobuf.Timestamp` as protojson writes whole seconds: `2025-03-01T12:00:00Z`. */
-export function rfc3339(d: Date): string {
-  return `${d.toISOString().slice(0, 19)}Z`;
 }
 
 function compact(o: Record<string, unknown>): Record<string, unknown> {

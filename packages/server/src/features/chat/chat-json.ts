@@ -8,6 +8,7 @@ import type {
   ChannelPresenceEvent,
   ChannelTarget,
 } from '@tether/protocol';
+import { formatTimestamp } from '@tether/protocol';
 import type { Presence } from '../../presence/types.ts';
 import { userPresence } from '../../presence/wire.ts';
 import type { ChatHistoryPage, ChatMessageRecord } from '../../storage/types.ts';
@@ -33,11 +34,6 @@ export function targetOf(ref: ChannelRef): ChannelTarget {
   }
 }
 
-/** `google.protobuf.Timestamp` as Nakama writes it: whole seconds, `2025-03-01T12:00:00Z`. */
-export function timestampJson(d: Date): string {
-  return `${d.toISOString().slice(0, 19)}Z`;
-}
-
 /** `api.ChannelMessage`. `code` and `persistent` are wrapper types: always present, even 0 / false. */
 export function messageJson(ref: ChannelRef, m: ChatMessageRecord, persistent: boolean): ChannelMessage {
   return {
@@ -47,8 +43,8 @@ export function messageJson(ref: ChannelRef, m: ChatMessageRecord, persistent: b
     sender_id: m.senderId,
     username: m.username,
     content: m.content,
-    create_time: timestampJson(m.createTime),
-    update_time: timestampJson(m.updateTime),
+    create_time: formatTimestamp(m.createTime),
+    update_time: formatTimestamp(m.updateTime),
     persistent,
     ...targetOf(ref),
   };
@@ -61,8 +57,8 @@ export function ackJson(ref: ChannelRef, m: ChatMessageRecord, persistent: boole
     message_id: m.id,
     code: m.code,
     username: m.username,
-    create_time: timestampJson(m.createTime),
-    update_time: timestampJson(m.updateTime),
+    create_time: formatTimestamp(m.createTime),
+    update_time: formatTimestamp(m.updateTime),
     persistent,
     ...targetOf(ref),
   };

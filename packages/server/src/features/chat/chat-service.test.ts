@@ -1,6 +1,7 @@
 import { RealtimeError, RealtimeErrorCode } from '@tether/protocol';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { nextTurn, type RecordingSession, realtimeTestbed } from '../../../test/realtime-testbed.ts';
+import { toRealtimeError } from '../../pipeline/pipeline.ts';
 import { StreamMode, stream } from '../../presence/stream.ts';
 import { DomainError } from '../../shared/domain-error.ts';
 import { newUuid } from '../../shared/ids.ts';
@@ -24,9 +25,11 @@ async function badInput(p: Promise<unknown> | (() => unknown)): Promise<string> 
     },
     (e: unknown) => e,
   );
-  expect(err).toBeInstanceOf(RealtimeError);
-  expect((err as RealtimeError).code).toBe(RealtimeErrorCode.BAD_INPUT);
-  return (err as RealtimeError).message;
+  // As the socket pipeline sends it.
+  const sent = toRealtimeError(err);
+  expect(sent).toBeInstanceOf(RealtimeError);
+  expect(sent?.code).toBe(RealtimeErrorCode.BAD_INPUT);
+  return sent!.message;
 }
 
 describe('ChatService', () => {

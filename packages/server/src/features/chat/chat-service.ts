@@ -4,7 +4,6 @@ import {
   ChannelType,
   NotificationCode,
   RealtimeError,
-  RealtimeErrorCode,
 } from '@tether/protocol';
 import type { Logger } from 'pino';
 import type { MessageRouter } from '../../presence/message-router.ts';
@@ -91,7 +90,7 @@ export interface ChatServiceDeps {
 
 const MessageCode = { CHAT: 0, UPDATE: 1, REMOVE: 2 } as const;
 
-const bad = (message: string) => new RealtimeError(RealtimeErrorCode.BAD_INPUT, message);
+const bad = (message: string) => invalid(message);
 
 /**
  * Chat: rooms and direct messages as presence streams (mode 2 and 4), with history in a
@@ -162,7 +161,11 @@ export class ChatService {
       });
     // On a repeated join the first join's flags stay, so `self` reports those.
     const persistence = this.#d.tracker.get(session.id, channel.stream)?.meta.persistence ?? plan.persistence;
-    const self = sessionPresence({ userId: session.userId, sessionId: session.id, username: session.username });
+    const self = sessionPresence({
+      userId: session.userId,
+      sessionId: session.id,
+      username: session.username,
+    });
     if (persistence) self.persistence = true;
     const presences = this.#d.tracker
       .list(channel.stream)
@@ -337,13 +340,9 @@ export class ChatService {
       return await write();
     } catch (err) {
       this.#d.logger.error({ err }, `could not persist chat ${what}`);
-      throw new RealtimeError(
-        RealtimeErrorCode.RUNTIME_EXCEPTION,
-        `Could not persist ${what} to channel history`,
-        {
-          cause: err,
-        },
-      );
+      throw new DomainError(ErrorKind.INTERNAL, `Could not persist ${what} to channel history`, {
+        cause: err,
+      });
     }
   }
 

@@ -7,14 +7,17 @@ import {
   presenceEvents,
   type RecordingSession,
 } from '../../../test/match-bed.ts';
+import { toRealtimeError } from '../../pipeline/pipeline.ts';
 import { namedMatchId } from './match-id.ts';
 
+/** The error a call throws, as the socket pipeline sends it. */
 function failure(fn: () => unknown): RealtimeError {
   try {
     fn();
   } catch (err) {
-    expect(err).toBeInstanceOf(RealtimeError);
-    return err as RealtimeError;
+    const sent = toRealtimeError(err);
+    expect(sent).toBeInstanceOf(RealtimeError);
+    return sent!;
   }
   throw new Error('expected a failure');
 }
@@ -110,7 +113,16 @@ describe('relayed matches', () => {
     const [a, b] = [bed.session(), bed.session()];
     const { match_id } = bed.service.create(a, '');
     const send = (over: Partial<Parameters<typeof bed.service.dataSend>[1]>, from = a) =>
-      bed.service.dataSend(from, { match_id, op_code: 1, data: '', presences: [], reliable: false, ...over });
+      toRealtimeError(
+        bed.service.dataSend(from, {
+          match_id,
+          op_code: 1,
+          data: '',
+          presences: [],
+          reliable: false,
+          ...over,
+        }),
+      );
     expect(send({}, b)?.message).toBe(
       'Match data dropped: you are not a member of this match (join it first)',
     );

@@ -4,12 +4,13 @@
  *
  * @packageDocumentation
  */
-import type { Match, RealtimeError, UserPresence } from '@tether/protocol';
+import type { Match, UserPresence } from '@tether/protocol';
 import type { MessageRouter } from '../../presence/message-router.ts';
 import { type StreamKey, StreamMode, stream } from '../../presence/stream.ts';
 import type { Tracker } from '../../presence/tracker.ts';
 import type { PresenceEvent, SessionHandle } from '../../presence/types.ts';
 import { sessionPresence, userPresence } from '../../presence/wire.ts';
+import type { DomainError } from '../../shared/domain-error.ts';
 import type { AuthoritativeMatch } from './authoritative-match.ts';
 import { type MatchIdParts, namedMatchId, newRelayedMatchId, parseMatchId } from './match-id.ts';
 import { listMatches, type MatchListFilter, type MatchListing } from './match-list.ts';
@@ -122,7 +123,7 @@ export class MatchService {
    * (uncorrelated unless the client sent a cid, and nakama-js ignores uncorrelated errors) so a
    * developer can see why data goes nowhere. Returns the error to send, or undefined when accepted.
    */
-  dataSend(session: SessionHandle, body: MatchDataInput): RealtimeError | undefined {
+  dataSend(session: SessionHandle, body: MatchDataInput): DomainError | undefined {
     const parts = parseMatchId(body.match_id);
     if (!parts) return matchErrors.invalidId(body.match_id);
     if (!isValidOpCode(body.op_code)) return matchErrors.badOpCode(body.match_id, body.op_code);

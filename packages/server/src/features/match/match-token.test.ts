@@ -1,6 +1,7 @@
 import { RealtimeError } from '@tether/protocol';
 import { jwtVerify, SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
+import { toRealtimeError } from '../../pipeline/pipeline.ts';
 import { ManualClock } from '../../shared/clock.ts';
 import { MatchTokens } from './match-token.ts';
 
@@ -11,9 +12,10 @@ function reason(fn: () => unknown): string {
   try {
     fn();
   } catch (err) {
-    expect(err).toBeInstanceOf(RealtimeError);
-    expect((err as RealtimeError).code).toBe(3);
-    return (err as RealtimeError).message;
+    const sent = toRealtimeError(err);
+    expect(sent).toBeInstanceOf(RealtimeError);
+    expect(sent?.code).toBe(3);
+    return sent!.message;
   }
   throw new Error('expected a throw');
 }

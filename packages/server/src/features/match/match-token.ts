@@ -10,8 +10,9 @@
  * @packageDocumentation
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { RealtimeError, RealtimeErrorCode } from '@tether/protocol';
+import { RealtimeError } from '@tether/protocol';
 import { type Clock, systemClock } from '../../shared/clock.ts';
+import { type DomainError, invalid } from '../../shared/domain-error.ts';
 
 /** Lifetime of a match token (Nakama: 30 s). */
 export const MATCH_TOKEN_TTL_SEC = 30;
@@ -89,6 +90,6 @@ export class MatchTokens {
   }
 }
 
-function invalidToken(why: string): RealtimeError {
-  return new RealtimeError(RealtimeErrorCode.BAD_INPUT, `Invalid match token: ${why}`);
+function invalidToken(why: string): DomainError {
+  return invalid(`Invalid match token: ${why}`);
 }

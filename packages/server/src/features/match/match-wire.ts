@@ -8,12 +8,12 @@ import {
   encodeBase64,
   type MatchData,
   type MatchPresenceEvent,
-  RealtimeError,
   RealtimeErrorCode,
   type UserPresence,
 } from '@tether/protocol';
 import { OutboundMessage } from '../../presence/outbound.ts';
 import type { Presence } from '../../presence/types.ts';
+import { DomainError, ErrorKind, invalid, notFound } from '../../shared/domain-error.ts';
 import type { MatchPresence } from './match-handler.ts';
 
 /** A tracked presence as match handlers see it. */
@@ -75,35 +75,30 @@ export function isValidOpCode(opCode: number): boolean {
 /** Errors of the match feature, each with its Nakama code and a message that says what was wrong. */
 export const matchErrors = {
   invalidId: (id: string) =>
-    new RealtimeError(RealtimeErrorCode.BAD_INPUT, `Invalid match ID: '${id.slice(0, 80)}'`, {
+    invalid(`Invalid match ID: '${id.slice(0, 80)}'`, {
       context: { match_id: id.slice(0, 80) },
     }),
   notFound: (id: string) =>
-    new RealtimeError(RealtimeErrorCode.MATCH_NOT_FOUND, 'Match not found', { context: { match_id: id } }),
+    notFound('Match not found', { socketCode: RealtimeErrorCode.MATCH_NOT_FOUND, context: { match_id: id } }),
   rejected: (id: string, reason: string) =>
-    new RealtimeError(RealtimeErrorCode.MATCH_JOIN_REJECTED, reason, { context: { match_id: id } }),
+    new DomainError(ErrorKind.PERMISSION_DENIED, reason, {
+      socketCode: RealtimeErrorCode.MATCH_JOIN_REJECTED,
+      context: { match_id: id },
+    }),
   notMember: (id: string) =>
-    new RealtimeError(
-      RealtimeErrorCode.BAD_INPUT,
-      'Match data dropped: you are not a member of this match (join it first)',
-      { context: { match_id: id } },
-    ),
+    invalid('Match data dropped: you are not a member of this match (join it first)', {
+      context: { match_id: id },
+    }),
   badOpCode: (id: string, opCode: number) =>
-    new RealtimeError(
-      RealtimeErrorCode.BAD_INPUT,
-      `Invalid op code ${opCode}: must be an integer from 0 to ${Number.MAX_SAFE_INTEGER}`,
-      { context: { match_id: id } },
-    ),
+    invalid(`Invalid op code ${opCode}: must be an integer from 0 to ${Number.MAX_SAFE_INTEGER}`, {
+      context: { match_id: id },
+    }),
   dataTooLarge: (id: string, size: number, limit: number) =>
-    new RealtimeError(
-      RealtimeErrorCode.BAD_INPUT,
-      `Match data too large: ${size} bytes exceeds the limit of ${limit} bytes`,
-      { context: { match_id: id, limit: String(limit) } },
-    ),
+    invalid(`Match data too large: ${size} bytes exceeds the limit of ${limit} bytes`, {
+      context: { match_id: id, limit: String(limit) },
+    }),
   inputQueueFull: (id: string, limit: number) =>
-    new RealtimeError(
-      RealtimeErrorCode.BAD_INPUT,
-      `Match input queue full: message dropped (at most ${limit} messages per match per tick)`,
-      { context: { match_id: id, limit: String(limit) } },
-    ),
+    invalid(`Match input queue full: message dropped (at most ${limit} messages per match per tick)`, {
+      context: { match_id: id, limit: String(limit) },
+    }),
 } as const;

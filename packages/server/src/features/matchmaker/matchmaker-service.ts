@@ -15,6 +15,7 @@ import { OutboundMessage } from '../../presence/outbound.ts';
 import type { SessionHandle } from '../../presence/types.ts';
 import { sessionPresence } from '../../presence/wire.ts';
 import type { Clock } from '../../shared/clock.ts';
+import { DomainError, ErrorKind, invalid } from '../../shared/domain-error.ts';
 import { newUuid } from '../../shared/ids.ts';
 import { parseQuery, QuerySyntaxError } from '../../shared/query/query.ts';
 import { MatchmakerPool, type PoolTicket } from './pool.ts';
@@ -169,7 +170,7 @@ export class MatchmakerService {
   remove(session: SessionHandle, ticketId: string): void {
     const ticket = this.#pool.get(ticketId);
     if (ticket === undefined || ticket.ownerSession !== session.id) {
-      throw new RealtimeError(RealtimeErrorCode.BAD_INPUT, 'Matchmaker ticket not found');
+      throw invalid('Matchmaker ticket not found');
     }
     this.#drop(ticket);
   }
@@ -188,8 +189,7 @@ export class MatchmakerService {
     const owned = this.#byParty.get(party.partyId)?.size ?? 0;
     this.#checkRoom(owned, ADD_PARTY, RealtimeErrorCode.BAD_INPUT, 'party');
     if (party.members.length > request.max_count) {
-      throw new RealtimeError(
-        RealtimeErrorCode.BAD_INPUT,
+      throw invalid(
         `${ADD_PARTY}: the party has ${party.members.length} members, more than max_count ${request.max_count}`,
       );
     }
@@ -219,7 +219,7 @@ export class MatchmakerService {
   removeParty(partyId: string, ticketId: string): void {
     const ticket = this.#pool.get(ticketId);
     if (ticket === undefined || ticket.partyId !== partyId) {
-      throw new RealtimeError(RealtimeErrorCode.BAD_INPUT, `${REMOVE_PARTY}: matchmaker ticket not found`);
+      throw invalid(`${REMOVE_PARTY}: matchmaker ticket not found`);
     }
     this.#drop(ticket);
   }
@@ -311,9 +311,10 @@ export class MatchmakerService {
     partyId: string | undefined,
   ): Ticket {
     if (this.#pool.size >= this.#settings.maxPoolTickets) {
-      throw new RealtimeError(
-        RealtimeErrorCode.RUNTIME_EXCEPTION,
+      throw new DomainError(
+        ErrorKind.RESOURCE_EXHAUSTED,
         `${op}: the matchmaker is full (${this.#settings.maxPoolTickets} tickets), try again later`,
+        { socketCode: RealtimeErrorCode.RUNTIME_EXCEPTION },
       );
     }
     checkProperties(op, request);
@@ -322,7 +323,7 @@ export class MatchmakerService {
       query = parseQuery(request.query === '' ? '*' : request.query);
     } catch (err) {
       if (!(err instanceof QuerySyntaxError)) throw err;
-      throw new RealtimeError(RealtimeErrorCode.BAD_INPUT, `${op}: invalid query: ${err.message}`);
+      throw invalid(`${op}: invalid query: ${err.message}`);
     }
     return {
       id: newUuid(),
@@ -341,7 +342,15 @@ export class MatchmakerService {
 
   #checkRoom(owned: number, op: string, code: RealtimeErrorCode, owner: 'session' | 'party'): void {
     const max = this.#settings.maxTicketsPerOwner;
-    if (owned >= max) throw new RealtimeError(code, `${op}: too many tickets (at most ${max} per ${owner})`);
+    if (owned >= max) {
+      throw new DomainError(
+        ErrorKind.RESOURCE_EXHAUSTED,
+        `${op}: too many tickets (at most ${max} per ${owner})`,
+        {
+          socketCode: code,
+        },
+      );
+    }
   }
 
   /** Removes a ticket from the pool and its owner's list. */
@@ -360,15 +369,11 @@ function checkProperties(op: string, request: TicketRequest): void {
   const strings = Object.entries(request.string_properties);
   const numbers = Object.entries(request.numeric_properties);
   if (strings.length + numbers.length > MAX_TICKET_PROPERTIES) {
-    throw new RealtimeError(
-      RealtimeErrorCode.BAD_INPUT,
-      `${op}: too many properties (at most ${MAX_TICKET_PROPERTIES})`,
-    );
+    throw invalid(`${op}: too many properties (at most ${MAX_TICKET_PROPERTIES})`);
   }
   for (const [key, value] of [...strings, ...numbers]) {
     if (key.length > MAX_PROPERTY_CHARS || (typeof value === 'string' && value.length > MAX_PROPERTY_CHARS)) {
-      throw new RealtimeError(
-        RealtimeErrorCode.BAD_INPUT,
+      throw invalid(
         `${op}: property "${key.slice(0, 32)}" too long (keys and values at most ${MAX_PROPERTY_CHARS} characters)`,
       );
     }

@@ -1,5 +1,6 @@
 /** Notifications as Nakama's wire types (`api.Notification`, `api.NotificationList`). */
 import type { Notification } from '@tether/protocol';
+import { formatTimestamp } from '@tether/protocol';
 import type { NotificationPage, NotificationRecord } from '../../storage/types.ts';
 
 /** `api.NotificationList`, the reply of `GET /v2/notification`. */
@@ -19,7 +20,7 @@ export function notificationJson(n: NotificationRecord, persistent: boolean): No
     subject: n.subject,
     content: n.content,
     code: n.code,
-    create_time: `${n.createTime.toISOString().slice(0, 19)}Z`,
+    create_time: formatTimestamp(n.createTime),
   };
   if (n.senderId) out.sender_id = n.senderId;
   if (persistent) out.persistent = true;

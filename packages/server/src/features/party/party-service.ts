@@ -19,6 +19,7 @@ import { StreamMode } from '../../presence/stream.ts';
 import type { Tracker } from '../../presence/tracker.ts';
 import type { PresenceEvent, SessionHandle } from '../../presence/types.ts';
 import { sessionPresence, userPresence } from '../../presence/wire.ts';
+import { DomainError, ErrorKind, invalid } from '../../shared/domain-error.ts';
 import { newUuid } from '../../shared/ids.ts';
 import {
   type PartyMember,
@@ -122,9 +123,10 @@ export class PartyService {
    */
   create(session: SessionHandle, settings: PartySettings): Party {
     if (this.#parties.size >= this.#limits.maxParties) {
-      throw new RealtimeError(
-        RealtimeErrorCode.RUNTIME_EXCEPTION,
+      throw new DomainError(
+        ErrorKind.RESOURCE_EXHAUSTED,
         `Failed to create party: too many parties on this server (${this.#limits.maxParties})`,
+        { socketCode: RealtimeErrorCode.RUNTIME_EXCEPTION },
       );
     }
     this.#checkSessionRoom(session, 'Failed to create party', RealtimeErrorCode.RUNTIME_EXCEPTION);
@@ -336,7 +338,7 @@ export class PartyService {
 
   #lookup(partyId: string): PartyState | undefined {
     const parsed = parsePartyId(partyId);
-    if (parsed === undefined) throw new RealtimeError(RealtimeErrorCode.BAD_INPUT, 'Invalid party ID');
+    if (parsed === undefined) throw invalid('Invalid party ID');
     if (parsed.node !== this.#limits.node) return undefined;
     return this.#parties.get(parsed.uuid);
   }
@@ -351,9 +353,10 @@ export class PartyService {
     let count = 0;
     for (const s of this.#tracker.streamsOf(session.id)) if (s.mode === StreamMode.PARTY) count++;
     if (count >= this.#limits.maxPerSession) {
-      throw new RealtimeError(
-        code,
+      throw new DomainError(
+        ErrorKind.RESOURCE_EXHAUSTED,
         `${op}: too many parties for this session (${this.#limits.maxPerSession})`,
+        { socketCode: code },
       );
     }
   }
@@ -378,8 +381,8 @@ function partyBody(party: PartyState, self: PartyMember): Party {
   return body;
 }
 
-function partyError(op: PartyOp, reason: string): RealtimeError {
-  return new RealtimeError(RealtimeErrorCode.BAD_INPUT, `${op}: ${reason}`);
+function partyError(op: PartyOp, reason: string): DomainError {
+  return invalid(`${op}: ${reason}`);
 }
 
 /** Runs a state change, turning its refusal into the operation's BAD_INPUT error. */

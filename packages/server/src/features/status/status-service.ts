@@ -3,18 +3,14 @@
  *
  * @packageDocumentation
  */
-import {
-  RealtimeError,
-  RealtimeErrorCode,
-  type StatusPresenceEvent,
-  type UserPresence,
-} from '@tether/protocol';
+import { RealtimeError, type StatusPresenceEvent, type UserPresence } from '@tether/protocol';
 import type { MessageRouter } from '../../presence/message-router.ts';
 import { OutboundMessage } from '../../presence/outbound.ts';
 import { type StreamKey, StreamMode, stream } from '../../presence/stream.ts';
 import type { Tracker } from '../../presence/tracker.ts';
 import type { Presence, PresenceEvent, SessionHandle } from '../../presence/types.ts';
 import { userPresence } from '../../presence/wire.ts';
+import { type DomainError, invalid } from '../../shared/domain-error.ts';
 import { isUuid } from '../../shared/ids.ts';
 
 /** Finds users by id and username (the account service implements it). Unknown ones are left out. */
@@ -94,7 +90,7 @@ export class StatusService {
     usernames: readonly string[],
   ): Promise<UserPresence[]> {
     for (const id of userIds) {
-      if (!isUuid(id)) throw new RealtimeError(RealtimeErrorCode.BAD_INPUT, 'Invalid user identifier');
+      if (!isUuid(id)) throw invalid('Invalid user identifier');
     }
     const ids = [...new Set(userIds.map((id) => id.toLowerCase()))].filter(
       (id) => id !== session.userId && id !== SYSTEM_USER_ID,
@@ -204,11 +200,8 @@ export class StatusService {
   }
 }
 
-function tooManyFollows(): RealtimeError {
-  return new RealtimeError(
-    RealtimeErrorCode.BAD_INPUT,
-    `Too many followed users: at most ${MAX_FOLLOWS_PER_SESSION} per session`,
-  );
+function tooManyFollows(): DomainError {
+  return invalid(`Too many followed users: at most ${MAX_FOLLOWS_PER_SESSION} per session`);
 }
 
 /** A status presence always carries `status` (Nakama's `StringValue`, emitted even when empty). */
