@@ -3,6 +3,8 @@ import { createServer as createHttpServer, type Server as HttpServer } from 'nod
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
+import { createApiHooks } from './api/api-hooks.ts';
+import { bearerToken } from './api/auth-headers.ts';
 import { startGameMakerCarriers } from './carriers/gamemaker.ts';
 import type { TetherConfig } from './config/config.ts';
 import type { FeatureParts } from './core/feature.ts';
@@ -23,11 +25,13 @@ import { registerHealthRoutes } from './http/health.ts';
 import { HttpRouter } from './http/router.ts';
 import { createLogger } from './observability/logger.ts';
 import { Pipeline } from './pipeline/pipeline.ts';
+import { createSocketHooks } from './pipeline/socket-hooks.ts';
 import { LocalMessageRouter } from './presence/message-router.ts';
 import { LocalTracker } from './presence/tracker.ts';
 import type { Runtime } from './runtime/runtime.ts';
 import { startRuntime } from './runtime/start-runtime.ts';
 import { SessionRegistry } from './session/registry.ts';
+import type { SessionVerifier } from './session/verifier.ts';
 import { systemClock } from './shared/clock.ts';
 import { socketHandlers } from './socket/socket-handlers.ts';
 import { SocketSessions } from './socket/socket-sessions.ts';
@@ -90,11 +94,27 @@ export async function startServer(config: TetherConfig, deps: ServerDeps = {}): 
   const shutdown = new Shutdown(logger);
   let ready = false;
 
-  const http = new HttpRouter({ maxBodyBytes: config.maxRequestBytes, logger });
+  // Hook slots around every socket message and API call; game modules fill them (runtime).
+  const socketHooks = createSocketHooks();
+  const apiHooks = createApiHooks();
+  let verifier: SessionVerifier | undefined;
+  const http = new HttpRouter({
+    maxBodyBytes: config.maxRequestBytes,
+    logger,
+    hooks: apiHooks,
+    node: config.node,
+    caller: async (req) => {
+      if (!verifier || !/^Bearer\s/i.test(req.headers.authorization ?? '')) return undefined;
+      const s = await verifier.verifySessionToken(bearerToken(req));
+      return { userId: s.userId, username: s.username, vars: s.vars, expiry: s.expiresAt };
+    },
+  });
   registerHealthRoutes(http, () => ready);
   const upgrades = new Map<string, UpgradeHandler>();
   const pipeline = new Pipeline({
     logger,
+    hooks: socketHooks,
+    node: config.node,
     now: () => clock.now(),
     limits: {
       maxMessageBytes: config.socketMaxMessageBytes,
@@ -122,6 +142,7 @@ export async function startServer(config: TetherConfig, deps: ServerDeps = {}): 
         });
   shutdown.on('storage', 'storage', () => storage.close());
   const accounts = registerAccounts({ config, storage, logger, clock });
+  verifier = accounts.sessions;
   mount('features', 'accounts', accounts);
 
   // Realtime core (single node): tracker, session registry, router; the socket lifecycle over them.
@@ -174,6 +195,7 @@ export async function startServer(config: TetherConfig, deps: ServerDeps = {}): 
   const runtime = await startRuntime({
     logger,
     modules: config.runtime,
+    hooks: { socket: socketHooks, api: apiHooks, apiNames: () => http.apiNames() },
     rpc: rpc.rpc,
     matches,
     sessions,

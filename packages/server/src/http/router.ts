@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { GrpcCode } from '@tether/protocol';
 import type { Logger } from 'pino';
+import { type ApiCaller, type ApiHooks, hookedHandler } from '../api/api-hooks.ts';
 import { ApiError } from '../api/errors.ts';
 import type { ApiRoute, HttpHandler, HttpRequest } from '../api/http-types.ts';
 import { DomainError } from '../shared/domain-error.ts';
@@ -24,15 +25,36 @@ export class HttpRouter {
   readonly #maxBodyBytes: number;
   readonly #log: Logger;
 
-  constructor(opts: { maxBodyBytes: number; logger: Logger }) {
+  readonly #hooks: ApiHooks | undefined;
+  readonly #caller: ApiCaller;
+  readonly #node: string;
+
+  constructor(opts: {
+    maxBodyBytes: number;
+    logger: Logger;
+    /** Before/after hooks by API name (filled by game modules). */
+    hooks?: ApiHooks;
+    /** Who calls, for hook contexts (a session token check); nobody when absent. */
+    caller?: ApiCaller;
+    /** This node's name, for hook contexts. */
+    node?: string;
+  }) {
     this.#maxBodyBytes = opts.maxBodyBytes;
     this.#log = opts.logger;
+    this.#hooks = opts.hooks;
+    this.#caller = opts.caller ?? (async () => undefined);
+    this.#node = opts.node ?? '';
   }
 
   /** Registers a handler. Later registrations of the same method and path are ignored. */
   on(method: string, path: string, handler: HttpHandler, name = `${method.toUpperCase()} ${path}`): this {
     this.#routes.push({ method: method.toUpperCase(), parts: split(path), name, handler });
     return this;
+  }
+
+  /** The API names of the mounted routes, each once. */
+  apiNames(): string[] {
+    return [...new Set(this.#routes.map((r) => r.name))];
   }
 
   /** Mounts the routes a feature declares. */
@@ -56,12 +78,24 @@ export class HttpRouter {
       if (!params) continue;
       pathMatched = true;
       if (route.method !== req.method) continue;
-      await this.#run(route.handler, makeRequest(req, url, params, this.#maxBodyBytes), res);
+      await this.#run(this.#withHooks(route), makeRequest(req, url, params, this.#maxBodyBytes), res);
       return;
     }
     if (pathMatched)
       writeError(res, new ApiError(GrpcCode.UNIMPLEMENTED, `Method ${req.method} not allowed`), 405);
     else writeError(res, new ApiError(GrpcCode.NOT_FOUND, 'Not Found'));
+  }
+
+  /** The route's handler, wrapped in its API hooks when a module registered some. */
+  #withHooks(route: Route): HttpHandler {
+    const hooks = this.#hooks?.size ? this.#hooks.get(route.name.toLowerCase()) : undefined;
+    if (!hooks) return route.handler;
+    return hookedHandler(hooks, route.handler, {
+      api: route.name,
+      node: this.#node,
+      caller: this.#caller,
+      onAfterError: (err) => this.#log.warn({ err, api: route.name }, 'after hook failed'),
+    });
   }
 
   async #run(handler: HttpHandler, req: HttpRequest, res: ServerResponse): Promise<void> {

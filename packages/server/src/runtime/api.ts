@@ -19,8 +19,11 @@
  *
  * @packageDocumentation
  */
+
+import type { ApiHookContext, ApiHookRequest } from '../api/api-hooks.ts';
 import type { GameLogger, MatchHandler, MatchPresence } from '../features/match/match-handler.ts';
 import type { NoResult, RpcFunction } from '../features/rpc/rpc-types.ts';
+import type { SocketHookContext as RtHookContext } from '../pipeline/socket-hooks.ts';
 
 export type {
   GameLogger as Logger,
@@ -91,8 +94,53 @@ export type MatchmakerMatchedFunction = (
   entries: readonly MatchmakerEntry[],
 ) => string | NoResult | Promise<string | NoResult>;
 
+export type { ApiHookContext, ApiHookRequest } from '../api/api-hooks.ts';
+export type { SocketHookContext as RtHookContext } from '../pipeline/socket-hooks.ts';
+
+/**
+ * Runs before a socket message's handler: return the message body to handle (the same object or a
+ * changed one), or `null` to reject it; throwing rejects it too, with the error's message (socket
+ * code 7). Nakama's games use these for chat filtering and validation.
+ */
+export type RtBeforeHook = (
+  ctx: RtHookContext,
+  message: Record<string, unknown>,
+) => Record<string, unknown> | null | undefined | Promise<Record<string, unknown> | null | undefined>;
+/** Runs after a socket message was handled: sees the reply body (undefined without a reply) and the message. */
+export type RtAfterHook = (
+  ctx: RtHookContext,
+  reply: unknown,
+  message: Record<string, unknown>,
+) => void | Promise<void>;
+/**
+ * Runs before an HTTP API call: return the request (`{ body, query }`) to run, changed or not, or
+ * `null` to reject the call (403); a thrown error rejects it with its message (500, or its gRPC
+ * `code` when it is a service error).
+ */
+export type ApiBeforeHook = (
+  ctx: ApiHookContext,
+  request: ApiHookRequest,
+) => ApiHookRequest | null | undefined | Promise<ApiHookRequest | null | undefined>;
+/** Runs after an HTTP API call succeeded: sees the response body and the request. */
+export type ApiAfterHook = (
+  ctx: ApiHookContext,
+  response: unknown,
+  request: ApiHookRequest,
+) => void | Promise<void>;
+
 /** Registration functions, valid only while a module's init runs. */
 export interface Initializer {
+  /**
+   * Registers the before hook of a socket message, by its name in Nakama's form (`ChannelMessageSend`)
+   * or the envelope's (`channel_message_send`). One per message.
+   */
+  registerRtBefore(messageName: string, fn: RtBeforeHook): void;
+  /** Registers the after hook of a socket message. One per message. */
+  registerRtAfter(messageName: string, fn: RtAfterHook): void;
+  /** Registers the before hook of an HTTP API call, by Nakama's API name (`AuthenticateDevice`). One per API. */
+  registerApiBefore(apiName: string, fn: ApiBeforeHook): void;
+  /** Registers the after hook of an HTTP API call. One per API. */
+  registerApiAfter(apiName: string, fn: ApiAfterHook): void;
   /** Registers an RPC under a case-insensitive id (callable over the socket and HTTP). */
   registerRpc(id: string, fn: RpcFunction): void;
   /** Registers an authoritative match handler, created with `nk.matchCreate(name, params)`. */

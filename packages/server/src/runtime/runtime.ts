@@ -7,17 +7,25 @@
 import { readdir, stat } from 'node:fs/promises';
 import { extname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { CLIENT_MESSAGE_KEYS } from '@tether/protocol';
 import type { Logger } from 'pino';
+import type { ApiHooks } from '../api/api-hooks.ts';
 import { gameLogger, type MatchHandler } from '../features/match/match-handler.ts';
 import { parseMatchId } from '../features/match/match-id.ts';
 import type { MatchRegistry } from '../features/match/match-registry.ts';
 import type { RpcRegistry } from '../features/rpc/rpc-registry.ts';
+import type { SocketHooks } from '../pipeline/socket-hooks.ts';
+import { snakeCaseName } from '../shared/hooks.ts';
 import type {
+  ApiAfterHook,
+  ApiBeforeHook,
   Initializer,
   InitModule,
   MatchmakerEntry,
   MatchmakerMatchedFunction,
   RpcFunction,
+  RtAfterHook,
+  RtBeforeHook,
   RuntimeApi,
 } from './api.ts';
 
@@ -34,6 +42,14 @@ export interface RuntimeHooks {
    * returned something that is not a match id; failures are logged, never thrown).
    */
   matchmakerMatched(entries: readonly MatchmakerEntry[]): Promise<string | undefined>;
+}
+
+/** Where modules' before/after hooks go: the socket pipeline's and the HTTP router's slots. */
+export interface RuntimeHookSlots {
+  readonly socket: SocketHooks;
+  readonly api: ApiHooks;
+  /** The API names routes declare (for checking registrations). */
+  apiNames(): readonly string[];
 }
 
 /** A module file that could not be loaded; the message names the file and the reason. */
@@ -56,15 +72,18 @@ export class Runtime {
   readonly #matches: MatchRegistry;
   readonly #log: Logger;
   readonly #node: string;
+  readonly #slots: RuntimeHookSlots;
   #matchmakerMatched: MatchmakerMatchedFunction | undefined;
 
   constructor(deps: {
     nk: RuntimeApi;
     rpc: RpcRegistry;
     matches: MatchRegistry;
+    hooks: RuntimeHookSlots;
     logger: Logger;
     node: string;
   }) {
+    this.#slots = deps.hooks;
     this.#nk = deps.nk;
     this.#matches = deps.matches;
     this.#log = deps.logger;
@@ -127,6 +146,22 @@ export class Runtime {
         guard('registerMatch');
         this.#matches.registerHandler(handlerName, handler as MatchHandler);
       },
+      registerRtBefore: (messageName: string, fn: RtBeforeHook) => {
+        guard('registerRtBefore');
+        this.#slots.socket.setBefore(this.#socketMessage(messageName, fn), fn as never);
+      },
+      registerRtAfter: (messageName: string, fn: RtAfterHook) => {
+        guard('registerRtAfter');
+        this.#slots.socket.setAfter(this.#socketMessage(messageName, fn), fn as never);
+      },
+      registerApiBefore: (apiName: string, fn: ApiBeforeHook) => {
+        guard('registerApiBefore');
+        this.#slots.api.setBefore(this.#apiName(apiName, fn), fn);
+      },
+      registerApiAfter: (apiName: string, fn: ApiAfterHook) => {
+        guard('registerApiAfter');
+        this.#slots.api.setAfter(this.#apiName(apiName, fn), fn);
+      },
       registerMatchmakerMatched: (fn: MatchmakerMatchedFunction) => {
         guard('registerMatchmakerMatched');
         if (typeof fn !== 'function') throw new Error('registerMatchmakerMatched needs a function');
@@ -143,6 +178,27 @@ export class Runtime {
     } finally {
       open = false;
     }
+  }
+
+  /** The envelope name of a socket message (`ChannelJoin` → `channel_join`); throws for an unknown one. */
+  #socketMessage(name: string, fn: unknown): string {
+    if (typeof fn !== 'function') throw new Error(`a hook for '${name}' must be a function`);
+    const key = snakeCaseName(String(name));
+    if (!(CLIENT_MESSAGE_KEYS as readonly string[]).includes(key)) {
+      throw new Error(
+        `no socket message '${name}' to hook (client messages: ${CLIENT_MESSAGE_KEYS.join(', ')})`,
+      );
+    }
+    return key;
+  }
+
+  /** A known API name (any case); throws for one no route declares. */
+  #apiName(name: string, fn: unknown): string {
+    if (typeof fn !== 'function') throw new Error(`a hook for '${name}' must be a function`);
+    const known = this.#slots.apiNames();
+    const found = known.find((n) => n.toLowerCase() === String(name).toLowerCase());
+    if (!found) throw new Error(`no API '${name}' to hook (APIs: ${known.join(', ')})`);
+    return found;
   }
 
   async #import(path: string, file: string): Promise<InitModule | undefined> {

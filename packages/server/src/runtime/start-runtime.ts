@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { MatchFeature } from '../features/match/register-matches.ts';
 import type { RpcRegistry } from '../features/rpc/rpc-registry.ts';
-import { Runtime } from './runtime.ts';
+import { Runtime, type RuntimeHookSlots } from './runtime.ts';
 import {
   createRuntimeApi,
   type RuntimeAccounts,
@@ -14,6 +14,8 @@ export interface RuntimeServices {
   readonly logger: Logger;
   /** `config.runtime`: the folder of game modules, if any. */
   readonly modules?: string | undefined;
+  /** The socket pipeline's and HTTP router's hook slots, which `registerRtBefore` and friends fill. */
+  readonly hooks: RuntimeHookSlots;
   /** The RPC feature's registry, which `registerRpc` fills. */
   readonly rpc: RpcRegistry;
   readonly matches: MatchFeature;
@@ -44,6 +46,7 @@ export async function startRuntime(services: RuntimeServices): Promise<Runtime> 
   const runtime = new Runtime({
     nk,
     rpc: services.rpc,
+    hooks: services.hooks,
     matches: services.matches.registry,
     logger: services.logger.child({ feature: 'runtime' }),
     node,
