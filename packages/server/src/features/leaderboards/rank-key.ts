@@ -38,6 +38,8 @@ export const RankIndexFault = {
   UNSORTED_LOAD: 'UNSORTED_LOAD',
   DUPLICATE_OWNER: 'DUPLICATE_OWNER',
   INDEX_FULL: 'INDEX_FULL',
+  INVALID_PERIOD: 'INVALID_PERIOD',
+  ORDER_MISMATCH: 'ORDER_MISMATCH',
 } as const;
 export type RankIndexFault = (typeof RankIndexFault)[keyof typeof RankIndexFault];
 
