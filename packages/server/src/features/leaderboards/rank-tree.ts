@@ -48,7 +48,7 @@ export interface RankTreeShape {
 }
 
 /** Chosen by the micro-benchmark (`bench/leaderboards/rank-index.ts`). */
-export const DEFAULT_TREE_SHAPE: RankTreeShape = Object.freeze({ leafCapacity: 128, innerCapacity: 64 });
+export const DEFAULT_TREE_SHAPE: RankTreeShape = Object.freeze({ leafCapacity: 256, innerCapacity: 64 });
 
 /** Where a rank lands: a leaf and an offset in it. */
 export interface LeafCursor {
