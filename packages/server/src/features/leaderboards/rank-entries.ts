@@ -61,10 +61,6 @@ export class RankEntries {
     return this.#size;
   }
 
-  /** Approximate bytes held by the typed arrays (for reports, not accounting). */
-  get bytes(): number {
-    return this.#keys.byteLength + this.#free.byteLength + this.#table.byteLength;
-  }
 
   /** A fresh slot whose key the caller writes next; refuses once `maxEntries` are held. */
   allocate(): number {
