@@ -18,7 +18,7 @@ beforeAll(async () => {
   server = await startTestServer();
   await server.runtime.run((initializer) => {
     // Chat filtering: the classic use.
-    initializer.registerRtBefore('ChannelMessageSend', (ctx, message) => {
+    initializer.registerRtBefore('ChannelMessageSend', (_ctx, message) => {
       const content = JSON.parse(String(message.content)) as { text?: string };
       if (content.text === 'reject me') return null;
       if (content.text === 'throw') throw new Error('the filter is broken');

@@ -61,7 +61,6 @@ export class RankEntries {
     return this.#size;
   }
 
-
   /** A fresh slot whose key the caller writes next; refuses once `maxEntries` are held. */
   allocate(): number {
     if (this.#size >= this.#maxEntries) {
