@@ -33,8 +33,8 @@ import { startRuntime } from './runtime/start-runtime.ts';
 import { SessionRegistry } from './session/registry.ts';
 import type { SessionVerifier } from './session/verifier.ts';
 import { systemClock } from './shared/clock.ts';
+import { SessionLifecycle } from './socket/session-lifecycle.ts';
 import { socketHandlers } from './socket/socket-handlers.ts';
-import { SocketSessions } from './socket/socket-sessions.ts';
 import { startSocketEndpoints } from './socket/start.ts';
 import { SqliteStorage } from './storage/sqlite/sqlite-storage.ts';
 import type { Storage } from './storage/types.ts';
@@ -54,7 +54,7 @@ export interface RealtimeServices {
   /** Connected sessions by id and by user (`get`, `byUser`, `closeUser`...). */
   readonly sessions: SessionRegistry;
   /** Session lifecycle: `onOpened` / `onClosed`, `closeRevoked`, `closeAll`. */
-  readonly lifecycle: SocketSessions;
+  readonly lifecycle: SessionLifecycle;
   /** Custom streams for server code (join, leave, list, send). */
   readonly streams: StreamService;
   /** Online status (follow, update, presences). */
@@ -142,14 +142,14 @@ export async function startServer(config: TetherConfig, deps: ServerDeps = {}): 
         });
   shutdown.on('storage', 'storage', () => storage.close());
   const accounts = registerAccounts({ config, storage, logger, clock });
-  verifier = accounts.sessions;
+  verifier = accounts.auth;
   mount('features', 'accounts', accounts);
 
   // Realtime core (single node): tracker, session registry, router; the socket lifecycle over them.
   const tracker = new LocalTracker({ node: config.node });
   const sessions = new SessionRegistry();
   const router = new LocalMessageRouter({ node: config.node, tracker, sessions });
-  const lifecycle = new SocketSessions({
+  const lifecycle = new SessionLifecycle({
     settings: config,
     registry: sessions,
     tracker,
@@ -167,7 +167,7 @@ export async function startServer(config: TetherConfig, deps: ServerDeps = {}): 
     router,
     sessions,
     sessionEvents: lifecycle,
-    verifier: accounts.sessions,
+    verifier: accounts.auth,
   };
 
   const status = registerStatus(ctx, { users: accounts.accounts });
@@ -219,7 +219,7 @@ export async function startServer(config: TetherConfig, deps: ServerDeps = {}): 
     config,
     logger,
     lifecycle,
-    verifier: accounts.sessions,
+    verifier: accounts.auth,
     upgrades,
     gm,
   });

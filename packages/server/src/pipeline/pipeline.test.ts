@@ -18,7 +18,7 @@ function harness(limits = LIMITS) {
     id: 's',
     identity: { userId: 'u', username: 'n', tokenId: 't', expiresAt: 0, vars: {}, lang: 'en' },
     carrier: {
-      kind: 'test',
+      format: 'json-text',
       remoteAddress: '',
       bufferedBytes: 0,
       writeBatch: (ms) => sent.push(...ms.map((m) => m.text)),

@@ -1,14 +1,14 @@
 /**
  * One message on its way to any number of sessions. The JSON text is produced once, on first use,
- * and each carrier's byte form (UTF-8, a GameMaker packet, ...) is produced once per carrier kind and
+ * and each carrier's byte form (UTF-8, a GameMaker packet, ...) is produced once per wire format and
  * shared by every recipient: a broadcast to 1,000 sessions encodes once, not 1,000 times.
  */
 export class OutboundMessage {
   readonly #envelope: object;
   #text: string | undefined;
-  // One slot covers the common case (every recipient on one carrier kind) without allocating a Map
-  // per message; a second kind (a broadcast reaching /ws and GameMaker sessions) adds the Map.
-  #kind: string | undefined;
+  // One slot covers the common case (every recipient on one wire format) without allocating a Map
+  // per message; a second format (a broadcast reaching /ws and GameMaker sessions) adds the Map.
+  #format: string | undefined;
   #bytes: Uint8Array | undefined;
   #more: Map<string, Uint8Array> | undefined;
 
@@ -35,21 +35,21 @@ export class OutboundMessage {
   }
 
   /**
-   * The message as bytes for one kind of carrier, encoded once per `kind` (for example `'utf8'` or
+   * The message as bytes in one wire format, encoded once per `format` (for example `'json-text'` or
    * `'gm-packet'`). `encode` receives the JSON text.
    */
-  bytes(kind: string, encode: (text: string) => Uint8Array): Uint8Array {
-    if (this.#kind === kind) return this.#bytes!;
-    if (this.#kind === undefined) {
-      this.#kind = kind;
+  bytes(format: string, encode: (text: string) => Uint8Array): Uint8Array {
+    if (this.#format === format) return this.#bytes!;
+    if (this.#format === undefined) {
+      this.#format = format;
       this.#bytes = encode(this.text);
       return this.#bytes;
     }
     this.#more ??= new Map();
-    let out = this.#more.get(kind);
+    let out = this.#more.get(format);
     if (!out) {
       out = encode(this.text);
-      this.#more.set(kind, out);
+      this.#more.set(format, out);
     }
     return out;
   }

@@ -9,7 +9,7 @@ function harness(limits = { maxQueuedMessages: 4, maxBufferedBytes: 100 }) {
   const ended: string[] = [];
   const pending: (() => void)[] = [];
   const carrier: SessionCarrier & { bufferedBytes: number } = {
-    kind: 'test',
+    format: 'json-text',
     remoteAddress: '127.0.0.1',
     bufferedBytes: 0,
     writeBatch: (ms) => writes.push(ms.map((m) => m.text)),

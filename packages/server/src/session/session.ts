@@ -7,8 +7,8 @@ import type { SessionHandle } from '../presence/types.ts';
  * TCP or WebSocket). The session layer sees messages, never sockets.
  */
 export interface SessionCarrier {
-  /** Names the byte form this carrier sends, so {@link OutboundMessage.bytes} is shared by carriers of one kind. */
-  readonly kind: string;
+  /** The wire format this carrier writes, so {@link OutboundMessage.bytes} is shared by carriers of one format. */
+  readonly format: WireFormat;
   readonly remoteAddress: string;
   /** Bytes accepted for sending but not yet written to the network. */
   readonly bufferedBytes: number;
@@ -17,6 +17,13 @@ export interface SessionCarrier {
   /** Closes the connection with a close code and a reason the client can show. */
   close(code: number, reason: string): void;
 }
+
+/**
+ * How a session's envelopes are written: `json-text`, a JSON text per WebSocket frame (`/ws`), or
+ * `gm-packet`, one GameMaker packet per JSON envelope (GameMaker TCP and `/gm`). A broadcast is
+ * encoded once per format, whatever the number of recipients.
+ */
+export type WireFormat = 'json-text' | 'gm-packet';
 
 /** Who a session belongs to, from its verified token and connect options. */
 export interface SessionIdentity {

@@ -32,7 +32,7 @@ export type RevocationCause = (typeof RevocationCause)[keyof typeof RevocationCa
 /**
  * A revocation that just took effect. `tokenId` names one session (its session and refresh tokens);
  * `null` means every session of the user that had started by then. The socket layer subscribes to
- * close the matching sockets (`SocketSessions.closeRevoked`).
+ * close the matching sockets (`SessionLifecycle.closeRevoked`).
  */
 export interface RevocationEvent {
   readonly userId: string;

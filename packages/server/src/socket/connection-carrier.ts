@@ -4,29 +4,29 @@
  * @packageDocumentation
  */
 import type { OutboundMessage } from '../presence/outbound.ts';
-import type { SessionCarrier } from '../session/session.ts';
+import type { SessionCarrier, WireFormat } from '../session/session.ts';
 import type { Connection } from '../transport/connection.ts';
 
 /**
  * A {@link SessionCarrier} over any transport connection: a `/ws` WebSocket (text frames) or a
  * GameMaker-framed TCP/WebSocket connection (one packet per envelope).
  *
- * Every {@link OutboundMessage} is encoded once per carrier `kind` and the bytes are shared: a push to
+ * Every {@link OutboundMessage} is encoded once per wire format and the bytes are shared: a push to
  * a thousand `/ws` sessions and a thousand GameMaker sessions encodes twice, not two thousand times.
- * That is only correct if every connection of one kind encodes the same text to the same bytes, so
- * the kind names the wire form (`ws-text`, `gm-packet`), never the connection.
+ * That is only correct if every connection of one format encodes the same text to the same bytes, so
+ * the format names the wire form (`json-text`, `gm-packet`), never the connection.
  */
 export class ConnectionCarrier implements SessionCarrier {
-  readonly kind: string;
+  readonly format: WireFormat;
   readonly #connection: Connection;
   readonly #encode: (text: string) => Uint8Array;
 
   /**
    * @param connection - the transport connection (a `/ws` one must send text frames)
-   * @param kind - the byte form's name, shared by every connection that encodes the same way
+   * @param format - the wire format, shared by every connection that encodes the same way
    */
-  constructor(connection: Connection, kind: string) {
-    this.kind = kind;
+  constructor(connection: Connection, format: WireFormat) {
+    this.format = format;
     this.#connection = connection;
     this.#encode = (text) => {
       const frame = connection.encode(text);
@@ -45,7 +45,7 @@ export class ConnectionCarrier implements SessionCarrier {
 
   writeBatch(messages: readonly OutboundMessage[]): void {
     const frames = new Array<Uint8Array>(messages.length);
-    for (let i = 0; i < messages.length; i++) frames[i] = messages[i]!.bytes(this.kind, this.#encode);
+    for (let i = 0; i < messages.length; i++) frames[i] = messages[i]!.bytes(this.format, this.#encode);
     this.#connection.sendFrames(frames);
   }
 

@@ -21,7 +21,7 @@ import type { Logger } from 'pino';
 import { OutboundMessage } from '../presence/outbound.ts';
 import { DomainError, ErrorKind } from '../shared/domain-error.ts';
 import type { Connection } from '../transport/connection.ts';
-import type { SocketSessions } from './socket-sessions.ts';
+import type { SessionLifecycle } from './session-lifecycle.ts';
 import type { SessionTokenVerifier } from './ws-endpoint.ts';
 
 /** Settings {@link GmRealtimeEndpoint} reads. */
@@ -57,14 +57,14 @@ const FIRST_MESSAGE_HINT = 'the first message must be {"authenticate":{"token":"
  * U+FFFD rather than failing the message.
  */
 export class GmRealtimeEndpoint {
-  readonly #sessions: SocketSessions;
+  readonly #sessions: SessionLifecycle;
   readonly #verifier: SessionTokenVerifier;
   readonly #settings: GmEndpointSettings;
   readonly #log: Logger;
   #closed = false;
 
   constructor(deps: {
-    sessions: SocketSessions;
+    sessions: SessionLifecycle;
     verifier: SessionTokenVerifier;
     settings: GmEndpointSettings;
     logger: Logger;
@@ -175,7 +175,7 @@ export class GmRealtimeEndpoint {
       connection,
       { ...verified, lang: request.lang || 'en' },
       {
-        kind: 'gm-packet',
+        format: 'gm-packet',
         appearOnline: request.status,
         singleSocket: request.single_socket,
         greeting: (session) =>

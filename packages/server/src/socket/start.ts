@@ -1,6 +1,6 @@
 /**
  * Starts the realtime socket endpoints: `/ws`, and the realtime protocol on the GameMaker carriers,
- * over one {@link SocketSessions} lifecycle.
+ * over one {@link SessionLifecycle} lifecycle.
  *
  * @packageDocumentation
  */
@@ -13,7 +13,7 @@ import type { GmConnectionHandler } from '../carriers/gamemaker.ts';
 import type { TetherConfig } from '../config/config.ts';
 import type { SessionVerifier } from '../session/verifier.ts';
 import { GmRealtimeEndpoint } from './gm-endpoint.ts';
-import type { SocketSessions } from './socket-sessions.ts';
+import type { SessionLifecycle } from './session-lifecycle.ts';
 import { REALTIME_WS_PATH, RealtimeWsEndpoint } from './ws-endpoint.ts';
 
 /** What {@link startSocketEndpoints} plugs into. */
@@ -21,7 +21,7 @@ export interface SocketEndpointDeps {
   readonly config: TetherConfig;
   readonly logger: Logger;
   /** Opens and closes the sessions of every endpoint. */
-  readonly lifecycle: SocketSessions;
+  readonly lifecycle: SessionLifecycle;
   /** Token checks before a session opens; revocations close sessions. */
   readonly verifier: SessionVerifier;
   /** Upgrade handlers of the main HTTP server, by path; `/ws` is added. */

@@ -12,7 +12,7 @@ import { DomainError, ErrorKind } from '../shared/domain-error.ts';
 import { parseGoBool } from '../shared/go-bool.ts';
 import type { Connection } from '../transport/connection.ts';
 import { WsAcceptor } from '../transport/ws.ts';
-import type { SocketSessions } from './socket-sessions.ts';
+import type { SessionLifecycle } from './session-lifecycle.ts';
 
 /** Path of the realtime socket on the main HTTP server. */
 export const REALTIME_WS_PATH = '/ws';
@@ -57,7 +57,7 @@ class UpgradeRefusal extends Error {
  */
 export class RealtimeWsEndpoint {
   readonly #acceptor: WsAcceptor;
-  readonly #sessions: SocketSessions;
+  readonly #sessions: SessionLifecycle;
   readonly #verifier: SessionTokenVerifier;
   readonly #log: Logger;
   /** Connect options of upgrades in flight, handed from the checks to the accepted connection. */
@@ -65,7 +65,7 @@ export class RealtimeWsEndpoint {
   #closed = false;
 
   constructor(deps: {
-    sessions: SocketSessions;
+    sessions: SessionLifecycle;
     verifier: SessionTokenVerifier;
     logger: Logger;
     /** The envelope size limit; the WebSocket layer itself allows 4× that (see docs/protocol.md). */
@@ -145,7 +145,7 @@ export class RealtimeWsEndpoint {
       return;
     }
     const { token: _token, appearOnline, singleSocket, ...rest } = identity;
-    this.#sessions.open(connection, rest, { kind: 'ws-text', appearOnline, singleSocket });
+    this.#sessions.open(connection, rest, { format: 'json-text', appearOnline, singleSocket });
   }
 }
 

@@ -17,7 +17,7 @@ import { TokenSigner } from './auth/tokens.ts';
 export interface AccountFeature extends FeatureParts {
   readonly accounts: AccountService;
   /** Token checks for the socket layer: `verifySessionToken` before upgrade, `onRevoked` to close sockets. */
-  readonly sessions: SessionAuth;
+  readonly auth: SessionAuth;
   readonly throttle: AuthThrottle;
   /** Nakama's account, authentication, session and user routes. */
   readonly routes: readonly ApiRoute[];
@@ -78,7 +78,7 @@ export function registerAccounts(deps: {
   });
   return {
     accounts,
-    sessions,
+    auth: sessions,
     throttle,
     routes: accountRoutes({ accounts, sessions, throttle, serverKey: config.serverKey }),
     close: () => sessions.close(),

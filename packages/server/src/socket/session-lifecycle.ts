@@ -9,9 +9,6 @@ import {
   CloseReason,
   decodeUtf8,
   encodeError,
-  formatTimestamp,
-  NotificationCode,
-  type Notifications,
   RealtimeError,
   RealtimeErrorCode,
 } from '@tether/protocol';
@@ -22,21 +19,20 @@ import { StreamMode, stream } from '../presence/stream.ts';
 import type { Tracker } from '../presence/tracker.ts';
 import type { SessionClosedListener, SessionEvents, SessionOpenedListener } from '../session/lifecycle.ts';
 import type { SessionRegistry } from '../session/registry.ts';
-import { Session, type SessionIdentity } from '../session/session.ts';
+import { Session, type SessionIdentity, type WireFormat } from '../session/session.ts';
 import { TurnBatcher } from '../session/turn-batcher.ts';
-import { RevocationCause, type RevocationEvent } from '../session/verifier.ts';
+import type { RevocationEvent } from '../session/verifier.ts';
 import type { Clock } from '../shared/clock.ts';
 import { newUuid } from '../shared/ids.ts';
 import type { Connection } from '../transport/connection.ts';
 import { ConnectionCarrier } from './connection-carrier.ts';
 import { Heartbeat } from './heartbeat.ts';
-
-/** Byte form of a session's carrier: `/ws` text frames, or one GameMaker packet per envelope. */
-export type RealtimeCarrierKind = 'ws-text' | 'gm-packet';
+import { closeAtTokenExpiry, closeRevoked, replaceOlderSessions } from './session-policies.ts';
 
 /** How a session starts. */
 export interface SessionOpenOptions {
-  readonly kind: RealtimeCarrierKind;
+  /** How envelopes are written on this session's connection. */
+  readonly format: WireFormat;
   /** Appear online: track the session on its user's status stream with status `""`. */
   readonly appearOnline: boolean;
   /** Close the user's older sessions (each first gets a `single_socket` notification, code -7). */
@@ -47,8 +43,8 @@ export interface SessionOpenOptions {
   readonly pending?: readonly string[];
 }
 
-/** Settings {@link SocketSessions} reads. */
-export interface SocketSessionSettings {
+/** Settings {@link SessionLifecycle} reads. */
+export interface SessionLifecycleSettings {
   readonly socketMaxQueuedMessages: number;
   readonly socketMaxBufferedBytes: number;
   readonly socketPingPeriodMs: number;
@@ -67,26 +63,23 @@ function isPingable(connection: Connection): connection is Connection & Pingable
   return typeof c.ping === 'function' && typeof c.onPong === 'function';
 }
 
-/** Largest delay `setTimeout` accepts; longer waits are re-armed. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
-
 /**
  * Opens and closes realtime sessions. One instance serves every carrier, so a session behaves the
  * same on `/ws`, GameMaker TCP and `/gm`.
  *
- * On open: the session is registered, tracked hidden on its user's notification stream (mode 0),
- * follows its own user's status and, when asked, appears on the status stream (mode 1); with
- * `single_socket` the user's older sessions are told (notification -7) and closed with 4003.
- * Revocations close sessions too: 4002 for a logout, 4004 after a `banned` notification (-8). On
- * close, whoever closes: it leaves every stream (`untrackAll`), the registry and its follows, then
- * the `onClosed` listeners run.
+ * On open: the session is registered and tracked hidden on its user's notification stream (mode 0);
+ * with `single_socket` the user's older sessions are replaced; then the `onOpened` listeners run
+ * (status follows and appearing online are the status feature's). On close, whoever closes: it
+ * leaves every stream (`untrackAll`) and the registry, then the `onClosed` listeners run. The
+ * policies that close sessions from outside (revocation, `single_socket`, token expiry) are in
+ * `session-policies.ts`.
  *
  * Liveness: see {@link Heartbeat}; a silent session is closed with 1001 "heartbeat timeout". Token
  * expiry: by default an open socket outlives its token (as on Nakama); with
  * `socketCloseOnTokenExpiry` it is closed at `exp` with 4001 "token expired".
  */
-export class SocketSessions implements SessionEvents {
-  readonly #settings: SocketSessionSettings;
+export class SessionLifecycle implements SessionEvents {
+  readonly #settings: SessionLifecycleSettings;
   readonly #registry: SessionRegistry;
   readonly #tracker: Tracker;
   readonly #pipeline: Pipeline;
@@ -99,7 +92,7 @@ export class SocketSessions implements SessionEvents {
   readonly #closed = new Set<SessionClosedListener>();
 
   constructor(deps: {
-    settings: SocketSessionSettings;
+    settings: SessionLifecycleSettings;
     registry: SessionRegistry;
     tracker: Tracker;
     pipeline: Pipeline;
@@ -121,11 +114,11 @@ export class SocketSessions implements SessionEvents {
 
   /** Turns an authenticated connection into a session. Attach nothing else to its messages. */
   open(connection: Connection, identity: SessionIdentity, options: SessionOpenOptions): Session {
-    const timers: { heartbeat?: Heartbeat; expiry?: NodeJS.Timeout } = {};
+    const timers: { heartbeat?: Heartbeat; cancelExpiry?: () => void } = {};
     const session = new Session({
       id: newUuid(),
       identity,
-      carrier: new ConnectionCarrier(connection, options.kind),
+      carrier: new ConnectionCarrier(connection, options.format),
       limits: {
         maxQueuedMessages: this.#settings.socketMaxQueuedMessages,
         maxBufferedBytes: this.#settings.socketMaxBufferedBytes,
@@ -133,7 +126,7 @@ export class SocketSessions implements SessionEvents {
       schedule: this.#batcher.defer,
       onClose: (s, code, reason) => {
         timers.heartbeat?.stop();
-        clearTimeout(timers.expiry);
+        timers.cancelExpiry?.();
         this.#cleanUp(s, code, reason);
       },
     });
@@ -145,15 +138,14 @@ export class SocketSessions implements SessionEvents {
       username: identity.username,
       hidden: true,
     });
-    if (options.singleSocket) this.#closeOlderSessions(session);
+    if (options.singleSocket)
+      replaceOlderSessions(session, this.#registry.byUser(session.userId), this.#clock.now());
 
     timers.heartbeat = this.#heartbeat(session, connection);
     if (this.#settings.socketCloseOnTokenExpiry) {
-      timers.expiry = this.#expiryTimer(session, identity.expiresAt * 1000, (t) => {
-        timers.expiry = t;
-      });
+      timers.cancelExpiry = closeAtTokenExpiry(session, identity.expiresAt * 1000, () => this.#clock.now());
     }
-    const binaryRefused = options.kind === 'ws-text';
+    const binaryRefused = options.format === 'json-text';
     connection.onMessage((data, kind) => {
       timers.heartbeat?.touch();
       if (kind === 'binary' && binaryRefused) this.#refuseBinary(session);
@@ -162,7 +154,7 @@ export class SocketSessions implements SessionEvents {
     connection.onClose((info) => session.closedByPeer(info.code, info.reason));
 
     this.#log.debug(
-      { sessionId: session.id, userId: identity.userId, connection: connection.id, kind: options.kind },
+      { sessionId: session.id, userId: identity.userId, connection: connection.id, format: options.format },
       'realtime session opened',
     );
     const info = { appearOnline: options.appearOnline };
@@ -183,28 +175,9 @@ export class SocketSessions implements SessionEvents {
     return () => this.#closed.delete(listener);
   }
 
-  /**
-   * Closes the sessions a revocation covers: one session's sockets (`tokenId`), or every socket of
-   * the user (`tokenId: null`). A logout closes them with 4002 and a reason; a ban first sends each a
-   * `banned` notification (code -8, live only, as Nakama does), then closes it with 4004.
-   */
+  /** Closes the sessions a revocation covers (see {@link closeRevoked}); returns how many. */
   closeRevoked(event: RevocationEvent): number {
-    const banned = event.cause === RevocationCause.BAN;
-    // One message for every socket: encoded once however many the user has open.
-    const notice = banned ? this.#notice('banned', NotificationCode.USER_BANNED) : undefined;
-    let closed = 0;
-    for (const session of this.#registry.byUser(event.userId)) {
-      if (event.tokenId !== null && session.identity.tokenId !== event.tokenId) continue;
-      if (notice) {
-        session.deliver(notice);
-        session.close(CloseCode.BANNED, CloseReason.BANNED);
-      } else {
-        const reason = event.tokenId === null ? CloseReason.LOGGED_OUT_EVERYWHERE : CloseReason.LOGGED_OUT;
-        session.close(CloseCode.SESSION_REVOKED, reason);
-      }
-      closed++;
-    }
-    return closed;
+    return closeRevoked(this.#registry.byUser(event.userId), event, this.#clock.now());
   }
 
   /** Closes every session with `code`/`reason` and waits until their connections have ended. */
@@ -228,52 +201,6 @@ export class SocketSessions implements SessionEvents {
     });
     pingable?.onPong(() => heartbeat.touch());
     return heartbeat;
-  }
-
-  /** Arms the token-expiry close, re-arming for waits longer than a timer allows. */
-  #expiryTimer(session: Session, expiresAtMs: number, rearmed: (t: NodeJS.Timeout) => void): NodeJS.Timeout {
-    const wait = expiresAtMs - this.#clock.now();
-    return setTimeout(
-      () => {
-        if (session.closed) return;
-        if (expiresAtMs > this.#clock.now()) {
-          rearmed(this.#expiryTimer(session, expiresAtMs, rearmed));
-          return;
-        }
-        session.close(CloseCode.TOKEN_EXPIRED, CloseReason.TOKEN_EXPIRED);
-      },
-      Math.min(Math.max(0, wait), MAX_TIMER_MS),
-    ).unref();
-  }
-
-  /**
-   * A live-only system notification telling a socket why it is about to close: content `{}`, no
-   * sender, not stored (Nakama's form). Built here so that the socket layer does not depend on the
-   * notification feature.
-   */
-  #notice(subject: string, code: NotificationCode): OutboundMessage {
-    const notice: Notifications = {
-      notifications: [
-        {
-          id: newUuid(),
-          subject,
-          content: '{}',
-          code,
-          create_time: formatTimestamp(this.#clock.now()),
-        },
-      ],
-    };
-    return new OutboundMessage({ notifications: notice });
-  }
-
-  /** `single_socket`: the user's other sessions are told why, then closed. */
-  #closeOlderSessions(session: Session): void {
-    const message = this.#notice('single_socket', NotificationCode.SINGLE_SOCKET);
-    for (const other of this.#registry.byUser(session.userId)) {
-      if (other === session) continue;
-      other.deliver(message);
-      other.close(CloseCode.REPLACED, CloseReason.REPLACED);
-    }
   }
 
   /** A binary frame on the JSON socket: say why in an error envelope, then close with 1003. */

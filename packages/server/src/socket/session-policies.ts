@@ -1,0 +1,89 @@
+/**
+ * The policies that close realtime sessions for reasons outside the connection itself: revocation
+ * (logout, ban), `single_socket` replacement and token expiry. The session lifecycle
+ * (`SessionLifecycle`) opens and cleans up sessions; these decide when one must go and tell it why.
+ *
+ * @packageDocumentation
+ */
+import {
+  CloseCode,
+  CloseReason,
+  formatTimestamp,
+  NotificationCode,
+  type Notifications,
+} from '@tether/protocol';
+import { OutboundMessage } from '../presence/outbound.ts';
+import type { Session } from '../session/session.ts';
+import { RevocationCause, type RevocationEvent } from '../session/verifier.ts';
+import { newUuid } from '../shared/ids.ts';
+
+/** Largest delay `setTimeout` accepts; longer waits are re-armed. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * A live-only system notification telling a socket why it is about to close: content `{}`, no
+ * sender, not stored (Nakama's form). Built here so that the socket layer does not depend on the
+ * notification feature. One message serves every socket it is sent to (encoded once).
+ */
+export function closeNotice(subject: string, code: NotificationCode, nowMs: number): OutboundMessage {
+  const notice: Notifications = {
+    notifications: [{ id: newUuid(), subject, content: '{}', code, create_time: formatTimestamp(nowMs) }],
+  };
+  return new OutboundMessage({ notifications: notice });
+}
+
+/**
+ * Closes the sessions a revocation covers among `sessions` (a user's): one session's sockets
+ * (`tokenId`), or every socket of the user (`tokenId: null`). A logout closes them with 4002 and a
+ * reason; a ban first sends each a `banned` notification (code -8, live only, as Nakama does), then
+ * closes it with 4004. Returns how many it closed.
+ */
+export function closeRevoked(sessions: Iterable<Session>, event: RevocationEvent, nowMs: number): number {
+  const notice =
+    event.cause === RevocationCause.BAN
+      ? closeNotice('banned', NotificationCode.USER_BANNED, nowMs)
+      : undefined;
+  let closed = 0;
+  for (const session of sessions) {
+    if (event.tokenId !== null && session.identity.tokenId !== event.tokenId) continue;
+    if (notice) {
+      session.deliver(notice);
+      session.close(CloseCode.BANNED, CloseReason.BANNED);
+    } else {
+      const reason = event.tokenId === null ? CloseReason.LOGGED_OUT_EVERYWHERE : CloseReason.LOGGED_OUT;
+      session.close(CloseCode.SESSION_REVOKED, reason);
+    }
+    closed++;
+  }
+  return closed;
+}
+
+/** `single_socket`: the user's other sessions are told why (notification -7), then closed with 4003. */
+export function replaceOlderSessions(newer: Session, userSessions: Iterable<Session>, nowMs: number): void {
+  const notice = closeNotice('single_socket', NotificationCode.SINGLE_SOCKET, nowMs);
+  for (const other of userSessions) {
+    if (other === newer) continue;
+    other.deliver(notice);
+    other.close(CloseCode.REPLACED, CloseReason.REPLACED);
+  }
+}
+
+/**
+ * Closes `session` with 4001 "token expired" once `expiresAtMs` has passed (re-arming for waits
+ * longer than a timer allows). Returns the cancel function; the timer does not keep the process alive.
+ */
+export function closeAtTokenExpiry(session: Session, expiresAtMs: number, now: () => number): () => void {
+  let timer: NodeJS.Timeout | undefined;
+  const arm = () => {
+    timer = setTimeout(
+      () => {
+        if (session.closed) return;
+        if (expiresAtMs > now()) arm();
+        else session.close(CloseCode.TOKEN_EXPIRED, CloseReason.TOKEN_EXPIRED);
+      },
+      Math.min(Math.max(0, expiresAtMs - now()), MAX_TIMER_MS),
+    ).unref();
+  };
+  arm();
+  return () => clearTimeout(timer);
+}
