@@ -50,11 +50,15 @@ export interface Db {
   /**
    * Queues a side effect (a notification push) to run after the outermost transaction commits; it is
    * dropped if the transaction rolls back (or is retried). Outside a transaction it runs at once,
-   * synchronously, before `afterCommit` returns. Callbacks run in the order queued; one that throws is
-   * logged and does not stop the others or fail the committed transaction.
+   * synchronously, before `afterCommit` returns. Callbacks run in the order queued; one that throws (or
+   * returns a promise that rejects) is logged and does not stop the others or fail the committed
+   * transaction.
    */
   afterCommit(fn: () => void): void;
-  /** Waits for the running transaction (if any), then releases the connection(s). Idempotent. */
+  /**
+   * Waits for the running transaction (if any), then releases the connection(s). Idempotent. Refused
+   * (DbUsageError) from inside a transaction, which it would wait for forever.
+   */
   close(): Promise<void>;
 }
 

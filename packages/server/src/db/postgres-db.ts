@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import type { Logger } from '../observability/logger.ts';
 import { IsolationLevel, type PgResult, type PostgresDb, type SqlParams, type TxOptions } from './db.ts';
-import { DbClosedError } from './errors.ts';
+import { DbClosedError, DbUsageError } from './errors.ts';
 import { quoteIdent } from './identifiers.ts';
 import type { PostgresDbOptions } from './open-postgres.ts';
 import { runAfterCommit, TxScope } from './tx-scope.ts';
@@ -112,6 +112,8 @@ class PostgresDatabase implements PostgresDb {
 
   /** Waits for running queries and closes every pooled connection. */
   close(): Promise<void> {
+    // The pool would wait for the client of the very transaction that is waiting for it.
+    if (this.#current()) return Promise.reject(new DbUsageError('close() called inside a transaction'));
     this.#closing ??= this.#pool.end();
     return this.#closing;
   }

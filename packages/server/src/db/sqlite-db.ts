@@ -15,7 +15,7 @@ import type { Logger } from '../observability/logger.ts';
 import { IsolationLevel, type SqliteDb, type SqliteStatement, type TxOptions } from './db.ts';
 import { DbClosedError, DbUsageError } from './errors.ts';
 import { FifoMutex } from './fifo-mutex.ts';
-import { runAfterCommit, TxScope } from './tx-scope.ts';
+import { isThenable, runAfterCommit, TxScope } from './tx-scope.ts';
 
 /** The database file inside the `--data` folder (the same name today's storage uses). */
 export const SQLITE_FILE_NAME = 'tether.sqlite3';
@@ -152,6 +152,8 @@ class SqliteDatabase implements SqliteDb {
 
   /** Waits for the open transaction and queued statements, checkpoints the WAL into the file, closes. */
   close(): Promise<void> {
+    // It would wait for the very transaction that is waiting for it.
+    if (this.#current()) return Promise.reject(new DbUsageError('close() called inside a transaction'));
     this.#closing ??= this.#mutex.lock().then((release) => {
       try {
         // One self-contained file in the data folder after a clean shutdown.
@@ -196,10 +198,4 @@ class SqliteDatabase implements SqliteDb {
     }
     return result;
   }
-}
-
-function isThenable(value: unknown): boolean {
-  return (
-    typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function'
-  );
 }

@@ -177,15 +177,29 @@ describeStoreContract('transactions', { migrations: [PROBE], setup: probe }, (ge
         p.db.afterCommit(() => {
           throw new Error('push failed');
         });
-        p.db.afterCommit(() => ran.push('second'));
+        p.db.afterCommit(async () => {
+          throw new Error('async push failed');
+        });
+        p.db.afterCommit(() => ran.push('third'));
       });
-      expect(ran).toEqual(['second']);
+      expect(ran).toEqual(['third']);
       expect(await p.committed()).toEqual(['kept']);
-      await expect.poll(() => warnings.map((w) => w.message)).toContain('push failed');
+      await expect
+        .poll(() => warnings.map((w) => w.message).sort())
+        .toEqual(['async push failed', 'push failed']);
     } finally {
       process.off('warning', onWarning);
       await p.close();
     }
+  });
+
+  it('refuses close() inside a transaction instead of waiting for itself', async () => {
+    const p = get();
+    await expect(p.db.tx(() => p.db.close())).rejects.toBeInstanceOf(DbUsageError);
+    // Still open and usable.
+    await p.insert('after');
+    expect(await p.ids()).toEqual(['after']);
+    await p.close();
   });
 
   it('refuses to commit after a failed statement, even when the callback caught it', async () => {

@@ -82,11 +82,20 @@ export class TxScope<C> {
 export function runAfterCommit(callbacks: readonly (() => void)[], logger: Logger | undefined): void {
   for (const fn of callbacks) {
     try {
-      fn();
+      const result: unknown = fn();
+      // An async callback's rejection would otherwise be unhandled (and end the process).
+      if (isThenable(result)) result.then(undefined, (err: unknown) => reportAfterCommitError(err, logger));
     } catch (err) {
       reportAfterCommitError(err, logger);
     }
   }
+}
+
+/** True for a promise or anything else with a `then` method. */
+export function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function'
+  );
 }
 
 function reportAfterCommitError(err: unknown, logger: Logger | undefined): void {
