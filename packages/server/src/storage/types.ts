@@ -130,13 +130,8 @@ export interface RevocationStore {
 /** Largest page of chat history or notifications one query returns (Nakama's limit, 1–100). */
 export const MAX_PAGE_LIMIT = 100;
 
-/** Thrown by a list query for a cursor that is malformed or belongs to another listing. */
-export class InvalidCursorError extends Error {
-  override readonly name = 'InvalidCursorError';
-  constructor(message = 'Cursor is invalid or expired.') {
-    super(message);
-  }
-}
+/** Thrown by a list query for a cursor that is malformed or belongs to another listing (now in `db/`). */
+export { InvalidCursorError } from '../db/cursor.ts';
 
 /** One stored chat message. `channelId` is Nakama's channel id (`2...lobby`, `4.<uidA>.<uidB>.`). */
 export interface ChatMessageRecord {
