@@ -125,7 +125,7 @@ interface Frame {
   cid: string | undefined;
   member: Member | undefined;
   body: Fields | undefined;
-  /** The first top-level field that is neither `cid` nor a member (unknown number, wrong wire type). */
+  /** The first top-level field other than `cid` that is not a member (unknown number, wrong wire type). */
   stray: number | undefined;
 }
 
@@ -160,7 +160,8 @@ function readEnvelope(view: Uint8Array, codec: Codec): Frame {
       }
       const member = wireType === 2 ? codec.byNumber[number] : undefined;
       if (member === undefined) {
-        frame.stray ??= number;
+        // A cid of the wrong wire type is skipped like any unknown field, as protobuf-go does.
+        if (number !== 1) frame.stray ??= number;
         reader.skipType(wireType);
         continue;
       }

@@ -271,6 +271,11 @@ describe('envelope-level errors', () => {
     ],
     ['field number 0', [0x02, 0x00], { code: RealtimeErrorCode.UNRECOGNIZED_PAYLOAD }],
     [
+      'a cid of the wrong wire type',
+      [0x08, 0x01],
+      { code: RealtimeErrorCode.MISSING_PAYLOAD, cid: undefined },
+    ],
+    [
       'a schema failure',
       [0x0a, 0x01, 0x33, 0xc2, 0x01, 0x00],
       { code: RealtimeErrorCode.BAD_INPUT, message: 'RPC ID must be set', cid: '3' },
