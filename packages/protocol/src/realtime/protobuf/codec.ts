@@ -35,6 +35,7 @@ import { messageTooLarge, RealtimeError, RealtimeErrorCode } from '../error-code
 import { CLIENT_MESSAGE_KEYS, type ClientMessageKey, SERVER_MESSAGE_KEYS } from '../messages.ts';
 import type { DecodedServerEnvelope, KnownServerEnvelope } from '../server-envelope.ts';
 import { Converters, type Fields, type FromPb, type ToPb } from './convert.ts';
+import { fastMatchDataSendPb, fastPartyDataSendPb } from './fast.ts';
 import { type PartyNumbering, realtimeDescriptor } from './schema.ts';
 
 /** Options of the protobuf encoders and of {@link decodeServerEnvelopePb}. */
@@ -104,6 +105,9 @@ const CODECS: Readonly<Record<PartyNumbering, Codec>> = Object.freeze({
 /** Client messages that have a protobuf form (all but Tether's `authenticate` extension). */
 const CLIENT_PB_KEYS: ReadonlySet<string> = new Set(CLIENT_MESSAGE_KEYS.filter((k) => k !== 'authenticate'));
 const SERVER_KEYS: ReadonlySet<string> = new Set<string>(SERVER_MESSAGE_KEYS);
+/** Error text prefixes: a server decoding a client frame, a client decoding a server frame. */
+const CLIENT_MALFORMED = 'Malformed protobuf';
+const SERVER_MALFORMED = 'Malformed server message';
 
 /**
  * protobufjs returns Node `Buffer`s for `bytes` fields when it reads a `Buffer`; a plain view of the
@@ -124,28 +128,28 @@ function detailOf(e: unknown): string {
 interface Frame {
   cid: string | undefined;
   member: Member | undefined;
-  body: Fields | undefined;
+  /** The last member's body bytes (a view of the frame). */
+  body: Uint8Array | undefined;
   /** The first top-level field other than `cid` that is not a member (unknown number, wrong wire type). */
   stray: number | undefined;
 }
 
-/** A frame that is not an Envelope; `cid` is what was read before the problem, if anything. */
-class MalformedFrame extends Error {
-  constructor(
-    readonly detail: string,
-    readonly cid: string | undefined,
-  ) {
-    super(detail);
-  }
+/** The error for bytes that are not an Envelope; `prefix` says which side was decoding. */
+function malformed(prefix: string, e: unknown, cid: string | undefined): RealtimeError {
+  return new RealtimeError(RealtimeErrorCode.UNRECOGNIZED_PAYLOAD, `${prefix}: ${detailOf(e)}`, {
+    cid,
+    cause: e,
+  });
 }
 
 /**
- * Reads the Envelope's own two kinds of field and hands the member's bytes to protobufjs. The
- * Envelope itself is not decoded by protobufjs: with 50 oneof members its generated decoder deletes
- * the 49 others from every new message, which made a decode about eight times slower (benchmark).
- * Proto rules apply: the last cid and the last member on the wire win; unknown fields are skipped.
+ * Reads the Envelope's own fields (the cid, and where the member's body is); the body is decoded
+ * afterwards, by {@link decodeBody} or a fast reader. The Envelope is not decoded by protobufjs: with
+ * 50 oneof members its generated decoder deletes the 49 others from every new message, which made a
+ * `match_data_send` decode several times slower (bench/protobuf-codec.ts). Proto rules apply: the
+ * last cid and the last member on the wire win; unknown fields are skipped.
  */
-function readEnvelope(view: Uint8Array, codec: Codec): Frame {
+function readEnvelope(view: Uint8Array, codec: Codec, prefix: string): Frame {
   const frame: Frame = { cid: undefined, member: undefined, body: undefined, stray: undefined };
   try {
     const reader = Reader.create(view);
@@ -165,13 +169,25 @@ function readEnvelope(view: Uint8Array, codec: Codec): Frame {
         reader.skipType(wireType);
         continue;
       }
-      frame.body = member.type.decode(reader, reader.uint32()) as unknown as Fields;
+      const length = reader.uint32();
+      const start = reader.pos;
+      reader.skip(length);
+      frame.body = view.subarray(start, reader.pos);
       frame.member = member;
     }
   } catch (e) {
-    throw new MalformedFrame(detailOf(e), frame.cid);
+    throw malformed(prefix, e, frame.cid);
   }
   return frame;
+}
+
+/** Decodes the member body of a frame with protobufjs. */
+function decodeBody(frame: Frame, prefix: string): Fields {
+  try {
+    return frame.member!.type.decode(frame.body!) as unknown as Fields;
+  } catch (e) {
+    throw malformed(prefix, e, frame.cid);
+  }
 }
 
 function cannotEncode(why: string, cause?: unknown): RealtimeError {
@@ -263,13 +279,7 @@ export function encodeClientEnvelopePb(envelope: object): Uint8Array {
 export function decodeEnvelopePb(bytes: Uint8Array, options?: DecodeOptions): DecodedEnvelope {
   const maxBytes = options?.maxBytes;
   if (maxBytes !== undefined && bytes.length > maxBytes) throw messageTooLarge(bytes.length, maxBytes);
-  let frame: Frame;
-  try {
-    frame = readEnvelope(plainView(bytes), CODECS[DEFAULT_PARTY_NUMBERING]);
-  } catch (e) {
-    const { detail, cid } = e as MalformedFrame;
-    throw new RealtimeError(RealtimeErrorCode.UNRECOGNIZED_PAYLOAD, `Malformed protobuf: ${detail}`, { cid });
-  }
+  const frame = readEnvelope(plainView(bytes), CODECS[DEFAULT_PARTY_NUMBERING], CLIENT_MALFORMED);
   const { cid, member, stray } = frame;
   if (member === undefined) {
     if (stray === undefined)
@@ -287,7 +297,18 @@ export function decodeEnvelopePb(bytes: Uint8Array, options?: DecodeOptions): De
       { cid, context: { message: key } },
     );
   }
-  const body = member.fromPb(frame.body!);
+  const fast =
+    key === 'match_data_send'
+      ? fastMatchDataSendPb(frame.body!)
+      : key === 'party_data_send'
+        ? fastPartyDataSendPb(frame.body!)
+        : undefined;
+  if (fast !== undefined) {
+    const decoded = { type: key, body: fast } as DecodedEnvelope;
+    if (cid !== undefined) decoded.cid = cid;
+    return decoded;
+  }
+  const body = member.fromPb(decodeBody(frame, CLIENT_MALFORMED));
   return validateClientMessage(key as ClientMessageKey, body, cid);
 }
 
@@ -309,15 +330,8 @@ export function decodeServerEnvelopePb(
   bytes: Uint8Array | ArrayBuffer,
   options?: ProtobufOptions,
 ): DecodedServerEnvelope {
-  let frame: Frame;
-  try {
-    frame = readEnvelope(plainView(bytes), CODECS[options?.partyNumbering ?? DEFAULT_PARTY_NUMBERING]);
-  } catch (e) {
-    const { detail, cid } = e as MalformedFrame;
-    throw new RealtimeError(RealtimeErrorCode.UNRECOGNIZED_PAYLOAD, `Malformed server message: ${detail}`, {
-      cid,
-    });
-  }
+  const codec = CODECS[options?.partyNumbering ?? DEFAULT_PARTY_NUMBERING];
+  const frame = readEnvelope(plainView(bytes), codec, SERVER_MALFORMED);
   const { cid, member, stray } = frame;
   const withCid = <T extends object>(env: T): T => (cid === undefined ? env : { cid, ...env });
   if (member === undefined) {
@@ -325,7 +339,7 @@ export function decodeServerEnvelopePb(
     return withCid({ type: 'unknown', key: `field_${stray}`, body: undefined });
   }
   const key = member.name;
-  const raw = frame.body!;
+  const raw = decodeBody(frame, SERVER_MALFORMED);
   try {
     if (!SERVER_KEYS.has(key)) return withCid({ type: 'unknown', key, body: member.fromPb(raw) });
     if (key === 'match_data' || key === 'party_data') {

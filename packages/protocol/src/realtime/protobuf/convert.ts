@@ -38,12 +38,10 @@ export type FromPb = (message: Fields) => Fields;
  */
 export type ScalarStyle = 'json' | 'native';
 
-/** What protobufjs gives for an `int64`: a number, or a `long.js` Long when that library is loaded. */
-interface LongLike {
+/** What protobufjs gives for an `int64`: a number, or a `Long` (two's-complement halves) when long.js is loaded. */
+export interface LongLike {
   low: number;
   high: number;
-  toNumber(): number;
-  toString(): string;
 }
 
 const WRAPPERS: Readonly<Record<string, 'bool' | 'int32' | 'string'>> = {
@@ -73,25 +71,21 @@ function malformed(field: Field, why: string): RealtimeError {
   );
 }
 
-/** An int64 as a number when it is a sign-extended int32 (the common case), without `Long` maths. */
-function smallLong(v: LongLike): number | undefined {
-  if (v.high === 0 && v.low >= 0) return v.low;
-  if (v.high === -1 && v.low < 0) return v.low;
-  return undefined;
-}
-
 /**
  * A decoded int64 in a form proto3 JSON input accepts: a number when it is a safe integer (cheaper to
  * validate than text), else decimal text.
  */
 export function int64Json(v: number | LongLike): number | string {
   const n = int64Number(v);
-  return n === undefined ? v.toString() : n;
+  if (n !== undefined) return n;
+  if (typeof v === 'number') return String(v);
+  return String(BigInt.asIntN(64, (BigInt(v.high) << 32n) | BigInt(v.low >>> 0)));
 }
 
 /** A decoded int64 as a JS number, or `undefined` outside the safe-integer range. */
 export function int64Number(v: number | LongLike): number | undefined {
-  const n = typeof v === 'number' ? v : (smallLong(v) ?? v.toNumber());
+  // high * 2^32 + low is exact whenever the result is a safe integer; larger results are not safe.
+  const n = typeof v === 'number' ? v : v.high * 4294967296 + (v.low >>> 0);
   return Number.isSafeInteger(n) ? n : undefined;
 }
 

@@ -285,6 +285,24 @@ describe('envelope-level errors', () => {
     expect(outcome(() => decodeEnvelopePb(Uint8Array.from(bytes)))).toMatchObject(expected);
   });
 
+  it.each(['9223372036854775807', '-9223372036854775808', '9007199254740992', '-9007199254740993'])(
+    'an op code of %s beyond ±2^53 fails as in JSON',
+    (op) => {
+      for (const key of ['match_data_send', 'party_data_send']) {
+        const viaPb = outcome(() =>
+          decodeEnvelopePb(encodeClientEnvelopePb({ cid: '1', [key]: { op_code: op } })),
+        );
+        expect(viaPb).toEqual(
+          outcome(() => decodeEnvelope(JSON.stringify({ cid: '1', [key]: { op_code: op } }))),
+        );
+        expect(viaPb).toMatchObject({
+          code: RealtimeErrorCode.BAD_INPUT,
+          message: `Invalid ${key}.op_code: must be between -9007199254740991 and 9007199254740991`,
+        });
+      }
+    },
+  );
+
   it('keeps the last of two members, as protobuf does', () => {
     // ping (32) then pong (33): the pong wins.
     expect(decodeEnvelopePb(Uint8Array.from([0x82, 0x02, 0x00, 0x8a, 0x02, 0x00]))).toEqual({
