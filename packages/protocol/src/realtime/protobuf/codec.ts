@@ -65,7 +65,7 @@ interface Member {
   readonly fromPbNative: FromPb;
 }
 
-/** A compiled schema: the Envelope type and its members by name. Immutable once built. */
+/** A compiled schema: the Envelope's members by name and by field number. Immutable once built. */
 interface Codec {
   readonly members: ReadonlyMap<string, Member>;
   /** Members by field number (index = number; `undefined` for 0, 1 and unknown numbers). */
@@ -124,7 +124,7 @@ function detailOf(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
-/** An Envelope read from the wire: its cid, and its member with the body decoded by protobufjs. */
+/** An Envelope read from the wire: its cid, its (last) member, and where that member's body is. */
 interface Frame {
   cid: string | undefined;
   member: Member | undefined;
