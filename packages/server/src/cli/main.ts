@@ -43,6 +43,10 @@ const SERVE_FLAGS: [keyof TetherConfig, string, string][] = [
   ['matchmakerIntervalMs', '<ms>', 'how often the matchmaker groups tickets (default 15000)'],
   ['matchmakerMaxIntervals', '<n>', 'intervals a ticket holds out for max_count (default 2)'],
   ['matchmakerMaxTickets', '<n>', 'matchmaker tickets per session or party (default 3)'],
+  ['cluster', '<url>', 'cluster mode: the redis:// URL every node shares (needs --database postgres://)'],
+  ['clusterPrefix', '<prefix>', 'cluster mode: prefix of Redis keys and channels (default tether)'],
+  ['clusterHeartbeatMs', '<ms>', 'cluster mode: heartbeat period (default 1000)'],
+  ['clusterNodeTimeoutMs', '<ms>', 'cluster mode: a node silent this long is dead (default 5000)'],
 ];
 
 /** Entry point of the `tether` command. */

@@ -50,4 +50,28 @@ describe('loadConfig', () => {
     );
     expect(ok.production).toBe(true);
   });
+
+  it('reads cluster mode from --cluster / TETHER_CLUSTER and --node / TETHER_NODE', () => {
+    const env = {
+      TETHER_CLUSTER: 'redis://127.0.0.1:6379',
+      TETHER_NODE: 'n1',
+      TETHER_DATABASE: 'postgres://postgres@127.0.0.1:5432/test',
+    };
+    const c = loadConfig({}, env);
+    expect(c).toMatchObject({ cluster: 'redis://127.0.0.1:6379', node: 'n1', clusterPrefix: 'tether' });
+    expect(envName('cluster')).toBe('TETHER_CLUSTER');
+    expect(() => loadConfig({ cluster: 'http://x' }, {})).toThrow(/cluster: must be a redis:\/\//);
+  });
+
+  it('refuses cluster mode on the SQLite default, saying why', () => {
+    expect(() => loadConfig({ cluster: 'redis://127.0.0.1:6379' }, {})).toThrow(
+      /cluster: cluster mode needs a shared PostgreSQL database.*each node would keep its own file/,
+    );
+  });
+
+  it('refuses a node timeout shorter than three heartbeats', () => {
+    expect(() => loadConfig({ clusterHeartbeatMs: 1000, clusterNodeTimeoutMs: 2000 }, {})).toThrow(
+      /clusterNodeTimeoutMs: must be at least three heartbeats/,
+    );
+  });
 });

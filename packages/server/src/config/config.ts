@@ -131,8 +131,51 @@ export const ConfigSchema = z
     partyIdleCheckIntervalMs: positiveInt.default(30_000),
     /** Seconds to wait for connections to close on SIGINT/SIGTERM before forcing them. */
     shutdownGraceSec: z.coerce.number().min(0).default(5),
+    /**
+     * Cluster mode: the `redis://` (or `rediss://`) URL of the Redis every node shares (docs/cluster.md).
+     * Unset: a single node.
+     */
+    cluster: z
+      .string()
+      .refine((v) => /^rediss?:\/\//.test(v), { message: 'must be a redis:// (or rediss://) URL' })
+      .optional(),
+    /** Cluster mode: prefix of every Redis key and channel, so several clusters can share one Redis. */
+    clusterPrefix: z
+      .string()
+      .regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'must be 1-64 letters, digits, "_", ".", ":" or "-"')
+      .default('tether'),
+    /** Cluster mode: how often a node refreshes its heartbeat and checks the others'. */
+    clusterHeartbeatMs: z.coerce.number().int().min(50).max(10_000).default(1000),
+    /**
+     * Cluster mode: a node whose heartbeat is older than this is dead (its presences are dropped).
+     * At least three heartbeats.
+     */
+    clusterNodeTimeoutMs: z.coerce.number().int().min(150).max(60_000).default(5000),
+    /** Cluster mode: how long a call to another node (a remote match join, a party operation) may take. */
+    clusterRequestTimeoutMs: positiveInt.default(5000),
   })
-  .strict();
+  .strict()
+  .superRefine((c, ctx) => {
+    if (c.cluster !== undefined && c.database === 'sqlite') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['cluster'],
+        message: CLUSTER_NEEDS_POSTGRES,
+      });
+    }
+    if (c.clusterNodeTimeoutMs < 3 * c.clusterHeartbeatMs) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['clusterNodeTimeoutMs'],
+        message: `must be at least three heartbeats (3 x clusterHeartbeatMs = ${3 * c.clusterHeartbeatMs})`,
+      });
+    }
+  });
+
+/** Why cluster mode refuses the SQLite default: said at start (docs/cluster.md). */
+export const CLUSTER_NEEDS_POSTGRES =
+  'cluster mode needs a shared PostgreSQL database (--database postgres://...): with SQLite each node ' +
+  'would keep its own file, so accounts, sessions, chat history and notifications would differ from one node to the next';
 
 /** The resolved server configuration. */
 export type TetherConfig = z.infer<typeof ConfigSchema>;

@@ -15,8 +15,18 @@ export interface SessionLookup {
  * and carriers receive it.
  */
 export interface MessageRouter {
-  /** Sends to every presence on a stream (hidden members included), except the session `exclude`. */
+  /**
+   * Sends to every presence on a stream (hidden members included), except the session `exclude`,
+   * whichever node each is on: in a cluster the message crosses the bus once per other node with
+   * members, already encoded.
+   */
   sendToStream(stream: StreamKey, envelope: object | OutboundMessage, exclude?: string): void;
+  /**
+   * Sends to the members of a stream connected to **this node** only. Presence events use it: in a
+   * cluster every node applies every presence change and emits its events, so each node delivering to
+   * its own members gives every member each event exactly once.
+   */
+  sendToLocalMembers(stream: StreamKey, envelope: object | OutboundMessage, exclude?: string): void;
   /** Sends to the listed presences that are connected; unknown ones are skipped. */
   sendToPresences(ids: Iterable<PresenceId>, envelope: object | OutboundMessage): void;
   /** Sends to the listed sessions of this node that are connected; unknown ids are skipped. */
@@ -41,9 +51,15 @@ export class LocalMessageRouter implements MessageRouter {
   }
 
   sendToStream(stream: StreamKey, envelope: object | OutboundMessage, exclude?: string): void {
+    this.sendToLocalMembers(stream, envelope, exclude);
+  }
+
+  sendToLocalMembers(stream: StreamKey, envelope: object | OutboundMessage, exclude?: string): void {
+    const local = this.#tracker.membersByNode(stream).get(this.#node);
+    if (!local) return;
     const message = toMessage(envelope);
-    for (const p of this.#tracker.members(stream)) {
-      if (p.sessionId !== exclude && p.node === this.#node) this.#sessions.get(p.sessionId)?.deliver(message);
+    for (const sessionId of local.keys()) {
+      if (sessionId !== exclude) this.#sessions.get(sessionId)?.deliver(message);
     }
   }
 
@@ -67,6 +83,7 @@ export class LocalMessageRouter implements MessageRouter {
   }
 }
 
-function toMessage(envelope: object | OutboundMessage): OutboundMessage {
+/** The envelope as an {@link OutboundMessage} (encoded at most once, however many receive it). */
+export function toMessage(envelope: object | OutboundMessage): OutboundMessage {
   return envelope instanceof OutboundMessage ? envelope : new OutboundMessage(envelope);
 }

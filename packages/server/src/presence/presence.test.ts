@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { LocalMessageRouter } from './message-router.ts';
 import type { OutboundMessage } from './outbound.ts';
+import { PresenceIndex } from './presence-index.ts';
 import { parseStreamId, StreamMode, stream, streamId } from './stream.ts';
 import { LocalTracker } from './tracker.ts';
 import type { PresenceEvent, SessionHandle } from './types.ts';
@@ -167,5 +168,57 @@ describe('LocalMessageRouter', () => {
       { pong: {} },
     );
     expect(a.got.map((m) => m.text)).toEqual(['{"pong":{}}']);
+  });
+});
+
+describe('PresenceIndex (presences of several nodes)', () => {
+  const p = (node: string, sessionId: string, s = room) => ({
+    node,
+    sessionId,
+    userId: `u-${sessionId}`,
+    stream: s,
+    meta: { username: sessionId },
+  });
+
+  it('groups a stream by node, lists a node, and forgets empty groups', () => {
+    const index = new PresenceIndex({ schedule: () => {} });
+    index.add(p('n1', 'a'));
+    index.add(p('n2', 'b'));
+    index.add(p('n2', 'c'));
+    index.add(p('n2', 'c', stream(StreamMode.CHANNEL, '', '', 'other')));
+    const byNode = index.membersByNode(room);
+    expect([...byNode.keys()]).toEqual(['n1', 'n2']);
+    expect([...byNode.get('n2')!.keys()]).toEqual(['b', 'c']);
+    expect(
+      index
+        .presencesOfNode('n2')
+        .map((x) => `${x.sessionId}@${x.stream.label}`)
+        .sort(),
+    ).toEqual(['b@lobby', 'c@lobby', 'c@other']);
+    index.remove('a', room);
+    expect([...index.membersByNode(room).keys()]).toEqual(['n2']);
+    expect([...index.nodes()]).toEqual(['n2']);
+  });
+});
+
+describe('LocalMessageRouter.sendToLocalMembers', () => {
+  it("delivers to this node's members of a stream only, with the exclusion", () => {
+    const { tracker } = manualTracker();
+    const [a, b] = [fakeSession('a'), fakeSession('b')];
+    tracker.track(a, room, { username: 'A' });
+    tracker.track(b, room, { username: 'B' });
+    // A presence of another node cannot be tracked without a cluster.
+    expect(tracker.track({ ...fakeSession('z'), node: 'n2' }, room, { username: 'Z' })).toBe(false);
+    const router = new LocalMessageRouter({
+      node: 'n1',
+      tracker,
+      sessions: new Map([
+        ['a', a],
+        ['b', b],
+      ]),
+    });
+    router.sendToLocalMembers(room, { pong: {} }, 'b');
+    expect(a.got.map((m) => m.text)).toEqual(['{"pong":{}}']);
+    expect(b.got).toEqual([]);
   });
 });

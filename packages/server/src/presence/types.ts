@@ -10,6 +10,11 @@ export interface PresenceOwner {
   readonly id: string;
   readonly userId: string;
   readonly username: string;
+  /**
+   * The node the session is connected to, when it is not this one (a cluster: an operation run on the
+   * node that owns a party or a match, on behalf of a session elsewhere). Absent: this node.
+   */
+  readonly node?: string;
 }
 
 /**

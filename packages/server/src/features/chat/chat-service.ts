@@ -261,14 +261,15 @@ export class ChatService {
 
   /**
    * Announces joins and leaves of visible members to everyone on the channel (hidden members
-   * included: they see others, others do not see them). Wired to the tracker for modes 2 and 4.
+   * included: they see others, others do not see them). Wired to the tracker for modes 2 and 4. Each
+   * node announces to its own members (every node sees every change, see `sendToLocalMembers`).
    */
   publishPresenceEvents(events: readonly PresenceEvent[]): void {
     for (const event of events) {
       const channel = channelOfStream(event.stream);
       if (!channel) continue;
       const body = presenceEventJson(channel, event.joins, event.leaves);
-      this.#d.router.sendToStream(event.stream, new OutboundMessage({ channel_presence_event: body }));
+      this.#d.router.sendToLocalMembers(event.stream, new OutboundMessage({ channel_presence_event: body }));
     }
   }
 

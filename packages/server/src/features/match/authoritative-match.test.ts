@@ -111,7 +111,7 @@ describe('authoritative matches', () => {
     expect(inputs[0]![0]).toMatchObject({
       opCode: 1,
       reliable: true,
-      sender: { sessionId: a.id, node: 'tether' },
+      sender: { sessionId: a.id, node: 'test-node' },
     });
     bed.scheduler.advance(100);
     expect(inputs).toHaveLength(2);

@@ -122,7 +122,6 @@ export class AuthoritativeMatch {
     this.#log = deps.logger.child({ matchId: this.id, handler: handlerName });
     this.#inputs = new MatchInputQueue({
       limit: deps.limits.inputQueueSize,
-      node: deps.node,
       now: () => deps.clock.now(),
     });
     this.#outbox = new MatchOutbox({
@@ -216,7 +215,7 @@ export class AuthoritativeMatch {
     if (this.#phase === 'ended') return { accept: false, ended: true, reason: 'Match not found' };
     const attempt = this.#handler.matchJoinAttempt;
     if (!attempt) return { accept: true };
-    const p = matchPresence(presence, this.#d.node);
+    const p = matchPresence(presence);
     const r = this.#invoke('matchJoinAttempt', () =>
       attempt.call(this.#handler, this.#ctx, this.#dispatcher, this.#tick, this.#state, p, metadata),
     );
@@ -229,10 +228,9 @@ export class AuthoritativeMatch {
 
   /** Tracker events for this match's stream: `matchLeave` for leaves, then `matchJoin` for joins. */
   presencesChanged(joins: readonly Presence[], leaves: readonly Presence[]): void {
-    const node = this.#d.node;
     if (leaves.length > 0 && this.#phase !== 'ended' && this.#handler.matchLeave) {
       const fn = this.#handler.matchLeave;
-      const ps = leaves.map((p) => matchPresence(p, node));
+      const ps = leaves.map((p) => matchPresence(p));
       const r = this.#invoke('matchLeave', () =>
         fn.call(this.#handler, this.#ctx, this.#dispatcher, this.#tick, this.#state, ps),
       );
@@ -240,7 +238,7 @@ export class AuthoritativeMatch {
     }
     if (joins.length > 0 && this.#phase !== 'ended' && this.#handler.matchJoin) {
       const fn = this.#handler.matchJoin;
-      const ps = joins.map((p) => matchPresence(p, node));
+      const ps = joins.map((p) => matchPresence(p));
       const r = this.#invoke('matchJoin', () =>
         fn.call(this.#handler, this.#ctx, this.#dispatcher, this.#tick, this.#state, ps),
       );

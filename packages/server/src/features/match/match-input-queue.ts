@@ -18,15 +18,13 @@ export type EnqueueResult = 'queued' | 'dropped' | 'dropped-first';
  */
 export class MatchInputQueue {
   readonly #limit: number;
-  readonly #node: string;
   readonly #now: () => number;
   #messages: MatchMessage[] = [];
   #warned = new Set<string>();
   #dropped = 0;
 
-  constructor(opts: { limit: number; node: string; now: () => number }) {
+  constructor(opts: { limit: number; now: () => number }) {
     this.#limit = opts.limit;
-    this.#node = opts.node;
     this.#now = opts.now;
   }
 
@@ -44,7 +42,7 @@ export class MatchInputQueue {
       return 'dropped-first';
     }
     this.#messages.push({
-      sender: matchPresence(sender, this.#node),
+      sender: matchPresence(sender),
       opCode,
       data: Buffer.from(base64, 'base64'),
       reliable,

@@ -94,10 +94,7 @@ export class MatchOutbox {
     }
     const kicked = [...found.values()];
     if (kicked.length === 0) return;
-    this.#router.sendToSessions(
-      kicked.map((p) => p.sessionId),
-      presenceEventMessage(this.#matchId, [], kicked.map(userPresence)),
-    );
+    this.#router.sendToPresences(kicked, presenceEventMessage(this.#matchId, [], kicked.map(userPresence)));
     for (const p of kicked) this.#tracker.untrack(p.sessionId, this.#stream, 'kick');
   }
 
@@ -109,10 +106,7 @@ export class MatchOutbox {
     this.#deferred = [];
     const members = this.#tracker.list(this.#stream, true);
     if (members.length === 0) return;
-    this.#router.sendToSessions(
-      members.map((p) => p.sessionId),
-      presenceEventMessage(this.#matchId, [], members.map(userPresence)),
-    );
+    this.#router.sendToPresences(members, presenceEventMessage(this.#matchId, [], members.map(userPresence)));
     this.#tracker.untrackStream(this.#stream, 'leave');
   }
 
@@ -121,7 +115,11 @@ export class MatchOutbox {
       this.#router.sendToStream(this.#stream, message);
       return;
     }
-    const ids = presences.filter((p) => this.#tracker.get(p.sessionId, this.#stream)).map((p) => p.sessionId);
-    this.#router.sendToSessions(ids, message);
+    const members: Presence[] = [];
+    for (const p of presences) {
+      const member = this.#tracker.get(p.sessionId, this.#stream);
+      if (member) members.push(member);
+    }
+    this.#router.sendToPresences(members, message);
   }
 }

@@ -197,7 +197,8 @@ export class MatchService {
       const relayed = event.stream.mode === StreamMode.MATCH_RELAYED;
       const match = relayed ? undefined : this.#d.registry.get(event.stream.subject);
       const matchId = match?.id ?? `${event.stream.subject}.${event.stream.label}`;
-      this.#d.router.sendToStream(
+      // Every node sees every change: each tells its own members (see `sendToLocalMembers`).
+      this.#d.router.sendToLocalMembers(
         event.stream,
         presenceEventMessage(matchId, event.joins.map(userPresence), event.leaves.map(userPresence)),
       );

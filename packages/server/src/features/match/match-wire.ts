@@ -16,9 +16,9 @@ import type { Presence } from '../../presence/types.ts';
 import { DomainError, ErrorKind, invalid, notFound } from '../../shared/domain-error.ts';
 import type { MatchPresence } from './match-handler.ts';
 
-/** A tracked presence as match handlers see it. */
-export function matchPresence(p: Presence, node: string): MatchPresence {
-  return { userId: p.userId, sessionId: p.sessionId, username: p.meta.username, node };
+/** A tracked presence as match handlers see it (`node`: where its session is connected). */
+export function matchPresence(p: Presence): MatchPresence {
+  return { userId: p.userId, sessionId: p.sessionId, username: p.meta.username, node: p.node };
 }
 
 /**

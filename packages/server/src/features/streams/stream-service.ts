@@ -203,7 +203,8 @@ export class StreamService {
       const body: StreamPresenceEvent = { stream: wireStream(event.stream) };
       if (event.joins.length > 0) body.joins = event.joins.map(userPresence);
       if (event.leaves.length > 0) body.leaves = event.leaves.map(userPresence);
-      this.#router.sendToStream(event.stream, new OutboundMessage({ stream_presence_event: body }));
+      // Every node sees every change: each tells its own members (see `sendToLocalMembers`).
+      this.#router.sendToLocalMembers(event.stream, new OutboundMessage({ stream_presence_event: body }));
     }
   }
 }

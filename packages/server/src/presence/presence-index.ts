@@ -1,0 +1,230 @@
+/**
+ * Presences of any node, indexed by stream, by session and by node, with batched presence events:
+ * the structure under both trackers (the single-node `LocalTracker` and the cluster's replicated one,
+ * which holds the presences of every node in it).
+ *
+ * @packageDocumentation
+ */
+import { type StreamKey, streamId } from './stream.ts';
+import type { Presence, PresenceEvent, PresenceMeta } from './types.ts';
+
+/** Receives batched presence events for the streams of one mode. */
+export type PresenceListener = (events: readonly PresenceEvent[]) => void;
+
+interface PendingEvent {
+  stream: StreamKey;
+  joins: Presence[];
+  leaves: Presence[];
+}
+
+/** One stream's members: in join order, and per node (what the router reads to route). */
+interface StreamMembers {
+  readonly all: Map<string, Presence>;
+  readonly byNode: Map<string, Map<string, Presence>>;
+}
+
+const NO_PRESENCES: readonly Presence[] = [];
+const NO_NODES: ReadonlyMap<string, ReadonlyMap<string, Presence>> = new Map();
+
+/**
+ * The presence index. Changes queue events per stream, delivered on the next turn of the event loop
+ * (through `schedule`), never synchronously: a handler can therefore send its reply first and the
+ * events it caused after it, which is the order nakama-js relies on (your own join arrives after the
+ * join reply). Hidden presences are indexed but never announced. A join and a leave of the same
+ * presence within one turn cancel out.
+ *
+ * The pending batch is bounded by the work done in one turn and drained completely each turn, so no
+ * event is ever dropped.
+ */
+export class PresenceIndex {
+  readonly #byStream = new Map<string, StreamMembers>();
+  readonly #bySession = new Map<string, Map<string, StreamKey>>();
+  readonly #byNode = new Map<string, Set<string>>();
+  readonly #listeners = new Map<number, Set<PresenceListener>>();
+  readonly #pending = new Map<string, PendingEvent>();
+  readonly #schedule: (fn: () => void) => void;
+  #flushScheduled = false;
+
+  constructor(opts: { schedule?: (fn: () => void) => void } = {}) {
+    this.#schedule = opts.schedule ?? ((fn) => setImmediate(fn));
+  }
+
+  /** Adds a presence. Returns false (and announces nothing) if its session is already on the stream. */
+  add(presence: Presence): boolean {
+    const id = streamId(presence.stream);
+    let members = this.#byStream.get(id);
+    if (members?.all.has(presence.sessionId)) return false;
+    if (!members) {
+      members = { all: new Map(), byNode: new Map() };
+      this.#byStream.set(id, members);
+    }
+    members.all.set(presence.sessionId, presence);
+    let onNode = members.byNode.get(presence.node);
+    if (!onNode) {
+      onNode = new Map();
+      members.byNode.set(presence.node, onNode);
+    }
+    onNode.set(presence.sessionId, presence);
+    let streams = this.#bySession.get(presence.sessionId);
+    if (!streams) {
+      streams = new Map();
+      this.#bySession.set(presence.sessionId, streams);
+      let sessions = this.#byNode.get(presence.node);
+      if (!sessions) {
+        sessions = new Set();
+        this.#byNode.set(presence.node, sessions);
+      }
+      sessions.add(presence.sessionId);
+    }
+    streams.set(id, presence.stream);
+    if (!presence.meta.hidden) this.#queue(id, presence, 'join');
+    return true;
+  }
+
+  /**
+   * Replaces a presence's meta; visible changes are announced as leave(old) + join(new). Returns the
+   * new presence, or undefined if there was none.
+   */
+  replace(sessionId: string, stream: StreamKey, meta: PresenceMeta): Presence | undefined {
+    const id = streamId(stream);
+    const members = this.#byStream.get(id);
+    const old = members?.all.get(sessionId);
+    if (!members || !old) return undefined;
+    const next: Presence = { ...old, meta };
+    members.all.set(sessionId, next);
+    members.byNode.get(old.node)?.set(sessionId, next);
+    if (!old.meta.hidden) this.#queue(id, old, 'leave');
+    if (!meta.hidden) this.#queue(id, next, 'join');
+    return next;
+  }
+
+  /** Removes one presence and announces its leave; returns it, or undefined if there was none. */
+  remove(sessionId: string, stream: StreamKey): Presence | undefined {
+    const id = streamId(stream);
+    const members = this.#byStream.get(id);
+    const presence = members?.all.get(sessionId);
+    if (!members || !presence) return undefined;
+    members.all.delete(sessionId);
+    const onNode = members.byNode.get(presence.node);
+    onNode?.delete(sessionId);
+    if (onNode?.size === 0) members.byNode.delete(presence.node);
+    if (members.all.size === 0) this.#byStream.delete(id);
+    const streams = this.#bySession.get(sessionId);
+    streams?.delete(id);
+    if (streams?.size === 0) {
+      this.#bySession.delete(sessionId);
+      const sessions = this.#byNode.get(presence.node);
+      sessions?.delete(sessionId);
+      if (sessions?.size === 0) this.#byNode.delete(presence.node);
+    }
+    if (!presence.meta.hidden) this.#queue(id, presence, 'leave');
+    return presence;
+  }
+
+  get(sessionId: string, stream: StreamKey): Presence | undefined {
+    return this.#byStream.get(streamId(stream))?.all.get(sessionId);
+  }
+
+  /** Presences on a stream in the order they were added here; hidden ones only when asked. */
+  list(stream: StreamKey, includeHidden = false): Presence[] {
+    const members = this.#byStream.get(streamId(stream));
+    if (!members) return [];
+    const out: Presence[] = [];
+    for (const presence of members.all.values()) {
+      if (includeHidden || !presence.meta.hidden) out.push(presence);
+    }
+    return out;
+  }
+
+  /** Every presence on a stream, hidden included, without copying. Do not change the index while iterating. */
+  members(stream: StreamKey): Iterable<Presence> {
+    return this.#byStream.get(streamId(stream))?.all.values() ?? NO_PRESENCES;
+  }
+
+  /** A stream's presences grouped by node, without copying (the router's view of where to deliver). */
+  membersByNode(stream: StreamKey): ReadonlyMap<string, ReadonlyMap<string, Presence>> {
+    return this.#byStream.get(streamId(stream))?.byNode ?? NO_NODES;
+  }
+
+  count(stream: StreamKey): number {
+    return this.#byStream.get(streamId(stream))?.all.size ?? 0;
+  }
+
+  streamsOf(sessionId: string): StreamKey[] {
+    return [...(this.#bySession.get(sessionId)?.values() ?? [])];
+  }
+
+  /** Every presence of one node's sessions (a snapshot of that node, or what to drop when it dies). */
+  presencesOfNode(node: string): Presence[] {
+    const out: Presence[] = [];
+    for (const sessionId of this.#byNode.get(node) ?? []) {
+      for (const stream of this.#bySession.get(sessionId)?.values() ?? []) {
+        const presence = this.get(sessionId, stream);
+        if (presence) out.push(presence);
+      }
+    }
+    return out;
+  }
+
+  /** Nodes with at least one presence here. */
+  nodes(): IterableIterator<string> {
+    return this.#byNode.keys();
+  }
+
+  /** Subscribes to joins and leaves on streams of one mode. Returns an unsubscribe function. */
+  onEvents(mode: number, listener: PresenceListener): () => void {
+    let set = this.#listeners.get(mode);
+    if (!set) {
+      set = new Set();
+      this.#listeners.set(mode, set);
+    }
+    set.add(listener);
+    return () => set.delete(listener);
+  }
+
+  #queue(id: string, presence: Presence, kind: 'join' | 'leave'): void {
+    const stream = presence.stream;
+    if (!this.#listeners.get(stream.mode)?.size) return;
+    let event = this.#pending.get(id);
+    if (!event) {
+      event = { stream, joins: [], leaves: [] };
+      this.#pending.set(id, event);
+    }
+    if (kind === 'join') {
+      event.joins.push(presence);
+    } else {
+      // A join and a leave of the same session in one batch cancel out (join-then-leave).
+      const i = event.joins.findIndex((p) => p.sessionId === presence.sessionId);
+      if (i >= 0 && event.joins[i] === presence) event.joins.splice(i, 1);
+      else event.leaves.push(presence);
+    }
+    if (!this.#flushScheduled) {
+      this.#flushScheduled = true;
+      this.#schedule(() => this.#flush());
+    }
+  }
+
+  #flush(): void {
+    this.#flushScheduled = false;
+    const byMode = new Map<number, PresenceEvent[]>();
+    for (const event of this.#pending.values()) {
+      if (event.joins.length === 0 && event.leaves.length === 0) continue;
+      let list = byMode.get(event.stream.mode);
+      if (!list) {
+        list = [];
+        byMode.set(event.stream.mode, list);
+      }
+      list.push(event);
+    }
+    this.#pending.clear();
+    for (const [mode, events] of byMode) {
+      for (const listener of this.#listeners.get(mode) ?? []) {
+        try {
+          listener(events);
+        } catch {
+          // A faulty listener must not stop presence delivery to the others; listeners log their own errors.
+        }
+      }
+    }
+  }
+}
