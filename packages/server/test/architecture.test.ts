@@ -28,6 +28,9 @@ export const LAYERS: Readonly<Record<string, number>> = {
   api: 5,
   network: 5,
   session: 4,
+  // The cluster (bus, directory, replicated tracker, cluster router) implements presence/'s
+  // interfaces, so it sits just above presence/; core/ and the features reach it through Peers.
+  cluster: 4,
   presence: 3,
   db: 3,
   storage: 4,

@@ -1,0 +1,113 @@
+/**
+ * The Redis transport and directory against the machine's Redis (a key prefix of this file's own):
+ * frames in order, node registration with refusal of a live duplicate and take-over of a dead one,
+ * and the cluster's replication over real pub/sub.
+ */
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { dropRedisPrefix, newRedisPrefix, REDIS_TEST_URL, redisAvailable } from '../../../test/redis.ts';
+import { createLogger } from '../../observability/logger.ts';
+import { StreamMode, stream } from '../../presence/stream.ts';
+import type { SessionHandle } from '../../presence/types.ts';
+import { ClusterNode } from '../cluster-node.ts';
+import { NodeNameTakenError } from '../directory.ts';
+import { eventually } from '../memory/memory-cluster.ts';
+import { RedisDirectory } from './redis-directory.ts';
+import { RedisTransport } from './redis-transport.ts';
+
+const available = await redisAvailable('cluster/redis');
+const prefix = newRedisPrefix();
+const logger = createLogger(process.env.TETHER_TEST_LOG ?? 'silent');
+const closing: (() => Promise<unknown>)[] = [];
+
+afterEach(async () => {
+  await Promise.all(closing.splice(0).map((c) => c().catch(() => {})));
+});
+afterAll(async () => {
+  if (available) await dropRedisPrefix(prefix);
+});
+
+function transport(): RedisTransport {
+  const t = new RedisTransport({ url: REDIS_TEST_URL, prefix, logger });
+  closing.push(() => t.close());
+  return t;
+}
+
+function directory(t: RedisTransport, node: string, incarnation: string, heartbeatMs = 50) {
+  return new RedisDirectory({
+    redis: t.commands,
+    names: t.names,
+    node,
+    incarnation,
+    heartbeatMs,
+    nodeTimeoutMs: heartbeatMs * 5,
+  });
+}
+
+describe.runIf(available)('Redis transport and directory', () => {
+  it('delivers binary frames in publish order to a node and to every node', async () => {
+    const [a, b] = [transport(), transport()];
+    const gotA: string[] = [];
+    const gotB: string[] = [];
+    await a.start('a', (f) => gotA.push(Buffer.from(f).toString('latin1')));
+    await b.start('b', (f) => gotB.push(Buffer.from(f).toString('latin1')));
+    const sends: Promise<void>[] = [];
+    for (let i = 0; i < 50; i++)
+      sends.push(a.publish(i % 2 ? '*' : 'b', Buffer.from(`${i}\u00ff`, 'latin1')));
+    await Promise.all(sends);
+    await eventually(() => expect(gotB).toHaveLength(50));
+    expect(gotB).toEqual([...Array(50).keys()].map((i) => `${i}\u00ff`));
+    expect(gotA).toHaveLength(25);
+  });
+
+  it('refuses a name a live node holds, and takes over the entry of a dead one', async () => {
+    const t = transport();
+    await t.start('x', () => {});
+    const live = directory(t, 'dup', 'inc1');
+    await live.register();
+    const beating = setInterval(() => void live.heartbeat(), 50);
+    closing.push(async () => clearInterval(beating));
+    await expect(directory(t, 'dup', 'inc2').register()).rejects.toBeInstanceOf(NodeNameTakenError);
+    clearInterval(beating);
+    // The holder stopped beating (as after kill -9): a new process of that name starts at once.
+    const started = Date.now();
+    const next = directory(t, 'dup', 'inc3');
+    await next.register();
+    expect(Date.now() - started).toBeLessThan(250);
+    expect(await next.incarnationOf('dup')).toBe('inc3');
+    expect(await live.heartbeat()).toBe(false);
+    expect((await next.live()).get('dup')).toBe('inc3');
+    await next.unregister();
+    expect((await next.live()).has('dup')).toBe(false);
+  });
+
+  it('replicates presences between nodes over Redis and finds a dead node by its heartbeat', async () => {
+    const nodes = await Promise.all(
+      ['r1', 'r2'].map(async (name) => {
+        const t = new RedisTransport({ url: REDIS_TEST_URL, prefix, logger });
+        const node = new ClusterNode({
+          node: name,
+          transport: t,
+          directory: (inc) => directory(t, name, inc),
+          logger,
+          heartbeatMs: 50,
+          requestTimeoutMs: 1000,
+        });
+        const sessions = new Map<string, SessionHandle>();
+        const tracker = node.tracker(sessions);
+        await node.join();
+        closing.push(() => node.close());
+        return { node, tracker, sessions };
+      }),
+    );
+    const [r1, r2] = nodes as [(typeof nodes)[0], (typeof nodes)[0]];
+    const room = stream(StreamMode.CHANNEL, '', '', 'r');
+    const session = { id: 's1', userId: 'u1', username: 'one', deliver: () => {} };
+    r1.sessions.set('s1', session);
+    r1.tracker.track(session, room, { username: 'one' });
+    await eventually(() => expect(r2.tracker.get('s1', room)?.node).toBe('r1'));
+    expect(r2.node.health()).toMatchObject({ degraded: false, nodes: ['r1'] });
+    // r1 dies without a goodbye: its heartbeat stops, r2 drops its presences once the entry expires.
+    await r1.node.bus.close();
+    await eventually(() => expect(r2.tracker.count(room)).toBe(0), 3000);
+  });
+});
