@@ -6,7 +6,9 @@ import type { Logger } from 'pino';
 import { createApiHooks } from './api/api-hooks.ts';
 import { bearerToken } from './api/auth-headers.ts';
 import { startGameMakerCarriers } from './carriers/gamemaker.ts';
-import type { TetherConfig } from './config/config.ts';
+import type { ClusterHealth, ClusterNode } from './cluster/cluster-node.ts';
+import { LocalPeers, type Peers } from './cluster/peers.ts';
+import { CLUSTER_NEEDS_POSTGRES, ConfigError, type TetherConfig } from './config/config.ts';
 import type { FeatureParts } from './core/feature.ts';
 import type { FeatureContext } from './core/feature-context.ts';
 import { Shutdown, type ShutdownPhase } from './core/shutdown.ts';
@@ -27,12 +29,14 @@ import { createLogger } from './observability/logger.ts';
 import { Pipeline } from './pipeline/pipeline.ts';
 import { createSocketHooks } from './pipeline/socket-hooks.ts';
 import { LocalMessageRouter } from './presence/message-router.ts';
+import { TrackedSessions } from './presence/tracked-sessions.ts';
 import { LocalTracker } from './presence/tracker.ts';
 import type { Runtime } from './runtime/runtime.ts';
 import { startRuntime } from './runtime/start-runtime.ts';
 import { SessionRegistry } from './session/registry.ts';
 import type { SessionVerifier } from './session/verifier.ts';
 import { systemClock } from './shared/clock.ts';
+import { shareSessionPolicies } from './socket/cluster-policies.ts';
 import { SessionLifecycle } from './socket/session-lifecycle.ts';
 import { socketHandlers } from './socket/socket-handlers.ts';
 import { startSocketEndpoints } from './socket/start.ts';
@@ -79,6 +83,8 @@ export interface RunningServer {
   readonly parties: PartyFeature;
   /** The matchmaker (`matchmaker.process()` runs an interval at once). */
   readonly matchmaker: MatchmakerFeature;
+  /** Cluster mode (`--cluster`): this node's view of the cluster; undefined for a single node. */
+  readonly cluster: { readonly node: string; health(): ClusterHealth } | undefined;
   /** Stops accepting, closes every connection with `reason`, flushes storage. Idempotent. */
   close(reason?: string): Promise<void>;
 }
@@ -89,6 +95,10 @@ export interface RunningServer {
  * dependencies and returns its parts (socket handlers, routes, shutdown), which are mounted here.
  */
 export async function startServer(config: TetherConfig, deps: ServerDeps = {}): Promise<RunningServer> {
+  // loadConfig refuses this too; a config built by hand must not get past it either.
+  if (config.cluster !== undefined && config.database === 'sqlite') {
+    throw new ConfigError(`invalid configuration: cluster: ${CLUSTER_NEEDS_POSTGRES}`);
+  }
   const logger = deps.logger ?? createLogger(config.logLevel);
   const clock = systemClock;
   const shutdown = new Shutdown(logger);
@@ -109,7 +119,12 @@ export async function startServer(config: TetherConfig, deps: ServerDeps = {}): 
       return { userId: s.userId, username: s.username, vars: s.vars, expiry: s.expiresAt };
     },
   });
-  registerHealthRoutes(http, () => ready);
+  let cluster: ClusterNode | undefined;
+  registerHealthRoutes(
+    http,
+    () => ready,
+    () => cluster?.health(),
+  );
   const upgrades = new Map<string, UpgradeHandler>();
   const pipeline = new Pipeline({
     logger,
@@ -145,10 +160,19 @@ export async function startServer(config: TetherConfig, deps: ServerDeps = {}): 
   verifier = accounts.auth;
   mount('features', 'accounts', accounts);
 
-  // Realtime core (single node): tracker, session registry, router; the socket lifecycle over them.
-  const tracker = new LocalTracker({ node: config.node });
+  // Realtime core: the session registry, then the tracker and router: this node's own (single node),
+  // or in cluster mode the replicated tracker and the cluster router over the Redis bus (ioredis is
+  // loaded only then). The cluster joins once every feature has registered its tables and methods.
   const sessions = new SessionRegistry();
-  const router = new LocalMessageRouter({ node: config.node, tracker, sessions });
+  if (config.cluster !== undefined) {
+    const { redisClusterNode } = await import('./cluster/redis/redis-cluster.ts');
+    cluster = redisClusterNode({ ...config, cluster: config.cluster }, logger);
+  }
+  const peers: Peers = cluster?.peers ?? new LocalPeers(config.node);
+  const tracker = cluster ? cluster.tracker(sessions) : new LocalTracker({ node: config.node });
+  const router = cluster
+    ? cluster.router(cluster.tracker(sessions), sessions)
+    : new LocalMessageRouter({ node: config.node, tracker, sessions });
   const lifecycle = new SessionLifecycle({
     settings: config,
     registry: sessions,
@@ -168,6 +192,7 @@ export async function startServer(config: TetherConfig, deps: ServerDeps = {}): 
     sessions,
     sessionEvents: lifecycle,
     verifier: accounts.auth,
+    peers,
   };
 
   const status = registerStatus(ctx, { users: accounts.accounts });
@@ -198,7 +223,8 @@ export async function startServer(config: TetherConfig, deps: ServerDeps = {}): 
     hooks: { socket: socketHooks, api: apiHooks, apiNames: () => http.apiNames() },
     rpc: rpc.rpc,
     matches,
-    sessions,
+    // Sessions of every node: nk functions take session ids of players connected anywhere.
+    sessions: new TrackedSessions(tracker),
     streams: streams.streams,
     notifications: notifications.notifications,
     accounts: accounts.accounts,
@@ -211,6 +237,20 @@ export async function startServer(config: TetherConfig, deps: ServerDeps = {}): 
   });
   mount('background', 'matchmaker', matchmaker);
 
+  // Cluster mode: revocations and single_socket close sessions on every node; then join (refused
+  // when another live node has this name). Left last in the features phase, after sessions closed.
+  let socketVerifier: SessionVerifier = accounts.auth;
+  if (cluster) {
+    const node = cluster;
+    const policies = shareSessionPolicies({ peers, verifier: accounts.auth, lifecycle, logger });
+    socketVerifier = policies.verifier;
+    await node.join().catch(startupFailed);
+    shutdown.on('features', 'cluster', async () => {
+      policies.close();
+      await node.close();
+    });
+  }
+
   // Transports last, once every handler is mounted: GameMaker carriers (framed TCP on gmPort and
   // WebSocket at /gm) and the realtime endpoints on them and on /ws.
   const gm = await startGameMakerCarriers({ config, logger, upgrades }).catch(startupFailed);
@@ -219,7 +259,7 @@ export async function startServer(config: TetherConfig, deps: ServerDeps = {}): 
     config,
     logger,
     lifecycle,
-    verifier: accounts.auth,
+    verifier: socketVerifier,
     upgrades,
     gm,
   });
@@ -243,7 +283,13 @@ export async function startServer(config: TetherConfig, deps: ServerDeps = {}): 
   const address = httpServer.address() as AddressInfo;
   ready = true;
   logger.info(
-    { host: address.address, port: address.port, gmPort: gm.tcp.port, node: config.node },
+    {
+      host: address.address,
+      port: address.port,
+      gmPort: gm.tcp.port,
+      node: config.node,
+      cluster: cluster !== undefined,
+    },
     'tether listening (HTTP and /ws, /gm on the HTTP port; GameMaker TCP on gmPort)',
   );
 
@@ -274,6 +320,7 @@ export async function startServer(config: TetherConfig, deps: ServerDeps = {}): 
     runtime,
     parties,
     matchmaker,
+    cluster: cluster && { node: cluster.node, health: () => cluster!.health() },
     close,
   };
 }

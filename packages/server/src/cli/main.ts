@@ -74,7 +74,19 @@ export async function main(argv: string[]): Promise<void> {
     }
     const logger = createLogger(config.logLevel);
     const shutdown = new AbortController();
-    const server = await startServer(config, { logger, signal: shutdown.signal });
+    let server: Awaited<ReturnType<typeof startServer>>;
+    try {
+      server = await startServer(config, { logger, signal: shutdown.signal });
+    } catch (err) {
+      // Refusals at start (a node name already live in the cluster, Redis or the database
+      // unreachable...) are said in one line, not as a stack trace.
+      logger.fatal({ err }, 'tether could not start');
+      console.error(`tether: could not start: ${(err as Error).message}`);
+      process.exitCode = 1;
+      // Whatever start-up left open must not keep a failed server alive.
+      setTimeout(() => process.exit(1), 2000).unref();
+      return;
+    }
     for (const sig of ['SIGINT', 'SIGTERM'] as const) {
       process.once(sig, () => {
         logger.info({ signal: sig }, 'signal received');

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { Peers } from '../cluster/peers.ts';
 import type { TetherConfig } from '../config/config.ts';
 import type { MessageRouter } from '../presence/message-router.ts';
 import type { Tracker } from '../presence/tracker.ts';
@@ -28,4 +29,9 @@ export interface FeatureContext {
   readonly sessionEvents: SessionEvents;
   /** Session token checks for HTTP routes (`Authorization: Bearer`). */
   readonly verifier: SessionVerifier;
+  /**
+   * The other nodes of a cluster: calls to the node that owns a match or a party, replicated tables,
+   * node departures. A single node has none (`LocalPeers`).
+   */
+  readonly peers: Peers;
 }

@@ -4,6 +4,8 @@ import type { Session } from './session.ts';
 export interface SessionOpenInfo {
   /** The client asked to appear online (`status=true` on `/ws`). */
   readonly appearOnline: boolean;
+  /** The client asked to be the user's only session (`single_socket`); older ones were closed. */
+  readonly singleSocket: boolean;
 }
 
 /** Called when a session opens (after its built-in presences are tracked). */

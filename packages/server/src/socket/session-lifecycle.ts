@@ -27,7 +27,12 @@ import { newUuid } from '../shared/ids.ts';
 import type { Connection } from '../transport/connection.ts';
 import { ConnectionCarrier } from './connection-carrier.ts';
 import { Heartbeat } from './heartbeat.ts';
-import { closeAtTokenExpiry, closeRevoked, replaceOlderSessions } from './session-policies.ts';
+import {
+  closeAtTokenExpiry,
+  closeRevoked,
+  replaceOlderSessions,
+  replaceSessionsOlderThan,
+} from './session-policies.ts';
 
 /** How a session starts. */
 export interface SessionOpenOptions {
@@ -157,7 +162,7 @@ export class SessionLifecycle implements SessionEvents {
       { sessionId: session.id, userId: identity.userId, connection: connection.id, format: options.format },
       'realtime session opened',
     );
-    const info = { appearOnline: options.appearOnline };
+    const info = { appearOnline: options.appearOnline, singleSocket: options.singleSocket };
     for (const listener of [...this.#opened]) this.#call(() => listener(session, info));
     for (const text of options.pending ?? []) this.#pipeline.receive(session, text);
     return session;
@@ -178,6 +183,15 @@ export class SessionLifecycle implements SessionEvents {
   /** Closes the sessions a revocation covers (see {@link closeRevoked}); returns how many. */
   closeRevoked(event: RevocationEvent): number {
     return closeRevoked(this.#registry.byUser(event.userId), event, this.#clock.now());
+  }
+
+  /**
+   * `single_socket` on another node of a cluster: the user opened session `newer` there at
+   * `openedAtMs`; this node closes the user's sessions that are older (see
+   * {@link replaceSessionsOlderThan}). Returns how many it closed.
+   */
+  replaceOlderThan(userId: string, newer: { id: string; connectedAt: number }): number {
+    return replaceSessionsOlderThan(newer, this.#registry.byUser(userId), this.#clock.now());
   }
 
   /** Closes every session with `code`/`reason` and waits until their connections have ended. */

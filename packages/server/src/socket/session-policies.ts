@@ -59,13 +59,38 @@ export function closeRevoked(sessions: Iterable<Session>, event: RevocationEvent
 }
 
 /** `single_socket`: the user's other sessions are told why (notification -7), then closed with 4003. */
-export function replaceOlderSessions(newer: Session, userSessions: Iterable<Session>, nowMs: number): void {
+export function replaceOlderSessions(
+  newer: Session | undefined,
+  userSessions: Iterable<Session>,
+  nowMs: number,
+): void {
   const notice = closeNotice('single_socket', NotificationCode.SINGLE_SOCKET, nowMs);
   for (const other of userSessions) {
     if (other === newer) continue;
     other.deliver(notice);
     other.close(CloseCode.REPLACED, CloseReason.REPLACED);
   }
+}
+
+/**
+ * `single_socket` across nodes: of `userSessions` (one user's, on this node), closes those opened
+ * before `newer` (a session of the same user on another node) with the same notice and code as
+ * {@link replaceOlderSessions}. Ties on the opening time go to the larger session id, so two sessions
+ * opened at the same millisecond on two nodes never close each other. Returns how many it closed.
+ */
+export function replaceSessionsOlderThan(
+  newer: { readonly id: string; readonly connectedAt: number },
+  userSessions: Iterable<Session>,
+  nowMs: number,
+): number {
+  const older = [...userSessions].filter(
+    (s) =>
+      s.id !== newer.id &&
+      (s.connectedAt < newer.connectedAt || (s.connectedAt === newer.connectedAt && s.id < newer.id)),
+  );
+  if (older.length === 0) return 0;
+  replaceOlderSessions(undefined, older, nowMs);
+  return older.length;
 }
 
 /**

@@ -8,7 +8,7 @@ import type { Match, UserPresence } from '@tether/protocol';
 import type { MessageRouter } from '../../presence/message-router.ts';
 import { type StreamKey, StreamMode, stream } from '../../presence/stream.ts';
 import type { Tracker } from '../../presence/tracker.ts';
-import type { PresenceEvent, SessionHandle } from '../../presence/types.ts';
+import type { Presence, PresenceEvent, SessionHandle } from '../../presence/types.ts';
 import { sessionPresence, userPresence } from '../../presence/wire.ts';
 import type { DomainError } from '../../shared/domain-error.ts';
 import type { AuthoritativeMatch } from './authoritative-match.ts';
@@ -155,11 +155,12 @@ export class MatchService {
     if (body.presences.length === 0) {
       this.#d.router.sendToStream(key, message, session.id);
     } else {
-      const targets = new Set<string>();
+      const targets = new Map<string, Presence>();
       for (const p of body.presences) {
-        if (this.#d.tracker.get(p.session_id, key)) targets.add(p.session_id);
+        const member = this.#d.tracker.get(p.session_id, key);
+        if (member) targets.set(member.sessionId, member);
       }
-      this.#d.router.sendToSessions(targets, message);
+      this.#d.router.sendToPresences(targets.values(), message);
     }
     return undefined;
   }
@@ -203,6 +204,8 @@ export class MatchService {
         presenceEventMessage(matchId, event.joins.map(userPresence), event.leaves.map(userPresence)),
       );
       if (match) match.presencesChanged(event.joins, event.leaves);
+      // Relayed matches of other nodes are learnt of from their joins (every node sees every change).
+      if (relayed && event.joins.length > 0) this.#relayed.add(event.stream.subject);
       if (relayed && this.#d.tracker.count(event.stream) === 0) this.#relayed.delete(event.stream.subject);
     }
   }

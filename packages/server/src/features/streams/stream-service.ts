@@ -5,11 +5,12 @@
  * @packageDocumentation
  */
 import type { StreamData, StreamPresenceEvent, UserPresence } from '@tether/protocol';
-import type { MessageRouter, SessionLookup } from '../../presence/message-router.ts';
+import type { MessageRouter } from '../../presence/message-router.ts';
 import { OutboundMessage } from '../../presence/outbound.ts';
 import { type StreamKey, StreamMode, stream } from '../../presence/stream.ts';
+import type { SessionRef } from '../../presence/tracked-sessions.ts';
 import type { Tracker } from '../../presence/tracker.ts';
-import type { Presence, PresenceEvent, PresenceMeta, SessionHandle } from '../../presence/types.ts';
+import type { Presence, PresenceEvent, PresenceMeta } from '../../presence/types.ts';
 import { userPresence, wireStream } from '../../presence/wire.ts';
 import { DomainError, ErrorKind } from '../../shared/domain-error.ts';
 
@@ -44,10 +45,14 @@ export interface StreamSendOptions {
   readonly exclude?: string;
 }
 
-/** Connected sessions by id and by user (the session registry implements it). */
-export interface UserSessionLookup extends SessionLookup {
+/**
+ * Connected sessions by id and by user, on every node of a cluster (`TrackedSessions` implements it):
+ * server code may join a session of another node to a stream, which that node then tracks.
+ */
+export interface UserSessionLookup {
+  get(sessionId: string): SessionRef | undefined;
   /** A user's connected sessions. */
-  byUser(userId: string): readonly SessionHandle[];
+  byUser(userId: string): readonly SessionRef[];
 }
 
 /** First mode free for custom streams; 0–7 belong to notifications, status, chat, matches, parties. */
@@ -147,6 +152,11 @@ export class StreamService {
     return this.#tracker.list(anyStream(input), options.includeHidden ?? false).map(userPresence);
   }
 
+  /** The stream's presences (with the node of each), in join order; hidden ones only when asked. Any mode. */
+  presences(input: StreamInput, options: { includeHidden?: boolean } = {}): Presence[] {
+    return this.#tracker.list(anyStream(input), options.includeHidden ?? false);
+  }
+
   /** Members of a stream, hidden included. Any mode. */
   count(input: StreamInput): number {
     return this.#tracker.count(anyStream(input));
@@ -188,11 +198,11 @@ export class StreamService {
     for (const off of this.#unsubscribe.splice(0)) off();
   }
 
-  #track(session: SessionHandle, key: StreamKey, options: StreamJoinOptions): boolean {
+  #track(session: SessionRef, key: StreamKey, options: StreamJoinOptions): boolean {
     return this.#tracker.track(session, key, metaOf(session, options));
   }
 
-  #session(sessionId: string): SessionHandle {
+  #session(sessionId: string): SessionRef {
     const session = this.#sessions.get(sessionId);
     if (!session) throw new DomainError(ErrorKind.NOT_FOUND, `Session ${sessionId} is not connected`);
     return session;
@@ -209,7 +219,7 @@ export class StreamService {
   }
 }
 
-function metaOf(session: SessionHandle, options: StreamJoinOptions): PresenceMeta {
+function metaOf(session: SessionRef, options: StreamJoinOptions): PresenceMeta {
   const meta: { username: string; hidden?: boolean; persistence?: boolean; status?: string } = {
     username: session.username,
   };

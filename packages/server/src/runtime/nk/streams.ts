@@ -15,6 +15,16 @@ export interface RuntimeStreams {
   ): boolean;
   leave(sessionId: string, input: StreamId): boolean;
   list(input: StreamId, options?: { includeHidden?: boolean }): UserPresence[];
+  /** The presences with the node of each (a cluster's presences are on several). */
+  presences?(
+    input: StreamId,
+    options?: { includeHidden?: boolean },
+  ): readonly {
+    readonly sessionId: string;
+    readonly userId: string;
+    readonly node: string;
+    readonly meta: { readonly username: string; readonly status?: string };
+  }[];
   count(input: StreamId): number;
   send(
     input: StreamId,
@@ -50,8 +60,9 @@ export interface StreamNk {
 }
 
 /**
- * Builds the stream functions. `sessions` finds connected sessions, to check that a session belongs
- * to the user named with it; without a stream service the functions throw "not available".
+ * Builds the stream functions. `sessions` finds connected sessions (of every node, in a cluster), to
+ * check that a session belongs to the user named with it; without a stream service the functions
+ * throw "not available".
  */
 export function streamNk(deps: {
   readonly streams?: RuntimeStreams | undefined;
@@ -83,7 +94,12 @@ export function streamNk(deps: {
       return streams().leave(sessionId, stream);
     },
     streamUserList(stream, includeHidden = false): Presence[] {
-      return streams().list(stream, { includeHidden }).map(presence);
+      const s = streams();
+      if (!s.presences) return s.list(stream, { includeHidden }).map(presence);
+      return s.presences(stream, { includeHidden }).map((p) => {
+        const out = { userId: p.userId, sessionId: p.sessionId, username: p.meta.username, node: p.node };
+        return p.meta.status === undefined ? out : { ...out, status: p.meta.status };
+      });
     },
     streamCount(stream): number {
       return streams().count(stream);
