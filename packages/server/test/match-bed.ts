@@ -3,8 +3,12 @@
  * the unit-test bed of `src/realtime/match/`. No sockets, no storage.
  */
 
+import type { Match } from '@tether/protocol';
+import { LocalPeers } from '../src/cluster/peers.ts';
 import type { MatchHandler } from '../src/features/match/match-handler.ts';
+import { MatchListings } from '../src/features/match/match-listings.ts';
 import { MatchRegistry } from '../src/features/match/match-registry.ts';
+import { RemoteMatches } from '../src/features/match/match-remote.ts';
 import { MatchService } from '../src/features/match/match-service.ts';
 import { MatchTokens } from '../src/features/match/match-token.ts';
 import { ManualTickScheduler } from '../src/features/match/tick-scheduler.ts';
@@ -43,11 +47,23 @@ export function matchBed(handlers: Record<string, object> = {}, options: MatchBe
   for (const [name, handler] of Object.entries(handlers))
     registry.registerHandler(name, handler as MatchHandler);
   const tokens = new MatchTokens({ key: 'test-key', clock });
+  // A single node: no other node's matches to reach.
+  const peers = new LocalPeers('tether');
+  const listings = new MatchListings(registry, (table) => peers.replicate(table));
+  const remote = new RemoteMatches({
+    peers,
+    tracker,
+    router,
+    registry,
+    listings,
+    sessions: { all: () => sessions.values() },
+  });
   const service = new MatchService({
     tracker,
     router,
     registry,
     tokens,
+    remote,
     maxDataBytes: options.maxDataBytes ?? 1024,
   });
   for (const mode of [StreamMode.MATCH_RELAYED, StreamMode.MATCH_AUTHORITATIVE]) {
@@ -62,6 +78,12 @@ export function matchBed(handlers: Record<string, object> = {}, options: MatchBe
     registry,
     tokens,
     service,
+    /** `service.join` of a match of this node (which answers at once). */
+    join(...args: Parameters<MatchService['join']>): Match {
+      const reply = service.join(...args);
+      if (reply instanceof Promise) throw new Error('a match of this node answered with a promise');
+      return reply;
+    },
     /** A connected session of a new user. */
     session(username = `player${++n}`): RecordingSession {
       const s = new RecordingSession(newUuid(), username);

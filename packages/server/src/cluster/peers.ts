@@ -83,23 +83,23 @@ export class LocalPeers implements Peers {
     return node === this.node;
   }
 
-  async call(node: string): Promise<unknown> {
+  async call(node: string, _method: string, _body: unknown): Promise<unknown> {
     throw unavailable(node, 'this server is not part of a cluster');
   }
 
-  cast(): void {}
+  cast(_node: string, _method: string, _body: unknown): void {}
 
-  castAll(): void {}
+  castAll(_method: string, _body: unknown): void {}
 
-  handle(): () => void {
+  handle<T>(_method: string, _schema: ZodType<T>, _fn: (body: T, from: string) => unknown): () => void {
     return () => {};
   }
 
-  onNodeDown(): () => void {
+  onNodeDown(_listener: (node: string) => void): () => void {
     return () => {};
   }
 
-  replicate<D>(): (delta: D) => void {
+  replicate<D, S>(_table: ReplicaTable<D, S>): (delta: D) => void {
     return () => {};
   }
 }

@@ -64,7 +64,7 @@ function stateOf(handler: MatchHandler<Arena>) {
 }
 
 function join(bed: ReturnType<typeof matchBed>, s: RecordingSession, matchId: string, metadata = {}) {
-  return bed.service.join(s, { match_id: matchId }, metadata);
+  return bed.join(s, { match_id: matchId }, metadata);
 }
 
 function send(bed: ReturnType<typeof matchBed>, s: RecordingSession, matchId: string, op: number, text = '') {

@@ -53,6 +53,8 @@ export interface AuthoritativeMatchDeps {
   readonly limits: MatchLimits;
   /** Called once when the match has ended (after its members were told and untracked). */
   readonly onEnded: (match: AuthoritativeMatch, reason: MatchEndReason) => void;
+  /** Called after `matchLabelUpdate` changed the label (listings of other nodes follow it). */
+  readonly onLabelChanged?: (match: AuthoritativeMatch) => void;
 }
 
 /** Verdict of {@link AuthoritativeMatch.joinAttempt}. */
@@ -376,6 +378,7 @@ export class AuthoritativeMatch {
       );
     }
     this.#label = label;
+    this.#d.onLabelChanged?.(this);
   }
 
   #end(reason: MatchEndReason): void {

@@ -16,7 +16,10 @@ export function matchHandlers(matches: MatchService): SocketHandlers {
       ctx.reply('match', matches.create(ctx.session, body.name));
     },
     match_join: (ctx, body) => {
-      ctx.reply('match', matches.join(ctx.session, body, body.metadata));
+      const joined = matches.join(ctx.session, body, body.metadata);
+      // A match of another node answers through the bus; the join is tracked just before this reply.
+      if (joined instanceof Promise) return joined.then((match) => ctx.reply('match', match));
+      ctx.reply('match', joined);
     },
     match_leave: (ctx, body) => {
       matches.leave(ctx.session, body.match_id);

@@ -26,6 +26,9 @@ export interface MatchRegistryDeps {
   readonly limits: MatchLimits;
 }
 
+/** Receives a match's start, label change or end. */
+export type MatchChangeListener = (match: AuthoritativeMatch, change: 'created' | 'label' | 'ended') => void;
+
 /** Handler names: what `registerMatch` and `nk.matchCreate` accept. */
 const HANDLER_NAME = /^[A-Za-z0-9_.:-]{1,128}$/;
 
@@ -38,6 +41,7 @@ export class MatchRegistry {
   readonly #handlers = new Map<string, MatchHandler>();
   readonly #matches = new Map<string, AuthoritativeMatch>();
   readonly #ended = new Set<(match: AuthoritativeMatch, reason: MatchEndReason) => void>();
+  readonly #changed = new Set<MatchChangeListener>();
   #closing = false;
 
   constructor(deps: MatchRegistryDeps) {
@@ -87,12 +91,31 @@ export class MatchRegistry {
         onEnded: (m, reason) => {
           this.#matches.delete(m.uuid);
           for (const listener of [...this.#ended]) listener(m, reason);
+          this.#emit(m, 'ended');
         },
+        onLabelChanged: (m) => this.#emit(m, 'label'),
       },
       { uuid: randomUUID(), handlerName, handler, params },
     );
     this.#matches.set(match.uuid, match);
+    this.#emit(match, 'created');
     return match;
+  }
+
+  /** Subscribes to matches starting, changing label and ending (the listing other nodes see). */
+  onChanged(listener: MatchChangeListener): () => void {
+    this.#changed.add(listener);
+    return () => this.#changed.delete(listener);
+  }
+
+  #emit(match: AuthoritativeMatch, change: 'created' | 'label' | 'ended'): void {
+    for (const listener of [...this.#changed]) {
+      try {
+        listener(match, change);
+      } catch (err) {
+        this.#d.logger.error({ err, matchId: match.id }, 'match change listener failed');
+      }
+    }
   }
 
   /** The running match with this uuid. */

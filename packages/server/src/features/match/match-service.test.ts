@@ -47,10 +47,10 @@ describe('relayed matches', () => {
     const bed = matchBed();
     const [a, b] = [bed.session(), bed.session()];
     const { match_id } = bed.service.create(a, '');
-    const joined = bed.service.join(b, { match_id }, {});
+    const joined = bed.join(b, { match_id }, {});
     expect(joined.size).toBe(1);
     expect(ids(joined.presences)).toEqual([a.id]);
-    const again = bed.service.join(a, { match_id }, {});
+    const again = bed.join(a, { match_id }, {});
     expect(again.size).toBe(2);
     expect(ids(again.presences)).toEqual([a.id, b.id]);
   });
@@ -62,7 +62,7 @@ describe('relayed matches', () => {
     expect(presenceEvents(a)).toEqual([]); // nothing before the reply has gone out
     await nextTurn();
     expect(presenceEvents(a)).toEqual([{ match_id, joins: [expect.objectContaining({ session_id: a.id })] }]);
-    bed.service.join(b, { match_id }, {});
+    bed.join(b, { match_id }, {});
     await nextTurn();
     expect(ids(presenceEvents(a)[1]?.joins)).toEqual([b.id]);
     expect(ids(presenceEvents(b)[0]?.joins)).toEqual([b.id]);
@@ -77,7 +77,7 @@ describe('relayed matches', () => {
     bed.disconnect(a);
     await nextTurn();
     expect(bed.service.list({ limit: 10 })).toEqual([]);
-    expect(failure(() => bed.service.join(b, { match_id }, {}))).toMatchObject({
+    expect(failure(() => bed.join(b, { match_id }, {}))).toMatchObject({
       code: 4,
       message: 'Match not found',
     });
@@ -87,8 +87,8 @@ describe('relayed matches', () => {
     const bed = matchBed();
     const [a, b, c] = [bed.session(), bed.session(), bed.session()];
     const { match_id } = bed.service.create(a, '');
-    bed.service.join(b, { match_id }, {});
-    bed.service.join(c, { match_id }, {});
+    bed.join(b, { match_id }, {});
+    bed.join(c, { match_id }, {});
     const outsider = bed.session();
     const send = (from: RecordingSession, op: number, to: RecordingSession[] = []) =>
       bed.service.dataSend(from, {
@@ -140,13 +140,13 @@ describe('relayed matches', () => {
     const bed = matchBed();
     const [a, b] = [bed.session(), bed.session()];
     const mid = namedMatchId('from-matchmaker');
-    const first = bed.service.join(a, { token: bed.tokens.createMatchToken(mid) }, {});
+    const first = bed.join(a, { token: bed.tokens.createMatchToken(mid) }, {});
     expect(first).toMatchObject({ match_id: mid, size: 0 });
-    expect(bed.service.join(b, { token: bed.tokens.createMatchToken(mid) }, {}).size).toBe(1);
-    expect(failure(() => bed.service.join(b, { match_id: namedMatchId('nobody') }, {})).code).toBe(4);
+    expect(bed.join(b, { token: bed.tokens.createMatchToken(mid) }, {}).size).toBe(1);
+    expect(failure(() => bed.join(b, { match_id: namedMatchId('nobody') }, {})).code).toBe(4);
     const token = bed.tokens.createMatchToken(mid);
     bed.clock.advance(31_000);
-    expect(failure(() => bed.service.join(b, { token }, {}))).toMatchObject({
+    expect(failure(() => bed.join(b, { token }, {}))).toMatchObject({
       code: 3,
       message: 'Invalid match token: expired',
     });
@@ -157,7 +157,7 @@ describe('relayed matches', () => {
     const [a, b] = [bed.session(), bed.session()];
     const one = bed.service.create(a, 'one');
     const two = bed.service.create(a, 'two');
-    bed.service.join(b, { match_id: two.match_id }, {});
+    bed.join(b, { match_id: two.match_id }, {});
     expect(bed.service.list({ limit: 10 }).map((m) => [m.matchId, m.size])).toEqual([
       [one.match_id, 1],
       [two.match_id, 2],

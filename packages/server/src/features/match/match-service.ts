@@ -15,6 +15,7 @@ import type { AuthoritativeMatch } from './authoritative-match.ts';
 import { type MatchIdParts, namedMatchId, newRelayedMatchId, parseMatchId } from './match-id.ts';
 import { listMatches, type MatchListFilter, type MatchListing } from './match-list.ts';
 import type { MatchRegistry } from './match-registry.ts';
+import { authoritativeStream, type RemoteMatches } from './match-remote.ts';
 import type { MatchTokens } from './match-token.ts';
 import {
   base64DecodedLength,
@@ -40,6 +41,8 @@ export interface MatchServiceDeps {
   readonly router: MessageRouter;
   readonly registry: MatchRegistry;
   readonly tokens: MatchTokens;
+  /** Matches running on other nodes of a cluster. */
+  readonly remote: RemoteMatches;
   /** Largest decoded `match_data_send` payload, in bytes. */
   readonly maxDataBytes: number;
 }
@@ -87,13 +90,14 @@ export class MatchService {
 
   /**
    * `match_join` by id or matchmaker token. Throws BAD_INPUT (bad id or token), MATCH_NOT_FOUND, or
-   * MATCH_JOIN_REJECTED with the handler's reason.
+   * MATCH_JOIN_REJECTED with the handler's reason. A match of another node of a cluster answers
+   * through it: the result is then a promise.
    */
   join(
     session: SessionHandle,
     target: { match_id?: string | undefined; token?: string | undefined },
     metadata: Readonly<Record<string, string>>,
-  ): Match {
+  ): Match | Promise<Match> {
     let id: string;
     let allowEmpty = false;
     if (target.token !== undefined) {
@@ -104,17 +108,17 @@ export class MatchService {
     }
     const parts = parseMatchId(id);
     if (!parts) throw matchErrors.invalidId(id);
-    return parts.node === ''
-      ? this.#joinRelayed(session, id, parts, allowEmpty)
-      : this.#joinAuthoritative(session, id, parts, metadata);
+    if (parts.node === '') return this.#joinRelayed(session, id, parts, allowEmpty);
+    if (this.#d.remote.isRemote(parts)) return this.#d.remote.join(session, parts, metadata);
+    return this.#joinAuthoritative(session, id, parts, metadata);
   }
 
   /** `match_leave`: always succeeds for a well-formed id (Nakama), member or not. */
   leave(session: SessionHandle, matchId: string): void {
     const parts = parseMatchId(matchId);
     if (!parts) throw matchErrors.invalidId(matchId);
-    const key = parts.node === '' ? relayedStream(parts.uuid) : this.#d.registry.get(parts.uuid)?.stream;
-    if (key) this.#d.tracker.untrack(session.id, key, 'leave');
+    const key = parts.node === '' ? relayedStream(parts.uuid) : authoritativeStream(parts.uuid, parts.node);
+    this.#d.tracker.untrack(session.id, key, 'leave');
   }
 
   /**
@@ -131,6 +135,9 @@ export class MatchService {
     if (size > this.#d.maxDataBytes)
       return matchErrors.dataTooLarge(body.match_id, size, this.#d.maxDataBytes);
 
+    if (this.#d.remote.isRemote(parts)) {
+      return this.#d.remote.send(session, parts, body.op_code, body.data, body.reliable);
+    }
     if (parts.node !== '') {
       const match = this.#authoritative(parts);
       if (!match) return matchErrors.notFound(body.match_id);
@@ -165,12 +172,13 @@ export class MatchService {
     return undefined;
   }
 
-  /** Lists running matches (`GET /v2/match`, `nk.matchList`). */
+  /** Lists running matches (`GET /v2/match`, `nk.matchList`): this node's, then the other nodes'. */
   list(filter: MatchListFilter): MatchListing[] {
-    const { tracker, registry } = this.#d;
+    const { tracker, registry, remote } = this.#d;
     return listMatches(filter, {
       authoritative: function* () {
         for (const m of registry.all()) yield authoritativeListing(m);
+        yield* remote.listings();
       },
       relayed: () => this.#relayedListings(tracker),
     });
@@ -180,12 +188,23 @@ export class MatchService {
   get(matchId: string): MatchListing | undefined {
     const parts = parseMatchId(matchId);
     if (!parts) return undefined;
+    if (this.#d.remote.isRemote(parts)) return this.#d.remote.get(parts);
     if (parts.node !== '') {
       const match = this.#authoritative(parts);
       return match && authoritativeListing(match);
     }
     const size = this.#d.tracker.count(relayedStream(parts.uuid));
     return size > 0 ? { matchId, authoritative: false, size } : undefined;
+  }
+
+  /**
+   * `nk.matchSignal`: the match's `matchSignal` reply. A match of another node answers through it (a
+   * promise). Throws NOT_FOUND for an unknown match.
+   */
+  signal(matchId: string, data: string): string | Promise<string> {
+    const parts = parseMatchId(matchId);
+    if (parts && this.#d.remote.isRemote(parts)) return this.#d.remote.signal(parts.node, matchId, data);
+    return this.#d.registry.signal(matchId, data);
   }
 
   /**

@@ -2,7 +2,9 @@ import type { FeatureParts } from '../../core/feature.ts';
 import type { FeatureContext } from '../../core/feature-context.ts';
 import { StreamMode } from '../../presence/stream.ts';
 import { matchHandlers } from './match-handlers.ts';
+import { MatchListings } from './match-listings.ts';
 import { MatchRegistry } from './match-registry.ts';
+import { RemoteMatches } from './match-remote.ts';
 import { matchRoutes } from './match-routes.ts';
 import { MatchService } from './match-service.ts';
 import { MatchTokens } from './match-token.ts';
@@ -51,11 +53,23 @@ export function registerMatches(ctx: FeatureContext, options: MatchFeatureOption
     limits: { inputQueueSize: config.matchInputQueueSize, deferredQueueSize: DEFERRED_QUEUE_SIZE },
   });
   const tokens = new MatchTokens({ key: config.sessionEncryptionKey, clock: ctx.clock });
+  // Cluster: this node's matches are listed on every node, and matches of other nodes are reached
+  // through them (a single node's peers have no one to talk to).
+  const listings = new MatchListings(registry, (table) => ctx.peers.replicate(table));
+  const remote = new RemoteMatches({
+    peers: ctx.peers,
+    tracker,
+    router,
+    registry,
+    listings,
+    sessions: ctx.sessions,
+  });
   const service = new MatchService({
     tracker,
     router,
     registry,
     tokens,
+    remote,
     maxDataBytes: config.matchMaxDataBytes,
   });
   const unsubscribe = [StreamMode.MATCH_RELAYED, StreamMode.MATCH_AUTHORITATIVE].map((mode) =>

@@ -37,8 +37,12 @@ export interface MatchNk {
     maxSize?: number | null,
     query?: string | null,
   ): MatchInfo[];
-  /** Calls the match's `matchSignal` and returns its reply. Not from inside the same match. */
-  matchSignal(matchId: string, data: string): string;
+  /**
+   * Calls the match's `matchSignal` and returns its reply. Not from inside the same match. In a
+   * cluster, a match running on another node answers through it: the reply is then a Promise
+   * (`await nk.matchSignal(...)` works for both, in an async RPC).
+   */
+  matchSignal(matchId: string, data: string): string | Promise<string>;
 }
 
 /** Builds the match functions over the match feature's service and registry. */
@@ -64,9 +68,9 @@ export function matchNk(matches: Pick<MatchFeature, 'service' | 'registry'>): Ma
         query: query ?? undefined,
       });
     },
-    matchSignal(matchId: string, data: string): string {
+    matchSignal(matchId: string, data: string): string | Promise<string> {
       if (typeof data !== 'string') throw new TypeError('matchSignal: data must be a string');
-      return registry.signal(matchId, data);
+      return service.signal(matchId, data);
     },
   };
 }
