@@ -12,11 +12,15 @@ import { CLUSTER_NEEDS_POSTGRES, ConfigError, type TetherConfig } from './config
 import type { FeatureParts } from './core/feature.ts';
 import type { FeatureContext } from './core/feature-context.ts';
 import { Shutdown, type ShutdownPhase } from './core/shutdown.ts';
+import { openDatabase, pick } from './database.ts';
 import { registerAccounts } from './features/accounts/register-accounts.ts';
+import { accountStores, revocationStores } from './features/accounts/store/dialects.ts';
 import { registerChat } from './features/chat/register-chat.ts';
+import { chatStores } from './features/chat/store/dialects.ts';
 import { type MatchFeature, registerMatches } from './features/match/register-matches.ts';
 import { type MatchmakerFeature, registerMatchmaker } from './features/matchmaker/register-matchmaker.ts';
 import { registerNotifications } from './features/notifications/register-notifications.ts';
+import { notificationStores } from './features/notifications/store/dialects.ts';
 import { type PartyFeature, registerParties } from './features/party/register-parties.ts';
 import { registerRpc } from './features/rpc/register-rpc.ts';
 import { registerStatus } from './features/status/register-status.ts';
@@ -40,8 +44,6 @@ import { shareSessionPolicies } from './socket/cluster-policies.ts';
 import { SessionLifecycle } from './socket/session-lifecycle.ts';
 import { socketHandlers } from './socket/socket-handlers.ts';
 import { startSocketEndpoints } from './socket/start.ts';
-import { SqliteStorage } from './storage/sqlite/sqlite-storage.ts';
-import type { Storage } from './storage/types.ts';
 
 /** Handles a WebSocket upgrade for one path (`/ws`, `/gm`). */
 export type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
@@ -85,12 +87,12 @@ export interface RunningServer {
   readonly matchmaker: MatchmakerFeature;
   /** Cluster mode (`--cluster`): this node's view of the cluster; undefined for a single node. */
   readonly cluster: { readonly node: string; health(): ClusterHealth } | undefined;
-  /** Stops accepting, closes every connection with `reason`, flushes storage. Idempotent. */
+  /** Stops accepting, closes every connection with `reason`, flushes and closes the database. Idempotent. */
   close(reason?: string): Promise<void>;
 }
 
 /**
- * The composition root: the one place that chooses implementations (storage backend, tracker,
+ * The composition root: the one place that chooses implementations (database and stores, tracker,
  * router, session registry, transports) and wires the features together. Every feature receives its
  * dependencies and returns its parts (socket handlers, routes, shutdown), which are mounted here.
  */
@@ -145,18 +147,23 @@ export async function startServer(config: TetherConfig, deps: ServerDeps = {}): 
     if (close) shutdown.on(phase, name, (reason) => close.call(parts, reason));
   };
 
-  // Storage: SQLite under --data by default; PostgreSQL (pg loaded only then) for a postgres:// URL.
-  const storage: Storage =
-    config.database === 'sqlite'
-      ? SqliteStorage.open(config.data)
-      : await (await import('./storage/postgres/postgres-storage.ts')).PostgresStorage.open({
-          url: config.database,
-          schema: config.databaseSchema,
-          poolSize: config.databasePoolSize,
-          logger,
-        });
-  shutdown.on('storage', 'storage', () => storage.close());
-  const accounts = registerAccounts({ config, storage, logger, clock });
+  // The database: SQLite under --data by default; PostgreSQL (pg loaded only then) for a postgres://
+  // URL; migrated before anything uses it. Each feature's stores are built here for its dialect.
+  const db = await openDatabase(config, logger);
+  shutdown.on('storage', 'database', () => db.close());
+  const stores = {
+    accounts: pick(db, accountStores),
+    revocations: pick(db, revocationStores),
+    chat: pick(db, chatStores),
+    notifications: pick(db, notificationStores),
+  };
+  const accounts = registerAccounts({
+    config,
+    db,
+    stores: { accounts: stores.accounts, revocations: stores.revocations },
+    logger,
+    clock,
+  });
   verifier = accounts.auth;
   mount('features', 'accounts', accounts);
 
@@ -186,7 +193,7 @@ export async function startServer(config: TetherConfig, deps: ServerDeps = {}): 
     config,
     logger,
     clock,
-    storage,
+    db,
     tracker,
     router,
     sessions,
@@ -201,12 +208,16 @@ export async function startServer(config: TetherConfig, deps: ServerDeps = {}): 
   mount('features', 'streams', streams);
   const parties = registerParties(ctx);
   mount('features', 'parties', parties);
-  const notifications = registerNotifications(ctx, { users: storage.accounts });
+  const notifications = registerNotifications(ctx, { store: stores.notifications, users: stores.accounts });
   mount('features', 'notifications', notifications);
   mount(
     'features',
     'chat',
-    registerChat(ctx, { notifications: notifications.notifications, users: storage.accounts }),
+    registerChat(ctx, {
+      store: stores.chat,
+      notifications: notifications.notifications,
+      users: stores.accounts,
+    }),
   );
   const matches = registerMatches(ctx);
   mount('matches', 'matches', matches);
@@ -336,7 +347,7 @@ function listen(server: HttpServer, port: number, host: string): Promise<void> {
 }
 
 /** Answers a refused upgrade with a plain HTTP response and closes the socket. */
-export function rejectUpgrade(socket: Duplex, status: number, message: string): void {
+function rejectUpgrade(socket: Duplex, status: number, message: string): void {
   const body = JSON.stringify({ code: status === 401 ? 16 : 5, message });
   socket.end(
     `HTTP/1.1 ${status} ${message}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,

@@ -1,7 +1,13 @@
 import type { Logger } from 'pino';
+import type { Db } from '../../db/db.ts';
 import type { Clock } from '../../shared/clock.ts';
 import { DomainError, ErrorKind, invalid } from '../../shared/domain-error.ts';
 import { newUuid } from '../../shared/ids.ts';
+import type { PasswordHasher } from './auth/passwords.ts';
+import type { AuthThrottle } from './auth/rate-limiter.ts';
+import { RevocationCause } from './auth/revocations.ts';
+import type { IssuedTokens, SessionAuth, VerifiedSession } from './auth/session-auth.ts';
+import type { SessionClaims } from './auth/tokens.ts';
 import {
   type AccountRecord,
   type AccountStore,
@@ -10,12 +16,7 @@ import {
   type ProfileUpdate,
   StorageConflictError,
   type UserRecord,
-} from '../../storage/types.ts';
-import type { PasswordHasher } from './auth/passwords.ts';
-import type { AuthThrottle } from './auth/rate-limiter.ts';
-import { RevocationCause } from './auth/revocations.ts';
-import type { IssuedTokens, SessionAuth, VerifiedSession } from './auth/session-auth.ts';
-import type { SessionClaims } from './auth/tokens.ts';
+} from './store/account-store.ts';
 import {
   checkBanUserIds,
   checkCustomId,
@@ -67,6 +68,7 @@ const USERNAME_ATTEMPTS = 5;
  */
 export class AccountService {
   readonly #store: AccountStore;
+  readonly #db: Pick<Db, 'tx'>;
   readonly #sessions: SessionAuth;
   readonly #passwords: PasswordHasher;
   readonly #throttle: AuthThrottle;
@@ -75,6 +77,8 @@ export class AccountService {
 
   constructor(deps: {
     store: AccountStore;
+    /** Bans and their revocations commit in one transaction. */
+    db: Pick<Db, 'tx'>;
     sessions: SessionAuth;
     passwords: PasswordHasher;
     throttle: AuthThrottle;
@@ -82,6 +86,7 @@ export class AccountService {
     logger?: Logger;
   }) {
     this.#store = deps.store;
+    this.#db = deps.db;
     this.#sessions = deps.sessions;
     this.#passwords = deps.passwords;
     this.#throttle = deps.throttle;
@@ -173,11 +178,17 @@ export class AccountService {
    */
   async ban(userIds: readonly string[]): Promise<string[]> {
     const ids = checkBanUserIds(userIds);
-    const banned = await this.#store.banUsers(ids, new Date(this.#clock.now()));
-    // Revoked after the ban is stored: sessions started before this point are covered, and logins
-    // from here on see the ban. (A login that read the account just before the write and signs just
-    // after the cut-off slips through, as on Nakama; its tokens still expire, and refresh is refused.)
-    await Promise.all(banned.map((id) => this.#sessions.revokeUser(id, RevocationCause.BAN)));
+    // The ban and its revocations commit together (a failure leaves neither), and the sockets are
+    // closed only once both are committed (the revocation listeners run after the commit).
+    const banned = await this.#db.tx(async () => {
+      const stored = await this.#store.banUsers(ids, new Date(this.#clock.now()));
+      // Revoked after the ban is written: sessions started before this point are covered, and logins
+      // that read the account after the commit see the ban. (A login that read the account just
+      // before the commit and signs just after the cut-off slips through, as on Nakama; its tokens
+      // still expire, and refresh is refused.) One statement at a time: a transaction is one connection.
+      for (const id of stored) await this.#sessions.revokeUser(id, RevocationCause.BAN);
+      return stored;
+    });
     if (banned.length > 0) this.#log?.info({ userIds: banned }, 'users banned');
     return banned;
   }

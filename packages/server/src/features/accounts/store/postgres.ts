@@ -1,5 +1,8 @@
-import type { Pool, PoolClient } from 'pg';
-import { timeAsIs, type UserRow as UserRowOf, userFromRow } from '../rows.ts';
+/**
+ * The accounts feature's stores on the PostgreSQL port. Every query goes through `db.query()`, which
+ * uses the caller's transaction client when one is open and the pool otherwise. Does not import `pg`.
+ */
+import type { PostgresDb } from '../../../db/db.ts';
 import {
   type AccountRecord,
   type AccountStore,
@@ -8,7 +11,9 @@ import {
   type ProfileUpdate,
   StorageConflictError,
   type UserRecord,
-} from '../types.ts';
+} from './account-store.ts';
+import type { RevocationStore } from './revocation-store.ts';
+import { type UserRow as UserRowOf, userFromRow } from './rows.ts';
 
 type UserRow = UserRowOf<Date>;
 
@@ -23,19 +28,20 @@ const CONFLICTS: Readonly<Record<string, ConflictField>> = {
   users_email_key: ConflictField.EMAIL,
 };
 
-/** {@link AccountStore} on PostgreSQL through a `pg` pool. */
+/** {@link AccountStore} on PostgreSQL. */
 export class PgAccountStore implements AccountStore {
-  readonly #pool: Pool;
+  readonly #db: PostgresDb;
 
-  constructor(pool: Pool) {
-    this.#pool = pool;
+  constructor(db: PostgresDb) {
+    this.#db = db;
   }
 
   async createAccount(account: NewAccount): Promise<UserRecord> {
     const { identity } = account;
     try {
-      return await this.#transaction(async (client) => {
-        const { rows } = await client.query<UserRow>(
+      // The user row and its identity: both or neither, in its own transaction or the caller's.
+      return await this.#db.tx(async () => {
+        const row = await this.#db.row<UserRow>(
           `INSERT INTO users AS u (id, username, email, password_hash, custom_id, create_time, update_time)
            VALUES ($1, $2, $3, $4, $5, $6, $6)
            RETURNING ${USER_COLUMNS}`,
@@ -49,12 +55,12 @@ export class PgAccountStore implements AccountStore {
           ],
         );
         if (identity.kind === 'device') {
-          await client.query('INSERT INTO user_devices (id, user_id) VALUES ($1, $2)', [
+          await this.#db.query('INSERT INTO user_devices (id, user_id) VALUES ($1, $2)', [
             identity.id,
             account.id,
           ]);
         }
-        return toUser(rows[0]!);
+        return toUser(row!);
       });
     } catch (err) {
       throw asConflict(err);
@@ -62,41 +68,38 @@ export class PgAccountStore implements AccountStore {
   }
 
   async findByDevice(deviceId: string): Promise<UserRecord | null> {
-    const { rows } = await this.#pool.query<UserRow>(
-      `SELECT ${USER_COLUMNS} FROM user_devices d JOIN users u ON u.id = d.user_id WHERE d.id = $1`,
-      [deviceId],
+    return maybeUser(
+      await this.#db.row<UserRow>(
+        `SELECT ${USER_COLUMNS} FROM user_devices d JOIN users u ON u.id = d.user_id WHERE d.id = $1`,
+        [deviceId],
+      ),
     );
-    return maybeUser(rows[0]);
   }
 
   async findByCustomId(customId: string): Promise<UserRecord | null> {
-    const { rows } = await this.#pool.query<UserRow>(
-      `SELECT ${USER_COLUMNS} FROM users u WHERE u.custom_id = $1`,
-      [customId],
+    return maybeUser(
+      await this.#db.row<UserRow>(`SELECT ${USER_COLUMNS} FROM users u WHERE u.custom_id = $1`, [customId]),
     );
-    return maybeUser(rows[0]);
   }
 
   async findByEmail(email: string): Promise<{ user: UserRecord; passwordHash: string } | null> {
-    const { rows } = await this.#pool.query<UserRow & { password_hash: string | null }>(
+    const row = await this.#db.row<UserRow & { password_hash: string | null }>(
       `SELECT ${USER_COLUMNS}, u.password_hash FROM users u WHERE u.email = $1`,
       [email],
     );
-    const row = rows[0];
     if (!row || row.password_hash === null) return null;
     return { user: toUser(row), passwordHash: row.password_hash };
   }
 
   async getUser(userId: string): Promise<UserRecord | null> {
-    const { rows } = await this.#pool.query<UserRow>(`SELECT ${USER_COLUMNS} FROM users u WHERE u.id = $1`, [
-      userId,
-    ]);
-    return maybeUser(rows[0]);
+    return maybeUser(
+      await this.#db.row<UserRow>(`SELECT ${USER_COLUMNS} FROM users u WHERE u.id = $1`, [userId]),
+    );
   }
 
   async getAccount(userId: string): Promise<AccountRecord | null> {
     // One statement, so the device list and the user row come from the same snapshot.
-    const { rows } = await this.#pool.query<
+    const row = await this.#db.row<
       UserRow & { email: string | null; custom_id: string | null; wallet: string; devices: string[] }
     >(
       `SELECT ${USER_COLUMNS}, u.email, u.custom_id, u.wallet,
@@ -104,7 +107,6 @@ export class PgAccountStore implements AccountStore {
        FROM users u WHERE u.id = $1`,
       [userId],
     );
-    const row = rows[0];
     if (!row) return null;
     return {
       user: toUser(row),
@@ -117,7 +119,7 @@ export class PgAccountStore implements AccountStore {
 
   async listUsers(ids: readonly string[], usernames: readonly string[]): Promise<UserRecord[]> {
     if (ids.length === 0 && usernames.length === 0) return [];
-    const { rows } = await this.#pool.query<UserRow>(
+    const rows = await this.#db.rows<UserRow>(
       `SELECT ${USER_COLUMNS} FROM users u
        WHERE u.id = ANY($1::uuid[]) OR lower(u.username) = ANY($2::text[])
        ORDER BY u.create_time, u.id`,
@@ -130,7 +132,7 @@ export class PgAccountStore implements AccountStore {
     const has = (k: keyof ProfileUpdate) => update[k] !== undefined;
     try {
       // One static statement for every combination of fields: a boolean says whether to touch it.
-      const { rows } = await this.#pool.query<UserRow>(
+      const row = await this.#db.row<UserRow>(
         `UPDATE users AS u SET
            username     = CASE WHEN $2 THEN $3 ELSE u.username END,
            display_name = CASE WHEN $4 THEN $5 ELSE u.display_name END,
@@ -161,7 +163,7 @@ export class PgAccountStore implements AccountStore {
           now,
         ],
       );
-      return maybeUser(rows[0]);
+      return maybeUser(row);
     } catch (err) {
       throw asConflict(err);
     }
@@ -170,7 +172,7 @@ export class PgAccountStore implements AccountStore {
   async banUsers(userIds: readonly string[], at: Date): Promise<string[]> {
     if (userIds.length === 0) return [];
     // coalesce: a second ban keeps the time of the first.
-    const { rows } = await this.#pool.query<{ id: string }>(
+    const rows = await this.#db.rows<{ id: string }>(
       `UPDATE users AS u SET disable_time = coalesce(u.disable_time, $2)
        WHERE u.id = ANY($1::uuid[]) RETURNING u.id`,
       [userIds, at],
@@ -180,35 +182,73 @@ export class PgAccountStore implements AccountStore {
 
   async unbanUsers(userIds: readonly string[]): Promise<string[]> {
     if (userIds.length === 0) return [];
-    const { rows } = await this.#pool.query<{ id: string }>(
+    const rows = await this.#db.rows<{ id: string }>(
       'UPDATE users AS u SET disable_time = NULL WHERE u.id = ANY($1::uuid[]) RETURNING u.id',
       [userIds],
     );
     return rows.map((r) => r.id);
   }
+}
 
-  async #transaction<T>(fn: (client: PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.#pool.connect();
-    try {
-      await client.query('BEGIN');
-      const result = await fn(client);
-      await client.query('COMMIT');
-      return result;
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => {});
-      throw err;
-    } finally {
-      client.release();
-    }
+/** {@link RevocationStore} on PostgreSQL. */
+export class PgRevocationStore implements RevocationStore {
+  readonly #db: PostgresDb;
+
+  constructor(db: PostgresDb) {
+    this.#db = db;
+  }
+
+  async revokeSessions(
+    sessions: readonly { tokenId: string; userId: string; expiresAt: Date }[],
+  ): Promise<void> {
+    if (sessions.length === 0) return;
+    // One multi-row statement is atomic on its own; no explicit transaction needed. Re-revoking keeps
+    // the later expiry, so a repeated logout never shortens a revocation.
+    await this.#db.query(
+      `INSERT INTO revoked_sessions (token_id, user_id, expires_at)
+       SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::timestamptz[])
+       ON CONFLICT (token_id) DO UPDATE SET expires_at = greatest(revoked_sessions.expires_at, excluded.expires_at)`,
+      [sessions.map((s) => s.tokenId), sessions.map((s) => s.userId), sessions.map((s) => s.expiresAt)],
+    );
+  }
+
+  async revokeUser(userId: string, startedBefore: Date, expiresAt: Date): Promise<void> {
+    await this.#db.query(
+      `INSERT INTO revoked_users (user_id, started_before, expires_at) VALUES ($1, $2, $3)
+       ON CONFLICT (user_id) DO UPDATE SET
+         started_before = greatest(revoked_users.started_before, excluded.started_before),
+         expires_at = greatest(revoked_users.expires_at, excluded.expires_at)`,
+      [userId, startedBefore, expiresAt],
+    );
+  }
+
+  async isRevoked(tokenId: string, userId: string, sessionStart: Date): Promise<boolean> {
+    const row = await this.#db.row<{ revoked: boolean }>(
+      `SELECT EXISTS (SELECT 1 FROM revoked_sessions WHERE token_id = $1)
+           OR EXISTS (SELECT 1 FROM revoked_users WHERE user_id = $2 AND started_before >= $3) AS revoked`,
+      [tokenId, userId, sessionStart],
+    );
+    return row?.revoked === true;
+  }
+
+  async pruneExpired(now: Date): Promise<number> {
+    // Both tables in one statement: atomic without an explicit transaction.
+    const row = await this.#db.row<{ n: string }>(
+      `WITH s AS (DELETE FROM revoked_sessions WHERE expires_at < $1 RETURNING 1),
+            u AS (DELETE FROM revoked_users WHERE expires_at < $1 RETURNING 1)
+       SELECT (SELECT count(*) FROM s) + (SELECT count(*) FROM u) AS n`,
+      [now],
+    );
+    return Number(row?.n ?? 0);
   }
 }
 
-function maybeUser(row: UserRow | undefined): UserRecord | null {
+function maybeUser(row: UserRow | null): UserRecord | null {
   return row ? toUser(row) : null;
 }
 
 function toUser(row: UserRow): UserRecord {
-  return userFromRow(row, timeAsIs);
+  return userFromRow(row, (time) => time);
 }
 
 /** Turns a unique violation (SQLSTATE 23505) into a {@link StorageConflictError}; other errors pass through. */

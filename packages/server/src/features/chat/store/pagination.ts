@@ -1,19 +1,21 @@
 /**
- * Keyset pagination shared by every backend: cursor encoding and page assembly. Backends supply one
- * primitive each (a bounded, ordered scan after a `(create time, id)` position) and these functions
- * turn it into pages and cursors, so SQLite and PostgreSQL hand out identical, interchangeable cursors.
- * No SQL here.
+ * Keyset pagination of chat history, shared by both backends: cursor encoding and page assembly.
+ * Backends supply one primitive (a bounded, ordered scan after a `(create time, id)` position) and
+ * {@link listChatPage} turns it into pages and cursors, so SQLite and PostgreSQL hand out identical,
+ * interchangeable cursors. No SQL here.
+ *
+ * The cursor format predates `defineCursor` (db/cursor.ts) and stays as it is: clients keep
+ * cacheable cursors, and `chat-store.test.ts` checks that cursors written before the move still
+ * work. Its twin for notifications lives in that feature; each feature owns its wire format.
  */
-import { isUuid } from '../shared/ids.ts';
+import { InvalidCursorError } from '../../../db/cursor.ts';
+import { isUuid } from '../../../shared/ids.ts';
 import {
   type ChatHistoryPage,
   type ChatHistoryQuery,
   type ChatMessageRecord,
-  InvalidCursorError,
   MAX_PAGE_LIMIT,
-  type NotificationPage,
-  type NotificationRecord,
-} from './types.ts';
+} from './chat-store.ts';
 
 /** A position in a `(create time, id)` ordering; scans start strictly after (or before) it. */
 export interface SortKey {
@@ -33,13 +35,6 @@ export type ChatScan = (
   limit: number,
 ) => Promise<ChatMessageRecord[]>;
 
-/** Reads up to `limit` of a user's notifications strictly after `from`, ascending. */
-export type NotificationScan = (
-  userId: string,
-  from: SortKey | null,
-  limit: number,
-) => Promise<NotificationRecord[]>;
-
 /** Version tag inside cursors, so a later format can refuse old cursors cleanly. */
 const CURSOR_VERSION = 1;
 
@@ -52,26 +47,22 @@ interface ChatCursor extends SortKey {
   readonly next: boolean;
 }
 
-/** Throws RangeError unless `limit` is an integer in 1–{@link MAX_PAGE_LIMIT}: every page is bounded. */
-export function assertPageLimit(limit: number): void {
-  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_LIMIT) {
-    throw new RangeError(`page limit must be an integer from 1 to ${MAX_PAGE_LIMIT}, got ${limit}`);
-  }
-}
-
 /**
  * One page of a channel's history. Semantics follow Nakama's `ChannelMessagesList`: without a cursor
  * a forward listing starts at the oldest message and a backward one at the newest; `nextCursor`
  * continues in the same direction, `prevCursor` (only on pages reached through a cursor) walks back,
- * and a page reached through `prevCursor` is still returned in the listing's direction.
+ * and a page reached through `prevCursor` is still returned in the listing's direction. Throws
+ * RangeError unless the limit is an integer in 1–{@link MAX_PAGE_LIMIT}: every page is bounded.
  */
 export async function listChatPage(
   scan: ChatScan,
   channelId: string,
   query: ChatHistoryQuery,
 ): Promise<ChatHistoryPage> {
-  assertPageLimit(query.limit);
   const { limit, forward } = query;
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_LIMIT) {
+    throw new RangeError(`page limit must be an integer from 1 to ${MAX_PAGE_LIMIT}, got ${limit}`);
+  }
   const cursor = query.cursor ? decodeChatCursor(query.cursor) : null;
   if (cursor && (cursor.channelId !== channelId || cursor.forward !== forward)) {
     throw new InvalidCursorError();
@@ -105,37 +96,25 @@ export async function listChatPage(
   };
 }
 
-/**
- * One page of a user's notifications, oldest first, after the cursor's position. The cursor marks
- * "everything up to here was seen", so it stays valid while new notifications arrive.
- */
-export async function listNotificationPage(
-  scan: NotificationScan,
-  userId: string,
-  query: { readonly limit: number; readonly cursor?: string | undefined },
-): Promise<NotificationPage> {
-  assertPageLimit(query.limit);
-  const from = query.cursor ? decodeNotificationCursor(query.cursor) : null;
-  const notifications = await scan(userId, from, query.limit);
-  const last = notifications[notifications.length - 1];
-  const position = last ? keyOf(last) : from;
-  return { notifications, cacheableCursor: encodeNotificationCursor(position) };
-}
-
 function keyOf(r: { readonly createTime: Date; readonly id: string }): SortKey {
   return { time: r.createTime.getTime(), id: r.id };
 }
 
-// Cursors are base64url JSON arrays: compact, URL-safe without escaping, and validated field by
-// field on the way in (they come from clients). They are opaque to clients, not secret: a forged
-// cursor can only select rows the caller could list anyway.
+// Cursors are base64url JSON arrays `[version, channel id, time, id, forward, next]`: compact,
+// URL-safe without escaping, and validated field by field on the way in (they come from clients).
+// They are opaque to clients, not secret: a forged cursor can only select rows the caller could list
+// anyway.
 
 function encodeChatCursor(c: ChatCursor): string {
-  return encode([CURSOR_VERSION, c.channelId, c.time, c.id, c.forward ? 1 : 0, c.next ? 1 : 0]);
+  const value = [CURSOR_VERSION, c.channelId, c.time, c.id, c.forward ? 1 : 0, c.next ? 1 : 0];
+  return Buffer.from(JSON.stringify(value), 'utf8').toString('base64url');
 }
 
+/** Longest cursor accepted: room names are at most 64 bytes, so real cursors stay far below. */
+const MAX_CURSOR_CHARS = 512;
+
 function decodeChatCursor(text: string): ChatCursor {
-  const v = decode(text);
+  const v = decodeArray(text);
   if (
     v.length !== 6 ||
     v[0] !== CURSOR_VERSION ||
@@ -150,27 +129,7 @@ function decodeChatCursor(text: string): ChatCursor {
   return { channelId: v[1], time: v[2], id: v[3], forward: v[4] === 1, next: v[5] === 1 };
 }
 
-function encodeNotificationCursor(key: SortKey | null): string {
-  return encode(key ? [CURSOR_VERSION, key.time, key.id] : [CURSOR_VERSION]);
-}
-
-function decodeNotificationCursor(text: string): SortKey | null {
-  const v = decode(text);
-  if (v.length === 1 && v[0] === CURSOR_VERSION) return null;
-  if (v.length !== 3 || v[0] !== CURSOR_VERSION || !isTime(v[1]) || !isId(v[2])) {
-    throw new InvalidCursorError();
-  }
-  return { time: v[1], id: v[2] };
-}
-
-function encode(value: readonly unknown[]): string {
-  return Buffer.from(JSON.stringify(value), 'utf8').toString('base64url');
-}
-
-/** Longest cursor accepted: room names are at most 64 bytes, so real cursors stay far below. */
-const MAX_CURSOR_CHARS = 512;
-
-function decode(text: string): unknown[] {
+function decodeArray(text: string): unknown[] {
   if (text.length > MAX_CURSOR_CHARS || !/^[A-Za-z0-9_-]+={0,2}$/.test(text)) throw new InvalidCursorError();
   try {
     const value: unknown = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
