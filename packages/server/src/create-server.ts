@@ -8,6 +8,7 @@ import { bearerToken } from './api/auth-headers.ts';
 import { startGameMakerCarriers } from './carriers/gamemaker.ts';
 import type { ClusterHealth, ClusterNode } from './cluster/cluster-node.ts';
 import { LocalPeers, type Peers } from './cluster/peers.ts';
+import type { RedisCluster } from './cluster/redis/redis-cluster.ts';
 import { CLUSTER_NEEDS_POSTGRES, ConfigError, type TetherConfig } from './config/config.ts';
 import type { FeatureParts } from './core/feature.ts';
 import type { FeatureContext } from './core/feature-context.ts';
@@ -122,6 +123,7 @@ export async function startServer(config: TetherConfig, deps: ServerDeps = {}): 
     },
   });
   let cluster: ClusterNode | undefined;
+  let redisCluster: RedisCluster | undefined;
   registerHealthRoutes(
     http,
     () => ready,
@@ -173,7 +175,8 @@ export async function startServer(config: TetherConfig, deps: ServerDeps = {}): 
   const sessions = new SessionRegistry();
   if (config.cluster !== undefined) {
     const { redisClusterNode } = await import('./cluster/redis/redis-cluster.ts');
-    cluster = redisClusterNode({ ...config, cluster: config.cluster }, logger);
+    redisCluster = redisClusterNode({ ...config, cluster: config.cluster }, logger);
+    cluster = redisCluster.node;
   }
   const peers: Peers = cluster?.peers ?? new LocalPeers(config.node);
   const tracker = cluster ? cluster.tracker(sessions) : new LocalTracker({ node: config.node });
@@ -241,12 +244,19 @@ export async function startServer(config: TetherConfig, deps: ServerDeps = {}): 
     accounts: accounts.accounts,
   }).catch(startupFailed);
   // Matchmaker: relayed match tokens from the match feature, authoritative matches from the runtime's hook.
+  // Cluster: one pool for every node; the node holding the matchmaker lease runs the intervals and
+  // claims each group in Redis before telling anyone.
+  const lease = redisCluster?.lease('matchmaker');
   const matchmaker = registerMatchmaker(ctx, {
     tokens: matches.tokens,
     matchedHook: (entries) => runtime.hooks.matchmakerMatched(entries),
     parties: parties.parties,
+    ...(redisCluster && lease
+      ? { coordinator: { isLeader: () => lease.held, claim: (groups) => redisCluster.claim('mm', groups) } }
+      : {}),
   });
   mount('background', 'matchmaker', matchmaker);
+  if (lease) shutdown.on('background', 'matchmaker lease', () => lease.stop());
 
   // Cluster mode: revocations and single_socket close sessions on every node; then join (refused
   // when another live node has this name). Left last in the features phase, after sessions closed.
@@ -256,6 +266,7 @@ export async function startServer(config: TetherConfig, deps: ServerDeps = {}): 
     const policies = shareSessionPolicies({ peers, verifier: accounts.auth, lifecycle, logger });
     socketVerifier = policies.verifier;
     await node.join().catch(startupFailed);
+    lease?.start();
     shutdown.on('features', 'cluster', async () => {
       policies.close();
       await node.close();

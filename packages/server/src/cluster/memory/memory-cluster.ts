@@ -58,7 +58,7 @@ export class MemoryCluster {
       },
       logger: createLogger(process.env.TETHER_TEST_LOG ?? 'silent'),
       heartbeatMs: this.#heartbeatMs,
-      requestTimeoutMs: 300,
+      requestTimeoutMs: 2000,
     });
     const sessions = new Map<string, RecordingSession>();
     const tracker = cluster.tracker(sessions);
@@ -96,7 +96,7 @@ export class MemoryCluster {
 }
 
 /** Waits until `check` passes (it throws until then), polling every few milliseconds. */
-export async function eventually(check: () => void, timeoutMs = 2000): Promise<void> {
+export async function eventually(check: () => void, timeoutMs = 5000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {

@@ -11,6 +11,7 @@ import type { SessionHandle } from '../../presence/types.ts';
 import { ClusterNode } from '../cluster-node.ts';
 import { NodeNameTakenError } from '../directory.ts';
 import { eventually } from '../memory/memory-cluster.ts';
+import { claimGroups, RedisLease } from './redis-coordination.ts';
 import { RedisDirectory } from './redis-directory.ts';
 import { RedisTransport } from './redis-transport.ts';
 
@@ -56,7 +57,7 @@ describe.runIf(available)('Redis transport and directory', () => {
     await Promise.all(sends);
     await eventually(() => expect(gotB).toHaveLength(50));
     expect(gotB).toEqual([...Array(50).keys()].map((i) => `${i}\u00ff`));
-    expect(gotA).toHaveLength(25);
+    await eventually(() => expect(gotA).toHaveLength(25));
   });
 
   it('refuses a name a live node holds, and takes over the entry of a dead one', async () => {
@@ -109,5 +110,39 @@ describe.runIf(available)('Redis transport and directory', () => {
     // r1 dies without a goodbye: its heartbeat stops, r2 drops its presences once the entry expires.
     await r1.node.bus.close();
     await eventually(() => expect(r2.tracker.count(room)).toBe(0), 3000);
+  });
+
+  it('elects one lease holder and hands over when it stops', async () => {
+    const t = transport();
+    await t.start('lease-test', () => {});
+    const lease = (holder: string) =>
+      new RedisLease({
+        redis: t.commands,
+        names: t.names,
+        name: 'test',
+        holder,
+        ttlMs: 600,
+        renewMs: 100,
+        logger,
+      });
+    const [a, b] = [lease('a'), lease('b')];
+    a.start();
+    await eventually(() => expect(a.held).toBe(true));
+    b.start();
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    expect([a.held, b.held]).toEqual([true, false]);
+    await a.stop();
+    await eventually(() => expect(b.held).toBe(true));
+    await b.stop();
+  });
+
+  it('claims groups all or none, so two claimers never take the same ticket', async () => {
+    const t = transport();
+    await t.start('claim-test', () => {});
+    const claim = (groups: string[][]) => claimGroups(t.commands, t.names, 'mm', groups, 5000);
+    expect(await claim([['t1', 't2'], ['t3']])).toEqual([true, true]);
+    // A second leader working from a stale pool: groups touching a claimed ticket are refused whole.
+    expect(await claim([['t2', 't4'], ['t5', 't6'], ['t3']])).toEqual([false, true, false]);
+    expect(await claim([['t4']])).toEqual([true]);
   });
 });

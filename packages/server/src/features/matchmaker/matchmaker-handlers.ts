@@ -5,8 +5,9 @@
  * @packageDocumentation
  */
 import type { SocketHandlers } from '../../pipeline/pipeline.ts';
-import { PartyOp, type PartyService } from '../party/party-service.ts';
+import { andThen } from '../party/party-remote.ts';
 import type { MatchmakerService } from './matchmaker-service.ts';
+import type { PartyMatchmaking } from './party-matchmaking.ts';
 
 /**
  * Registers `matchmaker_add` (reply `matchmaker_ticket`) and `matchmaker_remove` (reply `{cid}`), and,
@@ -15,7 +16,7 @@ import type { MatchmakerService } from './matchmaker-service.ts';
  */
 export function matchmakerHandlers(
   matchmaker: MatchmakerService,
-  parties: PartyService | undefined,
+  parties: PartyMatchmaking | undefined,
 ): SocketHandlers {
   const solo: SocketHandlers = {
     matchmaker_add: (ctx, body) => {
@@ -29,15 +30,12 @@ export function matchmakerHandlers(
   if (parties === undefined) return solo;
   return {
     ...solo,
-    party_matchmaker_add: (ctx, body) => {
-      const party = parties.leaderView(ctx.session, body.party_id, PartyOp.MATCHMAKER_ADD);
-      const ticket = matchmaker.addParty(party, ctx.session.id, body);
-      ctx.reply('party_matchmaker_ticket', { party_id: party.partyId, ticket });
-    },
-    party_matchmaker_remove: (ctx, body) => {
-      const party = parties.leaderView(ctx.session, body.party_id, PartyOp.MATCHMAKER_REMOVE);
-      matchmaker.removeParty(party.partyId, body.ticket);
-      ctx.replyVoid();
-    },
+    // A party of another node of a cluster answers through it (the handler then returns a promise).
+    party_matchmaker_add: (ctx, body) =>
+      andThen(parties.add(ctx.session, body.party_id, body), (added) =>
+        ctx.reply('party_matchmaker_ticket', { party_id: added.partyId, ticket: added.ticket }),
+      ),
+    party_matchmaker_remove: (ctx, body) =>
+      andThen(parties.remove(ctx.session, body.party_id, body.ticket), () => ctx.replyVoid()),
   };
 }

@@ -123,7 +123,12 @@ describe('MatchmakerService', () => {
     const { matchmaker: other, connect: join } = bed();
     const many = Object.fromEntries(Array.from({ length: 65 }, (_, i) => [`k${i}`, 'v']));
     expect(() => other.add(join('c'), request({ string_properties: many }))).toThrow(/too many properties/);
-    const members = ['p1', 'p2', 'p3'].map((id) => ({ sessionId: id, userId: `u-${id}`, username: id }));
+    const members = ['p1', 'p2', 'p3'].map((id) => ({
+      sessionId: id,
+      userId: `u-${id}`,
+      username: id,
+      node: 'n1',
+    }));
     expect(() => other.addParty({ partyId: 'party.n1', members }, 'p1', request())).toThrow(
       'Error adding party to matchmaker: the party has 3 members, more than max_count 2',
     );
@@ -133,7 +138,7 @@ describe('MatchmakerService', () => {
     const { matchmaker, connect } = bed();
     const a = connect('a');
     matchmaker.add(a, request());
-    const members = [{ sessionId: 'a', userId: 'user-a', username: 'name-a' }];
+    const members = [{ sessionId: 'a', userId: 'user-a', username: 'name-a', node: 'n1' }];
     const ticket = matchmaker.addParty({ partyId: 'party.n1', members }, 'a', request({ max_count: 3 }));
     expect(matchmaker.size).toBe(2);
     matchmaker.sessionClosed('a');

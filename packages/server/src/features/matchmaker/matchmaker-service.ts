@@ -10,15 +10,18 @@ import {
   RealtimeErrorCode,
 } from '@tether/protocol';
 import type { Logger } from 'pino';
-import type { MessageRouter, SessionLookup } from '../../presence/message-router.ts';
+import { z } from 'zod';
+import { LocalPeers, type Peers } from '../../cluster/peers.ts';
+import type { MessageRouter } from '../../presence/message-router.ts';
 import { OutboundMessage } from '../../presence/outbound.ts';
-import type { SessionHandle } from '../../presence/types.ts';
+import type { PresenceOwner } from '../../presence/types.ts';
 import { sessionPresence } from '../../presence/wire.ts';
 import type { Clock } from '../../shared/clock.ts';
 import { DomainError, ErrorKind, invalid } from '../../shared/domain-error.ts';
-import { newUuid } from '../../shared/ids.ts';
-import { parseQuery, QuerySyntaxError } from '../../shared/query/query.ts';
-import { MatchmakerPool, type PoolTicket } from './pool.ts';
+import { SharedPool } from './shared-pool.ts';
+import { buildTicket, type Ticket, type TicketPresence, type TicketRequest } from './tickets.ts';
+
+export { MAX_PROPERTY_CHARS, MAX_TICKET_PROPERTIES, type TicketRequest } from './tickets.ts';
 
 /** One player in a matched group, as the matched hook sees it (the runtime's `MatchmakerEntry`). */
 export interface MatchedEntry {
@@ -46,16 +49,6 @@ export interface MatchTokenIssuer {
   createMatchToken(mid: string): string;
 }
 
-/** What a client asks for in `matchmaker_add` / `party_matchmaker_add` (decoded bodies). */
-export interface TicketRequest {
-  readonly min_count: number;
-  readonly max_count: number;
-  readonly count_multiple?: number | undefined;
-  readonly query: string;
-  readonly string_properties: Readonly<Record<string, string>>;
-  readonly numeric_properties: Readonly<Record<string, number>>;
-}
-
 /** Matchmaker limits. */
 export interface MatchmakerSettings {
   /** Intervals a ticket holds out for `max_count` (see {@link MatchmakerPool}). */
@@ -64,34 +57,34 @@ export interface MatchmakerSettings {
   readonly maxTicketsPerOwner: number;
   /** Tickets in the pool. */
   readonly maxPoolTickets: number;
-  /** Node name in the presences given to the matched hook. */
+  /** This node's name: its tickets carry it. */
   readonly node: string;
-}
-
-/** Most properties (string and numeric together) on one ticket. */
-export const MAX_TICKET_PROPERTIES = 64;
-/** Longest property key or string value, in characters. */
-export const MAX_PROPERTY_CHARS = 1024;
-
-/** A session in a ticket. */
-interface TicketPresence {
-  readonly sessionId: string;
-  readonly userId: string;
-  readonly username: string;
-}
-
-/** A pooled ticket with who it belongs to. */
-interface Ticket extends PoolTicket {
-  readonly presences: readonly TicketPresence[];
-  /** The session that added a player ticket. */
-  readonly ownerSession: string | undefined;
-  /** The party that added a party ticket. */
-  readonly partyId: string | undefined;
 }
 
 const ADD = 'Error adding to matchmaker';
 const ADD_PARTY = 'Error adding party to matchmaker';
 const REMOVE_PARTY = 'Error removing party from matchmaker';
+
+/**
+ * Who runs intervals, and the guarantee that a ticket is matched once. A single node runs every
+ * interval and claims without asking; a cluster elects one node (a lease) and claims each group in
+ * Redis, all or none, before telling anyone.
+ */
+export interface MatchmakerCoordinator {
+  /** Whether this node runs intervals now. */
+  isLeader(): boolean;
+  /** Claims each group's ticket ids (all or none per group); resolves which groups were claimed. */
+  claim(groups: readonly (readonly string[])[]): Promise<readonly boolean[]>;
+}
+
+/** A single node's coordinator: always the one, every claim granted. */
+export const SINGLE_NODE_COORDINATOR: MatchmakerCoordinator = {
+  isLeader: () => true,
+  claim: async (groups) => groups.map(() => true),
+};
+
+/** The method telling a ticket's node that its tickets were matched (it removes them for everyone). */
+const MATCHED = 'mm.matched';
 
 /**
  * Tickets, their owners and the matched push. Policies:
@@ -104,22 +97,31 @@ const REMOVE_PARTY = 'Error removing party from matchmaker';
  * - Matched tickets leave the pool at once; each matched session then gets `matchmaker_matched` with
  *   its own ticket, everyone's properties, and either the hook's `match_id` or a token for a fresh
  *   relayed match (the hook failing or returning nothing means the token).
+ *
+ * In a cluster there is one pool ({@link SharedPool}): tickets of every node, held by every node.
+ * Each node adds and removes its own; the coordinator's elected node runs the intervals, claims each
+ * group before anything is sent (so a ticket is matched at most once, even if two nodes believed
+ * they were elected), tells each ticket's node to remove it, and sends `matchmaker_matched` to the
+ * players wherever they are connected.
  */
 export class MatchmakerService {
-  readonly #pool: MatchmakerPool<Ticket>;
+  readonly #pool: SharedPool;
   readonly #router: MessageRouter;
-  readonly #sessions: SessionLookup;
+  readonly #sessions: { get(sessionId: string): unknown };
   readonly #log: Logger;
   readonly #settings: MatchmakerSettings;
   readonly #tokens: MatchTokenIssuer;
   readonly #newMatchId: () => string;
   readonly #hook: MatchmakerMatchedHook | undefined;
+  readonly #peers: Peers;
+  readonly #coordinator: MatchmakerCoordinator;
   readonly #bySession = new Map<string, Set<string>>();
   readonly #byParty = new Map<string, Set<string>>();
 
   constructor(deps: {
     router: MessageRouter;
-    sessions: SessionLookup;
+    /** Connected sessions (of every node, in a cluster): tickets of sessions that have gone are dropped. */
+    sessions: { get(sessionId: string): unknown };
     clock: Clock;
     logger: Logger;
     settings: MatchmakerSettings;
@@ -127,6 +129,10 @@ export class MatchmakerService {
     /** A fresh relayed match id (`"<uuid>."`) for groups the hook did not place. */
     newMatchId: () => string;
     matchedHook?: MatchmakerMatchedHook;
+    /** The other nodes of a cluster (default: none). */
+    peers?: Peers;
+    /** Who runs intervals and claims groups (default: this node, always). */
+    coordinator?: MatchmakerCoordinator;
   }) {
     this.#router = deps.router;
     this.#sessions = deps.sessions;
@@ -135,10 +141,18 @@ export class MatchmakerService {
     this.#tokens = deps.tokens;
     this.#newMatchId = deps.newMatchId;
     this.#hook = deps.matchedHook;
-    this.#pool = new MatchmakerPool({ maxIntervals: deps.settings.maxIntervals, clock: deps.clock });
+    this.#peers = deps.peers ?? new LocalPeers(deps.settings.node);
+    this.#coordinator = deps.coordinator ?? SINGLE_NODE_COORDINATOR;
+    this.#pool = new SharedPool({
+      node: deps.settings.node,
+      maxIntervals: deps.settings.maxIntervals,
+      clock: deps.clock,
+      replicate: (table) => this.#peers.replicate(table),
+    });
+    this.#peers.handle(MATCHED, z.array(z.string().max(64)).max(100_000), (ids) => this.#matchedHere(ids));
   }
 
-  /** Tickets waiting. */
+  /** Tickets waiting, of every node. */
   get size(): number {
     return this.#pool.size;
   }
@@ -153,11 +167,17 @@ export class MatchmakerService {
    *
    * @throws {@link RealtimeError} BAD_INPUT for a bad query or properties, RUNTIME_EXCEPTION over a limit
    */
-  add(session: SessionHandle, request: TicketRequest): string {
+  add(session: PresenceOwner, request: TicketRequest): string {
     const owned = this.#bySession.get(session.id)?.size ?? 0;
     this.#checkRoom(owned, ADD, RealtimeErrorCode.RUNTIME_EXCEPTION, 'session');
-    const ticket = this.#ticket(request, ADD, [presenceOf(session)], session.id, undefined);
-    this.#pool.add(ticket);
+    this.#checkPool(ADD);
+    const ticket = buildTicket(request, ADD, {
+      node: this.#settings.node,
+      presences: [this.#presenceOf(session)],
+      ownerSession: session.id,
+      partyId: undefined,
+    });
+    this.#pool.addLocal(ticket);
     addTo(this.#bySession, session.id, ticket.id);
     return ticket.id;
   }
@@ -167,9 +187,9 @@ export class MatchmakerService {
    *
    * @throws {@link RealtimeError} BAD_INPUT "Matchmaker ticket not found" for any other ticket
    */
-  remove(session: SessionHandle, ticketId: string): void {
+  remove(session: PresenceOwner, ticketId: string): void {
     const ticket = this.#pool.get(ticketId);
-    if (ticket === undefined || ticket.ownerSession !== session.id) {
+    if (ticket === undefined || ticket.ownerSession !== session.id || ticket.node !== this.#settings.node) {
       throw invalid('Matchmaker ticket not found');
     }
     this.#drop(ticket);
@@ -177,7 +197,7 @@ export class MatchmakerService {
 
   /**
    * Adds a ticket for a whole party (its leader asked); every member is in it, and every member but
-   * the leader gets `party_matchmaker_ticket`. Returns the ticket id.
+   * the leader gets `party_matchmaker_ticket`. Returns the ticket id. Runs on the party's node.
    *
    * @throws {@link RealtimeError} BAD_INPUT "Error adding party to matchmaker: …"
    */
@@ -193,32 +213,41 @@ export class MatchmakerService {
         `${ADD_PARTY}: the party has ${party.members.length} members, more than max_count ${request.max_count}`,
       );
     }
+    this.#checkPool(ADD_PARTY);
     const presences = party.members.map((m) => ({
       sessionId: m.sessionId,
       userId: m.userId,
       username: m.username,
+      node: m.node,
     }));
-    const ticket = this.#ticket(request, ADD_PARTY, presences, undefined, party.partyId);
-    this.#pool.add(ticket);
+    const ticket = buildTicket(request, ADD_PARTY, {
+      node: this.#settings.node,
+      presences,
+      ownerSession: undefined,
+      partyId: party.partyId,
+    });
+    this.#pool.addLocal(ticket);
     addTo(this.#byParty, party.partyId, ticket.id);
     const push = new OutboundMessage({
       party_matchmaker_ticket: { party_id: party.partyId, ticket: ticket.id },
     });
-    this.#router.sendToSessions(
-      presences.filter((p) => p.sessionId !== leaderSessionId).map((p) => p.sessionId),
+    this.#router.sendToPresences(
+      presences
+        .filter((p) => p.sessionId !== leaderSessionId)
+        .map((p) => ({ node: p.node, sessionId: p.sessionId })),
       push,
     );
     return ticket.id;
   }
 
   /**
-   * Removes a party's ticket (its leader asked).
+   * Removes a party's ticket (its leader asked). Runs on the party's node.
    *
    * @throws {@link RealtimeError} BAD_INPUT "Error removing party from matchmaker: matchmaker ticket not found"
    */
   removeParty(partyId: string, ticketId: string): void {
     const ticket = this.#pool.get(ticketId);
-    if (ticket === undefined || ticket.partyId !== partyId) {
+    if (ticket === undefined || ticket.partyId !== partyId || ticket.node !== this.#settings.node) {
       throw invalid(`${REMOVE_PARTY}: matchmaker ticket not found`);
     }
     this.#drop(ticket);
@@ -241,22 +270,54 @@ export class MatchmakerService {
   }
 
   /**
-   * One interval: groups tickets, removes them, and notifies each group (after the matched hook, if
+   * One interval, when this node is the one that runs them: groups tickets, claims the groups,
+   * removes them (each ticket by its own node) and notifies each group (after the matched hook, if
    * any, has chosen a match). Resolves when every group has been notified.
    */
   async process(): Promise<void> {
+    if (!this.#coordinator.isLeader()) return;
     const stale: Ticket[] = [];
     const groups = this.#pool.process((ticket) => {
       const live = ticket.presences.every((p) => this.#sessions.get(p.sessionId) !== undefined);
       if (!live) stale.push(ticket);
       return live;
     });
-    for (const ticket of stale) this.#drop(ticket);
-    for (const group of groups) for (const ticket of group) this.#forget(ticket);
-    if (groups.length > 0) {
-      this.#log.debug({ ...this.#pool.stats }, 'matchmaker interval');
+    for (const ticket of stale) {
+      if (ticket.node === this.#settings.node) this.#drop(ticket);
+      else this.#pool.forgetRemote(ticket.id);
     }
-    await Promise.all(groups.map((group) => this.#notify(group)));
+    if (groups.length === 0) return;
+    this.#log.debug({ ...this.#pool.stats }, 'matchmaker interval');
+    const claims = await this.#coordinator.claim(groups.map((g) => g.map((t) => t.id)));
+    const matched = groups.filter((group, i) => {
+      if (claims[i]) return true;
+      this.#pool.restore(group);
+      return false;
+    });
+    const remote = new Map<string, string[]>();
+    for (const group of matched) {
+      this.#pool.matched(group.map((t) => t.id));
+      for (const ticket of group) {
+        if (ticket.node === this.#settings.node) this.#removeMatched(ticket);
+        else addToList(remote, ticket.node, ticket.id);
+      }
+    }
+    for (const [node, ids] of remote) this.#peers.cast(node, MATCHED, ids);
+    await Promise.all(matched.map((group) => this.#notify(group)));
+  }
+
+  /** Another node matched tickets of this node: they leave the pool of every node. */
+  #matchedHere(ids: readonly string[]): void {
+    this.#pool.matched(ids);
+    for (const id of ids) {
+      const ticket = this.#pool.get(id);
+      if (ticket?.node === this.#settings.node) this.#removeMatched(ticket);
+    }
+  }
+
+  #removeMatched(ticket: Ticket): void {
+    this.#pool.removeLocal(ticket.id);
+    this.#forget(ticket);
   }
 
   /** Sends `matchmaker_matched` to every session of a group. */
@@ -273,7 +334,7 @@ export class MatchmakerService {
         };
         if (ticket.partyId !== undefined) user.party_id = ticket.partyId;
         users.push(user);
-        const presence = { ...p, node: this.#settings.node };
+        const presence = { userId: p.userId, sessionId: p.sessionId, username: p.username, node: p.node };
         entries.push(
           ticket.partyId === undefined
             ? { presence, properties, ticket: ticket.id }
@@ -297,19 +358,12 @@ export class MatchmakerService {
     for (const ticket of group) {
       for (const p of ticket.presences) {
         const body: MatchmakerMatched = { ticket: ticket.id, ...placement, users, self: users[i++]! };
-        this.#router.sendToSession(p.sessionId, new OutboundMessage({ matchmaker_matched: body }));
+        this.#router.sendToPresences([p], new OutboundMessage({ matchmaker_matched: body }));
       }
     }
   }
 
-  /** Validates a request and builds its ticket. */
-  #ticket(
-    request: TicketRequest,
-    op: string,
-    presences: TicketPresence[],
-    ownerSession: string | undefined,
-    partyId: string | undefined,
-  ): Ticket {
+  #checkPool(op: string): void {
     if (this.#pool.size >= this.#settings.maxPoolTickets) {
       throw new DomainError(
         ErrorKind.RESOURCE_EXHAUSTED,
@@ -317,27 +371,6 @@ export class MatchmakerService {
         { socketCode: RealtimeErrorCode.RUNTIME_EXCEPTION },
       );
     }
-    checkProperties(op, request);
-    let query: PoolTicket['query'];
-    try {
-      query = parseQuery(request.query === '' ? '*' : request.query);
-    } catch (err) {
-      if (!(err instanceof QuerySyntaxError)) throw err;
-      throw invalid(`${op}: invalid query: ${err.message}`);
-    }
-    return {
-      id: newUuid(),
-      sessionIds: presences.map((p) => p.sessionId),
-      presences,
-      minCount: request.min_count,
-      maxCount: request.max_count,
-      countMultiple: request.count_multiple ?? 1,
-      query,
-      stringProperties: { ...request.string_properties },
-      numericProperties: { ...request.numeric_properties },
-      ownerSession,
-      partyId,
-    };
   }
 
   #checkRoom(owned: number, op: string, code: RealtimeErrorCode, owner: 'session' | 'party'): void {
@@ -353,9 +386,9 @@ export class MatchmakerService {
     }
   }
 
-  /** Removes a ticket from the pool and its owner's list. */
+  /** Removes one of this node's tickets from the pool (of every node) and from its owner's list. */
   #drop(ticket: Ticket): void {
-    this.#pool.remove(ticket.id);
+    this.#pool.removeLocal(ticket.id);
     this.#forget(ticket);
   }
 
@@ -363,31 +396,27 @@ export class MatchmakerService {
     if (ticket.ownerSession !== undefined) removeFrom(this.#bySession, ticket.ownerSession, ticket.id);
     if (ticket.partyId !== undefined) removeFrom(this.#byParty, ticket.partyId, ticket.id);
   }
-}
 
-function checkProperties(op: string, request: TicketRequest): void {
-  const strings = Object.entries(request.string_properties);
-  const numbers = Object.entries(request.numeric_properties);
-  if (strings.length + numbers.length > MAX_TICKET_PROPERTIES) {
-    throw invalid(`${op}: too many properties (at most ${MAX_TICKET_PROPERTIES})`);
+  #presenceOf(session: PresenceOwner): TicketPresence {
+    return {
+      sessionId: session.id,
+      userId: session.userId,
+      username: session.username,
+      node: session.node ?? this.#settings.node,
+    };
   }
-  for (const [key, value] of [...strings, ...numbers]) {
-    if (key.length > MAX_PROPERTY_CHARS || (typeof value === 'string' && value.length > MAX_PROPERTY_CHARS)) {
-      throw invalid(
-        `${op}: property "${key.slice(0, 32)}" too long (keys and values at most ${MAX_PROPERTY_CHARS} characters)`,
-      );
-    }
-  }
-}
-
-function presenceOf(session: SessionHandle): TicketPresence {
-  return { sessionId: session.id, userId: session.userId, username: session.username };
 }
 
 function addTo(map: Map<string, Set<string>>, key: string, id: string): void {
   const set = map.get(key);
   if (set === undefined) map.set(key, new Set([id]));
   else set.add(id);
+}
+
+function addToList(map: Map<string, string[]>, key: string, id: string): void {
+  const list = map.get(key);
+  if (list === undefined) map.set(key, [id]);
+  else list.push(id);
 }
 
 function removeFrom(map: Map<string, Set<string>>, key: string, id: string): void {

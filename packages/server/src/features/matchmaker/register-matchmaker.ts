@@ -1,13 +1,16 @@
 import type { FeatureParts } from '../../core/feature.ts';
 import type { FeatureContext } from '../../core/feature-context.ts';
+import { TrackedSessions } from '../../presence/tracked-sessions.ts';
 import { newRelayedMatchId } from '../match/match-id.ts';
 import type { PartyService } from '../party/party-service.ts';
 import { matchmakerHandlers } from './matchmaker-handlers.ts';
 import {
+  type MatchmakerCoordinator,
   type MatchmakerMatchedHook,
   MatchmakerService,
   type MatchTokenIssuer,
 } from './matchmaker-service.ts';
+import { PartyMatchmaking } from './party-matchmaking.ts';
 
 /** Interval timers; tests may inject their own. */
 export interface IntervalTimers {
@@ -29,6 +32,8 @@ export interface MatchmakerDeps {
   /** Parties: enables party matchmaking; membership changes cancel party tickets. */
   readonly parties?: PartyService;
   readonly timers?: IntervalTimers;
+  /** Cluster: who runs intervals and claims groups (default: this node alone). */
+  readonly coordinator?: MatchmakerCoordinator;
   /** Node name in presences given to the hook (default `tether`). */
   readonly node?: string;
 }
@@ -48,7 +53,10 @@ export function registerMatchmaker(ctx: FeatureContext, deps: MatchmakerDeps): M
   const { config } = ctx;
   const matchmaker = new MatchmakerService({
     router: ctx.router,
-    sessions: ctx.sessions,
+    // Players of every node are in the one pool; a ticket is stale when its session is gone anywhere.
+    sessions: new TrackedSessions(ctx.tracker),
+    peers: ctx.peers,
+    ...(deps.coordinator === undefined ? {} : { coordinator: deps.coordinator }),
     clock: ctx.clock,
     logger: ctx.logger.child({ feature: 'matchmaker' }),
     settings: {
@@ -70,7 +78,10 @@ export function registerMatchmaker(ctx: FeatureContext, deps: MatchmakerDeps): M
   }, config.matchmakerIntervalMs);
   return {
     matchmaker,
-    handlers: matchmakerHandlers(matchmaker, deps.parties),
+    handlers: matchmakerHandlers(
+      matchmaker,
+      deps.parties && new PartyMatchmaking({ matchmaker, parties: deps.parties, peers: ctx.peers }),
+    ),
     async close() {
       timers.clearInterval(interval);
       offParty?.();

@@ -13,11 +13,11 @@ import {
   type UserPresence,
 } from '@tether/protocol';
 import type { Logger } from 'pino';
-import type { MessageRouter, SessionLookup } from '../../presence/message-router.ts';
+import type { MessageRouter } from '../../presence/message-router.ts';
 import { OutboundMessage } from '../../presence/outbound.ts';
-import { StreamMode } from '../../presence/stream.ts';
+import { type StreamKey, StreamMode } from '../../presence/stream.ts';
 import type { Tracker } from '../../presence/tracker.ts';
-import type { PresenceEvent, SessionHandle } from '../../presence/types.ts';
+import type { PresenceEvent, PresenceOwner } from '../../presence/types.ts';
 import { sessionPresence, userPresence } from '../../presence/wire.ts';
 import { DomainError, ErrorKind, invalid } from '../../shared/domain-error.ts';
 import { newUuid } from '../../shared/ids.ts';
@@ -55,6 +55,17 @@ export interface PartyLimits {
   readonly maxPerSession: number;
 }
 
+/**
+ * Who runs a party operation: a session of this node, or (a cluster) a session of another node on
+ * whose behalf the party's node runs it (`node` set).
+ */
+export type PartyCaller = PresenceOwner;
+
+/** Connected sessions by id: of every node (`TrackedSessions`), or of this one (the registry). */
+export interface PartySessions {
+  get(sessionId: string): PresenceOwner | undefined;
+}
+
 /** Called after a party's membership changed or it closed (matchmaking tickets of the party end). */
 export type PartyChangeListener = (partyId: string) => void;
 
@@ -82,7 +93,7 @@ export interface PartyLeaderView {
 export class PartyService {
   readonly #tracker: Tracker;
   readonly #router: MessageRouter;
-  readonly #sessions: SessionLookup;
+  readonly #sessions: PartySessions;
   readonly #log: Logger;
   readonly #limits: PartyLimits;
   readonly #parties = new Map<string, PartyState>();
@@ -92,7 +103,7 @@ export class PartyService {
   constructor(deps: {
     tracker: Tracker;
     router: MessageRouter;
-    sessions: SessionLookup;
+    sessions: PartySessions;
     logger: Logger;
     limits: PartyLimits;
   }) {
@@ -121,7 +132,7 @@ export class PartyService {
    *
    * @throws {@link RealtimeError} RUNTIME_EXCEPTION when the node or the session has too many parties
    */
-  create(session: SessionHandle, settings: PartySettings): Party {
+  create(session: PartyCaller, settings: PartySettings): Party {
     if (this.#parties.size >= this.#limits.maxParties) {
       throw new DomainError(
         ErrorKind.RESOURCE_EXHAUSTED,
@@ -130,7 +141,7 @@ export class PartyService {
       );
     }
     this.#checkSessionRoom(session, 'Failed to create party', RealtimeErrorCode.RUNTIME_EXCEPTION);
-    const party = new PartyState(newUuid(), this.#limits.node, settings, memberOf(session));
+    const party = new PartyState(newUuid(), this.#limits.node, settings, this.#memberOf(session));
     this.#parties.set(party.uuid, party);
     this.#log.debug({ partyId: party.id, sessionId: session.id }, 'party created');
     this.#tracker.track(session, party.stream, { username: session.username });
@@ -138,30 +149,37 @@ export class PartyService {
   }
 
   /**
-   * Joins a party, or asks to. Open party: the session becomes a member, `replied` is called right
-   * after it is tracked, then it gets the `party` state. Closed party: the request is queued, the leader
-   * gets `party_join_request`, then `replied` is called.
+   * Joins a party, or asks to. Open party: the session becomes a member and the `party` state is
+   * returned, for the caller to send right after its reply. Closed party: the request is queued, the
+   * leader gets `party_join_request`, and nothing is returned.
+   *
+   * A session of this node is tracked here, as the last step before the reply. A session of another
+   * node (`session.node`) is tracked by its own node when the answer gets there (the returned `stream`),
+   * so its reply still comes before its join event.
    */
-  join(session: SessionHandle, partyId: string, replied: () => void): void {
+  join(session: PartyCaller, partyId: string): { party: Party; stream: StreamKey } | undefined {
     const party = this.#find(partyId, PartyOp.JOIN);
     if (!party.isMember(session.id))
       this.#checkSessionRoom(session, PartyOp.JOIN, RealtimeErrorCode.BAD_INPUT);
-    const member = memberOf(session);
+    const member = this.#memberOf(session);
     const outcome = refusalAs(PartyOp.JOIN, () => party.requestJoin(member));
     if (outcome === 'requested') {
       const request: PartyJoinRequest = { party_id: party.id, presences: [sessionPresence(member)] };
-      this.#router.sendToSession(party.leader.sessionId, { party_join_request: request });
-      replied();
-      return;
+      this.#router.sendToPresences([presenceIdOf(party.leader)], { party_join_request: request });
+      return undefined;
+    }
+    const joined = { party: partyBody(party, member), stream: party.stream };
+    if (member.node !== this.#limits.node) {
+      if (!this.#tracker.get(session.id, party.stream)) this.#changed(party);
+      return joined;
     }
     const tracked = this.#tracker.track(session, party.stream, { username: session.username });
     if (tracked) this.#changed(party);
-    replied();
-    this.#router.sendToSession(session.id, { party: partyBody(party, member) });
+    return joined;
   }
 
   /** Leaves a party (or withdraws a join request). Always succeeds, like Nakama. */
-  leave(session: SessionHandle, partyId: string): void {
+  leave(session: PartyCaller, partyId: string): void {
     const party = this.#lookup(partyId);
     if (party === undefined) return;
     if (party.isMember(session.id)) this.#memberLeft(party, session.id);
@@ -173,16 +191,16 @@ export class PartyService {
    * The leader hands leadership to a member; every member gets `party_leader`. Returns the same body
    * for the reply (Nakama replies `{cid}` only; nakama-js resolves `promotePartyMember` with it).
    */
-  promote(session: SessionHandle, partyId: string, presence: UserPresence): PartyLeader {
+  promote(session: PartyCaller, partyId: string, presence: UserPresence): PartyLeader {
     const party = this.#find(partyId, PartyOp.PROMOTE);
     const leader = refusalAs(PartyOp.PROMOTE, () => party.promote(session.id, presence));
     const body: PartyLeader = { party_id: party.id, presence: sessionPresence(leader) };
-    this.#router.sendToStream(party.stream, new OutboundMessage({ party_leader: body }));
+    this.#toMembers(party, new OutboundMessage({ party_leader: body }));
     return body;
   }
 
   /** The leader accepts a join request: the requester joins and gets the `party` state. */
-  accept(session: SessionHandle, partyId: string, presence: UserPresence): void {
+  accept(session: PartyCaller, partyId: string, presence: UserPresence): void {
     const party = this.#find(partyId, PartyOp.ACCEPT);
     // Requests of sessions that have gone are dropped first, so accepting one is "not found".
     party.dropRequests((id) => this.#sessions.get(id) !== undefined);
@@ -192,31 +210,32 @@ export class PartyService {
       party.leave(member.sessionId);
       throw partyError(PartyOp.ACCEPT, 'party could not accept request');
     }
-    this.#router.sendToSession(member.sessionId, { party: partyBody(party, member) });
+    // The requester may be on another node: it gets the state, then its node tracks it.
+    this.#router.sendToPresences([presenceIdOf(member)], { party: partyBody(party, member) });
     this.#changed(party);
     this.#tracker.track(requester, party.stream, { username: member.username });
   }
 
   /** The leader removes a member (who gets `party_close`) or rejects a pending join request. */
-  remove(session: SessionHandle, partyId: string, presence: UserPresence): void {
+  remove(session: PartyCaller, partyId: string, presence: UserPresence): void {
     const party = this.#find(partyId, PartyOp.REMOVE);
     const removed = refusalAs(PartyOp.REMOVE, () => party.remove(session.id, presence));
     if (removed.kind === 'request') return;
-    this.#router.sendToSession(removed.member.sessionId, { party_close: { party_id: party.id } });
+    this.#router.sendToPresences([presenceIdOf(removed.member)], { party_close: { party_id: party.id } });
     this.#changed(party);
     this.#tracker.untrack(removed.member.sessionId, party.stream);
   }
 
   /** The leader closes the party: every member gets `party_close`. */
-  close(session: SessionHandle, partyId: string): void {
+  close(session: PartyCaller, partyId: string): void {
     const party = this.#find(partyId, PartyOp.CLOSE);
     refusalAs(PartyOp.CLOSE, () => party.requireLeader(session.id));
-    this.#router.sendToStream(party.stream, new OutboundMessage({ party_close: { party_id: party.id } }));
+    this.#toMembers(party, new OutboundMessage({ party_close: { party_id: party.id } }));
     this.#closed(party);
   }
 
   /** The leader lists pending join requests (of sessions still connected). */
-  joinRequests(session: SessionHandle, partyId: string): PartyJoinRequest {
+  joinRequests(session: PartyCaller, partyId: string): PartyJoinRequest {
     const party = this.#find(partyId, PartyOp.LIST);
     refusalAs(PartyOp.LIST, () => party.requireLeader(session.id));
     party.dropRequests((id) => this.#sessions.get(id) !== undefined);
@@ -224,22 +243,22 @@ export class PartyService {
   }
 
   /** A member sends data to every other member as `party_data` (op code always present). */
-  sendData(session: SessionHandle, partyId: string, opCode: number, data: string): void {
+  sendData(session: PartyCaller, partyId: string, opCode: number, data: string): void {
     const party = this.#find(partyId, PartyOp.DATA);
     if (!party.isMember(session.id)) throw partyError(PartyOp.DATA, 'party member not found');
-    const others = party.members.filter((m) => m.sessionId !== session.id).map((m) => m.sessionId);
+    const others = party.members.filter((m) => m.sessionId !== session.id).map(presenceIdOf);
     if (others.length === 0) return;
     const body = {
       party_id: party.id,
-      presence: sessionPresence(memberOf(session)),
+      presence: sessionPresence(this.#memberOf(session)),
       op_code: String(opCode),
     };
-    this.#router.sendToSessions(others, { party_data: data === '' ? body : { ...body, data } });
+    this.#router.sendToPresences(others, { party_data: data === '' ? body : { ...body, data } });
   }
 
   /** The leader changes the label, open flag or hidden flag; the other members get `party_update`. */
   update(
-    session: SessionHandle,
+    session: PartyCaller,
     partyId: string,
     change: { label: string; open: boolean; hidden: boolean },
   ): void {
@@ -249,7 +268,7 @@ export class PartyService {
     party.open = change.open;
     party.hidden = change.hidden;
     const body = { party_id: party.id, label: party.label, open: party.open, hidden: party.hidden };
-    this.#router.sendToStream(party.stream, new OutboundMessage({ party_update: body }), session.id);
+    this.#toMembers(party, new OutboundMessage({ party_update: body }), session.id);
   }
 
   /**
@@ -257,7 +276,7 @@ export class PartyService {
    *
    * @throws {@link RealtimeError} BAD_INPUT "<op>: party leader only" / "party not found" / "Invalid party ID"
    */
-  leaderView(session: SessionHandle, partyId: string, op: PartyOp): PartyLeaderView {
+  leaderView(session: PartyCaller, partyId: string, op: PartyOp): PartyLeaderView {
     const party = this.#find(partyId, op);
     refusalAs(op, () => party.requireLeader(session.id));
     return { partyId: party.id, members: party.members };
@@ -291,7 +310,7 @@ export class PartyService {
       const body: PartyPresenceEvent = { party_id: party.id };
       if (event.joins.length > 0) body.joins = event.joins.map(userPresence);
       if (event.leaves.length > 0) body.leaves = event.leaves.map(userPresence);
-      this.#router.sendToStream(party.stream, new OutboundMessage({ party_presence_event: body }));
+      this.#toMembers(party, new OutboundMessage({ party_presence_event: body }));
       // A leave of someone the party still lists came from elsewhere (a disconnect): apply it now.
       for (const left of event.leaves) {
         if (party.isMember(left.sessionId) && this.#tracker.get(left.sessionId, party.stream) === undefined) {
@@ -311,10 +330,7 @@ export class PartyService {
     }
     if (newLeader !== undefined) {
       const body: PartyLeader = { party_id: party.id, presence: sessionPresence(newLeader) };
-      this.#router.sendToSessions(
-        party.members.map((m) => m.sessionId),
-        { party_leader: body },
-      );
+      this.#router.sendToPresences(party.members.map(presenceIdOf), { party_leader: body });
     }
     this.#changed(party);
   }
@@ -349,7 +365,26 @@ export class PartyService {
     return party;
   }
 
-  #checkSessionRoom(session: SessionHandle, op: string, code: RealtimeErrorCode): void {
+  /**
+   * Sends to the party's members as the party knows them (not as the tracker does: a member that just
+   * joined from another node is a member here before its presence arrives, and must not miss a push).
+   */
+  #toMembers(party: PartyState, message: OutboundMessage, exclude?: string): void {
+    const to = party.members.filter((m) => m.sessionId !== exclude).map(presenceIdOf);
+    this.#router.sendToPresences(to, message);
+  }
+
+  /** The caller as a member: its node is this one unless it says otherwise. */
+  #memberOf(session: PartyCaller): PartyMember {
+    return {
+      sessionId: session.id,
+      userId: session.userId,
+      username: session.username,
+      node: session.node ?? this.#limits.node,
+    };
+  }
+
+  #checkSessionRoom(session: PartyCaller, op: string, code: RealtimeErrorCode): void {
     let count = 0;
     for (const s of this.#tracker.streamsOf(session.id)) if (s.mode === StreamMode.PARTY) count++;
     if (count >= this.#limits.maxPerSession) {
@@ -362,8 +397,9 @@ export class PartyService {
   }
 }
 
-function memberOf(session: SessionHandle): PartyMember {
-  return { sessionId: session.id, userId: session.userId, username: session.username };
+/** Where a member is, for the router. */
+function presenceIdOf(member: PartyMember): { node: string; sessionId: string } {
+  return { node: member.node, sessionId: member.sessionId };
 }
 
 /** The `party` message for one member (`self`), with label/hidden only when set (proto3 JSON). */

@@ -13,6 +13,8 @@ export interface PartyMember {
   readonly sessionId: string;
   readonly userId: string;
   readonly username: string;
+  /** The node the session is connected to (a cluster's members may be on any node). */
+  readonly node: string;
 }
 
 /** Why a party operation was refused, in Nakama's words (the service adds the operation prefix). */

@@ -1,6 +1,8 @@
 import type { FeatureParts } from '../../core/feature.ts';
 import type { FeatureContext } from '../../core/feature-context.ts';
+import { TrackedSessions } from '../../presence/tracked-sessions.ts';
 import { partyHandlers } from './party-handlers.ts';
+import { RoutedParties } from './party-remote.ts';
 import { PartyService } from './party-service.ts';
 
 /** Timers of the periodic sweep; tests may inject their own. */
@@ -17,6 +19,8 @@ const nodeTimers: SweepTimers = {
 /** The party feature as the composition root holds it. */
 export interface PartyFeature extends FeatureParts {
   readonly parties: PartyService;
+  /** The operations routed to each party's node (this one's, or another of the cluster). */
+  readonly routed: RoutedParties;
   /** Stops the sweep and presence listening (server shutdown). */
   close(): Promise<void>;
 }
@@ -35,7 +39,8 @@ export function registerParties(
   const parties = new PartyService({
     tracker: ctx.tracker,
     router: ctx.router,
-    sessions: ctx.sessions,
+    // Members and requesters may be connected to any node of a cluster.
+    sessions: new TrackedSessions(ctx.tracker),
     logger: ctx.logger,
     limits: {
       node: options.node ?? config.node,
@@ -43,11 +48,19 @@ export function registerParties(
       maxPerSession: config.partyMaxPerSession,
     },
   });
+  const routed = new RoutedParties({
+    service: parties,
+    peers: ctx.peers,
+    tracker: ctx.tracker,
+    router: ctx.router,
+    sessions: ctx.sessions,
+  });
   const timers = options.timers ?? nodeTimers;
   const sweep = timers.setInterval(() => parties.sweep(), config.partyIdleCheckIntervalMs);
   return {
     parties,
-    handlers: partyHandlers(parties),
+    routed,
+    handlers: partyHandlers(routed),
     async close() {
       timers.clearInterval(sweep);
       parties.dispose();
