@@ -4,6 +4,7 @@
  * files never see each other.
  */
 import type { TetherConfig } from '../src/config/config.ts';
+import { createLogger, type Logger } from '../src/observability/logger.ts';
 import { startTestServer, type TestServer } from './helpers.ts';
 import { newTestSchema, POSTGRES_TEST_URL, postgresAvailable, type TestSchema } from './postgres.ts';
 import { dropRedisPrefix, newRedisPrefix, REDIS_TEST_URL, redisAvailable } from './redis.ts';
@@ -29,9 +30,12 @@ export class ClusterBed {
   readonly prefix = newRedisPrefix();
   readonly nodes: TestServer[] = [];
   readonly #overrides: Partial<TetherConfig>;
+  readonly #logger: ((node: string) => Logger) | undefined;
 
-  constructor(overrides: Partial<TetherConfig> = {}) {
+  /** `logger` gives each node its logger (to read what it logs); silent by default. */
+  constructor(overrides: Partial<TetherConfig> = {}, opts: { logger?: (node: string) => Logger } = {}) {
     this.#overrides = overrides;
+    this.#logger = opts.logger;
   }
 
   /** The configuration of a node of this cluster. */
@@ -52,7 +56,10 @@ export class ClusterBed {
   async start(...names: string[]): Promise<TestServer[]> {
     const started: TestServer[] = [];
     for (const name of names) {
-      const node = await startTestServer(this.config(name));
+      const node = await startTestServer(
+        this.config(name),
+        this.#logger ? { logger: this.#logger(name) } : {},
+      );
       this.nodes.push(node);
       started.push(node);
     }
@@ -95,4 +102,15 @@ export async function eventually(check: () => void | Promise<void>, timeoutMs = 
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
   }
+}
+
+/** A logger that keeps every line (parsed) in `lines`, at info level. */
+export function recordingLogger(): { logger: Logger; lines: { msg?: string; level: number }[] } {
+  const lines: { msg?: string; level: number }[] = [];
+  const logger = createLogger('info', {
+    write(chunk: string) {
+      lines.push(JSON.parse(chunk) as { msg?: string; level: number });
+    },
+  });
+  return { logger, lines };
 }

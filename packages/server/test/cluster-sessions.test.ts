@@ -62,7 +62,10 @@ describe.runIf(available)('account-wide policies across nodes', () => {
     sdks.push(sdk.socket);
     // The SDK socket is another user: ban both users from n2.
     await n2.runtime.nk.usersBanId([js.session.user_id!, sdk.session.userId]);
-    expect(await js.events.next<Notification>('onnotification')).toMatchObject({ code: -8, subject: 'banned' });
+    expect(await js.events.next<Notification>('onnotification')).toMatchObject({
+      code: -8,
+      subject: 'banned',
+    });
     expect(await js.events.next<{ code: number }>('ondisconnect')).toMatchObject({ code: 4004 });
     const closed = await until(sdk.socket, 'disconnected');
     expect(closed).toMatchObject({ code: 4004, willReconnect: false });

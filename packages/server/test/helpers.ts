@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, type TetherConfig } from '../src/config/config.ts';
 import { type RunningServer, startServer } from '../src/create-server.ts';
-import { createLogger } from '../src/observability/logger.ts';
+import { createLogger, type Logger } from '../src/observability/logger.ts';
 
 /** A server on loopback with ephemeral ports and a throwaway data folder. */
 export interface TestServer extends RunningServer {
@@ -18,10 +18,13 @@ export interface TestServer extends RunningServer {
  * Starts a real Tether server for a test: real sockets on 127.0.0.1 port 0, a fresh SQLite file
  * (unless `overrides.database` says otherwise), silent logs (set TETHER_TEST_LOG=debug to see them).
  */
-export async function startTestServer(overrides: Partial<TetherConfig> = {}): Promise<TestServer> {
+export async function startTestServer(
+  overrides: Partial<TetherConfig> = {},
+  deps: { readonly logger?: Logger } = {},
+): Promise<TestServer> {
   const dataDir = overrides.data ?? mkdtempSync(join(tmpdir(), 'tether-test-'));
   const config = loadConfig({ host: '127.0.0.1', port: 0, gmPort: 0, data: dataDir, ...overrides }, {});
-  const logger = createLogger(process.env.TETHER_TEST_LOG ?? 'silent');
+  const logger = deps.logger ?? createLogger(process.env.TETHER_TEST_LOG ?? 'silent');
   const server = await startServer(config, { logger });
   return {
     ...server,

@@ -36,6 +36,8 @@ export interface ClusterNodeOptions {
   readonly directory: (incarnation: string) => Directory;
   readonly logger: Logger;
   readonly heartbeatMs: number;
+  /** A node's directory entry lapses this long after its last heartbeat (default five heartbeats). */
+  readonly nodeTimeoutMs?: number;
   readonly requestTimeoutMs: number;
 }
 
@@ -76,6 +78,7 @@ export class ClusterNode {
       incarnation: this.incarnation,
       directory: this.#directory,
       logger: this.#log,
+      graceMs: opts.nodeTimeoutMs ?? 5 * opts.heartbeatMs,
     });
     this.bus = new FramedBus({
       node: this.node,

@@ -33,14 +33,27 @@ export class Membership implements SenderGate {
   readonly #known = new Map<string, string>();
   readonly #listeners = new Set<MembershipListener>();
   readonly #verifying = new Map<string, Promise<boolean>>();
+  readonly #graceMs: number;
   #healthy = false;
   #nameLost = false;
+  /** Until then, a node missing from the directory is not taken for dead (see {@link tick}). */
+  #graceUntil = 0;
+  /** The directory answered at least once (the first tick is not a return from an outage). */
+  #reached = false;
 
-  constructor(opts: { node: string; incarnation: string; directory: Directory; logger: Logger }) {
+  constructor(opts: {
+    node: string;
+    incarnation: string;
+    directory: Directory;
+    logger: Logger;
+    /** How long every live node takes to re-register after an outage: the node timeout. */
+    graceMs: number;
+  }) {
     this.node = opts.node;
     this.incarnation = opts.incarnation;
     this.#directory = opts.directory;
     this.#log = opts.logger;
+    this.#graceMs = opts.graceMs;
   }
 
   /** Subscribes to nodes joining and leaving; returns the unsubscribe function. */
@@ -100,8 +113,14 @@ export class Membership implements SenderGate {
   /**
    * One heartbeat: refreshes this node's entry and reconciles the live nodes. Never throws; resolves
    * whether the directory was reachable.
+   *
+   * After this node could not reach the directory, a node missing from it is not taken for dead for
+   * one node timeout: Redis may have come back empty (restarted), and every live node re-registers
+   * within a heartbeat. Dropping them meanwhile would announce every one of their players leaving
+   * and coming back.
    */
   async tick(): Promise<boolean> {
+    const wasHealthy = this.#healthy;
     try {
       const ours = await this.#directory.heartbeat();
       if (!ours && !this.#nameLost) {
@@ -111,6 +130,8 @@ export class Membership implements SenderGate {
           'cluster: another process now holds this node name; this node keeps serving its own sessions but the cluster sees the other one',
         );
       }
+      if (!wasHealthy && this.#reached) this.#graceUntil = Date.now() + this.#graceMs;
+      this.#reached = true;
       this.#reconcile(await this.#directory.live());
       this.#healthy = true;
     } catch (err) {
@@ -121,8 +142,11 @@ export class Membership implements SenderGate {
   }
 
   #reconcile(live: ReadonlyMap<string, string>): void {
+    const grace = Date.now() < this.#graceUntil;
     for (const [node, incarnation] of [...this.#known]) {
-      if (live.get(node) !== incarnation) {
+      const now = live.get(node);
+      if (now === undefined && grace) continue;
+      if (now !== incarnation) {
         this.#known.delete(node);
         this.#emit('down', node, incarnation);
       }

@@ -50,6 +50,7 @@ export function redisClusterNode(settings: RedisClusterSettings, logger: Logger)
       }),
     logger,
     heartbeatMs: settings.clusterHeartbeatMs,
+    nodeTimeoutMs: settings.clusterNodeTimeoutMs,
     requestTimeoutMs: settings.clusterRequestTimeoutMs,
   });
   return {
