@@ -9,7 +9,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createRealtimeSocket, type RealtimeSocket, TetherClient } from '../../client/src/node.ts';
 import { FAST, until } from '../../client/test/realtime-helpers.ts';
 import { type ChildNode, startChildNode } from './cluster-child.ts';
-import { ClusterBed, clusterAvailable, eventually } from './cluster-helpers.ts';
+import { ClusterBed, clusterAvailable, eventually, seen } from './cluster-helpers.ts';
 import { GmRealtimeClient } from './gm-realtime-client.ts';
 import type { TestServer } from './helpers.ts';
 import { b64, connectMatchPlayer, text } from './match-helpers.ts';
@@ -105,6 +105,7 @@ describe.runIf(available)('a node killed with SIGKILL', () => {
     await eventually(() => expect(n1.matchmaker.matchmaker.size).toBe(1));
     // State that does not: a relayed match of n1 and n2.
     const relayed = await js.socket.createMatch();
+    await seen([n2], { mode: 5, subject: relayed.match_id.split('.')[0]! }, 1);
     await gm.request('match_join', { match_id: relayed.match_id });
     const joins = () =>
       js.events

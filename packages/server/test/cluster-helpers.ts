@@ -3,6 +3,7 @@
  * names), sharing one PostgreSQL schema and one Redis key prefix of their own, so parallel test
  * files never see each other.
  */
+import { expect } from 'vitest';
 import type { TetherConfig } from '../src/config/config.ts';
 import { createLogger, type Logger } from '../src/observability/logger.ts';
 import { startTestServer, type TestServer } from './helpers.ts';
@@ -102,6 +103,21 @@ export async function eventually(check: () => void | Promise<void>, timeoutMs = 
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
   }
+}
+
+/**
+ * Waits until each of `servers` sees `count` members on a stream. Tests use it where a client hands
+ * an id to another client on another node directly (not through the server, which keeps that order:
+ * a node applies another's presence changes before the messages sent after them).
+ */
+export async function seen(
+  servers: readonly TestServer[],
+  stream: { mode: number; subject?: string; label?: string },
+  count: number,
+): Promise<void> {
+  await eventually(() => {
+    for (const s of servers) expect(s.realtime.streams.count(stream)).toBe(count);
+  });
 }
 
 /** A logger that keeps every line (parsed) in `lines`, at info level. */

@@ -7,7 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { RealtimeSocket } from '../../client/src/node.ts';
 import { connectedPlayer, until } from '../../client/test/realtime-helpers.ts';
 import type { MatchHandler } from '../src/runtime/api.ts';
-import { ClusterBed, clusterAvailable, eventually } from './cluster-helpers.ts';
+import { ClusterBed, clusterAvailable, eventually, seen } from './cluster-helpers.ts';
 import { GmRealtimeClient } from './gm-realtime-client.ts';
 import type { TestServer } from './helpers.ts';
 import { b64, connectMatchPlayer, rejection, text, unb64 } from './match-helpers.ts';
@@ -98,6 +98,7 @@ describe.runIf(available)('authoritative matches across nodes', () => {
       size: 0,
     });
     const sdk = await sdkOn(n3, 'm3');
+    await seen([n3], { mode: 6, subject: matchId.split('.')[0]!, label: 'n1' }, 1);
     const sdkJoin = await sdk.socket.joinMatch(matchId);
     expect(sdkJoin.presences?.map((p) => p.session_id)).toEqual([gmSelf.session_id]);
     // n1 learns of the joins on n2 and n3 one bus hop after their replies.

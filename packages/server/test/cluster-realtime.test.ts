@@ -8,7 +8,7 @@ import type { ChannelMessage, ChannelPresenceEvent, Notification, StreamData } f
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { RealtimeSocket } from '../../client/src/node.ts';
 import { connectedPlayer, until } from '../../client/test/realtime-helpers.ts';
-import { ClusterBed, clusterAvailable, eventually } from './cluster-helpers.ts';
+import { ClusterBed, clusterAvailable, eventually, seen } from './cluster-helpers.ts';
 import { GmRealtimeClient } from './gm-realtime-client.ts';
 import type { TestServer } from './helpers.ts';
 import { b64, connectMatchPlayer, text } from './match-helpers.ts';
@@ -69,6 +69,7 @@ describe.runIf(available)('three nodes, three clients', () => {
   it('share a chat room: presences, messages and leaves cross nodes', async () => {
     const js = await connectPlayer(n1, opened, { username: `js${Date.now()}` });
     const joined = await js.socket.joinChat('lobby', 1, true, false);
+    await seen([n2], { mode: 2, label: 'lobby' }, 1);
     const { gm, self: gmSelf } = await gmOn(n2);
     const gmJoin = await gm.request('channel_join', { target: 'lobby', type: 1, persistence: true });
     const channelId = (gmJoin.channel as { id: string }).id;
@@ -201,10 +202,13 @@ describe.runIf(available)('three nodes, three clients', () => {
   it('play a relayed match created on n1 and joined from n2 and n3', async () => {
     const js = await connectMatchPlayer(n1, opened, `host${Date.now()}`);
     const created = await js.socket.createMatch();
+    const relayed = { mode: 5, subject: created.match_id.split('.')[0]! };
+    await seen([n2], relayed, 1);
     const { gm, self: gmSelf } = await gmOn(n2);
     const gmJoin = await gm.request('match_join', { match_id: created.match_id });
     expect(gmJoin.match).toMatchObject({ match_id: created.match_id, size: 1 });
     const sdk = await sdkOn(n3, 'player');
+    await seen([n3], relayed, 2);
     const sdkJoin = await sdk.socket.joinMatch(created.match_id);
     expect(sdkJoin.presences?.map((p) => p.session_id).sort()).toEqual(
       [created.self.session_id, gmSelf.session_id].sort(),
