@@ -7,6 +7,9 @@ import { createApiHooks } from './api/api-hooks.ts';
 import { bearerToken } from './api/auth-headers.ts';
 import { startGameMakerCarriers } from './carriers/gamemaker.ts';
 import type { TetherConfig } from './config/config.ts';
+import { consoleCoreRoutes } from './console/console-core-routes.ts';
+import { ConsoleServer } from './console/console-server.ts';
+import { StatusSampler } from './console/status-sampler.ts';
 import type { FeatureParts } from './core/feature.ts';
 import type { FeatureContext } from './core/feature-context.ts';
 import { Shutdown, type ShutdownPhase } from './core/shutdown.ts';
@@ -24,6 +27,9 @@ import type { StreamService } from './features/streams/stream-service.ts';
 import { registerHealthRoutes } from './http/health.ts';
 import { HttpRouter } from './http/router.ts';
 import { createLogger } from './observability/logger.ts';
+import type { StoreMeter } from './observability/meters.ts';
+import { Metrics } from './observability/metrics.ts';
+import { timed } from './observability/timed.ts';
 import { Pipeline } from './pipeline/pipeline.ts';
 import { createSocketHooks } from './pipeline/socket-hooks.ts';
 import { LocalMessageRouter } from './presence/message-router.ts';
@@ -79,6 +85,10 @@ export interface RunningServer {
   readonly parties: PartyFeature;
   /** The matchmaker (`matchmaker.process()` runs an interval at once). */
   readonly matchmaker: MatchmakerFeature;
+  /** Bound admin console address (the console, its API and `/metrics`). */
+  readonly console: AddressInfo;
+  /** This server's Prometheus metrics. */
+  readonly metrics: Metrics;
   /** Stops accepting, closes every connection with `reason`, flushes storage. Idempotent. */
   close(reason?: string): Promise<void>;
 }
@@ -92,6 +102,8 @@ export async function startServer(config: TetherConfig, deps: ServerDeps = {}): 
   const logger = deps.logger ?? createLogger(config.logLevel);
   const clock = systemClock;
   const shutdown = new Shutdown(logger);
+  const metrics = new Metrics();
+  const startedAt = clock.now();
   let ready = false;
 
   // Hook slots around every socket message and API call; game modules fill them (runtime).
@@ -103,6 +115,7 @@ export async function startServer(config: TetherConfig, deps: ServerDeps = {}): 
     logger,
     hooks: apiHooks,
     node: config.node,
+    meter: metrics.http,
     caller: async (req) => {
       if (!verifier || !/^Bearer\s/i.test(req.headers.authorization ?? '')) return undefined;
       const s = await verifier.verifySessionToken(bearerToken(req));
@@ -115,6 +128,7 @@ export async function startServer(config: TetherConfig, deps: ServerDeps = {}): 
     logger,
     hooks: socketHooks,
     node: config.node,
+    meter: metrics.pipeline,
     now: () => clock.now(),
     limits: {
       maxMessageBytes: config.socketMaxMessageBytes,
@@ -123,15 +137,24 @@ export async function startServer(config: TetherConfig, deps: ServerDeps = {}): 
       maxPendingMessages: config.socketMaxPendingMessages,
     },
   });
+  // The admin console: its own listener; features add their sections (consoleRoutes) to it.
+  const consoleServer = new ConsoleServer({
+    settings: config,
+    logger,
+    clock,
+    metrics,
+    assets: async () => (await import('@tether/console')).bundleConsole(),
+  });
   const mount = (phase: ShutdownPhase, name: string, parts: FeatureParts) => {
     if (parts.handlers) pipeline.mount(parts.handlers);
     if (parts.routes) http.mount(parts.routes);
+    if (parts.consoleRoutes) consoleServer.mount(parts.consoleRoutes);
     const close = parts.close;
     if (close) shutdown.on(phase, name, (reason) => close.call(parts, reason));
   };
 
   // Storage: SQLite under --data by default; PostgreSQL (pg loaded only then) for a postgres:// URL.
-  const storage: Storage =
+  const backend: Storage =
     config.database === 'sqlite'
       ? SqliteStorage.open(config.data)
       : await (await import('./storage/postgres/postgres-storage.ts')).PostgresStorage.open({
@@ -140,8 +163,9 @@ export async function startServer(config: TetherConfig, deps: ServerDeps = {}): 
           poolSize: config.databasePoolSize,
           logger,
         });
-  shutdown.on('storage', 'storage', () => storage.close());
-  const accounts = registerAccounts({ config, storage, logger, clock });
+  shutdown.on('storage', 'storage', () => backend.close());
+  const storage = timedStorage(backend, metrics.storage);
+  const accounts = registerAccounts({ config, storage, logger, clock, meter: metrics.auth });
   verifier = accounts.auth;
   mount('features', 'accounts', accounts);
 
@@ -156,6 +180,7 @@ export async function startServer(config: TetherConfig, deps: ServerDeps = {}): 
     pipeline,
     clock,
     logger,
+    meter: metrics.sessions,
   });
   pipeline.mount(socketHandlers);
   const ctx: FeatureContext = {
@@ -183,9 +208,12 @@ export async function startServer(config: TetherConfig, deps: ServerDeps = {}): 
     'chat',
     registerChat(ctx, { notifications: notifications.notifications, users: storage.accounts }),
   );
-  const matches = registerMatches(ctx);
+  const matches = registerMatches(ctx, { meter: metrics.matches });
+  metrics.gauge('tether_matches', 'Running matches by kind.', ['kind'], () =>
+    Object.entries(matches.service.counts()).map(([kind, n]) => [{ kind }, n] as const),
+  );
   mount('matches', 'matches', matches);
-  const rpc = registerRpc(ctx, { node: config.node });
+  const rpc = registerRpc(ctx, { node: config.node, users: storage.accounts });
   mount('features', 'rpc', rpc);
 
   const startupFailed = async (err: unknown): Promise<never> => {
@@ -210,6 +238,44 @@ export async function startServer(config: TetherConfig, deps: ServerDeps = {}): 
     parties: parties.parties,
   });
   mount('background', 'matchmaker', matchmaker);
+
+  const sampler = new StatusSampler({
+    now: () => clock.now(),
+    read: () => {
+      const traffic = metrics.traffic();
+      const counts = matches.service.counts();
+      return {
+        sessions: sessions.size,
+        matches: counts.authoritative + counts.relayed,
+        messagesIn: traffic.messagesIn,
+        messagesOut: traffic.messagesOut,
+      };
+    },
+  });
+  consoleServer.mount(
+    consoleCoreRoutes({
+      config,
+      metrics,
+      sampler,
+      database: backend.backend,
+      startedAt,
+      sessions,
+      carrierOf: (s) => lifecycle.carrierOf(s),
+      matchCounts: () => matches.service.counts(),
+      runtime: () => ({
+        modules: runtime.modules,
+        rpcIds: rpc.rpc.ids().sort(),
+        matchHandlers: matches.registry.handlerNames().sort(),
+        socketHooks: socketHooks.list(),
+        apiHooks: apiHooks.list(),
+        matchmakerHook: runtime.hooks.hasMatchmakerMatched,
+      }),
+    }),
+  );
+  shutdown.on('background', 'console', async () => {
+    sampler.stop();
+    await consoleServer.close();
+  });
 
   // Transports last, once every handler is mounted: GameMaker carriers (framed TCP on gmPort and
   // WebSocket at /gm) and the realtime endpoints on them and on /ws.
@@ -241,10 +307,17 @@ export async function startServer(config: TetherConfig, deps: ServerDeps = {}): 
   });
   await listen(httpServer, config.port, config.host).catch(startupFailed);
   const address = httpServer.address() as AddressInfo;
+  const consoleAddress = await consoleServer.listen().catch(startupFailed);
+  sampler.start();
   ready = true;
   logger.info(
     { host: address.address, port: address.port, gmPort: gm.tcp.port, node: config.node },
     'tether listening (HTTP and /ws, /gm on the HTTP port; GameMaker TCP on gmPort)',
+  );
+
+  logger.info(
+    { host: consoleAddress.address, port: consoleAddress.port },
+    'admin console listening (web app, /v2/console API, Prometheus /metrics)',
   );
 
   let closing: Promise<void> | undefined;
@@ -274,7 +347,21 @@ export async function startServer(config: TetherConfig, deps: ServerDeps = {}): 
     runtime,
     parties,
     matchmaker,
+    console: consoleAddress,
+    metrics,
     close,
+  };
+}
+
+/** The storage backend with every store operation timed (`tether_storage_operation_duration_seconds`). */
+function timedStorage(s: Storage, meter: StoreMeter): Storage {
+  return {
+    backend: s.backend,
+    accounts: timed(s.accounts, 'accounts', meter),
+    revocations: timed(s.revocations, 'revocations', meter),
+    chat: timed(s.chat, 'chat', meter),
+    notifications: timed(s.notifications, 'notifications', meter),
+    close: () => s.close(),
   };
 }
 

@@ -1,7 +1,8 @@
 import type { Logger } from 'pino';
+import { type AuthMeter, NO_METERS } from '../../observability/meters.ts';
 import type { Clock } from '../../shared/clock.ts';
 import { DomainError, ErrorKind, invalid } from '../../shared/domain-error.ts';
-import { newUuid } from '../../shared/ids.ts';
+import { isUuid, newUuid } from '../../shared/ids.ts';
 import {
   type AccountRecord,
   type AccountStore,
@@ -57,6 +58,9 @@ export interface AccountUpdateInput {
   readonly metadata?: unknown;
 }
 
+/** Longest admin search term (emails are at most 255, device ids 128). */
+const MAX_SEARCH_CHARS = 255;
+
 /** Attempts at a fresh generated username when the first collides. */
 const USERNAME_ATTEMPTS = 5;
 
@@ -72,6 +76,7 @@ export class AccountService {
   readonly #throttle: AuthThrottle;
   readonly #clock: Clock;
   readonly #log: Logger | undefined;
+  readonly #meter: AuthMeter;
 
   constructor(deps: {
     store: AccountStore;
@@ -80,6 +85,8 @@ export class AccountService {
     throttle: AuthThrottle;
     clock: Clock;
     logger?: Logger;
+    /** Counts and times authentications by method and result. */
+    meter?: AuthMeter;
   }) {
     this.#store = deps.store;
     this.#sessions = deps.sessions;
@@ -87,25 +94,38 @@ export class AccountService {
     this.#throttle = deps.throttle;
     this.#clock = deps.clock;
     this.#log = deps.logger;
+    this.#meter = deps.meter ?? NO_METERS.auth;
   }
 
   /** `POST /v2/account/authenticate/device`. */
-  async authenticateDevice(deviceId: string | undefined, opts: AuthenticateOptions): Promise<AuthResult> {
-    const id = checkDeviceId(deviceId);
-    return this.#findOrCreate({ kind: 'device', id }, () => this.#store.findByDevice(id), opts);
+  authenticateDevice(deviceId: string | undefined, opts: AuthenticateOptions): Promise<AuthResult> {
+    return this.#measured('device', () => {
+      const id = checkDeviceId(deviceId);
+      return this.#findOrCreate({ kind: 'device', id }, () => this.#store.findByDevice(id), opts);
+    });
   }
 
   /** `POST /v2/account/authenticate/custom`. */
-  async authenticateCustom(customId: string | undefined, opts: AuthenticateOptions): Promise<AuthResult> {
-    const id = checkCustomId(customId);
-    return this.#findOrCreate({ kind: 'custom', id }, () => this.#store.findByCustomId(id), opts);
+  authenticateCustom(customId: string | undefined, opts: AuthenticateOptions): Promise<AuthResult> {
+    return this.#measured('custom', () => {
+      const id = checkCustomId(customId);
+      return this.#findOrCreate({ kind: 'custom', id }, () => this.#store.findByCustomId(id), opts);
+    });
   }
 
   /**
    * `POST /v2/account/authenticate/email`. A wrong password counts against the address and the
    * account (see {@link AuthThrottle}); a locked-out account is refused before its hash is checked.
    */
-  async authenticateEmail(
+  authenticateEmail(
+    emailIn: string | undefined,
+    passwordIn: string | undefined,
+    opts: AuthenticateOptions,
+  ): Promise<AuthResult> {
+    return this.#measured('email', () => this.#authenticateEmail(emailIn, passwordIn, opts));
+  }
+
+  async #authenticateEmail(
     emailIn: string | undefined,
     passwordIn: string | undefined,
     opts: AuthenticateOptions,
@@ -135,7 +155,15 @@ export class AccountService {
    * authentication of the address. A banned user's token is refused with PERMISSION_DENIED "User
    * account banned." (checked before revocation: the ban revoked it too, but "banned" says why).
    */
-  async refreshSession(
+  refreshSession(
+    refreshToken: string | undefined,
+    varsIn: Record<string, string> | undefined,
+    address: string,
+  ): Promise<IssuedTokens> {
+    return this.#measured('refresh', () => this.#refreshSession(refreshToken, varsIn, address));
+  }
+
+  async #refreshSession(
     refreshToken: string | undefined,
     varsIn: Record<string, string> | undefined,
     address: string,
@@ -194,14 +222,49 @@ export class AccountService {
   }
 
   /** `GET /v2/account`: the caller's own account. */
-  async getAccount(session: VerifiedSession): Promise<AccountRecord> {
-    const account = await this.#store.getAccount(session.userId);
+  getAccount(session: VerifiedSession): Promise<AccountRecord> {
+    return this.accountById(session.userId);
+  }
+
+  /** Any account by user id (the admin console); NOT_FOUND when there is none. */
+  async accountById(userId: string): Promise<AccountRecord> {
+    const account = isUuid(userId) ? await this.#store.getAccount(userId.toLowerCase()) : null;
     if (!account) throw new DomainError(ErrorKind.NOT_FOUND, 'Account not found.');
     return account;
   }
 
+  /**
+   * Accounts whose user id, username (any case), device id, custom id or email is exactly `term`,
+   * each once (the admin console's search). Throws INVALID_ARGUMENT for an empty or overlong term.
+   */
+  async find(term: string): Promise<UserRecord[]> {
+    const t = term.trim();
+    if (t.length === 0 || t.length > MAX_SEARCH_CHARS) {
+      throw invalid(
+        `Search for 1-${MAX_SEARCH_CHARS} characters: a user id, username, device id, custom id or email.`,
+      );
+    }
+    const store = this.#store;
+    const found = await Promise.all([
+      isUuid(t) ? store.getUser(t.toLowerCase()) : null,
+      store.listUsers([], [t]),
+      store.findByDevice(t),
+      store.findByCustomId(t),
+      t.includes('@') ? store.findByEmail(t.toLowerCase()).then((r) => r?.user ?? null) : null,
+    ]);
+    const byId = new Map<string, UserRecord>();
+    for (const hit of found.flat()) if (hit) byId.set(hit.id, hit);
+    return [...byId.values()];
+  }
+
   /** `PUT /v2/account`: changes the caller's profile. At least one field must be given. */
-  async updateAccount(session: VerifiedSession, input: AccountUpdateInput): Promise<UserRecord> {
+  updateAccount(session: VerifiedSession, input: AccountUpdateInput): Promise<UserRecord> {
+    return this.updateUser(session.userId, input);
+  }
+
+  /** Changes any user's profile (the admin console; `PUT /v2/account` for the caller's own). */
+  async updateUser(userId: string, input: AccountUpdateInput): Promise<UserRecord> {
+    if (!isUuid(userId)) throw new DomainError(ErrorKind.NOT_FOUND, 'Account not found.');
     const update: { -readonly [K in keyof ProfileUpdate]: ProfileUpdate[K] } = {};
     if (input.username !== undefined) update.username = checkUsername(input.username);
     const texts = [
@@ -219,7 +282,7 @@ export class AccountService {
     if (metadata !== undefined) update.metadata = metadata;
     if (Object.keys(update).length === 0) throw invalid('No fields to update.');
     try {
-      const user = await this.#store.updateProfile(session.userId, update, new Date(this.#clock.now()));
+      const user = await this.#store.updateProfile(userId, update, new Date(this.#clock.now()));
       if (!user) throw new DomainError(ErrorKind.NOT_FOUND, 'Account not found.');
       return user;
     } catch (err) {
@@ -232,6 +295,20 @@ export class AccountService {
   async getUsers(ids: readonly string[], usernames: readonly string[]): Promise<UserRecord[]> {
     checkUserLookup(ids, usernames);
     return this.#store.listUsers(ids, usernames);
+  }
+
+  /** Runs one authentication and records its method, result (`ok` or the error kind) and time. */
+  async #measured<T>(method: string, run: () => Promise<T>): Promise<T> {
+    const started = performance.now();
+    let result = 'ok';
+    try {
+      return await run();
+    } catch (err) {
+      result = err instanceof DomainError ? err.kind.toLowerCase() : 'internal';
+      throw err;
+    } finally {
+      this.#meter.authenticated(method, result, (performance.now() - started) / 1000);
+    }
   }
 
   async #findOrCreate(

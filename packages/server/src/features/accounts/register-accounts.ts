@@ -3,8 +3,10 @@ import type { ApiRoute } from '../../api/http-types.ts';
 import type { TetherConfig } from '../../config/config.ts';
 import type { FeatureParts } from '../../core/feature.ts';
 import type { FeatureContext } from '../../core/feature-context.ts';
+import type { AuthMeter } from '../../observability/meters.ts';
 import { type Clock, systemClock } from '../../shared/clock.ts';
 import type { Storage } from '../../storage/types.ts';
+import { accountConsoleRoutes } from './account-console-routes.ts';
 import { accountRoutes } from './account-routes.ts';
 import { AccountService } from './account-service.ts';
 import { PasswordHasher } from './auth/passwords.ts';
@@ -21,6 +23,8 @@ export interface AccountFeature extends FeatureParts {
   readonly throttle: AuthThrottle;
   /** Nakama's account, authentication, session and user routes. */
   readonly routes: readonly ApiRoute[];
+  /** The accounts section of the admin console. */
+  readonly consoleRoutes: readonly ApiRoute[];
   /** Stops background work (revocation pruning). Storage is closed separately, after this. */
   close(): Promise<void>;
 }
@@ -35,6 +39,8 @@ export function registerAccounts(deps: {
   readonly storage: Storage;
   readonly logger: Logger;
   readonly clock?: Clock;
+  /** Counts and times authentications. */
+  readonly meter?: AuthMeter;
 }): AccountFeature {
   const { config, storage, logger } = deps;
   const clock = deps.clock ?? systemClock;
@@ -75,12 +81,14 @@ export function registerAccounts(deps: {
     throttle,
     clock,
     logger,
+    meter: deps.meter,
   });
   return {
     accounts,
     auth: sessions,
     throttle,
     routes: accountRoutes({ accounts, sessions, throttle, serverKey: config.serverKey }),
+    consoleRoutes: accountConsoleRoutes(accounts),
     close: () => sessions.close(),
   };
 }

@@ -1,5 +1,6 @@
 import type { FeatureParts } from '../../core/feature.ts';
 import type { FeatureContext } from '../../core/feature-context.ts';
+import { notificationConsoleRoutes } from './notification-console-routes.ts';
 import { notificationRoutes } from './notification-routes.ts';
 import { NotificationService, type NotificationServiceDeps } from './notification-service.ts';
 
@@ -9,7 +10,10 @@ export interface NotificationFeature extends FeatureParts {
   readonly notifications: NotificationService;
 }
 
-/** Builds the notification service and serves `GET` / `DELETE /v2/notification`. */
+/**
+ * Builds the notification service and serves `GET` / `DELETE /v2/notification`, and the notification
+ * panel of the admin console.
+ */
 export function registerNotifications(
   ctx: FeatureContext,
   deps: { readonly users: NotificationServiceDeps['users'] },
@@ -21,5 +25,9 @@ export function registerNotifications(
     clock: ctx.clock,
     logger: ctx.logger,
   });
-  return { notifications, routes: notificationRoutes({ notifications, sessions: ctx.verifier }) };
+  return {
+    notifications,
+    routes: notificationRoutes({ notifications, sessions: ctx.verifier }),
+    consoleRoutes: notificationConsoleRoutes(notifications),
+  };
 }
