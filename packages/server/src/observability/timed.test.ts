@@ -34,7 +34,7 @@ describe('timed', () => {
       'accounts.get',
       'accounts.fail',
       'accounts.count',
-      'accounts.put',
+      'accounts.touch',
     ]);
     expect(seen.every(([, s]) => s >= 0 && s < 1)).toBe(true);
   });
