@@ -33,7 +33,7 @@ export function LiveChart(props: { title: string; times: readonly number[]; line
       {
         width: Math.max(el.clientWidth, 200),
         height: HEIGHT,
-        legend: { show: true },
+        legend: { show: true, live: false },
         cursor: { drag: { x: false, y: false } },
         scales: { y: { range: (_u, _min, max) => [0, Math.max(1, max * 1.1)] } },
         series: [{}, ...props.lines.map((l) => ({ label: l.label, stroke: l.color, width: 2 }))],

@@ -252,26 +252,6 @@ export async function startServer(config: TetherConfig, deps: ServerDeps = {}): 
       };
     },
   });
-  consoleServer.mount(
-    consoleCoreRoutes({
-      config,
-      metrics,
-      sampler,
-      database: backend.backend,
-      startedAt,
-      sessions,
-      carrierOf: (s) => lifecycle.carrierOf(s),
-      matchCounts: () => matches.service.counts(),
-      runtime: () => ({
-        modules: runtime.modules,
-        rpcIds: rpc.rpc.ids().sort(),
-        matchHandlers: matches.registry.handlerNames().sort(),
-        socketHooks: socketHooks.list(),
-        apiHooks: apiHooks.list(),
-        matchmakerHook: runtime.hooks.hasMatchmakerMatched,
-      }),
-    }),
-  );
   shutdown.on('background', 'console', async () => {
     sampler.stop();
     await consoleServer.close();
@@ -307,6 +287,27 @@ export async function startServer(config: TetherConfig, deps: ServerDeps = {}): 
   });
   await listen(httpServer, config.port, config.host).catch(startupFailed);
   const address = httpServer.address() as AddressInfo;
+  consoleServer.mount(
+    consoleCoreRoutes({
+      config,
+      metrics,
+      sampler,
+      database: backend.backend,
+      address: `${address.address}:${address.port}`,
+      startedAt,
+      sessions,
+      carrierOf: (s) => lifecycle.carrierOf(s),
+      matchCounts: () => matches.service.counts(),
+      runtime: () => ({
+        modules: runtime.modules,
+        rpcIds: rpc.rpc.ids().sort(),
+        matchHandlers: matches.registry.handlerNames().sort(),
+        socketHooks: socketHooks.list(),
+        apiHooks: apiHooks.list(),
+        matchmakerHook: runtime.hooks.hasMatchmakerMatched,
+      }),
+    }),
+  );
   const consoleAddress = await consoleServer.listen().catch(startupFailed);
   sampler.start();
   ready = true;

@@ -30,6 +30,8 @@ export interface ConsoleSources {
   readonly sampler: StatusSampler;
   /** Which backend stores the data (`sqlite`, `postgres`). */
   readonly database: string;
+  /** The bound address of the public HTTP/WebSocket listener (`host:port`). */
+  readonly address: string;
   /** When the server started, Unix ms. */
   readonly startedAt: number;
   matchCounts(): { authoritative: number; relayed: number };
@@ -137,7 +139,7 @@ function status(src: ConsoleSources): Record<string, unknown> {
     nodes: [
       {
         name: src.config.node,
-        address: `${src.config.host}:${src.config.port}`,
+        address: src.address,
         database: src.database,
         node_version: process.version,
         pid: process.pid,
