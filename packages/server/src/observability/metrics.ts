@@ -104,7 +104,8 @@ const AUTH_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5
  * Every metric of one server. Counters on hot paths are {@link Tally} numbers copied into prom-client
  * counters when scraped (prom-client's own `inc` hashes its labels on every call); rarer events
  * (match loops, authentications, store calls) go to prom-client histograms directly.
- * `collectDefaultMetrics` adds Node's: event-loop lag, GC durations, heap, CPU, handles.
+ * `collectDefaultMetrics` adds Node's (event-loop lag, GC durations, heap, CPU, handles) at the first
+ * scrape.
  */
 export class Metrics {
   /** The registry `/metrics` serves. */
@@ -120,10 +121,10 @@ export class Metrics {
   readonly #carriers = new Map<string, CarrierTallies>();
   readonly #socketErrors = new TallyFamily();
   readonly #httpErrors = new TallyFamily();
+  #nodeMetrics = false;
 
   constructor() {
     const registers = [this.registry];
-    collectDefaultMetrics({ register: this.registry });
     this.#tallyCounter(
       'tether_messages_received_total',
       'Realtime envelopes received, by type.',
@@ -248,8 +249,16 @@ export class Metrics {
     };
   }
 
-  /** The Prometheus text exposition of every metric. */
+  /**
+   * The Prometheus text exposition of every metric. Node's default metrics (event-loop lag, GC, heap,
+   * CPU) are registered on the first call: they start a GC observer and an event-loop delay monitor
+   * that prom-client cannot stop, so a server nobody scrapes (most test servers) never starts them.
+   */
   text(): Promise<string> {
+    if (!this.#nodeMetrics) {
+      this.#nodeMetrics = true;
+      collectDefaultMetrics({ register: this.registry });
+    }
     return this.registry.metrics();
   }
 
