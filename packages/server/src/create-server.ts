@@ -7,9 +7,7 @@ import { createApiHooks } from './api/api-hooks.ts';
 import { bearerToken } from './api/auth-headers.ts';
 import { startGameMakerCarriers } from './carriers/gamemaker.ts';
 import type { TetherConfig } from './config/config.ts';
-import { consoleCoreRoutes } from './console/console-core-routes.ts';
 import { ConsoleServer } from './console/console-server.ts';
-import { StatusSampler } from './console/status-sampler.ts';
 import type { FeatureParts } from './core/feature.ts';
 import type { FeatureContext } from './core/feature-context.ts';
 import { Shutdown, type ShutdownPhase } from './core/shutdown.ts';
@@ -239,23 +237,7 @@ export async function startServer(config: TetherConfig, deps: ServerDeps = {}): 
   });
   mount('background', 'matchmaker', matchmaker);
 
-  const sampler = new StatusSampler({
-    now: () => clock.now(),
-    read: () => {
-      const traffic = metrics.traffic();
-      const counts = matches.service.counts();
-      return {
-        sessions: sessions.size,
-        matches: counts.authoritative + counts.relayed,
-        messagesIn: traffic.messagesIn,
-        messagesOut: traffic.messagesOut,
-      };
-    },
-  });
-  shutdown.on('background', 'console', async () => {
-    sampler.stop();
-    await consoleServer.close();
-  });
+  shutdown.on('background', 'console', () => consoleServer.close());
 
   // Transports last, once every handler is mounted: GameMaker carriers (framed TCP on gmPort and
   // WebSocket at /gm) and the realtime endpoints on them and on /ws.
@@ -287,29 +269,25 @@ export async function startServer(config: TetherConfig, deps: ServerDeps = {}): 
   });
   await listen(httpServer, config.port, config.host).catch(startupFailed);
   const address = httpServer.address() as AddressInfo;
-  consoleServer.mount(
-    consoleCoreRoutes({
-      config,
-      metrics,
-      sampler,
-      database: backend.backend,
-      address: `${address.address}:${address.port}`,
-      startedAt,
-      sessions,
-      carrierOf: (s) => lifecycle.carrierOf(s),
-      matchCounts: () => matches.service.counts(),
-      runtime: () => ({
-        modules: runtime.modules,
-        rpcIds: rpc.rpc.ids().sort(),
-        matchHandlers: matches.registry.handlerNames().sort(),
-        socketHooks: socketHooks.list(),
-        apiHooks: apiHooks.list(),
-        matchmakerHook: runtime.hooks.hasMatchmakerMatched,
-      }),
+  consoleServer.mountCore({
+    config,
+    metrics,
+    database: backend.backend,
+    address: `${address.address}:${address.port}`,
+    startedAt,
+    sessions,
+    carrierOf: (s) => lifecycle.carrierOf(s),
+    matchCounts: () => matches.service.counts(),
+    runtime: () => ({
+      modules: runtime.modules,
+      rpcIds: rpc.rpc.ids().sort(),
+      matchHandlers: matches.registry.handlerNames().sort(),
+      socketHooks: socketHooks.list(),
+      apiHooks: apiHooks.list(),
+      matchmakerHook: runtime.hooks.hasMatchmakerMatched,
     }),
-  );
+  });
   const consoleAddress = await consoleServer.listen().catch(startupFailed);
-  sampler.start();
   ready = true;
   logger.info(
     { host: address.address, port: address.port, gmPort: gm.tcp.port, node: config.node },

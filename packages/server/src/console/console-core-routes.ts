@@ -27,7 +27,6 @@ export interface RuntimeInfo {
 export interface ConsoleSources {
   readonly config: TetherConfig;
   readonly metrics: Metrics;
-  readonly sampler: StatusSampler;
   /** Which backend stores the data (`sqlite`, `postgres`). */
   readonly database: string;
   /** The bound address of the public HTTP/WebSocket listener (`host:port`). */
@@ -70,14 +69,14 @@ function redactUrl(value: string): string {
   }
 }
 
-/** The console's own pages: status, configuration, runtime and live sessions. */
-export function consoleCoreRoutes(src: ConsoleSources): ApiRoute[] {
+/** The console's own pages: status (with `sampler`'s history), configuration, runtime and live sessions. */
+export function consoleCoreRoutes(src: ConsoleSources, sampler: StatusSampler): ApiRoute[] {
   return [
     {
       method: 'GET',
       path: '/v2/console/status',
       name: 'ConsoleStatus',
-      handler: () => ({ body: status(src) }),
+      handler: () => ({ body: status(src, sampler) }),
     },
     {
       method: 'GET',
@@ -129,10 +128,10 @@ export function consoleCoreRoutes(src: ConsoleSources): ApiRoute[] {
   ];
 }
 
-function status(src: ConsoleSources): Record<string, unknown> {
+function status(src: ConsoleSources, sampler: StatusSampler): Record<string, unknown> {
   const traffic = src.metrics.traffic();
   const memory = process.memoryUsage();
-  const samples = src.sampler.samples();
+  const samples = sampler.samples();
   const latest = samples[samples.length - 1];
   const now = Date.now();
   return {

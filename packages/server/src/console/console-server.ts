@@ -14,6 +14,8 @@ import type { Metrics } from '../observability/metrics.ts';
 import type { Clock } from '../shared/clock.ts';
 import { invalid } from '../shared/domain-error.ts';
 import { ConsoleAuth } from './console-auth.ts';
+import { type ConsoleSources, consoleCoreRoutes } from './console-core-routes.ts';
+import { StatusSampler } from './status-sampler.ts';
 
 /** The front-end: an HTML page and the bundle it loads, built on first use (see `@tether/console`). */
 export interface ConsoleAssets {
@@ -59,9 +61,11 @@ export class ConsoleServer {
   readonly #auth: ConsoleAuth;
   readonly #log: Logger;
   readonly #settings: ConsoleSettings;
+  readonly #clock: Clock;
   readonly #loadAssets: () => Promise<ConsoleAssets>;
   #assets: Promise<ConsoleAssets> | undefined;
   #server: Server | undefined;
+  #sampler: StatusSampler | undefined;
 
   constructor(deps: {
     settings: ConsoleSettings;
@@ -73,6 +77,7 @@ export class ConsoleServer {
   }) {
     const s = deps.settings;
     this.#settings = s;
+    this.#clock = deps.clock;
     this.#log = deps.logger.child({ component: 'console' });
     this.#loadAssets = deps.assets;
     this.#auth = new ConsoleAuth(
@@ -119,6 +124,29 @@ export class ConsoleServer {
     return this;
   }
 
+  /**
+   * Mounts the console's own pages (status, configuration, runtime, live sessions) over `src`, and
+   * samples the status graphs from the moment the console listens.
+   */
+  mountCore(src: ConsoleSources): this {
+    const clock = this.#clock;
+    const sampler = new StatusSampler({
+      now: () => clock.now(),
+      read: () => {
+        const traffic = src.metrics.traffic();
+        const matches = src.matchCounts();
+        return {
+          sessions: src.sessions.size,
+          matches: matches.authoritative + matches.relayed,
+          messagesIn: traffic.messagesIn,
+          messagesOut: traffic.messagesOut,
+        };
+      },
+    });
+    this.#sampler = sampler;
+    return this.mount(consoleCoreRoutes(src, sampler));
+  }
+
   /** Starts listening on `consolePort` (0 picks a free port). */
   async listen(): Promise<AddressInfo> {
     const server = createServer((req, res) => void this.#router.handle(req, res));
@@ -134,11 +162,13 @@ export class ConsoleServer {
       });
     });
     this.#server = server;
+    this.#sampler?.start();
     return server.address() as AddressInfo;
   }
 
   /** Stops listening; open requests get `shutdownGraceSec` to finish. */
   async close(): Promise<void> {
+    this.#sampler?.stop();
     const server = this.#server;
     if (!server) return;
     this.#server = undefined;
