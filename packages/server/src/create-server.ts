@@ -11,11 +11,15 @@ import { ConsoleServer } from './console/console-server.ts';
 import type { FeatureParts } from './core/feature.ts';
 import type { FeatureContext } from './core/feature-context.ts';
 import { Shutdown, type ShutdownPhase } from './core/shutdown.ts';
+import { openDatabase, pick } from './database.ts';
 import { registerAccounts } from './features/accounts/register-accounts.ts';
+import { accountStores, revocationStores } from './features/accounts/store/dialects.ts';
 import { registerChat } from './features/chat/register-chat.ts';
+import { chatStores } from './features/chat/store/dialects.ts';
 import { type MatchFeature, registerMatches } from './features/match/register-matches.ts';
 import { type MatchmakerFeature, registerMatchmaker } from './features/matchmaker/register-matchmaker.ts';
 import { registerNotifications } from './features/notifications/register-notifications.ts';
+import { notificationStores } from './features/notifications/store/dialects.ts';
 import { type PartyFeature, registerParties } from './features/party/register-parties.ts';
 import { registerRpc } from './features/rpc/register-rpc.ts';
 import { registerStatus } from './features/status/register-status.ts';
@@ -25,7 +29,6 @@ import type { StreamService } from './features/streams/stream-service.ts';
 import { registerHealthRoutes } from './http/health.ts';
 import { HttpRouter } from './http/router.ts';
 import { createLogger } from './observability/logger.ts';
-import type { StoreMeter } from './observability/meters.ts';
 import { Metrics } from './observability/metrics.ts';
 import { timed } from './observability/timed.ts';
 import { Pipeline } from './pipeline/pipeline.ts';
@@ -40,8 +43,6 @@ import { systemClock } from './shared/clock.ts';
 import { SessionLifecycle } from './socket/session-lifecycle.ts';
 import { socketHandlers } from './socket/socket-handlers.ts';
 import { startSocketEndpoints } from './socket/start.ts';
-import { SqliteStorage } from './storage/sqlite/sqlite-storage.ts';
-import type { Storage } from './storage/types.ts';
 
 /** Handles a WebSocket upgrade for one path (`/ws`, `/gm`). */
 export type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
@@ -87,12 +88,12 @@ export interface RunningServer {
   readonly console: AddressInfo;
   /** This server's Prometheus metrics. */
   readonly metrics: Metrics;
-  /** Stops accepting, closes every connection with `reason`, flushes storage. Idempotent. */
+  /** Stops accepting, closes every connection with `reason`, flushes and closes the database. Idempotent. */
   close(reason?: string): Promise<void>;
 }
 
 /**
- * The composition root: the one place that chooses implementations (storage backend, tracker,
+ * The composition root: the one place that chooses implementations (database and stores, tracker,
  * router, session registry, transports) and wires the features together. Every feature receives its
  * dependencies and returns its parts (socket handlers, routes, shutdown), which are mounted here.
  */
@@ -151,19 +152,25 @@ export async function startServer(config: TetherConfig, deps: ServerDeps = {}): 
     if (close) shutdown.on(phase, name, (reason) => close.call(parts, reason));
   };
 
-  // Storage: SQLite under --data by default; PostgreSQL (pg loaded only then) for a postgres:// URL.
-  const backend: Storage =
-    config.database === 'sqlite'
-      ? SqliteStorage.open(config.data)
-      : await (await import('./storage/postgres/postgres-storage.ts')).PostgresStorage.open({
-          url: config.database,
-          schema: config.databaseSchema,
-          poolSize: config.databasePoolSize,
-          logger,
-        });
-  shutdown.on('storage', 'storage', () => backend.close());
-  const storage = timedStorage(backend, metrics.storage);
-  const accounts = registerAccounts({ config, storage, logger, clock, meter: metrics.auth });
+  // The database: SQLite under --data by default; PostgreSQL (pg loaded only then) for a postgres://
+  // URL; migrated before anything uses it. Each feature's stores are built here for its dialect.
+  const db = await openDatabase(config, logger);
+  shutdown.on('storage', 'database', () => db.close());
+  // Every store call is timed (tether_storage_operation_duration_seconds) by wrapping it once here.
+  const stores = {
+    accounts: timed(pick(db, accountStores), 'accounts', metrics.storage),
+    revocations: timed(pick(db, revocationStores), 'revocations', metrics.storage),
+    chat: timed(pick(db, chatStores), 'chat', metrics.storage),
+    notifications: timed(pick(db, notificationStores), 'notifications', metrics.storage),
+  };
+  const accounts = registerAccounts({
+    config,
+    db,
+    stores: { accounts: stores.accounts, revocations: stores.revocations },
+    logger,
+    clock,
+    meter: metrics.auth,
+  });
   verifier = accounts.auth;
   mount('features', 'accounts', accounts);
 
@@ -185,7 +192,7 @@ export async function startServer(config: TetherConfig, deps: ServerDeps = {}): 
     config,
     logger,
     clock,
-    storage,
+    db,
     tracker,
     router,
     sessions,
@@ -199,19 +206,23 @@ export async function startServer(config: TetherConfig, deps: ServerDeps = {}): 
   mount('features', 'streams', streams);
   const parties = registerParties(ctx);
   mount('features', 'parties', parties);
-  const notifications = registerNotifications(ctx, { users: storage.accounts });
+  const notifications = registerNotifications(ctx, { store: stores.notifications, users: stores.accounts });
   mount('features', 'notifications', notifications);
   mount(
     'features',
     'chat',
-    registerChat(ctx, { notifications: notifications.notifications, users: storage.accounts }),
+    registerChat(ctx, {
+      store: stores.chat,
+      notifications: notifications.notifications,
+      users: stores.accounts,
+    }),
   );
   const matches = registerMatches(ctx, { meter: metrics.matches });
   metrics.gauge('tether_matches', 'Running matches by kind.', ['kind'], () =>
     Object.entries(matches.service.counts()).map(([kind, n]) => [{ kind }, n] as const),
   );
   mount('matches', 'matches', matches);
-  const rpc = registerRpc(ctx, { node: config.node, users: storage.accounts });
+  const rpc = registerRpc(ctx, { node: config.node, users: stores.accounts });
   mount('features', 'rpc', rpc);
 
   const startupFailed = async (err: unknown): Promise<never> => {
@@ -272,7 +283,7 @@ export async function startServer(config: TetherConfig, deps: ServerDeps = {}): 
   consoleServer.mountCore({
     config,
     metrics,
-    database: backend.backend,
+    database: db.dialect,
     address: `${address.address}:${address.port}`,
     startedAt,
     sessions,
@@ -332,18 +343,6 @@ export async function startServer(config: TetherConfig, deps: ServerDeps = {}): 
   };
 }
 
-/** The storage backend with every store operation timed (`tether_storage_operation_duration_seconds`). */
-function timedStorage(s: Storage, meter: StoreMeter): Storage {
-  return {
-    backend: s.backend,
-    accounts: timed(s.accounts, 'accounts', meter),
-    revocations: timed(s.revocations, 'revocations', meter),
-    chat: timed(s.chat, 'chat', meter),
-    notifications: timed(s.notifications, 'notifications', meter),
-    close: () => s.close(),
-  };
-}
-
 function listen(server: HttpServer, port: number, host: string): Promise<void> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
@@ -355,7 +354,7 @@ function listen(server: HttpServer, port: number, host: string): Promise<void> {
 }
 
 /** Answers a refused upgrade with a plain HTTP response and closes the socket. */
-export function rejectUpgrade(socket: Duplex, status: number, message: string): void {
+function rejectUpgrade(socket: Duplex, status: number, message: string): void {
   const body = JSON.stringify({ code: status === 401 ? 16 : 5, message });
   socket.end(
     `HTTP/1.1 ${status} ${message}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,

@@ -33,7 +33,6 @@ export const LAYERS: Readonly<Record<string, number>> = {
   session: 4,
   presence: 3,
   db: 3,
-  storage: 4,
   transport: 2,
   config: 1,
   observability: 1,

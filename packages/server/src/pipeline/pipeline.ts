@@ -168,7 +168,9 @@ export class Pipeline {
       if (result instanceof Promise) return result.catch((err: unknown) => this.#fail(session, cid, err));
       return undefined;
     } catch (err) {
-      this.#fail(session, cid ?? (err instanceof RealtimeError ? err.cid : undefined), err);
+      // A message that could not be decoded (too large, malformed) still names its cid when the start
+      // of its text shows one, so the client's pending request fails at once instead of timing out.
+      this.#fail(session, cid ?? (err instanceof RealtimeError ? err.cid : undefined) ?? peekCid(text), err);
       return undefined;
     }
   }
@@ -241,8 +243,8 @@ export function toRealtimeError(err: unknown): RealtimeError | undefined {
 }
 
 /**
- * The cid of a message that will not be decoded (rate-limited), found cheaply so the client's pending
- * request fails at once instead of timing out.
+ * The cid of a message that will not be decoded (rate-limited, too large, malformed), found cheaply
+ * in its first 512 characters so the client's pending request fails at once instead of timing out.
  */
 function peekCid(text: string): string | undefined {
   return /"cid"\s*:\s*"([^"\\]{1,64})"/.exec(text.slice(0, 512))?.[1];

@@ -1,16 +1,17 @@
 import type { ApiRoute, HttpRequest } from '../../api/http-types.ts';
 import { DomainError, ErrorKind } from '../../shared/domain-error.ts';
-import type { UserRecord } from '../../storage/types.ts';
 import { accountJson, userJson } from './account-json.ts';
 import { parseBody, UpdateBody } from './account-routes.ts';
+import type { AccountSearch } from './account-search.ts';
 import type { AccountService } from './account-service.ts';
+import type { UserRecord } from './store/account-store.ts';
 
 /**
  * The accounts section of the admin console: search (exact user id, username, device id, custom id
  * or email), one account, profile edits, ban and unban. A ban closes the user's sockets (4004) as
  * the runtime's `usersBan` does.
  */
-export function accountConsoleRoutes(accounts: AccountService): ApiRoute[] {
+export function accountConsoleRoutes(accounts: AccountService, search: AccountSearch): ApiRoute[] {
   const id = (req: HttpRequest) => req.params.userId ?? '';
   return [
     {
@@ -18,7 +19,7 @@ export function accountConsoleRoutes(accounts: AccountService): ApiRoute[] {
       path: '/v2/console/account',
       name: 'ConsoleSearchAccounts',
       handler: async (req) => ({
-        body: { users: (await accounts.find(req.query.get('q') ?? '')).map(consoleUserJson) },
+        body: { users: (await search.find(req.query.get('q') ?? '')).map(consoleUserJson) },
       }),
     },
     {

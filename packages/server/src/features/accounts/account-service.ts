@@ -1,8 +1,14 @@
 import type { Logger } from 'pino';
+import type { Db } from '../../db/db.ts';
 import { type AuthMeter, NO_METERS } from '../../observability/meters.ts';
 import type { Clock } from '../../shared/clock.ts';
 import { DomainError, ErrorKind, invalid } from '../../shared/domain-error.ts';
 import { isUuid, newUuid } from '../../shared/ids.ts';
+import type { PasswordHasher } from './auth/passwords.ts';
+import type { AuthThrottle } from './auth/rate-limiter.ts';
+import { RevocationCause } from './auth/revocations.ts';
+import type { IssuedTokens, SessionAuth, VerifiedSession } from './auth/session-auth.ts';
+import type { SessionClaims } from './auth/tokens.ts';
 import {
   type AccountRecord,
   type AccountStore,
@@ -11,12 +17,7 @@ import {
   type ProfileUpdate,
   StorageConflictError,
   type UserRecord,
-} from '../../storage/types.ts';
-import type { PasswordHasher } from './auth/passwords.ts';
-import type { AuthThrottle } from './auth/rate-limiter.ts';
-import { RevocationCause } from './auth/revocations.ts';
-import type { IssuedTokens, SessionAuth, VerifiedSession } from './auth/session-auth.ts';
-import type { SessionClaims } from './auth/tokens.ts';
+} from './store/account-store.ts';
 import {
   checkBanUserIds,
   checkCustomId,
@@ -58,9 +59,6 @@ export interface AccountUpdateInput {
   readonly metadata?: unknown;
 }
 
-/** Longest admin search term (emails are at most 255, device ids 128). */
-const MAX_SEARCH_CHARS = 255;
-
 /** Attempts at a fresh generated username when the first collides. */
 const USERNAME_ATTEMPTS = 5;
 
@@ -71,6 +69,7 @@ const USERNAME_ATTEMPTS = 5;
  */
 export class AccountService {
   readonly #store: AccountStore;
+  readonly #db: Pick<Db, 'tx'>;
   readonly #sessions: SessionAuth;
   readonly #passwords: PasswordHasher;
   readonly #throttle: AuthThrottle;
@@ -80,6 +79,8 @@ export class AccountService {
 
   constructor(deps: {
     store: AccountStore;
+    /** Bans and their revocations commit in one transaction. */
+    db: Pick<Db, 'tx'>;
     sessions: SessionAuth;
     passwords: PasswordHasher;
     throttle: AuthThrottle;
@@ -89,6 +90,7 @@ export class AccountService {
     meter?: AuthMeter;
   }) {
     this.#store = deps.store;
+    this.#db = deps.db;
     this.#sessions = deps.sessions;
     this.#passwords = deps.passwords;
     this.#throttle = deps.throttle;
@@ -201,11 +203,17 @@ export class AccountService {
    */
   async ban(userIds: readonly string[]): Promise<string[]> {
     const ids = checkBanUserIds(userIds);
-    const banned = await this.#store.banUsers(ids, new Date(this.#clock.now()));
-    // Revoked after the ban is stored: sessions started before this point are covered, and logins
-    // from here on see the ban. (A login that read the account just before the write and signs just
-    // after the cut-off slips through, as on Nakama; its tokens still expire, and refresh is refused.)
-    await Promise.all(banned.map((id) => this.#sessions.revokeUser(id, RevocationCause.BAN)));
+    // The ban and its revocations commit together (a failure leaves neither), and the sockets are
+    // closed only once both are committed (the revocation listeners run after the commit).
+    const banned = await this.#db.tx(async () => {
+      const stored = await this.#store.banUsers(ids, new Date(this.#clock.now()));
+      // Revoked after the ban is written: sessions started before this point are covered, and logins
+      // that read the account after the commit see the ban. (A login that read the account just
+      // before the commit and signs just after the cut-off slips through, as on Nakama; its tokens
+      // still expire, and refresh is refused.) One statement at a time: a transaction is one connection.
+      for (const id of stored) await this.#sessions.revokeUser(id, RevocationCause.BAN);
+      return stored;
+    });
     if (banned.length > 0) this.#log?.info({ userIds: banned }, 'users banned');
     return banned;
   }
@@ -231,30 +239,6 @@ export class AccountService {
     const account = isUuid(userId) ? await this.#store.getAccount(userId.toLowerCase()) : null;
     if (!account) throw new DomainError(ErrorKind.NOT_FOUND, 'Account not found.');
     return account;
-  }
-
-  /**
-   * Accounts whose user id, username (any case), device id, custom id or email is exactly `term`,
-   * each once (the admin console's search). Throws INVALID_ARGUMENT for an empty or overlong term.
-   */
-  async find(term: string): Promise<UserRecord[]> {
-    const t = term.trim();
-    if (t.length === 0 || t.length > MAX_SEARCH_CHARS) {
-      throw invalid(
-        `Search for 1-${MAX_SEARCH_CHARS} characters: a user id, username, device id, custom id or email.`,
-      );
-    }
-    const store = this.#store;
-    const found = await Promise.all([
-      isUuid(t) ? store.getUser(t.toLowerCase()) : null,
-      store.listUsers([], [t]),
-      store.findByDevice(t),
-      store.findByCustomId(t),
-      t.includes('@') ? store.findByEmail(t.toLowerCase()).then((r) => r?.user ?? null) : null,
-    ]);
-    const byId = new Map<string, UserRecord>();
-    for (const hit of found.flat()) if (hit) byId.set(hit.id, hit);
-    return [...byId.values()];
   }
 
   /** `PUT /v2/account`: changes the caller's profile. At least one field must be given. */

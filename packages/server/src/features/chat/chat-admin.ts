@@ -5,15 +5,16 @@
  * @packageDocumentation
  */
 import type { Logger } from 'pino';
+import { InvalidCursorError } from '../../db/cursor.ts';
 import type { MessageRouter } from '../../presence/message-router.ts';
 import { OutboundMessage } from '../../presence/outbound.ts';
 import { StreamMode } from '../../presence/stream.ts';
 import type { Tracker } from '../../presence/tracker.ts';
 import type { Clock } from '../../shared/clock.ts';
 import { DomainError, ErrorKind, invalid } from '../../shared/domain-error.ts';
-import { type ChatStore, InvalidCursorError, MAX_PAGE_LIMIT } from '../../storage/types.ts';
 import { type ChannelRef, channelOfStream, isUserId, parseChannelId } from './channel-id.ts';
 import { type ChannelMessageList, historyJson, messageJson, targetOf } from './chat-json.ts';
+import { type ChatStore, MAX_PAGE_LIMIT } from './store/chat-store.ts';
 
 /** A channel with members now. */
 export interface ActiveChannel {

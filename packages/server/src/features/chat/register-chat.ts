@@ -7,10 +7,19 @@ import { chatConsoleRoutes } from './chat-console-routes.ts';
 import { chatHandlers } from './chat-handlers.ts';
 import { chatRoutes } from './chat-routes.ts';
 import { ChatService, type ChatServiceDeps } from './chat-service.ts';
+import type { ChatStore } from './store/chat-store.ts';
 
 /** The chat feature as the composition root holds it. */
 export interface ChatFeature extends FeatureParts {
   readonly chat: ChatService;
+}
+
+/** What {@link registerChat} needs besides the context. */
+export interface ChatDeps {
+  /** This feature's store, built by the composition root for the database's dialect. */
+  readonly store: ChatStore;
+  readonly notifications: NotificationService;
+  readonly users: ChatServiceDeps['users'];
 }
 
 /**
@@ -18,12 +27,9 @@ export interface ChatFeature extends FeatureParts {
  * `GET /v2/channel/{channel_id}`, and its admin console section. Group channels (mode 3) come with
  * groups.
  */
-export function registerChat(
-  ctx: FeatureContext,
-  deps: { readonly notifications: NotificationService; readonly users: ChatServiceDeps['users'] },
-): ChatFeature {
+export function registerChat(ctx: FeatureContext, deps: ChatDeps): ChatFeature {
   const chat = new ChatService({
-    store: ctx.storage.chat,
+    store: deps.store,
     users: deps.users,
     tracker: ctx.tracker,
     router: ctx.router,
@@ -40,7 +46,7 @@ export function registerChat(
     routes: chatRoutes({ chat, sessions: ctx.verifier }),
     consoleRoutes: chatConsoleRoutes(
       new ChatAdmin({
-        store: ctx.storage.chat,
+        store: deps.store,
         tracker: ctx.tracker,
         router: ctx.router,
         clock: ctx.clock,

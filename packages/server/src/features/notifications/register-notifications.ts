@@ -3,6 +3,7 @@ import type { FeatureContext } from '../../core/feature-context.ts';
 import { notificationConsoleRoutes } from './notification-console-routes.ts';
 import { notificationRoutes } from './notification-routes.ts';
 import { NotificationService, type NotificationServiceDeps } from './notification-service.ts';
+import type { NotificationStore } from './store/notification-store.ts';
 
 /** The notification feature as the composition root holds it. */
 export interface NotificationFeature extends FeatureParts {
@@ -10,16 +11,21 @@ export interface NotificationFeature extends FeatureParts {
   readonly notifications: NotificationService;
 }
 
+/** What {@link registerNotifications} needs besides the context. */
+export interface NotificationDeps {
+  /** This feature's store, built by the composition root for the database's dialect. */
+  readonly store: NotificationStore;
+  readonly users: NotificationServiceDeps['users'];
+}
+
 /**
  * Builds the notification service and serves `GET` / `DELETE /v2/notification`, and the notification
  * panel of the admin console.
  */
-export function registerNotifications(
-  ctx: FeatureContext,
-  deps: { readonly users: NotificationServiceDeps['users'] },
-): NotificationFeature {
+export function registerNotifications(ctx: FeatureContext, deps: NotificationDeps): NotificationFeature {
   const notifications = new NotificationService({
-    store: ctx.storage.notifications,
+    store: deps.store,
+    db: ctx.db,
     users: deps.users,
     router: ctx.router,
     clock: ctx.clock,

@@ -1,6 +1,6 @@
 import type { FeatureParts } from '../../core/feature.ts';
 import type { FeatureContext } from '../../core/feature-context.ts';
-import type { AccountStore } from '../../storage/types.ts';
+import type { AccountStore } from '../accounts/store/account-store.ts';
 import { rpcConsoleRoutes } from './rpc-console-routes.ts';
 import { rpcHandlers } from './rpc-handlers.ts';
 import { RpcRegistry } from './rpc-registry.ts';

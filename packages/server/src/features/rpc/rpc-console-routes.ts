@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { ApiRoute } from '../../api/http-types.ts';
 import { DomainError, ErrorKind, invalid } from '../../shared/domain-error.ts';
 import { isUuid } from '../../shared/ids.ts';
-import type { AccountStore } from '../../storage/types.ts';
+import type { AccountStore } from '../accounts/store/account-store.ts';
 import type { RpcRegistry } from './rpc-registry.ts';
 
 const CallBody = z.object({
