@@ -31,10 +31,12 @@ export class ConsoleApi {
     this.#onLogout = onLogout;
   }
 
+  /** Whether a console token is held (it may still have expired on the server). */
   get loggedIn(): boolean {
     return this.#token !== null;
   }
 
+  /** Logs in and keeps the token; rejects with {@link ApiError} (401 wrong credentials, 429 locked out). */
   async login(username: string, password: string): Promise<void> {
     const res = await this.#request<{ token: string }>('POST', '/v2/console/authenticate', {
       username,
@@ -44,6 +46,7 @@ export class ConsoleApi {
     sessionStorage.setItem(TOKEN_KEY, res.token);
   }
 
+  /** Ends the login on the server and forgets the token. */
   async logout(): Promise<void> {
     try {
       await this.post('/v2/console/authenticate/logout', {});
@@ -52,18 +55,22 @@ export class ConsoleApi {
     }
   }
 
+  /** `GET path?query`, the JSON answer. */
   get<T>(path: string, query?: Query): Promise<T> {
     return this.#request<T>('GET', withQuery(path, query));
   }
 
+  /** `POST path` with a JSON body. */
   post<T>(path: string, body: unknown): Promise<T> {
     return this.#request<T>('POST', path, body);
   }
 
+  /** `PUT path` with a JSON body. */
   put<T>(path: string, body: unknown): Promise<T> {
     return this.#request<T>('PUT', path, body);
   }
 
+  /** `DELETE path`. */
   del<T>(path: string): Promise<T> {
     return this.#request<T>('DELETE', path);
   }

@@ -1,3 +1,4 @@
+import { formatTimestamp } from '@tether/protocol';
 import type { ApiRoute, HttpRequest } from '../../api/http-types.ts';
 import { DomainError, ErrorKind } from '../../shared/domain-error.ts';
 import { accountJson, userJson } from './account-json.ts';
@@ -63,7 +64,7 @@ export function accountConsoleRoutes(accounts: AccountService, search: AccountSe
 
 /** A user with its ban time: what the console lists (the public `api.User` has no ban time). */
 function consoleUserJson(u: UserRecord): Record<string, unknown> {
-  return { ...userJson(u), ...(u.disableTime ? { disable_time: u.disableTime.toISOString() } : {}) };
+  return { ...userJson(u), ...(u.disableTime ? { disable_time: formatTimestamp(u.disableTime) } : {}) };
 }
 
 function found(ids: string[]): string[] {
