@@ -61,13 +61,23 @@ class CarrierTallies implements CarrierMeter {
   readonly opens = new Tally();
   open = 0;
   readonly #sent: TallyFamily;
+  // The last type written and its tally: a broadcast writes one type to many sessions in a row, so
+  // most calls skip the map lookup.
+  #lastType: string | undefined;
+  #lastTally: Tally | undefined;
 
   constructor(sent: TallyFamily) {
     this.#sent = sent;
   }
 
   sent(type: string): void {
-    this.#sent.of(type).inc();
+    let tally = this.#lastTally;
+    if (tally === undefined || type !== this.#lastType) {
+      tally = this.#sent.of(type);
+      this.#lastType = type;
+      this.#lastTally = tally;
+    }
+    tally.inc();
   }
 
   opened(): void {
