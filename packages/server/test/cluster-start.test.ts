@@ -76,7 +76,7 @@ describe.runIf(available)('bad input on the bus', () => {
         inbox,
         encodeFrame(
           { node: 'intruder', incarnation: 'x1' },
-          [{ t: 'ds', s: stream, p: 0 }],
+          [{ t: 'ds', s: stream, y: 'x', p: 0 }],
           [Buffer.from('{"x":1}')],
         ),
       );
@@ -88,7 +88,7 @@ describe.runIf(available)('bad input on the bus', () => {
       await redis.publish(inbox, Buffer.from('not a frame at all'));
       await redis.publish(
         inbox,
-        encodeFrame({ node: 'n2', incarnation }, [{ t: 'ds', s: stream, p: 7 }], []),
+        encodeFrame({ node: 'n2', incarnation }, [{ t: 'ds', s: stream, y: 'x', p: 7 }], []),
       );
       await redis.publish(
         inbox,

@@ -162,15 +162,23 @@ export class FramedBus {
   }
 
   /** Queues the delivery of an encoded envelope to node `to`'s members of a stream (except one session). */
-  deliverToStream(to: string, streamId: string, exclude: string | undefined, payload: Uint8Array): void {
+  deliverToStream(
+    to: string,
+    streamId: string,
+    exclude: string | undefined,
+    type: string,
+    payload: Uint8Array,
+  ): void {
     const message: BusMessage =
-      exclude === undefined ? { t: 'ds', s: streamId, p: 0 } : { t: 'ds', s: streamId, x: exclude, p: 0 };
+      exclude === undefined
+        ? { t: 'ds', s: streamId, y: type, p: 0 }
+        : { t: 'ds', s: streamId, x: exclude, y: type, p: 0 };
     this.#enqueue(to, message, payload);
   }
 
-  /** Queues the delivery of an encoded envelope to sessions of node `to`. */
-  deliverToSessions(to: string, sessionIds: string[], payload: Uint8Array): void {
-    this.#enqueue(to, { t: 'dp', ss: sessionIds, p: 0 }, payload);
+  /** Queues the delivery of an encoded envelope (of type `type`) to sessions of node `to`. */
+  deliverToSessions(to: string, sessionIds: string[], type: string, payload: Uint8Array): void {
+    this.#enqueue(to, { t: 'dp', ss: sessionIds, y: type, p: 0 }, payload);
   }
 
   /** Writes what is queued, then closes the transport. Later publishes are dropped. */

@@ -53,7 +53,7 @@ export class ClusterRouter implements MessageRouter {
       if (excluded && members.size === 1) continue;
       payload ??= Buffer.from(message.text, 'utf8');
       id ??= streamId(stream);
-      this.#bus.deliverToStream(node, id, excluded ? exclude : undefined, payload);
+      this.#bus.deliverToStream(node, id, excluded ? exclude : undefined, message.type, payload);
     }
   }
 
@@ -81,7 +81,8 @@ export class ClusterRouter implements MessageRouter {
     }
     if (!remote) return;
     const payload = Buffer.from(message.text, 'utf8');
-    for (const [node, sessionIds] of remote) this.#bus.deliverToSessions(node, sessionIds, payload);
+    for (const [node, sessionIds] of remote)
+      this.#bus.deliverToSessions(node, sessionIds, message.type, payload);
   }
 
   sendToSessions(sessionIds: Iterable<string>, envelope: object | OutboundMessage): void {
@@ -102,12 +103,12 @@ export class ClusterRouter implements MessageRouter {
       const stream = parseStreamId(message.s);
       const local = stream && this.#tracker.membersByNode(stream).get(this.#node);
       if (!local) return;
-      const outbound = OutboundMessage.fromText(utf8(payloads[message.p]!));
+      const outbound = OutboundMessage.fromText(utf8(payloads[message.p]!), message.y);
       for (const sessionId of local.keys()) {
         if (sessionId !== message.x) this.#sessions.get(sessionId)?.deliver(outbound);
       }
     } else if (message.t === 'dp') {
-      const outbound = OutboundMessage.fromText(utf8(payloads[message.p]!));
+      const outbound = OutboundMessage.fromText(utf8(payloads[message.p]!), message.y);
       for (const sessionId of message.ss) this.#sessions.get(sessionId)?.deliver(outbound);
     }
   }

@@ -221,7 +221,11 @@ describe('bad input on the bus', () => {
     const payload = Buffer.from('{"evil":1}');
     await intruder.publish(
       'n2',
-      encodeFrame({ node: 'ghost', incarnation: 'x1' }, [{ t: 'ds', s: '2...lobby', p: 0 }], [payload]),
+      encodeFrame(
+        { node: 'ghost', incarnation: 'x1' },
+        [{ t: 'ds', s: '2...lobby', y: 'x', p: 0 }],
+        [payload],
+      ),
     );
     const wrongVersion = encodeFrame(
       { node: 'n1', incarnation: n1.cluster.incarnation },

@@ -134,6 +134,10 @@ export class ReplicatedTracker implements Tracker, ReplicaTable<PresenceOp[], Wi
     return this.#index.streamsOf(sessionId);
   }
 
+  streamsOfMode(mode: number, limit: number): { stream: StreamKey; count: number }[] {
+    return this.#index.streamsOfMode(mode, limit);
+  }
+
   onEvents(mode: number, listener: PresenceListener): () => void {
     return this.#index.onEvents(mode, listener);
   }

@@ -7,8 +7,8 @@ describe('cluster frames', () => {
   it('round-trip messages and payloads, payloads as bytes', () => {
     const messages: BusMessage[] = [
       { t: 'hello' },
-      { t: 'ds', s: '2...lobby', x: 's1', p: 0 },
-      { t: 'dp', ss: ['a', 'b'], p: 1 },
+      { t: 'ds', s: '2...lobby', x: 's1', y: 'channel_message', p: 0 },
+      { t: 'dp', ss: ['a', 'b'], y: 'pong', p: 1 },
       { t: 'call', id: 7, m: 'match.join', b: { x: [1, 'two'] } },
     ];
     const payloads = [Buffer.from('{"channel_message":{"content":"{\\"é\\":1}"}}'), new Uint8Array([0, 255])];
@@ -30,7 +30,7 @@ describe('cluster frames', () => {
     expect(decodeFrame(Buffer.concat([good, Buffer.from([1])]))).toMatchObject({ refused: 'malformed' });
     const unknownType = encodeFrame(sender, [{ t: 'nope' } as unknown as BusMessage], []);
     expect(decodeFrame(unknownType)).toMatchObject({ refused: 'schema', sender });
-    const dangling = encodeFrame(sender, [{ t: 'dp', ss: ['a'], p: 3 }], []);
+    const dangling = encodeFrame(sender, [{ t: 'dp', ss: ['a'], y: 'pong', p: 3 }], []);
     expect(decodeFrame(dangling)).toMatchObject({
       refused: 'malformed',
       detail: 'payload index out of range',

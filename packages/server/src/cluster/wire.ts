@@ -30,6 +30,7 @@ const nodeName = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
 const count = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 const method = z.string().min(1).max(64);
 const sessionId = z.string().min(1).max(64);
+const envelopeType = z.string().min(1).max(64);
 
 /** A failure as it travels back from a remote call: the fields of a `DomainError`. */
 export const WireError = z.object({
@@ -66,10 +67,19 @@ export const BusMessage = z.discriminatedUnion('t', [
   }),
   /** A one-way message to a method of the receiving node(s). */
   z.object({ t: z.literal('cast'), m: method, b: z.unknown() }),
-  /** Deliver payload `p` to the receiver's members of stream `s` (a stream id), except session `x`. */
-  z.object({ t: z.literal('ds'), s: z.string().min(3).max(4096), x: sessionId.optional(), p: count }),
-  /** Deliver payload `p` to these sessions of the receiver. */
-  z.object({ t: z.literal('dp'), ss: z.array(sessionId).max(100_000), p: count }),
+  /**
+   * Deliver payload `p` (an envelope of type `y`, as metrics count it) to the receiver's members of
+   * stream `s` (a stream id), except session `x`.
+   */
+  z.object({
+    t: z.literal('ds'),
+    s: z.string().min(3).max(4096),
+    x: sessionId.optional(),
+    y: envelopeType,
+    p: count,
+  }),
+  /** Deliver payload `p` (an envelope of type `y`) to these sessions of the receiver. */
+  z.object({ t: z.literal('dp'), ss: z.array(sessionId).max(100_000), y: envelopeType, p: count }),
 ]);
 /** One bus message. */
 export type BusMessage = z.infer<typeof BusMessage>;

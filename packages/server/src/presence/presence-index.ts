@@ -154,6 +154,20 @@ export class PresenceIndex {
     return [...(this.#bySession.get(sessionId)?.values() ?? [])];
   }
 
+  /**
+   * Streams of one mode with at least one presence, with their presence counts (hidden included), at
+   * most `limit` of them. It walks every stream: for operators (the admin console), not for hot paths.
+   */
+  streamsOfMode(mode: number, limit: number): { stream: StreamKey; count: number }[] {
+    const out: { stream: StreamKey; count: number }[] = [];
+    for (const members of this.#byStream.values()) {
+      if (out.length >= limit) break;
+      const first = members.all.values().next().value;
+      if (first?.stream.mode === mode) out.push({ stream: first.stream, count: members.all.size });
+    }
+    return out;
+  }
+
   /** Every presence of one node's sessions (a snapshot of that node, or what to drop when it dies). */
   presencesOfNode(node: string): Presence[] {
     const out: Presence[] = [];

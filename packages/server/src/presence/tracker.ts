@@ -49,6 +49,11 @@ export interface Tracker {
   count(stream: StreamKey): number;
   /** Streams a session is on. */
   streamsOf(sessionId: string): StreamKey[];
+  /**
+   * Streams of one mode with at least one presence, with their presence counts (hidden included), at
+   * most `limit` of them. It walks every stream: for operators (the admin console), not for hot paths.
+   */
+  streamsOfMode(mode: number, limit: number): { stream: StreamKey; count: number }[];
   /** Subscribes to joins and leaves on streams of one mode. Returns an unsubscribe function. */
   onEvents(mode: number, listener: PresenceListener): () => void;
 }
@@ -115,6 +120,10 @@ export class LocalTracker implements Tracker {
 
   streamsOf(sessionId: string): StreamKey[] {
     return this.#index.streamsOf(sessionId);
+  }
+
+  streamsOfMode(mode: number, limit: number): { stream: StreamKey; count: number }[] {
+    return this.#index.streamsOfMode(mode, limit);
   }
 
   onEvents(mode: number, listener: PresenceListener): () => void {

@@ -216,7 +216,10 @@ export class RemoteMatches {
     if (match.enqueue(sender, body.op, body.data, body.reliable) !== 'dropped-first') return;
     const error = toRealtimeError(matchErrors.inputQueueFull(match.id, this.#registry.inputQueueSize));
     if (error)
-      this.#router.sendToPresences([sender], OutboundMessage.fromText(encodeError(undefined, error)));
+      this.#router.sendToPresences(
+        [sender],
+        OutboundMessage.fromText(encodeError(undefined, error), 'error'),
+      );
   }
 
   /**

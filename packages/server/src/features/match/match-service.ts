@@ -197,6 +197,23 @@ export class MatchService {
     return size > 0 ? { matchId, authoritative: false, size } : undefined;
   }
 
+  /** Running matches by kind (relayed ones with at least one member), for metrics and the console. */
+  counts(): { authoritative: number; relayed: number } {
+    let relayed = 0;
+    for (const uuid of this.#relayed) if (this.#d.tracker.count(relayedStream(uuid)) > 0) relayed++;
+    return { authoritative: this.#d.registry.size, relayed };
+  }
+
+  /** The members of a running match in join order, or undefined for a match that is not running here. */
+  members(matchId: string): UserPresence[] | undefined {
+    const parts = parseMatchId(matchId);
+    if (!parts) return undefined;
+    const key = parts.node === '' ? relayedStream(parts.uuid) : this.#authoritative(parts)?.stream;
+    if (!key) return undefined;
+    const members = this.#d.tracker.list(key);
+    return members.length > 0 || parts.node !== '' ? members.map(userPresence) : undefined;
+  }
+
   /**
    * `nk.matchSignal`: the match's `matchSignal` reply. A match of another node answers through it (a
    * promise). Throws NOT_FOUND for an unknown match.

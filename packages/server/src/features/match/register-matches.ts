@@ -1,6 +1,8 @@
 import type { FeatureParts } from '../../core/feature.ts';
 import type { FeatureContext } from '../../core/feature-context.ts';
+import type { MatchMeter } from '../../observability/meters.ts';
 import { StreamMode } from '../../presence/stream.ts';
+import { matchConsoleRoutes } from './match-console-routes.ts';
 import { matchHandlers } from './match-handlers.ts';
 import { MatchListings } from './match-listings.ts';
 import { MatchRegistry } from './match-registry.ts';
@@ -35,6 +37,8 @@ export interface MatchFeatureOptions {
   readonly scheduler?: TickScheduler;
   /** Node name in authoritative match ids (default `tether`). */
   readonly node?: string;
+  /** Times each `matchLoop`. */
+  readonly meter?: MatchMeter;
 }
 
 /**
@@ -51,6 +55,7 @@ export function registerMatches(ctx: FeatureContext, options: MatchFeatureOption
     logger: ctx.logger.child({ feature: 'match' }),
     node: options.node ?? config.node,
     limits: { inputQueueSize: config.matchInputQueueSize, deferredQueueSize: DEFERRED_QUEUE_SIZE },
+    meter: options.meter,
   });
   const tokens = new MatchTokens({ key: config.sessionEncryptionKey, clock: ctx.clock });
   // Cluster: this node's matches are listed on every node, and matches of other nodes are reached
@@ -81,6 +86,7 @@ export function registerMatches(ctx: FeatureContext, options: MatchFeatureOption
     tokens,
     handlers: matchHandlers(service),
     routes: matchRoutes({ matches: service, sessions: ctx.verifier }),
+    consoleRoutes: matchConsoleRoutes(service),
     async close() {
       await registry.shutdown(config.matchShutdownGraceSec);
       for (const off of unsubscribe) off();
