@@ -20,7 +20,7 @@ import { PAYLOAD_BYTES, payloadBase64, payloadTemplate, readStamp, readStampBase
 import { clientFrame, headerLength, Opcode, RawWebSocket, textFrame } from './wire.ts';
 
 /** The servers a run can measure. */
-export const SERVER_KINDS = ['ws', 'ws-batched', 'colyseus', 'socketio', 'tether'] as const;
+export const SERVER_KINDS = ['ws', 'ws-batched', 'colyseus', 'socketio', 'tether', 'tether-cluster'] as const;
 /** One server under test. */
 export type ServerKind = (typeof SERVER_KINDS)[number];
 
@@ -41,6 +41,11 @@ export interface Member {
 export interface Target {
   readonly host: string;
   readonly port: number;
+  /**
+   * Every port of a multi-node server (`tether-cluster`): member k of a match connects to
+   * `ports[k % ports.length]`, so a match's clients are spread evenly over the nodes.
+   */
+  readonly ports?: readonly number[];
   /** Distinguishes this run's accounts (Tether device ids). */
   readonly runId: string;
 }
@@ -202,15 +207,16 @@ const DATA_KEY = Buffer.from('"data":"');
 const SERVER_KEY_BASIC = `Basic ${Buffer.from('defaultkey:').toString('base64')}`;
 
 async function tetherSocket(t: Target, m: number, k: number): Promise<RawWebSocket> {
+  const port = t.ports ? (t.ports[k % t.ports.length] as number) : t.port;
   const auth = (await postJson(
-    `http://${t.host}:${t.port}/v2/account/authenticate/device?create=true`,
+    `http://${t.host}:${port}/v2/account/authenticate/device?create=true`,
     { id: `relay-${t.runId}-${m}-${k}` },
     { authorization: SERVER_KEY_BASIC },
   )) as { token?: string };
   if (!auth.token) throw new Error('authenticate/device: no token');
   return RawWebSocket.connect(
     t.host,
-    t.port,
+    port,
     `/ws?lang=en&status=false&token=${encodeURIComponent(auth.token)}`,
   );
 }
@@ -244,8 +250,18 @@ const tetherDialect: Dialect = {
   },
   async join(t, m, k, ref) {
     const ws = await tetherSocket(t, m, k);
-    await tetherMatchRequest(ws, 'match_join', { match_id: ref });
-    return { ws, send: tetherTemplate(ref) };
+    // On another node of a cluster, the match exists there once the creator's presence has arrived
+    // (a bus hop after the create reply): a join that came first is retried, bounded.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await tetherMatchRequest(ws, 'match_join', { match_id: ref });
+        return { ws, send: tetherTemplate(ref) };
+      } catch (err) {
+        if (!t.ports || attempt >= 40 || !String((err as Error).message).includes('Match not found'))
+          throw err;
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+    }
   },
   stamp(_ws, opcode, buf, start, end) {
     if (opcode !== Opcode.text) return Number.NaN;
@@ -263,4 +279,5 @@ export const DIALECTS: Readonly<Record<ServerKind, Dialect>> = {
   colyseus: colyseusDialect,
   socketio: socketioDialect,
   tether: tetherDialect,
+  'tether-cluster': tetherDialect,
 };

@@ -17,6 +17,8 @@ export type ToLoad =
       readonly kind: ServerKind;
       readonly host: string;
       readonly port: number;
+      /** Every node's port, for a multi-node server. */
+      readonly ports?: readonly number[];
       readonly runId: string;
     }
   /** Open matches until there are `matches` (never closes any). */

@@ -181,7 +181,9 @@ process.on('message', (msg: ToLoad) => {
   switch (msg.type) {
     case 'init':
       dialect = DIALECTS[msg.kind];
-      target = { host: msg.host, port: msg.port, runId: msg.runId };
+      target = msg.ports
+        ? { host: msg.host, port: msg.port, ports: msg.ports, runId: msg.runId }
+        : { host: msg.host, port: msg.port, runId: msg.runId };
       break;
     case 'grow':
       grow(msg.matches, msg.timeoutMs).catch(fail);

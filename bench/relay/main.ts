@@ -31,11 +31,13 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { checkInterop } from './check.ts';
 import { Child } from './children.ts';
+import { cleanupCluster, type NodeOptions, prepareCluster, RedisCpu } from './cluster.ts';
 import { SERVER_KINDS, type ServerKind } from './dialects.ts';
 import type { FromLoad, ToLoad } from './ipc.ts';
 import { machineLoad, sampleMachine, waitForCalm } from './machine.ts';
 import {
   type Criteria,
+  clusterSummary,
   expectedRate,
   judge,
   LABELS,
@@ -62,6 +64,11 @@ const { values: args } = parseArgs({
     retries: { type: 'string', default: '1' },
     calm: { type: 'string', default: '10' },
     'skip-check': { type: 'boolean', default: false },
+    /** PostgreSQL and Redis of `tether-cluster` (a schema and a key prefix are made for the run). */
+    postgres: { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/test' },
+    redis: { type: 'string', default: 'redis://127.0.0.1:6379' },
+    /** `clusterBusFlushMs` of the two nodes (default: the server's default). */
+    'bus-flush-ms': { type: 'string' },
   },
 });
 const kinds = (args.servers as string).split(',').map((s) => s.trim()) as ServerKind[];
@@ -96,8 +103,12 @@ const GROW_TIMEOUT_MS = 60_000;
 
 interface Racer {
   readonly lane: Lane;
-  readonly server: Child<ServerIn, ServerOut>;
+  /** The server's processes: one, or one per node of a cluster. */
+  readonly servers: Child<ServerIn, ServerOut>[];
   readonly load: Child<ToLoad, FromLoad>;
+  /** A cluster's Redis, whose CPU time counts as the server's too. */
+  readonly redis?: RedisCpu;
+  readonly cleanup?: () => Promise<void>;
   running: boolean;
   disconnects: number;
 }
@@ -111,17 +122,30 @@ setTimeout(() => {
   process.exit(2);
 }, BUDGET_MS + 90_000).unref();
 
-async function serverCpu(r: Racer): Promise<{ user: number; system: number; at: number }> {
-  r.server.send('cpu');
-  const { user, system } = await r.server.next('cpu', 5000);
-  return { user, system, at: performance.now() };
+/** CPU time so far of the server's processes (summed), and of its Redis separately (µs). */
+async function serverCpu(r: Racer): Promise<{ user: number; system: number; redis: number; at: number }> {
+  const each = await Promise.all(
+    r.servers.map(async (s) => {
+      s.send('cpu');
+      return s.next('cpu', 5000);
+    }),
+  );
+  const redis = r.redis ? await r.redis.sample() : undefined;
+  return {
+    user: each.reduce((sum, c) => sum + c.user, 0),
+    system: each.reduce((sum, c) => sum + c.system, 0),
+    redis: redis ? redis.user + redis.system : Number.NaN,
+    at: performance.now(),
+  };
 }
 
 async function retire(r: Racer, reason: string, censored: boolean): Promise<void> {
   r.running = false;
   r.lane.reason = reason;
   r.lane.censored = censored;
-  await Promise.all([r.load.stop({ type: 'stop' }), r.server.stop('stop')]);
+  await Promise.all([r.load.stop({ type: 'stop' }), ...r.servers.map((s) => s.stop('stop'))]);
+  r.redis?.close();
+  await r.cleanup?.();
 }
 
 /** Measures `matches` once (after growing to it); the row is recorded and returned. */
@@ -148,22 +172,23 @@ async function measureOnce(r: Racer, matches: number): Promise<Row> {
   await load.next('window-start', WARM_MS + 10_000);
   const m0 = sampleMachine();
   const c0 = await serverCpu(r);
-  if (args.profile) r.server.send({ type: 'profile-start' });
+  if (args.profile) for (const s of r.servers) s.send({ type: 'profile-start' });
   await load.next('window-end', WINDOW_MS + 10_000);
   const m1 = sampleMachine();
   const c1 = await serverCpu(r);
   if (args.profile) {
-    r.server.send({
-      type: 'profile-stop',
-      file: join(args.profile, `relay-${r.lane.kind}-${matches}.cpuprofile`),
-    });
-    await r.server.next('profiled', 30_000);
+    for (const [i, s] of r.servers.entries()) {
+      const name = r.servers.length > 1 ? `${r.lane.kind}-node${i + 1}` : r.lane.kind;
+      s.send({ type: 'profile-stop', file: join(args.profile, `relay-${name}-${matches}.cpuprofile`) });
+      await s.next('profiled', 30_000);
+    }
   }
   const { result } = await load.next('result', DRAIN_MS + 10_000);
   const wallUs = (c1.at - c0.at) * 1000;
   const cpu = {
     total: (c1.user + c1.system - c0.user - c0.system) / wallUs,
     system: (c1.system - c0.system) / wallUs,
+    redis: (c1.redis - c0.redis) / wallUs,
   };
   const row = judge(matches, result, cpu, machineLoad(m0, m1), r.disconnects, criteria);
   r.disconnects = result.disconnects;
@@ -188,10 +213,11 @@ async function runStep(r: Racer, matches: number): Promise<void> {
   else await retire(r, `failed at ${matches} matches (${row.note})`, false);
 }
 
+const SERVER_SCRIPT = new URL('./server.ts', import.meta.url);
+
 async function startRacer(kind: ServerKind, runId: string): Promise<Racer> {
-  const server = new Child<ServerIn, ServerOut>(`server ${kind}`, new URL('./server.ts', import.meta.url), [
-    kind,
-  ]);
+  if (kind === 'tether-cluster') return startClusterRacer(runId);
+  const server = new Child<ServerIn, ServerOut>(`server ${kind}`, SERVER_SCRIPT, [kind]);
   const { port } = await server.next('ready', 60_000);
   let interop = 'not run (--skip-check)';
   if (!args['skip-check']) interop = await checkInterop(kind, port);
@@ -199,12 +225,46 @@ async function startRacer(kind: ServerKind, runId: string): Promise<Racer> {
   const load = new Child<ToLoad, FromLoad>(`load ${kind}`, new URL('./load.ts', import.meta.url), []);
   load.send({ type: 'init', kind, host: '127.0.0.1', port, runId });
   const lane: Lane = { kind, rows: [], max: 0, censored: false, reason: '' };
-  if (interop.startsWith('FAILED')) {
-    const r: Racer = { lane, server, load, running: true, disconnects: 0 };
-    await retire(r, `interop check ${interop}`, false);
-    return r;
+  const r: Racer = { lane, servers: [server], load, running: true, disconnects: 0 };
+  if (interop.startsWith('FAILED')) await retire(r, `interop check ${interop}`, false);
+  return r;
+}
+
+/** Two Tether nodes in cluster mode, one process each, on a schema and a Redis prefix of this run. */
+async function startClusterRacer(runId: string): Promise<Racer> {
+  const kind = 'tether-cluster';
+  const setup = await prepareCluster(args.postgres as string, args.redis as string);
+  const servers: Child<ServerIn, ServerOut>[] = [];
+  const ports: number[] = [];
+  for (const node of ['bench-a', 'bench-b']) {
+    const flush = args['bus-flush-ms'];
+    const options: NodeOptions = {
+      ...setup,
+      node,
+      ...(flush === undefined ? {} : { busFlushMs: Number(flush) }),
+    };
+    const server = new Child<ServerIn, ServerOut>(`server ${kind} ${node}`, SERVER_SCRIPT, [
+      'tether-node',
+      JSON.stringify(options),
+    ]);
+    servers.push(server);
+    ports.push((await server.next('ready', 60_000)).port);
   }
-  return { lane, server, load, running: true, disconnects: 0 };
+  log(
+    `[relay] ${kind} nodes listening on ${ports.join(', ')} (Redis ${setup.redis}, prefix ${setup.prefix})`,
+  );
+  const load = new Child<ToLoad, FromLoad>(`load ${kind}`, new URL('./load.ts', import.meta.url), []);
+  load.send({ type: 'init', kind, host: '127.0.0.1', port: ports[0] as number, ports, runId });
+  const lane: Lane = { kind, rows: [], max: 0, censored: false, reason: '' };
+  return {
+    lane,
+    servers,
+    load,
+    redis: new RedisCpu(setup.redis),
+    cleanup: () => cleanupCluster(setup),
+    running: true,
+    disconnects: 0,
+  };
 }
 
 async function main(): Promise<void> {
@@ -238,6 +298,7 @@ async function main(): Promise<void> {
           p99: Number.NaN,
           serverCpu: Number.NaN,
           serverSys: Number.NaN,
+          redisCpu: Number.NaN,
           outsideCores: Number.NaN,
           pressure: Number.NaN,
           result: null,
@@ -280,6 +341,7 @@ async function main(): Promise<void> {
       .join(', ')}.`,
     `Warm-up ${WARM_MS / 1000} s, window ${WINDOW_MS / 1000} s per step; payload 48 bytes; expected = matches × 8 × 7 × 20 msg/s.\n`,
     summaryTable(lanes, criteria),
+    clusterSummary(lanes, criteria),
     ...lanes.map((l) => laneTable(l, criteria)),
   ].join('\n');
   process.stdout.write(`${out}\n`);

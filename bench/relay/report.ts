@@ -21,6 +21,7 @@ export const LABELS: Readonly<Record<ServerKind, string>> = {
   colyseus: 'Colyseus',
   socketio: 'Socket.IO',
   tether: 'Tether',
+  'tether-cluster': 'Tether, 2 nodes',
 };
 
 /** One step of one server. */
@@ -37,6 +38,8 @@ export interface Row {
   readonly serverCpu: number;
   /** The kernel's share of it (system time per wall time). */
   readonly serverSys: number;
+  /** A cluster's Redis: its CPU per wall time (NaN for servers without one). */
+  readonly redisCpu: number;
   /** CPUs kept busy by everything but this server and its generator (cores), NaN if unknown. */
   readonly outsideCores: number;
   /** Fraction of the window during which some runnable task waited for a CPU (Linux PSI). */
@@ -78,7 +81,7 @@ export function expectedRate(matches: number): number {
 export function judge(
   matches: number,
   r: WindowResult,
-  serverCpu: { readonly total: number; readonly system: number },
+  serverCpu: { readonly total: number; readonly system: number; readonly redis: number },
   machine: MachineLoad,
   prevDisconnects: number,
   c: Criteria,
@@ -90,7 +93,8 @@ export function judge(
   if (delivered < c.minDelivered * expected) fails.push(`delivered < ${Math.round(c.minDelivered * 100)} %`);
   if (r.disconnects > prevDisconnects) fails.push(`${r.disconnects - prevDisconnects} clients disconnected`);
   const remarks: string[] = [];
-  const outsideCores = Math.max(0, machine.busyCores - serverCpu.total - r.genCpu);
+  const redis = Number.isFinite(serverCpu.redis) ? serverCpu.redis : 0;
+  const outsideCores = Math.max(0, machine.busyCores - serverCpu.total - redis - r.genCpu);
   if (outsideCores > OUTSIDE_LOAD_NOTE) remarks.push(`outside load ${outsideCores.toFixed(1)} cores`);
   if (r.skipped > 0) remarks.push(`generator ${r.skipped} sends behind`);
   if (r.genCpu > 0.9) remarks.push('generator near 1 core');
@@ -104,6 +108,7 @@ export function judge(
     p99: r.p99,
     serverCpu: serverCpu.total,
     serverSys: serverCpu.system,
+    redisCpu: serverCpu.redis,
     outsideCores,
     pressure: machine.pressure,
     result: r,
@@ -123,6 +128,7 @@ export function progressLine(kind: ServerKind, row: Row): string {
     `[relay] ${kind.padEnd(10)} M=${String(row.matches).padStart(4)}  delivered ${f0(row.delivered)}/s ` +
     `(${pct(row.delivered / row.expected)})  p50 ${f2(row.p50)} ms  p99 ${f2(row.p99)} ms  ` +
     `server ${pct(row.serverCpu)} (sys ${pct(row.serverSys)}, ${f2(usPerMessage(row))} µs/msg)  ` +
+    (Number.isFinite(row.redisCpu) ? `redis ${pct(row.redisCpu)}  ` : '') +
     `gen ${pct(row.result?.genCpu ?? Number.NaN)}  outside ${f1(row.outsideCores)}  ${row.pass ? 'ok' : 'FAIL'}` +
     (row.note ? `  (${row.note})` : '')
   );
@@ -132,8 +138,8 @@ export function progressLine(kind: ServerKind, row: Row): string {
 export function laneTable(lane: Lane, c: Criteria): string {
   const head =
     `### ${LABELS[lane.kind]} (\`${lane.kind}\`): max ${maxText(lane)} matches with p99 < ${c.p99Ms} ms\n\n` +
-    '| matches | clients | expected msg/s | delivered msg/s | delivered | p50 ms | p99 ms | max ms | server CPU (kernel) | server µs/msg | gen CPU | gen loop p99 ms | outside load | CPU pressure | verdict |\n' +
-    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n';
+    '| matches | clients | expected msg/s | delivered msg/s | delivered | p50 ms | p99 ms | max ms | server CPU (kernel) | server µs/msg | Redis CPU | gen CPU | gen loop p99 ms | outside load | CPU pressure | verdict |\n' +
+    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n';
   const body = lane.rows.map((r) =>
     [
       r.matches,
@@ -146,6 +152,7 @@ export function laneTable(lane: Lane, c: Criteria): string {
       f1(r.result?.max ?? Number.NaN),
       `${pct(r.serverCpu)} (sys ${pct(r.serverSys)})`,
       f2(usPerMessage(r)),
+      pct(r.redisCpu),
       pct(r.result?.genCpu ?? Number.NaN),
       f1(r.result?.genLoopP99 ?? Number.NaN),
       f1(r.outsideCores),
@@ -204,6 +211,41 @@ export function summaryTable(lanes: readonly Lane[], c: Criteria): string {
     `| server | max matches, p99 < ${c.p99Ms} ms | clients | ramp ended | Tether / server | server µs per delivered msg ${atText} | server µs / Tether µs |\n` +
     '|---|---:|---:|---|---:|---:|---:|\n' +
     `${lines.join('\n')}\n`
+  );
+}
+
+/** A passing row of `lane` at its maximum, if any. */
+function atMax(lane: Lane): Row | undefined {
+  return lane.rows.filter((r) => r.matches === lane.max && r.pass).at(-1);
+}
+
+/**
+ * Two Tether nodes beside one, measured in the same run: the largest load each carried, the
+ * deliveries per second there, and the CPU per delivery at the largest load both measured (the two
+ * nodes' and Redis's), as ratios. Empty unless both `tether` and `tether-cluster` ran.
+ */
+export function clusterSummary(lanes: readonly Lane[], c: Criteria): string {
+  const one = lanes.find((l) => l.kind === 'tether');
+  const two = lanes.find((l) => l.kind === 'tether-cluster');
+  if (!one || !two) return '';
+  const ratio = (a: number, b: number) => (Number.isFinite(a / b) && b > 0 ? (a / b).toFixed(2) : '–');
+  const oneRow = atMax(one);
+  const twoRow = atMax(two);
+  const measured = (l: Lane) => new Set(l.rows.filter((r) => r.result !== null).map((r) => r.matches));
+  const both = [...measured(one)].filter((m) => measured(two).has(m));
+  const at = both.length > 0 ? Math.max(...both) : Number.NaN;
+  const rowAt = (l: Lane) => l.rows.filter((r) => r.matches === at && r.result !== null).at(-1);
+  const o = rowAt(one);
+  const t = rowAt(two);
+  const oneUs = o ? usPerMessage(o) : Number.NaN;
+  const nodesUs = t ? usPerMessage(t) : Number.NaN;
+  const redisUs = t ? (t.redisCpu * 1e6) / t.delivered : Number.NaN;
+  return (
+    `### Two nodes beside one (each match's 8 clients split 4 + 4 over the two nodes; p99 < ${c.p99Ms} ms)\n\n` +
+    '| | one node (`tether`) | two nodes (`tether-cluster`) | two / one |\n|---|---:|---:|---:|\n' +
+    `| max matches | ${maxText(one)} | ${maxText(two)} | ${ratio(two.max, one.max)} |\n` +
+    `| deliveries/s at the max | ${f0(oneRow?.delivered ?? Number.NaN)} | ${f0(twoRow?.delivered ?? Number.NaN)} | ${ratio(twoRow?.delivered ?? Number.NaN, oneRow?.delivered ?? Number.NaN)} |\n` +
+    `| server CPU µs per delivery at ${Number.isFinite(at) ? `${at} matches` : '–'} | ${f2(oneUs)} | ${f2(nodesUs)} nodes + ${f2(redisUs)} Redis = ${f2(nodesUs + redisUs)} | ${ratio(nodesUs + redisUs, oneUs)} |\n`
   );
 }
 

@@ -6,7 +6,8 @@
  * time so far, µs) and exits on `'stop'` or when the parent goes away. With `--profile`, the driver sends
  * `{ type: 'profile-start' }` and `{ type: 'profile-stop', file }` around each measured window, and
  * this process writes a V8 CPU profile of just that window (inspector `Profiler`, 1 ms sampling),
- * answering `{ type: 'profiled' }`. Tether is the real server
+ * answering `{ type: 'profiled' }`. `server.ts tether-node <options JSON>` is one node of the
+ * two-node Tether (see `cluster.ts`). Tether is the real server
  * (`startServer`, SQLite in a temporary folder, default limits), with warnings logged to stderr so
  * that a slow-consumer close or a rate limit would explain a broken step.
  *
@@ -17,6 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, startServer } from '@tether/server';
 import { pino } from 'pino';
+import type { NodeOptions } from './cluster.ts';
 import { SERVER_KINDS, type ServerKind } from './dialects.ts';
 import { WindowProfiler } from './profiler.ts';
 import { type StartedRelay, startColyseus, startSocketIo, startWsRelay } from './relays.ts';
@@ -37,8 +39,37 @@ async function startTether(): Promise<StartedRelay> {
   };
 }
 
-function start(kind: ServerKind): Promise<StartedRelay> {
+/**
+ * One node of the two-node Tether (`tether-cluster`): PostgreSQL and Redis shared with the other
+ * node, default limits otherwise.
+ */
+async function startTetherNode(o: NodeOptions): Promise<StartedRelay> {
+  const config = loadConfig(
+    {
+      host: '127.0.0.1',
+      port: 0,
+      gmPort: 0,
+      consolePort: 0,
+      logLevel: 'warn',
+      node: o.node,
+      database: o.postgres,
+      databaseSchema: o.schema,
+      cluster: o.redis,
+      clusterPrefix: o.prefix,
+      ...(o.busFlushMs === undefined ? {} : { clusterBusFlushMs: o.busFlushMs }),
+    },
+    {},
+  );
+  const server = await startServer(config, { logger: pino({ level: 'warn' }, pino.destination(2)) });
+  return { port: server.http.port, close: () => server.close('benchmark finished') };
+}
+
+function start(kind: ServerKind | 'tether-node'): Promise<StartedRelay> {
   switch (kind) {
+    case 'tether-node':
+      return startTetherNode(JSON.parse(process.argv[3] ?? '{}') as NodeOptions);
+    case 'tether-cluster':
+      throw new Error('tether-cluster runs as two tether-node processes');
     case 'ws':
       return startWsRelay(false);
     case 'ws-batched':
@@ -64,8 +95,8 @@ export type ServerOut =
 async function main(): Promise<void> {
   if (!process.send) throw new Error('run me through relay/main.ts (needs an IPC channel)');
   const send = process.send.bind(process) as (m: ServerOut) => void;
-  const kind = process.argv[2] as ServerKind;
-  if (!SERVER_KINDS.includes(kind)) throw new Error(`unknown server kind ${kind}`);
+  const kind = process.argv[2] as ServerKind | 'tether-node';
+  if (kind !== 'tether-node' && !SERVER_KINDS.includes(kind)) throw new Error(`unknown server kind ${kind}`);
   const relay = await start(kind);
   let stopping = false;
   const stop = async () => {

@@ -59,8 +59,12 @@ export interface BusOptions {
   readonly maxBacklogBytes?: number;
   /** Frames kept per unknown sender while it is being checked; default 1000. */
   readonly maxUnverifiedFrames?: number;
-  /** Defers the flush of a turn's frames; default `setImmediate`. */
-  readonly schedule?: (fn: () => void) => void;
+  /**
+   * Least time between two flushes (ms, default 0: every turn). Each flush costs a write per frame
+   * (a system call and a Redis command); under load, waiting a couple of milliseconds puts many
+   * turns' messages in one frame. At low load the first flush after a pause is not delayed.
+   */
+  readonly minFlushIntervalMs?: number;
 }
 
 /** A frame being filled during one turn. */
@@ -81,8 +85,9 @@ const MESSAGE_OVERHEAD = 64;
 /**
  * The bus over a {@link FrameTransport}.
  *
- * Sending: messages published during one event-loop turn are batched into as few frames as their
- * order allows, and written on the next turn. Order is kept per receiver: every message published to
+ * Sending: messages published during one event-loop turn (or, with `minFlushIntervalMs`, during a
+ * few milliseconds under load) are batched into as few frames as their order allows, and written on
+ * the next turn. Order is kept per receiver: every message published to
  * a node arrives after the messages published before it to that node or to every node. A broadcast
  * to every node is one frame for all of them. Queued and in-flight bytes are bounded
  * (`maxBacklogBytes`); past it, and while the transport is disconnected, messages are dropped and
@@ -102,7 +107,8 @@ export class FramedBus {
   readonly #log: Logger;
   readonly #maxBacklog: number;
   readonly #maxUnverified: number;
-  readonly #schedule: (fn: () => void) => void;
+  readonly #minFlushMs: number;
+  #lastFlush = 0;
   readonly #handlers = new Set<BusHandler>();
   readonly #counters = new BusCounters();
   #frames: PendingFrame[] = [];
@@ -122,7 +128,7 @@ export class FramedBus {
     this.#log = opts.logger;
     this.#maxBacklog = opts.maxBacklogBytes ?? 64 * 1024 * 1024;
     this.#maxUnverified = opts.maxUnverifiedFrames ?? 1000;
-    this.#schedule = opts.schedule ?? ((fn) => setImmediate(fn));
+    this.#minFlushMs = opts.minFlushIntervalMs ?? 0;
   }
 
   /** Connects the transport and starts receiving. */
@@ -210,7 +216,9 @@ export class FramedBus {
     }
     if (!this.#flushScheduled) {
       this.#flushScheduled = true;
-      this.#schedule(() => this.#flush());
+      const wait = this.#lastFlush + this.#minFlushMs - performance.now();
+      if (wait <= 0) setImmediate(() => this.#flush());
+      else setTimeout(() => this.#flush(), wait);
     }
   }
 
@@ -235,6 +243,7 @@ export class FramedBus {
 
   #flush(): void {
     this.#flushScheduled = false;
+    this.#lastFlush = performance.now();
     const frames = this.#frames;
     this.#frames = [];
     this.#open = new Map();

@@ -39,6 +39,8 @@ export interface ClusterNodeOptions {
   /** A node's directory entry lapses this long after its last heartbeat (default five heartbeats). */
   readonly nodeTimeoutMs?: number;
   readonly requestTimeoutMs: number;
+  /** Least time between two writes of queued bus messages (see `BusOptions.minFlushIntervalMs`). */
+  readonly busFlushMs?: number;
 }
 
 /**
@@ -86,6 +88,7 @@ export class ClusterNode {
       transport: opts.transport,
       gate: this.membership,
       logger: this.#log,
+      minFlushIntervalMs: opts.busFlushMs ?? 0,
     });
     this.peers = new BusPeers({
       bus: this.bus,

@@ -51,7 +51,7 @@ export class ClusterRouter implements MessageRouter {
       }
       const excluded = exclude !== undefined && members.has(exclude);
       if (excluded && members.size === 1) continue;
-      payload ??= Buffer.from(message.text, 'utf8');
+      payload ??= message.bytes(JSON_TEXT, utf8Bytes);
       id ??= streamId(stream);
       this.#bus.deliverToStream(node, id, excluded ? exclude : undefined, message.type, payload);
     }
@@ -80,7 +80,7 @@ export class ClusterRouter implements MessageRouter {
       else remote.set(id.node, [id.sessionId]);
     }
     if (!remote) return;
-    const payload = Buffer.from(message.text, 'utf8');
+    const payload = message.bytes(JSON_TEXT, utf8Bytes);
     for (const [node, sessionIds] of remote)
       this.#bus.deliverToSessions(node, sessionIds, message.type, payload);
   }
@@ -103,17 +103,24 @@ export class ClusterRouter implements MessageRouter {
       const stream = parseStreamId(message.s);
       const local = stream && this.#tracker.membersByNode(stream).get(this.#node);
       if (!local) return;
-      const outbound = OutboundMessage.fromText(utf8(payloads[message.p]!), message.y);
+      const outbound = OutboundMessage.fromUtf8(JSON_TEXT, payloads[message.p]!, message.y);
       for (const sessionId of local.keys()) {
         if (sessionId !== message.x) this.#sessions.get(sessionId)?.deliver(outbound);
       }
     } else if (message.t === 'dp') {
-      const outbound = OutboundMessage.fromText(utf8(payloads[message.p]!), message.y);
+      const outbound = OutboundMessage.fromUtf8(JSON_TEXT, payloads[message.p]!, message.y);
       for (const sessionId of message.ss) this.#sessions.get(sessionId)?.deliver(outbound);
     }
   }
 }
 
-function utf8(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+/**
+ * The wire format of `/ws` sessions (`WireFormat` of the session layer): its bytes are exactly the
+ * envelope's UTF-8 JSON text, so they cross the bus as they are and a receiving node's `/ws` sessions
+ * write them without decoding or encoding again (other formats decode the text once).
+ */
+const JSON_TEXT = 'json-text';
+
+function utf8Bytes(text: string): Uint8Array {
+  return Buffer.from(text, 'utf8');
 }

@@ -167,6 +167,11 @@ export const ConfigSchema = z
     clusterNodeTimeoutMs: z.coerce.number().int().min(150).max(60_000).default(5000),
     /** Cluster mode: how long a call to another node (a remote match join, a party operation) may take. */
     clusterRequestTimeoutMs: positiveInt.default(5000),
+    /**
+     * Cluster mode: least time between two writes to the bus (ms). Under load, messages of a few
+     * turns then share one Redis command; at most this much latency is added to cross-node messages.
+     */
+    clusterBusFlushMs: z.coerce.number().int().min(0).max(50).default(2),
   })
   .strict()
   .superRefine((c, ctx) => {

@@ -12,6 +12,8 @@ export class OutboundMessage {
   #format: string | undefined;
   #bytes: Uint8Array | undefined;
   #more: Map<string, Uint8Array> | undefined;
+  /** The UTF-8 bytes this message was made from ({@link fromUtf8}), if so. */
+  #utf8: Uint8Array | undefined;
 
   constructor(envelope: object) {
     this.#envelope = envelope;
@@ -24,6 +26,20 @@ export class OutboundMessage {
   static fromText(text: string, type: string): OutboundMessage {
     const msg = new OutboundMessage({});
     msg.#text = text;
+    msg.#type = type;
+    return msg;
+  }
+
+  /**
+   * Wraps a JSON text already encoded as UTF-8 bytes in wire format `format` (one whose bytes are
+   * exactly the text's UTF-8, such as `json-text`): those bytes are shared as they are, and the text
+   * is decoded only if another format asks for it. A message that crossed the cluster bus arrives so.
+   */
+  static fromUtf8(format: string, bytes: Uint8Array, type: string): OutboundMessage {
+    const msg = new OutboundMessage({});
+    msg.#format = format;
+    msg.#bytes = bytes;
+    msg.#utf8 = bytes;
     msg.#type = type;
     return msg;
   }
@@ -48,7 +64,12 @@ export class OutboundMessage {
 
   /** The JSON text, encoded once. */
   get text(): string {
-    this.#text ??= JSON.stringify(this.#envelope);
+    if (this.#text === undefined) {
+      const utf8 = this.#utf8;
+      this.#text = utf8
+        ? Buffer.from(utf8.buffer, utf8.byteOffset, utf8.byteLength).toString('utf8')
+        : JSON.stringify(this.#envelope);
+    }
     return this.#text;
   }
 

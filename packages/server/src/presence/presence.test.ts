@@ -222,3 +222,22 @@ describe('LocalMessageRouter.sendToLocalMembers', () => {
     expect(b.got).toEqual([]);
   });
 });
+
+describe('OutboundMessage.fromUtf8', () => {
+  it('shares its bytes for their format and decodes the text only for another', async () => {
+    const { OutboundMessage } = await import('./outbound.ts');
+    const bytes = Buffer.from('{"match_data":{"data":"é"}}', 'utf8');
+    const m = OutboundMessage.fromUtf8('json-text', bytes, 'match_data');
+    let encodes = 0;
+    const utf8 = (t: string) => {
+      encodes++;
+      return Buffer.from(t);
+    };
+    expect(m.bytes('json-text', utf8)).toBe(bytes);
+    expect(encodes).toBe(0);
+    expect(m.type).toBe('match_data');
+    expect(m.text).toBe('{"match_data":{"data":"é"}}');
+    expect(Buffer.from(m.bytes('gm-packet', utf8)).toString()).toBe(m.text);
+    expect(encodes).toBe(1);
+  });
+});

@@ -19,6 +19,7 @@ export interface RedisClusterSettings {
   readonly clusterHeartbeatMs: number;
   readonly clusterNodeTimeoutMs: number;
   readonly clusterRequestTimeoutMs: number;
+  readonly clusterBusFlushMs: number;
 }
 
 /** How long a claim on a matched ticket lasts: far longer than removing it from every node takes. */
@@ -52,6 +53,7 @@ export function redisClusterNode(settings: RedisClusterSettings, logger: Logger)
     heartbeatMs: settings.clusterHeartbeatMs,
     nodeTimeoutMs: settings.clusterNodeTimeoutMs,
     requestTimeoutMs: settings.clusterRequestTimeoutMs,
+    busFlushMs: settings.clusterBusFlushMs,
   });
   return {
     node,
