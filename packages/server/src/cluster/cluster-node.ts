@@ -135,7 +135,7 @@ export class ClusterNode {
 
   health(): ClusterHealth {
     const stats = this.bus.stats();
-    const nodes = [...this.membership.nodes().keys()];
+    const nodes = [...this.membership.nodes().keys()].sort();
     if (!this.bus.connected)
       return { degraded: true, reason: 'Redis unreachable (cluster bus disconnected)', nodes, bus: stats };
     if (!this.membership.healthy)
