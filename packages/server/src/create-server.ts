@@ -15,6 +15,10 @@ import { registerAccounts } from './features/accounts/register-accounts.ts';
 import { accountStores, revocationStores } from './features/accounts/store/dialects.ts';
 import { registerChat } from './features/chat/register-chat.ts';
 import { chatStores } from './features/chat/store/dialects.ts';
+import { type FriendFeature, registerFriends } from './features/friends/register-friends.ts';
+import { friendStores } from './features/friends/store/dialects.ts';
+import { type GroupFeature, registerGroups } from './features/groups/register-groups.ts';
+import { groupStores } from './features/groups/store/dialects.ts';
 import { type MatchFeature, registerMatches } from './features/match/register-matches.ts';
 import { type MatchmakerFeature, registerMatchmaker } from './features/matchmaker/register-matchmaker.ts';
 import { registerNotifications } from './features/notifications/register-notifications.ts';
@@ -81,6 +85,10 @@ export interface RunningServer {
   readonly parties: PartyFeature;
   /** The matchmaker (`matchmaker.process()` runs an interval at once). */
   readonly matchmaker: MatchmakerFeature;
+  /** Friends, invitations and blocks. */
+  readonly friends: FriendFeature;
+  /** Groups and their members. */
+  readonly groups: GroupFeature;
   /** Stops accepting, closes every connection with `reason`, flushes and closes the database. Idempotent. */
   close(reason?: string): Promise<void>;
 }
@@ -141,6 +149,8 @@ export async function startServer(config: TetherConfig, deps: ServerDeps = {}): 
     revocations: pick(db, revocationStores),
     chat: pick(db, chatStores),
     notifications: pick(db, notificationStores),
+    friends: pick(db, friendStores),
+    groups: pick(db, groupStores),
   };
   const accounts = registerAccounts({
     config,
@@ -185,6 +195,11 @@ export async function startServer(config: TetherConfig, deps: ServerDeps = {}): 
   mount('features', 'parties', parties);
   const notifications = registerNotifications(ctx, { store: stores.notifications, users: stores.accounts });
   mount('features', 'notifications', notifications);
+  const social = { users: stores.accounts, notifications: notifications.notifications };
+  const friends = registerFriends(ctx, { ...social, store: stores.friends });
+  mount('features', 'friends', friends);
+  const groups = registerGroups(ctx, { ...social, store: stores.groups });
+  mount('features', 'groups', groups);
   mount(
     'features',
     'chat',
@@ -192,6 +207,8 @@ export async function startServer(config: TetherConfig, deps: ServerDeps = {}): 
       store: stores.chat,
       notifications: notifications.notifications,
       users: stores.accounts,
+      friends: friends.friends,
+      groups: groups.groups,
     }),
   );
   const matches = registerMatches(ctx);
@@ -285,6 +302,8 @@ export async function startServer(config: TetherConfig, deps: ServerDeps = {}): 
     runtime,
     parties,
     matchmaker,
+    friends,
+    groups,
     close,
   };
 }

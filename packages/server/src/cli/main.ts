@@ -43,6 +43,7 @@ const SERVE_FLAGS: [keyof TetherConfig, string, string][] = [
   ['matchmakerIntervalMs', '<ms>', 'how often the matchmaker groups tickets (default 15000)'],
   ['matchmakerMaxIntervals', '<n>', 'intervals a ticket holds out for max_count (default 2)'],
   ['matchmakerMaxTickets', '<n>', 'matchmaker tickets per session or party (default 3)'],
+  ['friendsMaxPerUser', '<n>', 'most friends plus sent invitations per user (default 1000)'],
 ];
 
 /** Entry point of the `tether` command. */

@@ -5,6 +5,8 @@ import { toRealtimeError } from '../../pipeline/pipeline.ts';
 import { StreamMode, stream } from '../../presence/stream.ts';
 import { DomainError } from '../../shared/domain-error.ts';
 import { newUuid } from '../../shared/ids.ts';
+import { FriendService } from '../friends/friend-service.ts';
+import { GroupService } from '../groups/group-service.ts';
 import { NotificationService } from '../notifications/notification-service.ts';
 import { directChannel } from './channel-id.ts';
 import { ChatService, type JoinRequest } from './chat-service.ts';
@@ -35,6 +37,8 @@ async function badInput(p: Promise<unknown> | (() => unknown)): Promise<string> 
 describe('ChatService', () => {
   let bed: Awaited<ReturnType<typeof realtimeTestbed>>;
   let chat: ChatService;
+  let friends: FriendService;
+  let groups: GroupService;
   beforeEach(async () => {
     bed = await realtimeTestbed();
     const notifications = new NotificationService({
@@ -45,9 +49,20 @@ describe('ChatService', () => {
       clock: { now: () => Date.now() },
       logger: bed.logger,
     });
+    const social = {
+      db: bed.db,
+      users: bed.stores.accounts,
+      notifications,
+      isOnline: () => false,
+      clock: { now: () => Date.now() },
+    };
+    friends = new FriendService({ ...social, store: bed.stores.friends, maxFriends: 100 });
+    groups = new GroupService({ ...social, store: bed.stores.groups });
     const service = new ChatService({
       store: bed.stores.chat,
       users: bed.stores.accounts,
+      friends,
+      groups,
       tracker: bed.tracker,
       router: bed.router,
       notifications,
@@ -180,7 +195,10 @@ describe('ChatService', () => {
     expect(await badInput(chat.sendMessage(a, '9...lobby', '{}'))).toBe('Invalid channel identifier');
     expect(await badInput(() => chat.leave(a, 'lobby'))).toBe('Invalid channel identifier');
     expect(await badInput(chat.prepareJoin(a, { ...room(newUuid()), type: 3 }))).toBe(
-      'Group channels are not supported yet',
+      'Group not found: Invalid channel target',
+    );
+    expect(await badInput(chat.prepareJoin(a, { ...room('not-a-group'), type: 3 }))).toBe(
+      'Group not found: Invalid channel target',
     );
     expect(await badInput(chat.prepareJoin(a, { ...room('x'), type: 2 }))).toBe(
       'Invalid user ID in direct message join',
