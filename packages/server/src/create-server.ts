@@ -230,6 +230,8 @@ export async function startServer(config: TetherConfig, deps: ServerDeps = {}): 
     streams: streams.streams,
     notifications: notifications.notifications,
     accounts: accounts.accounts,
+    friends: friends.friends,
+    groups: groups.groups,
   }).catch(startupFailed);
   // Matchmaker: relayed match tokens from the match feature, authoritative matches from the runtime's hook.
   const matchmaker = registerMatchmaker(ctx, {
