@@ -1,6 +1,6 @@
 import { NotificationCode } from '@tether/protocol';
 import { InvalidCursorError } from '../../db/cursor.ts';
-import { type Db, IsolationLevel } from '../../db/db.ts';
+import type { Db } from '../../db/db.ts';
 import type { Clock } from '../../shared/clock.ts';
 import { DomainError, ErrorKind, invalid } from '../../shared/domain-error.ts';
 import { isUuid } from '../../shared/ids.ts';
@@ -71,10 +71,10 @@ export interface FriendServiceDeps {
 /**
  * Friends, invitations and blocks: Nakama's `/v2/friend` semantics over a {@link FriendStore}.
  *
- * Every change reads the edges it depends on and writes in one serializable transaction: if two users
- * add each other at the same moment, PostgreSQL aborts one of them, the database port retries it,
- * and the retry sees the other's invitation and accepts it (SQLite runs one transaction at a time).
- * Notifications are stored in that transaction and pushed after it commits.
+ * Every change locks the users involved, reads the edges it depends on and writes, in one
+ * transaction: if two users add each other at the same moment, the second waits for the first and
+ * then sees its invitation and accepts it. Notifications are stored in that transaction and pushed
+ * after it commits.
  */
 export class FriendService {
   readonly #d: FriendServiceDeps;
@@ -108,78 +108,75 @@ export class FriendService {
     if (targets.users.length === 0) throw invalid('No valid ID or username was provided.');
     const { userId } = actor;
     const username = targets.actorName ?? actor.username;
-    await this.#d.db.tx(
-      async () => {
-        const edges = await this.#edges(userId, targets.users);
-        const now = this.#d.clock.now();
-        const writes: FriendEdge[] = [];
-        const notices: UserNotification[] = [];
-        for (const target of targets.users) {
-          const mine = edges.get(`${userId}>${target.id}`);
-          const theirs = edges.get(`${target.id}>${userId}`);
-          if (mine?.state === FriendState.BLOCKED || theirs?.state === FriendState.BLOCKED) continue;
-          if (mine?.state === FriendState.INVITE_RECEIVED && theirs) {
-            writes.push(
-              {
-                ...mine,
-                state: FriendState.FRIEND,
-                updateTime: new Date(now),
-                metadata: merge(mine.metadata, extra),
-              },
-              { ...theirs, state: FriendState.FRIEND, updateTime: new Date(now) },
-            );
-            notices.push(
-              notice(
-                target.id,
-                actor,
-                `${username} accepted your friend request`,
-                username,
-                NotificationCode.FRIEND_ACCEPT,
-              ),
-            );
-          } else if (!mine && !theirs) {
-            const edge = { position: now, updateTime: new Date(now) };
-            writes.push(
-              {
-                ...edge,
-                userId,
-                otherId: target.id,
-                state: FriendState.INVITE_SENT,
-                metadata: extra ?? '{}',
-              },
-              {
-                ...edge,
-                userId: target.id,
-                otherId: userId,
-                state: FriendState.INVITE_RECEIVED,
-                metadata: '{}',
-              },
-            );
-            notices.push(
-              notice(
-                target.id,
-                actor,
-                `${username} wants to add you as a friend`,
-                username,
-                NotificationCode.FRIEND_REQUEST,
-              ),
-            );
-          }
-        }
-        if (notices.length === 0) return;
-        // Each notice is one more friend or sent invitation for the actor.
-        const have = await this.#d.store.countEdges(userId, [FriendState.FRIEND, FriendState.INVITE_SENT]);
-        if (have + notices.length > this.#d.maxFriends) {
-          throw new DomainError(
-            ErrorKind.FAILED_PRECONDITION,
-            `Friend limit reached: at most ${this.#d.maxFriends} friends and sent invitations.`,
+    await this.#d.db.tx(async () => {
+      const edges = await this.#edges(userId, targets.users);
+      const now = this.#d.clock.now();
+      const writes: FriendEdge[] = [];
+      const notices: UserNotification[] = [];
+      for (const [i, target] of targets.users.entries()) {
+        const mine = edges.get(`${userId}>${target.id}`);
+        const theirs = edges.get(`${target.id}>${userId}`);
+        if (mine?.state === FriendState.BLOCKED || theirs?.state === FriendState.BLOCKED) continue;
+        if (mine?.state === FriendState.INVITE_RECEIVED && theirs) {
+          writes.push(
+            {
+              ...mine,
+              state: FriendState.FRIEND,
+              updateTime: new Date(now),
+              metadata: merge(mine.metadata, extra),
+            },
+            { ...theirs, state: FriendState.FRIEND, updateTime: new Date(now) },
+          );
+          notices.push(
+            notice(
+              target.id,
+              actor,
+              `${username} accepted your friend request`,
+              username,
+              NotificationCode.FRIEND_ACCEPT,
+            ),
+          );
+        } else if (!mine && !theirs) {
+          const edge = { position: position(now, i), updateTime: new Date(now) };
+          writes.push(
+            {
+              ...edge,
+              userId,
+              otherId: target.id,
+              state: FriendState.INVITE_SENT,
+              metadata: extra ?? '{}',
+            },
+            {
+              ...edge,
+              userId: target.id,
+              otherId: userId,
+              state: FriendState.INVITE_RECEIVED,
+              metadata: '{}',
+            },
+          );
+          notices.push(
+            notice(
+              target.id,
+              actor,
+              `${username} wants to add you as a friend`,
+              username,
+              NotificationCode.FRIEND_REQUEST,
+            ),
           );
         }
-        await this.#d.store.putEdges(writes);
-        await this.#d.notifications.sendEach(notices);
-      },
-      { isolation: IsolationLevel.SERIALIZABLE },
-    );
+      }
+      if (notices.length === 0) return;
+      // Each notice is one more friend or sent invitation for the actor.
+      const have = await this.#d.store.countEdges(userId, [FriendState.FRIEND, FriendState.INVITE_SENT]);
+      if (have + notices.length > this.#d.maxFriends) {
+        throw new DomainError(
+          ErrorKind.FAILED_PRECONDITION,
+          `Friend limit reached: at most ${this.#d.maxFriends} friends and sent invitations.`,
+        );
+      }
+      await this.#d.store.putEdges(writes);
+      await this.#d.notifications.sendEach(notices);
+    });
   }
 
   /**
@@ -191,20 +188,16 @@ export class FriendService {
     const targets = await this.#resolve(actor, ids, usernames, 'Cannot delete self.');
     if (targets.users.length === 0) return;
     const { userId } = actor;
-    await this.#d.db.tx(
-      async () => {
-        const edges = await this.#edges(userId, targets.users);
-        const gone: { userId: string; otherId: string }[] = [];
-        for (const target of targets.users) {
-          if (edges.has(`${userId}>${target.id}`)) gone.push({ userId, otherId: target.id });
-          const theirs = edges.get(`${target.id}>${userId}`);
-          if (theirs && theirs.state !== FriendState.BLOCKED)
-            gone.push({ userId: target.id, otherId: userId });
-        }
-        await this.#d.store.deleteEdges(gone);
-      },
-      { isolation: IsolationLevel.SERIALIZABLE },
-    );
+    await this.#d.db.tx(async () => {
+      const edges = await this.#edges(userId, targets.users);
+      const gone: { userId: string; otherId: string }[] = [];
+      for (const target of targets.users) {
+        if (edges.has(`${userId}>${target.id}`)) gone.push({ userId, otherId: target.id });
+        const theirs = edges.get(`${target.id}>${userId}`);
+        if (theirs && theirs.state !== FriendState.BLOCKED) gone.push({ userId: target.id, otherId: userId });
+      }
+      await this.#d.store.deleteEdges(gone);
+    });
   }
 
   /**
@@ -217,36 +210,32 @@ export class FriendService {
     const targets = await this.#resolve(actor, ids, usernames, 'Cannot block self.');
     if (targets.users.length === 0) throw invalid('No valid ID or username was provided.');
     const { userId } = actor;
-    await this.#d.db.tx(
-      async () => {
-        const edges = await this.#edges(userId, targets.users);
-        const now = this.#d.clock.now();
-        const writes: FriendEdge[] = [];
-        const gone: { userId: string; otherId: string }[] = [];
-        for (const target of targets.users) {
-          const mine = edges.get(`${userId}>${target.id}`);
-          const theirs = edges.get(`${target.id}>${userId}`);
-          if (mine?.state !== FriendState.BLOCKED) {
-            writes.push({
-              userId,
-              otherId: target.id,
-              state: FriendState.BLOCKED,
-              position: mine?.position ?? now,
-              updateTime: new Date(now),
-              metadata: mine?.metadata ?? '{}',
-            });
-          }
-          if (theirs && theirs.state !== FriendState.BLOCKED)
-            gone.push({ userId: target.id, otherId: userId });
+    await this.#d.db.tx(async () => {
+      const edges = await this.#edges(userId, targets.users);
+      const now = this.#d.clock.now();
+      const writes: FriendEdge[] = [];
+      const gone: { userId: string; otherId: string }[] = [];
+      for (const [i, target] of targets.users.entries()) {
+        const mine = edges.get(`${userId}>${target.id}`);
+        const theirs = edges.get(`${target.id}>${userId}`);
+        if (mine?.state !== FriendState.BLOCKED) {
+          writes.push({
+            userId,
+            otherId: target.id,
+            state: FriendState.BLOCKED,
+            position: mine?.position ?? position(now, i),
+            updateTime: new Date(now),
+            metadata: mine?.metadata ?? '{}',
+          });
         }
-        await this.#d.store.deleteEdges(gone);
-        await this.#d.store.putEdges(writes);
-        for (const target of targets.users) {
-          for (const listener of this.#listeners) await listener.blocked(userId, target.id);
-        }
-      },
-      { isolation: IsolationLevel.SERIALIZABLE },
-    );
+        if (theirs && theirs.state !== FriendState.BLOCKED) gone.push({ userId: target.id, otherId: userId });
+      }
+      await this.#d.store.deleteEdges(gone);
+      await this.#d.store.putEdges(writes);
+      for (const target of targets.users) {
+        for (const listener of this.#listeners) await listener.blocked(userId, target.id);
+      }
+    });
   }
 
   /**
@@ -305,12 +294,11 @@ export class FriendService {
     return { blocked: blocks(userId), blockedBy: blocks(otherId) };
   }
 
-  /** Edges between the actor and the targets, keyed `from>to`. */
+  /** Locks the actor and the targets, then reads the edges between them, keyed `from>to`. */
   async #edges(userId: string, targets: readonly UserRecord[]): Promise<Map<string, FriendEdge>> {
-    const edges = await this.#d.store.edgesBetween(
-      userId,
-      targets.map((t) => t.id),
-    );
+    const ids = targets.map((t) => t.id);
+    await this.#d.store.lockUsers([userId, ...ids]);
+    const edges = await this.#d.store.edgesBetween(userId, ids);
     return new Map(edges.map((e) => [`${e.userId}>${e.otherId}`, e]));
   }
 
@@ -342,12 +330,18 @@ export class FriendService {
       if (typeof name !== 'string' || name === '') throw invalid('Username must not be empty.');
     }
     const found = await this.#d.users.listUsers([...wanted, actor.userId], usernames);
-    const users: UserRecord[] = [];
     let actorName: string | undefined;
+    const byKey = new Map<string, UserRecord>();
     for (const user of found) {
-      if (user.id !== actor.userId) users.push(user);
-      else actorName = user.username;
+      if (user.id === actor.userId) actorName = user.username;
+      else byKey.set(user.id, user).set(`@${user.username.toLowerCase()}`, user);
     }
+    // In the order asked (ids, then usernames), each user once.
+    const users = [
+      ...new Set(
+        [...wanted, ...usernames.map((n) => `@${n.toLowerCase()}`)].flatMap((k) => byKey.get(k) ?? []),
+      ),
+    ];
     // The actor named by username (usernames are unique regardless of case).
     const self = actorName?.toLowerCase() ?? actor.username.toLowerCase();
     if (usernames.some((n) => n.toLowerCase() === self)) throw invalid(selfMessage);
@@ -370,6 +364,11 @@ export function checkFriendMetadata(text: string): string {
     throw invalid(`Metadata must be at most ${MAX_FRIEND_METADATA_BYTES} bytes.`);
   }
   return JSON.stringify(value);
+}
+
+/** The position of a new edge: Unix microseconds plus its index in the request, so a batch keeps its order. */
+export function position(nowMs: number, index: number): number {
+  return nowMs * 1000 + index;
 }
 
 /** Merges new metadata keys into an edge's (Nakama merges on accept). */

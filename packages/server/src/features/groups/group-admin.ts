@@ -40,7 +40,7 @@ export class GroupAdmin {
     await this.#g.locked(id, async (group) => {
       await this.#requireAdmin(group, actor);
       if (ids.length === 0) return;
-      const users = await deps.users.listUsers(ids, []);
+      const users = inOrder(ids, await deps.users.listUsers(ids, []));
       if (users.length < ids.length) throw invalid('One or more users not found.');
       const states = await deps.store.memberStates(id, ids);
       const added = users.filter((u) => {
@@ -51,11 +51,11 @@ export class GroupAdmin {
       if (group!.edgeCount + added.length > group!.maxCount) throw invalid('Group is full.');
       const now = deps.clock.now();
       await deps.store.putMembers(
-        added.map((u) => ({
+        added.map((u, i) => ({
           groupId: id,
           userId: u.id,
           state: GroupRole.MEMBER,
-          position: now,
+          position: now * 1000 + i,
           updateTime: new Date(now),
         })),
       );
@@ -120,7 +120,8 @@ export class GroupAdmin {
       if (ids.length === 0) return;
       const states = await deps.store.memberStates(id, ids);
       // Kick acts on relationships; ban on any user who exists.
-      const users = await deps.users.listUsers(op === 'kick' ? ids.filter((u) => states.has(u)) : ids, []);
+      const wanted = op === 'kick' ? ids.filter((u) => states.has(u)) : ids;
+      const users = inOrder(wanted, await deps.users.listUsers(wanted, []));
       const targets = users.filter((u) => states.get(u.id) !== GroupRole.BANNED || op === 'kick');
       if (targets.length === 0) return;
       for (const u of targets) {
@@ -142,11 +143,11 @@ export class GroupAdmin {
         );
       } else {
         await deps.store.putMembers(
-          targets.map((u) => ({
+          targets.map((u, i) => ({
             groupId: id,
             userId: u.id,
             state: GroupRole.BANNED,
-            position: now,
+            position: now * 1000 + i,
             updateTime: new Date(now),
           })),
         );
@@ -179,7 +180,7 @@ export class GroupAdmin {
         const next = (s + step) as GroupRole;
         if (step < 0) checkPromotion(s, rank);
         else checkDemotion(s, rank, actor);
-        writes.push({ groupId: id, userId, state: next, position: now, updateTime: new Date(now) });
+        writes.push({ groupId: id, userId, state: next, position: now * 1000, updateTime: new Date(now) });
       }
       if (step > 0) {
         await this.#keepASuperadmin(
@@ -232,6 +233,12 @@ function checkDemotion(state: GroupRole, rank: GroupRole, actor: GroupActor): vo
     throw aboveRank('A superadmin cannot be demoted by another user.');
   }
   if (state < rank) throw aboveRank('Admins cannot demote superadmins.');
+}
+
+/** The users found, in the order their ids were asked for (a batch keeps its order). */
+function inOrder<U extends { readonly id: string }>(ids: readonly string[], users: readonly U[]): U[] {
+  const byId = new Map(users.map((u) => [u.id, u]));
+  return ids.flatMap((id) => byId.get(id) ?? []);
 }
 
 function change(

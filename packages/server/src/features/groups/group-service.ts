@@ -182,7 +182,7 @@ export class GroupService {
           groupId: group.id,
           userId: creator.userId,
           state: GroupRole.SUPERADMIN,
-          position: now,
+          position: now * 1000,
           updateTime: new Date(now),
         },
       ]);
@@ -258,7 +258,7 @@ export class GroupService {
       }
       if (state !== undefined) return;
       const now = this.#d.clock.now();
-      const member = { groupId: id, userId: actor.userId, position: now, updateTime: new Date(now) };
+      const member = { groupId: id, userId: actor.userId, position: now * 1000, updateTime: new Date(now) };
       if (group.open) {
         await this.#d.store.putMembers([{ ...member, state: GroupRole.MEMBER }]);
         await this.#d.store.addEdgeCount(id, 1, new Date(now));

@@ -133,6 +133,40 @@ describeStoreContract(
       expect(await store().edgesBetween(a, [b])).toEqual([]);
     });
 
+    it('makes a transaction that locks an overlapping user wait for the first and see its edges', async () => {
+      const [a, b, c] = [await addUser('a'), await addUser('b'), await addUser('c')];
+      const db = backend.db();
+      const order: string[] = [];
+      let release!: () => void;
+      const held = new Promise<void>((r) => {
+        release = r;
+      });
+      let locked!: () => void;
+      const isLocked = new Promise<void>((r) => {
+        locked = r;
+      });
+      const first = db.tx(async () => {
+        await store().lockUsers([b, a]);
+        locked();
+        await held;
+        await store().putEdges([
+          edge(a, b, FriendState.INVITE_SENT, 1),
+          edge(b, a, FriendState.INVITE_RECEIVED, 1),
+        ]);
+        order.push('first committed');
+      });
+      await isLocked;
+      const second = db.tx(async () => {
+        // Overlaps on b only, in the other order of arguments.
+        await store().lockUsers([c, b]);
+        order.push(`second saw ${(await store().edgesBetween(b, [a])).length} edges`);
+      });
+      await new Promise((r) => setTimeout(r, 50));
+      release();
+      await Promise.all([first, second]);
+      expect(order).toEqual(['first committed', 'second saw 2 edges']);
+    });
+
     it('joins a caller transaction: rolled back with it, committed with it', async () => {
       const [a, b] = [await addUser('a'), await addUser('b')];
       const db = backend.db();

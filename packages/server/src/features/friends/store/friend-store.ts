@@ -26,8 +26,9 @@ export interface FriendEdge {
   readonly otherId: string;
   readonly state: FriendState;
   /**
-   * Order within a state: Unix milliseconds when the edge was first created (kept when its state
-   * changes, as Nakama's `position`); ties are broken by `otherId`.
+   * Order within a state: when the edge was first created, in Unix microseconds, plus the target's
+   * index within one request (so a batch keeps its order). Kept when the state changes (Nakama's
+   * `position`); ties are broken by `otherId`.
    */
   readonly position: number;
   readonly updateTime: Date;
@@ -51,11 +52,18 @@ export interface FriendListQuery {
 }
 
 /**
- * Friend edges. Every method joins the caller's transaction (`db.tx`) when one is open; the service
- * runs its read-decide-write sequences in one serializable transaction so that two users adding each
- * other at once cannot both see "no edge" (one of them is retried and then accepts).
+ * Friend edges. Every method joins the caller's transaction (`db.tx`) when one is open. The service
+ * runs each read-decide-write sequence in one transaction that first takes {@link lockUsers} for
+ * everyone involved, so two users adding each other at once cannot both see "no edge".
  */
 export interface FriendStore {
+  /**
+   * Inside a transaction, makes every other transaction that locks one of these users wait for this
+   * one to end, so what it reads about their edges stays true until it commits. PostgreSQL takes a
+   * transaction-scoped advisory lock per user, in id order (so two transactions never wait on each
+   * other in a cycle); SQLite runs one transaction at a time and needs nothing.
+   */
+  lockUsers(userIds: readonly string[]): Promise<void>;
   /** Every edge between `userId` and each of `otherIds`, in both directions. */
   edgesBetween(userId: string, otherIds: readonly string[]): Promise<FriendEdge[]>;
   /**

@@ -45,6 +45,17 @@ export class PgFriendStore implements FriendStore {
     };
   }
 
+  async lockUsers(userIds: readonly string[]): Promise<void> {
+    const ids = [...new Set(userIds)].sort();
+    if (ids.length === 0) return;
+    // One lock per user, taken in id order (the ordinality keeps the order the array was sorted in).
+    await this.#db.query(
+      `SELECT count(pg_advisory_xact_lock(hashtextextended('tether.friends:' || id, 0)))
+       FROM (SELECT id FROM unnest($1::text[]) WITH ORDINALITY AS t (id, n) ORDER BY n) AS ordered`,
+      [ids],
+    );
+  }
+
   async edgesBetween(userId: string, otherIds: readonly string[]): Promise<FriendEdge[]> {
     const others = otherIds.filter(isUuid);
     if (others.length === 0 || !isUuid(userId)) return [];

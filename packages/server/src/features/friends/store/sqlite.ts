@@ -78,6 +78,10 @@ export class SqliteFriendStore implements FriendStore {
     };
   }
 
+  async lockUsers(_userIds: readonly string[]): Promise<void> {
+    // One transaction at a time (BEGIN IMMEDIATE): a transaction is already alone.
+  }
+
   edgesBetween(userId: string, otherIds: readonly string[]): Promise<FriendEdge[]> {
     if (otherIds.length === 0) return Promise.resolve([]);
     const others = JSON.stringify(otherIds);

@@ -56,8 +56,9 @@ export interface GroupMemberRecord {
   readonly userId: string;
   readonly state: GroupRole;
   /**
-   * Order within a state: Unix milliseconds when the relationship began (kept across promotions and
-   * demotions); ties are broken by user id (or group id in a user's list).
+   * Order within a state: when the relationship began, in Unix microseconds, plus the user's index
+   * within one request (so a batch keeps its order). Kept across promotions and demotions; ties are
+   * broken by user id (or group id in a user's list).
    */
   readonly position: number;
   readonly updateTime: Date;
