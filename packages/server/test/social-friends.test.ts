@@ -219,7 +219,7 @@ describe.each(backends)('friends on $name', (backend) => {
       const stored = [
         ...((await client.listNotifications(a.session, 10)).notifications ?? []),
         ...((await client.listNotifications(b.session, 10)).notifications ?? []),
-      ].map((n) => n.code);
+      ].map((n) => n.code ?? 0);
       expect(stored.sort((x, y) => x - y)).toEqual([-3, -2]);
     }
   });
