@@ -271,4 +271,35 @@ describe('ChatService', () => {
     chat.join(plan);
     expect(bed.tracker.count(plan.channel.stream)).toBe(0);
   });
+
+  it('refuses direct messages across a block, whichever user blocked', async () => {
+    const [a, b] = [await bed.user('ann'), await bed.user('ben')];
+    await friends.block({ userId: a.userId, username: 'ann' }, [b.userId], []);
+    expect(await badInput(chat.prepareJoin(b, { ...room(a.userId), type: 2 }))).toBe('User ID not found');
+    expect(await badInput(chat.prepareJoin(a, { ...room(b.userId), type: 2 }))).toBe(
+      'Cannot open direct message channel with a user you blocked',
+    );
+  });
+
+  it('lets members on a group channel, and takes off one removed while the join was being checked', async () => {
+    const [a, b] = [await bed.user('ann'), await bed.user('ben')];
+    const group = await groups.create({ userId: a.userId, username: 'ann' }, { name: 'g', open: true });
+    expect(await badInput(chat.prepareJoin(b, { ...room(group.id), type: 3 }))).toBe(
+      'Group not found: Invalid channel target',
+    );
+    await groups.join({ userId: b.userId, username: 'ben' }, group.id);
+    const plan = await chat.prepareJoin(b, { ...room(group.id.toUpperCase()), type: 3 });
+    expect(plan.channel).toMatchObject({ id: `3.${group.id}..`, kind: 'group', groupId: group.id });
+    // Ben leaves between the check and the tracking: no listener here takes him off the channel, so
+    // the join's own second look at the membership must.
+    await groups.leave({ userId: b.userId, username: 'ben' }, group.id);
+    expect(chat.join(plan)).toMatchObject({ id: plan.channel.id, group_id: group.id });
+    expect(bed.tracker.get(b.id, plan.channel.stream)).toBeDefined();
+    for (let turn = 0; turn < 100 && bed.tracker.get(b.id, plan.channel.stream); turn++) await nextTurn();
+    expect(bed.tracker.get(b.id, plan.channel.stream)).toBeUndefined();
+    // Members read the history; others do not.
+    expect(await chat.history(a.userId, plan.channel.id, { limit: 1, forward: true })).toEqual({});
+    const denied = await chat.history(b.userId, plan.channel.id, { limit: 1, forward: true }).catch((e) => e);
+    expect(denied).toMatchObject({ kind: 'INVALID_ARGUMENT', message: 'Group not found.' });
+  });
 });
