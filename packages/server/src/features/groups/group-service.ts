@@ -360,7 +360,6 @@ export class GroupService {
   ): Promise<GroupMemberList> {
     const id = checkGroupId(groupId);
     checkPage(query.limit, query.state, 4);
-    if ((await this.#d.store.getGroups([id])).length === 0) throw notFound('Group not found.');
     const page = await cursorErrors('Cursor is invalid.', () =>
       this.#d.store.listMembers(id, {
         limit: query.limit,
@@ -368,6 +367,10 @@ export class GroupService {
         cursor: query.cursor,
       }),
     );
+    // A group always has a superadmin, so only an empty page needs to ask whether the group exists.
+    if (page.members.length === 0 && (await this.#d.store.getGroups([id])).length === 0) {
+      throw notFound('Group not found.');
+    }
     const users = new Map(
       (
         await this.#d.users.listUsers(
@@ -391,15 +394,21 @@ export class GroupService {
   ): Promise<UserGroupList> {
     const id = checkUserId(userId);
     checkPage(query.limit, query.state, 4);
-    if ((await this.#d.users.listUsers([id], [])).length === 0) throw notFound('User not found.');
-    if (query.state === GroupRole.BANNED) return { groups: [], cursor: null };
-    return cursorErrors('Cursor is invalid.', () =>
-      this.#d.store.listUserGroups(id, {
-        limit: query.limit,
-        state: query.state as GroupRole | undefined,
-        cursor: query.cursor,
-      }),
-    );
+    const page: UserGroupList =
+      query.state === GroupRole.BANNED
+        ? { groups: [], cursor: null }
+        : await cursorErrors('Cursor is invalid.', () =>
+            this.#d.store.listUserGroups(id, {
+              limit: query.limit,
+              state: query.state as GroupRole | undefined,
+              cursor: query.cursor,
+            }),
+          );
+    // Only an empty page needs to ask whether the user exists.
+    if (page.groups.length === 0 && (await this.#d.users.listUsers([id], [])).length === 0) {
+      throw notFound('User not found.');
+    }
+    return page;
   }
 
   /** A page of groups matching a filter; see {@link GroupListFilter}. `limit` is 1–100. */
