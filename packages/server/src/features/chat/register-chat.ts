@@ -5,6 +5,8 @@ import { MonotonicUuidV7 } from '../../shared/monotonic-uuid.ts';
 import type { FriendService } from '../friends/friend-service.ts';
 import type { GroupService } from '../groups/group-service.ts';
 import type { NotificationService } from '../notifications/notification-service.ts';
+import { ChatAdmin } from './chat-admin.ts';
+import { chatConsoleRoutes } from './chat-console-routes.ts';
 import { chatHandlers } from './chat-handlers.ts';
 import { chatRoutes } from './chat-routes.ts';
 import { ChatService, type ChatServiceDeps } from './chat-service.ts';
@@ -30,8 +32,9 @@ export interface ChatDeps {
 
 /**
  * Builds chat: the `channel_*` socket handlers, presence events for room, direct-message and group
- * streams, `GET /v2/channel/{channel_id}`, and the group channels' system messages (subscribed to the
- * groups feature's membership changes) and block evictions (subscribed to the friends feature).
+ * streams, `GET /v2/channel/{channel_id}`, its admin console section, and the group channels' system
+ * messages (subscribed to the groups feature's membership changes) and block evictions (subscribed to
+ * the friends feature).
  */
 export function registerChat(ctx: FeatureContext, deps: ChatDeps): ChatFeature {
   const ids = new MonotonicUuidV7();
@@ -67,6 +70,15 @@ export function registerChat(ctx: FeatureContext, deps: ChatDeps): ChatFeature {
     chat,
     handlers: chatHandlers(chat),
     routes: chatRoutes({ chat, sessions: ctx.verifier }),
+    consoleRoutes: chatConsoleRoutes(
+      new ChatAdmin({
+        store: deps.store,
+        tracker: ctx.tracker,
+        router: ctx.router,
+        clock: ctx.clock,
+        logger: ctx.logger,
+      }),
+    ),
     async close() {
       for (const off of unsubscribe) off();
     },

@@ -2,6 +2,7 @@ import type { FeatureParts } from '../../core/feature.ts';
 import type { FeatureContext } from '../../core/feature-context.ts';
 import { StreamMode, stream } from '../../presence/stream.ts';
 import type { NotificationService } from '../notifications/notification-service.ts';
+import { friendConsoleRoutes } from './friend-console-routes.ts';
 import { friendRoutes } from './friend-routes.ts';
 import { FriendService, type FriendServiceDeps } from './friend-service.ts';
 import type { FriendStore } from './store/friend-store.ts';
@@ -20,7 +21,10 @@ export interface FriendDeps {
   readonly notifications: Pick<NotificationService, 'sendEach'>;
 }
 
-/** Builds the friend service and serves `/v2/friend` (list, add, delete) and `/v2/friend/block`. */
+/**
+ * Builds the friend service and serves `/v2/friend` (list, add, delete) and `/v2/friend/block`, and
+ * the friends panel of the admin console.
+ */
 export function registerFriends(ctx: FeatureContext, deps: FriendDeps): FriendFeature {
   const friends = new FriendService({
     store: deps.store,
@@ -32,5 +36,9 @@ export function registerFriends(ctx: FeatureContext, deps: FriendDeps): FriendFe
     clock: ctx.clock,
     maxFriends: ctx.config.friendsMaxPerUser,
   });
-  return { friends, routes: friendRoutes({ friends, sessions: ctx.verifier }) };
+  return {
+    friends,
+    routes: friendRoutes({ friends, sessions: ctx.verifier }),
+    consoleRoutes: friendConsoleRoutes(friends),
+  };
 }

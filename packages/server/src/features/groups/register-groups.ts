@@ -2,6 +2,7 @@ import type { FeatureParts } from '../../core/feature.ts';
 import type { FeatureContext } from '../../core/feature-context.ts';
 import { StreamMode, stream } from '../../presence/stream.ts';
 import type { NotificationService } from '../notifications/notification-service.ts';
+import { groupConsoleRoutes } from './group-console-routes.ts';
 import { groupRoutes } from './group-routes.ts';
 import { GroupService, type GroupServiceDeps } from './group-service.ts';
 import type { GroupStore } from './store/group-store.ts';
@@ -20,7 +21,10 @@ export interface GroupDeps {
   readonly notifications: Pick<NotificationService, 'sendEach'>;
 }
 
-/** Builds the group service and serves Nakama's `/v2/group` endpoints and `/v2/user/{id}/group`. */
+/**
+ * Builds the group service and serves Nakama's `/v2/group` endpoints and `/v2/user/{id}/group`, and
+ * the groups page (and account panel) of the admin console.
+ */
 export function registerGroups(ctx: FeatureContext, deps: GroupDeps): GroupFeature {
   const groups = new GroupService({
     store: deps.store,
@@ -31,5 +35,9 @@ export function registerGroups(ctx: FeatureContext, deps: GroupDeps): GroupFeatu
     isOnline: (userId) => ctx.tracker.count(stream(StreamMode.NOTIFICATIONS, userId)) > 0,
     clock: ctx.clock,
   });
-  return { groups, routes: groupRoutes({ groups, sessions: ctx.verifier }) };
+  return {
+    groups,
+    routes: groupRoutes({ groups, sessions: ctx.verifier }),
+    consoleRoutes: groupConsoleRoutes(groups),
+  };
 }
