@@ -432,11 +432,14 @@ export class GroupService {
 
   /**
    * Removes a user from every group, for account deletion: call it inside the deletion's transaction,
-   * before the user row goes. A group whose last superadmin this is goes too, as in Nakama: when they
-   * are its only member or no other superadmin remains.
+   * before the user row goes (it is an account deletion listener as it stands). A group whose last
+   * superadmin this is goes too, as in Nakama: when they are its only member or no other superadmin
+   * remains. Elsewhere the user's departure is announced in the group's channel, as a leave.
    */
-  async removeUser(userId: string, username: string): Promise<void> {
+  async removeUser(userId: string): Promise<void> {
     await this.#d.db.tx(async () => {
+      const [user] = await this.#d.users.listUsers([userId], []);
+      const username = user?.username ?? '';
       // By group id: every transaction that locks several groups locks them in the same order.
       for (const m of await this.#d.store.groupsOfUser(userId)) {
         await this.#locked(m.groupId, async (group) => {
