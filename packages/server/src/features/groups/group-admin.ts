@@ -5,7 +5,7 @@ import {
   type MembershipChange,
   type MembershipChangeKind,
 } from './group-events.ts';
-import type { GroupActor, GroupInternals } from './group-service.ts';
+import type { GroupActor, GroupInternals } from './group-types.ts';
 import { checkGroupId, checkUserIds } from './group-validation.ts';
 import { type GroupMemberRecord, type GroupRecord, GroupRole } from './store/group-store.ts';
 

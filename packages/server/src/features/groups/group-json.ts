@@ -5,7 +5,7 @@
  */
 import { formatTimestamp } from '@tether/protocol';
 import { userJson } from '../accounts/account-json.ts';
-import type { GroupList, GroupMemberList, UserGroupList } from './group-service.ts';
+import type { GroupList, GroupMemberList, UserGroupList } from './group-types.ts';
 import type { GroupRecord } from './store/group-store.ts';
 
 /** `api.Group`; empty fields omitted. */

@@ -1,13 +1,20 @@
 import { NotificationCode } from '@tether/protocol';
-import { InvalidCursorError } from '../../db/cursor.ts';
-import type { Db } from '../../db/db.ts';
-import type { Clock } from '../../shared/clock.ts';
 import { DomainError, ErrorKind, invalid, notFound } from '../../shared/domain-error.ts';
 import { MonotonicUuidV7 } from '../../shared/monotonic-uuid.ts';
-import type { AccountStore, UserRecord } from '../accounts/store/account-store.ts';
-import type { NotificationService } from '../notifications/notification-service.ts';
 import { GroupAdmin } from './group-admin.ts';
 import { type GroupListener, type MembershipChange, MembershipChangeKind } from './group-events.ts';
+import { GroupLists } from './group-lists.ts';
+import type {
+  CreateGroupInput,
+  GroupActor,
+  GroupList,
+  GroupListFilter,
+  GroupMemberList,
+  GroupServiceDeps,
+  PageQuery,
+  UpdateGroupInput,
+  UserGroupList,
+} from './group-types.ts';
 import {
   checkBool,
   checkGroupId,
@@ -19,101 +26,22 @@ import {
   checkUserId,
   DEFAULT_MAX_COUNT,
 } from './group-validation.ts';
-import {
-  type GroupChange,
-  GroupNameInUseError,
-  type GroupRecord,
-  GroupRole,
-  type GroupStore,
-  MAX_GROUP_PAGE,
-} from './store/group-store.ts';
+import { type GroupChange, GroupNameInUseError, type GroupRecord, GroupRole } from './store/group-store.ts';
 import { foldName } from './store/pagination.ts';
 
-/** Who acts on a group: a user (permissions apply), or `null` for server code (they do not). */
-export type GroupActor = { readonly userId: string; readonly username: string } | null;
-
-/** A new group. Only server code sets `metadata` and `creatorId`. */
-export interface CreateGroupInput {
-  readonly name: unknown;
-  readonly description?: unknown;
-  readonly langTag?: unknown;
-  readonly avatarUrl?: unknown;
-  readonly open?: unknown;
-  readonly maxCount?: unknown;
-  readonly metadata?: unknown;
-  readonly creatorId?: string | undefined;
-}
-
-/** A change to a group: absent fields stay. Only server code sets `metadata`, `maxCount`, `creatorId`. */
-export type UpdateGroupInput = Partial<Omit<CreateGroupInput, 'name'>> & { readonly name?: unknown };
-
-/** A member as listed: the user, whether they have a socket open, and their state in the group. */
-export interface GroupMemberItem {
-  readonly user: UserRecord;
-  readonly online: boolean;
-  readonly state: GroupRole;
-}
-
-/** A page of members; `cursor` is null on the last page. */
-export interface GroupMemberList {
-  readonly members: readonly GroupMemberItem[];
-  readonly cursor: string | null;
-}
-
-/** A page of a user's groups; `cursor` is null on the last page. */
-export interface UserGroupList {
-  readonly groups: readonly { readonly group: GroupRecord; readonly state: GroupRole }[];
-  readonly cursor: string | null;
-}
-
-/** A page of groups; `cursor` is null on the last page. */
-export interface GroupList {
-  readonly groups: readonly GroupRecord[];
-  readonly cursor: string | null;
-}
-
-/** Filters of a group listing (Nakama's `ListGroups`). `name` cannot be combined with the others. */
-export interface GroupListFilter {
-  /** Case-insensitive; a trailing `%` makes it a prefix; leading `%` and spaces are ignored. */
-  readonly name?: string | undefined;
-  readonly langTag?: string | undefined;
-  readonly open?: boolean | undefined;
-  /** Groups with at most this many members. */
-  readonly members?: number | undefined;
-}
-
-/** A paging request: a limit and a cursor from the previous page of the same listing. */
-export interface PageQuery {
-  readonly limit: number;
-  readonly cursor?: string | undefined;
-}
-
-/** Dependencies of {@link GroupService}. */
-export interface GroupServiceDeps {
-  readonly store: GroupStore;
-  readonly db: Pick<Db, 'tx'>;
-  /** Users named in requests must exist; member lists show their profiles. */
-  readonly users: Pick<AccountStore, 'listUsers'>;
-  /** Join request (-5) and added (-4) notifications, stored and pushed with the change. */
-  readonly notifications: Pick<NotificationService, 'sendEach'>;
-  /** Whether a user has a realtime socket open (Nakama's `online`). */
-  readonly isOnline: (userId: string) => boolean;
-  readonly clock: Clock;
-}
-
-/** What {@link GroupAdmin} shares with the service. */
-export interface GroupInternals {
-  readonly deps: GroupServiceDeps;
-  /**
-   * Runs `fn` in a transaction with the group's row locked (null when it does not exist): the changes
-   * of one group take turns, so counts and ranks read inside are still true at the commit.
-   */
-  locked<T>(groupId: string, fn: (group: GroupRecord | null) => Promise<T>): Promise<T>;
-  /** The actor's state in a group; server code counts as a superadmin. */
-  rankOf(groupId: string, actor: GroupActor): Promise<GroupRole | undefined>;
-  /** Tells the listeners (inside the transaction). */
-  announce(changes: readonly MembershipChange[]): Promise<void>;
-}
+export type {
+  CreateGroupInput,
+  GroupActor,
+  GroupInternals,
+  GroupList,
+  GroupListFilter,
+  GroupMemberItem,
+  GroupMemberList,
+  GroupServiceDeps,
+  PageQuery,
+  UpdateGroupInput,
+  UserGroupList,
+} from './group-types.ts';
 
 /** Most admins told of one join request (the notification service's per-call bound). */
 const MAX_JOIN_REQUEST_RECIPIENTS = 1000;
@@ -130,9 +58,11 @@ export class GroupService {
   readonly #ids = new MonotonicUuidV7();
   readonly #listeners = new Set<GroupListener>();
   readonly #admin: GroupAdmin;
+  readonly #lists: GroupLists;
 
   constructor(deps: GroupServiceDeps) {
     this.#d = deps;
+    this.#lists = new GroupLists(deps);
     this.#admin = new GroupAdmin({
       deps,
       locked: (groupId, fn) => this.#locked(groupId, fn),
@@ -340,94 +270,34 @@ export class GroupService {
   }
 
   /** A user's state in a group, or null when they have no relationship with it. */
-  async membership(groupId: string, userId: string): Promise<GroupRole | null> {
-    return (await this.#d.store.memberStates(groupId, [userId])).get(userId) ?? null;
+  membership(groupId: string, userId: string): Promise<GroupRole | null> {
+    return this.#lists.membership(groupId, userId);
   }
 
   /** Groups by id (unknown ids are skipped), for server code. */
-  async getGroups(groupIds: readonly string[]): Promise<GroupRecord[]> {
-    if (!Array.isArray(groupIds)) throw invalid('Group IDs must be an array of group IDs.');
-    return this.#d.store.getGroups([...new Set(groupIds.map(checkGroupId))]);
+  getGroups(groupIds: readonly string[]): Promise<GroupRecord[]> {
+    return this.#lists.getGroups(groupIds);
   }
 
-  /**
-   * A page of a group's members by state (superadmins first), then by when they joined. Without
-   * `state`, bans are left out. `limit` is 1–100.
-   */
-  async listMembers(
+  /** A page of a group's members; see {@link GroupLists.listMembers}. */
+  listMembers(
     groupId: string,
     query: PageQuery & { readonly state?: number | undefined },
   ): Promise<GroupMemberList> {
-    const id = checkGroupId(groupId);
-    checkPage(query.limit, query.state, 4);
-    const page = await cursorErrors('Cursor is invalid.', () =>
-      this.#d.store.listMembers(id, {
-        limit: query.limit,
-        state: query.state as GroupRole | undefined,
-        cursor: query.cursor,
-      }),
-    );
-    // A group always has a superadmin, so only an empty page needs to ask whether the group exists.
-    if (page.members.length === 0 && (await this.#d.store.getGroups([id])).length === 0) {
-      throw notFound('Group not found.');
-    }
-    const users = new Map(
-      (
-        await this.#d.users.listUsers(
-          page.members.map((m) => m.userId),
-          [],
-        )
-      ).map((u) => [u.id, u]),
-    );
-    const members: GroupMemberItem[] = [];
-    for (const m of page.members) {
-      const user = users.get(m.userId);
-      if (user) members.push({ user, online: this.#d.isOnline(user.id), state: m.state });
-    }
-    return { members, cursor: page.cursor };
+    return this.#lists.listMembers(groupId, query);
   }
 
-  /** A page of a user's groups (bans are never listed), ordered as {@link listMembers}. */
-  async listUserGroups(
+  /** A page of a user's groups; see {@link GroupLists.listUserGroups}. */
+  listUserGroups(
     userId: string,
     query: PageQuery & { readonly state?: number | undefined },
   ): Promise<UserGroupList> {
-    const id = checkUserId(userId);
-    checkPage(query.limit, query.state, 4);
-    const page: UserGroupList =
-      query.state === GroupRole.BANNED
-        ? { groups: [], cursor: null }
-        : await cursorErrors('Cursor is invalid.', () =>
-            this.#d.store.listUserGroups(id, {
-              limit: query.limit,
-              state: query.state as GroupRole | undefined,
-              cursor: query.cursor,
-            }),
-          );
-    // Only an empty page needs to ask whether the user exists.
-    if (page.groups.length === 0 && (await this.#d.users.listUsers([id], [])).length === 0) {
-      throw notFound('User not found.');
-    }
-    return page;
+    return this.#lists.listUserGroups(userId, query);
   }
 
-  /** A page of groups matching a filter; see {@link GroupListFilter}. `limit` is 1–100. */
-  async listGroups(filter: GroupListFilter, query: PageQuery): Promise<GroupList> {
-    checkPage(query.limit, undefined, 0);
-    const { langTag, open, members } = filter;
-    const name = (filter.name ?? '').replace(/^[%\s]+/, '');
-    if (name !== '' && (langTag !== undefined || open !== undefined || members !== undefined)) {
-      throw invalid('name filter cannot be combined with any other filter');
-    }
-    if (members !== undefined && (!Number.isInteger(members) || members < 0)) {
-      throw invalid('Invalid members - must be >= 0.');
-    }
-    const prefix = name.endsWith('%');
-    const storeFilter =
-      name !== ''
-        ? { nameKey: foldName(name.replace(/%+$/, '')), prefix }
-        : { langTag, open, maxEdgeCount: members };
-    return cursorErrors('Malformed cursor was used.', () => this.#d.store.listGroups(storeFilter, query));
+  /** A page of groups matching a filter; see {@link GroupLists.listGroups}. */
+  listGroups(filter: GroupListFilter, query: PageQuery): Promise<GroupList> {
+    return this.#lists.listGroups(filter, query);
   }
 
   /**
@@ -478,25 +348,5 @@ export class GroupService {
   async #deleteGroup(groupId: string): Promise<void> {
     await this.#d.store.deleteGroup(groupId);
     for (const listener of this.#listeners) await listener.groupDeleted(groupId);
-  }
-}
-
-/** Checks a page limit (1–100) and an optional state filter (0–`maxState`). */
-function checkPage(limit: number, state: number | undefined, maxState: number): void {
-  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_GROUP_PAGE) {
-    throw invalid(`Invalid limit - limit must be between 1 and ${MAX_GROUP_PAGE}.`);
-  }
-  if (state !== undefined && (!Number.isInteger(state) || state < 0 || state > maxState)) {
-    throw invalid(`Invalid state - state must be between 0 and ${maxState}.`);
-  }
-}
-
-/** Runs a listing, turning a bad cursor into a 400 with `message`. */
-async function cursorErrors<T>(message: string, list: () => Promise<T>): Promise<T> {
-  try {
-    return await list();
-  } catch (err) {
-    if (err instanceof InvalidCursorError) throw invalid(message);
-    throw err;
   }
 }
