@@ -12,7 +12,7 @@ import type { FeatureContext } from './core/feature-context.ts';
 import { Shutdown, type ShutdownPhase } from './core/shutdown.ts';
 import { openDatabase, pick } from './database.ts';
 import { registerAccounts } from './features/accounts/register-accounts.ts';
-import { accountStores, revocationStores } from './features/accounts/store/dialects.ts';
+import { accountStores, identityStores, revocationStores } from './features/accounts/store/dialects.ts';
 import { registerChat } from './features/chat/register-chat.ts';
 import { chatStores } from './features/chat/store/dialects.ts';
 import { type MatchFeature, registerMatches } from './features/match/register-matches.ts';
@@ -23,8 +23,12 @@ import { type PartyFeature, registerParties } from './features/party/register-pa
 import { registerRpc } from './features/rpc/register-rpc.ts';
 import { registerStatus } from './features/status/register-status.ts';
 import type { StatusService } from './features/status/status-service.ts';
+import { registerStorage } from './features/storage/register-storage.ts';
+import { storageStores } from './features/storage/store/dialects.ts';
 import { registerStreams } from './features/streams/register-streams.ts';
 import type { StreamService } from './features/streams/stream-service.ts';
+import { registerWallets } from './features/wallets/register-wallets.ts';
+import { walletStores } from './features/wallets/store/dialects.ts';
 import { registerHealthRoutes } from './http/health.ts';
 import { HttpRouter } from './http/router.ts';
 import { createLogger } from './observability/logger.ts';
@@ -138,14 +142,17 @@ export async function startServer(config: TetherConfig, deps: ServerDeps = {}): 
   shutdown.on('storage', 'database', () => db.close());
   const stores = {
     accounts: pick(db, accountStores),
+    identities: pick(db, identityStores),
     revocations: pick(db, revocationStores),
     chat: pick(db, chatStores),
     notifications: pick(db, notificationStores),
+    storage: pick(db, storageStores),
+    wallets: pick(db, walletStores),
   };
   const accounts = registerAccounts({
     config,
     db,
-    stores: { accounts: stores.accounts, revocations: stores.revocations },
+    stores: { accounts: stores.accounts, identities: stores.identities, revocations: stores.revocations },
     logger,
     clock,
   });
@@ -192,8 +199,13 @@ export async function startServer(config: TetherConfig, deps: ServerDeps = {}): 
       store: stores.chat,
       notifications: notifications.notifications,
       users: stores.accounts,
+      accounts: accounts.deletion,
     }),
   );
+  const storage = registerStorage(ctx, { store: stores.storage });
+  mount('features', 'storage', storage);
+  const wallets = registerWallets(ctx, { store: stores.wallets });
+  mount('features', 'wallets', wallets);
   const matches = registerMatches(ctx);
   mount('matches', 'matches', matches);
   const rpc = registerRpc(ctx, { node: config.node });
@@ -213,6 +225,9 @@ export async function startServer(config: TetherConfig, deps: ServerDeps = {}): 
     streams: streams.streams,
     notifications: notifications.notifications,
     accounts: accounts.accounts,
+    accountAdmin: { accounts: accounts.accounts, deletion: accounts.deletion },
+    storage: storage.storage,
+    wallets: wallets.wallets,
   }).catch(startupFailed);
   // Matchmaker: relayed match tokens from the match feature, authoritative matches from the runtime's hook.
   const matchmaker = registerMatchmaker(ctx, {

@@ -4,9 +4,12 @@ import type { RpcRegistry } from '../features/rpc/rpc-registry.ts';
 import { Runtime, type RuntimeHookSlots } from './runtime.ts';
 import {
   createRuntimeApi,
+  type RuntimeAccountAdmin,
   type RuntimeAccounts,
   type RuntimeNotifications,
+  type RuntimeStorage,
   type RuntimeStreams,
+  type RuntimeWallets,
 } from './runtime-api.ts';
 
 /** What the runtime is built on: the features game code reaches through `nk`. */
@@ -27,6 +30,12 @@ export interface RuntimeServices {
   readonly notifications?: RuntimeNotifications | undefined;
   /** Bans (`nk.usersBanId`). */
   readonly accounts?: RuntimeAccounts | undefined;
+  /** Accounts and profiles (`nk.accountGetId`, `nk.accountDeleteId`, `nk.usersGetId`, ...). */
+  readonly accountAdmin?: RuntimeAccountAdmin | undefined;
+  /** Storage objects (`nk.storage*`). */
+  readonly storage?: RuntimeStorage | undefined;
+  /** Wallets (`nk.wallet*`). */
+  readonly wallets?: RuntimeWallets | undefined;
 }
 
 /**
@@ -41,6 +50,9 @@ export async function startRuntime(services: RuntimeServices): Promise<Runtime> 
     streams: services.streams,
     notifications: services.notifications,
     accounts: services.accounts,
+    accountAdmin: services.accountAdmin,
+    storage: services.storage,
+    wallets: services.wallets,
     node,
   });
   const runtime = new Runtime({

@@ -28,6 +28,7 @@ import {
   checkUsername,
   checkVars,
   generateUsername,
+  MAX_USERS_PER_BAN,
 } from './validation.ts';
 
 /** Options common to every authenticate call (Nakama's `create` and `username` query parameters). */
@@ -205,14 +206,42 @@ export class AccountService {
   }
 
   /** `GET /v2/account`: the caller's own account. */
-  async getAccount(session: VerifiedSession): Promise<AccountRecord> {
+  async getAccount(session: Pick<VerifiedSession, 'userId'>): Promise<AccountRecord> {
     const account = await this.#store.getAccount(session.userId);
     if (!account) throw new DomainError(ErrorKind.NOT_FOUND, 'Account not found.');
     return account;
   }
 
-  /** `PUT /v2/account`: changes the caller's profile. At least one field must be given. */
-  async updateAccount(session: VerifiedSession, input: AccountUpdateInput): Promise<UserRecord> {
+  /**
+   * Accounts by id, for server code (`nk.accountsGetId`): at most 1000 UUIDs; unknown ones are left
+   * out. In the order asked, each once.
+   */
+  async getAccounts(userIds: readonly string[]): Promise<AccountRecord[]> {
+    const ids = checkBanUserIds(userIds);
+    const found = await Promise.all(ids.map((id) => this.#store.getAccount(id)));
+    return found.filter((a): a is AccountRecord => a !== null);
+  }
+
+  /**
+   * Users by ids and usernames, for server code (`nk.usersGetId`, `nk.usersGetUsername`): at most
+   * 1000 of each; unknown ones are left out.
+   */
+  async findUsers(userIds: readonly string[], usernames: readonly string[]): Promise<UserRecord[]> {
+    const ids = checkBanUserIds(userIds);
+    if (!Array.isArray(usernames) || usernames.some((u) => typeof u !== 'string')) {
+      throw invalid('Usernames must be an array of strings.');
+    }
+    if (usernames.length > MAX_USERS_PER_BAN) {
+      throw invalid(`Too many usernames, at most ${MAX_USERS_PER_BAN} per call.`);
+    }
+    return this.#store.listUsers(ids, usernames);
+  }
+
+  /** `PUT /v2/account` (and `nk.accountUpdateId`): changes a profile. At least one field must be given. */
+  async updateAccount(
+    session: Pick<VerifiedSession, 'userId'>,
+    input: AccountUpdateInput,
+  ): Promise<UserRecord> {
     const update: { -readonly [K in keyof ProfileUpdate]: ProfileUpdate[K] } = {};
     if (input.username !== undefined) update.username = checkUsername(input.username);
     const texts = [

@@ -1,6 +1,7 @@
 import type { FeatureParts } from '../../core/feature.ts';
 import type { FeatureContext } from '../../core/feature-context.ts';
 import { StreamMode } from '../../presence/stream.ts';
+import type { AccountDeletionHooks } from '../accounts/account-deletion.ts';
 import type { NotificationService } from '../notifications/notification-service.ts';
 import { chatHandlers } from './chat-handlers.ts';
 import { chatRoutes } from './chat-routes.ts';
@@ -18,6 +19,8 @@ export interface ChatDeps {
   readonly store: ChatStore;
   readonly notifications: NotificationService;
   readonly users: ChatServiceDeps['users'];
+  /** A deleted account's messages go in the deletion's transaction (Nakama deletes them too). */
+  readonly accounts: AccountDeletionHooks;
 }
 
 /**
@@ -36,6 +39,11 @@ export function registerChat(ctx: FeatureContext, deps: ChatDeps): ChatFeature {
   });
   const unsubscribe = [StreamMode.CHANNEL, StreamMode.DM].map((mode) =>
     ctx.tracker.onEvents(mode, (events) => chat.publishPresenceEvents(events)),
+  );
+  unsubscribe.push(
+    deps.accounts.onDelete(async (userId) => {
+      await deps.store.removeMessagesBySender(userId);
+    }),
   );
   return {
     chat,
