@@ -13,7 +13,7 @@ import { newUuid } from '../../../shared/ids.ts';
 import { ACCOUNT_MIGRATIONS } from '../../accounts/migrations.ts';
 import { accountStores } from '../../accounts/store/dialects.ts';
 import { WALLET_MIGRATIONS } from '../migrations.ts';
-import { WalletNegativeError, WalletService } from '../wallet-service.ts';
+import { WalletNegativeError, WalletService, type WalletUpdateResult } from '../wallet-service.ts';
 import { walletStores } from './dialects.ts';
 
 const T0 = new Date('2025-03-01T12:00:00.000Z');
@@ -183,7 +183,7 @@ describeStoreContract(
       expect(await walletOf(ann)).toEqual({ coins: 0 });
       // Each success saw the balance the previous one left: 70, 69, ..., 1 before, in some order.
       const before = ok.map(
-        (o) => (o as PromiseFulfilledResult<{ previous: { coins: number } }[]>).value[0]!.previous.coins,
+        (o) => (o as PromiseFulfilledResult<WalletUpdateResult[]>).value[0]!.previous.coins,
       );
       expect(before.sort((a, b) => a - b)).toEqual(Array.from({ length: 70 }, (_, i) => i + 1));
       expect((await wallets.ledger(ann, 100)).items).toHaveLength(70);
