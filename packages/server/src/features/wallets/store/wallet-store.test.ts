@@ -183,7 +183,7 @@ describeStoreContract(
       expect(await walletOf(ann)).toEqual({ coins: 0 });
       // Each success saw the balance the previous one left: 70, 69, ..., 1 before, in some order.
       const before = ok.map(
-        (o) => (o as PromiseFulfilledResult<WalletUpdateResult[]>).value[0]!.previous.coins,
+        (o) => (o as PromiseFulfilledResult<WalletUpdateResult[]>).value[0]!.previous.coins ?? -1,
       );
       expect(before.sort((a, b) => a - b)).toEqual(Array.from({ length: 70 }, (_, i) => i + 1));
       expect((await wallets.ledger(ann, 100)).items).toHaveLength(70);
