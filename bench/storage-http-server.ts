@@ -10,7 +10,8 @@
  * storage store for the same requests (`PUT /v2/storage`: one upsert; `POST /v2/storage`: one read
  * by primary key) with no authentication, no validation and no framework: the floor Tether is
  * measured against. The owner comes from the request (`user_id` in the object, which Tether ignores
- * and takes from the session). Reports `{ port }` over IPC, stops on the message `"stop"`.
+ * and takes from the session). Reports `{ port }` over IPC, answers the message `"cpu"` with its
+ * `process.cpuUsage()` (`{ cpu }`), stops on the message `"stop"`.
  */
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -168,6 +169,7 @@ if (mode === 'reference') {
   server.keepAliveTimeout = 60_000;
   server.listen(0, '127.0.0.1', () => send({ port: (server.address() as AddressInfo).port }));
   process.on('message', (m) => {
+    if (m === 'cpu') send({ cpu: process.cpuUsage() });
     if (m === 'stop') server.close(() => process.exit(0));
   });
 } else {
@@ -187,6 +189,7 @@ if (mode === 'reference') {
   const server = await startServer(config);
   send({ port: server.http.port });
   process.on('message', async (m) => {
+    if (m === 'cpu') send({ cpu: process.cpuUsage() });
     if (m !== 'stop') return;
     await server.close('benchmark finished');
     process.exit(0);

@@ -13,7 +13,8 @@
  * last write wins, over one of 100 keys of the user) and a read (`POST /v2/storage`, one object by
  * id). Each round measures every (scenario, server) pair for `--seconds` after a 0.5 s warm-up, the
  * servers alternating so that outside load hits both alike; figures are medians over rounds, and
- * "vs ref" is the median of the per-round ratios Tether / reference.
+ * "vs ref" is the median of the per-round ratios Tether / reference. "srv µs/req" is the server
+ * process's CPU time per request, steadier than the rates when other work shares the machine.
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -47,6 +48,8 @@ interface Sample {
   readonly perSec: number;
   readonly p50: number;
   readonly p99: number;
+  /** Server CPU time (user + system) per successful request, µs: steadier than rates on a busy machine. */
+  readonly cpuUs: number;
 }
 
 interface User {
@@ -62,6 +65,20 @@ function startChild(argv: string[]): Promise<{ port: number; child: ChildProcess
   return new Promise((resolve, reject) => {
     child.once('message', (m) => resolve({ port: (m as { port: number }).port, child }));
     child.once('exit', (code) => reject(new Error(`benchmark server exited with ${code}`)));
+  });
+}
+
+/** The child's CPU time so far (user + system), µs. */
+function cpuOf(child: ChildProcess): Promise<number> {
+  return new Promise((resolve) => {
+    const onMessage = (m: unknown) => {
+      const cpu = (m as { cpu?: { user: number; system: number } }).cpu;
+      if (!cpu) return;
+      child.off('message', onMessage);
+      resolve(cpu.user + cpu.system);
+    };
+    child.on('message', onMessage);
+    child.send('cpu');
   });
 }
 
@@ -124,12 +141,14 @@ function readBody(user: User, i: number): string {
 
 /** `CONCURRENCY` loops for `seconds`, connection c acting as `users[c]`. */
 async function drive(
-  port: number,
+  server: { port: number; child: ChildProcess },
   users: User[],
   seconds: number,
   op: 'write' | 'read',
   authenticated: boolean,
 ): Promise<Sample> {
+  const { port } = server;
+  const cpuBefore = await cpuOf(server.child);
   const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
   const latencies: number[] = [];
   let ok = 0;
@@ -150,10 +169,11 @@ async function drive(
     }),
   );
   const elapsed = (performance.now() - start) / 1000;
+  const cpuUs = (await cpuOf(server.child)) - cpuBefore;
   agent.destroy();
   latencies.sort((a, b) => a - b);
   const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))] ?? 0;
-  return { ok, failed, perSec: ok / elapsed, p50: pct(0.5), p99: pct(0.99) };
+  return { ok, failed, perSec: ok / elapsed, p50: pct(0.5), p99: pct(0.99), cpuUs: cpuUs / Math.max(1, ok) };
 }
 
 /** Users for the run: one device account per connection, each with its 100 keys written. */
@@ -212,9 +232,9 @@ async function measureBackend(backend: string, database: string, schema?: string
           // Alternate which goes first, so a burst of outside load does not always hit the same one.
           const order = r % 2 === 0 ? (['tether', 'reference'] as const) : (['reference', 'tether'] as const);
           for (const who of order) {
-            const port = who === 'tether' ? tether.port : ref.port;
-            await drive(port, users, 0.5, op, who === 'tether');
-            row[who].push(await drive(port, users, SECONDS, op, who === 'tether'));
+            const server = who === 'tether' ? tether : ref;
+            await drive(server, users, 0.5, op, who === 'tether');
+            row[who].push(await drive(server, users, SECONDS, op, who === 'tether'));
           }
         }
         rows.push(row);
@@ -264,7 +284,9 @@ async function main(): Promise<void> {
       await dropSchema(args.postgres, schema);
     }
   }
-  console.log('scenario            server      req/s   p50 ms   p99 ms  errors   vs ref (rounds)');
+  console.log(
+    'scenario            server      req/s   p50 ms   p99 ms  srv µs/req  errors   vs ref (rounds)',
+  );
   for (const row of rows) {
     const ratios = row.tether.map((t, i) => t.perSec / row.reference[i]!.perSec);
     for (const who of ['reference', 'tether'] as const) {
@@ -281,6 +303,9 @@ async function main(): Promise<void> {
         median(s.map((x) => x.p99))
           .toFixed(2)
           .padStart(8),
+        median(s.map((x) => x.cpuUs))
+          .toFixed(0)
+          .padStart(11),
         String(s.reduce((n, x) => n + x.failed, 0)).padStart(7),
       ];
       if (who === 'tether') {
