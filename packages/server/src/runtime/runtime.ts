@@ -74,6 +74,7 @@ export class Runtime {
   readonly #node: string;
   readonly #slots: RuntimeHookSlots;
   #matchmakerMatched: MatchmakerMatchedFunction | undefined;
+  readonly #modules: string[] = [];
 
   constructor(deps: {
     nk: RuntimeApi;
@@ -96,6 +97,11 @@ export class Runtime {
       },
       matchmakerMatched: (entries: readonly MatchmakerEntry[]) => this.#runMatchmakerMatched(entries),
     });
+  }
+
+  /** Names of the modules whose init has run, in load order (`inline` for ones run from code). */
+  get modules(): readonly string[] {
+    return this.#modules;
   }
 
   /** The `nk` object modules receive. */
@@ -171,6 +177,7 @@ export class Runtime {
     };
     try {
       await init(initializer, this.#nk, gameLogger(this.#log.child({ module: name })));
+      this.#modules.push(name);
     } catch (err) {
       throw new RuntimeLoadError(`module ${name}: init failed: ${(err as Error)?.message ?? String(err)}`, {
         cause: err,

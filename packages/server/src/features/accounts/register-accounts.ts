@@ -4,10 +4,13 @@ import type { TetherConfig } from '../../config/config.ts';
 import type { FeatureParts } from '../../core/feature.ts';
 import type { FeatureContext } from '../../core/feature-context.ts';
 import type { Db } from '../../db/db.ts';
+import type { AuthMeter } from '../../observability/meters.ts';
 import { type Clock, systemClock } from '../../shared/clock.ts';
+import { accountConsoleRoutes } from './account-console-routes.ts';
 import { AccountDeletion } from './account-deletion.ts';
 import { AccountLinks } from './account-links.ts';
 import { accountRoutes } from './account-routes.ts';
+import { AccountSearch } from './account-search.ts';
 import { AccountService } from './account-service.ts';
 import { PasswordHasher } from './auth/passwords.ts';
 import { AuthThrottle } from './auth/rate-limiter.ts';
@@ -33,6 +36,8 @@ export interface AccountFeature extends FeatureParts {
   readonly throttle: AuthThrottle;
   /** Nakama's account, authentication, session and user routes. */
   readonly routes: readonly ApiRoute[];
+  /** The accounts section of the admin console. */
+  readonly consoleRoutes: readonly ApiRoute[];
   /** Stops background work (revocation pruning). The database is closed separately, after this. */
   close(): Promise<void>;
 }
@@ -50,6 +55,8 @@ export interface AccountDeps {
   };
   readonly logger: Logger;
   readonly clock?: Clock;
+  /** Counts and times authentications. */
+  readonly meter?: AuthMeter;
 }
 
 /**
@@ -100,6 +107,7 @@ export function registerAccounts(deps: AccountDeps): AccountFeature {
     throttle,
     clock,
     logger,
+    meter: deps.meter,
   });
   const links = new AccountLinks({ store: stores.identities, passwords, clock });
   const deletion = new AccountDeletion({ store: stores.accounts, db, sessions, clock, logger });
@@ -110,6 +118,7 @@ export function registerAccounts(deps: AccountDeps): AccountFeature {
     auth: sessions,
     throttle,
     routes: accountRoutes({ accounts, links, deletion, sessions, throttle, serverKey: config.serverKey }),
+    consoleRoutes: accountConsoleRoutes(accounts, new AccountSearch(stores.accounts)),
     close: () => sessions.close(),
   };
 }

@@ -15,7 +15,7 @@ export interface RuntimeAccountAdmin {
   readonly accounts: {
     getAccounts(userIds: readonly string[]): Promise<AccountRecord[]>;
     findUsers(userIds: readonly string[], usernames: readonly string[]): Promise<UserRecord[]>;
-    updateAccount(user: { readonly userId: string }, input: AccountUpdateInput): Promise<unknown>;
+    updateUser(userId: string, input: AccountUpdateInput): Promise<unknown>;
   };
   readonly deletion: {
     deleteAccount(userId: string, options?: DeleteAccountOptions): Promise<boolean>;
@@ -104,18 +104,15 @@ export function accountNk(admin: RuntimeAccountAdmin | undefined): AccountNk {
     },
     async accountUpdateId(userId, username, displayName, timezone, location, langTag, avatarUrl, metadata) {
       const text = (v: string | null | undefined) => (v === null ? undefined : v);
-      await get().accounts.updateAccount(
-        { userId },
-        {
-          username: username || undefined,
-          displayName: text(displayName),
-          timezone: text(timezone),
-          location: text(location),
-          langTag: text(langTag),
-          avatarUrl: text(avatarUrl),
-          metadata: metadata ?? undefined,
-        },
-      );
+      await get().accounts.updateUser(userId, {
+        username: username || undefined,
+        displayName: text(displayName),
+        timezone: text(timezone),
+        location: text(location),
+        langTag: text(langTag),
+        avatarUrl: text(avatarUrl),
+        metadata: metadata ?? undefined,
+      });
     },
     async accountDeleteId(userId, recorded = false) {
       await get().deletion.deleteAccount(userId, { recorded });
