@@ -5,6 +5,13 @@
 import type { AccountPanel } from './extensions.ts';
 import { notificationsPanel } from './pages/account-notifications.tsx';
 import { sessionsPanel } from './pages/account-sessions.tsx';
+import { storagePanel } from './pages/account-storage.tsx';
+import { walletPanel } from './pages/account-wallet.tsx';
 
 /** Every account panel, shown below the profile and wallet. */
-export const ACCOUNT_PANELS: readonly AccountPanel[] = [sessionsPanel, notificationsPanel];
+export const ACCOUNT_PANELS: readonly AccountPanel[] = [
+  sessionsPanel,
+  notificationsPanel,
+  storagePanel,
+  walletPanel,
+];

@@ -1,7 +1,7 @@
 /**
  * The console's pages, in navigation order. A feature adds its page module here (docs/console.md);
- * pages waiting for their features: storage browser, leaderboards, groups (and friends, storage
- * objects and groups as account panels in `account-panels.ts`).
+ * pages waiting for their features: leaderboards, groups (and friends and groups as account panels in
+ * `account-panels.ts`).
  */
 import type { ConsolePage } from './extensions.ts';
 import { accountsPage } from './pages/accounts.tsx';
@@ -10,6 +10,7 @@ import { configPage } from './pages/config.tsx';
 import { matchesPage } from './pages/matches.tsx';
 import { runtimePage } from './pages/runtime.tsx';
 import { statusPage } from './pages/status.tsx';
+import { storagePage } from './pages/storage.tsx';
 
 /** Every page; the first is the home page. */
 export const PAGES: readonly ConsolePage[] = [
@@ -17,6 +18,7 @@ export const PAGES: readonly ConsolePage[] = [
   accountsPage,
   matchesPage,
   chatPage,
+  storagePage,
   runtimePage,
   configPage,
 ];

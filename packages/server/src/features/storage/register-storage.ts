@@ -1,5 +1,7 @@
 import type { FeatureParts } from '../../core/feature.ts';
 import type { FeatureContext } from '../../core/feature-context.ts';
+import { StorageAdmin } from './storage-admin.ts';
+import { storageConsoleRoutes } from './storage-console-routes.ts';
 import { storageRoutes } from './storage-routes.ts';
 import { StorageService } from './storage-service.ts';
 import type { StorageStore } from './store/storage-store.ts';
@@ -17,7 +19,7 @@ export interface StorageDeps {
 }
 
 /**
- * Builds the storage service and serves Nakama's storage endpoints. A deleted account's objects go
+ * Builds the storage service, serves Nakama's storage endpoints and the console's storage browser. A deleted account's objects go
  * with its user row (foreign key), inside the deletion's transaction: no deletion listener needed.
  */
 export function registerStorage(ctx: FeatureContext, deps: StorageDeps): StorageFeature {
@@ -27,5 +29,10 @@ export function registerStorage(ctx: FeatureContext, deps: StorageDeps): Storage
     maxValueBytes: ctx.config.storageMaxValueBytes,
     logger: ctx.logger,
   });
-  return { storage, routes: storageRoutes({ storage, sessions: ctx.verifier }) };
+  const admin = new StorageAdmin({ store: deps.store, storage });
+  return {
+    storage,
+    routes: storageRoutes({ storage, sessions: ctx.verifier }),
+    consoleRoutes: storageConsoleRoutes(admin, storage),
+  };
 }

@@ -1,6 +1,7 @@
 import type { FeatureParts } from '../../core/feature.ts';
 import type { FeatureContext } from '../../core/feature-context.ts';
 import type { WalletStore } from './store/wallet-store.ts';
+import { walletConsoleRoutes } from './wallet-console-routes.ts';
 import { WalletService } from './wallet-service.ts';
 
 /** The wallets feature as the composition root holds it. */
@@ -16,12 +17,12 @@ export interface WalletDeps {
 }
 
 /**
- * Builds the wallet service. It serves no routes: clients read their wallet in `GET /v2/account`
- * (the accounts feature) and only server code changes it. Ledger rows go with a deleted user (foreign
- * key), inside the deletion's transaction.
+ * Builds the wallet service. It serves no public routes: clients read their wallet in
+ * `GET /v2/account` (the accounts feature) and only server code changes it; the admin console shows
+ * a user's ledger. Ledger rows go with a deleted user (foreign key), inside the deletion's
+ * transaction.
  */
 export function registerWallets(ctx: FeatureContext, deps: WalletDeps): WalletFeature {
-  return {
-    wallets: new WalletService({ store: deps.store, db: ctx.db, clock: ctx.clock, logger: ctx.logger }),
-  };
+  const wallets = new WalletService({ store: deps.store, db: ctx.db, clock: ctx.clock, logger: ctx.logger });
+  return { wallets, consoleRoutes: walletConsoleRoutes(wallets) };
 }

@@ -14,6 +14,7 @@ import {
   type StorageListQuery,
   type StorageObjectId,
   type StorageObjectRecord,
+  type StorageOwnedPosition,
   StorageOwnerMissingError,
   type StorageStore,
   type StorageWriteOp,
@@ -138,6 +139,38 @@ export class PgStorageStore implements StorageStore {
       }
     };
     await (ops.length === 1 ? apply() : this.#db.tx(apply));
+  }
+
+  async listCollections(limit: number, after: string | null): Promise<string[]> {
+    // DISTINCT over the listing index, which starts with the collection.
+    const rows = await this.#db.rows<{ collection: string }>(
+      'SELECT DISTINCT collection FROM storage_objects WHERE collection > $1 ORDER BY collection LIMIT $2',
+      [after ?? '', limit],
+    );
+    return rows.map((r) => r.collection);
+  }
+
+  async listOwned(
+    owner: string,
+    limit: number,
+    after: StorageOwnedPosition | null,
+  ): Promise<StorageObjectRecord[]> {
+    const position = after ? [after.collection, after.read, after.key] : ['', -1, ''];
+    const rows =
+      owner === SYSTEM_USER_ID
+        ? await this.#db.rows<StorageRow>(
+            `SELECT ${STORAGE_COLUMNS} FROM storage_objects
+             WHERE owner_id IS NULL AND (collection, read, key) > ($1, $2, $3)
+             ORDER BY collection, read, key LIMIT $4`,
+            [...position, limit],
+          )
+        : await this.#db.rows<StorageRow>(
+            `SELECT ${STORAGE_COLUMNS} FROM storage_objects
+             WHERE owner_id = $1 AND (collection, read, key) > ($2, $3, $4)
+             ORDER BY collection, read, key LIMIT $5`,
+            [owner, ...position, limit],
+          );
+    return rows.map(toObject);
   }
 
   async #writeOne(op: StorageWriteOp, index: number, now: Date): Promise<StorageWriteResult> {

@@ -12,6 +12,7 @@ import {
   type StorageListQuery,
   type StorageObjectId,
   type StorageObjectRecord,
+  type StorageOwnedPosition,
   StorageOwnerMissingError,
   type StorageStore,
   type StorageWriteOp,
@@ -56,6 +57,9 @@ export class SqliteStorageStore implements StorageStore {
   readonly #listAll: SqliteStatement<[string, number, number, string, string, number], StorageRow>;
   readonly #listOwner: SqliteStatement<[string, string, number, number, string, number], StorageRow>;
   readonly #listSystem: SqliteStatement<[string, number, number, string, number], StorageRow>;
+  readonly #collections: SqliteStatement<[string, number], { collection: string }>;
+  readonly #owned: SqliteStatement<[string, string, number, string, number], StorageRow>;
+  readonly #systemOwned: SqliteStatement<[string, number, string, number], StorageRow>;
   readonly #delete: SqliteStatement<
     { collection: string; key: string; userId: string; version: string | null; enforce: number },
     unknown
@@ -113,6 +117,20 @@ export class SqliteStorageStore implements StorageStore {
       `SELECT ${STORAGE_COLUMNS} FROM storage_objects
        WHERE owner_id IS NULL AND collection = ? AND read >= ? AND (read, key) > (?, ?)
        ORDER BY read, key LIMIT ?`,
+    );
+    // DISTINCT over the listing index, which starts with the collection.
+    this.#collections = db.prepare<[string, number], { collection: string }>(
+      'SELECT DISTINCT collection FROM storage_objects WHERE collection > ? ORDER BY collection LIMIT ?',
+    );
+    this.#owned = db.prepare<[string, string, number, string, number], StorageRow>(
+      `SELECT ${STORAGE_COLUMNS} FROM storage_objects
+       WHERE owner_id = ? AND (collection, read, key) > (?, ?, ?)
+       ORDER BY collection, read, key LIMIT ?`,
+    );
+    this.#systemOwned = db.prepare<[string, number, string, number], StorageRow>(
+      `SELECT ${STORAGE_COLUMNS} FROM storage_objects
+       WHERE owner_id IS NULL AND (collection, read, key) > (?, ?, ?)
+       ORDER BY collection, read, key LIMIT ?`,
     );
     this.#delete = db.prepare(
       `DELETE FROM storage_objects
@@ -178,6 +196,24 @@ export class SqliteStorageStore implements StorageStore {
         }
       });
     await (ops.length === 1 ? apply() : this.#db.tx(apply));
+  }
+
+  listCollections(limit: number, after: string | null): Promise<string[]> {
+    return this.#db.run(() => this.#collections.all(after ?? '', limit).map((r) => r.collection));
+  }
+
+  listOwned(
+    owner: string,
+    limit: number,
+    after: StorageOwnedPosition | null,
+  ): Promise<StorageObjectRecord[]> {
+    const [collection, read, key] = after ? [after.collection, after.read, after.key] : ['', -1, ''];
+    return this.#db.run(() =>
+      (owner === SYSTEM_USER_ID
+        ? this.#systemOwned.all(collection, read, key, limit)
+        : this.#owned.all(owner, collection, read, key, limit)
+      ).map(toObject),
+    );
   }
 
   /** One write, synchronously inside the batch's `run`; throws to reject the batch. */

@@ -96,6 +96,13 @@ export interface StorageListQuery {
   readonly after: StorageListPosition | null;
 }
 
+/** A position in one owner's objects across collections: (collection, read, key). */
+export interface StorageOwnedPosition {
+  readonly collection: string;
+  readonly read: number;
+  readonly key: string;
+}
+
 /** Why a write batch was refused (Nakama's two causes). */
 export const WriteRejection = {
   /** A version condition failed: `*` on an existing object, or a version that is not the stored one. */
@@ -153,4 +160,11 @@ export interface StorageStore {
    * nothing when a delete with `mustExist` matches no object.
    */
   delete(ops: readonly StorageDeleteOp[]): Promise<void>;
+  /** Up to `limit` collection names that have objects, in order, after `after` (the admin console). */
+  listCollections(limit: number, after: string | null): Promise<string[]>;
+  /**
+   * Up to `limit` of one owner's objects in every collection, in (collection, read, key) order after
+   * `after` (the admin console's account page).
+   */
+  listOwned(owner: string, limit: number, after: StorageOwnedPosition | null): Promise<StorageObjectRecord[]>;
 }
