@@ -27,9 +27,9 @@ import {
   checkProfileText,
   checkUserLookup,
   checkUsername,
+  checkUsernameList,
   checkVars,
   generateUsername,
-  MAX_USERS_PER_BAN,
 } from './validation.ts';
 
 /** Options common to every authenticate call (Nakama's `create` and `username` query parameters). */
@@ -257,14 +257,7 @@ export class AccountService {
    * 1000 of each; unknown ones are left out.
    */
   async findUsers(userIds: readonly string[], usernames: readonly string[]): Promise<UserRecord[]> {
-    const ids = checkBanUserIds(userIds);
-    if (!Array.isArray(usernames) || usernames.some((u) => typeof u !== 'string')) {
-      throw invalid('Usernames must be an array of strings.');
-    }
-    if (usernames.length > MAX_USERS_PER_BAN) {
-      throw invalid(`Too many usernames, at most ${MAX_USERS_PER_BAN} per call.`);
-    }
-    return this.#store.listUsers(ids, usernames);
+    return this.#store.listUsers(checkBanUserIds(userIds), checkUsernameList(usernames));
   }
 
   /** `PUT /v2/account`: changes the caller's profile. At least one field must be given. */

@@ -180,3 +180,14 @@ export function checkBanUserIds(ids: readonly string[]): string[] {
   }
   return [...new Set(ids.map((id) => id.toLowerCase()))];
 }
+
+/** Usernames to look up (server code): an array of at most {@link MAX_USERS_PER_BAN} strings. */
+export function checkUsernameList(usernames: readonly string[]): readonly string[] {
+  if (!Array.isArray(usernames) || usernames.some((u) => typeof u !== 'string')) {
+    throw invalid('Usernames must be an array of strings.');
+  }
+  if (usernames.length > MAX_USERS_PER_BAN) {
+    throw invalid(`Too many usernames, at most ${MAX_USERS_PER_BAN} per call.`);
+  }
+  return usernames;
+}
