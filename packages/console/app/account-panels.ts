@@ -7,6 +7,8 @@ import { friendsPanel } from './pages/account-friends.tsx';
 import { groupsPanel } from './pages/account-groups.tsx';
 import { notificationsPanel } from './pages/account-notifications.tsx';
 import { sessionsPanel } from './pages/account-sessions.tsx';
+import { storagePanel } from './pages/account-storage.tsx';
+import { walletPanel } from './pages/account-wallet.tsx';
 
 /** Every account panel, shown below the profile and wallet. */
 export const ACCOUNT_PANELS: readonly AccountPanel[] = [
@@ -14,4 +16,6 @@ export const ACCOUNT_PANELS: readonly AccountPanel[] = [
   notificationsPanel,
   friendsPanel,
   groupsPanel,
+  storagePanel,
+  walletPanel,
 ];

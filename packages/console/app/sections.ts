@@ -1,7 +1,6 @@
 /**
  * The console's pages, in navigation order. A feature adds its page module here (docs/console.md);
- * pages waiting for their features: storage browser, leaderboards (and storage objects as an
- * account panel in `account-panels.ts`).
+ * pages waiting for their features: leaderboards.
  */
 import type { ConsolePage } from './extensions.ts';
 import { accountsPage } from './pages/accounts.tsx';
@@ -11,6 +10,7 @@ import { groupsPage } from './pages/groups.tsx';
 import { matchesPage } from './pages/matches.tsx';
 import { runtimePage } from './pages/runtime.tsx';
 import { statusPage } from './pages/status.tsx';
+import { storagePage } from './pages/storage.tsx';
 
 /** Every page; the first is the home page. */
 export const PAGES: readonly ConsolePage[] = [
@@ -19,6 +19,7 @@ export const PAGES: readonly ConsolePage[] = [
   matchesPage,
   chatPage,
   groupsPage,
+  storagePage,
   runtimePage,
   configPage,
 ];

@@ -13,7 +13,7 @@ import type { FeatureContext } from './core/feature-context.ts';
 import { Shutdown, type ShutdownPhase } from './core/shutdown.ts';
 import { openDatabase, pick } from './database.ts';
 import { registerAccounts } from './features/accounts/register-accounts.ts';
-import { accountStores, revocationStores } from './features/accounts/store/dialects.ts';
+import { accountStores, identityStores, revocationStores } from './features/accounts/store/dialects.ts';
 import { registerChat } from './features/chat/register-chat.ts';
 import { chatStores } from './features/chat/store/dialects.ts';
 import { type FriendFeature, registerFriends } from './features/friends/register-friends.ts';
@@ -28,8 +28,12 @@ import { type PartyFeature, registerParties } from './features/party/register-pa
 import { registerRpc } from './features/rpc/register-rpc.ts';
 import { registerStatus } from './features/status/register-status.ts';
 import type { StatusService } from './features/status/status-service.ts';
+import { registerStorage } from './features/storage/register-storage.ts';
+import { storageStores } from './features/storage/store/dialects.ts';
 import { registerStreams } from './features/streams/register-streams.ts';
 import type { StreamService } from './features/streams/stream-service.ts';
+import { registerWallets } from './features/wallets/register-wallets.ts';
+import { walletStores } from './features/wallets/store/dialects.ts';
 import { registerHealthRoutes } from './http/health.ts';
 import { HttpRouter } from './http/router.ts';
 import { createLogger } from './observability/logger.ts';
@@ -167,16 +171,19 @@ export async function startServer(config: TetherConfig, deps: ServerDeps = {}): 
   // Every store call is timed (tether_storage_operation_duration_seconds) by wrapping it once here.
   const stores = {
     accounts: timed(pick(db, accountStores), 'accounts', metrics.storage),
+    identities: timed(pick(db, identityStores), 'identities', metrics.storage),
     revocations: timed(pick(db, revocationStores), 'revocations', metrics.storage),
     chat: timed(pick(db, chatStores), 'chat', metrics.storage),
     notifications: timed(pick(db, notificationStores), 'notifications', metrics.storage),
     friends: timed(pick(db, friendStores), 'friends', metrics.storage),
     groups: timed(pick(db, groupStores), 'groups', metrics.storage),
+    storage: timed(pick(db, storageStores), 'storage', metrics.storage),
+    wallets: timed(pick(db, walletStores), 'wallets', metrics.storage),
   };
   const accounts = registerAccounts({
     config,
     db,
-    stores: { accounts: stores.accounts, revocations: stores.revocations },
+    stores: { accounts: stores.accounts, identities: stores.identities, revocations: stores.revocations },
     logger,
     clock,
     meter: metrics.auth,
@@ -223,6 +230,9 @@ export async function startServer(config: TetherConfig, deps: ServerDeps = {}): 
   mount('features', 'friends', friends);
   const groups = registerGroups(ctx, { ...social, store: stores.groups });
   mount('features', 'groups', groups);
+  // A deleted account leaves its groups inside the deletion's transaction, so member counts stay
+  // right; a group losing its last superadmin goes too, as in Nakama (friend edges go by cascade).
+  accounts.deletion.onDelete((userId) => groups.groups.removeUser(userId));
   mount(
     'features',
     'chat',
@@ -232,8 +242,13 @@ export async function startServer(config: TetherConfig, deps: ServerDeps = {}): 
       users: stores.accounts,
       friends: friends.friends,
       groups: groups.groups,
+      accounts: accounts.deletion,
     }),
   );
+  const storage = registerStorage(ctx, { store: stores.storage });
+  mount('features', 'storage', storage);
+  const wallets = registerWallets(ctx, { store: stores.wallets });
+  mount('features', 'wallets', wallets);
   const matches = registerMatches(ctx, { meter: metrics.matches });
   metrics.gauge('tether_matches', 'Running matches by kind.', ['kind'], () =>
     Object.entries(matches.service.counts()).map(([kind, n]) => [{ kind }, n] as const),
@@ -258,6 +273,9 @@ export async function startServer(config: TetherConfig, deps: ServerDeps = {}): 
     accounts: accounts.accounts,
     friends: friends.friends,
     groups: groups.groups,
+    accountAdmin: { accounts: accounts.accounts, deletion: accounts.deletion },
+    storage: storage.storage,
+    wallets: wallets.wallets,
   }).catch(startupFailed);
   // Matchmaker: relayed match tokens from the match feature, authoritative matches from the runtime's hook.
   const matchmaker = registerMatchmaker(ctx, {

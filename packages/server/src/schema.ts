@@ -9,6 +9,8 @@ import { CHAT_MIGRATIONS } from './features/chat/migrations.ts';
 import { FRIEND_MIGRATIONS } from './features/friends/migrations.ts';
 import { GROUP_MIGRATIONS } from './features/groups/migrations.ts';
 import { NOTIFICATION_MIGRATIONS } from './features/notifications/migrations.ts';
+import { STORAGE_MIGRATIONS } from './features/storage/migrations.ts';
+import { WALLET_MIGRATIONS } from './features/wallets/migrations.ts';
 
 /** Accounts first: other features' tables reference `users`. */
 export const SCHEMA_MIGRATIONS: readonly FeatureMigrations[] = [
@@ -17,6 +19,8 @@ export const SCHEMA_MIGRATIONS: readonly FeatureMigrations[] = [
   NOTIFICATION_MIGRATIONS,
   FRIEND_MIGRATIONS,
   GROUP_MIGRATIONS,
+  STORAGE_MIGRATIONS,
+  WALLET_MIGRATIONS,
 ];
 
 /** The global list's versions, by the feature migrations that hold the same SQL today. */

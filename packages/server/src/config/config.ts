@@ -97,6 +97,8 @@ export const ConfigSchema = z
     authFailureTrackedKeys: positiveInt.default(100_000),
     /** Largest HTTP request body accepted. */
     maxRequestBytes: positiveInt.default(256 * 1024),
+    /** Storage objects: largest value, in UTF-8 bytes of its JSON text (client and server writes). */
+    storageMaxValueBytes: positiveInt.default(256 * 1024),
     /** GameMaker carriers: clients above this are refused with a reason. */
     gmMaxClients: positiveInt.default(1024),
     /** Largest GameMaker packet payload accepted (GameMaker's own default for accepted sockets). */

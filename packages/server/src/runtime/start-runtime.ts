@@ -4,11 +4,14 @@ import type { RpcRegistry } from '../features/rpc/rpc-registry.ts';
 import { Runtime, type RuntimeHookSlots } from './runtime.ts';
 import {
   createRuntimeApi,
+  type RuntimeAccountAdmin,
   type RuntimeAccounts,
   type RuntimeFriends,
   type RuntimeGroups,
   type RuntimeNotifications,
+  type RuntimeStorage,
   type RuntimeStreams,
+  type RuntimeWallets,
 } from './runtime-api.ts';
 
 /** What the runtime is built on: the features game code reaches through `nk`. */
@@ -33,6 +36,12 @@ export interface RuntimeServices {
   readonly friends?: RuntimeFriends | undefined;
   /** Groups (`nk.group*`, `nk.userGroupsList`). */
   readonly groups?: RuntimeGroups | undefined;
+  /** Accounts and profiles (`nk.accountGetId`, `nk.accountDeleteId`, `nk.usersGetId`, ...). */
+  readonly accountAdmin?: RuntimeAccountAdmin | undefined;
+  /** Storage objects (`nk.storage*`). */
+  readonly storage?: RuntimeStorage | undefined;
+  /** Wallets (`nk.wallet*`). */
+  readonly wallets?: RuntimeWallets | undefined;
 }
 
 /**
@@ -49,6 +58,9 @@ export async function startRuntime(services: RuntimeServices): Promise<Runtime> 
     accounts: services.accounts,
     friends: services.friends,
     groups: services.groups,
+    accountAdmin: services.accountAdmin,
+    storage: services.storage,
+    wallets: services.wallets,
     node,
   });
   const runtime = new Runtime({

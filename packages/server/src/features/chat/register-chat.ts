@@ -2,6 +2,7 @@ import type { FeatureParts } from '../../core/feature.ts';
 import type { FeatureContext } from '../../core/feature-context.ts';
 import { StreamMode } from '../../presence/stream.ts';
 import { MonotonicUuidV7 } from '../../shared/monotonic-uuid.ts';
+import type { AccountDeletionHooks } from '../accounts/account-deletion.ts';
 import type { FriendService } from '../friends/friend-service.ts';
 import type { GroupService } from '../groups/group-service.ts';
 import type { NotificationService } from '../notifications/notification-service.ts';
@@ -28,6 +29,8 @@ export interface ChatDeps {
   readonly friends: Pick<FriendService, 'blockStatus' | 'subscribe'>;
   /** Membership changes become system messages; chat asks it who may use a group's channel. */
   readonly groups: Pick<GroupService, 'membership' | 'subscribe'>;
+  /** A deleted account's messages go in the deletion's transaction (Nakama deletes them too). */
+  readonly accounts: AccountDeletionHooks;
 }
 
 /**
@@ -66,6 +69,11 @@ export function registerChat(ctx: FeatureContext, deps: ChatDeps): ChatFeature {
     deps.groups.subscribe(events),
     deps.friends.subscribe(events),
   ];
+  unsubscribe.push(
+    deps.accounts.onDelete(async (userId) => {
+      await deps.store.removeMessagesBySender(userId);
+    }),
+  );
   return {
     chat,
     handlers: chatHandlers(chat),
