@@ -190,6 +190,13 @@ describe.each(backends)('account links and deletion on $name', (backend) => {
     await friend.socket.joinChat('lobby', 1, true, false);
     await doomed.socket.writeChatMessage(room.id, { text: 'bye' });
     await friend.socket.writeChatMessage(room.id, { text: 'stay' });
+    // And social ties: a friendship, a group the friend owns, and a group the doomed user owns alone.
+    await client.addFriends(s, [friend.session.user_id!]);
+    await client.addFriends(friend.session, [userId]);
+    const club = await client.createGroup(friend.session, { name: `club-${unique()}`, open: true });
+    await client.joinGroup(s, club.id!);
+    const solo = await client.createGroup(s, { name: `solo-${unique()}`, open: true });
+    expect((await client.listGroupUsers(friend.session, club.id!)).group_users).toHaveLength(2);
 
     expect(await client.deleteAccount(s)).toBe(true);
 
@@ -214,6 +221,13 @@ describe.each(backends)('account links and deletion on $name', (backend) => {
       auth: bearer(friend.session.token),
     });
     expect(users.body).toEqual({});
+    // Its group membership is gone and the count follows; its own group went with it (last superadmin).
+    const members = await client.listGroupUsers(friend.session, club.id!);
+    expect(members.group_users?.map((g) => g.user?.id)).toEqual([friend.session.user_id]);
+    const clubNow = await client.listGroups(friend.session, club.name);
+    expect(clubNow.groups?.[0]).toMatchObject({ id: club.id, edge_count: 1 });
+    expect((await client.listGroups(friend.session, solo.name)).groups ?? []).toEqual([]);
+    expect((await client.listFriends(friend.session)).friends ?? []).toEqual([]);
     // The device is free: logging in creates a new, empty account.
     const fresh = await call(server!.baseUrl, 'POST', '/v2/account/authenticate/device', {
       auth: basicAuth(),
