@@ -16,9 +16,13 @@ import type { FeatureContext } from './core/feature-context.ts';
 import { Shutdown, type ShutdownPhase } from './core/shutdown.ts';
 import { openDatabase, pick } from './database.ts';
 import { registerAccounts } from './features/accounts/register-accounts.ts';
-import { accountStores, revocationStores } from './features/accounts/store/dialects.ts';
+import { accountStores, identityStores, revocationStores } from './features/accounts/store/dialects.ts';
 import { registerChat } from './features/chat/register-chat.ts';
 import { chatStores } from './features/chat/store/dialects.ts';
+import { type FriendFeature, registerFriends } from './features/friends/register-friends.ts';
+import { friendStores } from './features/friends/store/dialects.ts';
+import { type GroupFeature, registerGroups } from './features/groups/register-groups.ts';
+import { groupStores } from './features/groups/store/dialects.ts';
 import { type MatchFeature, registerMatches } from './features/match/register-matches.ts';
 import { type MatchmakerFeature, registerMatchmaker } from './features/matchmaker/register-matchmaker.ts';
 import { registerNotifications } from './features/notifications/register-notifications.ts';
@@ -27,8 +31,12 @@ import { type PartyFeature, registerParties } from './features/party/register-pa
 import { registerRpc } from './features/rpc/register-rpc.ts';
 import { registerStatus } from './features/status/register-status.ts';
 import type { StatusService } from './features/status/status-service.ts';
+import { registerStorage } from './features/storage/register-storage.ts';
+import { storageStores } from './features/storage/store/dialects.ts';
 import { registerStreams } from './features/streams/register-streams.ts';
 import type { StreamService } from './features/streams/stream-service.ts';
+import { registerWallets } from './features/wallets/register-wallets.ts';
+import { walletStores } from './features/wallets/store/dialects.ts';
 import { registerHealthRoutes } from './http/health.ts';
 import { HttpRouter } from './http/router.ts';
 import { createLogger } from './observability/logger.ts';
@@ -91,6 +99,10 @@ export interface RunningServer {
   readonly matchmaker: MatchmakerFeature;
   /** Cluster mode (`--cluster`): this node's view of the cluster; undefined for a single node. */
   readonly cluster: { readonly node: string; health(): ClusterHealth } | undefined;
+  /** Friends, invitations and blocks. */
+  readonly friends: FriendFeature;
+  /** Groups and their members. */
+  readonly groups: GroupFeature;
   /** Bound admin console address (the console, its API and `/metrics`). */
   readonly console: AddressInfo;
   /** This server's Prometheus metrics. */
@@ -176,14 +188,19 @@ export async function startServer(config: TetherConfig, deps: ServerDeps = {}): 
   // Every store call is timed (tether_storage_operation_duration_seconds) by wrapping it once here.
   const stores = {
     accounts: timed(pick(db, accountStores), 'accounts', metrics.storage),
+    identities: timed(pick(db, identityStores), 'identities', metrics.storage),
     revocations: timed(pick(db, revocationStores), 'revocations', metrics.storage),
     chat: timed(pick(db, chatStores), 'chat', metrics.storage),
     notifications: timed(pick(db, notificationStores), 'notifications', metrics.storage),
+    friends: timed(pick(db, friendStores), 'friends', metrics.storage),
+    groups: timed(pick(db, groupStores), 'groups', metrics.storage),
+    storage: timed(pick(db, storageStores), 'storage', metrics.storage),
+    wallets: timed(pick(db, walletStores), 'wallets', metrics.storage),
   };
   const accounts = registerAccounts({
     config,
     db,
-    stores: { accounts: stores.accounts, revocations: stores.revocations },
+    stores: { accounts: stores.accounts, identities: stores.identities, revocations: stores.revocations },
     logger,
     clock,
     meter: metrics.auth,
@@ -236,6 +253,14 @@ export async function startServer(config: TetherConfig, deps: ServerDeps = {}): 
   mount('features', 'parties', parties);
   const notifications = registerNotifications(ctx, { store: stores.notifications, users: stores.accounts });
   mount('features', 'notifications', notifications);
+  const social = { users: stores.accounts, notifications: notifications.notifications };
+  const friends = registerFriends(ctx, { ...social, store: stores.friends });
+  mount('features', 'friends', friends);
+  const groups = registerGroups(ctx, { ...social, store: stores.groups });
+  mount('features', 'groups', groups);
+  // A deleted account leaves its groups inside the deletion's transaction, so member counts stay
+  // right; a group losing its last superadmin goes too, as in Nakama (friend edges go by cascade).
+  accounts.deletion.onDelete((userId) => groups.groups.removeUser(userId));
   mount(
     'features',
     'chat',
@@ -243,8 +268,15 @@ export async function startServer(config: TetherConfig, deps: ServerDeps = {}): 
       store: stores.chat,
       notifications: notifications.notifications,
       users: stores.accounts,
+      friends: friends.friends,
+      groups: groups.groups,
+      accounts: accounts.deletion,
     }),
   );
+  const storage = registerStorage(ctx, { store: stores.storage });
+  mount('features', 'storage', storage);
+  const wallets = registerWallets(ctx, { store: stores.wallets });
+  mount('features', 'wallets', wallets);
   const matches = registerMatches(ctx, { meter: metrics.matches });
   metrics.gauge('tether_matches', 'Running matches by kind.', ['kind'], () =>
     Object.entries(matches.service.counts()).map(([kind, n]) => [{ kind }, n] as const),
@@ -268,6 +300,11 @@ export async function startServer(config: TetherConfig, deps: ServerDeps = {}): 
     streams: streams.streams,
     notifications: notifications.notifications,
     accounts: accounts.accounts,
+    friends: friends.friends,
+    groups: groups.groups,
+    accountAdmin: { accounts: accounts.accounts, deletion: accounts.deletion },
+    storage: storage.storage,
+    wallets: wallets.wallets,
   }).catch(startupFailed);
   // Matchmaker: relayed match tokens from the match feature, authoritative matches from the runtime's hook.
   // Cluster: one pool for every node; the node holding the matchmaker lease runs the intervals and
@@ -395,6 +432,8 @@ export async function startServer(config: TetherConfig, deps: ServerDeps = {}): 
     parties,
     matchmaker,
     cluster: cluster && { node: cluster.node, health: () => cluster!.health() },
+    friends,
+    groups,
     console: consoleAddress,
     metrics,
     close,

@@ -12,7 +12,13 @@ import { ClusterBed, clusterAvailable, eventually, seen } from './cluster-helper
 import { GmRealtimeClient } from './gm-realtime-client.ts';
 import type { TestServer } from './helpers.ts';
 import { b64, connectMatchPlayer, text } from './match-helpers.ts';
-import { connectPlayer, disconnectAll, type Player, type PresenceEventBody } from './realtime-helpers.ts';
+import {
+  connectPlayer,
+  disconnectAll,
+  nakamaClient,
+  type Player,
+  type PresenceEventBody,
+} from './realtime-helpers.ts';
 
 const available = await clusterAvailable('cluster-realtime');
 const bed = new ClusterBed();
@@ -53,8 +59,13 @@ afterAll(() => bed.stop(), 60_000);
 async function gmOn(server: TestServer, options: { status?: boolean } = {}) {
   const gm = await GmRealtimeClient.tcp(server.gm!.port);
   gms.push(gm);
-  const self = await gm.authenticate(await GmRealtimeClient.token(server.baseUrl), options);
-  return { gm, self: self as { session_id: string; user_id: string; username: string } };
+  const token = await GmRealtimeClient.token(server.baseUrl);
+  const self = (await gm.authenticate(token, options)) as {
+    session_id: string;
+    user_id: string;
+    username: string;
+  };
+  return { gm, self, token };
 }
 
 /** An SDK player on `server`, with its session id (a `/ws` connection is not told it). */
@@ -139,6 +150,42 @@ describe.runIf(available)('three nodes, three clients', () => {
     gm.send({ cid: 'r', channel_message_send: { channel_id: dm.id, content: '{"hi":"js"}' } });
     await eventually(() => expect(js.events.all<ChannelMessage>('onchannelmessage')).toHaveLength(2));
     expect(js.events.all<ChannelMessage>('onchannelmessage')[1]).toMatchObject({ content: { hi: 'js' } });
+  });
+
+  it('share a group channel: system messages of a membership change on one node, a kick removes a member on another', async () => {
+    const owner = await connectPlayer(n1, opened);
+    const client = nakamaClient(n1);
+    const group = await client.createGroup(owner.session, { name: `guild${Date.now()}`, open: true });
+    const gid = group.id!;
+    const channel = await owner.socket.joinChat(gid, 3, true, false);
+    // A member on n2 joins the group (over n2's HTTP API) and its channel.
+    const { gm, self: gmSelf, token } = await gmOn(n2);
+    const joinedGroup = await fetch(`${n2.baseUrl}/v2/group/${gid}/join`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(joinedGroup.status).toBe(200);
+    await eventually(() =>
+      expect(owner.events.all<ChannelMessage>('onchannelmessage').map((m) => m.code)).toContain(3),
+    );
+    await gm.request('channel_join', { target: gid, type: 3, persistence: true });
+    const joins = () =>
+      owner.events
+        .all<ChannelPresenceEvent>('onchannelpresence')
+        .flatMap((e) => e.joins?.map((p) => p.session_id) ?? []);
+    await eventually(() => expect(joins()).toContain(gmSelf.session_id));
+    await owner.socket.writeChatMessage(channel.id, { to: 'guild' });
+    expect((await gm.nextPush('channel_message')).channel_message).toMatchObject({
+      content: '{"to":"guild"}',
+    });
+    // The owner (n1) kicks the member: it sees its own departure, then is off the channel on n2 too.
+    await client.kickGroupUsers(owner.session, gid, [gmSelf.user_id]);
+    await eventually(() =>
+      expect(
+        gm.pushes('channel_message').map((e) => (e.channel_message as { code?: number }).code),
+      ).toContain(6),
+    );
+    await eventually(() => expect(n2.realtime.streams.count({ mode: 3, subject: gid })).toBe(1));
   });
 
   it('follow status across nodes', async () => {

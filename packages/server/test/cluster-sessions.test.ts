@@ -1,6 +1,6 @@
 /**
- * Cluster mode, account-wide session policies: a logout, a ban or a `single_socket` connection made
- * on one node closes the user's sockets on every node (nakama-js on n1, GameMaker TCP on n2, the SDK
+ * Cluster mode, account-wide session policies: a logout, a ban, an account deletion or a
+ * `single_socket` connection made on one node closes the user's sockets on every node (nakama-js on n1, GameMaker TCP on n2, the SDK
  * on n3).
  */
 import type { Notification } from '@heroiclabs/nakama-js';
@@ -69,6 +69,17 @@ describe.runIf(available)('account-wide policies across nodes', () => {
     expect(await js.events.next<{ code: number }>('ondisconnect')).toMatchObject({ code: 4004 });
     const closed = await until(sdk.socket, 'disconnected');
     expect(closed).toMatchObject({ code: 4004, willReconnect: false });
+  });
+
+  it('an account deleted on n3 has its sockets on n1 and n2 closed with 4005', async () => {
+    const deviceId = `delete-${Date.now()}`;
+    const js = await connectPlayer(n1, opened, { deviceId });
+    const gmSocket = await gm(n2, js.session.token);
+    const deleted = await call(n3.baseUrl, 'DELETE', '/v2/account', { auth: bearer(js.session.token) });
+    expect(deleted.status).toBe(200);
+    expect(await js.events.next<{ code: number }>('ondisconnect')).toMatchObject({ code: 4005 });
+    await gmSocket.ended;
+    expect(gmSocket.received.at(-1)).toMatchObject({ error: { code: 4005 } });
   });
 
   it('single_socket on n2 replaces the older socket of the user on n1', async () => {

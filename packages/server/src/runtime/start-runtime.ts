@@ -4,9 +4,14 @@ import type { RpcRegistry } from '../features/rpc/rpc-registry.ts';
 import { Runtime, type RuntimeHookSlots } from './runtime.ts';
 import {
   createRuntimeApi,
+  type RuntimeAccountAdmin,
   type RuntimeAccounts,
+  type RuntimeFriends,
+  type RuntimeGroups,
   type RuntimeNotifications,
+  type RuntimeStorage,
   type RuntimeStreams,
+  type RuntimeWallets,
 } from './runtime-api.ts';
 
 /** What the runtime is built on: the features game code reaches through `nk`. */
@@ -27,6 +32,16 @@ export interface RuntimeServices {
   readonly notifications?: RuntimeNotifications | undefined;
   /** Bans (`nk.usersBanId`). */
   readonly accounts?: RuntimeAccounts | undefined;
+  /** Friends (`nk.friends*`). */
+  readonly friends?: RuntimeFriends | undefined;
+  /** Groups (`nk.group*`, `nk.userGroupsList`). */
+  readonly groups?: RuntimeGroups | undefined;
+  /** Accounts and profiles (`nk.accountGetId`, `nk.accountDeleteId`, `nk.usersGetId`, ...). */
+  readonly accountAdmin?: RuntimeAccountAdmin | undefined;
+  /** Storage objects (`nk.storage*`). */
+  readonly storage?: RuntimeStorage | undefined;
+  /** Wallets (`nk.wallet*`). */
+  readonly wallets?: RuntimeWallets | undefined;
 }
 
 /**
@@ -41,6 +56,11 @@ export async function startRuntime(services: RuntimeServices): Promise<Runtime> 
     streams: services.streams,
     notifications: services.notifications,
     accounts: services.accounts,
+    friends: services.friends,
+    groups: services.groups,
+    accountAdmin: services.accountAdmin,
+    storage: services.storage,
+    wallets: services.wallets,
     node,
   });
   const runtime = new Runtime({

@@ -1,6 +1,6 @@
 /**
- * Account-wide session policies across a cluster: a logout, a ban or a `single_socket` connection on
- * one node closes the sessions it covers on every node.
+ * Account-wide session policies across a cluster: a logout, a ban, an account deletion or a
+ * `single_socket` connection on one node closes the sessions it covers on every node.
  *
  * @packageDocumentation
  */
@@ -22,7 +22,7 @@ const uuidish = z.string().min(1).max(64);
 const Revoked = z.object({
   userId: uuidish,
   tokenId: uuidish.nullable(),
-  cause: z.enum([RevocationCause.LOGOUT, RevocationCause.BAN]),
+  cause: z.enum(Object.values(RevocationCause) as [RevocationCause, ...RevocationCause[]]),
 });
 const SingleSocket = z.object({ userId: uuidish, sessionId: uuidish, connectedAt: z.number().int().min(0) });
 
