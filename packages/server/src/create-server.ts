@@ -6,9 +6,7 @@ import type { Logger } from 'pino';
 import { createApiHooks } from './api/api-hooks.ts';
 import { bearerToken } from './api/auth-headers.ts';
 import { startGameMakerCarriers } from './carriers/gamemaker.ts';
-import type { ClusterHealth, ClusterNode } from './cluster/cluster-node.ts';
-import { LocalPeers, type Peers } from './cluster/peers.ts';
-import type { RedisCluster } from './cluster/redis/redis-cluster.ts';
+import type { ClusterHealth } from './cluster/cluster-node.ts';
 import { CLUSTER_NEEDS_POSTGRES, ConfigError, type TetherConfig } from './config/config.ts';
 import { ConsoleServer } from './console/console-server.ts';
 import type { FeatureParts } from './core/feature.ts';
@@ -44,15 +42,13 @@ import { Metrics } from './observability/metrics.ts';
 import { timed } from './observability/timed.ts';
 import { Pipeline } from './pipeline/pipeline.ts';
 import { createSocketHooks } from './pipeline/socket-hooks.ts';
-import { LocalMessageRouter } from './presence/message-router.ts';
 import { TrackedSessions } from './presence/tracked-sessions.ts';
-import { LocalTracker } from './presence/tracker.ts';
+import { realtimeCore } from './realtime-core.ts';
 import type { Runtime } from './runtime/runtime.ts';
 import { startRuntime } from './runtime/start-runtime.ts';
 import { SessionRegistry } from './session/registry.ts';
 import type { SessionVerifier } from './session/verifier.ts';
 import { systemClock } from './shared/clock.ts';
-import { shareSessionPolicies } from './socket/cluster-policies.ts';
 import { SessionLifecycle } from './socket/session-lifecycle.ts';
 import { socketHandlers } from './socket/socket-handlers.ts';
 import { startSocketEndpoints } from './socket/start.ts';
@@ -144,8 +140,7 @@ export async function startServer(config: TetherConfig, deps: ServerDeps = {}): 
       return { userId: s.userId, username: s.username, vars: s.vars, expiry: s.expiresAt };
     },
   });
-  let cluster: ClusterNode | undefined;
-  let redisCluster: RedisCluster | undefined;
+  let cluster: { health(): ClusterHealth } | undefined;
   registerHealthRoutes(
     http,
     () => ready,
@@ -208,20 +203,16 @@ export async function startServer(config: TetherConfig, deps: ServerDeps = {}): 
   verifier = accounts.auth;
   mount('features', 'accounts', accounts);
 
-  // Realtime core: the session registry, then the tracker and router: this node's own (single node),
-  // or in cluster mode the replicated tracker and the cluster router over the Redis bus (ioredis is
-  // loaded only then). The cluster joins once every feature has registered its tables and methods.
+  // Realtime core: the session registry, then the tracker, router and peers: this node's own, or
+  // in cluster mode the replicated tracker and cluster router over Redis (realtime-core.ts), which
+  // join the cluster once every feature has registered its replicated tables and methods.
   const sessions = new SessionRegistry();
-  if (config.cluster !== undefined) {
-    const { redisClusterNode } = await import('./cluster/redis/redis-cluster.ts');
-    redisCluster = redisClusterNode({ ...config, cluster: config.cluster }, logger);
-    cluster = redisCluster.node;
-  }
-  const peers: Peers = cluster?.peers ?? new LocalPeers(config.node);
-  const tracker = cluster ? cluster.tracker(sessions) : new LocalTracker({ node: config.node });
-  const router = cluster
-    ? cluster.router(cluster.tracker(sessions), sessions)
-    : new LocalMessageRouter({ node: config.node, tracker, sessions });
+  const core = await realtimeCore(config, logger, sessions).catch(async (err: unknown) => {
+    await shutdown.run('startup failed');
+    throw err;
+  });
+  cluster = core.cluster;
+  const { tracker, router, peers } = core;
   const lifecycle = new SessionLifecycle({
     settings: config,
     registry: sessions,
@@ -307,36 +298,19 @@ export async function startServer(config: TetherConfig, deps: ServerDeps = {}): 
     wallets: wallets.wallets,
   }).catch(startupFailed);
   // Matchmaker: relayed match tokens from the match feature, authoritative matches from the runtime's hook.
-  // Cluster: one pool for every node; the node holding the matchmaker lease runs the intervals and
-  // claims each group in Redis before telling anyone.
-  const lease = redisCluster?.lease('matchmaker');
   const matchmaker = registerMatchmaker(ctx, {
     tokens: matches.tokens,
     matchedHook: (entries) => runtime.hooks.matchmakerMatched(entries),
     parties: parties.parties,
-    ...(redisCluster && lease
-      ? { coordinator: { isLeader: () => lease.held, claim: (groups) => redisCluster.claim('mm', groups) } }
-      : {}),
+    ...(core.coordinator ? { coordinator: core.coordinator } : {}),
   });
   mount('background', 'matchmaker', matchmaker);
-  if (lease) shutdown.on('background', 'matchmaker lease', () => lease.stop());
 
-  // Cluster mode: revocations and single_socket close sessions on every node; then join (refused
-  // when another live node has this name). Left last in the features phase, after sessions closed.
-  let socketVerifier: SessionVerifier = accounts.auth;
-  if (cluster) {
-    const node = cluster;
-    const policies = shareSessionPolicies({ peers, verifier: accounts.auth, lifecycle, logger });
-    socketVerifier = policies.verifier;
-    await node.join().catch(startupFailed);
-    lease?.start();
-    shutdown.on('features', 'cluster', async () => {
-      policies.close();
-      await node.close();
-    });
-  }
-
-  shutdown.on('background', 'console', () => consoleServer.close());
+  // Cluster mode: revocations and single_socket close sessions on every node; join (refused when
+  // another live node has this name).
+  const socketVerifier = await core
+    .join({ lifecycle, verifier: accounts.auth, shutdown })
+    .catch(startupFailed);
 
   // Transports last, once every handler is mounted: GameMaker carriers (framed TCP on gmPort and
   // WebSocket at /gm) and the realtime endpoints on them and on /ws.
@@ -431,7 +405,7 @@ export async function startServer(config: TetherConfig, deps: ServerDeps = {}): 
     runtime,
     parties,
     matchmaker,
-    cluster: cluster && { node: cluster.node, health: () => cluster!.health() },
+    cluster: core.cluster,
     friends,
     groups,
     console: consoleAddress,

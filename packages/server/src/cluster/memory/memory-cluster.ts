@@ -41,8 +41,9 @@ export class MemoryCluster {
   readonly #timeoutMs: number;
 
   constructor(opts: { heartbeatMs?: number; nodeTimeoutMs?: number } = {}) {
-    this.#heartbeatMs = opts.heartbeatMs ?? 20;
-    this.#timeoutMs = opts.nodeTimeoutMs ?? 100;
+    this.#heartbeatMs = opts.heartbeatMs ?? 50;
+    // Long enough that a loaded test machine (event loops stalled for a while) does not lose nodes.
+    this.#timeoutMs = opts.nodeTimeoutMs ?? 1000;
   }
 
   /** Starts a node and joins it. */

@@ -21,29 +21,10 @@ import type { PresenceEvent, PresenceOwner } from '../../presence/types.ts';
 import { sessionPresence, userPresence } from '../../presence/wire.ts';
 import { DomainError, ErrorKind, invalid } from '../../shared/domain-error.ts';
 import { newUuid } from '../../shared/ids.ts';
-import {
-  type PartyMember,
-  PartyRefusedError,
-  type PartySettings,
-  PartyState,
-  parsePartyId,
-} from './party-state.ts';
+import { type PartyMember, type PartySettings, PartyState, parsePartyId } from './party-state.ts';
+import { PartyOp, partyBody, partyError, presenceIdOf, refusalAs } from './party-wire.ts';
 
-/** Error prefixes per operation, as Nakama words them (BAD_INPUT "<prefix>: <reason>"). */
-export const PartyOp = {
-  JOIN: 'Error joining party',
-  PROMOTE: 'Error promoting new party leader',
-  ACCEPT: 'Error accepting party join request',
-  REMOVE: 'Error removing party member or join request',
-  CLOSE: 'Error closing party',
-  LIST: 'Error listing party join requests',
-  DATA: 'Error sending party data',
-  UPDATE: 'Error updating party',
-  MATCHMAKER_ADD: 'Error adding party to matchmaker',
-  MATCHMAKER_REMOVE: 'Error removing party from matchmaker',
-} as const;
-/** One of {@link PartyOp}. */
-export type PartyOp = (typeof PartyOp)[keyof typeof PartyOp];
+export { PartyOp } from './party-wire.ts';
 
 /** Limits and identity of the party registry. */
 export interface PartyLimits {
@@ -394,39 +375,5 @@ export class PartyService {
         { socketCode: code },
       );
     }
-  }
-}
-
-/** Where a member is, for the router. */
-function presenceIdOf(member: PartyMember): { node: string; sessionId: string } {
-  return { node: member.node, sessionId: member.sessionId };
-}
-
-/** The `party` message for one member (`self`), with label/hidden only when set (proto3 JSON). */
-function partyBody(party: PartyState, self: PartyMember): Party {
-  const body: Party = {
-    party_id: party.id,
-    open: party.open,
-    max_size: party.maxSize,
-    self: sessionPresence(self),
-    leader: sessionPresence(party.leader),
-    presences: party.members.map(sessionPresence),
-  };
-  if (party.hidden) body.hidden = true;
-  if (party.label !== '') body.label = party.label;
-  return body;
-}
-
-function partyError(op: PartyOp, reason: string): DomainError {
-  return invalid(`${op}: ${reason}`);
-}
-
-/** Runs a state change, turning its refusal into the operation's BAD_INPUT error. */
-function refusalAs<R>(op: PartyOp, fn: () => R): R {
-  try {
-    return fn();
-  } catch (err) {
-    if (err instanceof PartyRefusedError) throw partyError(op, err.reason);
-    throw err;
   }
 }
