@@ -36,6 +36,12 @@ describe.runIf(available)('starting a node', () => {
     // The live n1 is undisturbed.
     expect(n2.cluster!.health().nodes).toEqual(['n1']);
   });
+
+  it('refuses to start when the Redis is unreachable, saying where', async () => {
+    await expect(
+      startTestServer(bed.config('n9', { cluster: 'redis://:secret@127.0.0.1:1' })),
+    ).rejects.toThrow("cannot reach the cluster's Redis at redis://:***@127.0.0.1:1");
+  });
 });
 
 describe('the tether command', () => {

@@ -63,9 +63,12 @@ export class RedisTransport implements FrameTransport {
   #connected = false;
   #closing = false;
   #lastError = '';
+  /** The URL for messages, password removed. */
+  readonly #where: string;
 
   constructor(opts: { url: string; prefix: string; logger: Logger }) {
     this.names = new RedisNames(opts.prefix);
+    this.#where = withoutPassword(opts.url);
     this.#log = opts.logger;
     this.#pub = new Redis(opts.url, { ...redisOptions(), connectionName: 'tether-pub' });
     this.#sub = new Redis(opts.url, { ...redisOptions(), connectionName: 'tether-sub' });
@@ -84,8 +87,14 @@ export class RedisTransport implements FrameTransport {
 
   async start(node: string, onFrame: (frame: Uint8Array) => void): Promise<void> {
     this.#sub.on('messageBuffer', (_channel: Buffer, message: Buffer) => onFrame(message));
-    await Promise.all([this.#pub.connect(), this.#sub.connect()]);
-    await this.#sub.subscribe(this.names.everyNode, this.names.inbox(node));
+    try {
+      await Promise.all([this.#pub.connect(), this.#sub.connect()]);
+      await this.#sub.subscribe(this.names.everyNode, this.names.inbox(node));
+    } catch (err) {
+      throw new Error(`cannot reach the cluster's Redis at ${this.#where}: ${(err as Error).message}`, {
+        cause: err,
+      });
+    }
     this.#update();
   }
 
@@ -124,6 +133,16 @@ export class RedisTransport implements FrameTransport {
     if (err.message === this.#lastError || this.#closing) return;
     this.#lastError = err.message;
     this.#log.warn({ err: err.message }, 'cluster: Redis connection error');
+  }
+}
+
+function withoutPassword(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return 'the configured URL';
   }
 }
 
