@@ -123,7 +123,9 @@ setTimeout(() => {
 }, BUDGET_MS + 90_000).unref();
 
 /** CPU time so far of the server's processes (summed), and of its Redis separately (µs). */
-async function serverCpu(r: Racer): Promise<{ user: number; system: number; redis: number; at: number }> {
+async function serverCpu(
+  r: Racer,
+): Promise<{ user: number; system: number; redis: number; frames: number; messages: number; at: number }> {
   const each = await Promise.all(
     r.servers.map(async (s) => {
       s.send('cpu');
@@ -135,6 +137,8 @@ async function serverCpu(r: Racer): Promise<{ user: number; system: number; redi
     user: each.reduce((sum, c) => sum + c.user, 0),
     system: each.reduce((sum, c) => sum + c.system, 0),
     redis: redis ? redis.user + redis.system : Number.NaN,
+    frames: each.reduce((sum, c) => sum + (c.bus?.frames ?? 0), 0),
+    messages: each.reduce((sum, c) => sum + (c.bus?.messages ?? 0), 0),
     at: performance.now(),
   };
 }
@@ -190,7 +194,12 @@ async function measureOnce(r: Racer, matches: number): Promise<Row> {
     system: (c1.system - c0.system) / wallUs,
     redis: (c1.redis - c0.redis) / wallUs,
   };
-  const row = judge(matches, result, cpu, machineLoad(m0, m1), r.disconnects, criteria);
+  const frames = c1.frames - c0.frames;
+  const bus =
+    frames > 0
+      ? `bus ${Math.round((frames * 1000) / (c1.at - c0.at))} frames/s, ${((c1.messages - c0.messages) / frames).toFixed(1)} messages/frame`
+      : undefined;
+  const row = judge(matches, result, cpu, machineLoad(m0, m1), r.disconnects, criteria, bus);
   r.disconnects = result.disconnects;
   r.lane.rows.push(row);
   log(progressLine(r.lane.kind, row));

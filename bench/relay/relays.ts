@@ -16,6 +16,8 @@ import { type RawData, type WebSocket, WebSocketServer } from 'ws';
 export interface StartedRelay {
   readonly port: number;
   close(): Promise<void>;
+  /** A cluster node's bus counters so far (frames and messages it sent), when it is one. */
+  bus?(): { frames: number; messages: number };
 }
 
 /**

@@ -85,6 +85,8 @@ export function judge(
   machine: MachineLoad,
   prevDisconnects: number,
   c: Criteria,
+  /** A remark on a cluster's bus traffic. */
+  busNote?: string,
 ): Row {
   const expected = expectedRate(matches);
   const delivered = (r.delivered * 1000) / r.windowMs;
@@ -99,6 +101,7 @@ export function judge(
   if (r.skipped > 0) remarks.push(`generator ${r.skipped} sends behind`);
   if (r.genCpu > 0.9) remarks.push('generator near 1 core');
   if (r.undelivered > 0) remarks.push(`${r.undelivered} undelivered after drain`);
+  if (busNote) remarks.push(busNote);
   return {
     matches,
     clients: r.clients,

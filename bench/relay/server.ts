@@ -61,7 +61,14 @@ async function startTetherNode(o: NodeOptions): Promise<StartedRelay> {
     {},
   );
   const server = await startServer(config, { logger: pino({ level: 'warn' }, pino.destination(2)) });
-  return { port: server.http.port, close: () => server.close('benchmark finished') };
+  return {
+    port: server.http.port,
+    close: () => server.close('benchmark finished'),
+    bus: () => {
+      const stats = server.cluster!.health().bus;
+      return { frames: stats.framesOut, messages: stats.messagesOut };
+    },
+  };
 }
 
 function start(kind: ServerKind | 'tether-node'): Promise<StartedRelay> {
@@ -88,7 +95,7 @@ export type ServerIn = 'cpu' | 'stop' | { type: 'profile-start' } | { type: 'pro
 /** Messages a server process sends the driver. */
 export type ServerOut =
   | { type: 'ready'; port: number }
-  | { type: 'cpu'; user: number; system: number }
+  | { type: 'cpu'; user: number; system: number; bus?: { frames: number; messages: number } }
   | { type: 'profiled' }
   | { type: 'error'; message: string };
 
@@ -118,7 +125,8 @@ async function main(): Promise<void> {
       profiler.stop(m.file).then(() => send({ type: 'profiled' }), fail);
     } else if (m === 'cpu') {
       const { user, system } = process.cpuUsage();
-      send({ type: 'cpu', user, system });
+      const bus = relay.bus?.();
+      send(bus ? { type: 'cpu', user, system, bus } : { type: 'cpu', user, system });
     } else if (m === 'stop') {
       void stop();
     }

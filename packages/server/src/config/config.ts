@@ -175,7 +175,7 @@ export const ConfigSchema = z
      * Cluster mode: least time between two writes to the bus (ms). Under load, messages of a few
      * turns then share one Redis command; at most this much latency is added to cross-node messages.
      */
-    clusterBusFlushMs: z.coerce.number().int().min(0).max(50).default(2),
+    clusterBusFlushMs: z.coerce.number().int().min(0).max(50).default(5),
   })
   .strict()
   .superRefine((c, ctx) => {

@@ -70,7 +70,12 @@ export class RedisTransport implements FrameTransport {
     this.names = new RedisNames(opts.prefix);
     this.#where = withoutPassword(opts.url);
     this.#log = opts.logger;
-    this.#pub = new Redis(opts.url, { ...redisOptions(), connectionName: 'tether-pub' });
+    // Auto-pipelining: the frames of one flush (one per destination) leave in one write.
+    this.#pub = new Redis(opts.url, {
+      ...redisOptions(),
+      connectionName: 'tether-pub',
+      enableAutoPipelining: true,
+    });
     this.#sub = new Redis(opts.url, { ...redisOptions(), connectionName: 'tether-sub' });
     for (const client of [this.#pub, this.#sub]) {
       client.on('error', (err: Error) => this.#error(err));
