@@ -24,6 +24,7 @@ export const DropReason = {
   /** A handler failed on it. */
   HANDLER: 'handler',
 } as const;
+/** One of {@link DropReason}. */
 export type DropReason = (typeof DropReason)[keyof typeof DropReason];
 
 /** What the bus has done since start. */

@@ -134,6 +134,13 @@ describe.runIf(available)('Redis transport and directory', () => {
     await a.stop();
     await eventually(() => expect(b.held).toBe(true));
     await b.stop();
+    // A holder that died (kill -9) never releases: its lease lapses after the TTL and another takes it.
+    await t.commands.set(t.names.key('lease', 'test'), 'dead-node', 'PX', 600);
+    const c = lease('c');
+    c.start();
+    await eventually(() => expect(c.held).toBe(true));
+    expect(await t.commands.get(t.names.key('lease', 'test'))).toBe('c');
+    await c.stop();
   });
 
   it('claims groups all or none, so two claimers never take the same ticket', async () => {

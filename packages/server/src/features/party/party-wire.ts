@@ -45,6 +45,7 @@ export function partyBody(party: PartyState, self: PartyMember): Party {
   return body;
 }
 
+/** The BAD_INPUT error of a party operation, "<op>: <reason>" (Nakama's words). */
 export function partyError(op: PartyOp, reason: string): DomainError {
   return invalid(`${op}: ${reason}`);
 }
