@@ -195,6 +195,7 @@ export async function startServer(config: TetherConfig, deps: ServerDeps = {}): 
   const runtime = await startRuntime({
     logger,
     modules: config.runtime,
+    watch: config.runtimeWatch,
     hooks: { socket: socketHooks, api: apiHooks, apiNames: () => http.apiNames() },
     rpc: rpc.rpc,
     matches,
@@ -203,6 +204,7 @@ export async function startServer(config: TetherConfig, deps: ServerDeps = {}): 
     notifications: notifications.notifications,
     accounts: accounts.accounts,
   }).catch(startupFailed);
+  shutdown.on('background', 'runtime', () => runtime.close());
   // Matchmaker: relayed match tokens from the match feature, authoritative matches from the runtime's hook.
   const matchmaker = registerMatchmaker(ctx, {
     tokens: matches.tokens,
@@ -244,7 +246,7 @@ export async function startServer(config: TetherConfig, deps: ServerDeps = {}): 
   ready = true;
   logger.info(
     { host: address.address, port: address.port, gmPort: gm.tcp.port, node: config.node },
-    'tether listening (HTTP and /ws, /gm on the HTTP port; GameMaker TCP on gmPort)',
+    'tether listening: HTTP API, /ws and /gm on port; GameMaker TCP on gmPort',
   );
 
   let closing: Promise<void> | undefined;
