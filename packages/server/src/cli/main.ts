@@ -146,12 +146,7 @@ async function serveCommand(opts: ConfigInput & { config?: string }, version: st
 }
 
 /** The start-up banner: a block of text on a terminal, one JSON log line otherwise. */
-function announce(
-  server: RunningServer,
-  logger: Logger,
-  pretty: boolean,
-  version: string,
-): void {
+function announce(server: RunningServer, logger: Logger, pretty: boolean, version: string): void {
   // The admin console's port, on servers that have one (read defensively: it is a newer setting).
   const consolePort = (server.config as { consolePort?: unknown }).consolePort;
   const summary = startupSummary({
