@@ -22,6 +22,7 @@ import type { StatusService } from './features/status/status-service.ts';
 import { registerStreams } from './features/streams/register-streams.ts';
 import type { StreamService } from './features/streams/stream-service.ts';
 import { registerHealthRoutes } from './http/health.ts';
+import { NAKAMA_ENDPOINTS } from './http/nakama-endpoints.ts';
 import { HttpRouter } from './http/router.ts';
 import { createLogger } from './observability/logger.ts';
 import { Pipeline } from './pipeline/pipeline.ts';
@@ -103,6 +104,8 @@ export async function startServer(config: TetherConfig, deps: ServerDeps = {}): 
     logger,
     hooks: apiHooks,
     node: config.node,
+    // Nakama endpoints no feature mounts answer 501 "not supported by Tether" rather than 404.
+    notServed: NAKAMA_ENDPOINTS,
     caller: async (req) => {
       if (!verifier || !/^Bearer\s/i.test(req.headers.authorization ?? '')) return undefined;
       const s = await verifier.verifySessionToken(bearerToken(req));

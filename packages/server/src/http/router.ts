@@ -5,6 +5,7 @@ import { type ApiCaller, type ApiHooks, hookedHandler } from '../api/api-hooks.t
 import { ApiError } from '../api/errors.ts';
 import type { ApiRoute, HttpHandler, HttpRequest } from '../api/http-types.ts';
 import { DomainError } from '../shared/domain-error.ts';
+import type { NakamaEndpoint } from './nakama-endpoints.ts';
 
 export type { HttpHandler, HttpRequest, HttpResult } from '../api/http-types.ts';
 
@@ -22,6 +23,8 @@ interface Route {
  */
 export class HttpRouter {
   readonly #routes: Route[] = [];
+  /** Endpoints answered with 501 when no mounted route serves them. */
+  readonly #notServed: readonly { method: string; parts: string[]; name: string }[];
   readonly #maxBodyBytes: number;
   readonly #log: Logger;
 
@@ -38,12 +41,23 @@ export class HttpRouter {
     caller?: ApiCaller;
     /** This node's name, for hook contexts. */
     node?: string;
+    /**
+     * Known endpoints this server may not serve (Nakama's API): a request that no mounted route
+     * serves but that matches one of these is answered 501, gRPC code 12 (UNIMPLEMENTED), "not
+     * supported by Tether: <name>", instead of 404.
+     */
+    notServed?: readonly NakamaEndpoint[];
   }) {
     this.#maxBodyBytes = opts.maxBodyBytes;
     this.#log = opts.logger;
     this.#hooks = opts.hooks;
     this.#caller = opts.caller ?? (async () => undefined);
     this.#node = opts.node ?? '';
+    this.#notServed = (opts.notServed ?? []).map(([method, path, name]) => ({
+      method,
+      parts: split(path),
+      name,
+    }));
   }
 
   /** Registers a handler. Later registrations of the same method and path are ignored. */
@@ -81,9 +95,13 @@ export class HttpRouter {
       await this.#run(this.#withHooks(route), makeRequest(req, url, params, this.#maxBodyBytes), res);
       return;
     }
-    if (pathMatched)
+    const missing = this.#notServed.find((e) => e.method === req.method && match(e.parts, parts));
+    if (missing) {
+      const message = `not supported by Tether: ${missing.name} (${req.method} ${url.pathname})`;
+      writeError(res, new ApiError(GrpcCode.UNIMPLEMENTED, message), 501);
+    } else if (pathMatched) {
       writeError(res, new ApiError(GrpcCode.UNIMPLEMENTED, `Method ${req.method} not allowed`), 405);
-    else writeError(res, new ApiError(GrpcCode.NOT_FOUND, 'Not Found'));
+    } else writeError(res, new ApiError(GrpcCode.NOT_FOUND, 'Not Found'));
   }
 
   /** The route's handler, wrapped in its API hooks when a module registered some. */
