@@ -21,7 +21,7 @@ const LAYOUTS = {
 function modules(esmJs: boolean): Record<string, string> {
   return {
     // A helper: not loaded as a module (leading `_`), imported by the TypeScript ones.
-    '_shared.ts': 'export const tag = (ext: string): string => `module ${ext} says hi`;\n',
+    '_shared.ts': "export const tag = (ext: string): string => 'module ' + ext + ' says hi';\n",
     // docs/runtime.md's example shape: a typed init, extensionless helper import.
     'a.ts': `import type { InitModule } from '@tether/server';
 import { tag } from './_shared';
