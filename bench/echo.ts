@@ -115,7 +115,7 @@ const SCENARIOS = args.scenarios
 
 /** Starts `echo-server.ts` in a child process; resolves with its ports and a CPU probe. */
 function startServers(): Promise<{ child: ChildProcess; ports: EchoPorts; cpu: CpuProbe }> {
-  const execArgv = ['--import', 'tsx'];
+  const execArgv = ['--conditions=@tether/source', '--import', 'tsx'];
   if (args.profile) execArgv.push('--cpu-prof', '--cpu-prof-dir', args.profile);
   const child = fork(new URL('./echo-server.ts', import.meta.url), [], {
     execArgv,
