@@ -11,6 +11,7 @@ import {
 import type { RunningServer } from '../create-server.ts';
 import { createCliLogger, type Logger, resolveLogFormat } from '../observability/logger.ts';
 import { bannerText, startupSummary } from './banner.ts';
+import { InitError, initProject } from './init.ts';
 import { describeStartupError } from './startup-errors.ts';
 
 /**
@@ -104,6 +105,11 @@ export async function main(argv: string[]): Promise<void> {
     serve.addOption(new Option(`--${kebab(key)}${arg ? ` ${arg}` : ''}`, `${help} [env ${envName(key)}]`));
   }
   serve.action((opts: ConfigInput & { config?: string }) => serveCommand(opts, version));
+  program
+    .command('init')
+    .argument('<dir>', 'folder to create the project in (created if missing; existing files are kept)')
+    .description('create a starter game project: a server module, a browser page, package.json, tsconfig')
+    .action((dir: string) => initCommand(dir, version));
   try {
     await program.parseAsync(argv);
   } catch (err) {
@@ -112,6 +118,29 @@ export async function main(argv: string[]): Promise<void> {
     const hint = argv.includes('serve') ? 'tether serve --help' : 'tether --help';
     fail(`${err.message.replace(/^error: /, '').replace(/\n/g, ' ')} (see ${hint})`);
   }
+}
+
+function initCommand(dir: string, version: string): void {
+  let written: string[];
+  try {
+    written = initProject(dir, version);
+  } catch (err) {
+    if (!(err instanceof InitError)) throw err;
+    fail(err.message);
+    return;
+  }
+  process.stdout.write(
+    [
+      `Created ${dir}: ${written.join(', ')}`,
+      '',
+      'Next:',
+      `  cd ${/\s/.test(dir) ? JSON.stringify(dir) : dir}`,
+      '  npm install',
+      '  npm start            # the server, reloading modules/ when you edit them',
+      '  npm run client       # the page, on http://localhost:8080',
+      '',
+    ].join('\n'),
+  );
 }
 
 async function serveCommand(opts: ConfigInput & { config?: string }, version: string): Promise<void> {
