@@ -5,6 +5,9 @@
  */
 
 import * as z from 'zod';
+// The channel types live apart from the schemas (channel-type.ts), so the client SDK can use them
+// without zod; the package index exports them from there.
+import { ChannelType } from './channel-type.ts';
 import {
   hasControlChars,
   int32,
@@ -15,19 +18,6 @@ import {
   utf8ByteLength,
 } from './fields.ts';
 import type { UserPresence } from './presence.ts';
-
-/** `channel_join.type` values (`rtapi.ChannelJoin.Type`). 0 (unspecified) is treated as ROOM. */
-export const ChannelType = {
-  /** A named room anyone can join. */
-  ROOM: 1,
-  /** A one-to-one conversation; `target` is the other user's id. */
-  DIRECT_MESSAGE: 2,
-  /** A group's channel; `target` is the group id. */
-  GROUP: 3,
-} as const;
-
-/** Union of every value in {@link ChannelType}. */
-export type ChannelType = (typeof ChannelType)[keyof typeof ChannelType];
 
 /** Longest room name in UTF-8 bytes (Nakama says "1-64 chars" but checks Go `len`, i.e. bytes). */
 export const MAX_ROOM_NAME_BYTES = 64;
