@@ -53,7 +53,7 @@ describe('request typed by message name', () => {
     expect(match.match_id).toMatch(/\.$/);
 
     const left = await socket.request('match_leave', { match_id: match.match_id });
-    expectTypeOf(left).toEqualTypeOf<void>();
+    expectTypeOf(left).toEqualTypeOf<undefined>();
     expect(left).toBeUndefined();
 
     const status = await socket.request('status_follow', { user_ids: [] });

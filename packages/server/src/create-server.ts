@@ -7,14 +7,19 @@ import { createApiHooks } from './api/api-hooks.ts';
 import { bearerToken } from './api/auth-headers.ts';
 import { startGameMakerCarriers } from './carriers/gamemaker.ts';
 import type { TetherConfig } from './config/config.ts';
+import { ConsoleServer } from './console/console-server.ts';
 import type { FeatureParts } from './core/feature.ts';
 import type { FeatureContext } from './core/feature-context.ts';
 import { Shutdown, type ShutdownPhase } from './core/shutdown.ts';
+import { openDatabase, pick } from './database.ts';
 import { registerAccounts } from './features/accounts/register-accounts.ts';
+import { accountStores, revocationStores } from './features/accounts/store/dialects.ts';
 import { registerChat } from './features/chat/register-chat.ts';
+import { chatStores } from './features/chat/store/dialects.ts';
 import { type MatchFeature, registerMatches } from './features/match/register-matches.ts';
 import { type MatchmakerFeature, registerMatchmaker } from './features/matchmaker/register-matchmaker.ts';
 import { registerNotifications } from './features/notifications/register-notifications.ts';
+import { notificationStores } from './features/notifications/store/dialects.ts';
 import { type PartyFeature, registerParties } from './features/party/register-parties.ts';
 import { registerRpc } from './features/rpc/register-rpc.ts';
 import { registerStatus } from './features/status/register-status.ts';
@@ -25,6 +30,8 @@ import { registerHealthRoutes } from './http/health.ts';
 import { NAKAMA_ENDPOINTS } from './http/nakama-endpoints.ts';
 import { HttpRouter } from './http/router.ts';
 import { createLogger } from './observability/logger.ts';
+import { Metrics } from './observability/metrics.ts';
+import { timed } from './observability/timed.ts';
 import { Pipeline } from './pipeline/pipeline.ts';
 import { createSocketHooks } from './pipeline/socket-hooks.ts';
 import { LocalMessageRouter } from './presence/message-router.ts';
@@ -37,8 +44,6 @@ import { systemClock } from './shared/clock.ts';
 import { SessionLifecycle } from './socket/session-lifecycle.ts';
 import { socketHandlers } from './socket/socket-handlers.ts';
 import { startSocketEndpoints } from './socket/start.ts';
-import { SqliteStorage } from './storage/sqlite/sqlite-storage.ts';
-import type { Storage } from './storage/types.ts';
 
 /** Handles a WebSocket upgrade for one path (`/ws`, `/gm`). */
 export type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
@@ -80,12 +85,16 @@ export interface RunningServer {
   readonly parties: PartyFeature;
   /** The matchmaker (`matchmaker.process()` runs an interval at once). */
   readonly matchmaker: MatchmakerFeature;
-  /** Stops accepting, closes every connection with `reason`, flushes storage. Idempotent. */
+  /** Bound admin console address (the console, its API and `/metrics`). */
+  readonly console: AddressInfo;
+  /** This server's Prometheus metrics. */
+  readonly metrics: Metrics;
+  /** Stops accepting, closes every connection with `reason`, flushes and closes the database. Idempotent. */
   close(reason?: string): Promise<void>;
 }
 
 /**
- * The composition root: the one place that chooses implementations (storage backend, tracker,
+ * The composition root: the one place that chooses implementations (database and stores, tracker,
  * router, session registry, transports) and wires the features together. Every feature receives its
  * dependencies and returns its parts (socket handlers, routes, shutdown), which are mounted here.
  */
@@ -93,6 +102,8 @@ export async function startServer(config: TetherConfig, deps: ServerDeps = {}): 
   const logger = deps.logger ?? createLogger(config.logLevel);
   const clock = systemClock;
   const shutdown = new Shutdown(logger);
+  const metrics = new Metrics();
+  const startedAt = clock.now();
   let ready = false;
 
   // Hook slots around every socket message and API call; game modules fill them (runtime).
@@ -106,6 +117,7 @@ export async function startServer(config: TetherConfig, deps: ServerDeps = {}): 
     node: config.node,
     // Nakama endpoints no feature mounts answer 501 "not supported by Tether" rather than 404.
     notServed: NAKAMA_ENDPOINTS,
+    meter: metrics.http,
     caller: async (req) => {
       if (!verifier || !/^Bearer\s/i.test(req.headers.authorization ?? '')) return undefined;
       const s = await verifier.verifySessionToken(bearerToken(req));
@@ -118,6 +130,7 @@ export async function startServer(config: TetherConfig, deps: ServerDeps = {}): 
     logger,
     hooks: socketHooks,
     node: config.node,
+    meter: metrics.pipeline,
     now: () => clock.now(),
     limits: {
       maxMessageBytes: config.socketMaxMessageBytes,
@@ -126,25 +139,41 @@ export async function startServer(config: TetherConfig, deps: ServerDeps = {}): 
       maxPendingMessages: config.socketMaxPendingMessages,
     },
   });
+  // The admin console: its own listener; features add their sections (consoleRoutes) to it.
+  const consoleServer = new ConsoleServer({
+    settings: config,
+    logger,
+    clock,
+    metrics,
+    assets: async () => (await import('@tether/console')).bundleConsole(),
+  });
   const mount = (phase: ShutdownPhase, name: string, parts: FeatureParts) => {
     if (parts.handlers) pipeline.mount(parts.handlers);
     if (parts.routes) http.mount(parts.routes);
+    if (parts.consoleRoutes) consoleServer.mount(parts.consoleRoutes);
     const close = parts.close;
     if (close) shutdown.on(phase, name, (reason) => close.call(parts, reason));
   };
 
-  // Storage: SQLite under --data by default; PostgreSQL (pg loaded only then) for a postgres:// URL.
-  const storage: Storage =
-    config.database === 'sqlite'
-      ? SqliteStorage.open(config.data)
-      : await (await import('./storage/postgres/postgres-storage.ts')).PostgresStorage.open({
-          url: config.database,
-          schema: config.databaseSchema,
-          poolSize: config.databasePoolSize,
-          logger,
-        });
-  shutdown.on('storage', 'storage', () => storage.close());
-  const accounts = registerAccounts({ config, storage, logger, clock });
+  // The database: SQLite under --data by default; PostgreSQL (pg loaded only then) for a postgres://
+  // URL; migrated before anything uses it. Each feature's stores are built here for its dialect.
+  const db = await openDatabase(config, logger);
+  shutdown.on('storage', 'database', () => db.close());
+  // Every store call is timed (tether_storage_operation_duration_seconds) by wrapping it once here.
+  const stores = {
+    accounts: timed(pick(db, accountStores), 'accounts', metrics.storage),
+    revocations: timed(pick(db, revocationStores), 'revocations', metrics.storage),
+    chat: timed(pick(db, chatStores), 'chat', metrics.storage),
+    notifications: timed(pick(db, notificationStores), 'notifications', metrics.storage),
+  };
+  const accounts = registerAccounts({
+    config,
+    db,
+    stores: { accounts: stores.accounts, revocations: stores.revocations },
+    logger,
+    clock,
+    meter: metrics.auth,
+  });
   verifier = accounts.auth;
   mount('features', 'accounts', accounts);
 
@@ -159,13 +188,14 @@ export async function startServer(config: TetherConfig, deps: ServerDeps = {}): 
     pipeline,
     clock,
     logger,
+    meter: metrics.sessions,
   });
   pipeline.mount(socketHandlers);
   const ctx: FeatureContext = {
     config,
     logger,
     clock,
-    storage,
+    db,
     tracker,
     router,
     sessions,
@@ -179,16 +209,23 @@ export async function startServer(config: TetherConfig, deps: ServerDeps = {}): 
   mount('features', 'streams', streams);
   const parties = registerParties(ctx);
   mount('features', 'parties', parties);
-  const notifications = registerNotifications(ctx, { users: storage.accounts });
+  const notifications = registerNotifications(ctx, { store: stores.notifications, users: stores.accounts });
   mount('features', 'notifications', notifications);
   mount(
     'features',
     'chat',
-    registerChat(ctx, { notifications: notifications.notifications, users: storage.accounts }),
+    registerChat(ctx, {
+      store: stores.chat,
+      notifications: notifications.notifications,
+      users: stores.accounts,
+    }),
   );
-  const matches = registerMatches(ctx);
+  const matches = registerMatches(ctx, { meter: metrics.matches });
+  metrics.gauge('tether_matches', 'Running matches by kind.', ['kind'], () =>
+    Object.entries(matches.service.counts()).map(([kind, n]) => [{ kind }, n] as const),
+  );
   mount('matches', 'matches', matches);
-  const rpc = registerRpc(ctx, { node: config.node });
+  const rpc = registerRpc(ctx, { node: config.node, users: stores.accounts });
   mount('features', 'rpc', rpc);
 
   const startupFailed = async (err: unknown): Promise<never> => {
@@ -215,6 +252,8 @@ export async function startServer(config: TetherConfig, deps: ServerDeps = {}): 
     parties: parties.parties,
   });
   mount('background', 'matchmaker', matchmaker);
+
+  shutdown.on('background', 'console', () => consoleServer.close());
 
   // Transports last, once every handler is mounted: GameMaker carriers (framed TCP on gmPort and
   // WebSocket at /gm) and the realtime endpoints on them and on /ws.
@@ -246,10 +285,34 @@ export async function startServer(config: TetherConfig, deps: ServerDeps = {}): 
   });
   await listen(httpServer, config.port, config.host).catch(startupFailed);
   const address = httpServer.address() as AddressInfo;
+  consoleServer.mountCore({
+    config,
+    metrics,
+    database: db.dialect,
+    address: `${address.address}:${address.port}`,
+    startedAt,
+    sessions,
+    carrierOf: (s) => lifecycle.carrierOf(s),
+    matchCounts: () => matches.service.counts(),
+    runtime: () => ({
+      modules: runtime.modules,
+      rpcIds: rpc.rpc.ids().sort(),
+      matchHandlers: matches.registry.handlerNames().sort(),
+      socketHooks: socketHooks.list(),
+      apiHooks: apiHooks.list(),
+      matchmakerHook: runtime.hooks.hasMatchmakerMatched,
+    }),
+  });
+  const consoleAddress = await consoleServer.listen().catch(startupFailed);
   ready = true;
   logger.info(
     { host: address.address, port: address.port, gmPort: gm.tcp.port, node: config.node },
     'tether listening: HTTP API, /ws and /gm on port; GameMaker TCP on gmPort',
+  );
+
+  logger.info(
+    { host: consoleAddress.address, port: consoleAddress.port },
+    'admin console listening (web app, /v2/console API, Prometheus /metrics)',
   );
 
   let closing: Promise<void> | undefined;
@@ -279,6 +342,8 @@ export async function startServer(config: TetherConfig, deps: ServerDeps = {}): 
     runtime,
     parties,
     matchmaker,
+    console: consoleAddress,
+    metrics,
     close,
   };
 }
@@ -294,7 +359,7 @@ function listen(server: HttpServer, port: number, host: string): Promise<void> {
 }
 
 /** Answers a refused upgrade with a plain HTTP response and closes the socket. */
-export function rejectUpgrade(socket: Duplex, status: number, message: string): void {
+function rejectUpgrade(socket: Duplex, status: number, message: string): void {
   const body = JSON.stringify({ code: status === 401 ? 16 : 5, message });
   socket.end(
     `HTTP/1.1 ${status} ${message}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,

@@ -122,7 +122,13 @@ describe('tether command output', () => {
       gmWebSocket: `ws://127.0.0.1:${cli.httpPort}/gm`,
       gmTcp: `127.0.0.1:${cli.gmPort}`,
       database: `SQLite in ${data}`,
-      defaultKeys: ['serverKey', 'httpKey', 'sessionEncryptionKey', 'refreshEncryptionKey'],
+      console: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/),
+      defaultKeys: expect.arrayContaining([
+        'serverKey',
+        'httpKey',
+        'sessionEncryptionKey',
+        'refreshEncryptionKey',
+      ]),
     });
     expect(cli.gmPort).not.toBe(cli.httpPort);
     const health = await fetch(`http://127.0.0.1:${cli.httpPort}/healthcheck`);
@@ -142,6 +148,7 @@ describe('tether command output', () => {
     expect(run.stdout).toMatch(/Nakama socket\s+ws:\/\/127\.0\.0\.1:\d+\/ws/);
     expect(run.stdout).toMatch(/GameMaker WebSocket\s+ws:\/\/127\.0\.0\.1:\d+\/gm/);
     expect(run.stdout).toMatch(/GameMaker TCP\s+127\.0\.0\.1:\d+/);
+    expect(run.stdout).toMatch(/Admin console\s+http:\/\/127\.0\.0\.1:\d+/);
     expect(run.stdout).toContain(`SQLite in ${data}`);
     expect(run.stdout).toMatch(/Default keys in use[\s\S]*--server-key \(TETHER_SERVER_KEY\)/);
     expect(run.stdout).toContain('Press Ctrl+C to stop');
@@ -150,7 +157,7 @@ describe('tether command output', () => {
     expect(run.stdout).not.toMatch(/^\{"level"/m);
   });
 
-  it('warns about no default key once all four are set', async () => {
+  it('warns about no default key once every one is set', async () => {
     const data = tempDir();
     const cli = await startCli(['--host', '127.0.0.1', '--port', '0', '--gm-port', '0', '--data', data], {
       env: {
@@ -158,6 +165,8 @@ describe('tether command output', () => {
         TETHER_HTTP_KEY: 'k2-long-enough',
         TETHER_SESSION_ENCRYPTION_KEY: 'k3-long-enough',
         TETHER_REFRESH_ENCRYPTION_KEY: 'k4-long-enough',
+        TETHER_CONSOLE_USERNAME: 'operator',
+        TETHER_CONSOLE_PASSWORD: 'k5-long-enough',
       },
     });
     serving.push(cli);

@@ -30,7 +30,8 @@ function spawnCli(args: readonly string[], opts: CliOptions): ChildProcess {
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('TETHER_')));
   return spawn(cmd!, [...pre, ...args], {
     cwd: opts.cwd,
-    env: { ...env, ...opts.env },
+    // Every listener on a free port, so tests can run side by side (a flag or opts.env overrides).
+    env: { ...env, TETHER_CONSOLE_PORT: '0', ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
 }

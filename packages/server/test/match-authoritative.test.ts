@@ -104,6 +104,13 @@ describe('authoritative matches over nakama-js', () => {
     expect(await list('+label.mode:ranked +label.skill:>=50')).toEqual([ranked]);
     expect(await list('+label.mode:ranked -label.skill:>=50')).toEqual([low]);
     expect(await list(undefined, JSON.stringify({ mode: 'ranked', skill: 20 }))).toEqual([low]);
+    // nakama-js's usual call passes an empty label with a query: the query decides (Nakama's precedence).
+    expect(await list('+label.mode:ranked +label.skill:>=50', '')).toEqual([ranked]);
+    expect(
+      (await client.listMatches(a.session, 100, true, '', 0, 100, '+label.mode:ranked')).matches?.map(
+        (m) => m.match_id,
+      ),
+    ).toEqual([ranked, low]);
     const listed = (await client.listMatches(a.session, 100, true)).matches?.find(
       (m) => m.match_id === ranked,
     );

@@ -1,7 +1,9 @@
 /**
  * The upgrade from the single global migration list (schema v3, table `tether_migrations`) to the
  * per-feature lists, on databases written by the old code (fixtures/schema-v3, see make-fixture.ts
- * there), and the proof that the per-feature lists build exactly the schema the old list built.
+ * there), and the proof that the per-feature lists build exactly the schema the old list built. The
+ * upgrade goes through `openDatabase`, as `startServer` does; the old list and runner are kept frozen
+ * in the fixtures folder to write older databases.
  */
 import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,14 +11,12 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
-import { migrate } from '../src/db/migrations.ts';
-import { openPostgresDb } from '../src/db/open-postgres.ts';
-import { openSqliteDb, SQLITE_FILE_NAME } from '../src/db/sqlite-db.ts';
-import { LEGACY_SCHEMA_V3, SCHEMA_MIGRATIONS } from '../src/schema.ts';
-import { migratePostgres, POSTGRES_MIGRATIONS } from '../src/storage/postgres/migrations.ts';
-import { PostgresStorage } from '../src/storage/postgres/postgres-storage.ts';
-import { migrateSqlite, SQLITE_MIGRATIONS } from '../src/storage/sqlite/migrations.ts';
-import { SqliteStorage } from '../src/storage/sqlite/sqlite-storage.ts';
+import { type DatabaseSettings, openDatabase } from '../src/database.ts';
+import type { LedgerEntry } from '../src/db/migration-ledger.ts';
+import { SQLITE_FILE_NAME } from '../src/db/sqlite-db.ts';
+import { createLogger } from '../src/observability/logger.ts';
+import { migratePostgres, POSTGRES_MIGRATIONS } from './fixtures/schema-v3/postgres-global-migrations.ts';
+import { migrateSqlite, SQLITE_MIGRATIONS } from './fixtures/schema-v3/sqlite-global-migrations.ts';
 import { newTestSchema, POSTGRES_TEST_URL, postgresAvailable, type TestSchema } from './postgres.ts';
 import { postgresSchema, sqliteSchema } from './schema-snapshot.ts';
 
@@ -161,12 +161,38 @@ function tempDir(): string {
   return dir;
 }
 
-/** A fresh database migrated by the per-feature runner, to compare schemas with. */
-async function freshSqlite(): Promise<string> {
-  const db = openSqliteDb({ dataDir: tempDir() });
-  await migrate(db, SCHEMA_MIGRATIONS);
+/** What the migration runner did, read from the server's log as an operator would. */
+interface Report {
+  adopted: LedgerEntry[];
+  applied: LedgerEntry[];
+}
+
+/**
+ * Opens the database as `startServer` does (`openDatabase`), closes it again, and returns what the
+ * migration runner logged.
+ */
+async function serverStart(settings: Partial<DatabaseSettings>): Promise<Report> {
+  const report: Report = { adopted: [], applied: [] };
+  const logger = createLogger('info', {
+    write(line: string) {
+      const { msg, feature, version, name } = JSON.parse(line) as LedgerEntry & { msg: string };
+      if (msg === 'adopted legacy migration') report.adopted.push({ feature, version, name });
+      if (msg === 'applied migration') report.applied.push({ feature, version, name });
+    },
+  });
+  const db = await openDatabase(
+    { data: '', database: 'sqlite', databaseSchema: undefined, databasePoolSize: 2, ...settings },
+    logger,
+  );
   await db.close();
-  return db.file;
+  return report;
+}
+
+/** A fresh SQLite database opened by the server, to compare schemas with. */
+async function freshSqlite(): Promise<string> {
+  const data = tempDir();
+  await serverStart({ data });
+  return join(data, SQLITE_FILE_NAME);
 }
 
 describe('forward migration: sqlite', () => {
@@ -187,16 +213,8 @@ describe('forward migration: sqlite', () => {
     const before = dump();
     const legacyAt = read('SELECT DISTINCT applied_at FROM tether_migrations');
 
-    const db = openSqliteDb({ dataDir: dir });
-    expect(await migrate(db, SCHEMA_MIGRATIONS, { legacy: LEGACY_SCHEMA_V3 })).toEqual({
-      adopted: ADOPTED,
-      applied: [],
-    });
-    expect(await migrate(db, SCHEMA_MIGRATIONS, { legacy: LEGACY_SCHEMA_V3 })).toEqual({
-      adopted: [],
-      applied: [],
-    });
-    await db.close();
+    expect(await serverStart({ data: dir })).toEqual({ adopted: ADOPTED, applied: [] });
+    expect(await serverStart({ data: dir })).toEqual({ adopted: [], applied: [] });
 
     const after = dump();
     expect(after).toEqual(before);
@@ -213,21 +231,22 @@ describe('forward migration: sqlite', () => {
   });
 
   it('builds the same tables, columns and indexes as the global list did', async () => {
-    const dir = tempDir();
-    await SqliteStorage.open(dir).close();
-    const old = sqliteSchema(join(dir, SQLITE_FILE_NAME));
+    const file = join(tempDir(), SQLITE_FILE_NAME);
+    const raw = new Database(file);
+    migrateSqlite(raw);
+    raw.close();
+    const old = sqliteSchema(file);
     expect(old.length).toBeGreaterThan(10);
     expect(sqliteSchema(await freshSqlite())).toEqual(old);
   });
 
   it('adopts an older database (global v2) and applies what came after', async () => {
-    const file = join(tempDir(), SQLITE_FILE_NAME);
+    const data = tempDir();
+    const file = join(data, SQLITE_FILE_NAME);
     const raw = new Database(file);
     migrateSqlite(raw, SQLITE_MIGRATIONS.slice(0, 2));
     raw.close();
-    const db = openSqliteDb({ file });
-    const report = await migrate(db, SCHEMA_MIGRATIONS, { legacy: LEGACY_SCHEMA_V3 });
-    await db.close();
+    const report = await serverStart({ data });
     expect(report).toEqual({ adopted: ADOPTED.slice(0, 3), applied: [ADOPTED[3]] });
     expect(sqliteSchema(file)).toEqual(sqliteSchema(await freshSqlite()));
   });
@@ -251,15 +270,28 @@ describe('forward migration: postgres', async () => {
     cleanups.push(() => s.drop());
     return s;
   }
-  async function open(s: TestSchema) {
-    const db = await openPostgresDb({ url: POSTGRES_TEST_URL, schema: s.name, poolSize: 2 });
-    cleanups.push(() => db.close());
-    return db;
-  }
+  const start = (s: TestSchema) => serverStart({ database: POSTGRES_TEST_URL, databaseSchema: s.name });
   async function fresh(): Promise<string> {
     const s = schema();
-    await migrate(await open(s), SCHEMA_MIGRATIONS);
+    await start(s);
     return s.name;
+  }
+  /** A schema written by the global list and runner, up to `versions` of it. */
+  async function legacy(versions = POSTGRES_MIGRATIONS.length): Promise<TestSchema> {
+    const s = schema();
+    const pool = new pg.Pool({
+      connectionString: POSTGRES_TEST_URL,
+      max: 1,
+      options: `-c search_path=${s.name}`,
+    });
+    cleanups.push(() => pool.end());
+    const legacyClient = await pool.connect();
+    try {
+      await migratePostgres(legacyClient, s.name, POSTGRES_MIGRATIONS.slice(0, versions));
+    } finally {
+      legacyClient.release();
+    }
+    return s;
   }
 
   it('adopts a v3 database: every row unchanged, ledger translated, legacy table gone', async () => {
@@ -273,15 +305,8 @@ describe('forward migration: postgres', async () => {
     await c.query(dump);
     await c.query(`SET search_path TO ${s.name}`);
 
-    const db = await open(s);
-    expect(await migrate(db, SCHEMA_MIGRATIONS, { legacy: LEGACY_SCHEMA_V3 })).toEqual({
-      adopted: ADOPTED,
-      applied: [],
-    });
-    expect(await migrate(db, SCHEMA_MIGRATIONS, { legacy: LEGACY_SCHEMA_V3 })).toEqual({
-      adopted: [],
-      applied: [],
-    });
+    expect(await start(s)).toEqual({ adopted: ADOPTED, applied: [] });
+    expect(await start(s)).toEqual({ adopted: [], applied: [] });
 
     for (const table of DATA_TABLES) {
       const { rows } = await c.query(`SELECT * FROM ${table} ORDER BY ${primaryKey(table)}`);
@@ -297,8 +322,7 @@ describe('forward migration: postgres', async () => {
   });
 
   it('builds the same tables, columns, indexes and constraints as the global list did', async () => {
-    const old = schema();
-    await (await PostgresStorage.open({ url: POSTGRES_TEST_URL, schema: old.name, poolSize: 2 })).close();
+    const old = await legacy();
     const c = await client();
     const before = await postgresSchema(c, old.name);
     expect(before.columns!.length).toBeGreaterThan(30);
@@ -306,17 +330,8 @@ describe('forward migration: postgres', async () => {
   });
 
   it('adopts an older database (global v2) and applies what came after', async () => {
-    const s = schema();
-    const pool = new pg.Pool({
-      connectionString: POSTGRES_TEST_URL,
-      max: 1,
-      options: `-c search_path=${s.name}`,
-    });
-    cleanups.push(() => pool.end());
-    const legacyClient = await pool.connect();
-    await migratePostgres(legacyClient, s.name, POSTGRES_MIGRATIONS.slice(0, 2));
-    legacyClient.release();
-    const report = await migrate(await open(s), SCHEMA_MIGRATIONS, { legacy: LEGACY_SCHEMA_V3 });
+    const s = await legacy(2);
+    const report = await start(s);
     expect(report).toEqual({ adopted: ADOPTED.slice(0, 3), applied: [ADOPTED[3]] });
     const c = await client();
     expect(await postgresSchema(c, s.name)).toEqual(await postgresSchema(c, await fresh()));

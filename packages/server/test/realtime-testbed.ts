@@ -1,17 +1,21 @@
 /**
- * Test doubles for realtime unit tests (services under src/realtime): sessions that record what they are sent, on a real
- * tracker and router, over a real SQLite storage. Not used by production code.
+ * Test doubles for realtime unit tests (feature services): sessions that record what they are sent,
+ * on a real tracker and router, over a real SQLite database opened and migrated as the server does.
+ * Not used by production code.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { openDatabase, pick } from '../src/database.ts';
+import { accountStores } from '../src/features/accounts/store/dialects.ts';
+import { chatStores } from '../src/features/chat/store/dialects.ts';
+import { notificationStores } from '../src/features/notifications/store/dialects.ts';
 import { createLogger } from '../src/observability/logger.ts';
 import { LocalMessageRouter } from '../src/presence/message-router.ts';
 import type { OutboundMessage } from '../src/presence/outbound.ts';
 import { LocalTracker } from '../src/presence/tracker.ts';
 import type { SessionHandle } from '../src/presence/types.ts';
 import { newUuid } from '../src/shared/ids.ts';
-import { SqliteStorage } from '../src/storage/sqlite/sqlite-storage.ts';
 
 /** A session that keeps every envelope it is sent, decoded, and lets tests wait for one. */
 export class RecordingSession implements SessionHandle {
@@ -54,23 +58,34 @@ export class RecordingSession implements SessionHandle {
   }
 }
 
-/** A tracker, router and SQLite storage with a registry of {@link RecordingSession}s. */
-export function realtimeTestbed() {
+/** A tracker, router, SQLite database and the feature stores, with a registry of {@link RecordingSession}s. */
+export async function realtimeTestbed() {
   const dir = mkdtempSync(join(tmpdir(), 'tether-realtime-'));
-  const storage = SqliteStorage.open(dir);
+  const db = await openDatabase({
+    data: dir,
+    database: 'sqlite',
+    databaseSchema: undefined,
+    databasePoolSize: 1,
+  });
+  const stores = {
+    accounts: pick(db, accountStores),
+    chat: pick(db, chatStores),
+    notifications: pick(db, notificationStores),
+  };
   const tracker = new LocalTracker({ node: 'test-node' });
   const sessions = new Map<string, RecordingSession>();
   const router = new LocalMessageRouter({ node: 'test-node', tracker, sessions });
   const logger = createLogger('silent');
   let n = 0;
   return {
-    storage,
+    db,
+    stores,
     tracker,
     router,
     logger,
     /** Creates an account and a connected session for it. */
     async user(username = `user${++n}`): Promise<RecordingSession> {
-      const u = await storage.accounts.createAccount({
+      const u = await stores.accounts.createAccount({
         id: newUuid(),
         username,
         identity: { kind: 'device', id: `device-${username}-${newUuid()}` },
@@ -85,7 +100,7 @@ export function realtimeTestbed() {
       return s;
     },
     async close(): Promise<void> {
-      await storage.close();
+      await db.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };

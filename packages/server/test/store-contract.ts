@@ -30,6 +30,11 @@ export interface ContractBackend {
   readonly dialect: Dialect;
   /** The current test's database: for transactions spanning stores, and for seeding rows. */
   db(): AnyDb;
+  /**
+   * Closes the test's database and opens the same one again, migrated and set up anew, as a restarted
+   * server would. `get()` and `db()` return the new ones afterwards.
+   */
+  reopen(): Promise<void>;
 }
 
 /**
@@ -46,6 +51,10 @@ export function describeStoreContract<T>(
     registerSuite(contract, tests, 'sqlite', {
       async open() {
         dir = mkdtempSync(join(tmpdir(), 'tether-contract-'));
+        return openSqliteDb({ dataDir: dir });
+      },
+      async reopen() {
+        if (!dir) throw new Error('no database to reopen');
         return openSqliteDb({ dataDir: dir });
       },
       async dispose() {
@@ -69,6 +78,10 @@ export function describeStoreContract<T>(
         await db.query(`CREATE SCHEMA "${schema.name}"`);
         return db;
       },
+      async reopen() {
+        if (!schema) throw new Error('no database to reopen');
+        return openPostgresDb({ url: POSTGRES_TEST_URL, schema: schema.name, poolSize: 4 });
+      },
       async dispose() {
         await schema?.drop();
         schema = undefined;
@@ -79,6 +92,8 @@ export function describeStoreContract<T>(
 
 interface FreshDatabase {
   open(): Promise<AnyDb>;
+  /** Opens the database `open()` created once more (after the previous port was closed). */
+  reopen(): Promise<AnyDb>;
   /** Deletes the database; called after the port is closed. */
   dispose(): Promise<void>;
 }
@@ -91,11 +106,14 @@ function registerSuite<T>(
 ): void {
   let db: AnyDb | undefined;
   let subject: { value: T } | undefined;
-  beforeEach(async () => {
-    db = await fresh.open();
+  const prepare = async (opened: AnyDb) => {
+    db = opened;
     // No lists, no ledger table: a suite that tests the runner itself starts from an empty database.
-    if (contract.migrations.length > 0) await migrate(db, contract.migrations);
-    subject = { value: await contract.setup(db) };
+    if (contract.migrations.length > 0) await migrate(opened, contract.migrations);
+    subject = { value: await contract.setup(opened) };
+  };
+  beforeEach(async () => {
+    await prepare(await fresh.open());
   });
   afterEach(async () => {
     subject = undefined;
@@ -115,6 +133,14 @@ function registerSuite<T>(
     db() {
       if (!db) throw new Error('the database is only available inside a test');
       return db;
+    },
+    async reopen() {
+      if (!db) throw new Error('the database is only available inside a test');
+      subject = undefined;
+      const closing = db;
+      db = undefined;
+      await closing.close();
+      await prepare(await fresh.reopen());
     },
   });
 }

@@ -21,9 +21,8 @@
  * @packageDocumentation
  */
 
-import type * as z from 'zod';
+import { kindOf, SERVER_ONLY_KEYS, validateClientMessage } from './client-message.ts';
 import { messageTooLarge, RealtimeError, RealtimeErrorCode } from './error-codes.ts';
-import { fastMatchDataSend, fastPartyDataSend } from './fast-decode.ts';
 import { utf8ByteLength } from './fields.ts';
 import {
   type ClientMessageKey,
@@ -31,7 +30,6 @@ import {
   type DecodedClientMessages,
   type EnvelopeBodies,
   type EnvelopeKey,
-  SERVER_MESSAGE_KEYS,
 } from './messages.ts';
 
 /**
@@ -51,42 +49,6 @@ export interface DecodeOptions {
    */
   maxBytes?: number;
 }
-
-/** Keys only the server sends; a client sending one gets UNRECOGNIZED_PAYLOAD, as in Nakama. */
-const SERVER_ONLY_KEYS: Readonly<Record<string, true>> = Object.freeze(
-  Object.fromEntries(
-    SERVER_MESSAGE_KEYS.filter((k) => !Object.hasOwn(clientMessageSchemas, k)).map((k) => [k, true] as const),
-  ),
-);
-
-/** Describes a JSON value's kind for "expected X, got Y" texts. */
-function kindOf(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'array';
-  return typeof value;
-}
-
-/**
- * Builds the zod error map for one message key: it names the field as `<key>.<path>`. Only issues
- * without their own message reach it, so Nakama's fixed texts pass through untouched.
- */
-function errorMapFor(key: string): z.core.$ZodErrorMap {
-  return (issue) => {
-    const field = issue.path && issue.path.length > 0 ? `${key}.${issue.path.join('.')}` : key;
-    const reason = (issue as { params?: { reason?: unknown } }).params?.reason;
-    if (typeof reason === 'string') return `Invalid ${field}: ${reason}`;
-    if (issue.code === 'invalid_type') {
-      const expected = issue.expected === 'record' ? 'object' : issue.expected;
-      return `Invalid ${field}: expected ${expected}, got ${kindOf(issue.input)}`;
-    }
-    return `Invalid ${field}`;
-  };
-}
-
-/** Parse parameters per message key, built once (immutable), so decoding allocates no closures. */
-const PARSE_PARAMS: Readonly<Record<string, { error: z.core.$ZodErrorMap }>> = Object.freeze(
-  Object.fromEntries(Object.keys(clientMessageSchemas).map((k) => [k, { error: errorMapFor(k) }])),
-);
 
 /** JSON whitespace (RFC 8259): space, tab, line feed, carriage return. */
 function isJsonSpace(c: number): boolean {
@@ -209,29 +171,7 @@ export function decodeEnvelope(text: string, options?: DecodeOptions): DecodedEn
     });
   }
 
-  const fast =
-    messageKey === 'match_data_send'
-      ? fastMatchDataSend(envelope[messageKey])
-      : messageKey === 'party_data_send'
-        ? fastPartyDataSend(envelope[messageKey])
-        : undefined;
-  if (fast !== undefined) {
-    const decoded = { type: messageKey, body: fast } as DecodedEnvelope;
-    if (cid !== undefined) decoded.cid = cid;
-    return decoded;
-  }
-  const result = clientMessageSchemas[messageKey].safeParse(envelope[messageKey], PARSE_PARAMS[messageKey]);
-  if (!result.success) {
-    const issue = result.error.issues[0];
-    const path = issue?.path.length ? `${messageKey}.${issue.path.join('.')}` : messageKey;
-    throw new RealtimeError(RealtimeErrorCode.BAD_INPUT, issue?.message ?? `Invalid ${messageKey}`, {
-      cid,
-      context: { field: path },
-    });
-  }
-  const decoded = { type: messageKey, body: result.data } as DecodedEnvelope;
-  if (cid !== undefined) decoded.cid = cid;
-  return decoded;
+  return validateClientMessage(messageKey, envelope[messageKey], cid);
 }
 
 /**

@@ -209,39 +209,39 @@ export interface ServerMessages {
 
 /**
  * The reply to each client message sent as a request (with a `cid`): the body of the server's reply,
- * or `void` when the reply is the bare `{"cid": "…"}`. `match_data_send`, `party_data_send` and `pong`
+ * or `undefined` when the reply is the bare `{"cid": "…"}`. `match_data_send`, `party_data_send` and `pong`
  * have no reply (`never`): they are sent without a cid.
  */
 export interface ClientReplies {
   channel_join: Channel;
-  channel_leave: void;
+  channel_leave: undefined;
   channel_message_send: ChannelMessageAck;
   channel_message_update: ChannelMessageAck;
   channel_message_remove: ChannelMessageAck;
   match_create: Match;
   match_data_send: never;
   match_join: Match;
-  match_leave: void;
+  match_leave: undefined;
   matchmaker_add: MatchmakerTicket;
-  matchmaker_remove: void;
+  matchmaker_remove: undefined;
   ping: Pong;
   pong: never;
   rpc: Rpc;
   status_follow: Status;
-  status_unfollow: void;
-  status_update: void;
+  status_unfollow: undefined;
+  status_update: undefined;
   party_create: Party;
-  party_join: void;
-  party_leave: void;
+  party_join: undefined;
+  party_leave: undefined;
   party_promote: PartyLeader;
-  party_accept: void;
-  party_remove: void;
-  party_close: void;
+  party_accept: undefined;
+  party_remove: undefined;
+  party_close: undefined;
   party_join_request_list: PartyJoinRequest;
   party_matchmaker_add: PartyMatchmakerTicket;
-  party_matchmaker_remove: void;
+  party_matchmaker_remove: undefined;
   party_data_send: never;
-  party_update: void;
+  party_update: undefined;
   authenticate: SessionInfo;
 }
 

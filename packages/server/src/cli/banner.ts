@@ -16,7 +16,7 @@ export interface StartupFacts {
   readonly httpPort: number;
   /** The bound GameMaker TCP port. */
   readonly gmPort: number | null;
-  /** The admin console's port, when the server has one. */
+  /** The bound admin console port. */
   readonly consolePort?: number | undefined;
 }
 
@@ -90,7 +90,8 @@ export function bannerText(summary: StartupSummary, listeningOn: string): string
     ['GameMaker WebSocket', `${summary.gmWebSocket}  (path /gm on the HTTP port)`],
   ];
   if (summary.gmTcp) rows.push(['GameMaker TCP', `${summary.gmTcp}  (framed: network_connect)`]);
-  if (summary.console) rows.push(['Admin console', summary.console]);
+  if (summary.console)
+    rows.push(['Admin console', `${summary.console}  (and Prometheus ${summary.console}/metrics)`]);
   rows.push(['Database', summary.database]);
   if (summary.runtime) {
     rows.push([

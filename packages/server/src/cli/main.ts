@@ -24,6 +24,10 @@ const SERVE_FLAGS: [keyof TetherConfig, string, string][] = [
   ['node', '<name>', "this node's name, in presences and match ids (default: the host name)"],
   ['port', '<port>', 'HTTP API, Nakama /ws socket and GameMaker WebSocket /gm (default 7350)'],
   ['gmPort', '<port>', 'GameMaker TCP carrier; 0 picks a free port (default 7353)'],
+  ['consolePort', '<port>', 'admin console and Prometheus /metrics; 0 picks a free port (default 7351)'],
+  ['consoleUsername', '<name>', 'admin console login (default admin; refused with --production)'],
+  ['consolePassword', '<password>', 'admin console password (default password; refused with --production)'],
+  ['consoleTokenExpirySec', '<sec>', 'admin console login lifetime (default 43200)'],
   ['data', '<dir>', 'folder for the embedded SQLite database (default ./data)'],
   ['database', '<url>', '"sqlite" (default) or a postgres:// URL'],
   ['databaseSchema', '<name>', 'PostgreSQL schema for the tables (created if missing)'],
@@ -176,14 +180,12 @@ async function serveCommand(opts: ConfigInput & { config?: string }, version: st
 
 /** The start-up banner: a block of text on a terminal, one JSON log line otherwise. */
 function announce(server: RunningServer, logger: Logger, pretty: boolean, version: string): void {
-  // The admin console's port, on servers that have one (read defensively: it is a newer setting).
-  const consolePort = (server.config as { consolePort?: unknown }).consolePort;
   const summary = startupSummary({
     version,
     config: server.config,
     httpPort: server.http.port,
     gmPort: server.gm?.port ?? null,
-    consolePort: typeof consolePort === 'number' ? consolePort : undefined,
+    consolePort: server.console.port,
   });
   if (pretty) process.stdout.write(`${bannerText(summary, server.config.host)}\n`);
   else logger.info(summary, 'tether started');

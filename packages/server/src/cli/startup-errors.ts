@@ -19,10 +19,7 @@ interface SystemError extends Error {
 function listenerOf(config: TetherConfig, port: number | undefined): { what: string; flag: string } {
   if (port === config.port) return { what: 'HTTP, /ws and /gm', flag: '--port' };
   if (port === config.gmPort) return { what: 'GameMaker TCP', flag: '--gm-port' };
-  // The admin console's setting, on servers that have one.
-  if (port === (config as { consolePort?: unknown }).consolePort) {
-    return { what: 'admin console', flag: '--console-port' };
-  }
+  if (port === config.consolePort) return { what: 'admin console and /metrics', flag: '--console-port' };
   return { what: 'listener', flag: 'its flag' };
 }
 

@@ -1,12 +1,12 @@
 import type { Logger } from 'pino';
 import type { TetherConfig } from '../config/config.ts';
+import type { Db } from '../db/db.ts';
 import type { MessageRouter } from '../presence/message-router.ts';
 import type { Tracker } from '../presence/tracker.ts';
 import type { SessionEvents } from '../session/lifecycle.ts';
 import type { SessionRegistry } from '../session/registry.ts';
 import type { SessionVerifier } from '../session/verifier.ts';
 import type { Clock } from '../shared/clock.ts';
-import type { Storage } from '../storage/types.ts';
 
 /**
  * What every feature is built from. The composition root makes one and hands it to each feature's
@@ -17,7 +17,11 @@ export interface FeatureContext {
   readonly config: TetherConfig;
   readonly logger: Logger;
   readonly clock: Clock;
-  readonly storage: Storage;
+  /**
+   * The server's database, for transactions across stores (`db.tx`) and pushes after the commit
+   * (`db.afterCommit`). Features get their own stores through their `register…` dependencies.
+   */
+  readonly db: Db;
   /** Who is on which stream. */
   readonly tracker: Tracker;
   /** Fan-out (encode once per broadcast). */

@@ -17,7 +17,7 @@ import { DbClosedError, DbUsageError } from './errors.ts';
 import { FifoMutex } from './fifo-mutex.ts';
 import { isThenable, runAfterCommit, TxScope } from './tx-scope.ts';
 
-/** The database file inside the `--data` folder (the same name today's storage uses). */
+/** The database file inside the `--data` folder (the name every Tether version has used). */
 export const SQLITE_FILE_NAME = 'tether.sqlite3';
 
 /** Where the database is: a data folder (the file is {@link SQLITE_FILE_NAME} in it) or a file path. */

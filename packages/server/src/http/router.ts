@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { type ApiCaller, type ApiHooks, hookedHandler } from '../api/api-hooks.ts';
 import { ApiError } from '../api/errors.ts';
 import type { ApiRoute, HttpHandler, HttpRequest } from '../api/http-types.ts';
+import { type HttpMeter, NO_METERS } from '../observability/meters.ts';
 import { DomainError } from '../shared/domain-error.ts';
 import type { NakamaEndpoint } from './nakama-endpoints.ts';
 
@@ -31,6 +32,7 @@ export class HttpRouter {
   readonly #hooks: ApiHooks | undefined;
   readonly #caller: ApiCaller;
   readonly #node: string;
+  readonly #meter: HttpMeter;
 
   constructor(opts: {
     maxBodyBytes: number;
@@ -47,6 +49,8 @@ export class HttpRouter {
      * supported by Tether: <name>", instead of 404.
      */
     notServed?: readonly NakamaEndpoint[];
+    /** Counts error responses by gRPC code. */
+    meter?: HttpMeter;
   }) {
     this.#maxBodyBytes = opts.maxBodyBytes;
     this.#log = opts.logger;
@@ -58,6 +62,7 @@ export class HttpRouter {
       parts: split(path),
       name,
     }));
+    this.#meter = opts.meter ?? NO_METERS.http;
   }
 
   /** Registers a handler. Later registrations of the same method and path are ignored. */
@@ -96,12 +101,17 @@ export class HttpRouter {
       return;
     }
     const missing = this.#notServed.find((e) => e.method === req.method && match(e.parts, parts));
-    if (missing) {
-      const message = `not supported by Tether: ${missing.name} (${req.method} ${url.pathname})`;
-      writeError(res, new ApiError(GrpcCode.UNIMPLEMENTED, message), 501);
-    } else if (pathMatched) {
-      writeError(res, new ApiError(GrpcCode.UNIMPLEMENTED, `Method ${req.method} not allowed`), 405);
-    } else writeError(res, new ApiError(GrpcCode.NOT_FOUND, 'Not Found'));
+    const error = missing
+      ? new ApiError(
+          GrpcCode.UNIMPLEMENTED,
+          `not supported by Tether: ${missing.name} (${req.method} ${url.pathname})`,
+          { status: 501 },
+        )
+      : pathMatched
+        ? new ApiError(GrpcCode.UNIMPLEMENTED, `Method ${req.method} not allowed`, { status: 405 })
+        : new ApiError(GrpcCode.NOT_FOUND, 'Not Found');
+    this.#meter.error(error.code);
+    writeError(res, error);
   }
 
   /** The route's handler, wrapped in its API hooks when a module registered some. */
@@ -135,10 +145,12 @@ export class HttpRouter {
     } catch (err) {
       const known = toApiError(err);
       if (known) {
+        this.#meter.error(known.code);
         writeError(res, known, known.status, retryAfter(err));
         return;
       }
       this.#log.error({ err, path: req.path }, 'unhandled error in HTTP handler');
+      this.#meter.error(GrpcCode.INTERNAL);
       writeError(res, new ApiError(GrpcCode.INTERNAL, 'Internal server error'));
     }
   }

@@ -21,8 +21,20 @@
  */
 
 import type { ApiHookContext, ApiHookRequest } from '../api/api-hooks.ts';
-import type { GameLogger, MatchHandler, MatchPresence } from '../features/match/match-handler.ts';
+import type { GameLogger, MatchHandler } from '../features/match/match-handler.ts';
 import type { NoResult, RpcFunction } from '../features/rpc/rpc-types.ts';
+import type { MatchNk } from './nk/match.ts';
+import type { NotificationNk } from './nk/notifications.ts';
+import type { StreamNk } from './nk/streams.ts';
+import type { Presence } from './nk/types.ts';
+import type { UserNk } from './nk/users.ts';
+
+export type { MatchInfo, MatchNk } from './nk/match.ts';
+export type { NotificationNk } from './nk/notifications.ts';
+export type { StreamNk } from './nk/streams.ts';
+export type { Presence, StreamId } from './nk/types.ts';
+export type { UserNk } from './nk/users.ts';
+
 import type { SocketHookContext as RtHookContext } from '../pipeline/socket-hooks.ts';
 
 export type {
@@ -39,35 +51,7 @@ export type {
   MatchStateResult,
 } from '../features/match/match-handler.ts';
 
-/** A session's identity as runtime functions see it (the same shape as {@link MatchPresence}). */
-export interface Presence extends MatchPresence {
-  /** Status text, on status and custom stream presences that carry one. */
-  readonly status?: string;
-}
-
 export type { NoResult, RpcContext, RpcFunction } from '../features/rpc/rpc-types.ts';
-
-/** A stream address for the `stream*` functions; absent parts are `""`. Custom streams use modes 8–255. */
-export interface StreamId {
-  readonly mode: number;
-  readonly subject?: string;
-  readonly subcontext?: string;
-  readonly label?: string;
-}
-
-/** One running match, as `nk.matchGet` and `nk.matchList` describe it. */
-export interface MatchInfo {
-  readonly matchId: string;
-  readonly authoritative: boolean;
-  /** Authoritative matches only. */
-  readonly label?: string;
-  /** Members now. */
-  readonly size: number;
-  /** Authoritative matches only. */
-  readonly tickRate?: number;
-  /** Authoritative matches only. */
-  readonly handlerName?: string;
-}
 
 /** One matched ticket, as the matchmaker hands it to a `registerMatchmakerMatched` function. */
 export interface MatchmakerEntry {
@@ -149,67 +133,11 @@ export interface Initializer {
   registerMatchmakerMatched(fn: MatchmakerMatchedFunction): void;
 }
 
-/** Server functions for game code (Nakama's `nk`). Failures throw an `Error` whose message says why. */
-export interface RuntimeApi {
-  /** Starts an authoritative match with a registered handler; returns its id. */
-  matchCreate(module: string, params?: Record<string, unknown>): string;
-  /** A running match, or null. */
-  matchGet(matchId: string): MatchInfo | null;
-  /**
-   * Running matches (see `GET /v2/match`): `limit` 1–100 (default 10), `authoritative` true/false/null
-   * for both, exact `label`, size bounds, and a label `query` such as `+label.mode:ranked`.
-   */
-  matchList(
-    limit?: number,
-    authoritative?: boolean | null,
-    label?: string | null,
-    minSize?: number | null,
-    maxSize?: number | null,
-    query?: string | null,
-  ): MatchInfo[];
-  /** Calls the match's `matchSignal` and returns its reply. Not from inside the same match. */
-  matchSignal(matchId: string, data: string): string;
-  /** Sends an in-app notification (live to the user's sockets; stored and listable when persistent). */
-  notificationSend(
-    userId: string,
-    subject: string,
-    content: Record<string, unknown>,
-    code: number,
-    senderId?: string | null,
-    persistent?: boolean,
-  ): Promise<void>;
-  /** Puts a connected session on a custom stream; false if it already was. */
-  streamUserJoin(
-    userId: string,
-    sessionId: string,
-    stream: StreamId,
-    hidden?: boolean,
-    persistence?: boolean,
-    status?: string,
-  ): boolean;
-  /** Takes a session off a custom stream; false if it was not on it. */
-  streamUserLeave(userId: string, sessionId: string, stream: StreamId): boolean;
-  /** A stream's presences in join order (hidden ones when `includeHidden`). */
-  streamUserList(stream: StreamId, includeHidden?: boolean): Presence[];
-  /** Members of a stream, hidden included. */
-  streamCount(stream: StreamId): number;
-  /** Sends `stream_data` to the stream's members, or to the listed ones. */
-  streamSend(
-    stream: StreamId,
-    data: string,
-    presences?: readonly Presence[] | null,
-    reliable?: boolean,
-  ): void;
-  /**
-   * Bans users (at most 1000 ids): they can no longer authenticate or refresh their session (403
-   * "User account banned."), every token they hold stops working, and each of their open sockets gets
-   * a `banned` notification (code -8) and is closed with 4004. Unknown ids are skipped; a malformed
-   * id throws and bans no one.
-   */
-  usersBanId(userIds: readonly string[]): Promise<void>;
-  /** Lifts bans: the users can authenticate again (their old sessions stay revoked). */
-  usersUnbanId(userIds: readonly string[]): Promise<void>;
-}
+/**
+ * Server functions for game code (Nakama's `nk`): one slice per feature, each in `runtime/nk/`.
+ * Failures throw an `Error` whose message says what was wrong.
+ */
+export interface RuntimeApi extends MatchNk, NotificationNk, StreamNk, UserNk {}
 
 /** A module's entry point: the `default` or `init` export. */
 export type InitModule = (

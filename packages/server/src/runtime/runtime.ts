@@ -69,6 +69,10 @@ export class Runtime {
   #reloading: Promise<void> | undefined;
   #changedAgain = false;
   #closed = false;
+  /** Modules whose init has run, in load order; `inline` and the names of ones run from code. */
+  #modules: string[] = [];
+  /** The names of the inits run from code, kept across reloads. */
+  readonly #inlineNames: string[] = [];
 
   constructor(deps: {
     nk: RuntimeApi;
@@ -99,6 +103,11 @@ export class Runtime {
       },
       matchmakerMatched: (entries: readonly MatchmakerEntry[]) => this.#runMatchmakerMatched(entries),
     });
+  }
+
+  /** Names of the modules whose init has run, in load order (`inline` for ones run from code). */
+  get modules(): readonly string[] {
+    return this.#modules;
   }
 
   /** The `nk` object modules receive. */
@@ -150,6 +159,7 @@ export class Runtime {
     this.#slots.socket.replaceWith(staged.socketHooks);
     this.#slots.api.replaceWith(staged.apiHooks);
     this.#live.matchmaker.fn = staged.matchmaker.fn;
+    this.#modules = [...this.#inlineNames, ...loaded];
     this.#log.info(
       { dir: root, modules: loaded, rpcs: this.rpc.ids(), matchHandlers: this.#matches.handlerNames() },
       'runtime reloaded',
@@ -206,6 +216,8 @@ export class Runtime {
   /** Runs one init function (a loaded module's, or one given by an embedder or a test). */
   async run(init: InitModule, name = 'inline'): Promise<void> {
     await this.#runInit(this.#live, init, name, (op) => this.#inline.push(op));
+    this.#inlineNames.push(name);
+    this.#modules.push(name);
   }
 
   async #loadInto(tables: RegistrationTables, root: string, files: readonly string[]): Promise<string[]> {
@@ -219,6 +231,7 @@ export class Runtime {
       }
       await this.#runInit(tables, init, file);
       loaded.push(file);
+      if (tables === this.#live) this.#modules.push(file);
     }
     return loaded;
   }

@@ -1,5 +1,5 @@
 /**
- * The packages as a game project gets them from npm. Builds the three packages, packs them with
+ * The packages as a game project gets them from npm. Builds the four packages, packs them with
  * `npm pack`, installs the tarballs into a fresh folder outside the repository, then, from there:
  * serves docs/runtime.md's module with the installed `tether` command, talks to it with the client
  * SDK in Node, typechecks the module, and scaffolds a project with `tether init` and typechecks it.
@@ -21,7 +21,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ServingCli, startCli } from '../cli-process.ts';
 
 const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
-const PACKAGES = ['@tether/protocol', '@tether/client', '@tether/server'];
+const PACKAGES = ['@tether/protocol', '@tether/client', '@tether/console', '@tether/server'];
 
 /** Runs a command to its end; rejects with its output when it fails. */
 function run(cmd: string, args: string[], cwd: string, env: Record<string, string> = {}): Promise<string> {
@@ -136,6 +136,7 @@ describe('the packed packages in a fresh project', () => {
     const thirdParty = Object.entries({
       ...dependencies(join(ROOT, 'packages/server/package.json')),
       ...dependencies(join(ROOT, 'packages/client/package.json')),
+      ...dependencies(join(ROOT, 'packages/console/package.json')),
       ...dependencies(join(ROOT, 'packages/protocol/package.json')),
     })
       .filter(([name]) => !name.startsWith('@tether/'))
@@ -172,15 +173,25 @@ describe('the packed packages in a fresh project', () => {
   });
 
   it('ships compiled JavaScript, declarations and the licence, without sources or tests', async () => {
-    for (const tarball of tarballs) {
-      const files = (await run('tar', ['tzf', tarball], dir)).split('\n').filter(Boolean);
-      expect(files, tarball).toContain('package/dist/index.js');
-      expect(files, tarball).toContain('package/dist/index.d.ts');
-      expect(files, tarball).toContain('package/LICENSE');
-      expect(
-        files.filter((f) => f.startsWith('package/src/') || /\.test\.[jt]s$/.test(f)),
-        tarball,
-      ).toEqual([]);
+    for (const name of PACKAGES) {
+      const home = join(dir, 'game', 'node_modules', name);
+      const pkg = JSON.parse(readFileSync(join(home, 'package.json'), 'utf8')) as {
+        exports: Record<string, Record<string, string>>;
+      };
+      for (const [entry, conditions] of Object.entries(pkg.exports)) {
+        // What a game resolves: every condition but the repository's own source one.
+        expect(Object.keys(conditions)[0], `${name} ${entry}`).toBe('@tether/source');
+        expect(Object.keys(conditions).slice(1), `${name} ${entry}`).toEqual(['types', 'default']);
+        expect(conditions.types, name).toMatch(/^\.\/dist\/.*\.d\.ts$/);
+        expect(conditions.default, name).toMatch(/^\.\/dist\/.*\.js$/);
+        expect(existsSync(join(home, conditions.types!)), conditions.types).toBe(true);
+        expect(existsSync(join(home, conditions.default!)), conditions.default).toBe(true);
+      }
+      expect(existsSync(join(home, 'LICENSE')), name).toBe(true);
+      expect(existsSync(join(home, 'src')), name).toBe(false);
+      expect(await run('find', [home, '-name', '*.test.*', '-not', '-path', '*/node_modules/*'], dir)).toBe(
+        '',
+      );
     }
   });
 
@@ -202,6 +213,14 @@ describe('the packed packages in a fresh project', () => {
       { cwd: project, command: [join(project, 'node_modules', '.bin', 'tether')] },
     );
     expect(server.lines.find((l) => l.msg === 'runtime loaded')).toMatchObject({ modules: ['hello.ts'] });
+    // The admin console is bundled from the installed package's app/ on its first request.
+    const consoleUrl = String(server.lines.find((l) => l.msg === 'tether started')?.console);
+    const page = await fetch(consoleUrl);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('/console/app.js');
+    const app = await fetch(`${consoleUrl}/console/app.js`);
+    expect(app.status).toBe(200);
+    expect((await app.text()).length).toBeGreaterThan(1000);
     const out = await run(process.execPath, ['client.mjs', String(server.httpPort)], project);
     expect(JSON.parse(out)).toEqual({
       reply: JSON.stringify({ hi: 'packer', got: JSON.stringify({ n: 1 }) }),

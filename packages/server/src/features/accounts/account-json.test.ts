@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { AccountRecord, UserRecord } from '../../storage/types.ts';
 import { accountJson, userJson } from './account-json.ts';
+import type { AccountRecord, UserRecord } from './store/account-store.ts';
 
 const user: UserRecord = {
   id: '6f1d2c3b-0000-4000-8000-000000000001',

@@ -1,5 +1,5 @@
 import { formatTimestamp } from '@tether/protocol';
-import type { AccountRecord, UserRecord } from '../../storage/types.ts';
+import type { AccountRecord, UserRecord } from './store/account-store.ts';
 
 /**
  * Nakama's JSON for accounts and users: proto3 JSON as Nakama's gateway writes it (snake_case

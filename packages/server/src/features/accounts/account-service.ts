@@ -1,7 +1,14 @@
 import type { Logger } from 'pino';
+import type { Db } from '../../db/db.ts';
+import { type AuthMeter, NO_METERS } from '../../observability/meters.ts';
 import type { Clock } from '../../shared/clock.ts';
 import { DomainError, ErrorKind, invalid } from '../../shared/domain-error.ts';
-import { newUuid } from '../../shared/ids.ts';
+import { isUuid, newUuid } from '../../shared/ids.ts';
+import type { PasswordHasher } from './auth/passwords.ts';
+import type { AuthThrottle } from './auth/rate-limiter.ts';
+import { RevocationCause } from './auth/revocations.ts';
+import type { IssuedTokens, SessionAuth, VerifiedSession } from './auth/session-auth.ts';
+import type { SessionClaims } from './auth/tokens.ts';
 import {
   type AccountRecord,
   type AccountStore,
@@ -10,12 +17,7 @@ import {
   type ProfileUpdate,
   StorageConflictError,
   type UserRecord,
-} from '../../storage/types.ts';
-import type { PasswordHasher } from './auth/passwords.ts';
-import type { AuthThrottle } from './auth/rate-limiter.ts';
-import { RevocationCause } from './auth/revocations.ts';
-import type { IssuedTokens, SessionAuth, VerifiedSession } from './auth/session-auth.ts';
-import type { SessionClaims } from './auth/tokens.ts';
+} from './store/account-store.ts';
 import {
   checkBanUserIds,
   checkCustomId,
@@ -67,45 +69,65 @@ const USERNAME_ATTEMPTS = 5;
  */
 export class AccountService {
   readonly #store: AccountStore;
+  readonly #db: Pick<Db, 'tx'>;
   readonly #sessions: SessionAuth;
   readonly #passwords: PasswordHasher;
   readonly #throttle: AuthThrottle;
   readonly #clock: Clock;
   readonly #log: Logger | undefined;
+  readonly #meter: AuthMeter;
 
   constructor(deps: {
     store: AccountStore;
+    /** Bans and their revocations commit in one transaction. */
+    db: Pick<Db, 'tx'>;
     sessions: SessionAuth;
     passwords: PasswordHasher;
     throttle: AuthThrottle;
     clock: Clock;
     logger?: Logger;
+    /** Counts and times authentications by method and result. */
+    meter?: AuthMeter;
   }) {
     this.#store = deps.store;
+    this.#db = deps.db;
     this.#sessions = deps.sessions;
     this.#passwords = deps.passwords;
     this.#throttle = deps.throttle;
     this.#clock = deps.clock;
     this.#log = deps.logger;
+    this.#meter = deps.meter ?? NO_METERS.auth;
   }
 
   /** `POST /v2/account/authenticate/device`. */
-  async authenticateDevice(deviceId: string | undefined, opts: AuthenticateOptions): Promise<AuthResult> {
-    const id = checkDeviceId(deviceId);
-    return this.#findOrCreate({ kind: 'device', id }, () => this.#store.findByDevice(id), opts);
+  authenticateDevice(deviceId: string | undefined, opts: AuthenticateOptions): Promise<AuthResult> {
+    return this.#measured('device', () => {
+      const id = checkDeviceId(deviceId);
+      return this.#findOrCreate({ kind: 'device', id }, () => this.#store.findByDevice(id), opts);
+    });
   }
 
   /** `POST /v2/account/authenticate/custom`. */
-  async authenticateCustom(customId: string | undefined, opts: AuthenticateOptions): Promise<AuthResult> {
-    const id = checkCustomId(customId);
-    return this.#findOrCreate({ kind: 'custom', id }, () => this.#store.findByCustomId(id), opts);
+  authenticateCustom(customId: string | undefined, opts: AuthenticateOptions): Promise<AuthResult> {
+    return this.#measured('custom', () => {
+      const id = checkCustomId(customId);
+      return this.#findOrCreate({ kind: 'custom', id }, () => this.#store.findByCustomId(id), opts);
+    });
   }
 
   /**
    * `POST /v2/account/authenticate/email`. A wrong password counts against the address and the
    * account (see {@link AuthThrottle}); a locked-out account is refused before its hash is checked.
    */
-  async authenticateEmail(
+  authenticateEmail(
+    emailIn: string | undefined,
+    passwordIn: string | undefined,
+    opts: AuthenticateOptions,
+  ): Promise<AuthResult> {
+    return this.#measured('email', () => this.#authenticateEmail(emailIn, passwordIn, opts));
+  }
+
+  async #authenticateEmail(
     emailIn: string | undefined,
     passwordIn: string | undefined,
     opts: AuthenticateOptions,
@@ -135,7 +157,15 @@ export class AccountService {
    * authentication of the address. A banned user's token is refused with PERMISSION_DENIED "User
    * account banned." (checked before revocation: the ban revoked it too, but "banned" says why).
    */
-  async refreshSession(
+  refreshSession(
+    refreshToken: string | undefined,
+    varsIn: Record<string, string> | undefined,
+    address: string,
+  ): Promise<IssuedTokens> {
+    return this.#measured('refresh', () => this.#refreshSession(refreshToken, varsIn, address));
+  }
+
+  async #refreshSession(
     refreshToken: string | undefined,
     varsIn: Record<string, string> | undefined,
     address: string,
@@ -173,11 +203,17 @@ export class AccountService {
    */
   async ban(userIds: readonly string[]): Promise<string[]> {
     const ids = checkBanUserIds(userIds);
-    const banned = await this.#store.banUsers(ids, new Date(this.#clock.now()));
-    // Revoked after the ban is stored: sessions started before this point are covered, and logins
-    // from here on see the ban. (A login that read the account just before the write and signs just
-    // after the cut-off slips through, as on Nakama; its tokens still expire, and refresh is refused.)
-    await Promise.all(banned.map((id) => this.#sessions.revokeUser(id, RevocationCause.BAN)));
+    // The ban and its revocations commit together (a failure leaves neither), and the sockets are
+    // closed only once both are committed (the revocation listeners run after the commit).
+    const banned = await this.#db.tx(async () => {
+      const stored = await this.#store.banUsers(ids, new Date(this.#clock.now()));
+      // Revoked after the ban is written: sessions started before this point are covered, and logins
+      // that read the account after the commit see the ban. (A login that read the account just
+      // before the commit and signs just after the cut-off slips through, as on Nakama; its tokens
+      // still expire, and refresh is refused.) One statement at a time: a transaction is one connection.
+      for (const id of stored) await this.#sessions.revokeUser(id, RevocationCause.BAN);
+      return stored;
+    });
     if (banned.length > 0) this.#log?.info({ userIds: banned }, 'users banned');
     return banned;
   }
@@ -194,14 +230,25 @@ export class AccountService {
   }
 
   /** `GET /v2/account`: the caller's own account. */
-  async getAccount(session: VerifiedSession): Promise<AccountRecord> {
-    const account = await this.#store.getAccount(session.userId);
+  getAccount(session: VerifiedSession): Promise<AccountRecord> {
+    return this.accountById(session.userId);
+  }
+
+  /** Any account by user id (the admin console); NOT_FOUND when there is none. */
+  async accountById(userId: string): Promise<AccountRecord> {
+    const account = isUuid(userId) ? await this.#store.getAccount(userId.toLowerCase()) : null;
     if (!account) throw new DomainError(ErrorKind.NOT_FOUND, 'Account not found.');
     return account;
   }
 
   /** `PUT /v2/account`: changes the caller's profile. At least one field must be given. */
-  async updateAccount(session: VerifiedSession, input: AccountUpdateInput): Promise<UserRecord> {
+  updateAccount(session: VerifiedSession, input: AccountUpdateInput): Promise<UserRecord> {
+    return this.updateUser(session.userId, input);
+  }
+
+  /** Changes any user's profile (the admin console; `PUT /v2/account` for the caller's own). */
+  async updateUser(userId: string, input: AccountUpdateInput): Promise<UserRecord> {
+    if (!isUuid(userId)) throw new DomainError(ErrorKind.NOT_FOUND, 'Account not found.');
     const update: { -readonly [K in keyof ProfileUpdate]: ProfileUpdate[K] } = {};
     if (input.username !== undefined) update.username = checkUsername(input.username);
     const texts = [
@@ -219,7 +266,7 @@ export class AccountService {
     if (metadata !== undefined) update.metadata = metadata;
     if (Object.keys(update).length === 0) throw invalid('No fields to update.');
     try {
-      const user = await this.#store.updateProfile(session.userId, update, new Date(this.#clock.now()));
+      const user = await this.#store.updateProfile(userId, update, new Date(this.#clock.now()));
       if (!user) throw new DomainError(ErrorKind.NOT_FOUND, 'Account not found.');
       return user;
     } catch (err) {
@@ -232,6 +279,20 @@ export class AccountService {
   async getUsers(ids: readonly string[], usernames: readonly string[]): Promise<UserRecord[]> {
     checkUserLookup(ids, usernames);
     return this.#store.listUsers(ids, usernames);
+  }
+
+  /** Runs one authentication and records its method, result (`ok` or the error kind) and time. */
+  async #measured<T>(method: string, run: () => Promise<T>): Promise<T> {
+    const started = performance.now();
+    let result = 'ok';
+    try {
+      return await run();
+    } catch (err) {
+      result = err instanceof DomainError ? err.kind.toLowerCase() : 'internal';
+      throw err;
+    } finally {
+      this.#meter.authenticated(method, result, (performance.now() - started) / 1000);
+    }
   }
 
   async #findOrCreate(

@@ -3,15 +3,20 @@ import type { ApiRoute } from '../../api/http-types.ts';
 import type { TetherConfig } from '../../config/config.ts';
 import type { FeatureParts } from '../../core/feature.ts';
 import type { FeatureContext } from '../../core/feature-context.ts';
+import type { Db } from '../../db/db.ts';
+import type { AuthMeter } from '../../observability/meters.ts';
 import { type Clock, systemClock } from '../../shared/clock.ts';
-import type { Storage } from '../../storage/types.ts';
+import { accountConsoleRoutes } from './account-console-routes.ts';
 import { accountRoutes } from './account-routes.ts';
+import { AccountSearch } from './account-search.ts';
 import { AccountService } from './account-service.ts';
 import { PasswordHasher } from './auth/passwords.ts';
 import { AuthThrottle } from './auth/rate-limiter.ts';
 import { RevocationService } from './auth/revocations.ts';
 import { SessionAuth } from './auth/session-auth.ts';
 import { TokenSigner } from './auth/tokens.ts';
+import type { AccountStore } from './store/account-store.ts';
+import type { RevocationStore } from './store/revocation-store.ts';
 
 /** The account services, built once by the composition root and shared by HTTP and sockets. */
 export interface AccountFeature extends FeatureParts {
@@ -21,25 +26,37 @@ export interface AccountFeature extends FeatureParts {
   readonly throttle: AuthThrottle;
   /** Nakama's account, authentication, session and user routes. */
   readonly routes: readonly ApiRoute[];
-  /** Stops background work (revocation pruning). Storage is closed separately, after this. */
+  /** The accounts section of the admin console. */
+  readonly consoleRoutes: readonly ApiRoute[];
+  /** Stops background work (revocation pruning). The database is closed separately, after this. */
   close(): Promise<void>;
 }
 
-/**
- * Builds accounts, sessions and the failed-authentication throttle on a storage backend, and their
- * routes. It does not choose the backend: `create-server.ts` does and passes it in. Unlike the other
- * features it gets no {@link FeatureContext}: the context's session verifier is this feature's.
- */
-export function registerAccounts(deps: {
+/** What {@link registerAccounts} is built from. */
+export interface AccountDeps {
   readonly config: TetherConfig;
-  readonly storage: Storage;
+  /** For transactions (a ban and its revocations) and after-commit notices (revocations). */
+  readonly db: Db;
+  /** This feature's stores, built by the composition root for the database's dialect. */
+  readonly stores: { readonly accounts: AccountStore; readonly revocations: RevocationStore };
   readonly logger: Logger;
   readonly clock?: Clock;
-}): AccountFeature {
-  const { config, storage, logger } = deps;
+  /** Counts and times authentications. */
+  readonly meter?: AuthMeter;
+}
+
+/**
+ * Builds accounts, sessions and the failed-authentication throttle on this feature's stores, and
+ * their routes. It does not choose the stores' backend: `create-server.ts` does and passes them in.
+ * Unlike the other features it gets no {@link FeatureContext}: the context's session verifier is
+ * this feature's.
+ */
+export function registerAccounts(deps: AccountDeps): AccountFeature {
+  const { config, db, stores, logger } = deps;
   const clock = deps.clock ?? systemClock;
   const revocations = new RevocationService({
-    store: storage.revocations,
+    store: stores.revocations,
+    db,
     clock,
     maxLifetimeSec: Math.max(config.tokenExpirySec, config.refreshTokenExpirySec),
     logger,
@@ -69,18 +86,21 @@ export function registerAccounts(deps: {
     timeCost: config.passwordHashTimeCost,
   });
   const accounts = new AccountService({
-    store: storage.accounts,
+    store: stores.accounts,
+    db,
     sessions,
     passwords,
     throttle,
     clock,
     logger,
+    meter: deps.meter,
   });
   return {
     accounts,
     auth: sessions,
     throttle,
     routes: accountRoutes({ accounts, sessions, throttle, serverKey: config.serverKey }),
+    consoleRoutes: accountConsoleRoutes(accounts, new AccountSearch(stores.accounts)),
     close: () => sessions.close(),
   };
 }

@@ -11,8 +11,8 @@ import type {
 import { formatTimestamp } from '@tether/protocol';
 import type { Presence } from '../../presence/types.ts';
 import { userPresence } from '../../presence/wire.ts';
-import type { ChatHistoryPage, ChatMessageRecord } from '../../storage/types.ts';
 import type { ChannelRef } from './channel-id.ts';
+import type { ChatHistoryPage, ChatMessageRecord } from './store/chat-store.ts';
 
 /** `api.ChannelMessageList`, the reply of `GET /v2/channel/{channel_id}`. */
 export interface ChannelMessageList {

@@ -33,20 +33,21 @@ async function badInput(p: Promise<unknown> | (() => unknown)): Promise<string> 
 }
 
 describe('ChatService', () => {
-  let bed: ReturnType<typeof realtimeTestbed>;
+  let bed: Awaited<ReturnType<typeof realtimeTestbed>>;
   let chat: ChatService;
-  beforeEach(() => {
-    bed = realtimeTestbed();
+  beforeEach(async () => {
+    bed = await realtimeTestbed();
     const notifications = new NotificationService({
-      store: bed.storage.notifications,
-      users: bed.storage.accounts,
+      store: bed.stores.notifications,
+      db: bed.db,
+      users: bed.stores.accounts,
       router: bed.router,
       clock: { now: () => Date.now() },
       logger: bed.logger,
     });
     const service = new ChatService({
-      store: bed.storage.chat,
-      users: bed.storage.accounts,
+      store: bed.stores.chat,
+      users: bed.stores.accounts,
       tracker: bed.tracker,
       router: bed.router,
       notifications,
@@ -150,7 +151,7 @@ describe('ChatService', () => {
     await join(a, room('ephemeral', { persistence: false }));
     const sent = await chat.sendMessage(a, '2...ephemeral', '{"n":1}');
     expect(sent.ack.persistent).toBe(false);
-    expect(await bed.storage.chat.getMessage(sent.ack.message_id)).toBeNull();
+    expect(await bed.stores.chat.getMessage(sent.ack.message_id)).toBeNull();
   });
 
   it('keeps hidden members out of lists and events, but delivers messages to them', async () => {
@@ -208,16 +209,16 @@ describe('ChatService', () => {
         persistent: true,
       }),
     ]);
-    const stored = await bed.storage.notifications.listNotifications(b.userId, { limit: 10 });
+    const stored = await bed.stores.notifications.listNotifications(b.userId, { limit: 10 });
     expect(stored.notifications).toHaveLength(1);
     // b joins while a is there: no invitation for a. a re-joining (not new) sends none either.
     await join(b, { ...room(a.userId), type: 2 });
     await join(a, { ...room(b.userId), type: 2 });
-    expect(await bed.storage.notifications.listNotifications(a.userId, { limit: 10 })).toMatchObject({
+    expect(await bed.stores.notifications.listNotifications(a.userId, { limit: 10 })).toMatchObject({
       notifications: [],
     });
     expect(
-      (await bed.storage.notifications.listNotifications(b.userId, { limit: 10 })).notifications,
+      (await bed.stores.notifications.listNotifications(b.userId, { limit: 10 })).notifications,
     ).toHaveLength(1);
     (await chat.sendMessage(b, dm.id, '{"t":1}')).broadcast();
     expect(await a.next('channel_message', 0)).toMatchObject({

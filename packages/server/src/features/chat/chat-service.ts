@@ -6,6 +6,7 @@ import {
   RealtimeError,
 } from '@tether/protocol';
 import type { Logger } from 'pino';
+import { InvalidCursorError } from '../../db/cursor.ts';
 import type { MessageRouter } from '../../presence/message-router.ts';
 import { OutboundMessage } from '../../presence/outbound.ts';
 import type { Tracker } from '../../presence/tracker.ts';
@@ -15,13 +16,7 @@ import type { Clock } from '../../shared/clock.ts';
 import { DomainError, ErrorKind, invalid } from '../../shared/domain-error.ts';
 import { isUuid } from '../../shared/ids.ts';
 import { MonotonicUuidV7 } from '../../shared/monotonic-uuid.ts';
-import {
-  type AccountStore,
-  type ChatMessageRecord,
-  type ChatStore,
-  InvalidCursorError,
-  MAX_PAGE_LIMIT,
-} from '../../storage/types.ts';
+import type { AccountStore } from '../accounts/store/account-store.ts';
 import type { NotificationService } from '../notifications/notification-service.ts';
 import {
   type ChannelRef,
@@ -40,6 +35,7 @@ import {
   presenceEventJson,
   targetOf,
 } from './chat-json.ts';
+import { type ChatMessageRecord, type ChatStore, MAX_PAGE_LIMIT } from './store/chat-store.ts';
 
 /** A session as chat sees it: its identity, its outgoing queue, and whether it is still open. */
 export interface ChatSession extends SessionHandle {

@@ -53,7 +53,8 @@ export interface MatchSources {
 
 /**
  * Applies a filter. Rules: `label` and `query` only ever match authoritative matches (relayed matches
- * have no label), so either one excludes relayed matches; a label that is not JSON is queried as the
+ * have no label), so either one excludes relayed matches; when both are given the query decides and
+ * the label is ignored (Nakama's precedence); a label that is not JSON is queried as the
  * single field `label` (`+label:lobby`). Throws an INVALID_ARGUMENT DomainError for a limit outside
  * 1–100 or a malformed query, naming the problem.
  */
@@ -63,7 +64,9 @@ export function listMatches(filter: MatchListFilter, sources: MatchSources): Mat
     throw invalid(`Invalid limit - limit must be between 1 and ${MAX_LIST_LIMIT}.`);
   }
   const query = filter.query ? parseLabelQuery(filter.query) : undefined;
-  const labelled = filter.label !== undefined || query !== undefined;
+  // A query wins over a label, as in Nakama: nakama-js sends `label=` (empty) next to every query.
+  const label = query === undefined ? filter.label : undefined;
+  const labelled = label !== undefined || query !== undefined;
   const out: MatchListing[] = [];
   const sized = (m: MatchListing) =>
     (filter.minSize === undefined || m.size >= filter.minSize) &&
@@ -73,7 +76,7 @@ export function listMatches(filter: MatchListFilter, sources: MatchSources): Mat
     for (const m of sources.authoritative()) {
       if (out.length >= limit) return out;
       if (!sized(m)) continue;
-      if (filter.label !== undefined && m.label !== filter.label) continue;
+      if (label !== undefined && m.label !== label) continue;
       if (query && !matchesQuery(query, labelDocument(m.label))) continue;
       out.push(m);
     }

@@ -1,7 +1,7 @@
 /** Notifications as Nakama's wire types (`api.Notification`, `api.NotificationList`). */
 import type { Notification } from '@tether/protocol';
 import { formatTimestamp } from '@tether/protocol';
-import type { NotificationPage, NotificationRecord } from '../../storage/types.ts';
+import type { NotificationPage, NotificationRecord } from './store/notification-store.ts';
 
 /** `api.NotificationList`, the reply of `GET /v2/notification`. */
 export interface NotificationList {

@@ -1,20 +1,21 @@
 import { NotificationCode } from '@tether/protocol';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type RecordingSession, realtimeTestbed } from '../../../test/realtime-testbed.ts';
+import { nextTurn, type RecordingSession, realtimeTestbed } from '../../../test/realtime-testbed.ts';
 import { StreamMode, stream } from '../../presence/stream.ts';
 import { DomainError } from '../../shared/domain-error.ts';
 import { newUuid } from '../../shared/ids.ts';
 import { NotificationService } from './notification-service.ts';
 
 describe('NotificationService', () => {
-  let bed: ReturnType<typeof realtimeTestbed>;
+  let bed: Awaited<ReturnType<typeof realtimeTestbed>>;
   let service: NotificationService;
   let now = Date.UTC(2025, 2, 1, 12);
-  beforeEach(() => {
-    bed = realtimeTestbed();
+  beforeEach(async () => {
+    bed = await realtimeTestbed();
     service = new NotificationService({
-      store: bed.storage.notifications,
-      users: bed.storage.accounts,
+      store: bed.stores.notifications,
+      db: bed.db,
+      users: bed.stores.accounts,
       router: bed.router,
       clock: { now: () => now },
       logger: bed.logger,
@@ -74,6 +75,30 @@ describe('NotificationService', () => {
     expect(await service.list(a.userId, { limit: 1 })).not.toHaveProperty('notifications');
     // Live-only to a user who does not exist: nobody to deliver to, nothing to fail.
     await service.send(newUuid(), { subject: 'x', content: {}, code: 1, persistent: false });
+  });
+
+  it("stores and pushes inside a caller's transaction only when it commits", async () => {
+    const a = await bed.user('ann');
+    online(a);
+    const base = { content: {}, code: 7, persistent: true };
+    await expect(
+      bed.db.tx(async () => {
+        await service.send(a.userId, { ...base, subject: 'lost' });
+        throw new Error('rolled back');
+      }),
+    ).rejects.toThrow('rolled back');
+    await nextTurn();
+    expect(a.pushes('notifications')).toEqual([]);
+    expect(await service.list(a.userId, { limit: 10 })).not.toHaveProperty('notifications');
+
+    const pushedBeforeCommit = await bed.db.tx(async () => {
+      const [sent] = await service.send(a.userId, { ...base, subject: 'kept' });
+      await nextTurn();
+      return { sent, pushed: a.pushes('notifications').length };
+    });
+    expect(pushedBeforeCommit.pushed).toBe(0);
+    expect(await a.next('notifications', 0)).toEqual({ notifications: [pushedBeforeCommit.sent] });
+    expect((await service.list(a.userId, { limit: 10 })).notifications).toEqual([pushedBeforeCommit.sent]);
   });
 
   it('pushes single_socket (-7) to chosen sessions only', async () => {

@@ -1,5 +1,7 @@
 import type { Notification } from '@tether/protocol';
 import type { Logger } from 'pino';
+import { InvalidCursorError } from '../../db/cursor.ts';
+import type { Db } from '../../db/db.ts';
 import type { MessageRouter } from '../../presence/message-router.ts';
 import { OutboundMessage } from '../../presence/outbound.ts';
 import { StreamMode, stream } from '../../presence/stream.ts';
@@ -7,14 +9,13 @@ import type { Clock } from '../../shared/clock.ts';
 import { DomainError, ErrorKind, invalid } from '../../shared/domain-error.ts';
 import { isUuid } from '../../shared/ids.ts';
 import { MonotonicUuidV7 } from '../../shared/monotonic-uuid.ts';
+import type { AccountStore } from '../accounts/store/account-store.ts';
+import { type NotificationList, notificationJson, notificationListJson } from './notification-json.ts';
 import {
-  type AccountStore,
-  InvalidCursorError,
   MAX_PAGE_LIMIT,
   type NotificationRecord,
   type NotificationStore,
-} from '../../storage/types.ts';
-import { type NotificationList, notificationJson, notificationListJson } from './notification-json.ts';
+} from './store/notification-store.ts';
 
 /** What server code sends: one notification, for one or more users. */
 export interface NotificationInput {
@@ -50,6 +51,11 @@ export const MAX_DELETE_IDS = 100;
 /** Dependencies of {@link NotificationService}. */
 export interface NotificationServiceDeps {
   readonly store: NotificationStore;
+  /**
+   * Pushes go out after the commit (`afterCommit`): a send inside a caller's transaction is delivered
+   * only if that transaction commits, and a client never hears of a notification it cannot list yet.
+   */
+  readonly db: Pick<Db, 'afterCommit'>;
   /** Recipients of persistent notifications must exist; checked here before anything is stored. */
   readonly users: Pick<AccountStore, 'listUsers'>;
   readonly router: MessageRouter;
@@ -63,7 +69,8 @@ export interface NotificationServiceDeps {
  *
  * Live delivery goes to every socket of the recipient through the user's hidden notification stream
  * (mode 0, subject = user id), on which the socket layer tracks each session; a user with no socket
- * open simply gets nothing live. Persistent notifications are stored first, so a client that receives
+ * open simply gets nothing live. Persistent notifications are stored first and pushed once stored
+ * (after the caller's transaction commits, when the send is part of one), so a client that receives
  * the push can already list it.
  */
 export class NotificationService {
@@ -84,7 +91,11 @@ export class NotificationService {
     return this.sendEach(ids.map((userId) => ({ ...notification, userId })));
   }
 
-  /** Sends a list of per-user notifications: stored together (all or none), then delivered live. */
+  /**
+   * Sends a list of per-user notifications: stored together (all or none), then delivered live once
+   * committed. Inside a caller's `db.tx` the rows join that transaction and the pushes wait for its
+   * commit (they are dropped if it rolls back).
+   */
   async sendEach(list: readonly UserNotification[]): Promise<Notification[]> {
     if (list.length > MAX_NOTIFICATIONS_PER_CALL) {
       throw invalid(`At most ${MAX_NOTIFICATIONS_PER_CALL} notifications per call, got ${list.length}.`);
@@ -104,12 +115,14 @@ export class NotificationService {
       else byUser.set(r.userId, [wire]);
       return wire;
     });
-    for (const [userId, notifications] of byUser) {
-      this.#d.router.sendToStream(
-        stream(StreamMode.NOTIFICATIONS, userId),
-        new OutboundMessage({ notifications: { notifications } }),
-      );
-    }
+    this.#d.db.afterCommit(() => {
+      for (const [userId, notifications] of byUser) {
+        this.#d.router.sendToStream(
+          stream(StreamMode.NOTIFICATIONS, userId),
+          new OutboundMessage({ notifications: { notifications } }),
+        );
+      }
+    });
     return sent;
   }
 

@@ -1,25 +1,41 @@
 import type { Logger } from 'pino';
+import type { Db } from '../../../db/db.ts';
 import { RevocationCause, type RevocationEvent, type RevocationListener } from '../../../session/verifier.ts';
 import type { Clock } from '../../../shared/clock.ts';
 import { uuidV7Time } from '../../../shared/ids.ts';
-import type { RevocationStore } from '../../../storage/types.ts';
+import type { RevocationStore } from '../store/revocation-store.ts';
 
 export { RevocationCause, type RevocationEvent, type RevocationListener } from '../../../session/verifier.ts';
 
+/** Dependencies and settings of {@link RevocationService}. */
+export interface RevocationServiceOptions {
+  readonly store: RevocationStore;
+  /** Listeners hear of a revocation once it has committed (`afterCommit`). */
+  readonly db: Pick<Db, 'afterCommit'>;
+  readonly clock: Clock;
+  /** The longest token lifetime: how long a revocation must be kept. */
+  readonly maxLifetimeSec: number;
+  readonly logger?: Logger;
+}
+
 /**
- * Revokes sessions durably (in storage, so revocations survive restarts and are seen by every node
- * sharing a PostgreSQL database) and tells listeners. A revocation is kept until every token it
- * covers has expired (`maxLifetimeSec` after it is made), then pruned.
+ * Revokes sessions durably (in the database, so revocations survive restarts and are seen by every
+ * node sharing a PostgreSQL database) and tells listeners once the revocation has committed: inside a
+ * caller's transaction (a ban), after that transaction's commit, and never if it rolls back. A
+ * revocation is kept until every token it covers has expired (`maxLifetimeSec` after it is made),
+ * then pruned.
  */
 export class RevocationService {
   readonly #store: RevocationStore;
+  readonly #db: Pick<Db, 'afterCommit'>;
   readonly #clock: Clock;
   readonly #maxLifetimeMs: number;
   readonly #log: Logger | undefined;
   readonly #listeners = new Set<RevocationListener>();
 
-  constructor(opts: { store: RevocationStore; clock: Clock; maxLifetimeSec: number; logger?: Logger }) {
+  constructor(opts: RevocationServiceOptions) {
     this.#store = opts.store;
+    this.#db = opts.db;
     this.#clock = opts.clock;
     this.#maxLifetimeMs = opts.maxLifetimeSec * 1000;
     this.#log = opts.logger;
@@ -41,15 +57,17 @@ export class RevocationService {
         expiresAt: new Date(Math.max(now + this.#maxLifetimeMs, s.latestExpSec * 1000)),
       })),
     );
-    for (const s of sessions)
-      this.#emit({ userId: s.userId, tokenId: s.tokenId, cause: RevocationCause.LOGOUT });
+    this.#db.afterCommit(() => {
+      for (const s of sessions)
+        this.#emit({ userId: s.userId, tokenId: s.tokenId, cause: RevocationCause.LOGOUT });
+    });
   }
 
   /** Revokes every session of `userId` started up to now ("log out everywhere", or a ban). */
   async revokeUser(userId: string, cause: RevocationCause): Promise<void> {
     const now = this.#clock.now();
     await this.#store.revokeUser(userId, new Date(now), new Date(now + this.#maxLifetimeMs));
-    this.#emit({ userId, tokenId: null, cause });
+    this.#db.afterCommit(() => this.#emit({ userId, tokenId: null, cause }));
   }
 
   /**

@@ -2,27 +2,37 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openDatabase, pick } from '../../../database.ts';
+import type { AnyDb } from '../../../db/db.ts';
 import { ManualClock } from '../../../shared/clock.ts';
 import { newUuid } from '../../../shared/ids.ts';
-import { SqliteStorage } from '../../../storage/sqlite/sqlite-storage.ts';
+import { revocationStores } from '../store/dialects.ts';
+import type { RevocationStore } from '../store/revocation-store.ts';
 import { RevocationCause, type RevocationEvent, RevocationService } from './revocations.ts';
 import { SessionAuth } from './session-auth.ts';
 import { TokenSigner } from './tokens.ts';
 
 describe('SessionAuth', () => {
   let dir: string;
-  let storage: SqliteStorage;
+  let db: AnyDb;
+  let store: RevocationStore;
   let clock: ManualClock;
   let auth: SessionAuth;
   const user = { id: newUuid(), username: 'player' };
 
-  beforeEach(() => {
+  beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'tether-auth-'));
-    storage = SqliteStorage.open(dir);
+    db = await openDatabase({
+      data: dir,
+      database: 'sqlite',
+      databaseSchema: undefined,
+      databasePoolSize: 1,
+    });
+    store = pick(db, revocationStores);
     clock = new ManualClock();
     auth = new SessionAuth({
       signer: new TokenSigner({ sessionKey: 's', refreshKey: 'r' }),
-      revocations: new RevocationService({ store: storage.revocations, clock, maxLifetimeSec: 7200 }),
+      revocations: new RevocationService({ store, db, clock, maxLifetimeSec: 7200 }),
       clock,
       tokenExpirySec: 600,
       refreshTokenExpirySec: 7200,
@@ -31,7 +41,7 @@ describe('SessionAuth', () => {
   });
   afterEach(async () => {
     await auth.close();
-    await storage.close();
+    await db.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -115,12 +125,34 @@ describe('SessionAuth', () => {
   it('keeps revocations until every covered token has expired, then prunes them', async () => {
     const a = await auth.issue(user);
     await auth.logout(await auth.verifySessionToken(a.token), { refreshToken: a.refreshToken });
-    const revocations = new RevocationService({ store: storage.revocations, clock, maxLifetimeSec: 7200 });
+    const revocations = new RevocationService({ store, db, clock, maxLifetimeSec: 7200 });
     clock.advance(7_199_000);
     expect(await revocations.pruneExpired()).toBe(0);
     await expect(auth.verifyRefreshToken(a.refreshToken)).rejects.toThrow('revoked');
     clock.advance(2000);
     expect(await revocations.pruneExpired()).toBe(1);
+  });
+
+  it("tells subscribers of a revocation inside a caller's transaction only once it commits", async () => {
+    const events: RevocationEvent[] = [];
+    auth.onRevoked((e) => events.push(e));
+    const a = await auth.issue(user);
+    await expect(
+      db.tx(async () => {
+        await auth.revokeUser(user.id, RevocationCause.BAN);
+        expect(events).toEqual([]);
+        throw new Error('rolled back');
+      }),
+    ).rejects.toThrow('rolled back');
+    expect(events).toEqual([]);
+    expect((await auth.verifySessionToken(a.token)).userId).toBe(user.id);
+
+    await db.tx(async () => {
+      await auth.revokeUser(user.id, RevocationCause.BAN);
+      expect(events).toEqual([]);
+    });
+    expect(events).toEqual([{ userId: user.id, tokenId: null, cause: 'ban' }]);
+    await expect(auth.verifySessionToken(a.token)).rejects.toThrow('Auth token revoked');
   });
 
   it('survives a failing subscriber', async () => {

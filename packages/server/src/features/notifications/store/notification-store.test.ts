@@ -1,15 +1,18 @@
 /**
  * The notification store on the database port, against SQLite and PostgreSQL through the contract
- * harness: the behaviour of today's stores, plus joining a caller's transaction.
+ * harness: the behaviour of the stores before the port, plus restarts, cursors handed out before the
+ * move, and joining a caller's transaction.
  */
 import { expect, it } from 'vitest';
 import { describeStoreContract } from '../../../../test/store-contract.ts';
-import type { AnyDb } from '../../../db/db.ts';
+import { pick } from '../../../database.ts';
+import { InvalidCursorError } from '../../../db/cursor.ts';
 import { newUuid, newUuidV7 } from '../../../shared/ids.ts';
-import { InvalidCursorError, type NotificationRecord } from '../../../storage/types.ts';
 import { ACCOUNT_MIGRATIONS } from '../../accounts/migrations.ts';
+import { accountStores } from '../../accounts/store/dialects.ts';
 import { NOTIFICATION_MIGRATIONS } from '../migrations.ts';
-import { createNotificationStore } from './notification-store.ts';
+import { notificationStores } from './dialects.ts';
+import type { NotificationRecord } from './notification-store.ts';
 
 const T0 = Date.parse('2025-03-01T12:00:00.000Z');
 
@@ -25,51 +28,25 @@ const notification = (userId: string, n: number, ms = n, senderId: string | null
     createTime: new Date(T0 + ms),
   }) satisfies NotificationRecord;
 
-/** Adds a user row (the accounts feature's table; its store is not on the port yet). */
-async function addUser(db: AnyDb, username: string): Promise<string> {
-  const id = newUuid();
-  if (db.dialect === 'sqlite') {
-    await db.run((c) =>
-      c
-        .prepare('INSERT INTO users (id, username, create_time, update_time) VALUES (?, ?, ?, ?)')
-        .run(id, username, T0, T0),
-    );
-  } else {
-    await db.query('INSERT INTO users (id, username, create_time, update_time) VALUES ($1, $2, $3, $3)', [
-      id,
-      username,
-      new Date(T0),
-    ]);
-  }
-  return id;
-}
-
-/** Changes a user row: another feature's write, to share a transaction with. */
-async function rename(db: AnyDb, id: string, username: string): Promise<void> {
-  if (db.dialect === 'sqlite') {
-    await db.run((c) => c.prepare('UPDATE users SET username = ? WHERE id = ?').run(username, id));
-  } else {
-    await db.query('UPDATE users SET username = $1 WHERE id = $2', [username, id]);
-  }
-}
-
-async function usernameOf(db: AnyDb, id: string): Promise<string | undefined> {
-  if (db.dialect === 'sqlite') {
-    return db.run(
-      (c) =>
-        (c.prepare('SELECT username FROM users WHERE id = ?').get(id) as { username: string } | undefined)
-          ?.username,
-    );
-  }
-  return (await db.row<{ username: string }>('SELECT username FROM users WHERE id = $1', [id]))?.username;
-}
-
 describeStoreContract(
   'notification store',
-  { migrations: [ACCOUNT_MIGRATIONS, NOTIFICATION_MIGRATIONS], setup: createNotificationStore },
-  (store, backend) => {
-    const twoUsers = async () =>
-      [await addUser(backend.db(), 'nora'), await addUser(backend.db(), 'otto')] as const;
+  {
+    migrations: [ACCOUNT_MIGRATIONS, NOTIFICATION_MIGRATIONS],
+    // The account store too: recipients must exist, and its writes share transactions with ours.
+    setup: (db) => ({ notifications: pick(db, notificationStores), accounts: pick(db, accountStores) }),
+  },
+  (stores, backend) => {
+    const store = () => stores().notifications;
+    const addUser = async (username: string, id = newUuid()) =>
+      (
+        await stores().accounts.createAccount({
+          id,
+          username,
+          identity: { kind: 'device', id: `device-${username}` },
+          now: new Date(T0),
+        })
+      ).id;
+    const twoUsers = async () => [await addUser('nora'), await addUser('otto')] as const;
 
     it('pages notifications with a cacheable cursor that stays valid as new ones arrive', async () => {
       const s = store();
@@ -88,6 +65,7 @@ describeStoreContract(
       expect(
         (await s.listNotifications(nora, { limit: 100, cursor: p3.cacheableCursor })).notifications,
       ).toEqual([later]);
+      // An empty first listing still hands out a cursor, which then starts at the beginning.
       const empty = await s.listNotifications(newUuid(), { limit: 5 });
       expect(empty.notifications).toEqual([]);
       const fromStart = await s.listNotifications(otto, { limit: 5, cursor: empty.cacheableCursor });
@@ -96,6 +74,24 @@ describeStoreContract(
         InvalidCursorError,
       );
       await expect(s.listNotifications(nora, { limit: 101 })).rejects.toBeInstanceOf(RangeError);
+    });
+
+    it('accepts cursors handed out before the database port, and still writes them the same', async () => {
+      const s = store();
+      const nora = await addUser('nora');
+      // Written by storage/pagination.ts (removed): after (T0 + 2 ms, id …0001), and the start.
+      const AFTER_FIRST = 'WzEsMTc0MDgzMDQwMDAwMiwiMDE5NTUyMDgtOWMwMi03MDAwLTgwMDAtMDAwMDAwMDAwMDAxIl0';
+      const START = 'WzFd';
+      const ns = [1, 2, 3].map((n) => ({
+        ...notification(nora, n, n + 1),
+        id: `01955208-9c0${n + 1}-7000-8000-00000000000${n}`,
+      }));
+      await s.insertNotifications(ns);
+      const page = await s.listNotifications(nora, { limit: 10, cursor: AFTER_FIRST });
+      expect(page.notifications).toEqual(ns.slice(1));
+      expect((await s.listNotifications(nora, { limit: 10, cursor: START })).notifications).toEqual(ns);
+      expect((await s.listNotifications(nora, { limit: 1 })).cacheableCursor).toBe(AFTER_FIRST);
+      expect((await s.listNotifications(newUuid(), { limit: 1 })).cacheableCursor).toBe(START);
     });
 
     it("deletes only the caller's notifications", async () => {
@@ -119,29 +115,56 @@ describeStoreContract(
       await s.insertNotifications([]);
     });
 
+    it('keeps notifications across a reopen', async () => {
+      const nora = await addUser('nora');
+      const n = notification(nora, 1);
+      await store().insertNotifications([n]);
+      await backend.reopen();
+      expect((await store().listNotifications(nora, { limit: 10 })).notifications).toEqual([n]);
+    });
+
     it("joins the caller's transaction: another feature's write and the push commit or vanish together", async () => {
       const s = store();
       const db = backend.db();
+      const { accounts } = stores();
       const [nora] = await twoUsers();
       const pushed: string[] = [];
       const send = (n: NotificationRecord, name: string) =>
         db.tx(async () => {
-          await rename(db, nora, name);
+          await accounts.updateProfile(nora, { username: name }, new Date(T0 + 1));
           await s.insertNotifications([n]);
           db.afterCommit(() => pushed.push(n.subject));
           if (name === 'fail') throw new Error('rolled back');
         });
 
       await expect(send(notification(nora, 1), 'fail')).rejects.toThrow('rolled back');
-      expect(await usernameOf(db, nora)).toBe('nora');
+      expect((await accounts.getUser(nora))?.username).toBe('nora');
       expect((await s.listNotifications(nora, { limit: 10 })).notifications).toEqual([]);
       expect(pushed).toEqual([]);
 
       const kept = notification(nora, 2);
       await send(kept, 'nora2');
-      expect(await usernameOf(db, nora)).toBe('nora2');
+      expect((await accounts.getUser(nora))?.username).toBe('nora2');
       expect((await s.listNotifications(nora, { limit: 10 })).notifications).toEqual([kept]);
       expect(pushed).toEqual(['subject 2']);
+    });
+
+    it("creates the recipient and its first notification in one transaction (the batch's all-or-none holds inside it)", async () => {
+      const db = backend.db();
+      const s = store();
+      const id = newUuid();
+      await expect(
+        db.tx(async () => {
+          await addUser('pia', id);
+          await s.insertNotifications([notification(id, 1), notification(newUuid(), 2)]);
+        }),
+      ).rejects.toThrow();
+      expect(await stores().accounts.getUser(id)).toBeNull();
+      await db.tx(async () => {
+        await addUser('pia', id);
+        await s.insertNotifications([notification(id, 3)]);
+      });
+      expect((await s.listNotifications(id, { limit: 10 })).notifications.map((n) => n.code)).toEqual([3]);
     });
   },
 );

@@ -1,12 +1,8 @@
 import type { PostgresDb } from '../../../db/db.ts';
 import { isUuid } from '../../../shared/ids.ts';
-import { listNotificationPage, type NotificationScan } from '../../../storage/pagination.ts';
-import {
-  type NotificationRow as NotificationRowOf,
-  notificationFromRow,
-  timeAsIs,
-} from '../../../storage/rows.ts';
-import type { NotificationPage, NotificationRecord, NotificationStore } from '../../../storage/types.ts';
+import type { NotificationPage, NotificationRecord, NotificationStore } from './notification-store.ts';
+import { listNotificationPage, type NotificationScan } from './pagination.ts';
+import { type NotificationRow as NotificationRowOf, notificationFromRow } from './rows.ts';
 
 type NotificationRow = NotificationRowOf<Date>;
 
@@ -76,5 +72,5 @@ export class PgNotificationStore implements NotificationStore {
 }
 
 function toNotification(r: NotificationRow): NotificationRecord {
-  return notificationFromRow(r, timeAsIs);
+  return notificationFromRow(r, (time) => time);
 }

@@ -1,11 +1,7 @@
 import type { SqliteDb, SqliteStatement } from '../../../db/db.ts';
-import { listNotificationPage, type NotificationScan } from '../../../storage/pagination.ts';
-import {
-  type NotificationRow as NotificationRowOf,
-  notificationFromRow,
-  timeFromMillis,
-} from '../../../storage/rows.ts';
-import type { NotificationPage, NotificationRecord, NotificationStore } from '../../../storage/types.ts';
+import type { NotificationPage, NotificationRecord, NotificationStore } from './notification-store.ts';
+import { listNotificationPage, type NotificationScan } from './pagination.ts';
+import { type NotificationRow as NotificationRowOf, notificationFromRow } from './rows.ts';
 
 type NotificationRow = NotificationRowOf<number>;
 
@@ -84,5 +80,5 @@ export class SqliteNotificationStore implements NotificationStore {
 }
 
 function toNotification(r: NotificationRow): NotificationRecord {
-  return notificationFromRow(r, timeFromMillis);
+  return notificationFromRow(r, (ms) => new Date(ms));
 }

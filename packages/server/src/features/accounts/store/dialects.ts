@@ -1,0 +1,18 @@
+/** The accounts feature's stores per database dialect; the composition root picks one of each. */
+import type { StoreDialects } from '../../../core/store-dialects.ts';
+import type { AccountStore } from './account-store.ts';
+import { PgAccountStore, PgRevocationStore } from './postgres.ts';
+import type { RevocationStore } from './revocation-store.ts';
+import { SqliteAccountStore, SqliteRevocationStore } from './sqlite.ts';
+
+/** The account store on SQLite or PostgreSQL. */
+export const accountStores: StoreDialects<AccountStore> = {
+  sqlite: (db) => new SqliteAccountStore(db),
+  postgres: (db) => new PgAccountStore(db),
+};
+
+/** The revocation store on SQLite or PostgreSQL. */
+export const revocationStores: StoreDialects<RevocationStore> = {
+  sqlite: (db) => new SqliteRevocationStore(db),
+  postgres: (db) => new PgRevocationStore(db),
+};

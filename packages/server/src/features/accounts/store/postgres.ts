@@ -1,0 +1,260 @@
+/**
+ * The accounts feature's stores on the PostgreSQL port. Every query goes through `db.query()`, which
+ * uses the caller's transaction client when one is open and the pool otherwise. Does not import `pg`.
+ */
+import type { PostgresDb } from '../../../db/db.ts';
+import {
+  type AccountRecord,
+  type AccountStore,
+  ConflictField,
+  type NewAccount,
+  type ProfileUpdate,
+  StorageConflictError,
+  type UserRecord,
+} from './account-store.ts';
+import type { RevocationStore } from './revocation-store.ts';
+import { type UserRow as UserRowOf, userFromRow } from './rows.ts';
+
+type UserRow = UserRowOf<Date>;
+
+const USER_COLUMNS =
+  'u.id, u.username, u.display_name, u.avatar_url, u.lang_tag, u.location, u.timezone, u.metadata, u.create_time, u.update_time, u.disable_time';
+
+/** Unique constraint (or index) name → the field it protects. */
+const CONFLICTS: Readonly<Record<string, ConflictField>> = {
+  users_username_key: ConflictField.USERNAME,
+  user_devices_pkey: ConflictField.DEVICE,
+  users_custom_id_key: ConflictField.CUSTOM_ID,
+  users_email_key: ConflictField.EMAIL,
+};
+
+/** {@link AccountStore} on PostgreSQL. */
+export class PgAccountStore implements AccountStore {
+  readonly #db: PostgresDb;
+
+  constructor(db: PostgresDb) {
+    this.#db = db;
+  }
+
+  async createAccount(account: NewAccount): Promise<UserRecord> {
+    const { identity } = account;
+    try {
+      // The user row and its identity: both or neither, in its own transaction or the caller's.
+      return await this.#db.tx(async () => {
+        const row = await this.#db.row<UserRow>(
+          `INSERT INTO users AS u (id, username, email, password_hash, custom_id, create_time, update_time)
+           VALUES ($1, $2, $3, $4, $5, $6, $6)
+           RETURNING ${USER_COLUMNS}`,
+          [
+            account.id,
+            account.username,
+            identity.kind === 'email' ? identity.email : null,
+            identity.kind === 'email' ? identity.passwordHash : null,
+            identity.kind === 'custom' ? identity.id : null,
+            account.now,
+          ],
+        );
+        if (identity.kind === 'device') {
+          await this.#db.query('INSERT INTO user_devices (id, user_id) VALUES ($1, $2)', [
+            identity.id,
+            account.id,
+          ]);
+        }
+        return toUser(row!);
+      });
+    } catch (err) {
+      throw asConflict(err);
+    }
+  }
+
+  async findByDevice(deviceId: string): Promise<UserRecord | null> {
+    return maybeUser(
+      await this.#db.row<UserRow>(
+        `SELECT ${USER_COLUMNS} FROM user_devices d JOIN users u ON u.id = d.user_id WHERE d.id = $1`,
+        [deviceId],
+      ),
+    );
+  }
+
+  async findByCustomId(customId: string): Promise<UserRecord | null> {
+    return maybeUser(
+      await this.#db.row<UserRow>(`SELECT ${USER_COLUMNS} FROM users u WHERE u.custom_id = $1`, [customId]),
+    );
+  }
+
+  async findByEmail(email: string): Promise<{ user: UserRecord; passwordHash: string } | null> {
+    const row = await this.#db.row<UserRow & { password_hash: string | null }>(
+      `SELECT ${USER_COLUMNS}, u.password_hash FROM users u WHERE u.email = $1`,
+      [email],
+    );
+    if (!row || row.password_hash === null) return null;
+    return { user: toUser(row), passwordHash: row.password_hash };
+  }
+
+  async getUser(userId: string): Promise<UserRecord | null> {
+    return maybeUser(
+      await this.#db.row<UserRow>(`SELECT ${USER_COLUMNS} FROM users u WHERE u.id = $1`, [userId]),
+    );
+  }
+
+  async getAccount(userId: string): Promise<AccountRecord | null> {
+    // One statement, so the device list and the user row come from the same snapshot.
+    const row = await this.#db.row<
+      UserRow & { email: string | null; custom_id: string | null; wallet: string; devices: string[] }
+    >(
+      `SELECT ${USER_COLUMNS}, u.email, u.custom_id, u.wallet,
+              array(SELECT d.id FROM user_devices d WHERE d.user_id = u.id ORDER BY d.id) AS devices
+       FROM users u WHERE u.id = $1`,
+      [userId],
+    );
+    if (!row) return null;
+    return {
+      user: toUser(row),
+      email: row.email,
+      customId: row.custom_id,
+      devices: row.devices,
+      wallet: row.wallet,
+    };
+  }
+
+  async listUsers(ids: readonly string[], usernames: readonly string[]): Promise<UserRecord[]> {
+    if (ids.length === 0 && usernames.length === 0) return [];
+    const rows = await this.#db.rows<UserRow>(
+      `SELECT ${USER_COLUMNS} FROM users u
+       WHERE u.id = ANY($1::uuid[]) OR lower(u.username) = ANY($2::text[])
+       ORDER BY u.create_time, u.id`,
+      [ids, usernames.map((n) => n.toLowerCase())],
+    );
+    return rows.map(toUser);
+  }
+
+  async updateProfile(userId: string, update: ProfileUpdate, now: Date): Promise<UserRecord | null> {
+    const has = (k: keyof ProfileUpdate) => update[k] !== undefined;
+    try {
+      // One static statement for every combination of fields: a boolean says whether to touch it.
+      const row = await this.#db.row<UserRow>(
+        `UPDATE users AS u SET
+           username     = CASE WHEN $2 THEN $3 ELSE u.username END,
+           display_name = CASE WHEN $4 THEN $5 ELSE u.display_name END,
+           avatar_url   = CASE WHEN $6 THEN $7 ELSE u.avatar_url END,
+           lang_tag     = CASE WHEN $8 THEN coalesce($9, 'en') ELSE u.lang_tag END,
+           location     = CASE WHEN $10 THEN $11 ELSE u.location END,
+           timezone     = CASE WHEN $12 THEN $13 ELSE u.timezone END,
+           metadata     = CASE WHEN $14 THEN $15 ELSE u.metadata END,
+           update_time  = $16
+         WHERE u.id = $1
+         RETURNING ${USER_COLUMNS}`,
+        [
+          userId,
+          has('username'),
+          update.username ?? null,
+          has('displayName'),
+          update.displayName ?? null,
+          has('avatarUrl'),
+          update.avatarUrl ?? null,
+          has('langTag'),
+          update.langTag ?? null,
+          has('location'),
+          update.location ?? null,
+          has('timezone'),
+          update.timezone ?? null,
+          has('metadata'),
+          update.metadata ?? null,
+          now,
+        ],
+      );
+      return maybeUser(row);
+    } catch (err) {
+      throw asConflict(err);
+    }
+  }
+
+  async banUsers(userIds: readonly string[], at: Date): Promise<string[]> {
+    if (userIds.length === 0) return [];
+    // coalesce: a second ban keeps the time of the first.
+    const rows = await this.#db.rows<{ id: string }>(
+      `UPDATE users AS u SET disable_time = coalesce(u.disable_time, $2)
+       WHERE u.id = ANY($1::uuid[]) RETURNING u.id`,
+      [userIds, at],
+    );
+    return rows.map((r) => r.id);
+  }
+
+  async unbanUsers(userIds: readonly string[]): Promise<string[]> {
+    if (userIds.length === 0) return [];
+    const rows = await this.#db.rows<{ id: string }>(
+      'UPDATE users AS u SET disable_time = NULL WHERE u.id = ANY($1::uuid[]) RETURNING u.id',
+      [userIds],
+    );
+    return rows.map((r) => r.id);
+  }
+}
+
+/** {@link RevocationStore} on PostgreSQL. */
+export class PgRevocationStore implements RevocationStore {
+  readonly #db: PostgresDb;
+
+  constructor(db: PostgresDb) {
+    this.#db = db;
+  }
+
+  async revokeSessions(
+    sessions: readonly { tokenId: string; userId: string; expiresAt: Date }[],
+  ): Promise<void> {
+    if (sessions.length === 0) return;
+    // One multi-row statement is atomic on its own; no explicit transaction needed. Re-revoking keeps
+    // the later expiry, so a repeated logout never shortens a revocation.
+    await this.#db.query(
+      `INSERT INTO revoked_sessions (token_id, user_id, expires_at)
+       SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::timestamptz[])
+       ON CONFLICT (token_id) DO UPDATE SET expires_at = greatest(revoked_sessions.expires_at, excluded.expires_at)`,
+      [sessions.map((s) => s.tokenId), sessions.map((s) => s.userId), sessions.map((s) => s.expiresAt)],
+    );
+  }
+
+  async revokeUser(userId: string, startedBefore: Date, expiresAt: Date): Promise<void> {
+    await this.#db.query(
+      `INSERT INTO revoked_users (user_id, started_before, expires_at) VALUES ($1, $2, $3)
+       ON CONFLICT (user_id) DO UPDATE SET
+         started_before = greatest(revoked_users.started_before, excluded.started_before),
+         expires_at = greatest(revoked_users.expires_at, excluded.expires_at)`,
+      [userId, startedBefore, expiresAt],
+    );
+  }
+
+  async isRevoked(tokenId: string, userId: string, sessionStart: Date): Promise<boolean> {
+    const row = await this.#db.row<{ revoked: boolean }>(
+      `SELECT EXISTS (SELECT 1 FROM revoked_sessions WHERE token_id = $1)
+           OR EXISTS (SELECT 1 FROM revoked_users WHERE user_id = $2 AND started_before >= $3) AS revoked`,
+      [tokenId, userId, sessionStart],
+    );
+    return row?.revoked === true;
+  }
+
+  async pruneExpired(now: Date): Promise<number> {
+    // Both tables in one statement: atomic without an explicit transaction.
+    const row = await this.#db.row<{ n: string }>(
+      `WITH s AS (DELETE FROM revoked_sessions WHERE expires_at < $1 RETURNING 1),
+            u AS (DELETE FROM revoked_users WHERE expires_at < $1 RETURNING 1)
+       SELECT (SELECT count(*) FROM s) + (SELECT count(*) FROM u) AS n`,
+      [now],
+    );
+    return Number(row?.n ?? 0);
+  }
+}
+
+function maybeUser(row: UserRow | null): UserRecord | null {
+  return row ? toUser(row) : null;
+}
+
+function toUser(row: UserRow): UserRecord {
+  return userFromRow(row, (time) => time);
+}
+
+/** Turns a unique violation (SQLSTATE 23505) into a {@link StorageConflictError}; other errors pass through. */
+function asConflict(err: unknown): unknown {
+  const e = err as { code?: string; constraint?: string };
+  if (e.code !== '23505' || !e.constraint) return err;
+  const field = CONFLICTS[e.constraint];
+  return field ? new StorageConflictError(field, { cause: err }) : err;
+}
