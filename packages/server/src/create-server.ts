@@ -16,6 +16,10 @@ import { registerAccounts } from './features/accounts/register-accounts.ts';
 import { accountStores, revocationStores } from './features/accounts/store/dialects.ts';
 import { registerChat } from './features/chat/register-chat.ts';
 import { chatStores } from './features/chat/store/dialects.ts';
+import { type FriendFeature, registerFriends } from './features/friends/register-friends.ts';
+import { friendStores } from './features/friends/store/dialects.ts';
+import { type GroupFeature, registerGroups } from './features/groups/register-groups.ts';
+import { groupStores } from './features/groups/store/dialects.ts';
 import { type MatchFeature, registerMatches } from './features/match/register-matches.ts';
 import { type MatchmakerFeature, registerMatchmaker } from './features/matchmaker/register-matchmaker.ts';
 import { registerNotifications } from './features/notifications/register-notifications.ts';
@@ -85,6 +89,10 @@ export interface RunningServer {
   readonly parties: PartyFeature;
   /** The matchmaker (`matchmaker.process()` runs an interval at once). */
   readonly matchmaker: MatchmakerFeature;
+  /** Friends, invitations and blocks. */
+  readonly friends: FriendFeature;
+  /** Groups and their members. */
+  readonly groups: GroupFeature;
   /** Bound admin console address (the console, its API and `/metrics`). */
   readonly console: AddressInfo;
   /** This server's Prometheus metrics. */
@@ -165,6 +173,8 @@ export async function startServer(config: TetherConfig, deps: ServerDeps = {}): 
     revocations: timed(pick(db, revocationStores), 'revocations', metrics.storage),
     chat: timed(pick(db, chatStores), 'chat', metrics.storage),
     notifications: timed(pick(db, notificationStores), 'notifications', metrics.storage),
+    friends: timed(pick(db, friendStores), 'friends', metrics.storage),
+    groups: timed(pick(db, groupStores), 'groups', metrics.storage),
   };
   const accounts = registerAccounts({
     config,
@@ -211,6 +221,11 @@ export async function startServer(config: TetherConfig, deps: ServerDeps = {}): 
   mount('features', 'parties', parties);
   const notifications = registerNotifications(ctx, { store: stores.notifications, users: stores.accounts });
   mount('features', 'notifications', notifications);
+  const social = { users: stores.accounts, notifications: notifications.notifications };
+  const friends = registerFriends(ctx, { ...social, store: stores.friends });
+  mount('features', 'friends', friends);
+  const groups = registerGroups(ctx, { ...social, store: stores.groups });
+  mount('features', 'groups', groups);
   mount(
     'features',
     'chat',
@@ -218,6 +233,8 @@ export async function startServer(config: TetherConfig, deps: ServerDeps = {}): 
       store: stores.chat,
       notifications: notifications.notifications,
       users: stores.accounts,
+      friends: friends.friends,
+      groups: groups.groups,
     }),
   );
   const matches = registerMatches(ctx, { meter: metrics.matches });
@@ -243,6 +260,8 @@ export async function startServer(config: TetherConfig, deps: ServerDeps = {}): 
     streams: streams.streams,
     notifications: notifications.notifications,
     accounts: accounts.accounts,
+    friends: friends.friends,
+    groups: groups.groups,
   }).catch(startupFailed);
   shutdown.on('background', 'runtime', () => runtime.close());
   // Matchmaker: relayed match tokens from the match feature, authoritative matches from the runtime's hook.
@@ -342,6 +361,8 @@ export async function startServer(config: TetherConfig, deps: ServerDeps = {}): 
     runtime,
     parties,
     matchmaker,
+    friends,
+    groups,
     console: consoleAddress,
     metrics,
     close,

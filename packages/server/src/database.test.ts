@@ -14,9 +14,12 @@ import { type DatabaseSettings, openDatabase } from './database.ts';
 import { MigrationError } from './db/errors.ts';
 import { SQLITE_FILE_NAME } from './db/sqlite-db.ts';
 
-const LEDGER = ['accounts 1', 'accounts 2', 'chat 1', 'notifications 1'];
+const LEDGER = ['accounts 1', 'accounts 2', 'chat 1', 'friends 1', 'groups 1', 'notifications 1'];
 const TABLES = [
   'chat_messages',
+  'friend_edges',
+  'group_members',
+  'groups',
   'notifications',
   'revoked_sessions',
   'revoked_users',

@@ -6,6 +6,8 @@
 import type { FeatureMigrations, LegacyMigrations } from './db/migrations.ts';
 import { ACCOUNT_MIGRATIONS } from './features/accounts/migrations.ts';
 import { CHAT_MIGRATIONS } from './features/chat/migrations.ts';
+import { FRIEND_MIGRATIONS } from './features/friends/migrations.ts';
+import { GROUP_MIGRATIONS } from './features/groups/migrations.ts';
 import { NOTIFICATION_MIGRATIONS } from './features/notifications/migrations.ts';
 
 /** Accounts first: other features' tables reference `users`. */
@@ -13,6 +15,8 @@ export const SCHEMA_MIGRATIONS: readonly FeatureMigrations[] = [
   ACCOUNT_MIGRATIONS,
   CHAT_MIGRATIONS,
   NOTIFICATION_MIGRATIONS,
+  FRIEND_MIGRATIONS,
+  GROUP_MIGRATIONS,
 ];
 
 /** The global list's versions, by the feature migrations that hold the same SQL today. */

@@ -15,6 +15,7 @@ import { type DatabaseSettings, openDatabase } from '../src/database.ts';
 import type { LedgerEntry } from '../src/db/migration-ledger.ts';
 import { SQLITE_FILE_NAME } from '../src/db/sqlite-db.ts';
 import { createLogger } from '../src/observability/logger.ts';
+import { SCHEMA_MIGRATIONS } from '../src/schema.ts';
 import { migratePostgres, POSTGRES_MIGRATIONS } from './fixtures/schema-v3/postgres-global-migrations.ts';
 import { migrateSqlite, SQLITE_MIGRATIONS } from './fixtures/schema-v3/sqlite-global-migrations.ts';
 import { newTestSchema, POSTGRES_TEST_URL, postgresAvailable, type TestSchema } from './postgres.ts';
@@ -133,7 +134,27 @@ const ADOPTED = [
   { feature: 'notifications', version: 1, name: 'notifications' },
   { feature: 'accounts', version: 2, name: 'user bans (disable_time)' },
 ];
-const LEDGER = ['accounts 1', 'accounts 2', 'chat 1', 'notifications 1'];
+/** Migrations written after the global list (new features): applied, in list order, after adoption. */
+const AFTER_V3 = SCHEMA_MIGRATIONS.flatMap((f) => f.sqlite)
+  .filter((m) => !ADOPTED.some((a) => a.feature === m.feature && a.version === m.version))
+  .map(({ feature, version, name }) => ({ feature, version, name }));
+const ADOPTED_LEDGER = ['accounts 1', 'accounts 2', 'chat 1', 'notifications 1'];
+const LEDGER = [...ADOPTED_LEDGER, ...AFTER_V3.map((m) => `${m.feature} ${m.version}`)].sort();
+/** Tables of the v3 schema: what the per-feature lists must build exactly as the global list did. */
+const V3_TABLES = new Set([...DATA_TABLES]);
+
+/** Only the rows of a schema snapshot that describe v3 tables. */
+function v3Only<T>(snapshot: T): T {
+  if (Array.isArray(snapshot)) {
+    return snapshot.filter((r: { tbl_name: string }) => V3_TABLES.has(r.tbl_name)) as T;
+  }
+  return Object.fromEntries(
+    Object.entries(snapshot as Record<string, Record<string, string>[]>).map(([k, rows]) => [
+      k,
+      rows.filter((r) => V3_TABLES.has(r.table_name ?? r.tablename ?? '')),
+    ]),
+  ) as T;
+}
 
 /** SQLite milliseconds and PostgreSQL Dates alike become ISO strings. */
 function normalise(rows: Record<string, unknown>[]): Record<string, unknown>[] {
@@ -213,7 +234,7 @@ describe('forward migration: sqlite', () => {
     const before = dump();
     const legacyAt = read('SELECT DISTINCT applied_at FROM tether_migrations');
 
-    expect(await serverStart({ data: dir })).toEqual({ adopted: ADOPTED, applied: [] });
+    expect(await serverStart({ data: dir })).toEqual({ adopted: ADOPTED, applied: AFTER_V3 });
     expect(await serverStart({ data: dir })).toEqual({ adopted: [], applied: [] });
 
     const after = dump();
@@ -225,7 +246,8 @@ describe('forward migration: sqlite', () => {
       'SELECT feature, version, applied_at FROM tether_schema_migrations ORDER BY feature, version',
     );
     expect(ledger.map((r) => `${r.feature} ${r.version}`)).toEqual(LEDGER);
-    expect(new Set(ledger.map((r) => r.applied_at))).toEqual(new Set(legacyAt.map((r) => r.applied_at)));
+    const adoptedAt = ledger.filter((r) => ADOPTED_LEDGER.includes(`${r.feature} ${r.version}`));
+    expect(new Set(adoptedAt.map((r) => r.applied_at))).toEqual(new Set(legacyAt.map((r) => r.applied_at)));
     expect(read("SELECT name FROM sqlite_master WHERE name = 'tether_migrations'")).toEqual([]);
     expect(sqliteSchema(file)).toEqual(sqliteSchema(await freshSqlite()));
   });
@@ -237,7 +259,8 @@ describe('forward migration: sqlite', () => {
     raw.close();
     const old = sqliteSchema(file);
     expect(old.length).toBeGreaterThan(10);
-    expect(sqliteSchema(await freshSqlite())).toEqual(old);
+    expect(v3Only(old)).toEqual(old);
+    expect(v3Only(sqliteSchema(await freshSqlite()))).toEqual(old);
   });
 
   it('adopts an older database (global v2) and applies what came after', async () => {
@@ -247,7 +270,7 @@ describe('forward migration: sqlite', () => {
     migrateSqlite(raw, SQLITE_MIGRATIONS.slice(0, 2));
     raw.close();
     const report = await serverStart({ data });
-    expect(report).toEqual({ adopted: ADOPTED.slice(0, 3), applied: [ADOPTED[3]] });
+    expect(report).toEqual({ adopted: ADOPTED.slice(0, 3), applied: [ADOPTED[3], ...AFTER_V3] });
     expect(sqliteSchema(file)).toEqual(sqliteSchema(await freshSqlite()));
   });
 });
@@ -305,7 +328,7 @@ describe('forward migration: postgres', async () => {
     await c.query(dump);
     await c.query(`SET search_path TO ${s.name}`);
 
-    expect(await start(s)).toEqual({ adopted: ADOPTED, applied: [] });
+    expect(await start(s)).toEqual({ adopted: ADOPTED, applied: AFTER_V3 });
     expect(await start(s)).toEqual({ adopted: [], applied: [] });
 
     for (const table of DATA_TABLES) {
@@ -316,7 +339,7 @@ describe('forward migration: postgres', async () => {
       `SELECT feature || ' ' || version AS entry, applied_at = '2026-12-06 20:14:53.359251+00' AS kept
          FROM tether_schema_migrations ORDER BY feature, version`,
     );
-    expect(ledger.rows).toEqual(LEDGER.map((entry) => ({ entry, kept: true })));
+    expect(ledger.rows).toEqual(LEDGER.map((entry) => ({ entry, kept: ADOPTED_LEDGER.includes(entry) })));
     expect((await c.query("SELECT to_regclass('tether_migrations') AS t")).rows).toEqual([{ t: null }]);
     expect(await postgresSchema(c, s.name)).toEqual(await postgresSchema(c, await fresh()));
   });
@@ -326,13 +349,14 @@ describe('forward migration: postgres', async () => {
     const c = await client();
     const before = await postgresSchema(c, old.name);
     expect(before.columns!.length).toBeGreaterThan(30);
-    expect(await postgresSchema(c, await fresh())).toEqual(before);
+    expect(v3Only(before)).toEqual(before);
+    expect(v3Only(await postgresSchema(c, await fresh()))).toEqual(before);
   });
 
   it('adopts an older database (global v2) and applies what came after', async () => {
     const s = await legacy(2);
     const report = await start(s);
-    expect(report).toEqual({ adopted: ADOPTED.slice(0, 3), applied: [ADOPTED[3]] });
+    expect(report).toEqual({ adopted: ADOPTED.slice(0, 3), applied: [ADOPTED[3], ...AFTER_V3] });
     const c = await client();
     expect(await postgresSchema(c, s.name)).toEqual(await postgresSchema(c, await fresh()));
   });

@@ -72,6 +72,7 @@ const SERVE_FLAGS: [keyof TetherConfig, string, string][] = [
   ['partyMaxParties', '<n>', 'parties on this server (default 100000)'],
   ['partyMaxPerSession', '<n>', 'parties one session may belong to (default 16)'],
   ['partyIdleCheckIntervalMs', '<ms>', 'how often empty parties are cleaned up (default 30000)'],
+  ['friendsMaxPerUser', '<n>', 'most friends plus sent invitations per user (default 1000)'],
 ];
 
 /** This package's version, from its package.json (the same path from `src/` and `dist/`). */

@@ -147,6 +147,8 @@ export const ConfigSchema = z
     partyMaxPerSession: positiveInt.default(16),
     /** How often empty parties and join requests of departed sessions are cleaned up (Nakama: 30 s). */
     partyIdleCheckIntervalMs: positiveInt.default(30_000),
+    /** Friends: most friends plus sent invitations one user may have; more adds are refused. */
+    friendsMaxPerUser: positiveInt.default(1000),
     /** Seconds to wait for connections to close on SIGINT/SIGTERM before forcing them. */
     shutdownGraceSec: z.coerce.number().min(0).default(5),
   })

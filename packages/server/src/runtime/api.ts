@@ -23,14 +23,19 @@
 import type { ApiHookContext, ApiHookRequest } from '../api/api-hooks.ts';
 import type { GameLogger, MatchHandler } from '../features/match/match-handler.ts';
 import type { NoResult, RpcFunction } from '../features/rpc/rpc-types.ts';
+import type { FriendNk } from './nk/friends.ts';
+import type { GroupNk } from './nk/groups.ts';
 import type { MatchNk } from './nk/match.ts';
 import type { NotificationNk } from './nk/notifications.ts';
 import type { StreamNk } from './nk/streams.ts';
 import type { Presence } from './nk/types.ts';
 import type { UserNk } from './nk/users.ts';
 
+export type { FriendNk, RuntimeFriend } from './nk/friends.ts';
+export type { GroupNk } from './nk/groups.ts';
 export type { MatchInfo, MatchNk } from './nk/match.ts';
 export type { NotificationNk } from './nk/notifications.ts';
+export type { RuntimeGroup, RuntimeUser } from './nk/social-types.ts';
 export type { StreamNk } from './nk/streams.ts';
 export type { Presence, StreamId } from './nk/types.ts';
 export type { UserNk } from './nk/users.ts';
@@ -137,7 +142,7 @@ export interface Initializer {
  * Server functions for game code (Nakama's `nk`): one slice per feature, each in `runtime/nk/`.
  * Failures throw an `Error` whose message says what was wrong.
  */
-export interface RuntimeApi extends MatchNk, NotificationNk, StreamNk, UserNk {}
+export interface RuntimeApi extends MatchNk, NotificationNk, StreamNk, UserNk, FriendNk, GroupNk {}
 
 /** A module's entry point: the `default` or `init` export. */
 export type InitModule = (

@@ -6,11 +6,15 @@
  */
 import type { MatchFeature } from '../features/match/register-matches.ts';
 import type { RuntimeApi } from './api.ts';
+import { friendNk, type RuntimeFriends } from './nk/friends.ts';
+import { groupNk, type RuntimeGroups } from './nk/groups.ts';
 import { matchNk } from './nk/match.ts';
 import { notificationNk, type RuntimeNotifications } from './nk/notifications.ts';
 import { type RuntimeStreams, streamNk } from './nk/streams.ts';
 import { type RuntimeAccounts, userNk } from './nk/users.ts';
 
+export type { RuntimeFriends } from './nk/friends.ts';
+export type { RuntimeGroups } from './nk/groups.ts';
 export type { RuntimeNotifications } from './nk/notifications.ts';
 export type { RuntimeStreams } from './nk/streams.ts';
 export type { RuntimeAccounts } from './nk/users.ts';
@@ -23,6 +27,8 @@ export interface RuntimeApiDeps {
   readonly streams?: RuntimeStreams | undefined;
   readonly notifications?: RuntimeNotifications | undefined;
   readonly accounts?: RuntimeAccounts | undefined;
+  readonly friends?: RuntimeFriends | undefined;
+  readonly groups?: RuntimeGroups | undefined;
   readonly node: string;
 }
 
@@ -33,5 +39,7 @@ export function createRuntimeApi(deps: RuntimeApiDeps): RuntimeApi {
     ...notificationNk(deps.notifications),
     ...streamNk(deps),
     ...userNk(deps.accounts),
+    ...friendNk(deps.friends),
+    ...groupNk(deps.groups),
   });
 }

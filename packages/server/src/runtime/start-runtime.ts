@@ -5,6 +5,8 @@ import { Runtime, type RuntimeHookSlots } from './runtime.ts';
 import {
   createRuntimeApi,
   type RuntimeAccounts,
+  type RuntimeFriends,
+  type RuntimeGroups,
   type RuntimeNotifications,
   type RuntimeStreams,
 } from './runtime-api.ts';
@@ -29,6 +31,10 @@ export interface RuntimeServices {
   readonly notifications?: RuntimeNotifications | undefined;
   /** Bans (`nk.usersBanId`). */
   readonly accounts?: RuntimeAccounts | undefined;
+  /** Friends (`nk.friends*`). */
+  readonly friends?: RuntimeFriends | undefined;
+  /** Groups (`nk.group*`, `nk.userGroupsList`). */
+  readonly groups?: RuntimeGroups | undefined;
 }
 
 /**
@@ -44,6 +50,8 @@ export async function startRuntime(services: RuntimeServices): Promise<Runtime> 
     streams: services.streams,
     notifications: services.notifications,
     accounts: services.accounts,
+    friends: services.friends,
+    groups: services.groups,
     node,
   });
   const runtime = new Runtime({

@@ -119,11 +119,17 @@ export class PgAccountStore implements AccountStore {
 
   async listUsers(ids: readonly string[], usernames: readonly string[]): Promise<UserRecord[]> {
     if (ids.length === 0 && usernames.length === 0) return [];
+    // Only the lists given: with an empty array on one side of the OR, PostgreSQL scans the whole
+    // table instead of looking the ids up in the primary key (friend and member lists send ids only).
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (ids.length > 0) where.push(`u.id = ANY($${params.push(ids)}::uuid[])`);
+    if (usernames.length > 0) {
+      where.push(`lower(u.username) = ANY($${params.push(usernames.map((n) => n.toLowerCase()))}::text[])`);
+    }
     const rows = await this.#db.rows<UserRow>(
-      `SELECT ${USER_COLUMNS} FROM users u
-       WHERE u.id = ANY($1::uuid[]) OR lower(u.username) = ANY($2::text[])
-       ORDER BY u.create_time, u.id`,
-      [ids, usernames.map((n) => n.toLowerCase())],
+      `SELECT ${USER_COLUMNS} FROM users u WHERE ${where.join(' OR ')} ORDER BY u.create_time, u.id`,
+      params,
     );
     return rows.map(toUser);
   }
