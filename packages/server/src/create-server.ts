@@ -35,6 +35,7 @@ import type { StreamService } from './features/streams/stream-service.ts';
 import { registerWallets } from './features/wallets/register-wallets.ts';
 import { walletStores } from './features/wallets/store/dialects.ts';
 import { registerHealthRoutes } from './http/health.ts';
+import { NAKAMA_ENDPOINTS } from './http/nakama-endpoints.ts';
 import { HttpRouter } from './http/router.ts';
 import { createLogger } from './observability/logger.ts';
 import { Metrics } from './observability/metrics.ts';
@@ -126,6 +127,8 @@ export async function startServer(config: TetherConfig, deps: ServerDeps = {}): 
     logger,
     hooks: apiHooks,
     node: config.node,
+    // Nakama endpoints no feature mounts answer 501 "not supported by Tether" rather than 404.
+    notServed: NAKAMA_ENDPOINTS,
     meter: metrics.http,
     caller: async (req) => {
       if (!verifier || !/^Bearer\s/i.test(req.headers.authorization ?? '')) return undefined;
@@ -264,6 +267,7 @@ export async function startServer(config: TetherConfig, deps: ServerDeps = {}): 
   const runtime = await startRuntime({
     logger,
     modules: config.runtime,
+    watch: config.runtimeWatch,
     hooks: { socket: socketHooks, api: apiHooks, apiNames: () => http.apiNames() },
     rpc: rpc.rpc,
     matches,
@@ -277,6 +281,7 @@ export async function startServer(config: TetherConfig, deps: ServerDeps = {}): 
     storage: storage.storage,
     wallets: wallets.wallets,
   }).catch(startupFailed);
+  shutdown.on('background', 'runtime', () => runtime.close());
   // Matchmaker: relayed match tokens from the match feature, authoritative matches from the runtime's hook.
   const matchmaker = registerMatchmaker(ctx, {
     tokens: matches.tokens,
@@ -339,7 +344,7 @@ export async function startServer(config: TetherConfig, deps: ServerDeps = {}): 
   ready = true;
   logger.info(
     { host: address.address, port: address.port, gmPort: gm.tcp.port, node: config.node },
-    'tether listening (HTTP and /ws, /gm on the HTTP port; GameMaker TCP on gmPort)',
+    'tether listening: HTTP API, /ws and /gm on port; GameMaker TCP on gmPort',
   );
 
   logger.info(

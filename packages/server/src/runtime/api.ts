@@ -1,7 +1,7 @@
 /**
- * The server runtime API: what a game module sees. A module is a `.ts`, `.mts`, `.js` or `.mjs` file in
- * the `--runtime` folder whose `default` (or `init`) export is an {@link InitModule}; it is loaded once at
- * start, with no build step (TypeScript runs through the same loader as the server).
+ * The server runtime API: what a game module sees. A module is a `.ts`, `.mts`, `.cts`, `.js`, `.mjs`
+ * or `.cjs` file in the `--runtime` folder whose `default` (or `init`) export is an {@link InitModule};
+ * it is loaded at start (and again on changes with `--runtime-watch`), with no build step.
  *
  * ```ts
  * import type { InitModule } from '@tether/server';

@@ -19,6 +19,8 @@ export interface RuntimeServices {
   readonly logger: Logger;
   /** `config.runtime`: the folder of game modules, if any. */
   readonly modules?: string | undefined;
+  /** `config.runtimeWatch`: reload the modules when their files change. */
+  readonly watch?: boolean | undefined;
   /** The socket pipeline's and HTTP router's hook slots, which `registerRtBefore` and friends fill. */
   readonly hooks: RuntimeHookSlots;
   /** The RPC feature's registry, which `registerRpc` fills. */
@@ -46,7 +48,8 @@ export interface RuntimeServices {
 
 /**
  * Builds the runtime over the features and loads the modules of `modules` (when set), before the
- * server starts listening. Rejects with a `RuntimeLoadError` naming the module when one fails to load.
+ * server starts listening, and watches them when `watch` is set. Rejects with a `RuntimeLoadError`
+ * naming the module when one fails to load.
  */
 export async function startRuntime(services: RuntimeServices): Promise<Runtime> {
   const node = services.matches.registry.node;
@@ -71,6 +74,9 @@ export async function startRuntime(services: RuntimeServices): Promise<Runtime> 
     logger: services.logger.child({ feature: 'runtime' }),
     node,
   });
-  if (services.modules) await runtime.load(services.modules);
+  if (services.modules) {
+    await runtime.load(services.modules);
+    if (services.watch) runtime.watch();
+  }
   return runtime;
 }
