@@ -15,6 +15,11 @@ import { registerAccounts } from './features/accounts/register-accounts.ts';
 import { accountStores, revocationStores } from './features/accounts/store/dialects.ts';
 import { registerChat } from './features/chat/register-chat.ts';
 import { chatStores } from './features/chat/store/dialects.ts';
+import {
+  type LeaderboardFeature,
+  registerLeaderboards,
+} from './features/leaderboards/register-leaderboards.ts';
+import { leaderboardStores } from './features/leaderboards/store/dialects.ts';
 import { type MatchFeature, registerMatches } from './features/match/register-matches.ts';
 import { type MatchmakerFeature, registerMatchmaker } from './features/matchmaker/register-matchmaker.ts';
 import { registerNotifications } from './features/notifications/register-notifications.ts';
@@ -81,6 +86,8 @@ export interface RunningServer {
   readonly parties: PartyFeature;
   /** The matchmaker (`matchmaker.process()` runs an interval at once). */
   readonly matchmaker: MatchmakerFeature;
+  /** Leaderboards and tournaments (services, and the period scheduler). */
+  readonly leaderboards: LeaderboardFeature;
   /** Stops accepting, closes every connection with `reason`, flushes and closes the database. Idempotent. */
   close(reason?: string): Promise<void>;
 }
@@ -141,6 +148,7 @@ export async function startServer(config: TetherConfig, deps: ServerDeps = {}): 
     revocations: pick(db, revocationStores),
     chat: pick(db, chatStores),
     notifications: pick(db, notificationStores),
+    leaderboards: pick(db, leaderboardStores),
   };
   const accounts = registerAccounts({
     config,
@@ -198,6 +206,17 @@ export async function startServer(config: TetherConfig, deps: ServerDeps = {}): 
   mount('matches', 'matches', matches);
   const rpc = registerRpc(ctx, { node: config.node });
   mount('features', 'rpc', rpc);
+  // Leaderboards: boards loaded and rank indexes rebuilt from the database before listening; the
+  // scheduler reaches the game's reset and end callbacks through the runtime, built next.
+  let runtimeRef: Runtime | undefined;
+  const leaderboards = await registerLeaderboards(ctx, {
+    store: stores.leaderboards,
+    hooks: () => runtimeRef?.hooks.leaderboards ?? {},
+  }).catch(async (err: unknown) => {
+    await shutdown.run('startup failed');
+    throw err;
+  });
+  mount('features', 'leaderboards', leaderboards);
 
   const startupFailed = async (err: unknown): Promise<never> => {
     await shutdown.run('startup failed');
@@ -213,7 +232,9 @@ export async function startServer(config: TetherConfig, deps: ServerDeps = {}): 
     streams: streams.streams,
     notifications: notifications.notifications,
     accounts: accounts.accounts,
+    leaderboards,
   }).catch(startupFailed);
+  runtimeRef = runtime;
   // Matchmaker: relayed match tokens from the match feature, authoritative matches from the runtime's hook.
   const matchmaker = registerMatchmaker(ctx, {
     tokens: matches.tokens,
@@ -285,6 +306,7 @@ export async function startServer(config: TetherConfig, deps: ServerDeps = {}): 
     runtime,
     parties,
     matchmaker,
+    leaderboards,
     close,
   };
 }

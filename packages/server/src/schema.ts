@@ -6,6 +6,7 @@
 import type { FeatureMigrations, LegacyMigrations } from './db/migrations.ts';
 import { ACCOUNT_MIGRATIONS } from './features/accounts/migrations.ts';
 import { CHAT_MIGRATIONS } from './features/chat/migrations.ts';
+import { LEADERBOARD_MIGRATIONS } from './features/leaderboards/migrations.ts';
 import { NOTIFICATION_MIGRATIONS } from './features/notifications/migrations.ts';
 
 /** Accounts first: other features' tables reference `users`. */
@@ -13,6 +14,7 @@ export const SCHEMA_MIGRATIONS: readonly FeatureMigrations[] = [
   ACCOUNT_MIGRATIONS,
   CHAT_MIGRATIONS,
   NOTIFICATION_MIGRATIONS,
+  LEADERBOARD_MIGRATIONS,
 ];
 
 /** The global list's versions, by the feature migrations that hold the same SQL today. */

@@ -23,12 +23,22 @@
 import type { ApiHookContext, ApiHookRequest } from '../api/api-hooks.ts';
 import type { GameLogger, MatchHandler } from '../features/match/match-handler.ts';
 import type { NoResult, RpcFunction } from '../features/rpc/rpc-types.ts';
+import type { LeaderboardNk, Leaderboard as RuntimeLeaderboard, Tournament } from './nk/leaderboards.ts';
 import type { MatchNk } from './nk/match.ts';
 import type { NotificationNk } from './nk/notifications.ts';
 import type { StreamNk } from './nk/streams.ts';
 import type { Presence } from './nk/types.ts';
 import type { UserNk } from './nk/users.ts';
 
+export type {
+  Leaderboard,
+  LeaderboardNk,
+  LeaderboardRecord,
+  LeaderboardRecordList,
+  OperatorName,
+  ScoreInput,
+  Tournament,
+} from './nk/leaderboards.ts';
 export type { MatchInfo, MatchNk } from './nk/match.ts';
 export type { NotificationNk } from './nk/notifications.ts';
 export type { StreamNk } from './nk/streams.ts';
@@ -77,6 +87,30 @@ export type MatchmakerMatchedFunction = (
   ctx: HookContext,
   entries: readonly MatchmakerEntry[],
 ) => string | NoResult | Promise<string | NoResult>;
+
+/**
+ * Runs when a scheduled leaderboard resets: `reset` is the Unix second its period ended. The
+ * period's records stay readable with `expiry`; new writes go to the next period. Throwing is logged.
+ */
+export type LeaderboardResetFunction = (
+  ctx: HookContext,
+  leaderboard: RuntimeLeaderboard,
+  reset: number,
+) => void | Promise<void>;
+
+/**
+ * Runs when a tournament period stops taking scores (`end`) or expires (`reset`), both Unix
+ * seconds (`reset` 0 = never). Throwing is logged.
+ */
+export type TournamentEndFunction = (
+  ctx: HookContext,
+  tournament: Tournament,
+  end: number,
+  reset: number,
+) => void | Promise<void>;
+
+/** Runs when a tournament period resets; same arguments as {@link TournamentEndFunction}. */
+export type TournamentResetFunction = TournamentEndFunction;
 
 export type { ApiHookContext, ApiHookRequest } from '../api/api-hooks.ts';
 export type { SocketHookContext as RtHookContext } from '../pipeline/socket-hooks.ts';
@@ -131,13 +165,19 @@ export interface Initializer {
   registerMatch<S>(name: string, handler: MatchHandler<S>): void;
   /** Registers the one matchmaker-matched hook. */
   registerMatchmakerMatched(fn: MatchmakerMatchedFunction): void;
+  /** Registers the one function run when a scheduled leaderboard resets. */
+  registerLeaderboardReset(fn: LeaderboardResetFunction): void;
+  /** Registers the one function run when a tournament period ends. */
+  registerTournamentEnd(fn: TournamentEndFunction): void;
+  /** Registers the one function run when a tournament period resets. */
+  registerTournamentReset(fn: TournamentResetFunction): void;
 }
 
 /**
  * Server functions for game code (Nakama's `nk`): one slice per feature, each in `runtime/nk/`.
  * Failures throw an `Error` whose message says what was wrong.
  */
-export interface RuntimeApi extends MatchNk, NotificationNk, StreamNk, UserNk {}
+export interface RuntimeApi extends LeaderboardNk, MatchNk, NotificationNk, StreamNk, UserNk {}
 
 /** A module's entry point: the `default` or `init` export. */
 export type InitModule = (

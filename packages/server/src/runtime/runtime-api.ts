@@ -6,11 +6,13 @@
  */
 import type { MatchFeature } from '../features/match/register-matches.ts';
 import type { RuntimeApi } from './api.ts';
+import { leaderboardNk, type RuntimeLeaderboards } from './nk/leaderboards.ts';
 import { matchNk } from './nk/match.ts';
 import { notificationNk, type RuntimeNotifications } from './nk/notifications.ts';
 import { type RuntimeStreams, streamNk } from './nk/streams.ts';
 import { type RuntimeAccounts, userNk } from './nk/users.ts';
 
+export type { RuntimeLeaderboards } from './nk/leaderboards.ts';
 export type { RuntimeNotifications } from './nk/notifications.ts';
 export type { RuntimeStreams } from './nk/streams.ts';
 export type { RuntimeAccounts } from './nk/users.ts';
@@ -23,12 +25,14 @@ export interface RuntimeApiDeps {
   readonly streams?: RuntimeStreams | undefined;
   readonly notifications?: RuntimeNotifications | undefined;
   readonly accounts?: RuntimeAccounts | undefined;
+  readonly leaderboards?: RuntimeLeaderboards | undefined;
   readonly node: string;
 }
 
 /** Builds the `nk` object. Each function validates its arguments and throws an `Error` saying what is wrong. */
 export function createRuntimeApi(deps: RuntimeApiDeps): RuntimeApi {
   return Object.freeze({
+    ...leaderboardNk(deps.leaderboards),
     ...matchNk(deps.matches),
     ...notificationNk(deps.notifications),
     ...streamNk(deps),

@@ -10,6 +10,7 @@ import { pathToFileURL } from 'node:url';
 import { CLIENT_MESSAGE_KEYS } from '@tether/protocol';
 import type { Logger } from 'pino';
 import type { ApiHooks } from '../api/api-hooks.ts';
+import type { LeaderboardHooks } from '../features/leaderboards/reset-scheduler.ts';
 import { gameLogger, type MatchHandler } from '../features/match/match-handler.ts';
 import { parseMatchId } from '../features/match/match-id.ts';
 import type { MatchRegistry } from '../features/match/match-registry.ts';
@@ -21,13 +22,17 @@ import type {
   ApiBeforeHook,
   Initializer,
   InitModule,
+  LeaderboardResetFunction,
   MatchmakerEntry,
   MatchmakerMatchedFunction,
   RpcFunction,
   RtAfterHook,
   RtBeforeHook,
   RuntimeApi,
+  TournamentEndFunction,
+  TournamentResetFunction,
 } from './api.ts';
+import { leaderboardOf, type RuntimeLeaderboards, tournamentOf } from './nk/leaderboards.ts';
 
 /**
  * Hooks other features call into game code through. The matchmaker calls {@link matchmakerMatched}
@@ -42,6 +47,8 @@ export interface RuntimeHooks {
    * returned something that is not a match id; failures are logged, never thrown).
    */
   matchmakerMatched(entries: readonly MatchmakerEntry[]): Promise<string | undefined>;
+  /** The leaderboard scheduler's callbacks: run the module's reset and end functions, if any. */
+  readonly leaderboards: LeaderboardHooks;
 }
 
 /** Where modules' before/after hooks go: the socket pipeline's and the HTTP router's slots. */
@@ -74,6 +81,9 @@ export class Runtime {
   readonly #node: string;
   readonly #slots: RuntimeHookSlots;
   #matchmakerMatched: MatchmakerMatchedFunction | undefined;
+  #leaderboardReset: LeaderboardResetFunction | undefined;
+  #tournamentEnd: TournamentEndFunction | undefined;
+  #tournamentReset: TournamentResetFunction | undefined;
 
   constructor(deps: {
     nk: RuntimeApi;
@@ -82,6 +92,8 @@ export class Runtime {
     hooks: RuntimeHookSlots;
     logger: Logger;
     node: string;
+    /** Converts boards for the leaderboard callbacks. */
+    leaderboards?: RuntimeLeaderboards | undefined;
   }) {
     this.#slots = deps.hooks;
     this.#nk = deps.nk;
@@ -95,6 +107,7 @@ export class Runtime {
         return self.#matchmakerMatched !== undefined;
       },
       matchmakerMatched: (entries: readonly MatchmakerEntry[]) => this.#runMatchmakerMatched(entries),
+      leaderboards: this.#leaderboardHooks(deps.leaderboards),
     });
   }
 
@@ -168,6 +181,18 @@ export class Runtime {
         if (this.#matchmakerMatched) throw new Error('a matchmaker-matched hook is already registered');
         this.#matchmakerMatched = fn;
       },
+      registerLeaderboardReset: (fn: LeaderboardResetFunction) => {
+        guard('registerLeaderboardReset');
+        this.#leaderboardReset = this.#once('registerLeaderboardReset', fn, this.#leaderboardReset);
+      },
+      registerTournamentEnd: (fn: TournamentEndFunction) => {
+        guard('registerTournamentEnd');
+        this.#tournamentEnd = this.#once('registerTournamentEnd', fn, this.#tournamentEnd);
+      },
+      registerTournamentReset: (fn: TournamentResetFunction) => {
+        guard('registerTournamentReset');
+        this.#tournamentReset = this.#once('registerTournamentReset', fn, this.#tournamentReset);
+      },
     };
     try {
       await init(initializer, this.#nk, gameLogger(this.#log.child({ module: name })));
@@ -178,6 +203,35 @@ export class Runtime {
     } finally {
       open = false;
     }
+  }
+
+  /** Checks a one-per-server registration: a function, and the first of its kind. */
+  #once<F>(what: string, fn: F, existing: F | undefined): F {
+    if (typeof fn !== 'function') throw new Error(`${what} needs a function`);
+    if (existing) throw new Error(`${what}: a function is already registered`);
+    return fn;
+  }
+
+  /** The scheduler's callbacks, calling whatever modules registered (nothing when none did). */
+  #leaderboardHooks(feature: RuntimeLeaderboards | undefined): LeaderboardHooks {
+    const ctx = () => ({ node: this.#node });
+    return {
+      leaderboardReset: async (board, reset) => {
+        if (feature && this.#leaderboardReset) {
+          await this.#leaderboardReset(ctx(), leaderboardOf(feature.leaderboards, board), reset);
+        }
+      },
+      tournamentEnd: async (view, end, reset) => {
+        if (feature && this.#tournamentEnd) {
+          await this.#tournamentEnd(ctx(), tournamentOf(feature.leaderboards, view), end, reset);
+        }
+      },
+      tournamentReset: async (view, end, reset) => {
+        if (feature && this.#tournamentReset) {
+          await this.#tournamentReset(ctx(), tournamentOf(feature.leaderboards, view), end, reset);
+        }
+      },
+    };
   }
 
   /** The envelope name of a socket message (`ChannelJoin` → `channel_join`); throws for an unknown one. */

@@ -5,6 +5,7 @@ import { Runtime, type RuntimeHookSlots } from './runtime.ts';
 import {
   createRuntimeApi,
   type RuntimeAccounts,
+  type RuntimeLeaderboards,
   type RuntimeNotifications,
   type RuntimeStreams,
 } from './runtime-api.ts';
@@ -27,6 +28,8 @@ export interface RuntimeServices {
   readonly notifications?: RuntimeNotifications | undefined;
   /** Bans (`nk.usersBanId`). */
   readonly accounts?: RuntimeAccounts | undefined;
+  /** Leaderboards and tournaments (`nk.leaderboard*`, `nk.tournament*`). */
+  readonly leaderboards?: RuntimeLeaderboards | undefined;
 }
 
 /**
@@ -41,6 +44,7 @@ export async function startRuntime(services: RuntimeServices): Promise<Runtime> 
     streams: services.streams,
     notifications: services.notifications,
     accounts: services.accounts,
+    leaderboards: services.leaderboards,
     node,
   });
   const runtime = new Runtime({
@@ -50,6 +54,7 @@ export async function startRuntime(services: RuntimeServices): Promise<Runtime> 
     matches: services.matches.registry,
     logger: services.logger.child({ feature: 'runtime' }),
     node,
+    leaderboards: services.leaderboards,
   });
   if (services.modules) await runtime.load(services.modules);
   return runtime;
