@@ -141,7 +141,9 @@ const isNewer = (entry: unknown) => JSON.stringify(entry).includes('leaderboard'
 const withoutNewer = <T extends unknown[] | Record<string, unknown[]>>(schema: T): T =>
   (Array.isArray(schema)
     ? schema.filter((e) => !isNewer(e))
-    : Object.fromEntries(Object.entries(schema).map(([k, rows]) => [k, rows.filter((e) => !isNewer(e))]))) as T;
+    : Object.fromEntries(
+        Object.entries(schema).map(([k, rows]) => [k, rows.filter((e) => !isNewer(e))]),
+      )) as T;
 
 /** SQLite milliseconds and PostgreSQL Dates alike become ISO strings. */
 function normalise(rows: Record<string, unknown>[]): Record<string, unknown>[] {
@@ -234,7 +236,9 @@ describe('forward migration: sqlite', () => {
     );
     const adoptedLedger = ledger.filter((r) => !NEWER.some((n) => n.feature === r.feature));
     expect(ledger.map((r) => `${r.feature} ${r.version}`)).toEqual(LEDGER);
-    expect(new Set(adoptedLedger.map((r) => r.applied_at))).toEqual(new Set(legacyAt.map((r) => r.applied_at)));
+    expect(new Set(adoptedLedger.map((r) => r.applied_at))).toEqual(
+      new Set(legacyAt.map((r) => r.applied_at)),
+    );
     expect(read("SELECT name FROM sqlite_master WHERE name = 'tether_migrations'")).toEqual([]);
     expect(sqliteSchema(file)).toEqual(sqliteSchema(await freshSqlite()));
   });
