@@ -13,6 +13,11 @@ import { nakamaClient } from './realtime-helpers.ts';
 
 const backends = await testBackends('leaderboards (nakama-js)');
 
+/** nakama-js 2.8.0 has `deleteLeaderboardRecord` only on its generated API client (a private field). */
+function api(client: Client): { deleteLeaderboardRecord(token: string, id: string): Promise<unknown> } {
+  return (client as unknown as { apiClient: ReturnType<typeof api> }).apiClient;
+}
+
 /** The `{code, message}` body nakama-js rejects with (it rejects with the raw Response). */
 async function refusal(p: Promise<unknown>): Promise<{ status: number; code: number; message: string }> {
   const res = await p.then(
@@ -73,8 +78,8 @@ describe.each(backends)('leaderboards on $name', (backend) => {
     const { client, nk, players } = await start();
     const [ana, ben, cai, dee] = players as [Session, Session, Session, Session];
     const wrote = await client.writeLeaderboardRecord(ana, 'arena', {
-      score: 100,
-      subscore: 2,
+      score: '100',
+      subscore: '2',
       metadata: { hat: 'red' },
     });
     expect(wrote).toMatchObject({
@@ -87,11 +92,11 @@ describe.each(backends)('leaderboards on $name', (backend) => {
       rank: 1,
       metadata: { hat: 'red' },
     });
-    await client.writeLeaderboardRecord(ben, 'arena', { score: 300 });
-    await client.writeLeaderboardRecord(cai, 'arena', { score: 200 });
+    await client.writeLeaderboardRecord(ben, 'arena', { score: '300' });
+    await client.writeLeaderboardRecord(cai, 'arena', { score: '200' });
     await nk.leaderboardRecordWrite('arena', dee.user_id!, 'dee', 50);
     // best keeps the higher score; the attempt is not counted.
-    expect(await client.writeLeaderboardRecord(ana, 'arena', { score: 90 })).toMatchObject({
+    expect(await client.writeLeaderboardRecord(ana, 'arena', { score: '90' })).toMatchObject({
       score: 100,
       num_score: 1,
       rank: 3,
@@ -136,7 +141,7 @@ describe.each(backends)('leaderboards on $name', (backend) => {
     expect(rec).not.toHaveProperty('expiry_time');
 
     // nakama-js 2.8.0 has `deleteLeaderboardRecord` on its generated API client only.
-    await client.apiClient.deleteLeaderboardRecord(ben.token, 'arena');
+    await api(client).deleteLeaderboardRecord(ben.token, 'arena');
     expect((await client.listLeaderboardRecords(ana, 'arena', undefined, 1)).records?.[0]?.username).toBe(
       'cai',
     );
@@ -161,17 +166,17 @@ describe.each(backends)('leaderboards on $name', (backend) => {
   it('refuses what Nakama refuses, with its codes, and writes nothing', async () => {
     const { client, players } = await start();
     const [ana, ben] = players as [Session, Session];
-    expect(await refusal(client.writeLeaderboardRecord(ana, 'official', { score: 1 }))).toEqual({
+    expect(await refusal(client.writeLeaderboardRecord(ana, 'official', { score: '1' }))).toEqual({
       status: 403,
       code: 7,
       message: 'Leaderboard only allows authoritative score submissions.',
     });
-    expect(await refusal(client.writeLeaderboardRecord(ana, 'nope', { score: 1 }))).toEqual({
+    expect(await refusal(client.writeLeaderboardRecord(ana, 'nope', { score: '1' }))).toEqual({
       status: 404,
       code: 5,
       message: 'Leaderboard not found.',
     });
-    expect(await refusal(client.apiClient.deleteLeaderboardRecord(ana.token, 'official'))).toMatchObject({
+    expect(await refusal(api(client).deleteLeaderboardRecord(ana.token, 'official'))).toMatchObject({
       status: 403,
       code: 7,
     });
@@ -194,8 +199,8 @@ describe.each(backends)('leaderboards on $name', (backend) => {
     expect(big.status).toBe(400);
     expect((await client.listLeaderboardRecords(ana, 'arena', undefined, 10)).records ?? []).toEqual([]);
 
-    await client.writeLeaderboardRecord(ana, 'arena', { score: 1 });
-    await client.writeLeaderboardRecord(ben, 'arena', { score: 2 });
+    await client.writeLeaderboardRecord(ana, 'arena', { score: '1' });
+    await client.writeLeaderboardRecord(ben, 'arena', { score: '2' });
     const page = await client.listLeaderboardRecords(ana, 'arena', undefined, 1);
     expect(
       await refusal(client.listLeaderboardRecords(ana, 'official', undefined, 1, page.next_cursor)),
@@ -219,7 +224,7 @@ describe.each(backends)('leaderboards on $name', (backend) => {
     ]);
     expect((await client.listTournaments(ana, 4, 10)).tournaments?.map((t) => t.id)).toEqual(['open-cup']);
 
-    expect(await refusal(client.writeTournamentRecord(ana, 'cup', { score: 5 }))).toEqual({
+    expect(await refusal(client.writeTournamentRecord(ana, 'cup', { score: '5' }))).toEqual({
       status: 400,
       code: 9,
       message: 'Must join tournament before attempting to write value.',
@@ -227,8 +232,11 @@ describe.each(backends)('leaderboards on $name', (backend) => {
     await client.joinTournament(ana, 'cup');
     await client.joinTournament(ben, 'cup');
     expect(await refusal(client.joinTournament(cai, 'cup'))).toMatchObject({ status: 400, code: 9 });
-    expect(await client.writeTournamentRecord(ana, 'cup', { score: 5 })).toMatchObject({ score: 5, rank: 1 });
-    expect(await client.writeTournamentRecord(ana, 'cup', { score: 5 })).toMatchObject({
+    expect(await client.writeTournamentRecord(ana, 'cup', { score: '5' })).toMatchObject({
+      score: 5,
+      rank: 1,
+    });
+    expect(await client.writeTournamentRecord(ana, 'cup', { score: '5' })).toMatchObject({
       score: 10,
       num_score: 2,
     });
@@ -243,7 +251,7 @@ describe.each(backends)('leaderboards on $name', (backend) => {
     expect(around.records?.map((r) => r.username)).toEqual(['ana']);
     await client.deleteTournamentRecord(ana, 'cup');
     expect((await client.listTournamentRecords(ana, 'cup')).records?.map((r) => r.username)).toEqual(['ben']);
-    expect(await refusal(client.writeTournamentRecord(ana, 'arena', { score: 1 }))).toMatchObject({
+    expect(await refusal(client.writeTournamentRecord(ana, 'arena', { score: '1' }))).toMatchObject({
       status: 404,
       code: 5,
     });

@@ -142,7 +142,10 @@ const withoutNewer = <T extends unknown[] | Record<string, unknown[]>>(schema: T
   (Array.isArray(schema)
     ? schema.filter((e) => !isNewer(e))
     : Object.fromEntries(
-        Object.entries(schema).map(([k, rows]) => [k, rows.filter((e) => !isNewer(e))]),
+        Object.entries(schema as Record<string, unknown[]>).map(([k, rows]) => [
+          k,
+          rows.filter((e) => !isNewer(e)),
+        ]),
       )) as T;
 
 /** SQLite milliseconds and PostgreSQL Dates alike become ISO strings. */
