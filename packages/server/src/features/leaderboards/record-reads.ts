@@ -147,15 +147,21 @@ async function ownerRecords(
   return ranked.sort((a, b) => a.rank - b.rank);
 }
 
-/** Ranks a run of consecutive records: from the index when held, else by position from `firstRank`. */
+/**
+ * Ranks a run of records consecutive in rank order. When the period's index is held, the first
+ * record's rank comes from it (one O(log n) look-up; the rest follow by position, as the rows are
+ * consecutive in the same order); otherwise ranks count from `firstRank`.
+ */
 function rankPage(
   deps: RecordDeps,
   period: Period,
   rows: readonly LeaderboardRecord[],
   firstRank: number,
 ): RankedRecord[] {
-  const index = deps.ranks.held(period);
-  return rows.map((r, i) => ({ ...r, rank: index?.rankOf(r.ownerId) || Math.max(0, firstRank + i) }));
+  const first = rows[0];
+  const held = first === undefined ? 0 : (deps.ranks.held(period)?.rankOf(first.ownerId) ?? 0);
+  const start = held > 0 ? held : firstRank;
+  return rows.map((r, i) => ({ ...r, rank: Math.max(0, start + i) }));
 }
 
 function positionOf(forward: boolean, r: RankedRecord): RecordPosition {

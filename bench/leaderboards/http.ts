@@ -1,0 +1,187 @@
+/**
+ * Leaderboards over HTTP at a million records, on SQLite and on PostgreSQL: record writes per second
+ * with 32 clients, p99 of "around owner" (limit 100) and of a 100-record page at rank ~500,000,
+ * beside the naive rank query ("count the rows above", timed in the server process on the same
+ * database in the same run). Each backend's server runs in its own process (`http-server.ts`), this
+ * process is the load generator. Bounded in time; no assertions on timings.
+ *
+ *   npm run leaderboards-http -w @tether/bench -- [--records 1000000] [--backends sqlite,postgres]
+ *       [--clients 32] [--seconds 10] [--reads 2000] [--pg postgres://postgres@127.0.0.1:5432/test]
+ *
+ * @packageDocumentation
+ */
+import { fork } from 'node:child_process';
+import { cpus } from 'node:os';
+import { parseArgs } from 'node:util';
+import type { ServerReady } from './http-server.ts';
+import { fmt } from './measure.ts';
+
+const { values: args } = parseArgs({
+  options: {
+    records: { type: 'string', default: '1000000' },
+    backends: { type: 'string', default: 'sqlite,postgres' },
+    clients: { type: 'string', default: '32' },
+    seconds: { type: 'string', default: '10' },
+    reads: { type: 'string', default: '2000' },
+    pg: { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/test' },
+  },
+});
+const RECORDS = Number(args.records);
+const CLIENTS = Number(args.clients);
+const SECONDS = Number(args.seconds);
+const READS = Number(args.reads);
+const READY_TIMEOUT_MS = 15 * 60_000;
+
+interface Latencies {
+  readonly count: number;
+  readonly perSecond: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+}
+
+function summarise(samples: number[], elapsedMs: number): Latencies {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
+  return {
+    count: sorted.length,
+    perSecond: (sorted.length / elapsedMs) * 1000,
+    p50Ms: at(0.5),
+    p99Ms: at(0.99),
+  };
+}
+
+async function json(res: Response): Promise<Record<string, unknown>> {
+  const body = (await res.json()) as Record<string, unknown>;
+  if (!res.ok) throw new Error(`HTTP ${res.status}: ${JSON.stringify(body)}`);
+  return body;
+}
+
+function startChild(backend: string): Promise<{ ready: ServerReady; stop(): void }> {
+  const child = fork(
+    new URL('./http-server.ts', import.meta.url).pathname,
+    [backend, String(RECORDS), args.pg],
+    {
+      execArgv: ['--import', 'tsx'],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    },
+  );
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill();
+      reject(new Error(`${backend}: not ready within ${READY_TIMEOUT_MS / 1000} s`));
+    }, READY_TIMEOUT_MS);
+    child.once('exit', (code) => reject(new Error(`${backend} server exited with ${code}`)));
+    child.on('message', (m: ServerReady) => {
+      if (m.type !== 'ready') return;
+      clearTimeout(timer);
+      resolve({ ready: m, stop: () => child.send({ type: 'stop' }) });
+    });
+  });
+}
+
+async function run(backend: string) {
+  console.log(`\n${backend}: seeding ${fmt(RECORDS)} records…`);
+  const { ready, stop } = await startChild(backend);
+  const base = `http://127.0.0.1:${ready.port}`;
+  try {
+    const tokens: string[] = [];
+    for (let i = 0; i < CLIENTS; i++) {
+      const res = await fetch(`${base}/v2/account/authenticate/device?create=true`, {
+        method: 'POST',
+        headers: {
+          authorization: `Basic ${Buffer.from('defaultkey:').toString('base64')}`,
+          'content-type': 'application/json',
+        },
+        body: JSON.stringify({ id: `bench-device-${backend}-${i.toString().padStart(4, '0')}` }),
+      });
+      tokens.push((await json(res)).token as string);
+    }
+    const auth = (i: number) => ({
+      authorization: `Bearer ${tokens[i % tokens.length]}`,
+      'content-type': 'application/json',
+    });
+
+    // Writes: every client submits its own record as fast as its previous write returns.
+    const writeSamples: number[] = [];
+    const deadline = performance.now() + SECONDS * 1000;
+    const writeStart = performance.now();
+    await Promise.all(
+      tokens.map(async (_t, c) => {
+        while (performance.now() < deadline) {
+          const t0 = performance.now();
+          await json(
+            await fetch(`${base}/v2/leaderboard/bench`, {
+              method: 'POST',
+              headers: auth(c),
+              body: JSON.stringify({ score: String(Math.floor(Math.random() * 1_000_000)), subscore: '1' }),
+            }),
+          );
+          writeSamples.push(performance.now() - t0);
+        }
+      }),
+    );
+    const writes = summarise(writeSamples, performance.now() - writeStart);
+
+    // Reads, one at a time: around an owner at rank ~500k, and the page after it (a cursor from there).
+    const owners = ready.owners;
+    const aroundSamples: number[] = [];
+    const cursors: string[] = [];
+    let t = performance.now();
+    for (let i = 0; i < READS; i++) {
+      const t0 = performance.now();
+      const body = await json(
+        await fetch(`${base}/v2/leaderboard/bench/owner/${owners[i % owners.length]}?limit=100`, {
+          headers: auth(i),
+        }),
+      );
+      aroundSamples.push(performance.now() - t0);
+      if (i < owners.length && typeof body.next_cursor === 'string') cursors.push(body.next_cursor);
+      if (i === 0) {
+        const rank = Number((body.records as { rank: string }[])[50]?.rank);
+        if (!(rank > RECORDS / 2 - 1000 && rank < RECORDS / 2 + 1000))
+          throw new Error(`unexpected rank ${rank}`);
+      }
+    }
+    const around = summarise(aroundSamples, performance.now() - t);
+    const pageSamples: number[] = [];
+    t = performance.now();
+    for (let i = 0; i < READS; i++) {
+      const t0 = performance.now();
+      const body = await json(
+        await fetch(
+          `${base}/v2/leaderboard/bench?limit=100&cursor=${encodeURIComponent(cursors[i % cursors.length]!)}`,
+          {
+            headers: auth(i),
+          },
+        ),
+      );
+      pageSamples.push(performance.now() - t0);
+      if ((body.records as unknown[]).length !== 100) throw new Error('short page');
+    }
+    const page = summarise(pageSamples, performance.now() - t);
+    return { backend, ready, writes, around, page };
+  } finally {
+    stop();
+  }
+}
+
+console.log(
+  `leaderboard HTTP benchmark: ${fmt(RECORDS)} records, ${CLIENTS} writers for ${SECONDS} s, ${READS} reads each; Node ${process.version}, ${cpus().length} cores`,
+);
+const results = [];
+for (const backend of args.backends.split(',')) results.push(await run(backend));
+
+console.log(
+  '\n| backend | seed s | index rebuild s | writes/s (32 clients) | write p99 ms | around-owner p50 / p99 ms | page@500k p50 / p99 ms | naive count-above p50 / p99 ms | index rankOf p99 µs | naive p99 ÷ around p99 | naive p99 ÷ page p99 |',
+);
+console.log(`|${'---|'.repeat(11)}`);
+for (const r of results) {
+  const naiveP99Ms = r.ready.naive.p99Us / 1000;
+  console.log(
+    `| ${r.backend} | ${fmt(r.ready.seedMs / 1000)} | ${fmt(r.ready.rebuildMs / 1000)} | ${fmt(r.writes.perSecond)} | ${fmt(r.writes.p99Ms)} | ` +
+      `${fmt(r.around.p50Ms)} / ${fmt(r.around.p99Ms)} | ${fmt(r.page.p50Ms)} / ${fmt(r.page.p99Ms)} | ` +
+      `${fmt(r.ready.naive.p50Us / 1000)} / ${fmt(naiveP99Ms)} | ${fmt(r.ready.index.p99Us)} | ` +
+      `${fmt(naiveP99Ms / r.around.p99Ms)}× | ${fmt(naiveP99Ms / r.page.p99Ms)}× |`,
+  );
+}
+process.exit(0);
