@@ -322,7 +322,7 @@ function listen(server: HttpServer, port: number, host: string): Promise<void> {
 }
 
 /** Answers a refused upgrade with a plain HTTP response and closes the socket. */
-export function rejectUpgrade(socket: Duplex, status: number, message: string): void {
+function rejectUpgrade(socket: Duplex, status: number, message: string): void {
   const body = JSON.stringify({ code: status === 401 ? 16 : 5, message });
   socket.end(
     `HTTP/1.1 ${status} ${message}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
