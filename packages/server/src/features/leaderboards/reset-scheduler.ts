@@ -63,7 +63,7 @@ export class ResetScheduler {
   }
 
   /**
-   * Runs every boundary between the previous run and now (each board's latest one), drops expired
+   * Runs the boundaries between the previous run and now (each board's first one after the previous run), drops expired
    * rank indexes, and re-arms the timer. Returns how many callbacks ran.
    */
   runDue(): Promise<number> {
