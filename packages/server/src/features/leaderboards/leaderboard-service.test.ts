@@ -206,6 +206,10 @@ describeStoreContract(
         [a, 2],
       ]);
       expect(old.ownerRecords[0]?.rank).toBe(2);
+      // No index holds the old period: around-owner reads the database and counts the rows above.
+      const oldAround = await lb.haystack('daily', a, { limit: 1, expiry: midnight });
+      expect(oldAround.records.map((r) => [r.ownerId, r.rank])).toEqual([[a, 2]]);
+      expect(oldAround.prevCursor).toBeDefined();
     });
 
     it('applies tournament rules: window, joining, size, attempts, end', async () => {

@@ -11,7 +11,13 @@
  * @packageDocumentation
  */
 import type { Logger } from 'pino';
-import { type Board, type LeaderboardRecord, SortOrder, toInt64 } from './leaderboard-types.ts';
+import {
+  type Board,
+  type LeaderboardRecord,
+  type RecordKey,
+  SortOrder,
+  toInt64,
+} from './leaderboard-types.ts';
 import { type RankIndex, RankOrder } from './rank-index.ts';
 import { RankIndexes } from './rank-indexes.ts';
 import type { LeaderboardStore, Period } from './store/leaderboard-store.ts';
@@ -104,10 +110,10 @@ export class RankBook {
       rankOrderOf(board),
       expected,
     );
-    let after: LeaderboardRecord | undefined;
+    let after: RecordKey | undefined;
     let loaded = 0;
     for (;;) {
-      const rows = await this.#store.scanRecords({
+      const rows = await this.#store.scanKeys({
         ...period,
         order: board.sortOrder,
         after,

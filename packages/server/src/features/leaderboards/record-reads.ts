@@ -8,6 +8,7 @@
  */
 import { type CursorCodec, cursorFields, defineCursor } from '../../db/cursor.ts';
 import type { Board, LeaderboardRecord, RankedRecord } from './leaderboard-types.ts';
+import type { RankIndex } from './rank-index.ts';
 import type { RecordDeps } from './record-writes.ts';
 import type { Period } from './store/leaderboard-store.ts';
 
@@ -101,6 +102,8 @@ export async function haystack(
   limit: number,
 ): Promise<RecordList> {
   const period: Period = { leaderboardId: board.id, expiryTime: expiry };
+  const index = deps.ranks.held(period);
+  if (index !== undefined) return haystackByIndex(deps, board, period, index, ownerId, limit);
   const owner = await deps.store.getRecord(period, ownerId);
   if (owner === null) return { records: [], ownerRecords: [], rankCount: 0 };
   const scan = { ...period, order: board.sortOrder, after: owner };
@@ -129,6 +132,52 @@ export async function haystack(
         ? RECORD_CURSOR.encode(positionOf(true, last), filter)
         : undefined,
     rankCount: await deps.ranks.size(period),
+  };
+}
+
+/**
+ * {@link haystack} when the period's rank index is held: the window is worked out in ranks (the
+ * same rule), and only its `limit` rows are read, in one keyset scan from the record ranked just
+ * above it.
+ */
+async function haystackByIndex(
+  deps: RecordDeps,
+  board: Board,
+  period: Period,
+  index: RankIndex,
+  ownerId: string,
+  limit: number,
+): Promise<RecordList> {
+  const rank = index.rankOf(ownerId);
+  if (rank === 0) return { records: [], ownerRecords: [], rankCount: 0 };
+  const size = index.size;
+  const half = Math.floor(limit / 2);
+  const above = Math.min(limit, rank - 1);
+  const below = Math.min(above < half ? limit - above : half, size - rank);
+  const total = above + 1 + below;
+  const start = above < half ? 0 : Math.max(0, total - limit);
+  const firstRank = rank - above + start;
+  const count = Math.min(limit, total - start);
+  const before = firstRank > 1 ? index.at(firstRank - 1) : undefined;
+  const after = before && {
+    ownerId: before.ownerId,
+    score: BigInt(before.score),
+    subscore: BigInt(before.subscore),
+  };
+  const rows = await deps.store.scanRecords({ ...period, order: board.sortOrder, after, limit: count });
+  const records = rows.map((r, i) => ({ ...r, rank: firstRank + i }));
+  const filter = [board.id, period.expiryTime];
+  const first = records[0];
+  const last = records[records.length - 1];
+  return {
+    records,
+    ownerRecords: [],
+    prevCursor: first && firstRank > 1 ? RECORD_CURSOR.encode(positionOf(false, first), filter) : undefined,
+    nextCursor:
+      last && firstRank + records.length - 1 < size
+        ? RECORD_CURSOR.encode(positionOf(true, last), filter)
+        : undefined,
+    rankCount: size,
   };
 }
 

@@ -57,6 +57,8 @@ export interface LeaderboardStore {
   deleteOwnerRecords(ownerId: string): Promise<Period[]>;
   /** Records of a period in rank order (or reverse with `backward`), from a keyset position. */
   scanRecords(scan: RecordScan): Promise<LeaderboardRecord[]>;
+  /** The keys only (owner, score, subscore) of a scan: what rebuilding a rank index reads. */
+  scanKeys(scan: RecordScan): Promise<RecordKey[]>;
   /**
    * How many records of a period rank above `key`: the naive rank query (O(n) in the rows above),
    * used only where no rank index is held (expired periods) and by the benchmark as its reference.

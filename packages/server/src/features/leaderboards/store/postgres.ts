@@ -160,10 +160,22 @@ export class PgLeaderboardStore implements LeaderboardStore {
   }
 
   async scanRecords(scan: RecordScan): Promise<LeaderboardRecord[]> {
+    return (await this.#scan<RecordRow>(RECORD_COLUMNS, scan)).map(toRecord);
+  }
+
+  async scanKeys(scan: RecordScan): Promise<RecordKey[]> {
+    const rows = await this.#scan<{ owner_id: string; score: string; subscore: string }>(
+      'owner_id, score, subscore',
+      scan,
+    );
+    return rows.map((r) => ({ ownerId: r.owner_id, score: BigInt(r.score), subscore: BigInt(r.subscore) }));
+  }
+
+  #scan<R extends object>(columns: string, scan: RecordScan): Promise<R[]> {
     const { cmp, dir } = scanDirection(scan.order === SortOrder.DESC, scan.backward === true);
     const a = scan.after;
-    const rows = await this.#db.rows<RecordRow>(
-      `SELECT ${RECORD_COLUMNS} FROM leaderboard_records
+    return this.#db.rows<R>(
+      `SELECT ${columns} FROM leaderboard_records
        WHERE leaderboard_id = $1 AND expiry_time = $2 ${a ? `AND (score, subscore, owner_id) ${cmp} ($4::bigint, $5::bigint, $6::uuid)` : ''}
        ORDER BY score ${dir}, subscore ${dir}, owner_id ${dir} LIMIT $3`,
       a
@@ -177,7 +189,6 @@ export class PgLeaderboardStore implements LeaderboardStore {
           ]
         : [scan.leaderboardId, scan.expiryTime, scan.limit],
     );
-    return rows.map(toRecord);
   }
 
   async countAbove(period: Period, order: SortOrder, key: RecordKey): Promise<number> {

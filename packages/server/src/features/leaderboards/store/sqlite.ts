@@ -35,6 +35,7 @@ export class SqliteLeaderboardStore implements LeaderboardStore {
   readonly #claim: Stmt<Record<string, unknown>>;
   readonly #slots: Stmt<[number, string], { n: bigint }>;
   readonly #scans = new Map<string, Stmt<unknown[], RecordRow>>();
+  readonly #keyScans = new Map<string, Stmt<unknown[], KeyRow>>();
   readonly #counts = new Map<string, Stmt<unknown[], { n: bigint }>>();
 
   /** `db` must be migrated (the leaderboard tables exist) before stores are built. */
@@ -169,25 +170,39 @@ export class SqliteLeaderboardStore implements LeaderboardStore {
   }
 
   async scanRecords(scan: RecordScan): Promise<LeaderboardRecord[]> {
+    const stmt = this.#scanStatement(this.#scans, RECORD_COLUMNS, scan);
+    return (await this.#db.run(() => stmt.all(...scanParams(scan)))).map(recordFromRow);
+  }
+
+  async scanKeys(scan: RecordScan): Promise<RecordKey[]> {
+    const stmt = this.#scanStatement(this.#keyScans, 'owner_id, score, subscore', scan);
+    return (await this.#db.run(() => stmt.all(...scanParams(scan)))).map((r) => ({
+      ownerId: r.owner_id,
+      score: r.score,
+      subscore: r.subscore,
+    }));
+  }
+
+  /** The prepared statement of one scan variant (order, direction, with or without a position). */
+  #scanStatement<R>(
+    cache: Map<string, Stmt<unknown[], R>>,
+    columns: string,
+    scan: RecordScan,
+  ): Stmt<unknown[], R> {
     const { cmp, dir } = scanDirection(scan.order === SortOrder.DESC, scan.backward === true);
     const from = scan.after !== undefined;
     const key = `${cmp}${dir}${from}`;
-    let stmt = this.#scans.get(key);
+    let stmt = cache.get(key);
     if (stmt === undefined) {
-      stmt = this.#db.prepare<unknown[], RecordRow>(
-        `SELECT ${RECORD_COLUMNS} FROM leaderboard_records
+      stmt = this.#db.prepare<unknown[], R>(
+        `SELECT ${columns} FROM leaderboard_records
          WHERE leaderboard_id = ? AND expiry_time = ? ${from ? `AND (score, subscore, owner_id) ${cmp} (?, ?, ?)` : ''}
          ORDER BY score ${dir}, subscore ${dir}, owner_id ${dir} LIMIT ?`,
       );
       stmt.safeIntegers(true);
-      this.#scans.set(key, stmt);
+      cache.set(key, stmt);
     }
-    const s = stmt;
-    const a = scan.after;
-    const params = a
-      ? [scan.leaderboardId, scan.expiryTime, a.score, a.subscore, a.ownerId, scan.limit]
-      : [scan.leaderboardId, scan.expiryTime, scan.limit];
-    return (await this.#db.run(() => s.all(...params))).map(recordFromRow);
+    return stmt;
   }
 
   async countAbove(period: Period, order: SortOrder, key: RecordKey): Promise<number> {
@@ -233,6 +248,20 @@ export class SqliteLeaderboardStore implements LeaderboardStore {
     const row = await this.#db.run(() => this.#slots.get(period.expiryTime, period.leaderboardId));
     return Number(row?.n ?? 0);
   }
+}
+
+/** A row of a key-only scan (`safeIntegers`: scores come back as bigint). */
+interface KeyRow {
+  owner_id: string;
+  score: bigint;
+  subscore: bigint;
+}
+
+function scanParams(scan: RecordScan): unknown[] {
+  const a = scan.after;
+  return a
+    ? [scan.leaderboardId, scan.expiryTime, a.score, a.subscore, a.ownerId, scan.limit]
+    : [scan.leaderboardId, scan.expiryTime, scan.limit];
 }
 
 function boardParams(b: Board): Record<string, unknown> {
