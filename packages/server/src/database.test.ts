@@ -14,9 +14,11 @@ import { type DatabaseSettings, openDatabase } from './database.ts';
 import { MigrationError } from './db/errors.ts';
 import { SQLITE_FILE_NAME } from './db/sqlite-db.ts';
 
-const LEDGER = ['accounts 1', 'accounts 2', 'chat 1', 'notifications 1'];
+const LEDGER = ['accounts 1', 'accounts 2', 'chat 1', 'leaderboards 1', 'notifications 1'];
 const TABLES = [
   'chat_messages',
+  'leaderboard_records',
+  'leaderboards',
   'notifications',
   'revoked_sessions',
   'revoked_users',
