@@ -214,6 +214,29 @@ describe.each(backends)('leaderboards on $name', (backend) => {
     });
   });
 
+  it('hands period boundaries to the module callbacks, converted for game code', async () => {
+    await start();
+    const seen: unknown[] = [];
+    await server!.runtime.run((initializer) => {
+      initializer.registerLeaderboardReset(
+        (ctx, board, reset) => void seen.push(['reset', ctx.node, board.id, board.sortOrder, reset]),
+      );
+      initializer.registerTournamentEnd(
+        (_ctx, t, end, reset) => void seen.push(['end', t.id, t.title, t.joinRequired, end, reset]),
+      );
+      expect(() => initializer.registerLeaderboardReset(() => {})).toThrow(/already registered/);
+    });
+    const lb = server!.leaderboards;
+    const hooks = server!.runtime.hooks.leaderboards;
+    await hooks.leaderboardReset?.((await lb.leaderboards.boards.get('arena'))!, 1_900_000_000);
+    const cup = await lb.tournaments.view(await lb.tournaments.tournament('cup'));
+    await hooks.tournamentEnd?.(cup, 1_900_000_100, 0);
+    expect(seen).toEqual([
+      ['reset', server!.config.node, 'arena', 'desc', 1_900_000_000],
+      ['end', 'cup', 'Cup', true, 1_900_000_100, 0],
+    ]);
+  });
+
   it('runs tournaments: list, join, write, full, not joined, records around owner', async () => {
     const { client, nk, players } = await start();
     const [ana, ben, cai] = players as [Session, Session, Session];
