@@ -7,6 +7,7 @@
  *
  *   npm run leaderboards-http -w @tether/bench -- [--records 1000000] [--backends sqlite,postgres]
  *       [--clients 32] [--seconds 10] [--reads 2000] [--pg postgres://postgres@127.0.0.1:5432/test]
+ *       [--calm 30] (seconds to wait, before each phase, for the machine to be nearly idle)
  *       [--profile <dir>]   (a V8 CPU profile of each server process, seeding included)
  *
  * @packageDocumentation
@@ -15,6 +16,7 @@ import { fork } from 'node:child_process';
 import { Agent, request as httpRequest } from 'node:http';
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
+import { machineLoad, sampleMachine, waitForCalm } from '../relay/machine.ts';
 import type { ServerReady } from './http-server.ts';
 import { fmt } from './measure.ts';
 
@@ -27,6 +29,7 @@ const { values: args } = parseArgs({
     reads: { type: 'string', default: '2000' },
     pg: { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/test' },
     profile: { type: 'string' },
+    calm: { type: 'string', default: '30' },
   },
 });
 const RECORDS = Number(args.records);
@@ -132,6 +135,17 @@ async function run(backend: string) {
       'content-type': 'application/json',
     });
 
+    // Each phase waits (bounded) for other work on the machine to calm down, and reports the CPU the
+    // whole machine used meanwhile, so a noisy phase can be told apart.
+    const calm = () => waitForCalm(Number(args.calm) * 1000, 0.5);
+    await calm();
+    let machine = sampleMachine();
+    const busy: Record<string, number> = {};
+    const phaseDone = (name: string) => {
+      const next = sampleMachine();
+      busy[name] = machineLoad(machine, next).busyCores;
+    };
+
     // Writes: every client submits its own record as fast as its previous write returns.
     const writeSamples: number[] = [];
     const deadline = performance.now() + SECONDS * 1000;
@@ -153,11 +167,14 @@ async function run(backend: string) {
       }),
     );
     const writes = summarise(writeSamples, performance.now() - writeStart);
+    phaseDone('writes');
 
     // Reads, one at a time: around an owner at rank ~500k, and the page after it (a cursor from there).
     const owners = ready.owners;
     const aroundSamples: number[] = [];
     const cursors: string[] = [];
+    await calm();
+    machine = sampleMachine();
     let t = performance.now();
     for (let i = 0; i < READS; i++) {
       const t0 = performance.now();
@@ -172,7 +189,10 @@ async function run(backend: string) {
       }
     }
     const around = summarise(aroundSamples, performance.now() - t);
+    phaseDone('around');
     const pageSamples: number[] = [];
+    await calm();
+    machine = sampleMachine();
     t = performance.now();
     for (let i = 0; i < READS; i++) {
       const t0 = performance.now();
@@ -182,7 +202,8 @@ async function run(backend: string) {
       if ((body.records as unknown[]).length !== 100) throw new Error('short page');
     }
     const page = summarise(pageSamples, performance.now() - t);
-    return { backend, ready, writes, around, page };
+    phaseDone('page');
+    return { backend, ready, writes, around, page, busy };
   } finally {
     stop();
   }
@@ -198,6 +219,7 @@ console.log(
   '\n| backend | seed s | index rebuild s | writes/s (32 clients) | write p99 ms | around-owner p50 / p99 ms | page@500k p50 / p99 ms | naive count-above p50 / p99 ms | index rankOf p99 µs | naive p99 ÷ around p99 | naive p99 ÷ page p99 |',
 );
 console.log(`|${'---|'.repeat(11)}`);
+const machineNotes: string[] = [];
 for (const r of results) {
   const naiveP99Ms = r.ready.naive.p99Us / 1000;
   console.log(
@@ -206,5 +228,13 @@ for (const r of results) {
       `${fmt(r.ready.naive.p50Us / 1000)} / ${fmt(naiveP99Ms)} | ${fmt(r.ready.index.p99Us)} | ` +
       `${fmt(naiveP99Ms / r.around.p99Ms)}× | ${fmt(naiveP99Ms / r.page.p99Ms)}× |`,
   );
+  const b = r.busy;
+  machineNotes.push(
+    `${r.backend}: machine busy (all processes, cores) during writes ${fmt(b.writes ?? Number.NaN)}, around ${fmt(b.around ?? Number.NaN)}, page ${fmt(b.page ?? Number.NaN)}`,
+  );
 }
+console.log(
+  `\nratios at p50: ${results.map((r) => `${r.backend} naive ÷ around ${fmt(r.ready.naive.p50Us / 1000 / r.around.p50Ms)}×, naive ÷ page ${fmt(r.ready.naive.p50Us / 1000 / r.page.p50Ms)}×`).join('; ')}`,
+);
+for (const note of machineNotes) console.log(note);
 process.exit(0);
