@@ -53,6 +53,7 @@ if (mode === 'reference') {
       host: '127.0.0.1',
       port: 0,
       gmPort: 0,
+      consolePort: 0,
       data,
       database,
       databaseSchema: schema,

@@ -27,7 +27,7 @@ interface Started {
 async function startTether(): Promise<Started> {
   const data = mkdtempSync(join(tmpdir(), 'tether-fanout-'));
   const config = loadConfig(
-    { host: '127.0.0.1', port: 0, gmPort: 0, data, logLevel: 'silent', ...TETHER_LIMITS },
+    { host: '127.0.0.1', port: 0, gmPort: 0, consolePort: 0, data, logLevel: 'silent', ...TETHER_LIMITS },
     {},
   );
   const server = await startServer(config);

@@ -23,7 +23,10 @@ import { type StartedRelay, startColyseus, startSocketIo, startWsRelay } from '.
 
 async function startTether(): Promise<StartedRelay> {
   const data = mkdtempSync(join(tmpdir(), 'tether-relay-bench-'));
-  const config = loadConfig({ host: '127.0.0.1', port: 0, gmPort: 0, data, logLevel: 'warn' }, {});
+  const config = loadConfig(
+    { host: '127.0.0.1', port: 0, gmPort: 0, consolePort: 0, data, logLevel: 'warn' },
+    {},
+  );
   const server = await startServer(config, { logger: pino({ level: 'warn' }, pino.destination(2)) });
   return {
     port: server.http.port,

@@ -101,7 +101,15 @@ async function rejection(p: Promise<unknown>): Promise<{ code: number; message: 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'tether-tag-'));
   const config = loadConfig(
-    { host: '127.0.0.1', port: 0, gmPort: 0, data: dataDir, runtime: MODULES, matchmakerIntervalMs: 100 },
+    {
+      host: '127.0.0.1',
+      port: 0,
+      gmPort: 0,
+      consolePort: 0,
+      data: dataDir,
+      runtime: MODULES,
+      matchmakerIntervalMs: 100,
+    },
     {},
   );
   server = await startServer(config, { logger: pino({ level: process.env.TETHER_TEST_LOG ?? 'silent' }) });

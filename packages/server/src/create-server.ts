@@ -7,6 +7,7 @@ import { createApiHooks } from './api/api-hooks.ts';
 import { bearerToken } from './api/auth-headers.ts';
 import { startGameMakerCarriers } from './carriers/gamemaker.ts';
 import type { TetherConfig } from './config/config.ts';
+import { ConsoleServer } from './console/console-server.ts';
 import type { FeatureParts } from './core/feature.ts';
 import type { FeatureContext } from './core/feature-context.ts';
 import { Shutdown, type ShutdownPhase } from './core/shutdown.ts';
@@ -33,6 +34,8 @@ import type { StreamService } from './features/streams/stream-service.ts';
 import { registerHealthRoutes } from './http/health.ts';
 import { HttpRouter } from './http/router.ts';
 import { createLogger } from './observability/logger.ts';
+import { Metrics } from './observability/metrics.ts';
+import { timed } from './observability/timed.ts';
 import { Pipeline } from './pipeline/pipeline.ts';
 import { createSocketHooks } from './pipeline/socket-hooks.ts';
 import { LocalMessageRouter } from './presence/message-router.ts';
@@ -88,6 +91,10 @@ export interface RunningServer {
   readonly matchmaker: MatchmakerFeature;
   /** Leaderboards and tournaments (services, and the period scheduler). */
   readonly leaderboards: LeaderboardFeature;
+  /** Bound admin console address (the console, its API and `/metrics`). */
+  readonly console: AddressInfo;
+  /** This server's Prometheus metrics. */
+  readonly metrics: Metrics;
   /** Stops accepting, closes every connection with `reason`, flushes and closes the database. Idempotent. */
   close(reason?: string): Promise<void>;
 }
@@ -101,6 +108,8 @@ export async function startServer(config: TetherConfig, deps: ServerDeps = {}): 
   const logger = deps.logger ?? createLogger(config.logLevel);
   const clock = systemClock;
   const shutdown = new Shutdown(logger);
+  const metrics = new Metrics();
+  const startedAt = clock.now();
   let ready = false;
 
   // Hook slots around every socket message and API call; game modules fill them (runtime).
@@ -112,6 +121,7 @@ export async function startServer(config: TetherConfig, deps: ServerDeps = {}): 
     logger,
     hooks: apiHooks,
     node: config.node,
+    meter: metrics.http,
     caller: async (req) => {
       if (!verifier || !/^Bearer\s/i.test(req.headers.authorization ?? '')) return undefined;
       const s = await verifier.verifySessionToken(bearerToken(req));
@@ -124,6 +134,7 @@ export async function startServer(config: TetherConfig, deps: ServerDeps = {}): 
     logger,
     hooks: socketHooks,
     node: config.node,
+    meter: metrics.pipeline,
     now: () => clock.now(),
     limits: {
       maxMessageBytes: config.socketMaxMessageBytes,
@@ -132,9 +143,18 @@ export async function startServer(config: TetherConfig, deps: ServerDeps = {}): 
       maxPendingMessages: config.socketMaxPendingMessages,
     },
   });
+  // The admin console: its own listener; features add their sections (consoleRoutes) to it.
+  const consoleServer = new ConsoleServer({
+    settings: config,
+    logger,
+    clock,
+    metrics,
+    assets: async () => (await import('@tether/console')).bundleConsole(),
+  });
   const mount = (phase: ShutdownPhase, name: string, parts: FeatureParts) => {
     if (parts.handlers) pipeline.mount(parts.handlers);
     if (parts.routes) http.mount(parts.routes);
+    if (parts.consoleRoutes) consoleServer.mount(parts.consoleRoutes);
     const close = parts.close;
     if (close) shutdown.on(phase, name, (reason) => close.call(parts, reason));
   };
@@ -143,12 +163,13 @@ export async function startServer(config: TetherConfig, deps: ServerDeps = {}): 
   // URL; migrated before anything uses it. Each feature's stores are built here for its dialect.
   const db = await openDatabase(config, logger);
   shutdown.on('storage', 'database', () => db.close());
+  // Every store call is timed (tether_storage_operation_duration_seconds) by wrapping it once here.
   const stores = {
-    accounts: pick(db, accountStores),
-    revocations: pick(db, revocationStores),
-    chat: pick(db, chatStores),
-    notifications: pick(db, notificationStores),
-    leaderboards: pick(db, leaderboardStores),
+    accounts: timed(pick(db, accountStores), 'accounts', metrics.storage),
+    revocations: timed(pick(db, revocationStores), 'revocations', metrics.storage),
+    chat: timed(pick(db, chatStores), 'chat', metrics.storage),
+    notifications: timed(pick(db, notificationStores), 'notifications', metrics.storage),
+    leaderboards: timed(pick(db, leaderboardStores), 'leaderboards', metrics.storage),
   };
   const accounts = registerAccounts({
     config,
@@ -156,6 +177,7 @@ export async function startServer(config: TetherConfig, deps: ServerDeps = {}): 
     stores: { accounts: stores.accounts, revocations: stores.revocations },
     logger,
     clock,
+    meter: metrics.auth,
   });
   verifier = accounts.auth;
   mount('features', 'accounts', accounts);
@@ -171,6 +193,7 @@ export async function startServer(config: TetherConfig, deps: ServerDeps = {}): 
     pipeline,
     clock,
     logger,
+    meter: metrics.sessions,
   });
   pipeline.mount(socketHandlers);
   const ctx: FeatureContext = {
@@ -202,9 +225,12 @@ export async function startServer(config: TetherConfig, deps: ServerDeps = {}): 
       users: stores.accounts,
     }),
   );
-  const matches = registerMatches(ctx);
+  const matches = registerMatches(ctx, { meter: metrics.matches });
+  metrics.gauge('tether_matches', 'Running matches by kind.', ['kind'], () =>
+    Object.entries(matches.service.counts()).map(([kind, n]) => [{ kind }, n] as const),
+  );
   mount('matches', 'matches', matches);
-  const rpc = registerRpc(ctx, { node: config.node });
+  const rpc = registerRpc(ctx, { node: config.node, users: stores.accounts });
   mount('features', 'rpc', rpc);
   // Leaderboards: boards loaded and rank indexes rebuilt from the database before listening; the
   // scheduler reaches the game's reset and end callbacks through the runtime, built next.
@@ -243,6 +269,8 @@ export async function startServer(config: TetherConfig, deps: ServerDeps = {}): 
   });
   mount('background', 'matchmaker', matchmaker);
 
+  shutdown.on('background', 'console', () => consoleServer.close());
+
   // Transports last, once every handler is mounted: GameMaker carriers (framed TCP on gmPort and
   // WebSocket at /gm) and the realtime endpoints on them and on /ws.
   const gm = await startGameMakerCarriers({ config, logger, upgrades }).catch(startupFailed);
@@ -273,10 +301,34 @@ export async function startServer(config: TetherConfig, deps: ServerDeps = {}): 
   });
   await listen(httpServer, config.port, config.host).catch(startupFailed);
   const address = httpServer.address() as AddressInfo;
+  consoleServer.mountCore({
+    config,
+    metrics,
+    database: db.dialect,
+    address: `${address.address}:${address.port}`,
+    startedAt,
+    sessions,
+    carrierOf: (s) => lifecycle.carrierOf(s),
+    matchCounts: () => matches.service.counts(),
+    runtime: () => ({
+      modules: runtime.modules,
+      rpcIds: rpc.rpc.ids().sort(),
+      matchHandlers: matches.registry.handlerNames().sort(),
+      socketHooks: socketHooks.list(),
+      apiHooks: apiHooks.list(),
+      matchmakerHook: runtime.hooks.hasMatchmakerMatched,
+    }),
+  });
+  const consoleAddress = await consoleServer.listen().catch(startupFailed);
   ready = true;
   logger.info(
     { host: address.address, port: address.port, gmPort: gm.tcp.port, node: config.node },
     'tether listening (HTTP and /ws, /gm on the HTTP port; GameMaker TCP on gmPort)',
+  );
+
+  logger.info(
+    { host: consoleAddress.address, port: consoleAddress.port },
+    'admin console listening (web app, /v2/console API, Prometheus /metrics)',
   );
 
   let closing: Promise<void> | undefined;
@@ -307,6 +359,8 @@ export async function startServer(config: TetherConfig, deps: ServerDeps = {}): 
     parties,
     matchmaker,
     leaderboards,
+    console: consoleAddress,
+    metrics,
     close,
   };
 }

@@ -18,6 +18,9 @@ const SRC = resolve(import.meta.dirname, '../src');
 export const LAYERS: Readonly<Record<string, number>> = {
   cli: 12,
   root: 11,
+  // The admin console's listener, login and core pages: above http/ (it reuses the router), beside
+  // runtime/ (neither uses the other: the root hands it what modules registered).
+  console: 10,
   runtime: 10,
   http: 9,
   features: 8,

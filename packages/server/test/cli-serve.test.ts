@@ -27,7 +27,7 @@ function startCli(dataDir: string): Promise<Started> {
     process.execPath,
     [BIN, 'serve', '--host', '127.0.0.1', '--port', '0', '--data', dataDir],
     {
-      env: { ...process.env, TETHER_GM_PORT: '0', TETHER_LOG_LEVEL: 'info' },
+      env: { ...process.env, TETHER_GM_PORT: '0', TETHER_CONSOLE_PORT: '0', TETHER_LOG_LEVEL: 'info' },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
@@ -91,5 +91,6 @@ describe('tether serve (CLI process)', () => {
     const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
     expect(code).toBe(2);
     expect(stderr).toMatch(/TETHER_SERVER_KEY/);
+    expect(stderr).toMatch(/TETHER_CONSOLE_PASSWORD \(--console-password\)/);
   });
 });

@@ -20,7 +20,10 @@ export interface TestServer extends RunningServer {
  */
 export async function startTestServer(overrides: Partial<TetherConfig> = {}): Promise<TestServer> {
   const dataDir = overrides.data ?? mkdtempSync(join(tmpdir(), 'tether-test-'));
-  const config = loadConfig({ host: '127.0.0.1', port: 0, gmPort: 0, data: dataDir, ...overrides }, {});
+  const config = loadConfig(
+    { host: '127.0.0.1', port: 0, gmPort: 0, consolePort: 0, data: dataDir, ...overrides },
+    {},
+  );
   const logger = createLogger(process.env.TETHER_TEST_LOG ?? 'silent');
   const server = await startServer(config, { logger });
   return {

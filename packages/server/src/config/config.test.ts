@@ -38,16 +38,47 @@ describe('loadConfig', () => {
   it('refuses default secrets in production, naming what to set', () => {
     expect(() => loadConfig({ production: true }, {})).toThrow(ConfigError);
     expect(() => loadConfig({}, { NODE_ENV: 'production' })).toThrow(/TETHER_SERVER_KEY/);
-    const ok = loadConfig(
-      {
-        production: true,
-        serverKey: 'a',
-        httpKey: 'b',
-        sessionEncryptionKey: 'c',
-        refreshEncryptionKey: 'd',
-      },
-      {},
-    );
+    const keys = {
+      production: true,
+      serverKey: 'a',
+      httpKey: 'b',
+      sessionEncryptionKey: 'c',
+      refreshEncryptionKey: 'd',
+    };
+    const ok = loadConfig({ ...keys, consoleUsername: 'ops', consolePassword: 'a long passphrase' }, {});
     expect(ok.production).toBe(true);
+  });
+
+  it('has console defaults, and refuses the default console login in production', () => {
+    expect(loadConfig({}, {})).toMatchObject({
+      consolePort: 7351,
+      consoleUsername: 'admin',
+      consolePassword: 'password',
+    });
+    const keys = { serverKey: 'a', httpKey: 'b', sessionEncryptionKey: 'c', refreshEncryptionKey: 'd' };
+    expect(() => loadConfig({ ...keys, production: true }, {})).toThrow(
+      /TETHER_CONSOLE_USERNAME \(--console-username\), TETHER_CONSOLE_PASSWORD \(--console-password\)/,
+    );
+    const onlyPassword = (() => {
+      try {
+        loadConfig({ ...keys, production: true, consoleUsername: 'ops' }, {});
+        return '';
+      } catch (err) {
+        return (err as Error).message;
+      }
+    })();
+    expect(onlyPassword).toMatch(/TETHER_CONSOLE_PASSWORD/);
+    expect(onlyPassword).not.toMatch(/TETHER_CONSOLE_USERNAME/);
+    const env = {
+      TETHER_CONSOLE_USERNAME: 'ops',
+      TETHER_CONSOLE_PASSWORD: 'pw',
+      TETHER_CONSOLE_PORT: '9000',
+    };
+    expect(loadConfig({ ...keys, production: true }, env)).toMatchObject({
+      consoleUsername: 'ops',
+      consolePassword: 'pw',
+      consolePort: 9000,
+    });
+    expect(() => loadConfig({ consoleUsername: 'has space' }, {})).toThrow(/consoleUsername/);
   });
 });

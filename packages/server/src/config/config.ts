@@ -8,6 +8,9 @@ export const DEV_SECRETS = {
   httpKey: 'defaulthttpkey',
   sessionEncryptionKey: 'defaultencryptionkey',
   refreshEncryptionKey: 'defaultrefreshencryptionkey',
+  // Not secret by itself, but the default pair is the first thing anyone tries on an open console.
+  consoleUsername: 'admin',
+  consolePassword: 'password',
 } as const;
 
 const port = z.coerce.number().int().min(0).max(65535);
@@ -44,6 +47,17 @@ export const ConfigSchema = z
     port: port.default(7350),
     /** GameMaker TCP carrier (handshake + 12-byte framing). */
     gmPort: port.default(7353),
+    /** Admin console (web app, its API under `/v2/console`) and Prometheus `/metrics`. */
+    consolePort: port.default(7351),
+    /** Admin console login name. */
+    consoleUsername: z
+      .string()
+      .regex(/^[\x21-\x7e]{1,128}$/, 'must be 1-128 printable ASCII characters without spaces')
+      .default(DEV_SECRETS.consoleUsername),
+    /** Admin console password. */
+    consolePassword: z.string().min(1).max(1024).default(DEV_SECRETS.consolePassword),
+    /** Lifetime of an admin console login. */
+    consoleTokenExpirySec: positiveInt.default(12 * 3600),
     /** Folder for the embedded SQLite database. */
     data: z.string().default('./data'),
     /** `sqlite` (default: a file under `data`) or a `postgres://` URL. */

@@ -12,6 +12,12 @@ export interface FeatureParts {
   readonly handlers?: SocketHandlers;
   /** HTTP API routes. */
   readonly routes?: readonly ApiRoute[];
+  /**
+   * The feature's section of the admin console: routes under `/v2/console/<feature>/...`. The
+   * composition root mounts them on the console's own listener, behind the console login, and never
+   * on the public router (docs/console.md).
+   */
+  readonly consoleRoutes?: readonly ApiRoute[];
   /** Stops the feature's background work (intervals, listeners); called once at shutdown. */
   close?(reason: string): Promise<void>;
 }

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { type ApiCaller, type ApiHooks, hookedHandler } from '../api/api-hooks.ts';
 import { ApiError } from '../api/errors.ts';
 import type { ApiRoute, HttpHandler, HttpRequest } from '../api/http-types.ts';
+import { type HttpMeter, NO_METERS } from '../observability/meters.ts';
 import { DomainError } from '../shared/domain-error.ts';
 
 export type { HttpHandler, HttpRequest, HttpResult } from '../api/http-types.ts';
@@ -28,6 +29,7 @@ export class HttpRouter {
   readonly #hooks: ApiHooks | undefined;
   readonly #caller: ApiCaller;
   readonly #node: string;
+  readonly #meter: HttpMeter;
 
   constructor(opts: {
     maxBodyBytes: number;
@@ -38,12 +40,15 @@ export class HttpRouter {
     caller?: ApiCaller;
     /** This node's name, for hook contexts. */
     node?: string;
+    /** Counts error responses by gRPC code. */
+    meter?: HttpMeter;
   }) {
     this.#maxBodyBytes = opts.maxBodyBytes;
     this.#log = opts.logger;
     this.#hooks = opts.hooks;
     this.#caller = opts.caller ?? (async () => undefined);
     this.#node = opts.node ?? '';
+    this.#meter = opts.meter ?? NO_METERS.http;
   }
 
   /** Registers a handler. Later registrations of the same method and path are ignored. */
@@ -81,9 +86,11 @@ export class HttpRouter {
       await this.#run(this.#withHooks(route), makeRequest(req, url, params, this.#maxBodyBytes), res);
       return;
     }
-    if (pathMatched)
-      writeError(res, new ApiError(GrpcCode.UNIMPLEMENTED, `Method ${req.method} not allowed`), 405);
-    else writeError(res, new ApiError(GrpcCode.NOT_FOUND, 'Not Found'));
+    const error = pathMatched
+      ? new ApiError(GrpcCode.UNIMPLEMENTED, `Method ${req.method} not allowed`, { status: 405 })
+      : new ApiError(GrpcCode.NOT_FOUND, 'Not Found');
+    this.#meter.error(error.code);
+    writeError(res, error);
   }
 
   /** The route's handler, wrapped in its API hooks when a module registered some. */
@@ -117,10 +124,12 @@ export class HttpRouter {
     } catch (err) {
       const known = toApiError(err);
       if (known) {
+        this.#meter.error(known.code);
         writeError(res, known, known.status, retryAfter(err));
         return;
       }
       this.#log.error({ err, path: req.path }, 'unhandled error in HTTP handler');
+      this.#meter.error(GrpcCode.INTERNAL);
       writeError(res, new ApiError(GrpcCode.INTERNAL, 'Internal server error'));
     }
   }

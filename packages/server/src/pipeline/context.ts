@@ -2,6 +2,9 @@ import { type EnvelopeBodies, type EnvelopeKey, encodeEnvelope, encodeVoidReply 
 import { OutboundMessage } from '../presence/outbound.ts';
 import type { Session } from '../session/session.ts';
 
+/** The message type metrics give the empty reply `{cid}`, which has no field to name it. */
+export const EMPTY_REPLY = 'empty_reply';
+
 /** What a handler gets for one request. */
 export interface RequestContext {
   readonly session: Session;
@@ -24,11 +27,11 @@ export class Context implements RequestContext {
   ) {}
 
   reply<K extends EnvelopeKey>(type: K, body: EnvelopeBodies[K]): void {
-    this.session.deliver(OutboundMessage.fromText(encodeEnvelope(this.cid, type, body)));
+    this.session.deliver(OutboundMessage.fromText(encodeEnvelope(this.cid, type, body), type));
   }
 
   replyVoid(): void {
-    this.session.deliver(OutboundMessage.fromText(encodeVoidReply(this.cid)));
+    this.session.deliver(OutboundMessage.fromText(encodeVoidReply(this.cid), EMPTY_REPLY));
   }
 }
 

@@ -8,6 +8,7 @@ import {
   rateLimited,
 } from '@tether/protocol';
 import type { Logger } from 'pino';
+import { type Count, NO_METERS, type PipelineMeter } from '../observability/meters.ts';
 import { OutboundMessage } from '../presence/outbound.ts';
 import { Context, type RequestContext } from './context.ts';
 import { runHooked, type SocketHooks } from './socket-hooks.ts';
@@ -38,6 +39,12 @@ export interface PipelineLimits {
   readonly maxPendingMessages: number;
 }
 
+/** A registered handler and the count of the messages it received. */
+interface Route {
+  readonly run: MessageHandler<ClientMessageKey>;
+  readonly received: Count;
+}
+
 interface SessionState {
   tokens: number;
   refilledAt: number;
@@ -60,7 +67,7 @@ interface SessionState {
  * closed with 1008.
  */
 export class Pipeline {
-  readonly #handlers = new Map<string, MessageHandler<ClientMessageKey>>();
+  readonly #handlers = new Map<string, Route>();
   readonly #state = new WeakMap<Session, SessionState>();
   readonly #limits: PipelineLimits;
   readonly #log: Logger;
@@ -68,6 +75,7 @@ export class Pipeline {
 
   readonly #hooks: SocketHooks | undefined;
   readonly #node: string;
+  readonly #meter: PipelineMeter;
 
   constructor(opts: {
     limits: PipelineLimits;
@@ -77,18 +85,24 @@ export class Pipeline {
     hooks?: SocketHooks;
     /** This node's name, for hook contexts. */
     node?: string;
+    /** Counts received messages by type and error envelopes by code. */
+    meter?: PipelineMeter;
   }) {
     this.#limits = opts.limits;
     this.#log = opts.logger;
     this.#now = opts.now ?? Date.now;
     this.#hooks = opts.hooks;
     this.#node = opts.node ?? '';
+    this.#meter = opts.meter ?? NO_METERS.pipeline;
   }
 
   /** Registers the handler of one message type (one per type). */
   register<K extends ClientMessageKey>(type: K, handler: MessageHandler<K>): this {
     if (this.#handlers.has(type)) throw new Error(`handler for ${type} already registered`);
-    this.#handlers.set(type, handler as unknown as MessageHandler<ClientMessageKey>);
+    this.#handlers.set(type, {
+      run: handler as unknown as MessageHandler<ClientMessageKey>,
+      received: this.#meter.received(type),
+    });
     return this;
   }
 
@@ -139,17 +153,18 @@ export class Pipeline {
     try {
       const env = decodeEnvelope(text, { maxBytes: this.#limits.maxMessageBytes });
       cid = env.cid;
-      const handler = this.#handlers.get(env.type);
-      if (!handler) {
+      const route = this.#handlers.get(env.type);
+      if (!route) {
         throw new RealtimeError(RealtimeErrorCode.UNRECOGNIZED_PAYLOAD, `Unsupported message: ${env.type}`);
       }
+      route.received.inc();
       const hooks = this.#hooks?.size ? this.#hooks.get(env.type) : undefined;
       const result = hooks
-        ? runHooked(hooks, new Context(session, cid), env.type, env.body as object, handler as never, {
+        ? runHooked(hooks, new Context(session, cid), env.type, env.body as object, route.run as never, {
             node: this.#node,
             logger: this.#log,
           })
-        : handler(new Context(session, cid), env.body as never);
+        : route.run(new Context(session, cid), env.body as never);
       if (result instanceof Promise) return result.catch((err: unknown) => this.#fail(session, cid, err));
       return undefined;
     } catch (err) {
@@ -166,7 +181,8 @@ export class Pipeline {
       known ??
       new RealtimeError(RealtimeErrorCode.RUNTIME_EXCEPTION, 'Internal server error', { cause: err });
     if (!known) this.#log.error({ err, sessionId: session.id }, 'unhandled error in realtime handler');
-    session.deliver(OutboundMessage.fromText(encodeError(cid, error)));
+    this.#meter.error(error.code);
+    session.deliver(OutboundMessage.fromText(encodeError(cid, error), 'error'));
     if (error.fatal) session.close(error.closeCode, error.message.slice(0, 120));
   }
 
@@ -184,7 +200,9 @@ export class Pipeline {
     if (state.strikes > rateBurst) {
       session.close(1008, 'rate limit exceeded');
     } else {
-      session.deliver(OutboundMessage.fromText(encodeError(peekCid(text), rateLimited())));
+      const error = rateLimited();
+      this.#meter.error(error.code);
+      session.deliver(OutboundMessage.fromText(encodeError(peekCid(text), error), 'error'));
     }
     return false;
   }

@@ -6,6 +6,7 @@
 export class OutboundMessage {
   readonly #envelope: object;
   #text: string | undefined;
+  #type: string | undefined;
   // One slot covers the common case (every recipient on one wire format) without allocating a Map
   // per message; a second format (a broadcast reaching /ws and GameMaker sessions) adds the Map.
   #format: string | undefined;
@@ -16,11 +17,28 @@ export class OutboundMessage {
     this.#envelope = envelope;
   }
 
-  /** Wraps an already-encoded JSON text. */
-  static fromText(text: string): OutboundMessage {
+  /**
+   * Wraps an already-encoded JSON text. `type` names its envelope field (`rpc`, `error`...; metrics
+   * count sent messages by it), since the text is not parsed again to find it.
+   */
+  static fromText(text: string, type: string): OutboundMessage {
     const msg = new OutboundMessage({});
     msg.#text = text;
+    msg.#type = type;
     return msg;
+  }
+
+  /** The envelope's message type: its first field other than `cid`, found once (`unknown` if none). */
+  get type(): string {
+    if (this.#type === undefined) {
+      this.#type = 'unknown';
+      for (const key in this.#envelope) {
+        if (key === 'cid') continue;
+        this.#type = key;
+        break;
+      }
+    }
+    return this.#type;
   }
 
   /** The envelope object (read-only by convention: it is shared by every recipient). */

@@ -36,6 +36,11 @@ export interface Tracker {
   count(stream: StreamKey): number;
   /** Streams a session is on. */
   streamsOf(sessionId: string): StreamKey[];
+  /**
+   * Streams of one mode with at least one presence, with their presence counts (hidden included), at
+   * most `limit` of them. It walks every stream: for operators (the admin console), not for hot paths.
+   */
+  streamsOfMode(mode: number, limit: number): { stream: StreamKey; count: number }[];
   /** Subscribes to joins and leaves on streams of one mode. Returns an unsubscribe function. */
   onEvents(mode: number, listener: PresenceListener): () => void;
 }
@@ -154,6 +159,16 @@ export class LocalTracker implements Tracker {
 
   streamsOf(sessionId: string): StreamKey[] {
     return [...(this.#bySession.get(sessionId)?.values() ?? [])];
+  }
+
+  streamsOfMode(mode: number, limit: number): { stream: StreamKey; count: number }[] {
+    const out: { stream: StreamKey; count: number }[] = [];
+    for (const members of this.#byStream.values()) {
+      if (out.length >= limit) break;
+      const first = members.values().next().value;
+      if (first?.stream.mode === mode) out.push({ stream: first.stream, count: members.size });
+    }
+    return out;
   }
 
   onEvents(mode: number, listener: PresenceListener): () => void {

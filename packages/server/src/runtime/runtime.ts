@@ -84,6 +84,7 @@ export class Runtime {
   #leaderboardReset: LeaderboardResetFunction | undefined;
   #tournamentEnd: TournamentEndFunction | undefined;
   #tournamentReset: TournamentResetFunction | undefined;
+  readonly #modules: string[] = [];
 
   constructor(deps: {
     nk: RuntimeApi;
@@ -109,6 +110,11 @@ export class Runtime {
       matchmakerMatched: (entries: readonly MatchmakerEntry[]) => this.#runMatchmakerMatched(entries),
       leaderboards: this.#leaderboardHooks(deps.leaderboards),
     });
+  }
+
+  /** Names of the modules whose init has run, in load order (`inline` for ones run from code). */
+  get modules(): readonly string[] {
+    return this.#modules;
   }
 
   /** The `nk` object modules receive. */
@@ -196,6 +202,7 @@ export class Runtime {
     };
     try {
       await init(initializer, this.#nk, gameLogger(this.#log.child({ module: name })));
+      this.#modules.push(name);
     } catch (err) {
       throw new RuntimeLoadError(`module ${name}: init failed: ${(err as Error)?.message ?? String(err)}`, {
         cause: err,

@@ -44,6 +44,11 @@ export class Hooks<C, T, R> {
     return this.#byName.get(name);
   }
 
+  /** Every name with a hook, and which kinds it has (the admin console lists them). */
+  list(): { name: string; before: boolean; after: boolean }[] {
+    return [...this.#byName].map(([name, slot]) => ({ name, before: !!slot.before, after: !!slot.after }));
+  }
+
   /** How many names have hooks. */
   get size(): number {
     return this.#byName.size;

@@ -3,6 +3,7 @@
  *
  * @packageDocumentation
  */
+import { type CarrierMeter, NO_METERS } from '../observability/meters.ts';
 import type { OutboundMessage } from '../presence/outbound.ts';
 import type { SessionCarrier, WireFormat } from '../session/session.ts';
 import type { Connection } from '../transport/connection.ts';
@@ -20,14 +21,17 @@ export class ConnectionCarrier implements SessionCarrier {
   readonly format: WireFormat;
   readonly #connection: Connection;
   readonly #encode: (text: string) => Uint8Array;
+  readonly #meter: CarrierMeter;
 
   /**
    * @param connection - the transport connection (a `/ws` one must send text frames)
    * @param format - the wire format, shared by every connection that encodes the same way
+   * @param meter - counts what is written (messages by type, bytes) for this connection's carrier
    */
-  constructor(connection: Connection, format: WireFormat) {
+  constructor(connection: Connection, format: WireFormat, meter: CarrierMeter = NO_METERS.carrier) {
     this.format = format;
     this.#connection = connection;
+    this.#meter = meter;
     this.#encode = (text) => {
       const frame = connection.encode(text);
       // Buffer.from is several times faster than TextEncoder for this, and `ws` sends a Buffer as is.
@@ -45,7 +49,15 @@ export class ConnectionCarrier implements SessionCarrier {
 
   writeBatch(messages: readonly OutboundMessage[]): void {
     const frames = new Array<Uint8Array>(messages.length);
-    for (let i = 0; i < messages.length; i++) frames[i] = messages[i]!.bytes(this.format, this.#encode);
+    let bytes = 0;
+    for (let i = 0; i < messages.length; i++) {
+      const message = messages[i]!;
+      const frame = message.bytes(this.format, this.#encode);
+      frames[i] = frame;
+      bytes += frame.byteLength;
+      this.#meter.sent(message.type);
+    }
+    this.#meter.bytesOut.inc(bytes);
     this.#connection.sendFrames(frames);
   }
 

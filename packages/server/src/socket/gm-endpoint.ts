@@ -185,6 +185,7 @@ export class GmRealtimeEndpoint {
               user_id: session.userId,
               username: session.username,
             }),
+            'session',
           ),
         pending: early,
       },

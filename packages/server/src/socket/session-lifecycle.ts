@@ -13,6 +13,7 @@ import {
   RealtimeErrorCode,
 } from '@tether/protocol';
 import type { Logger } from 'pino';
+import { NO_METERS, type SessionMeter } from '../observability/meters.ts';
 import type { Pipeline } from '../pipeline/pipeline.ts';
 import { OutboundMessage } from '../presence/outbound.ts';
 import { StreamMode, stream } from '../presence/stream.ts';
@@ -85,6 +86,7 @@ export class SessionLifecycle implements SessionEvents {
   readonly #pipeline: Pipeline;
   readonly #clock: Clock;
   readonly #log: Logger;
+  readonly #meter: SessionMeter;
   readonly #connections = new Map<Session, Connection>();
   /** One scheduled flush per turn for all sessions, instead of one `setImmediate` per session. */
   readonly #batcher = new TurnBatcher();
@@ -98,6 +100,8 @@ export class SessionLifecycle implements SessionEvents {
     pipeline: Pipeline;
     clock: Clock;
     logger: Logger;
+    /** Counts sessions, messages sent and bytes per carrier. */
+    meter?: SessionMeter;
   }) {
     this.#settings = deps.settings;
     this.#registry = deps.registry;
@@ -105,6 +109,7 @@ export class SessionLifecycle implements SessionEvents {
     this.#pipeline = deps.pipeline;
     this.#clock = deps.clock;
     this.#log = deps.logger;
+    this.#meter = deps.meter ?? NO_METERS.sessions;
   }
 
   /** Sessions open now. */
@@ -115,10 +120,11 @@ export class SessionLifecycle implements SessionEvents {
   /** Turns an authenticated connection into a session. Attach nothing else to its messages. */
   open(connection: Connection, identity: SessionIdentity, options: SessionOpenOptions): Session {
     const timers: { heartbeat?: Heartbeat; cancelExpiry?: () => void } = {};
+    const meter = this.#meter.carrier(connection.carrier);
     const session = new Session({
       id: newUuid(),
       identity,
-      carrier: new ConnectionCarrier(connection, options.format),
+      carrier: new ConnectionCarrier(connection, options.format, meter),
       limits: {
         maxQueuedMessages: this.#settings.socketMaxQueuedMessages,
         maxBufferedBytes: this.#settings.socketMaxBufferedBytes,
@@ -132,6 +138,7 @@ export class SessionLifecycle implements SessionEvents {
     });
     this.#connections.set(session, connection);
     this.#registry.add(session);
+    meter.opened();
     if (options.greeting) session.deliver(options.greeting(session));
 
     this.#tracker.track(session, stream(StreamMode.NOTIFICATIONS, identity.userId), {
@@ -148,6 +155,7 @@ export class SessionLifecycle implements SessionEvents {
     const binaryRefused = options.format === 'json-text';
     connection.onMessage((data, kind) => {
       timers.heartbeat?.touch();
+      meter.bytesIn.inc(data.byteLength);
       if (kind === 'binary' && binaryRefused) this.#refuseBinary(session);
       else this.#pipeline.receive(session, decodeUtf8(data));
     });
@@ -161,6 +169,11 @@ export class SessionLifecycle implements SessionEvents {
     for (const listener of [...this.#opened]) this.#call(() => listener(session, info));
     for (const text of options.pending ?? []) this.#pipeline.receive(session, text);
     return session;
+  }
+
+  /** The carrier (`ws`, `gm-tcp`, `gm-ws`) of an open session; undefined once it has closed. */
+  carrierOf(session: Session): string | undefined {
+    return this.#connections.get(session)?.carrier;
   }
 
   /** Subscribes to session opens; returns the unsubscribe function. */
@@ -209,11 +222,13 @@ export class SessionLifecycle implements SessionEvents {
       RealtimeErrorCode.UNRECOGNIZED_PAYLOAD,
       'Binary frames are not supported: send each envelope as a JSON text frame',
     );
-    session.deliver(OutboundMessage.fromText(encodeError(undefined, error)));
+    session.deliver(OutboundMessage.fromText(encodeError(undefined, error), 'error'));
     session.close(CloseCode.UNSUPPORTED_DATA, CloseReason.BINARY_FRAME);
   }
 
   #cleanUp(session: Session, code: number, reason: string): void {
+    const connection = this.#connections.get(session);
+    if (connection) this.#meter.carrier(connection.carrier).closed();
     this.#connections.delete(session);
     this.#tracker.untrackAll(session.id);
     this.#registry.remove(session);

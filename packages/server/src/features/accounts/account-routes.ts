@@ -30,7 +30,8 @@ const IdBody = z.object({ id: str, vars });
 const EmailBody = z.object({ email: str, password: str, vars });
 const RefreshBody = z.object({ token: str, vars });
 const LogoutBody = z.object({ token: str, refresh_token: str });
-const UpdateBody = z.object({
+/** The body of a profile change (`PUT /v2/account`, and the console's account editor). */
+export const UpdateBody = z.object({
   username: str,
   display_name: str,
   avatar_url: str,
@@ -174,7 +175,8 @@ function handle(fn: (req: HttpRequest) => Promise<Record<string, unknown>>): Htt
   return async (req): Promise<HttpResult> => ({ body: await fn(req) });
 }
 
-async function parseBody<T extends z.ZodType>(req: HttpRequest, schema: T): Promise<z.output<T>> {
+/** Parses a JSON body with `schema`; INVALID_ARGUMENT naming the first bad field otherwise. */
+export async function parseBody<T extends z.ZodType>(req: HttpRequest, schema: T): Promise<z.output<T>> {
   const raw = await req.json();
   const parsed = schema.safeParse(raw);
   if (parsed.success) return parsed.data;

@@ -1,8 +1,9 @@
 import type { Logger } from 'pino';
 import type { Db } from '../../db/db.ts';
+import { type AuthMeter, NO_METERS } from '../../observability/meters.ts';
 import type { Clock } from '../../shared/clock.ts';
 import { DomainError, ErrorKind, invalid } from '../../shared/domain-error.ts';
-import { newUuid } from '../../shared/ids.ts';
+import { isUuid, newUuid } from '../../shared/ids.ts';
 import type { PasswordHasher } from './auth/passwords.ts';
 import type { AuthThrottle } from './auth/rate-limiter.ts';
 import { RevocationCause } from './auth/revocations.ts';
@@ -74,6 +75,7 @@ export class AccountService {
   readonly #throttle: AuthThrottle;
   readonly #clock: Clock;
   readonly #log: Logger | undefined;
+  readonly #meter: AuthMeter;
 
   constructor(deps: {
     store: AccountStore;
@@ -84,6 +86,8 @@ export class AccountService {
     throttle: AuthThrottle;
     clock: Clock;
     logger?: Logger;
+    /** Counts and times authentications by method and result. */
+    meter?: AuthMeter;
   }) {
     this.#store = deps.store;
     this.#db = deps.db;
@@ -92,25 +96,38 @@ export class AccountService {
     this.#throttle = deps.throttle;
     this.#clock = deps.clock;
     this.#log = deps.logger;
+    this.#meter = deps.meter ?? NO_METERS.auth;
   }
 
   /** `POST /v2/account/authenticate/device`. */
-  async authenticateDevice(deviceId: string | undefined, opts: AuthenticateOptions): Promise<AuthResult> {
-    const id = checkDeviceId(deviceId);
-    return this.#findOrCreate({ kind: 'device', id }, () => this.#store.findByDevice(id), opts);
+  authenticateDevice(deviceId: string | undefined, opts: AuthenticateOptions): Promise<AuthResult> {
+    return this.#measured('device', () => {
+      const id = checkDeviceId(deviceId);
+      return this.#findOrCreate({ kind: 'device', id }, () => this.#store.findByDevice(id), opts);
+    });
   }
 
   /** `POST /v2/account/authenticate/custom`. */
-  async authenticateCustom(customId: string | undefined, opts: AuthenticateOptions): Promise<AuthResult> {
-    const id = checkCustomId(customId);
-    return this.#findOrCreate({ kind: 'custom', id }, () => this.#store.findByCustomId(id), opts);
+  authenticateCustom(customId: string | undefined, opts: AuthenticateOptions): Promise<AuthResult> {
+    return this.#measured('custom', () => {
+      const id = checkCustomId(customId);
+      return this.#findOrCreate({ kind: 'custom', id }, () => this.#store.findByCustomId(id), opts);
+    });
   }
 
   /**
    * `POST /v2/account/authenticate/email`. A wrong password counts against the address and the
    * account (see {@link AuthThrottle}); a locked-out account is refused before its hash is checked.
    */
-  async authenticateEmail(
+  authenticateEmail(
+    emailIn: string | undefined,
+    passwordIn: string | undefined,
+    opts: AuthenticateOptions,
+  ): Promise<AuthResult> {
+    return this.#measured('email', () => this.#authenticateEmail(emailIn, passwordIn, opts));
+  }
+
+  async #authenticateEmail(
     emailIn: string | undefined,
     passwordIn: string | undefined,
     opts: AuthenticateOptions,
@@ -140,7 +157,15 @@ export class AccountService {
    * authentication of the address. A banned user's token is refused with PERMISSION_DENIED "User
    * account banned." (checked before revocation: the ban revoked it too, but "banned" says why).
    */
-  async refreshSession(
+  refreshSession(
+    refreshToken: string | undefined,
+    varsIn: Record<string, string> | undefined,
+    address: string,
+  ): Promise<IssuedTokens> {
+    return this.#measured('refresh', () => this.#refreshSession(refreshToken, varsIn, address));
+  }
+
+  async #refreshSession(
     refreshToken: string | undefined,
     varsIn: Record<string, string> | undefined,
     address: string,
@@ -205,14 +230,25 @@ export class AccountService {
   }
 
   /** `GET /v2/account`: the caller's own account. */
-  async getAccount(session: VerifiedSession): Promise<AccountRecord> {
-    const account = await this.#store.getAccount(session.userId);
+  getAccount(session: VerifiedSession): Promise<AccountRecord> {
+    return this.accountById(session.userId);
+  }
+
+  /** Any account by user id (the admin console); NOT_FOUND when there is none. */
+  async accountById(userId: string): Promise<AccountRecord> {
+    const account = isUuid(userId) ? await this.#store.getAccount(userId.toLowerCase()) : null;
     if (!account) throw new DomainError(ErrorKind.NOT_FOUND, 'Account not found.');
     return account;
   }
 
   /** `PUT /v2/account`: changes the caller's profile. At least one field must be given. */
-  async updateAccount(session: VerifiedSession, input: AccountUpdateInput): Promise<UserRecord> {
+  updateAccount(session: VerifiedSession, input: AccountUpdateInput): Promise<UserRecord> {
+    return this.updateUser(session.userId, input);
+  }
+
+  /** Changes any user's profile (the admin console; `PUT /v2/account` for the caller's own). */
+  async updateUser(userId: string, input: AccountUpdateInput): Promise<UserRecord> {
+    if (!isUuid(userId)) throw new DomainError(ErrorKind.NOT_FOUND, 'Account not found.');
     const update: { -readonly [K in keyof ProfileUpdate]: ProfileUpdate[K] } = {};
     if (input.username !== undefined) update.username = checkUsername(input.username);
     const texts = [
@@ -230,7 +266,7 @@ export class AccountService {
     if (metadata !== undefined) update.metadata = metadata;
     if (Object.keys(update).length === 0) throw invalid('No fields to update.');
     try {
-      const user = await this.#store.updateProfile(session.userId, update, new Date(this.#clock.now()));
+      const user = await this.#store.updateProfile(userId, update, new Date(this.#clock.now()));
       if (!user) throw new DomainError(ErrorKind.NOT_FOUND, 'Account not found.');
       return user;
     } catch (err) {
@@ -243,6 +279,20 @@ export class AccountService {
   async getUsers(ids: readonly string[], usernames: readonly string[]): Promise<UserRecord[]> {
     checkUserLookup(ids, usernames);
     return this.#store.listUsers(ids, usernames);
+  }
+
+  /** Runs one authentication and records its method, result (`ok` or the error kind) and time. */
+  async #measured<T>(method: string, run: () => Promise<T>): Promise<T> {
+    const started = performance.now();
+    let result = 'ok';
+    try {
+      return await run();
+    } catch (err) {
+      result = err instanceof DomainError ? err.kind.toLowerCase() : 'internal';
+      throw err;
+    } finally {
+      this.#meter.authenticated(method, result, (performance.now() - started) / 1000);
+    }
   }
 
   async #findOrCreate(

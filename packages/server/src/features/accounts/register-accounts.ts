@@ -4,8 +4,11 @@ import type { TetherConfig } from '../../config/config.ts';
 import type { FeatureParts } from '../../core/feature.ts';
 import type { FeatureContext } from '../../core/feature-context.ts';
 import type { Db } from '../../db/db.ts';
+import type { AuthMeter } from '../../observability/meters.ts';
 import { type Clock, systemClock } from '../../shared/clock.ts';
+import { accountConsoleRoutes } from './account-console-routes.ts';
 import { accountRoutes } from './account-routes.ts';
+import { AccountSearch } from './account-search.ts';
 import { AccountService } from './account-service.ts';
 import { PasswordHasher } from './auth/passwords.ts';
 import { AuthThrottle } from './auth/rate-limiter.ts';
@@ -23,6 +26,8 @@ export interface AccountFeature extends FeatureParts {
   readonly throttle: AuthThrottle;
   /** Nakama's account, authentication, session and user routes. */
   readonly routes: readonly ApiRoute[];
+  /** The accounts section of the admin console. */
+  readonly consoleRoutes: readonly ApiRoute[];
   /** Stops background work (revocation pruning). The database is closed separately, after this. */
   close(): Promise<void>;
 }
@@ -36,6 +41,8 @@ export interface AccountDeps {
   readonly stores: { readonly accounts: AccountStore; readonly revocations: RevocationStore };
   readonly logger: Logger;
   readonly clock?: Clock;
+  /** Counts and times authentications. */
+  readonly meter?: AuthMeter;
 }
 
 /**
@@ -86,12 +93,14 @@ export function registerAccounts(deps: AccountDeps): AccountFeature {
     throttle,
     clock,
     logger,
+    meter: deps.meter,
   });
   return {
     accounts,
     auth: sessions,
     throttle,
     routes: accountRoutes({ accounts, sessions, throttle, serverKey: config.serverKey }),
+    consoleRoutes: accountConsoleRoutes(accounts, new AccountSearch(stores.accounts)),
     close: () => sessions.close(),
   };
 }

@@ -2,6 +2,8 @@ import type { FeatureParts } from '../../core/feature.ts';
 import type { FeatureContext } from '../../core/feature-context.ts';
 import { StreamMode } from '../../presence/stream.ts';
 import type { NotificationService } from '../notifications/notification-service.ts';
+import { ChatAdmin } from './chat-admin.ts';
+import { chatConsoleRoutes } from './chat-console-routes.ts';
 import { chatHandlers } from './chat-handlers.ts';
 import { chatRoutes } from './chat-routes.ts';
 import { ChatService, type ChatServiceDeps } from './chat-service.ts';
@@ -22,7 +24,8 @@ export interface ChatDeps {
 
 /**
  * Builds chat: the `channel_*` socket handlers, presence events for room and direct-message streams,
- * and `GET /v2/channel/{channel_id}`. Group channels (mode 3) come with groups.
+ * `GET /v2/channel/{channel_id}`, and its admin console section. Group channels (mode 3) come with
+ * groups.
  */
 export function registerChat(ctx: FeatureContext, deps: ChatDeps): ChatFeature {
   const chat = new ChatService({
@@ -41,6 +44,15 @@ export function registerChat(ctx: FeatureContext, deps: ChatDeps): ChatFeature {
     chat,
     handlers: chatHandlers(chat),
     routes: chatRoutes({ chat, sessions: ctx.verifier }),
+    consoleRoutes: chatConsoleRoutes(
+      new ChatAdmin({
+        store: deps.store,
+        tracker: ctx.tracker,
+        router: ctx.router,
+        clock: ctx.clock,
+        logger: ctx.logger,
+      }),
+    ),
     async close() {
       for (const off of unsubscribe) off();
     },

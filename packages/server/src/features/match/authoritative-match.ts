@@ -5,6 +5,7 @@
  */
 import { utf8ByteLength } from '@tether/protocol';
 import type { Logger } from 'pino';
+import type { MatchMeter } from '../../observability/meters.ts';
 import type { MessageRouter } from '../../presence/message-router.ts';
 import { type StreamKey, StreamMode, stream } from '../../presence/stream.ts';
 import type { Tracker } from '../../presence/tracker.ts';
@@ -51,6 +52,8 @@ export interface AuthoritativeMatchDeps {
   readonly logger: Logger;
   readonly node: string;
   readonly limits: MatchLimits;
+  /** Times each `matchLoop`. */
+  readonly meter?: MatchMeter | undefined;
   /** Called once when the match has ended (after its members were told and untracked). */
   readonly onEnded: (match: AuthoritativeMatch, reason: MatchEndReason) => void;
 }
@@ -319,6 +322,7 @@ export class AuthoritativeMatch {
 
   #loop(): void {
     if (this.#phase === 'ended') return;
+    const started = performance.now();
     const messages = this.#inputs.drain();
     const loop = this.#handler.matchLoop;
     const r = this.#invoke('matchLoop', () =>
@@ -327,6 +331,7 @@ export class AuthoritativeMatch {
     if (r === FAILED || !this.#keep('matchLoop', r)) return;
     this.#tick++;
     this.#outbox.flushDeferred();
+    this.#d.meter?.loop((performance.now() - started) / 1000);
   }
 
   /**

@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
+import type { MatchMeter } from '../../observability/meters.ts';
 import type { MessageRouter } from '../../presence/message-router.ts';
 import type { Tracker } from '../../presence/tracker.ts';
 import type { Clock } from '../../shared/clock.ts';
@@ -24,6 +25,8 @@ export interface MatchRegistryDeps {
   /** This node's name: the `<node>` part of authoritative match ids. */
   readonly node: string;
   readonly limits: MatchLimits;
+  /** Times each `matchLoop` of every match. */
+  readonly meter?: MatchMeter | undefined;
 }
 
 /** Handler names: what `registerMatch` and `nk.matchCreate` accept. */

@@ -26,13 +26,14 @@ export function matchRoutes(deps: {
   ];
 }
 
-function listFilter(req: HttpRequest): MatchListFilter {
+/** The listing filter of a request's query parameters (shared with the console's match page). */
+export function listFilter(req: HttpRequest, defaultLimit = 10): MatchListFilter {
   const present = (name: string) => {
     const v = req.query.get(name);
     return v === null || v === '' ? undefined : v;
   };
   return {
-    limit: intQuery(req, 'limit', 10),
+    limit: intQuery(req, 'limit', defaultLimit),
     authoritative:
       present('authoritative') === undefined ? undefined : boolQuery(req, 'authoritative', false),
     label: req.query.get('label') ?? undefined,

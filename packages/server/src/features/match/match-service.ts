@@ -187,6 +187,23 @@ export class MatchService {
     return size > 0 ? { matchId, authoritative: false, size } : undefined;
   }
 
+  /** Running matches by kind (relayed ones with at least one member), for metrics and the console. */
+  counts(): { authoritative: number; relayed: number } {
+    let relayed = 0;
+    for (const uuid of this.#relayed) if (this.#d.tracker.count(relayedStream(uuid)) > 0) relayed++;
+    return { authoritative: this.#d.registry.size, relayed };
+  }
+
+  /** The members of a running match in join order, or undefined for a match that is not running here. */
+  members(matchId: string): UserPresence[] | undefined {
+    const parts = parseMatchId(matchId);
+    if (!parts) return undefined;
+    const key = parts.node === '' ? relayedStream(parts.uuid) : this.#authoritative(parts)?.stream;
+    if (!key) return undefined;
+    const members = this.#d.tracker.list(key);
+    return members.length > 0 || parts.node !== '' ? members.map(userPresence) : undefined;
+  }
+
   /**
    * Tracker events of both match modes: `match_presence_event` to the members on the stream now (so a
    * joiner sees its own join, a leaver not its leave), then the authoritative handler's

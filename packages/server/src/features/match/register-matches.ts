@@ -1,6 +1,8 @@
 import type { FeatureParts } from '../../core/feature.ts';
 import type { FeatureContext } from '../../core/feature-context.ts';
+import type { MatchMeter } from '../../observability/meters.ts';
 import { StreamMode } from '../../presence/stream.ts';
+import { matchConsoleRoutes } from './match-console-routes.ts';
 import { matchHandlers } from './match-handlers.ts';
 import { MatchRegistry } from './match-registry.ts';
 import { matchRoutes } from './match-routes.ts';
@@ -33,6 +35,8 @@ export interface MatchFeatureOptions {
   readonly scheduler?: TickScheduler;
   /** Node name in authoritative match ids (default `tether`). */
   readonly node?: string;
+  /** Times each `matchLoop`. */
+  readonly meter?: MatchMeter;
 }
 
 /**
@@ -49,6 +53,7 @@ export function registerMatches(ctx: FeatureContext, options: MatchFeatureOption
     logger: ctx.logger.child({ feature: 'match' }),
     node: options.node ?? config.node,
     limits: { inputQueueSize: config.matchInputQueueSize, deferredQueueSize: DEFERRED_QUEUE_SIZE },
+    meter: options.meter,
   });
   const tokens = new MatchTokens({ key: config.sessionEncryptionKey, clock: ctx.clock });
   const service = new MatchService({
@@ -67,6 +72,7 @@ export function registerMatches(ctx: FeatureContext, options: MatchFeatureOption
     tokens,
     handlers: matchHandlers(service),
     routes: matchRoutes({ matches: service, sessions: ctx.verifier }),
+    consoleRoutes: matchConsoleRoutes(service),
     async close() {
       await registry.shutdown(config.matchShutdownGraceSec);
       for (const off of unsubscribe) off();

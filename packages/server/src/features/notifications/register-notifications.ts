@@ -1,5 +1,6 @@
 import type { FeatureParts } from '../../core/feature.ts';
 import type { FeatureContext } from '../../core/feature-context.ts';
+import { notificationConsoleRoutes } from './notification-console-routes.ts';
 import { notificationRoutes } from './notification-routes.ts';
 import { NotificationService, type NotificationServiceDeps } from './notification-service.ts';
 import type { NotificationStore } from './store/notification-store.ts';
@@ -17,7 +18,10 @@ export interface NotificationDeps {
   readonly users: NotificationServiceDeps['users'];
 }
 
-/** Builds the notification service and serves `GET` / `DELETE /v2/notification`. */
+/**
+ * Builds the notification service and serves `GET` / `DELETE /v2/notification`, and the notification
+ * panel of the admin console.
+ */
 export function registerNotifications(ctx: FeatureContext, deps: NotificationDeps): NotificationFeature {
   const notifications = new NotificationService({
     store: deps.store,
@@ -27,5 +31,9 @@ export function registerNotifications(ctx: FeatureContext, deps: NotificationDep
     clock: ctx.clock,
     logger: ctx.logger,
   });
-  return { notifications, routes: notificationRoutes({ notifications, sessions: ctx.verifier }) };
+  return {
+    notifications,
+    routes: notificationRoutes({ notifications, sessions: ctx.verifier }),
+    consoleRoutes: notificationConsoleRoutes(notifications),
+  };
 }

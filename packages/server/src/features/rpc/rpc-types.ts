@@ -13,8 +13,11 @@ export type NoResult = null | undefined | void;
 
 /** Who called an RPC and how. Fields about the user are absent for server-to-server calls (`http_key`). */
 export interface RpcContext {
-  /** `socket` (the `rpc` envelope), `http` (Bearer session) or `http_key` (server to server). */
-  readonly source: 'socket' | 'http' | 'http_key';
+  /**
+   * `socket` (the `rpc` envelope), `http` (Bearer session), `http_key` (server to server) or
+   * `console` (the admin console's RPC explorer, as the user it chose, or as no user).
+   */
+  readonly source: 'socket' | 'http' | 'http_key' | 'console';
   readonly node: string;
   readonly userId?: string;
   readonly username?: string;

@@ -1,0 +1,228 @@
+/**
+ * The admin console in Debian's Chromium (playwright-core): log in, find a user, ban it and see its
+ * socket close, watch a live match, delete a chat message, call an RPC as a user, read the redacted
+ * configuration and the live status graphs. Editing a storage object runs once the storage feature
+ * adds its console section (see docs/console.md); until then that test skips itself, saying why.
+ *
+ * With TETHER_CONSOLE_SCREENSHOTS=1 each page is saved to docs/console/<page>.png.
+ */
+import { mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { ChannelMessage } from '@heroiclabs/nakama-js';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromiumTestsRun, launchChromium } from '../../client/test/chromium.ts';
+import { consoleLogin, consoleUrl, eventually } from './console-helpers.ts';
+import { startTestServer, type TestServer } from './helpers.ts';
+import { connectPlayer, disconnectAll, nakamaClient, type Player } from './realtime-helpers.ts';
+
+const runChromium = chromiumTestsRun('console-browser.test');
+const SHOTS =
+  process.env.TETHER_CONSOLE_SCREENSHOTS === '1'
+    ? fileURLToPath(new URL('../../../docs/console/', import.meta.url))
+    : undefined;
+
+describe.skipIf(!runChromium)('admin console in Chromium', () => {
+  let server: TestServer;
+  let browser: Browser;
+  let page: Page;
+  const players: Player[] = [];
+
+  beforeAll(async () => {
+    server = await startTestServer({ node: 'tether-1' });
+    await server.runtime.run((initializer) => {
+      initializer.registerRpc('whoami', (ctx, payload) =>
+        JSON.stringify({ userId: ctx.userId, username: ctx.username, payload }),
+      );
+      initializer.registerMatch('arena', {
+        matchInit: (_ctx, params) => ({
+          state: {},
+          tickRate: 10,
+          label: JSON.stringify({ mode: String(params.mode ?? 'ranked'), map: 'harbour' }),
+        }),
+        matchJoinAttempt: (_c, _d, _t, state) => ({ state, accept: true }),
+        matchLoop: (_c, _d, _t, state) => ({ state }),
+      });
+    }, 'arena.ts');
+    browser = await launchChromium();
+    page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
+    if (SHOTS) mkdirSync(SHOTS, { recursive: true });
+  });
+
+  afterAll(async () => {
+    disconnectAll(players);
+    await browser?.close();
+    await server?.stop();
+  });
+
+  /** Saves the page as docs/console/<name>.png when screenshots are asked for. */
+  async function shot(name: string, fullPage = false): Promise<void> {
+    if (SHOTS) await page.screenshot({ path: `${SHOTS}${name}.png`, fullPage });
+  }
+
+  /** Waits until the page shows `text` (inside `within`, a CSS selector, when given). */
+  async function shows(text: string | RegExp, within = 'main'): Promise<void> {
+    await page.locator(within).getByText(text).first().waitFor({ state: 'visible', timeout: 10_000 });
+  }
+
+  it('logs in (and says so when the password is wrong)', async () => {
+    await page.goto(`${consoleUrl(server)}/`);
+    await page.getByLabel('Username').fill('admin');
+    await page.getByLabel('Password').fill('not the password');
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await shows('Invalid console username or password.');
+    await shot('login');
+    await page.getByLabel('Password').fill('password');
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.getByRole('heading', { name: 'Status' }).waitFor();
+    await shows('Node tether-1');
+  });
+
+  it('finds a user, bans it and sees its socket close', async () => {
+    const player = await connectPlayer(server, players, {
+      deviceId: 'console-browser-device-1',
+      username: 'troublemaker',
+    });
+    await server.runtime.nk.notificationSend(
+      player.session.user_id!,
+      'Season reward',
+      { coins: 100 },
+      1001,
+      null,
+      true,
+    );
+    await page.getByRole('link', { name: 'Accounts' }).click();
+    await page.getByLabel('Search accounts').fill('TroubleMaker');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await page.getByRole('link', { name: 'troublemaker' }).click();
+    await shows('Account troublemaker');
+    await shows('console-browser-device-1');
+    const sessions = page.getByRole('table', { name: 'Live sessions' });
+    await sessions.getByText('ws', { exact: true }).waitFor();
+    await page.getByRole('table', { name: 'Notifications' }).getByText('Season reward').waitFor();
+    await shot('account', true);
+
+    await page.getByRole('button', { name: 'Ban', exact: true }).click();
+    expect(await player.events.next('ondisconnect', 10_000)).toMatchObject({ code: 4004 });
+    await shows(/banned since/);
+    await shows('No live session.');
+    expect(server.realtime.sessions.byUser(player.session.user_id!)).toEqual([]);
+    await page.getByRole('button', { name: 'Unban', exact: true }).waitFor();
+  });
+
+  it('edits a storage object (once the storage feature has its console section)', async (ctx) => {
+    const admin = await consoleLogin(server);
+    const probe = await admin.call('GET', '/v2/console/storage');
+    if (probe.status === 404 && probe.body?.message === 'Not Found') {
+      ctx.skip(
+        'no storage console section yet: storage objects (issue 9) add /v2/console/storage and #/storage',
+      );
+    }
+    // The storage page's contract (docs/console.md): #/storage lists objects by collection; a row opens
+    // an editor whose "Value" field and "Save object" button write the object.
+    const client = nakamaClient(server);
+    const session = await client.authenticateDevice('console-storage-device', true, 'saver');
+    await client.writeStorageObjects(session, [
+      { collection: 'saves', key: 'slot1', value: { level: 1 }, permission_read: 1, permission_write: 1 },
+    ]);
+    await page.getByRole('link', { name: 'Storage' }).click();
+    await page.getByText('saves').first().click();
+    await page.getByText('slot1').first().click();
+    await page.getByLabel('Value').fill('{"level": 2}');
+    await page.getByRole('button', { name: 'Save object' }).click();
+    await eventually(async () => {
+      const read = await client.readStorageObjects(session, {
+        object_ids: [{ collection: 'saves', key: 'slot1', user_id: session.user_id! }],
+      });
+      return (read.objects[0]?.value as { level?: number } | undefined)?.level === 2 ? true : undefined;
+    });
+    await shot('storage');
+  });
+
+  it('watches a live match: labels, sizes and members as players join', async () => {
+    const ann = await connectPlayer(server, players, { username: 'ann' });
+    const bob = await connectPlayer(server, players, { username: 'bob' });
+    const cat = await connectPlayer(server, players, { username: 'cat' });
+    const arena = server.runtime.nk.matchCreate('arena', { mode: 'ranked' });
+    await ann.socket.joinMatch(arena);
+    const relayed = await cat.socket.createMatch();
+
+    await page.getByRole('link', { name: 'Matches' }).click();
+    const table = page.getByRole('table', { name: 'Matches' });
+    const arenaRow = table.getByRole('row').filter({ hasText: arena });
+    await arenaRow.getByText('{"mode":"ranked","map":"harbour"}').waitFor();
+    await arenaRow.getByText('ann', { exact: true }).waitFor();
+    await table.getByRole('row').filter({ hasText: relayed.match_id }).getByText('cat').waitFor();
+
+    // The page polls: a join shows up without reloading.
+    await bob.socket.joinMatch(arena);
+    await arenaRow.getByText('ann, bob').waitFor({ timeout: 10_000 });
+    expect(await arenaRow.locator('td').nth(5).textContent()).toBe('2');
+    await shot('matches');
+  });
+
+  it('reads chat history and deletes a message, which its channel sees removed', async () => {
+    const dan = await connectPlayer(server, players, { username: 'dan' });
+    const channel = await dan.socket.joinChat('lobby', 1, true, false);
+    await dan.socket.writeChatMessage(channel.id, { text: 'good game' });
+    const spam = await dan.socket.writeChatMessage(channel.id, { text: 'buy gold at example.com' });
+
+    await page.getByRole('link', { name: 'Chat' }).click();
+    await page
+      .getByRole('table', { name: 'Channels with members' })
+      .getByText('lobby', { exact: true })
+      .click();
+    await shows('buy gold at example.com');
+    await shot('chat');
+    await page.getByRole('button', { name: `Delete message ${spam.message_id}` }).click();
+    const removal = await eventually(() =>
+      dan.events.all<ChannelMessage>('onchannelmessage').find((m) => m.code === 2),
+    );
+    expect(removal.message_id).toBe(spam.message_id);
+    await page.getByText('buy gold at example.com').waitFor({ state: 'detached' });
+    await shows('good game');
+  });
+
+  it('calls an RPC as a chosen user from the runtime page', async () => {
+    const eve = await connectPlayer(server, players, { username: 'eve' });
+    await page.getByRole('link', { name: 'Runtime' }).click();
+    await shows('arena.ts');
+    await page.getByLabel('As user id (empty: no user)').fill(eve.session.user_id!);
+    await page.getByLabel('Payload').fill('{"hello":"world"}');
+    await page.getByRole('button', { name: 'Call' }).click();
+    await shows(/Returned in/);
+    const result = await page.locator('pre[title="RPC result"]').textContent();
+    expect(JSON.parse(result ?? '')).toEqual({
+      userId: eve.session.user_id,
+      username: 'eve',
+      payload: '{"hello":"world"}',
+    });
+    await shot('runtime');
+  });
+
+  it('shows the configuration with secrets redacted', async () => {
+    await page.getByRole('link', { name: 'Configuration' }).click();
+    const row = page.getByRole('row').filter({ hasText: 'serverKey' });
+    await row.getByText('redacted').waitFor();
+    expect(await page.locator('main').textContent()).not.toContain('defaultkey');
+    await shot('configuration');
+  });
+
+  it('shows sessions, matches, message rates and memory with live graphs', async () => {
+    await page.getByRole('link', { name: 'Status' }).click();
+    const sessions = page.getByRole('region', { name: 'Sessions' });
+    await sessions.getByText(/ws \d+/).waitFor();
+    await page
+      .getByRole('region', { name: 'Matches' })
+      .getByText(/authoritative/)
+      .waitFor();
+    // The graphs draw once the sampler has two points (every 2 s).
+    await page.waitForFunction(() => document.querySelectorAll('.chart canvas').length === 3);
+    await eventually(
+      async () =>
+        (await page.locator('.muted', { hasText: 'Graphs fill in' }).count()) === 0 ? true : undefined,
+      10_000,
+    );
+    await shot('status');
+  });
+});
