@@ -1,6 +1,7 @@
 import type { FeatureParts } from '../../core/feature.ts';
 import type { FeatureContext } from '../../core/feature-context.ts';
 import { BoardRegistry } from './board-registry.ts';
+import { leaderboardConsoleRoutes } from './leaderboard-console-routes.ts';
 import { leaderboardRoutes } from './leaderboard-routes.ts';
 import { LeaderboardService } from './leaderboard-service.ts';
 import { RankBook } from './rank-book.ts';
@@ -28,7 +29,8 @@ export interface LeaderboardDeps {
 
 /**
  * Builds the leaderboard and tournament services, loads the boards and rebuilds the rank index of
- * every live period from the database, starts the period scheduler, and serves the REST endpoints.
+ * every live period from the database, starts the period scheduler, and serves the REST endpoints
+ * and the console's leaderboard section.
  */
 export async function registerLeaderboards(
   ctx: FeatureContext,
@@ -62,6 +64,7 @@ export async function registerLeaderboards(
     tournaments,
     scheduler,
     routes: leaderboardRoutes({ leaderboards, tournaments, sessions: ctx.verifier }),
+    consoleRoutes: leaderboardConsoleRoutes({ leaderboards, tournaments }),
     async close() {
       scheduler.close();
     },
