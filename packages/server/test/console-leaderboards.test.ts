@@ -58,7 +58,7 @@ describe.each(backends)('console leaderboards on $name', (backend) => {
       'GET',
       `/v2/console/leaderboard/hall?limit=2&cursor=${first.body?.next_cursor}`,
     );
-    expect((next.body?.records as { username: string }[]).map((r) => r.username)).toEqual(['p3', 'p2']);
+    expect((next.body!.records as { username: string }[]).map((r) => r.username)).toEqual(['p3', 'p2']);
 
     expect((await admin.call('DELETE', `/v2/console/leaderboard/hall/owner/${owner(5)}`)).status).toBe(200);
     expect((await lb.listRecords('hall', { limit: 1 })).records[0]).toMatchObject({
