@@ -148,6 +148,30 @@ describeStoreContract(
       expect(again.rankCount).toBe(59);
     });
 
+    it('deletes an owner everywhere (account deletion), in the caller transaction, ranks following', async () => {
+      const { lb } = svc();
+      await lb.createLeaderboard({ id: 'x' });
+      await lb.createLeaderboard({ id: 'y', sortOrder: 'asc' });
+      const [gone, kept] = [newUuid(), newUuid()];
+      for (const id of ['x', 'y']) {
+        await write(id, gone, 10);
+        await write(id, kept, 5);
+      }
+      await expect(
+        backend.db().tx(async () => {
+          expect(await lb.deleteOwner(gone)).toBe(2);
+          throw new Error('account deletion failed later');
+        }),
+      ).rejects.toThrow('account deletion failed later');
+      expect((await lb.listRecords('x', { limit: 0, ownerIds: [kept] })).ownerRecords[0]?.rank).toBe(2);
+      await backend.db().tx(() => lb.deleteOwner(gone));
+      for (const id of ['x', 'y']) {
+        const list = await lb.listRecords(id, { limit: 10, ownerIds: [kept] });
+        expect(list.records.map((r) => [r.ownerId, r.rank])).toEqual([[kept, 1]]);
+        expect(list.rankCount).toBe(1);
+      }
+    });
+
     it('refuses bad input with Nakama codes and writes nothing', async () => {
       const { lb } = svc();
       await lb.createLeaderboard({ id: 'auth', authoritative: true });
