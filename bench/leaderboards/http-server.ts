@@ -50,13 +50,14 @@ async function main(): Promise<void> {
           host: '127.0.0.1',
           port: 0,
           gmPort: 0,
+          consolePort: 0,
           data,
           logLevel: 'silent',
           database: pgUrl,
           databaseSchema: schema,
           databasePoolSize: 16,
         }
-      : { host: '127.0.0.1', port: 0, gmPort: 0, data, logLevel: 'silent' },
+      : { host: '127.0.0.1', port: 0, gmPort: 0, consolePort: 0, data, logLevel: 'silent' },
     {},
   );
   const server = await startServer(config);
