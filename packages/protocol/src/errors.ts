@@ -36,7 +36,7 @@ export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
 /**
  * Close codes of every Tether connection, defined once for the server and the client SDK. 1000–1013
- * are RFC 6455 codes (section 7.4.1); 4001–4004 are Tether's own (the 4000–4999 range is for
+ * are RFC 6455 codes (section 7.4.1); 4001–4005 are Tether's own (the 4000–4999 range is for
  * applications), for the cases a game must react to differently: refresh the token, log in again, or
  * not reconnect at all. On GameMaker TCP, which has no close frame, they travel in a final notice
  * packet `{"error":{"code":<close code>,"message":<reason>}}`. docs/protocol.md lists when each is used.
@@ -73,6 +73,8 @@ export const CloseCode = {
    * authentication is refused (403) until the ban is lifted.
    */
   BANNED: 4004,
+  /** The account was deleted (`DELETE /v2/account` or server code). Do not reconnect or log in again. */
+  ACCOUNT_DELETED: 4005,
 } as const;
 
 /** Union of every value in {@link CloseCode}. */
@@ -87,6 +89,7 @@ export const CloseReason = {
   LOGGED_OUT_EVERYWHERE: 'session revoked: all sessions of the user were logged out',
   REPLACED: 'replaced by a newer connection of this user (single_socket)',
   BANNED: 'user account banned',
+  ACCOUNT_DELETED: 'user account deleted',
   BINARY_FRAME: 'binary frames are not supported on this socket',
   AUTH_TIMEOUT: 'authentication timeout',
   NOT_AUTHENTICATED: 'not authenticated',

@@ -13,7 +13,7 @@ import type { FeatureContext } from './core/feature-context.ts';
 import { Shutdown, type ShutdownPhase } from './core/shutdown.ts';
 import { openDatabase, pick } from './database.ts';
 import { registerAccounts } from './features/accounts/register-accounts.ts';
-import { accountStores, revocationStores } from './features/accounts/store/dialects.ts';
+import { accountStores, identityStores, revocationStores } from './features/accounts/store/dialects.ts';
 import { registerChat } from './features/chat/register-chat.ts';
 import { chatStores } from './features/chat/store/dialects.ts';
 import {
@@ -21,6 +21,10 @@ import {
   registerLeaderboards,
 } from './features/leaderboards/register-leaderboards.ts';
 import { leaderboardStores } from './features/leaderboards/store/dialects.ts';
+import { type FriendFeature, registerFriends } from './features/friends/register-friends.ts';
+import { friendStores } from './features/friends/store/dialects.ts';
+import { type GroupFeature, registerGroups } from './features/groups/register-groups.ts';
+import { groupStores } from './features/groups/store/dialects.ts';
 import { type MatchFeature, registerMatches } from './features/match/register-matches.ts';
 import { type MatchmakerFeature, registerMatchmaker } from './features/matchmaker/register-matchmaker.ts';
 import { registerNotifications } from './features/notifications/register-notifications.ts';
@@ -29,8 +33,12 @@ import { type PartyFeature, registerParties } from './features/party/register-pa
 import { registerRpc } from './features/rpc/register-rpc.ts';
 import { registerStatus } from './features/status/register-status.ts';
 import type { StatusService } from './features/status/status-service.ts';
+import { registerStorage } from './features/storage/register-storage.ts';
+import { storageStores } from './features/storage/store/dialects.ts';
 import { registerStreams } from './features/streams/register-streams.ts';
 import type { StreamService } from './features/streams/stream-service.ts';
+import { registerWallets } from './features/wallets/register-wallets.ts';
+import { walletStores } from './features/wallets/store/dialects.ts';
 import { registerHealthRoutes } from './http/health.ts';
 import { HttpRouter } from './http/router.ts';
 import { createLogger } from './observability/logger.ts';
@@ -91,6 +99,10 @@ export interface RunningServer {
   readonly matchmaker: MatchmakerFeature;
   /** Leaderboards and tournaments (services, and the period scheduler). */
   readonly leaderboards: LeaderboardFeature;
+  /** Friends, invitations and blocks. */
+  readonly friends: FriendFeature;
+  /** Groups and their members. */
+  readonly groups: GroupFeature;
   /** Bound admin console address (the console, its API and `/metrics`). */
   readonly console: AddressInfo;
   /** This server's Prometheus metrics. */
@@ -166,15 +178,20 @@ export async function startServer(config: TetherConfig, deps: ServerDeps = {}): 
   // Every store call is timed (tether_storage_operation_duration_seconds) by wrapping it once here.
   const stores = {
     accounts: timed(pick(db, accountStores), 'accounts', metrics.storage),
+    identities: timed(pick(db, identityStores), 'identities', metrics.storage),
     revocations: timed(pick(db, revocationStores), 'revocations', metrics.storage),
     chat: timed(pick(db, chatStores), 'chat', metrics.storage),
     notifications: timed(pick(db, notificationStores), 'notifications', metrics.storage),
     leaderboards: timed(pick(db, leaderboardStores), 'leaderboards', metrics.storage),
+    friends: timed(pick(db, friendStores), 'friends', metrics.storage),
+    groups: timed(pick(db, groupStores), 'groups', metrics.storage),
+    storage: timed(pick(db, storageStores), 'storage', metrics.storage),
+    wallets: timed(pick(db, walletStores), 'wallets', metrics.storage),
   };
   const accounts = registerAccounts({
     config,
     db,
-    stores: { accounts: stores.accounts, revocations: stores.revocations },
+    stores: { accounts: stores.accounts, identities: stores.identities, revocations: stores.revocations },
     logger,
     clock,
     meter: metrics.auth,
@@ -216,6 +233,14 @@ export async function startServer(config: TetherConfig, deps: ServerDeps = {}): 
   mount('features', 'parties', parties);
   const notifications = registerNotifications(ctx, { store: stores.notifications, users: stores.accounts });
   mount('features', 'notifications', notifications);
+  const social = { users: stores.accounts, notifications: notifications.notifications };
+  const friends = registerFriends(ctx, { ...social, store: stores.friends });
+  mount('features', 'friends', friends);
+  const groups = registerGroups(ctx, { ...social, store: stores.groups });
+  mount('features', 'groups', groups);
+  // A deleted account leaves its groups inside the deletion's transaction, so member counts stay
+  // right; a group losing its last superadmin goes too, as in Nakama (friend edges go by cascade).
+  accounts.deletion.onDelete((userId) => groups.groups.removeUser(userId));
   mount(
     'features',
     'chat',
@@ -223,8 +248,15 @@ export async function startServer(config: TetherConfig, deps: ServerDeps = {}): 
       store: stores.chat,
       notifications: notifications.notifications,
       users: stores.accounts,
+      friends: friends.friends,
+      groups: groups.groups,
+      accounts: accounts.deletion,
     }),
   );
+  const storage = registerStorage(ctx, { store: stores.storage });
+  mount('features', 'storage', storage);
+  const wallets = registerWallets(ctx, { store: stores.wallets });
+  mount('features', 'wallets', wallets);
   const matches = registerMatches(ctx, { meter: metrics.matches });
   metrics.gauge('tether_matches', 'Running matches by kind.', ['kind'], () =>
     Object.entries(matches.service.counts()).map(([kind, n]) => [{ kind }, n] as const),
@@ -243,6 +275,11 @@ export async function startServer(config: TetherConfig, deps: ServerDeps = {}): 
     throw err;
   });
   mount('features', 'leaderboards', leaderboards);
+  // A deleted account takes its leaderboard and tournament records with it, in the deletion's
+  // transaction; the rank indexes follow after the commit.
+  accounts.deletion.onDelete(async (userId) => {
+    await leaderboards.leaderboards.deleteOwner(userId);
+  });
 
   const startupFailed = async (err: unknown): Promise<never> => {
     await shutdown.run('startup failed');
@@ -259,6 +296,11 @@ export async function startServer(config: TetherConfig, deps: ServerDeps = {}): 
     notifications: notifications.notifications,
     accounts: accounts.accounts,
     leaderboards,
+    friends: friends.friends,
+    groups: groups.groups,
+    accountAdmin: { accounts: accounts.accounts, deletion: accounts.deletion },
+    storage: storage.storage,
+    wallets: wallets.wallets,
   }).catch(startupFailed);
   runtimeRef = runtime;
   // Matchmaker: relayed match tokens from the match feature, authoritative matches from the runtime's hook.
@@ -359,6 +401,8 @@ export async function startServer(config: TetherConfig, deps: ServerDeps = {}): 
     parties,
     matchmaker,
     leaderboards,
+    friends,
+    groups,
     console: consoleAddress,
     metrics,
     close,

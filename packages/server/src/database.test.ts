@@ -14,17 +14,35 @@ import { type DatabaseSettings, openDatabase } from './database.ts';
 import { MigrationError } from './db/errors.ts';
 import { SQLITE_FILE_NAME } from './db/sqlite-db.ts';
 
-const LEDGER = ['accounts 1', 'accounts 2', 'chat 1', 'leaderboards 1', 'notifications 1'];
+const LEDGER = [
+  'accounts 1',
+  'accounts 2',
+  'accounts 3',
+  'chat 1',
+  'chat 2',
+  'friends 1',
+  'groups 1',
+  'leaderboards 1',
+  'notifications 1',
+  'storage 1',
+  'wallets 1',
+];
 const TABLES = [
   'chat_messages',
+  'friend_edges',
+  'group_members',
+  'groups',
   'leaderboard_records',
   'leaderboards',
   'notifications',
   'revoked_sessions',
   'revoked_users',
+  'storage_objects',
   'tether_schema_migrations',
   'user_devices',
+  'user_tombstones',
   'users',
+  'wallet_ledger',
 ];
 
 const cleanups: (() => Promise<void> | void)[] = [];

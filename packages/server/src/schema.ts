@@ -6,14 +6,22 @@
 import type { FeatureMigrations, LegacyMigrations } from './db/migrations.ts';
 import { ACCOUNT_MIGRATIONS } from './features/accounts/migrations.ts';
 import { CHAT_MIGRATIONS } from './features/chat/migrations.ts';
+import { FRIEND_MIGRATIONS } from './features/friends/migrations.ts';
+import { GROUP_MIGRATIONS } from './features/groups/migrations.ts';
 import { LEADERBOARD_MIGRATIONS } from './features/leaderboards/migrations.ts';
 import { NOTIFICATION_MIGRATIONS } from './features/notifications/migrations.ts';
+import { STORAGE_MIGRATIONS } from './features/storage/migrations.ts';
+import { WALLET_MIGRATIONS } from './features/wallets/migrations.ts';
 
 /** Accounts first: other features' tables reference `users`. */
 export const SCHEMA_MIGRATIONS: readonly FeatureMigrations[] = [
   ACCOUNT_MIGRATIONS,
   CHAT_MIGRATIONS,
   NOTIFICATION_MIGRATIONS,
+  FRIEND_MIGRATIONS,
+  GROUP_MIGRATIONS,
+  STORAGE_MIGRATIONS,
+  WALLET_MIGRATIONS,
   LEADERBOARD_MIGRATIONS,
 ];
 

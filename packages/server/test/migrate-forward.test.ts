@@ -1,7 +1,8 @@
 /**
  * The upgrade from the single global migration list (schema v3, table `tether_migrations`) to the
  * per-feature lists, on databases written by the old code (fixtures/schema-v3, see make-fixture.ts
- * there), and the proof that the per-feature lists build exactly the schema the old list built. The
+ * there), and the proof that the per-feature lists, cut down to the versions the old list held, build
+ * exactly the schema the old list built (later migrations are applied on top when adopting). The
  * upgrade goes through `openDatabase`, as `startServer` does; the old list and runner are kept frozen
  * in the fixtures folder to write older databases.
  */
@@ -13,8 +14,11 @@ import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type DatabaseSettings, openDatabase } from '../src/database.ts';
 import type { LedgerEntry } from '../src/db/migration-ledger.ts';
-import { SQLITE_FILE_NAME } from '../src/db/sqlite-db.ts';
+import { type FeatureMigrations, migrate } from '../src/db/migrations.ts';
+import { openPostgresDb } from '../src/db/open-postgres.ts';
+import { openSqliteDb, SQLITE_FILE_NAME } from '../src/db/sqlite-db.ts';
 import { createLogger } from '../src/observability/logger.ts';
+import { SCHEMA_MIGRATIONS } from '../src/schema.ts';
 import { migratePostgres, POSTGRES_MIGRATIONS } from './fixtures/schema-v3/postgres-global-migrations.ts';
 import { migrateSqlite, SQLITE_MIGRATIONS } from './fixtures/schema-v3/sqlite-global-migrations.ts';
 import { newTestSchema, POSTGRES_TEST_URL, postgresAvailable, type TestSchema } from './postgres.ts';
@@ -133,20 +137,21 @@ const ADOPTED = [
   { feature: 'notifications', version: 1, name: 'notifications' },
   { feature: 'accounts', version: 2, name: 'user bans (disable_time)' },
 ];
-/** Migrations of features that came after the global list: applied on top of an adopted database. */
-const NEWER = [{ feature: 'leaderboards', version: 1, name: 'leaderboards, tournaments, records' }];
-const LEDGER = ['accounts 1', 'accounts 2', 'chat 1', 'leaderboards 1', 'notifications 1'];
-/** Tables of {@link NEWER}, left out where a fresh schema is compared with the global list's. */
-const isNewer = (entry: unknown) => JSON.stringify(entry).includes('leaderboard');
-const withoutNewer = <T extends unknown[] | Record<string, unknown[]>>(schema: T): T =>
-  (Array.isArray(schema)
-    ? schema.filter((e) => !isNewer(e))
-    : Object.fromEntries(
-        Object.entries(schema as Record<string, unknown[]>).map(([k, rows]) => [
-          k,
-          rows.filter((e) => !isNewer(e)),
-        ]),
-      )) as T;
+const adopted = (m: { feature: string; version: number }) =>
+  ADOPTED.some((a) => a.feature === m.feature && a.version === m.version);
+/** The per-feature lists cut down to what the global list held (schema v3). */
+const V3_LISTS: FeatureMigrations[] = SCHEMA_MIGRATIONS.map((l) => ({
+  sqlite: l.sqlite.filter(adopted),
+  postgres: l.postgres.filter(adopted),
+})).filter((l) => l.sqlite.length > 0);
+/** Migrations added since the split, in the order the runner applies them after adopting v3. */
+const NEWER: LedgerEntry[] = SCHEMA_MIGRATIONS.flatMap((l) =>
+  l.sqlite.filter((m) => !adopted(m)).map(({ feature, version, name }) => ({ feature, version, name })),
+);
+const LEDGER = [...ADOPTED, ...NEWER]
+  .map((m) => `${m.feature} ${m.version}`)
+  .sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
+const LEGACY_LEDGER = ADOPTED.map((m) => `${m.feature} ${m.version}`);
 
 /** SQLite milliseconds and PostgreSQL Dates alike become ISO strings. */
 function normalise(rows: Record<string, unknown>[]): Record<string, unknown>[] {
@@ -201,6 +206,15 @@ async function serverStart(settings: Partial<DatabaseSettings>): Promise<Report>
   return report;
 }
 
+/** A fresh SQLite database migrated with the lists cut down to schema v3. */
+async function v3Sqlite(): Promise<string> {
+  const file = join(tempDir(), SQLITE_FILE_NAME);
+  const db = openSqliteDb({ file });
+  await migrate(db, V3_LISTS);
+  await db.close();
+  return file;
+}
+
 /** A fresh SQLite database opened by the server, to compare schemas with. */
 async function freshSqlite(): Promise<string> {
   const data = tempDir();
@@ -237,11 +251,9 @@ describe('forward migration: sqlite', () => {
     const ledger = read(
       'SELECT feature, version, applied_at FROM tether_schema_migrations ORDER BY feature, version',
     );
-    const adoptedLedger = ledger.filter((r) => !NEWER.some((n) => n.feature === r.feature));
     expect(ledger.map((r) => `${r.feature} ${r.version}`)).toEqual(LEDGER);
-    expect(new Set(adoptedLedger.map((r) => r.applied_at))).toEqual(
-      new Set(legacyAt.map((r) => r.applied_at)),
-    );
+    const kept = ledger.filter((r) => LEGACY_LEDGER.includes(`${r.feature} ${r.version}`));
+    expect(new Set(kept.map((r) => r.applied_at))).toEqual(new Set(legacyAt.map((r) => r.applied_at)));
     expect(read("SELECT name FROM sqlite_master WHERE name = 'tether_migrations'")).toEqual([]);
     expect(sqliteSchema(file)).toEqual(sqliteSchema(await freshSqlite()));
   });
@@ -253,7 +265,7 @@ describe('forward migration: sqlite', () => {
     raw.close();
     const old = sqliteSchema(file);
     expect(old.length).toBeGreaterThan(10);
-    expect(withoutNewer(sqliteSchema(await freshSqlite()))).toEqual(old);
+    expect(sqliteSchema(await v3Sqlite())).toEqual(old);
   });
 
   it('adopts an older database (global v2) and applies what came after', async () => {
@@ -263,7 +275,7 @@ describe('forward migration: sqlite', () => {
     migrateSqlite(raw, SQLITE_MIGRATIONS.slice(0, 2));
     raw.close();
     const report = await serverStart({ data });
-    expect(report).toEqual({ adopted: ADOPTED.slice(0, 3), applied: [ADOPTED[3]!, ...NEWER] });
+    expect(report).toEqual({ adopted: ADOPTED.slice(0, 3), applied: [ADOPTED[3], ...NEWER] });
     expect(sqliteSchema(file)).toEqual(sqliteSchema(await freshSqlite()));
   });
 });
@@ -290,6 +302,17 @@ describe('forward migration: postgres', async () => {
   async function fresh(): Promise<string> {
     const s = schema();
     await start(s);
+    return s.name;
+  }
+  /** A fresh schema migrated with the lists cut down to schema v3. */
+  async function v3(): Promise<string> {
+    const s = schema();
+    const db = await openPostgresDb({ url: POSTGRES_TEST_URL, schema: s.name, poolSize: 1 });
+    try {
+      await migrate(db, V3_LISTS);
+    } finally {
+      await db.close();
+    }
     return s.name;
   }
   /** A schema written by the global list and runner, up to `versions` of it. */
@@ -332,9 +355,7 @@ describe('forward migration: postgres', async () => {
       `SELECT feature || ' ' || version AS entry, applied_at = '2026-12-06 20:14:53.359251+00' AS kept
          FROM tether_schema_migrations ORDER BY feature, version`,
     );
-    expect(ledger.rows).toEqual(
-      LEDGER.map((entry) => ({ entry, kept: !NEWER.some((n) => entry.startsWith(`${n.feature} `)) })),
-    );
+    expect(ledger.rows).toEqual(LEDGER.map((entry) => ({ entry, kept: LEGACY_LEDGER.includes(entry) })));
     expect((await c.query("SELECT to_regclass('tether_migrations') AS t")).rows).toEqual([{ t: null }]);
     expect(await postgresSchema(c, s.name)).toEqual(await postgresSchema(c, await fresh()));
   });
@@ -344,13 +365,13 @@ describe('forward migration: postgres', async () => {
     const c = await client();
     const before = await postgresSchema(c, old.name);
     expect(before.columns!.length).toBeGreaterThan(30);
-    expect(withoutNewer(await postgresSchema(c, await fresh()))).toEqual(before);
+    expect(await postgresSchema(c, await v3())).toEqual(before);
   });
 
   it('adopts an older database (global v2) and applies what came after', async () => {
     const s = await legacy(2);
     const report = await start(s);
-    expect(report).toEqual({ adopted: ADOPTED.slice(0, 3), applied: [ADOPTED[3]!, ...NEWER] });
+    expect(report).toEqual({ adopted: ADOPTED.slice(0, 3), applied: [ADOPTED[3], ...NEWER] });
     const c = await client();
     expect(await postgresSchema(c, s.name)).toEqual(await postgresSchema(c, await fresh()));
   });

@@ -11,6 +11,7 @@ import type {
   Socket,
 } from '@heroiclabs/nakama-js';
 import { afterEach } from 'vitest';
+import type { TetherConfig } from '../src/config/config.ts';
 import type { TestBackend, TestStore } from './backends.ts';
 import type { TestServer } from './helpers.ts';
 import { nakamaClient } from './realtime-helpers.ts';
@@ -112,10 +113,10 @@ export function chatServerPerTest(backend: TestBackend) {
   return {
     /** Sockets closed after the test (`user` adds its own; push others opened with `connectUser`). */
     users,
-    /** Starts this test's server and returns a nakama-js client for it. */
-    async start(): Promise<Client> {
+    /** Starts this test's server (with settings `overrides`) and returns a nakama-js client for it. */
+    async start(overrides: Partial<TetherConfig> = {}): Promise<Client> {
       store = backend.newStore();
-      server = await store.start();
+      server = await store.start(overrides);
       return nakamaClient(server);
     },
     /** Connects a user (logging in unless `session` is given), closed after the test. */

@@ -188,7 +188,7 @@ describe.each(backends)('chat rooms with nakama-js on $name', (backend) => {
     });
     expect(await socketError(ann.socket.joinChat(ben.id, 3, true, false))).toMatchObject({
       code: 3,
-      message: 'Group channels are not supported yet',
+      message: 'Group not found: Invalid channel target',
     });
     expect(await socketError(ann.socket.leaveChat('not-a-channel'))).toMatchObject({
       code: 3,

@@ -184,7 +184,8 @@ describe('realtime sessions', () => {
   });
 
   it('keeps a socket open past its token expiry by default, and closes it with 4001 when configured', async () => {
-    const lenient = await start({ tokenExpirySec: 1, socketPingPeriodMs: 100 });
+    // Tokens live 2 s: enough to log in and connect on a loaded machine, short enough to wait out.
+    const lenient = await start({ tokenExpirySec: 2, socketPingPeriodMs: 100 });
     const { token } = await deviceLogin(lenient.baseUrl, 'device-expiry-01');
     const expiresAt = (claimsOf(token).exp as number) * 1000;
     const open = await raw('', {}, token);
@@ -193,7 +194,7 @@ describe('realtime sessions', () => {
     open.close();
     await lenient.stop();
 
-    const strict = await start({ tokenExpirySec: 1, socketCloseOnTokenExpiry: true });
+    const strict = await start({ tokenExpirySec: 2, socketCloseOnTokenExpiry: true });
     const { token: second } = await deviceLogin(strict.baseUrl, 'device-expiry-02');
     const closing = await raw('', {}, second);
     expect(await closing.closed).toEqual({ code: 4001, reason: 'token expired' });

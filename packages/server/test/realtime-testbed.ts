@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import { openDatabase, pick } from '../src/database.ts';
 import { accountStores } from '../src/features/accounts/store/dialects.ts';
 import { chatStores } from '../src/features/chat/store/dialects.ts';
+import { friendStores } from '../src/features/friends/store/dialects.ts';
+import { groupStores } from '../src/features/groups/store/dialects.ts';
 import { notificationStores } from '../src/features/notifications/store/dialects.ts';
 import { createLogger } from '../src/observability/logger.ts';
 import { LocalMessageRouter } from '../src/presence/message-router.ts';
@@ -71,6 +73,8 @@ export async function realtimeTestbed() {
     accounts: pick(db, accountStores),
     chat: pick(db, chatStores),
     notifications: pick(db, notificationStores),
+    friends: pick(db, friendStores),
+    groups: pick(db, groupStores),
   };
   const tracker = new LocalTracker({ node: 'test-node' });
   const sessions = new Map<string, RecordingSession>();

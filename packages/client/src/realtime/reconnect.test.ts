@@ -13,7 +13,7 @@ describe('reconnect policy', () => {
   it('retries everything except logout, replaced, banned and policy closes', () => {
     for (const code of [1000, 1001, 1002, 1006, 1009, 1011, 1013, 4001])
       expect(isRetryableClose(code)).toBe(true);
-    for (const code of [1008, 4002, 4003, 4004]) expect(isRetryableClose(code)).toBe(false);
+    for (const code of [1008, 4002, 4003, 4004, 4005]) expect(isRetryableClose(code)).toBe(false);
   });
 
   it('grows exponentially up to the cap, with the jitter share randomised downwards', () => {

@@ -20,6 +20,7 @@ const NO_RETRY: ReadonlySet<number> = new Set([
   RealtimeCloseCode.SESSION_REVOKED,
   RealtimeCloseCode.REPLACED,
   RealtimeCloseCode.BANNED,
+  RealtimeCloseCode.ACCOUNT_DELETED,
 ]);
 
 /** True when a connection that ended with `code` may be reconnected. */

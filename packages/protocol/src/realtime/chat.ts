@@ -29,6 +29,29 @@ export const ChannelType = {
 /** Union of every value in {@link ChannelType}. */
 export type ChannelType = (typeof ChannelType)[keyof typeof ChannelType];
 
+/**
+ * `channel_message.code` values (Nakama's server constants; the protos only say "message type"): 0–2
+ * are chat, 3–9 are the system messages a group's channel gets when its membership changes. System
+ * messages carry the affected user as sender and `{}` as content.
+ */
+export const ChannelMessageCode = {
+  CHAT: 0,
+  CHAT_UPDATE: 1,
+  CHAT_REMOVE: 2,
+  /** Joined an open group. */
+  GROUP_JOIN: 3,
+  /** Added by an admin, or a join request accepted. */
+  GROUP_ADD: 4,
+  GROUP_LEAVE: 5,
+  GROUP_KICK: 6,
+  GROUP_PROMOTE: 7,
+  GROUP_BAN: 8,
+  GROUP_DEMOTE: 9,
+} as const;
+
+/** Union of every value in {@link ChannelMessageCode}. */
+export type ChannelMessageCode = (typeof ChannelMessageCode)[keyof typeof ChannelMessageCode];
+
 /** Longest room name in UTF-8 bytes (Nakama says "1-64 chars" but checks Go `len`, i.e. bytes). */
 export const MAX_ROOM_NAME_BYTES = 64;
 

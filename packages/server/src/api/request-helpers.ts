@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import type { SessionVerifier, VerifiedSession } from '../session/verifier.ts';
 import { invalid } from '../shared/domain-error.ts';
 import { parseGoBool } from '../shared/go-bool.ts';
@@ -52,4 +53,16 @@ export function boolQuery<F extends boolean | undefined>(
     throw invalid(`Invalid query parameter '${name}': expected true or false, got '${v.slice(0, 32)}'.`);
   }
   return parsed;
+}
+
+/**
+ * Reads the JSON body and checks it against `schema` (zod): a body that does not fit is refused with
+ * INVALID_ARGUMENT naming the first field at fault ("Invalid request body: field 'objects.0.key': …").
+ */
+export async function jsonBody<T extends z.ZodType>(req: HttpRequest, schema: T): Promise<z.output<T>> {
+  const parsed = schema.safeParse(await req.json());
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  const where = issue && issue.path.length > 0 ? `field '${issue.path.join('.')}'` : 'body';
+  throw invalid(`Invalid request body: ${where}: ${issue?.message ?? 'invalid'}.`);
 }

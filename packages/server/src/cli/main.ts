@@ -37,6 +37,7 @@ const SERVE_FLAGS: [keyof TetherConfig, string, string][] = [
   ['authFailuresPerAccount', '<n>', 'failed password attempts per account per window (default 10)'],
   ['authFailureWindowSec', '<sec>', 'failed-authentication window (default 900)'],
   ['authFailureTrackedKeys', '<n>', 'addresses/accounts the failure counters remember (default 100000)'],
+  ['storageMaxValueBytes', '<bytes>', 'largest storage object value, bytes of JSON (default 262144)'],
   ['gmMaxClients', '<n>', 'most GameMaker clients at once (default 1024)'],
   ['gmMaxMessageBytes', '<bytes>', 'largest GameMaker packet payload (default 4194304)'],
   ['shutdownGraceSec', '<sec>', 'seconds to wait for connections on shutdown (default 5)'],
@@ -47,6 +48,7 @@ const SERVE_FLAGS: [keyof TetherConfig, string, string][] = [
   ['matchmakerIntervalMs', '<ms>', 'how often the matchmaker groups tickets (default 15000)'],
   ['matchmakerMaxIntervals', '<n>', 'intervals a ticket holds out for max_count (default 2)'],
   ['matchmakerMaxTickets', '<n>', 'matchmaker tickets per session or party (default 3)'],
+  ['friendsMaxPerUser', '<n>', 'most friends plus sent invitations per user (default 1000)'],
 ];
 
 /** Entry point of the `tether` command. */

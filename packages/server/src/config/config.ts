@@ -97,6 +97,8 @@ export const ConfigSchema = z
     authFailureTrackedKeys: positiveInt.default(100_000),
     /** Largest HTTP request body accepted. */
     maxRequestBytes: positiveInt.default(256 * 1024),
+    /** Storage objects: largest value, in UTF-8 bytes of its JSON text (client and server writes). */
+    storageMaxValueBytes: positiveInt.default(256 * 1024),
     /** GameMaker carriers: clients above this are refused with a reason. */
     gmMaxClients: positiveInt.default(1024),
     /** Largest GameMaker packet payload accepted (GameMaker's own default for accepted sockets). */
@@ -143,6 +145,8 @@ export const ConfigSchema = z
     partyMaxPerSession: positiveInt.default(16),
     /** How often empty parties and join requests of departed sessions are cleaned up (Nakama: 30 s). */
     partyIdleCheckIntervalMs: positiveInt.default(30_000),
+    /** Friends: most friends plus sent invitations one user may have; more adds are refused. */
+    friendsMaxPerUser: positiveInt.default(1000),
     /** Seconds to wait for connections to close on SIGINT/SIGTERM before forcing them. */
     shutdownGraceSec: z.coerce.number().min(0).default(5),
   })

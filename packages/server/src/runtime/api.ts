@@ -24,11 +24,16 @@ import type { ApiHookContext, ApiHookRequest } from '../api/api-hooks.ts';
 import type { GameLogger, MatchHandler } from '../features/match/match-handler.ts';
 import type { NoResult, RpcFunction } from '../features/rpc/rpc-types.ts';
 import type { LeaderboardNk, Leaderboard as RuntimeLeaderboard, Tournament } from './nk/leaderboards.ts';
+import type { AccountNk } from './nk/accounts.ts';
+import type { FriendNk } from './nk/friends.ts';
+import type { GroupNk } from './nk/groups.ts';
 import type { MatchNk } from './nk/match.ts';
 import type { NotificationNk } from './nk/notifications.ts';
+import type { StorageNk } from './nk/storage.ts';
 import type { StreamNk } from './nk/streams.ts';
 import type { Presence } from './nk/types.ts';
 import type { UserNk } from './nk/users.ts';
+import type { WalletNk } from './nk/wallets.ts';
 
 export type {
   Leaderboard,
@@ -39,11 +44,31 @@ export type {
   ScoreInput,
   Tournament,
 } from './nk/leaderboards.ts';
+export type { Account, AccountNk, User } from './nk/accounts.ts';
+export type { FriendNk, RuntimeFriend } from './nk/friends.ts';
+export type { GroupNk } from './nk/groups.ts';
 export type { MatchInfo, MatchNk } from './nk/match.ts';
 export type { NotificationNk } from './nk/notifications.ts';
+export type { RuntimeGroup, RuntimeUser } from './nk/social-types.ts';
+export type {
+  StorageDeleteRequest,
+  StorageNk,
+  StorageObject,
+  StorageObjectList,
+  StorageReadRequest,
+  StorageWriteAck,
+  StorageWriteRequest,
+} from './nk/storage.ts';
 export type { StreamNk } from './nk/streams.ts';
 export type { Presence, StreamId } from './nk/types.ts';
 export type { UserNk } from './nk/users.ts';
+export type {
+  WalletLedgerItem,
+  WalletLedgerList,
+  WalletNk,
+  WalletUpdate,
+  WalletUpdateResult,
+} from './nk/wallets.ts';
 
 import type { SocketHookContext as RtHookContext } from '../pipeline/socket-hooks.ts';
 
@@ -177,7 +202,17 @@ export interface Initializer {
  * Server functions for game code (Nakama's `nk`): one slice per feature, each in `runtime/nk/`.
  * Failures throw an `Error` whose message says what was wrong.
  */
-export interface RuntimeApi extends LeaderboardNk, MatchNk, NotificationNk, StreamNk, UserNk {}
+export interface RuntimeApi
+  extends LeaderboardNk,
+    MatchNk,
+    NotificationNk,
+    StreamNk,
+    UserNk,
+    FriendNk,
+    GroupNk,
+    AccountNk,
+    StorageNk,
+    WalletNk {}
 
 /** A module's entry point: the `default` or `init` export. */
 export type InitModule = (

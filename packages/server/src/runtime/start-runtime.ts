@@ -4,10 +4,15 @@ import type { RpcRegistry } from '../features/rpc/rpc-registry.ts';
 import { Runtime, type RuntimeHookSlots } from './runtime.ts';
 import {
   createRuntimeApi,
+  type RuntimeAccountAdmin,
   type RuntimeAccounts,
   type RuntimeLeaderboards,
+  type RuntimeFriends,
+  type RuntimeGroups,
   type RuntimeNotifications,
+  type RuntimeStorage,
   type RuntimeStreams,
+  type RuntimeWallets,
 } from './runtime-api.ts';
 
 /** What the runtime is built on: the features game code reaches through `nk`. */
@@ -30,6 +35,16 @@ export interface RuntimeServices {
   readonly accounts?: RuntimeAccounts | undefined;
   /** Leaderboards and tournaments (`nk.leaderboard*`, `nk.tournament*`). */
   readonly leaderboards?: RuntimeLeaderboards | undefined;
+  /** Friends (`nk.friends*`). */
+  readonly friends?: RuntimeFriends | undefined;
+  /** Groups (`nk.group*`, `nk.userGroupsList`). */
+  readonly groups?: RuntimeGroups | undefined;
+  /** Accounts and profiles (`nk.accountGetId`, `nk.accountDeleteId`, `nk.usersGetId`, ...). */
+  readonly accountAdmin?: RuntimeAccountAdmin | undefined;
+  /** Storage objects (`nk.storage*`). */
+  readonly storage?: RuntimeStorage | undefined;
+  /** Wallets (`nk.wallet*`). */
+  readonly wallets?: RuntimeWallets | undefined;
 }
 
 /**
@@ -45,6 +60,11 @@ export async function startRuntime(services: RuntimeServices): Promise<Runtime> 
     notifications: services.notifications,
     accounts: services.accounts,
     leaderboards: services.leaderboards,
+    friends: services.friends,
+    groups: services.groups,
+    accountAdmin: services.accountAdmin,
+    storage: services.storage,
+    wallets: services.wallets,
     node,
   });
   const runtime = new Runtime({

@@ -26,6 +26,8 @@ export const RevocationCause = {
   LOGOUT: 'logout',
   /** The user was banned (`AccountService.ban`): every session, and the sockets are told why. */
   BAN: 'ban',
+  /** The account was deleted (`AccountDeletion.deleteAccount`): every session, sockets closed with 4005. */
+  DELETE: 'delete',
 } as const;
 export type RevocationCause = (typeof RevocationCause)[keyof typeof RevocationCause];
 
@@ -47,6 +49,6 @@ export type RevocationListener = (event: RevocationEvent) => void;
 export interface SessionVerifier {
   /** Verifies a session token (signature, expiry, revocation); throws an UNAUTHENTICATED error otherwise. */
   verifySessionToken(token: string): Promise<VerifiedSession>;
-  /** Subscribes to revocations (logout, ban), to close the sockets they cover. Returns the unsubscribe function. */
+  /** Subscribes to revocations (logout, ban, deletion), to close the sockets they cover. Returns the unsubscribe function. */
   onRevoked(listener: RevocationListener): () => void;
 }

@@ -36,7 +36,8 @@ export function closeNotice(subject: string, code: NotificationCode, nowMs: numb
  * Closes the sessions a revocation covers among `sessions` (a user's): one session's sockets
  * (`tokenId`), or every socket of the user (`tokenId: null`). A logout closes them with 4002 and a
  * reason; a ban first sends each a `banned` notification (code -8, live only, as Nakama does), then
- * closes it with 4004. Returns how many it closed.
+ * closes it with 4004; an account deletion closes them with 4005 (Nakama just disconnects them, with
+ * no notification). Returns how many it closed.
  */
 export function closeRevoked(sessions: Iterable<Session>, event: RevocationEvent, nowMs: number): number {
   const notice =
@@ -49,6 +50,8 @@ export function closeRevoked(sessions: Iterable<Session>, event: RevocationEvent
     if (notice) {
       session.deliver(notice);
       session.close(CloseCode.BANNED, CloseReason.BANNED);
+    } else if (event.cause === RevocationCause.DELETE) {
+      session.close(CloseCode.ACCOUNT_DELETED, CloseReason.ACCOUNT_DELETED);
     } else {
       const reason = event.tokenId === null ? CloseReason.LOGGED_OUT_EVERYWHERE : CloseReason.LOGGED_OUT;
       session.close(CloseCode.SESSION_REVOKED, reason);

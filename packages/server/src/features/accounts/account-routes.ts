@@ -3,7 +3,9 @@ import { bearerToken, serverKeyMatches } from '../../api/auth-headers.ts';
 import type { ApiRoute, HttpHandler, HttpRequest, HttpResult } from '../../api/http-types.ts';
 import { boolQuery } from '../../api/request-helpers.ts';
 import { invalid, unauthenticated } from '../../shared/domain-error.ts';
+import type { AccountDeletion } from './account-deletion.ts';
 import { accountJson, usersJson } from './account-json.ts';
+import type { AccountLinks } from './account-links.ts';
 import type { AccountService, AuthResult } from './account-service.ts';
 import type { AuthThrottle } from './auth/rate-limiter.ts';
 import type { SessionAuth, VerifiedSession } from './auth/session-auth.ts';
@@ -11,6 +13,8 @@ import type { SessionAuth, VerifiedSession } from './auth/session-auth.ts';
 /** What the account routes need. */
 export interface AccountRoutesDeps {
   readonly accounts: AccountService;
+  readonly links: AccountLinks;
+  readonly deletion: AccountDeletion;
   readonly sessions: SessionAuth;
   readonly throttle: AuthThrottle;
   readonly serverKey: string;
@@ -29,6 +33,7 @@ const vars = z
 const IdBody = z.object({ id: str, vars });
 const EmailBody = z.object({ email: str, password: str, vars });
 const RefreshBody = z.object({ token: str, vars });
+const LinkBody = z.object({ id: str, email: str, password: str, vars });
 const LogoutBody = z.object({ token: str, refresh_token: str });
 /** The body of a profile change (`PUT /v2/account`, and the console's account editor). */
 export const UpdateBody = z.object({
@@ -50,7 +55,7 @@ export const UpdateBody = z.object({
  * JSON. Domain errors become `{"code": <gRPC code>, "message": ...}` with the matching HTTP status.
  */
 export function accountRoutes(deps: AccountRoutesDeps): ApiRoute[] {
-  const { accounts, sessions, throttle } = deps;
+  const { accounts, links, deletion, sessions, throttle } = deps;
 
   /** Server-key endpoints: a locked-out address is refused first; a wrong key counts as a failure. */
   const requireServerKey = (req: HttpRequest) => {
@@ -152,6 +157,17 @@ export function accountRoutes(deps: AccountRoutesDeps): ApiRoute[] {
       }),
     },
     {
+      method: 'DELETE',
+      path: '/v2/account',
+      name: 'DeleteAccount',
+      handler: handle(async (req) => {
+        const caller = await requireSession(req);
+        await deletion.deleteAccount(caller.userId);
+        return {};
+      }),
+    },
+    ...linkRoutes(links, requireSession),
+    {
       method: 'GET',
       path: '/v2/user',
       name: 'GetUsers',
@@ -162,6 +178,38 @@ export function accountRoutes(deps: AccountRoutesDeps): ApiRoute[] {
         return usersJson(await accounts.getUsers(ids, usernames));
       }),
     },
+  ];
+}
+
+/**
+ * `POST /v2/account/link/{device,custom,email}` and `/v2/account/unlink/...`, with Nakama's bodies
+ * (`AccountDevice`, `AccountCustom`, `AccountEmail`; their `vars` are ignored, as Nakama does).
+ */
+function linkRoutes(
+  links: AccountLinks,
+  requireSession: (req: HttpRequest) => Promise<VerifiedSession>,
+): ApiRoute[] {
+  const route = (
+    path: string,
+    name: string,
+    run: (userId: string, body: z.output<typeof LinkBody>) => Promise<void>,
+  ): ApiRoute => ({
+    method: 'POST',
+    path,
+    name,
+    handler: handle(async (req) => {
+      const caller = await requireSession(req);
+      await run(caller.userId, await parseBody(req, LinkBody));
+      return {};
+    }),
+  });
+  return [
+    route('/v2/account/link/device', 'LinkDevice', (u, b) => links.linkDevice(u, b.id)),
+    route('/v2/account/link/custom', 'LinkCustom', (u, b) => links.linkCustom(u, b.id)),
+    route('/v2/account/link/email', 'LinkEmail', (u, b) => links.linkEmail(u, b.email, b.password)),
+    route('/v2/account/unlink/device', 'UnlinkDevice', (u, b) => links.unlinkDevice(u, b.id)),
+    route('/v2/account/unlink/custom', 'UnlinkCustom', (u, b) => links.unlinkCustom(u, b.id)),
+    route('/v2/account/unlink/email', 'UnlinkEmail', (u, b) => links.unlinkEmail(u, b.email)),
   ];
 }
 

@@ -14,7 +14,7 @@ import type { AnyDb } from '../../db/db.ts';
 import { createLogger } from '../../observability/logger.ts';
 import type { RevocationEvent } from '../../session/verifier.ts';
 import { type AccountFeature, registerAccounts } from './register-accounts.ts';
-import { accountStores, revocationStores } from './store/dialects.ts';
+import { accountStores, identityStores, revocationStores } from './store/dialects.ts';
 
 describe('AccountService.ban', () => {
   let dir: string;
@@ -30,7 +30,11 @@ describe('AccountService.ban', () => {
     feature = registerAccounts({
       config,
       db,
-      stores: { accounts: pick(db, accountStores), revocations: pick(db, revocationStores) },
+      stores: {
+        accounts: pick(db, accountStores),
+        identities: pick(db, identityStores),
+        revocations: pick(db, revocationStores),
+      },
       logger: createLogger('silent'),
     });
     events.length = 0;

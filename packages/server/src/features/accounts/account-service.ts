@@ -27,6 +27,7 @@ import {
   checkProfileText,
   checkUserLookup,
   checkUsername,
+  checkUsernameList,
   checkVars,
   generateUsername,
 } from './validation.ts';
@@ -239,6 +240,24 @@ export class AccountService {
     const account = isUuid(userId) ? await this.#store.getAccount(userId.toLowerCase()) : null;
     if (!account) throw new DomainError(ErrorKind.NOT_FOUND, 'Account not found.');
     return account;
+  }
+
+  /**
+   * Accounts by id, for server code (`nk.accountsGetId`): at most 1000 UUIDs; unknown ones are left
+   * out. In the order asked, each once.
+   */
+  async getAccounts(userIds: readonly string[]): Promise<AccountRecord[]> {
+    const ids = checkBanUserIds(userIds);
+    const found = await Promise.all(ids.map((id) => this.#store.getAccount(id)));
+    return found.filter((a): a is AccountRecord => a !== null);
+  }
+
+  /**
+   * Users by ids and usernames, for server code (`nk.usersGetId`, `nk.usersGetUsername`): at most
+   * 1000 of each; unknown ones are left out.
+   */
+  async findUsers(userIds: readonly string[], usernames: readonly string[]): Promise<UserRecord[]> {
+    return this.#store.listUsers(checkBanUserIds(userIds), checkUsernameList(usernames));
   }
 
   /** `PUT /v2/account`: changes the caller's profile. At least one field must be given. */

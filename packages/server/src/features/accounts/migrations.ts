@@ -2,7 +2,7 @@ import type { FeatureMigrations, Migration } from '../../db/migrations.ts';
 
 /**
  * The accounts feature's tables: users (profile, email + password hash, custom id, wallet), linked
- * devices, and revoked sessions and users. Other features reference `users`, so the composition root
+ * devices, revoked sessions and users, and tombstones of deleted accounts. Other features reference `users`, so the composition root
  * migrates accounts first. The SQL is exactly what the single global list (versions 1 and 3) held.
  */
 
@@ -59,6 +59,18 @@ const SQLITE: readonly Migration[] = [
     // with the user row it belongs to.
     sql: `
       ALTER TABLE users ADD COLUMN disable_time INTEGER;
+    `,
+  },
+  {
+    feature: 'accounts',
+    version: 3,
+    name: 'deleted accounts (user_tombstones)',
+    // Written when server code deletes an account "recorded" (Nakama's user_tombstone): when it went.
+    sql: `
+      CREATE TABLE user_tombstones (
+        user_id     TEXT PRIMARY KEY,
+        create_time INTEGER NOT NULL
+      ) STRICT;
     `,
   },
 ];
@@ -118,6 +130,18 @@ const POSTGRES: readonly Migration[] = [
     // no default is a catalog change only: no table rewrite, however many users there are.
     sql: `
       ALTER TABLE users ADD COLUMN disable_time TIMESTAMPTZ;
+    `,
+  },
+  {
+    feature: 'accounts',
+    version: 3,
+    name: 'deleted accounts (user_tombstones)',
+    // Written when server code deletes an account "recorded" (Nakama's user_tombstone): when it went.
+    sql: `
+      CREATE TABLE user_tombstones (
+        user_id     UUID PRIMARY KEY,
+        create_time TIMESTAMPTZ NOT NULL
+      );
     `,
   },
 ];

@@ -7,6 +7,8 @@ import type { Db } from '../../db/db.ts';
 import type { AuthMeter } from '../../observability/meters.ts';
 import { type Clock, systemClock } from '../../shared/clock.ts';
 import { accountConsoleRoutes } from './account-console-routes.ts';
+import { AccountDeletion } from './account-deletion.ts';
+import { AccountLinks } from './account-links.ts';
 import { accountRoutes } from './account-routes.ts';
 import { AccountSearch } from './account-search.ts';
 import { AccountService } from './account-service.ts';
@@ -16,11 +18,19 @@ import { RevocationService } from './auth/revocations.ts';
 import { SessionAuth } from './auth/session-auth.ts';
 import { TokenSigner } from './auth/tokens.ts';
 import type { AccountStore } from './store/account-store.ts';
+import type { IdentityStore } from './store/identity-store.ts';
 import type { RevocationStore } from './store/revocation-store.ts';
 
 /** The account services, built once by the composition root and shared by HTTP and sockets. */
 export interface AccountFeature extends FeatureParts {
   readonly accounts: AccountService;
+  /** Linking and unlinking devices, custom ids and emails. */
+  readonly links: AccountLinks;
+  /**
+   * Account deletion. Features whose rows a deleted account must take along register with
+   * `deletion.onDelete(listener)`; listeners run inside the deletion's transaction.
+   */
+  readonly deletion: AccountDeletion;
   /** Token checks for the socket layer: `verifySessionToken` before upgrade, `onRevoked` to close sockets. */
   readonly auth: SessionAuth;
   readonly throttle: AuthThrottle;
@@ -38,7 +48,11 @@ export interface AccountDeps {
   /** For transactions (a ban and its revocations) and after-commit notices (revocations). */
   readonly db: Db;
   /** This feature's stores, built by the composition root for the database's dialect. */
-  readonly stores: { readonly accounts: AccountStore; readonly revocations: RevocationStore };
+  readonly stores: {
+    readonly accounts: AccountStore;
+    readonly identities: IdentityStore;
+    readonly revocations: RevocationStore;
+  };
   readonly logger: Logger;
   readonly clock?: Clock;
   /** Counts and times authentications. */
@@ -95,11 +109,15 @@ export function registerAccounts(deps: AccountDeps): AccountFeature {
     logger,
     meter: deps.meter,
   });
+  const links = new AccountLinks({ store: stores.identities, passwords, clock });
+  const deletion = new AccountDeletion({ store: stores.accounts, db, sessions, clock, logger });
   return {
     accounts,
+    links,
+    deletion,
     auth: sessions,
     throttle,
-    routes: accountRoutes({ accounts, sessions, throttle, serverKey: config.serverKey }),
+    routes: accountRoutes({ accounts, links, deletion, sessions, throttle, serverKey: config.serverKey }),
     consoleRoutes: accountConsoleRoutes(accounts, new AccountSearch(stores.accounts)),
     close: () => sessions.close(),
   };

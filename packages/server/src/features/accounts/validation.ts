@@ -66,6 +66,32 @@ export function checkEmailLogin(
   return { email: email.toLowerCase(), password };
 }
 
+/** A custom id to link (Nakama's `LinkCustom` wording): 6-128 bytes, no spaces or control characters. */
+export function checkLinkCustomId(id: string | undefined): string {
+  if (!id) throw invalid('Custom ID is required.');
+  if (SPACE_OR_CONTROL.test(id)) throw invalid('Invalid custom ID, no spaces or control characters allowed.');
+  if (bytes(id) < 6 || bytes(id) > 128) throw invalid('Invalid custom ID, must be 6-128 bytes.');
+  return id;
+}
+
+/**
+ * An email and password to link, checked in Nakama's `LinkEmail` order and wording; returns the email
+ * lower-cased. Passwords are 8-1024 bytes, as for authentication.
+ */
+export function checkLinkEmail(
+  email: string | undefined,
+  password: string | undefined,
+): { email: string; password: string } {
+  if (!email || !password) throw invalid('Email address and password is required.');
+  if (SPACE_OR_CONTROL.test(email))
+    throw invalid('Invalid email address, no spaces or control characters allowed.');
+  if (bytes(password) < 8) throw invalid('Password must be at least 8 characters long.');
+  if (bytes(password) > 1024) throw invalid('Password must be at most 1024 bytes long.');
+  if (!EMAIL_FORMAT.test(email)) throw invalid('Invalid email address format.');
+  if (bytes(email) < 10 || bytes(email) > 255) throw invalid('Invalid email address, must be 10-255 bytes.');
+  return { email: email.toLowerCase(), password };
+}
+
 /** A username chosen by the client. */
 export function checkUsername(username: string): string {
   if (!USERNAME.test(username)) {
@@ -153,4 +179,15 @@ export function checkBanUserIds(ids: readonly string[]): string[] {
       throw invalid(`Invalid user ID: '${String(id).slice(0, 64)}'.`);
   }
   return [...new Set(ids.map((id) => id.toLowerCase()))];
+}
+
+/** Usernames to look up (server code): an array of at most {@link MAX_USERS_PER_BAN} strings. */
+export function checkUsernameList(usernames: readonly string[]): readonly string[] {
+  if (!Array.isArray(usernames) || usernames.some((u) => typeof u !== 'string')) {
+    throw invalid('Usernames must be an array of strings.');
+  }
+  if (usernames.length > MAX_USERS_PER_BAN) {
+    throw invalid(`Too many usernames, at most ${MAX_USERS_PER_BAN} per call.`);
+  }
+  return usernames;
 }

@@ -5,6 +5,8 @@ import { toRealtimeError } from '../../pipeline/pipeline.ts';
 import { StreamMode, stream } from '../../presence/stream.ts';
 import { DomainError } from '../../shared/domain-error.ts';
 import { newUuid } from '../../shared/ids.ts';
+import { FriendService } from '../friends/friend-service.ts';
+import { GroupService } from '../groups/group-service.ts';
 import { NotificationService } from '../notifications/notification-service.ts';
 import { directChannel } from './channel-id.ts';
 import { ChatService, type JoinRequest } from './chat-service.ts';
@@ -35,6 +37,8 @@ async function badInput(p: Promise<unknown> | (() => unknown)): Promise<string> 
 describe('ChatService', () => {
   let bed: Awaited<ReturnType<typeof realtimeTestbed>>;
   let chat: ChatService;
+  let friends: FriendService;
+  let groups: GroupService;
   beforeEach(async () => {
     bed = await realtimeTestbed();
     const notifications = new NotificationService({
@@ -45,9 +49,20 @@ describe('ChatService', () => {
       clock: { now: () => Date.now() },
       logger: bed.logger,
     });
+    const social = {
+      db: bed.db,
+      users: bed.stores.accounts,
+      notifications,
+      isOnline: () => false,
+      clock: { now: () => Date.now() },
+    };
+    friends = new FriendService({ ...social, store: bed.stores.friends, maxFriends: 100 });
+    groups = new GroupService({ ...social, store: bed.stores.groups });
     const service = new ChatService({
       store: bed.stores.chat,
       users: bed.stores.accounts,
+      friends,
+      groups,
       tracker: bed.tracker,
       router: bed.router,
       notifications,
@@ -180,7 +195,10 @@ describe('ChatService', () => {
     expect(await badInput(chat.sendMessage(a, '9...lobby', '{}'))).toBe('Invalid channel identifier');
     expect(await badInput(() => chat.leave(a, 'lobby'))).toBe('Invalid channel identifier');
     expect(await badInput(chat.prepareJoin(a, { ...room(newUuid()), type: 3 }))).toBe(
-      'Group channels are not supported yet',
+      'Group not found: Invalid channel target',
+    );
+    expect(await badInput(chat.prepareJoin(a, { ...room('not-a-group'), type: 3 }))).toBe(
+      'Group not found: Invalid channel target',
     );
     expect(await badInput(chat.prepareJoin(a, { ...room('x'), type: 2 }))).toBe(
       'Invalid user ID in direct message join',
@@ -252,5 +270,36 @@ describe('ChatService', () => {
     a.closed = true;
     chat.join(plan);
     expect(bed.tracker.count(plan.channel.stream)).toBe(0);
+  });
+
+  it('refuses direct messages across a block, whichever user blocked', async () => {
+    const [a, b] = [await bed.user('ann'), await bed.user('ben')];
+    await friends.block({ userId: a.userId, username: 'ann' }, [b.userId], []);
+    expect(await badInput(chat.prepareJoin(b, { ...room(a.userId), type: 2 }))).toBe('User ID not found');
+    expect(await badInput(chat.prepareJoin(a, { ...room(b.userId), type: 2 }))).toBe(
+      'Cannot open direct message channel with a user you blocked',
+    );
+  });
+
+  it('lets members on a group channel, and takes off one removed while the join was being checked', async () => {
+    const [a, b] = [await bed.user('ann'), await bed.user('ben')];
+    const group = await groups.create({ userId: a.userId, username: 'ann' }, { name: 'g', open: true });
+    expect(await badInput(chat.prepareJoin(b, { ...room(group.id), type: 3 }))).toBe(
+      'Group not found: Invalid channel target',
+    );
+    await groups.join({ userId: b.userId, username: 'ben' }, group.id);
+    const plan = await chat.prepareJoin(b, { ...room(group.id.toUpperCase()), type: 3 });
+    expect(plan.channel).toMatchObject({ id: `3.${group.id}..`, kind: 'group', groupId: group.id });
+    // Ben leaves between the check and the tracking: no listener here takes him off the channel, so
+    // the join's own second look at the membership must.
+    await groups.leave({ userId: b.userId, username: 'ben' }, group.id);
+    expect(chat.join(plan)).toMatchObject({ id: plan.channel.id, group_id: group.id });
+    expect(bed.tracker.get(b.id, plan.channel.stream)).toBeDefined();
+    for (let turn = 0; turn < 100 && bed.tracker.get(b.id, plan.channel.stream); turn++) await nextTurn();
+    expect(bed.tracker.get(b.id, plan.channel.stream)).toBeUndefined();
+    // Members read the history; others do not.
+    expect(await chat.history(a.userId, plan.channel.id, { limit: 1, forward: true })).toEqual({});
+    const denied = await chat.history(b.userId, plan.channel.id, { limit: 1, forward: true }).catch((e) => e);
+    expect(denied).toMatchObject({ kind: 'INVALID_ARGUMENT', message: 'Group not found.' });
   });
 });

@@ -1,9 +1,9 @@
 import {
   type Channel,
   type ChannelMessageAck,
+  ChannelMessageCode,
   ChannelType,
   NotificationCode,
-  RealtimeError,
 } from '@tether/protocol';
 import type { Logger } from 'pino';
 import { InvalidCursorError } from '../../db/cursor.ts';
@@ -17,11 +17,15 @@ import { DomainError, ErrorKind, invalid } from '../../shared/domain-error.ts';
 import { isUuid } from '../../shared/ids.ts';
 import { MonotonicUuidV7 } from '../../shared/monotonic-uuid.ts';
 import type { AccountStore } from '../accounts/store/account-store.ts';
+import type { FriendService } from '../friends/friend-service.ts';
+import type { GroupService } from '../groups/group-service.ts';
+import { GroupRole } from '../groups/store/group-store.ts';
 import type { NotificationService } from '../notifications/notification-service.ts';
 import {
   type ChannelRef,
   channelOfStream,
   directChannel,
+  groupChannel,
   isRoomName,
   isUserId,
   parseChannelId,
@@ -77,20 +81,31 @@ export interface ChatServiceDeps {
   readonly store: ChatStore;
   /** For direct messages: the other user must exist. */
   readonly users: Pick<AccountStore, 'getUser'>;
+  /** For direct messages: neither user may have blocked the other. */
+  readonly friends: Pick<FriendService, 'blockStatus'>;
+  /** For group channels: only members (superadmins, admins, members) may join or read. */
+  readonly groups: Pick<GroupService, 'membership'>;
   readonly tracker: Tracker;
   readonly router: MessageRouter;
   readonly notifications: NotificationService;
   readonly clock: Clock;
   readonly logger: Logger;
+  /** Message ids; pass the generator group system messages use too, so all of a channel sorts together. */
+  readonly ids?: MonotonicUuidV7;
 }
 
-const MessageCode = { CHAT: 0, UPDATE: 1, REMOVE: 2 } as const;
+const MessageCode = {
+  CHAT: ChannelMessageCode.CHAT,
+  UPDATE: ChannelMessageCode.CHAT_UPDATE,
+  REMOVE: ChannelMessageCode.CHAT_REMOVE,
+} as const;
 
 const bad = (message: string) => invalid(message);
 
 /**
- * Chat: rooms and direct messages as presence streams (mode 2 and 4), with history in a
- * {@link ChatStore}. Socket handlers and HTTP routes are thin adapters over these methods.
+ * Chat: rooms, direct messages and group channels as presence streams (modes 2, 4 and 3), with
+ * history in a {@link ChatStore}. Socket handlers and HTTP routes are thin adapters over these
+ * methods. Group system messages and removals are written by {@link GroupChannelEvents}.
  *
  * Joining is split in two so that handlers keep the presence invariant: {@link prepareJoin} does the
  * asynchronous checks, then {@link join} tracks the presence and returns the reply synchronously, so
@@ -98,16 +113,18 @@ const bad = (message: string) => invalid(message);
  */
 export class ChatService {
   readonly #d: ChatServiceDeps;
-  readonly #ids = new MonotonicUuidV7();
+  readonly #ids: MonotonicUuidV7;
 
   constructor(deps: ChatServiceDeps) {
     this.#d = deps;
+    this.#ids = deps.ids ?? new MonotonicUuidV7();
   }
 
   /**
-   * Validates a join. For a direct message the other user must exist, and when this is a new join and
-   * they are not in the channel, they get a persistent DM-request notification (code -1) before the
-   * join completes. Throws BAD_INPUT {@link RealtimeError}s with Nakama's messages.
+   * Validates a join. For a direct message the other user must exist and neither may have blocked the
+   * other, and when this is a new join and they are not in the channel, they get a persistent
+   * DM-request notification (code -1) before the join completes. For a group channel the user must be
+   * a member. Throws BAD_INPUT errors with Nakama's messages.
    */
   async prepareJoin(session: ChatSession, req: JoinRequest): Promise<JoinPlan> {
     const plan = (channel: ChannelRef): JoinPlan => ({
@@ -129,12 +146,21 @@ export class ChatService {
         }
         if (other === session.userId) throw bad('Cannot open direct message channel with self');
         if (!(await this.#d.users.getUser(other))) throw bad('User ID not found');
+        const blocks = await this.#d.friends.blockStatus(session.userId, other);
+        // Being blocked reads as Nakama's "not found": the block is not revealed.
+        if (blocks.blockedBy) throw bad('User ID not found');
+        if (blocks.blocked) throw bad('Cannot open direct message channel with a user you blocked');
         const channel = directChannel(session.userId, other);
         await this.#requestChat(session, channel, other);
         return plan(channel);
       }
-      case ChannelType.GROUP:
-        throw bad('Group channels are not supported yet');
+      case ChannelType.GROUP: {
+        const groupId = req.target.toLowerCase();
+        if (!isUuid(groupId) || !(await this.#isMember(groupId, session.userId))) {
+          throw bad('Group not found: Invalid channel target');
+        }
+        return plan(groupChannel(groupId));
+      }
       default:
         throw bad('Unrecognized channel type');
     }
@@ -167,6 +193,7 @@ export class ChatService {
       .list(channel.stream)
       .filter((p) => !(isNew && p.sessionId === session.id))
       .map(userPresence);
+    if (isNew && channel.kind === 'group') void this.#confirmGroupJoin(session, channel);
     return {
       id: channel.id,
       ...(presences.length > 0 ? { presences } : {}),
@@ -278,7 +305,9 @@ export class ChatService {
     }
     const channel = parseChannelId(channelId);
     if (!channel) throw invalid('Invalid channel ID.');
-    if (channel.kind === 'group') throw invalid('Group channels are not supported yet.');
+    if (channel.kind === 'group' && !(await this.#isMember(channel.groupId, callerId))) {
+      throw invalid('Group not found.');
+    }
     if (channel.kind === 'direct' && callerId !== channel.userIdOne && callerId !== channel.userIdTwo) {
       throw new DomainError(
         ErrorKind.PERMISSION_DENIED,
@@ -309,6 +338,29 @@ export class ChatService {
     } catch (err) {
       // The join itself must not fail because the invitation could not be stored.
       this.#d.logger.warn({ err, channelId: channel.id }, 'could not send the direct message request');
+    }
+  }
+
+  async #isMember(groupId: string, userId: string): Promise<boolean> {
+    const state = await this.#d.groups.membership(groupId, userId);
+    return state !== null && state <= GroupRole.MEMBER;
+  }
+
+  /**
+   * Checks membership again once the session is on a group's channel: a removal that committed
+   * between the join's check and the tracking has already run its own untrack, which found nothing to
+   * remove, so this one does it (a removal committing after this read untracks by itself).
+   */
+  async #confirmGroupJoin(
+    session: ChatSession,
+    channel: Extract<ChannelRef, { kind: 'group' }>,
+  ): Promise<void> {
+    try {
+      if (!(await this.#isMember(channel.groupId, session.userId))) {
+        this.#d.tracker.untrack(session.id, channel.stream, 'kick');
+      }
+    } catch (err) {
+      this.#d.logger.warn({ err, channelId: channel.id }, 'could not confirm group channel membership');
     }
   }
 

@@ -26,6 +26,15 @@ const SQLITE: readonly Migration[] = [
       CREATE INDEX chat_messages_channel_time ON chat_messages (channel_id, create_time, id);
     `,
   },
+  {
+    feature: 'chat',
+    version: 2,
+    name: 'chat messages by sender',
+    // A deleted account's messages go with it (as Nakama's foreign key does): found by sender.
+    sql: `
+      CREATE INDEX chat_messages_sender ON chat_messages (sender_id);
+    `,
+  },
 ];
 
 /** PostgreSQL: the same table with native types. */
@@ -47,6 +56,15 @@ const POSTGRES: readonly Migration[] = [
       );
       -- History pages are keyset scans in (create_time, id) order within one channel.
       CREATE INDEX chat_messages_channel_time_idx ON chat_messages (channel_id, create_time, id);
+    `,
+  },
+  {
+    feature: 'chat',
+    version: 2,
+    name: 'chat messages by sender',
+    // A deleted account's messages go with it (as Nakama's foreign key does): found by sender.
+    sql: `
+      CREATE INDEX chat_messages_sender_idx ON chat_messages (sender_id);
     `,
   },
 ];

@@ -60,6 +60,17 @@ describe('TokenSigner', () => {
     );
   });
 
+  it('remembers verified tokens by their exact text: an edited copy is still checked and refused', async () => {
+    const c = claims();
+    const token = await signer.sign('session', c);
+    expect(await signer.verify('session', token, NOW)).toEqual(c);
+    expect(await signer.verify('session', token, NOW)).toEqual(c);
+    const [header, payload, signature] = token.split('.') as [string, string, string];
+    const forged = `${header}.${payload}.${signature.slice(0, -2)}${signature.endsWith('AA') ? 'BB' : 'AA'}`;
+    await expect(signer.verify('session', forged, NOW)).rejects.toThrow('Auth token invalid');
+    await expect(signer.verify('refresh', token, NOW)).rejects.toThrow('Refresh token invalid');
+  });
+
   it('says when a token expired, unless asked to ignore expiry', async () => {
     const c = claims({ exp: NOW / 1000 + 10 });
     const token = await signer.sign('session', c);

@@ -119,4 +119,18 @@ export interface AccountStore {
   banUsers(userIds: readonly string[], at: Date): Promise<string[]>;
   /** Lifts bans: clears the disable time. Returns the ids of the users that exist, as {@link banUsers}. */
   unbanUsers(userIds: readonly string[]): Promise<string[]>;
+  /**
+   * Locks a user's row until the caller's transaction ends (PostgreSQL `FOR UPDATE`: writes that
+   * reference the user wait, then see it gone if it is deleted). Returns whether the user exists.
+   * Call inside `db.tx`.
+   */
+  lockUser(userId: string): Promise<boolean>;
+  /**
+   * Deletes a user; rows that reference it (devices, and other features' rows with a foreign key)
+   * go with it. With `tombstoneAt`, records the deletion (Nakama's `user_tombstone`). Returns whether
+   * the user existed.
+   */
+  deleteUser(userId: string, tombstoneAt: Date | null): Promise<boolean>;
+  /** When the user's deletion was recorded, or `null`. */
+  deletionTime(userId: string): Promise<Date | null>;
 }

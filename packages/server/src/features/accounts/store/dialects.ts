@@ -1,6 +1,9 @@
 /** The accounts feature's stores per database dialect; the composition root picks one of each. */
 import type { StoreDialects } from '../../../core/store-dialects.ts';
 import type { AccountStore } from './account-store.ts';
+import { PgIdentityStore } from './identity-postgres.ts';
+import { SqliteIdentityStore } from './identity-sqlite.ts';
+import type { IdentityStore } from './identity-store.ts';
 import { PgAccountStore, PgRevocationStore } from './postgres.ts';
 import type { RevocationStore } from './revocation-store.ts';
 import { SqliteAccountStore, SqliteRevocationStore } from './sqlite.ts';
@@ -15,4 +18,10 @@ export const accountStores: StoreDialects<AccountStore> = {
 export const revocationStores: StoreDialects<RevocationStore> = {
   sqlite: (db) => new SqliteRevocationStore(db),
   postgres: (db) => new PgRevocationStore(db),
+};
+
+/** The identity (link / unlink) store on SQLite or PostgreSQL. */
+export const identityStores: StoreDialects<IdentityStore> = {
+  sqlite: (db) => new SqliteIdentityStore(db),
+  postgres: (db) => new PgIdentityStore(db),
 };

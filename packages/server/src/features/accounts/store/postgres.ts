@@ -119,11 +119,17 @@ export class PgAccountStore implements AccountStore {
 
   async listUsers(ids: readonly string[], usernames: readonly string[]): Promise<UserRecord[]> {
     if (ids.length === 0 && usernames.length === 0) return [];
+    // Only the lists given: with an empty array on one side of the OR, PostgreSQL scans the whole
+    // table instead of looking the ids up in the primary key (friend and member lists send ids only).
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (ids.length > 0) where.push(`u.id = ANY($${params.push(ids)}::uuid[])`);
+    if (usernames.length > 0) {
+      where.push(`lower(u.username) = ANY($${params.push(usernames.map((n) => n.toLowerCase()))}::text[])`);
+    }
     const rows = await this.#db.rows<UserRow>(
-      `SELECT ${USER_COLUMNS} FROM users u
-       WHERE u.id = ANY($1::uuid[]) OR lower(u.username) = ANY($2::text[])
-       ORDER BY u.create_time, u.id`,
-      [ids, usernames.map((n) => n.toLowerCase())],
+      `SELECT ${USER_COLUMNS} FROM users u WHERE ${where.join(' OR ')} ORDER BY u.create_time, u.id`,
+      params,
     );
     return rows.map(toUser);
   }
@@ -187,6 +193,35 @@ export class PgAccountStore implements AccountStore {
       [userIds],
     );
     return rows.map((r) => r.id);
+  }
+
+  async lockUser(userId: string): Promise<boolean> {
+    // FOR UPDATE conflicts with the key-share lock a foreign-key check takes: inserts that reference
+    // the user wait for the caller's transaction, then fail if it deleted the user.
+    const row = await this.#db.row('SELECT 1 FROM users WHERE id = $1 FOR UPDATE', [userId]);
+    return row !== null;
+  }
+
+  async deleteUser(userId: string, tombstoneAt: Date | null): Promise<boolean> {
+    // One statement, atomic on its own: the user and, when asked, its tombstone.
+    const row = await this.#db.row<{ existed: boolean }>(
+      `WITH gone AS (DELETE FROM users WHERE id = $1 RETURNING id),
+            stone AS (
+              INSERT INTO user_tombstones (user_id, create_time)
+              SELECT id, $2 FROM gone WHERE $2::timestamptz IS NOT NULL
+              ON CONFLICT (user_id) DO NOTHING)
+       SELECT EXISTS (SELECT 1 FROM gone) AS existed`,
+      [userId, tombstoneAt],
+    );
+    return row?.existed === true;
+  }
+
+  async deletionTime(userId: string): Promise<Date | null> {
+    const row = await this.#db.row<{ create_time: Date }>(
+      'SELECT create_time FROM user_tombstones WHERE user_id = $1',
+      [userId],
+    );
+    return row?.create_time ?? null;
   }
 }
 
@@ -252,7 +287,7 @@ function toUser(row: UserRow): UserRecord {
 }
 
 /** Turns a unique violation (SQLSTATE 23505) into a {@link StorageConflictError}; other errors pass through. */
-function asConflict(err: unknown): unknown {
+export function asConflict(err: unknown): unknown {
   const e = err as { code?: string; constraint?: string };
   if (e.code !== '23505' || !e.constraint) return err;
   const field = CONFLICTS[e.constraint];

@@ -51,6 +51,10 @@ export class SqliteAccountStore implements AccountStore {
   readonly #update: SqliteStatement<Record<string, unknown>, UserRow>;
   readonly #ban: SqliteStatement<[number, string], { id: string }>;
   readonly #unban: SqliteStatement<[string], { id: string }>;
+  readonly #exists: SqliteStatement<[string], { id: string }>;
+  readonly #deleteUser: SqliteStatement<[string], unknown>;
+  readonly #tombstone: SqliteStatement<[string, number], unknown>;
+  readonly #tombstoneOf: SqliteStatement<[string], { create_time: number }>;
 
   /** `db` must be migrated (the accounts tables exist) before stores are built. */
   constructor(db: SqliteDb) {
@@ -102,6 +106,14 @@ export class SqliteAccountStore implements AccountStore {
     );
     this.#unban = db.prepare<[string], { id: string }>(
       'UPDATE users SET disable_time = NULL WHERE id IN (SELECT value FROM json_each(?)) RETURNING id',
+    );
+    this.#exists = db.prepare<[string], { id: string }>('SELECT id FROM users WHERE id = ?');
+    this.#deleteUser = db.prepare<[string]>('DELETE FROM users WHERE id = ?');
+    this.#tombstone = db.prepare<[string, number]>(
+      'INSERT INTO user_tombstones (user_id, create_time) VALUES (?, ?) ON CONFLICT (user_id) DO NOTHING',
+    );
+    this.#tombstoneOf = db.prepare<[string], { create_time: number }>(
+      'SELECT create_time FROM user_tombstones WHERE user_id = ?',
     );
   }
 
@@ -201,6 +213,28 @@ export class SqliteAccountStore implements AccountStore {
     if (userIds.length === 0) return [];
     return this.#db.run(() => this.#unban.all(JSON.stringify(userIds)).map((r) => r.id));
   }
+
+  lockUser(userId: string): Promise<boolean> {
+    // One writer at a time: the caller's transaction already excludes every other write.
+    return this.#db.run(() => this.#exists.get(userId) !== undefined);
+  }
+
+  deleteUser(userId: string, tombstoneAt: Date | null): Promise<boolean> {
+    return this.#db.tx(() =>
+      this.#db.run(() => {
+        const existed = this.#deleteUser.run(userId).changes > 0;
+        if (existed && tombstoneAt) this.#tombstone.run(userId, tombstoneAt.getTime());
+        return existed;
+      }),
+    );
+  }
+
+  deletionTime(userId: string): Promise<Date | null> {
+    return this.#db.run(() => {
+      const row = this.#tombstoneOf.get(userId);
+      return row ? new Date(row.create_time) : null;
+    });
+  }
 }
 
 /** {@link RevocationStore} on SQLite; times are Unix milliseconds. */
@@ -276,7 +310,7 @@ function toUser(row: UserRow): UserRecord {
 }
 
 /** Turns SQLite's unique-constraint error into a {@link StorageConflictError}; other errors pass through. */
-function asConflict(err: unknown): unknown {
+export function asConflict(err: unknown): unknown {
   const code = (err as { code?: string }).code;
   if (code !== 'SQLITE_CONSTRAINT_UNIQUE' && code !== 'SQLITE_CONSTRAINT_PRIMARYKEY') return err;
   const message = (err as Error).message;

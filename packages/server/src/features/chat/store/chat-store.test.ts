@@ -183,6 +183,16 @@ describeStoreContract(
       expect(await s.getMessage(m.id)).toBeNull();
     });
 
+    it("removes every message of one sender (account deletion), in every channel, and no one else's", async () => {
+      const s = store();
+      const other = { ...message(5, 5), id: newUuidV7(T0 + 5), senderId: newUuid(), username: 'bob' };
+      await insertAll([message(1), message(2, 2, OTHER_ROOM), other]);
+      expect(await s.removeMessagesBySender(sender)).toBe(2);
+      expect(contents(await s.listMessages(ROOM, { limit: 10, forward: true }))).toEqual([5]);
+      expect((await s.listMessages(OTHER_ROOM, { limit: 10, forward: true })).messages).toEqual([]);
+      expect(await s.removeMessagesBySender(newUuid())).toBe(0);
+    });
+
     it('keeps history across a reopen', async () => {
       const m = message(1);
       await store().insertMessage(m);

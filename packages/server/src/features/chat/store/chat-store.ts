@@ -72,4 +72,6 @@ export interface ChatStore {
    * (`db/cursor.ts`) for a bad cursor and RangeError for a limit outside 1–{@link MAX_PAGE_LIMIT}.
    */
   listMessages(channelId: string, query: ChatHistoryQuery): Promise<ChatHistoryPage>;
+  /** Deletes every message a user sent, in every channel (account deletion). Returns how many went. */
+  removeMessagesBySender(senderId: string): Promise<number>;
 }

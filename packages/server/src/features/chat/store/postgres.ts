@@ -69,6 +69,12 @@ export class PgChatStore implements ChatStore {
     return maybeMessage(row);
   }
 
+  async removeMessagesBySender(senderId: string): Promise<number> {
+    if (!isUuid(senderId)) return 0;
+    const { rowCount } = await this.#db.query('DELETE FROM chat_messages WHERE sender_id = $1', [senderId]);
+    return rowCount;
+  }
+
   async removeMessage(key: ChatMessageKey): Promise<ChatMessageRecord | null> {
     if (!isUuid(key.id) || !isUuid(key.senderId)) return null;
     const row = await this.#db.row<MessageRow>(

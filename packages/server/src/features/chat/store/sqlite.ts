@@ -25,6 +25,7 @@ export class SqliteChatStore implements ChatStore {
   readonly #update: SqliteStatement<[string, string, number, string, string, string], MessageRow>;
   readonly #remove: SqliteStatement<[string, string, string], MessageRow>;
   readonly #get: SqliteStatement<[string], MessageRow>;
+  readonly #removeBySender: SqliteStatement<[string], unknown>;
   /** Scans keyed by order and by whether they start at a position: four fixed statements. */
   readonly #scans: Record<'asc' | 'desc', Record<'all' | 'from', SqliteStatement<unknown[], MessageRow>>>;
   readonly #scan: ChatScan;
@@ -44,6 +45,7 @@ export class SqliteChatStore implements ChatStore {
       `DELETE FROM chat_messages WHERE id = ? AND channel_id = ? AND sender_id = ? RETURNING ${COLUMNS}`,
     );
     this.#get = db.prepare<[string], MessageRow>(`SELECT ${COLUMNS} FROM chat_messages WHERE id = ?`);
+    this.#removeBySender = db.prepare<[string]>('DELETE FROM chat_messages WHERE sender_id = ?');
     const scan = (cmp: '>' | '<' | null, order: 'ASC' | 'DESC') =>
       db.prepare<unknown[], MessageRow>(
         `SELECT ${COLUMNS} FROM chat_messages WHERE channel_id = ?
@@ -94,6 +96,10 @@ export class SqliteChatStore implements ChatStore {
         ),
       ),
     );
+  }
+
+  removeMessagesBySender(senderId: string): Promise<number> {
+    return this.#db.run(() => this.#removeBySender.run(senderId).changes);
   }
 
   removeMessage(key: ChatMessageKey): Promise<ChatMessageRecord | null> {
