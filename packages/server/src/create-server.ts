@@ -16,15 +16,15 @@ import { registerAccounts } from './features/accounts/register-accounts.ts';
 import { accountStores, identityStores, revocationStores } from './features/accounts/store/dialects.ts';
 import { registerChat } from './features/chat/register-chat.ts';
 import { chatStores } from './features/chat/store/dialects.ts';
+import { type FriendFeature, registerFriends } from './features/friends/register-friends.ts';
+import { friendStores } from './features/friends/store/dialects.ts';
+import { type GroupFeature, registerGroups } from './features/groups/register-groups.ts';
+import { groupStores } from './features/groups/store/dialects.ts';
 import {
   type LeaderboardFeature,
   registerLeaderboards,
 } from './features/leaderboards/register-leaderboards.ts';
 import { leaderboardStores } from './features/leaderboards/store/dialects.ts';
-import { type FriendFeature, registerFriends } from './features/friends/register-friends.ts';
-import { friendStores } from './features/friends/store/dialects.ts';
-import { type GroupFeature, registerGroups } from './features/groups/register-groups.ts';
-import { groupStores } from './features/groups/store/dialects.ts';
 import { type MatchFeature, registerMatches } from './features/match/register-matches.ts';
 import { type MatchmakerFeature, registerMatchmaker } from './features/matchmaker/register-matchmaker.ts';
 import { registerNotifications } from './features/notifications/register-notifications.ts';

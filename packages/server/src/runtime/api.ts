@@ -23,10 +23,10 @@
 import type { ApiHookContext, ApiHookRequest } from '../api/api-hooks.ts';
 import type { GameLogger, MatchHandler } from '../features/match/match-handler.ts';
 import type { NoResult, RpcFunction } from '../features/rpc/rpc-types.ts';
-import type { LeaderboardNk, Leaderboard as RuntimeLeaderboard, Tournament } from './nk/leaderboards.ts';
 import type { AccountNk } from './nk/accounts.ts';
 import type { FriendNk } from './nk/friends.ts';
 import type { GroupNk } from './nk/groups.ts';
+import type { LeaderboardNk, Leaderboard as RuntimeLeaderboard, Tournament } from './nk/leaderboards.ts';
 import type { MatchNk } from './nk/match.ts';
 import type { NotificationNk } from './nk/notifications.ts';
 import type { StorageNk } from './nk/storage.ts';
@@ -35,6 +35,9 @@ import type { Presence } from './nk/types.ts';
 import type { UserNk } from './nk/users.ts';
 import type { WalletNk } from './nk/wallets.ts';
 
+export type { Account, AccountNk, User } from './nk/accounts.ts';
+export type { FriendNk, RuntimeFriend } from './nk/friends.ts';
+export type { GroupNk } from './nk/groups.ts';
 export type {
   Leaderboard,
   LeaderboardNk,
@@ -44,9 +47,6 @@ export type {
   ScoreInput,
   Tournament,
 } from './nk/leaderboards.ts';
-export type { Account, AccountNk, User } from './nk/accounts.ts';
-export type { FriendNk, RuntimeFriend } from './nk/friends.ts';
-export type { GroupNk } from './nk/groups.ts';
 export type { MatchInfo, MatchNk } from './nk/match.ts';
 export type { NotificationNk } from './nk/notifications.ts';
 export type { RuntimeGroup, RuntimeUser } from './nk/social-types.ts';

@@ -6,10 +6,10 @@
  */
 import type { MatchFeature } from '../features/match/register-matches.ts';
 import type { RuntimeApi } from './api.ts';
-import { leaderboardNk, type RuntimeLeaderboards } from './nk/leaderboards.ts';
 import { accountNk, type RuntimeAccountAdmin } from './nk/accounts.ts';
 import { friendNk, type RuntimeFriends } from './nk/friends.ts';
 import { groupNk, type RuntimeGroups } from './nk/groups.ts';
+import { leaderboardNk, type RuntimeLeaderboards } from './nk/leaderboards.ts';
 import { matchNk } from './nk/match.ts';
 import { notificationNk, type RuntimeNotifications } from './nk/notifications.ts';
 import { type RuntimeStorage, storageNk } from './nk/storage.ts';
@@ -17,10 +17,10 @@ import { type RuntimeStreams, streamNk } from './nk/streams.ts';
 import { type RuntimeAccounts, userNk } from './nk/users.ts';
 import { type RuntimeWallets, walletNk } from './nk/wallets.ts';
 
-export type { RuntimeLeaderboards } from './nk/leaderboards.ts';
 export type { RuntimeAccountAdmin } from './nk/accounts.ts';
 export type { RuntimeFriends } from './nk/friends.ts';
 export type { RuntimeGroups } from './nk/groups.ts';
+export type { RuntimeLeaderboards } from './nk/leaderboards.ts';
 export type { RuntimeNotifications } from './nk/notifications.ts';
 export type { RuntimeStorage } from './nk/storage.ts';
 export type { RuntimeStreams } from './nk/streams.ts';
