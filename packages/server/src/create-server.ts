@@ -20,6 +20,11 @@ import { type FriendFeature, registerFriends } from './features/friends/register
 import { friendStores } from './features/friends/store/dialects.ts';
 import { type GroupFeature, registerGroups } from './features/groups/register-groups.ts';
 import { groupStores } from './features/groups/store/dialects.ts';
+import {
+  type LeaderboardFeature,
+  registerLeaderboards,
+} from './features/leaderboards/register-leaderboards.ts';
+import { leaderboardStores } from './features/leaderboards/store/dialects.ts';
 import { type MatchFeature, registerMatches } from './features/match/register-matches.ts';
 import { type MatchmakerFeature, registerMatchmaker } from './features/matchmaker/register-matchmaker.ts';
 import { registerNotifications } from './features/notifications/register-notifications.ts';
@@ -93,6 +98,8 @@ export interface RunningServer {
   readonly parties: PartyFeature;
   /** The matchmaker (`matchmaker.process()` runs an interval at once). */
   readonly matchmaker: MatchmakerFeature;
+  /** Leaderboards and tournaments (services, and the period scheduler). */
+  readonly leaderboards: LeaderboardFeature;
   /** Friends, invitations and blocks. */
   readonly friends: FriendFeature;
   /** Groups and their members. */
@@ -178,6 +185,7 @@ export async function startServer(config: TetherConfig, deps: ServerDeps = {}): 
     revocations: timed(pick(db, revocationStores), 'revocations', metrics.storage),
     chat: timed(pick(db, chatStores), 'chat', metrics.storage),
     notifications: timed(pick(db, notificationStores), 'notifications', metrics.storage),
+    leaderboards: timed(pick(db, leaderboardStores), 'leaderboards', metrics.storage),
     friends: timed(pick(db, friendStores), 'friends', metrics.storage),
     groups: timed(pick(db, groupStores), 'groups', metrics.storage),
     storage: timed(pick(db, storageStores), 'storage', metrics.storage),
@@ -259,6 +267,22 @@ export async function startServer(config: TetherConfig, deps: ServerDeps = {}): 
   mount('matches', 'matches', matches);
   const rpc = registerRpc(ctx, { node: config.node, users: stores.accounts });
   mount('features', 'rpc', rpc);
+  // Leaderboards: boards loaded and rank indexes rebuilt from the database before listening; the
+  // scheduler reaches the game's reset and end callbacks through the runtime, built next.
+  let runtimeRef: Runtime | undefined;
+  const leaderboards = await registerLeaderboards(ctx, {
+    store: stores.leaderboards,
+    hooks: () => runtimeRef?.hooks.leaderboards ?? {},
+  }).catch(async (err: unknown) => {
+    await shutdown.run('startup failed');
+    throw err;
+  });
+  mount('features', 'leaderboards', leaderboards);
+  // A deleted account takes its leaderboard and tournament records with it, in the deletion's
+  // transaction; the rank indexes follow after the commit.
+  accounts.deletion.onDelete(async (userId) => {
+    await leaderboards.leaderboards.deleteOwner(userId);
+  });
 
   const startupFailed = async (err: unknown): Promise<never> => {
     await shutdown.run('startup failed');
@@ -275,6 +299,7 @@ export async function startServer(config: TetherConfig, deps: ServerDeps = {}): 
     streams: streams.streams,
     notifications: notifications.notifications,
     accounts: accounts.accounts,
+    leaderboards,
     friends: friends.friends,
     groups: groups.groups,
     accountAdmin: { accounts: accounts.accounts, deletion: accounts.deletion },
@@ -282,6 +307,7 @@ export async function startServer(config: TetherConfig, deps: ServerDeps = {}): 
     wallets: wallets.wallets,
   }).catch(startupFailed);
   shutdown.on('background', 'runtime', () => runtime.close());
+  runtimeRef = runtime;
   // Matchmaker: relayed match tokens from the match feature, authoritative matches from the runtime's hook.
   const matchmaker = registerMatchmaker(ctx, {
     tokens: matches.tokens,
@@ -379,6 +405,7 @@ export async function startServer(config: TetherConfig, deps: ServerDeps = {}): 
     runtime,
     parties,
     matchmaker,
+    leaderboards,
     friends,
     groups,
     console: consoleAddress,

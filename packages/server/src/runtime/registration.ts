@@ -15,10 +15,13 @@ import type {
   ApiAfterHook,
   ApiBeforeHook,
   Initializer,
+  LeaderboardResetFunction,
   MatchmakerMatchedFunction,
   RpcFunction,
   RtAfterHook,
   RtBeforeHook,
+  TournamentEndFunction,
+  TournamentResetFunction,
 } from './api.ts';
 
 /** One set of registration tables. */
@@ -29,6 +32,12 @@ export interface RegistrationTables {
   readonly apiHooks: ApiHooks;
   /** Holds the one matchmaker-matched hook. */
   readonly matchmaker: { fn: MatchmakerMatchedFunction | undefined };
+  /** Holds the one leaderboard-reset, tournament-end and tournament-reset function each. */
+  readonly leaderboards: {
+    reset?: LeaderboardResetFunction | undefined;
+    tournamentEnd?: TournamentEndFunction | undefined;
+    tournamentReset?: TournamentResetFunction | undefined;
+  };
 }
 
 /** One registration call, kept so that registrations made in code survive a reload of the modules. */
@@ -83,6 +92,21 @@ export function createInitializer(
           t.matchmaker.fn = fn;
         };
       }),
+    registerLeaderboardReset: (fn: LeaderboardResetFunction) =>
+      apply('registerLeaderboardReset', () => once('registerLeaderboardReset', fn, 'reset')),
+    registerTournamentEnd: (fn: TournamentEndFunction) =>
+      apply('registerTournamentEnd', () => once('registerTournamentEnd', fn, 'tournamentEnd')),
+    registerTournamentReset: (fn: TournamentResetFunction) =>
+      apply('registerTournamentReset', () => once('registerTournamentReset', fn, 'tournamentReset')),
+  };
+}
+
+/** A one-per-server leaderboard callback: a function, and the first of its kind. */
+function once(what: string, fn: unknown, slot: keyof RegistrationTables['leaderboards']): RegistrationOp {
+  if (typeof fn !== 'function') throw new Error(`${what} needs a function`);
+  return (t) => {
+    if (t.leaderboards[slot]) throw new Error(`${what}: a function is already registered`);
+    (t.leaderboards as Record<string, unknown>)[slot] = fn;
   };
 }
 

@@ -6,6 +6,7 @@
  */
 import type { Logger } from 'pino';
 import type { ApiHooks } from '../api/api-hooks.ts';
+import type { LeaderboardHooks } from '../features/leaderboards/reset-scheduler.ts';
 import { gameLogger } from '../features/match/match-handler.ts';
 import { MatchHandlerTable } from '../features/match/match-handler-table.ts';
 import { parseMatchId } from '../features/match/match-id.ts';
@@ -15,6 +16,7 @@ import type { SocketHooks } from '../pipeline/socket-hooks.ts';
 import type { InitModule, MatchmakerEntry, RuntimeApi } from './api.ts';
 import { listModules, ModuleGeneration, RuntimeLoadError } from './module-loader.ts';
 import { type ModuleWatch, watchModules } from './module-watcher.ts';
+import { leaderboardOf, type RuntimeLeaderboards, tournamentOf } from './nk/leaderboards.ts';
 import { createInitializer, type RegistrationOp, type RegistrationTables } from './registration.ts';
 
 export { MODULE_EXTENSIONS, RuntimeLoadError } from './module-loader.ts';
@@ -35,6 +37,8 @@ export interface RuntimeHooks {
    * returned something that is not a match id; failures are logged, never thrown).
    */
   matchmakerMatched(entries: readonly MatchmakerEntry[]): Promise<string | undefined>;
+  /** The leaderboard scheduler's callbacks: run the module's reset and end functions, if any. */
+  readonly leaderboards: LeaderboardHooks;
 }
 
 /** Where modules' before/after hooks go: the socket pipeline's and the HTTP router's slots. */
@@ -81,6 +85,8 @@ export class Runtime {
     hooks: RuntimeHookSlots;
     logger: Logger;
     node: string;
+    /** Converts boards for the leaderboard callbacks. */
+    leaderboards?: RuntimeLeaderboards | undefined;
   }) {
     this.#slots = deps.hooks;
     this.#nk = deps.nk;
@@ -95,6 +101,7 @@ export class Runtime {
       socketHooks: deps.hooks.socket,
       apiHooks: deps.hooks.api,
       matchmaker: { fn: undefined },
+      leaderboards: {},
     };
     const live = this.#live;
     this.hooks = Object.freeze({
@@ -102,6 +109,7 @@ export class Runtime {
         return live.matchmaker.fn !== undefined;
       },
       matchmakerMatched: (entries: readonly MatchmakerEntry[]) => this.#runMatchmakerMatched(entries),
+      leaderboards: this.#leaderboardHooks(deps.leaderboards),
     });
   }
 
@@ -150,6 +158,7 @@ export class Runtime {
       socketHooks: this.#slots.socket.emptyCopy(),
       apiHooks: this.#slots.api.emptyCopy(),
       matchmaker: { fn: undefined },
+      leaderboards: {},
     };
     for (const op of this.#inline) op(staged);
     const loaded = await this.#loadInto(staged, root, files);
@@ -159,6 +168,11 @@ export class Runtime {
     this.#slots.socket.replaceWith(staged.socketHooks);
     this.#slots.api.replaceWith(staged.apiHooks);
     this.#live.matchmaker.fn = staged.matchmaker.fn;
+    Object.assign(this.#live.leaderboards, {
+      reset: staged.leaderboards.reset,
+      tournamentEnd: staged.leaderboards.tournamentEnd,
+      tournamentReset: staged.leaderboards.tournamentReset,
+    });
     this.#modules = [...this.#inlineNames, ...loaded];
     this.#log.info(
       { dir: root, modules: loaded, rpcs: this.rpc.ids(), matchHandlers: this.#matches.handlerNames() },
@@ -258,6 +272,27 @@ export class Runtime {
     } finally {
       open = false;
     }
+  }
+
+  /** The scheduler's callbacks, calling whatever modules registered (nothing when none did). */
+  #leaderboardHooks(feature: RuntimeLeaderboards | undefined): LeaderboardHooks {
+    const ctx = () => ({ node: this.#node });
+    const fns = this.#live.leaderboards;
+    return {
+      leaderboardReset: async (board, reset) => {
+        if (feature && fns.reset) await fns.reset(ctx(), leaderboardOf(feature.leaderboards, board), reset);
+      },
+      tournamentEnd: async (view, end, reset) => {
+        if (feature && fns.tournamentEnd) {
+          await fns.tournamentEnd(ctx(), tournamentOf(feature.leaderboards, view), end, reset);
+        }
+      },
+      tournamentReset: async (view, end, reset) => {
+        if (feature && fns.tournamentReset) {
+          await fns.tournamentReset(ctx(), tournamentOf(feature.leaderboards, view), end, reset);
+        }
+      },
+    };
   }
 
   async #runMatchmakerMatched(entries: readonly MatchmakerEntry[]): Promise<string | undefined> {

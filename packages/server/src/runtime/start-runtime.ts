@@ -8,6 +8,7 @@ import {
   type RuntimeAccounts,
   type RuntimeFriends,
   type RuntimeGroups,
+  type RuntimeLeaderboards,
   type RuntimeNotifications,
   type RuntimeStorage,
   type RuntimeStreams,
@@ -34,6 +35,8 @@ export interface RuntimeServices {
   readonly notifications?: RuntimeNotifications | undefined;
   /** Bans (`nk.usersBanId`). */
   readonly accounts?: RuntimeAccounts | undefined;
+  /** Leaderboards and tournaments (`nk.leaderboard*`, `nk.tournament*`). */
+  readonly leaderboards?: RuntimeLeaderboards | undefined;
   /** Friends (`nk.friends*`). */
   readonly friends?: RuntimeFriends | undefined;
   /** Groups (`nk.group*`, `nk.userGroupsList`). */
@@ -59,6 +62,7 @@ export async function startRuntime(services: RuntimeServices): Promise<Runtime> 
     streams: services.streams,
     notifications: services.notifications,
     accounts: services.accounts,
+    leaderboards: services.leaderboards,
     friends: services.friends,
     groups: services.groups,
     accountAdmin: services.accountAdmin,
@@ -73,6 +77,7 @@ export async function startRuntime(services: RuntimeServices): Promise<Runtime> 
     matches: services.matches.registry,
     logger: services.logger.child({ feature: 'runtime' }),
     node,
+    leaderboards: services.leaderboards,
   });
   if (services.modules) {
     await runtime.load(services.modules);
