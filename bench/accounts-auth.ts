@@ -44,7 +44,7 @@ interface Result {
 /** Starts the benchmark server in a child process and resolves with its port. */
 function startServer(argv: string[]): Promise<{ port: number; child: ChildProcess }> {
   const child = fork(new URL('./accounts-auth-server.ts', import.meta.url), argv, {
-    execArgv: ['--import', 'tsx'],
+    execArgv: ['--conditions=@tether/source', '--import', 'tsx'],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   return new Promise((resolve, reject) => {

@@ -2,7 +2,7 @@
  * Echo round trips and throughput over Tether's GameMaker-style network layer, each beside a plain
  * reference echo measured in the same run, loopback only and bounded in time (about 50 s).
  *
- *   npm run echo -w @tether/bench -- [--seconds 0.4] [--warmup 0.1] [--rounds 3] [--depth 64]
+ *   npm run echo --prefix bench -- [--seconds 0.4] [--warmup 0.1] [--rounds 3] [--depth 64]
  *                                    [--rows net,gm-tcp,...] [--scenarios pp32,pp4k,pl32,pl4k]
  *                                    [--json] [--profile <dir>]
  *
@@ -115,7 +115,7 @@ const SCENARIOS = args.scenarios
 
 /** Starts `echo-server.ts` in a child process; resolves with its ports and a CPU probe. */
 function startServers(): Promise<{ child: ChildProcess; ports: EchoPorts; cpu: CpuProbe }> {
-  const execArgv = ['--import', 'tsx'];
+  const execArgv = ['--conditions=@tether/source', '--import', 'tsx'];
   if (args.profile) execArgv.push('--cpu-prof', '--cpu-prof-dir', args.profile);
   const child = fork(new URL('./echo-server.ts', import.meta.url), [], {
     execArgv,

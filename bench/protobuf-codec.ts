@@ -14,7 +14,7 @@
  * own generated `Envelope` decoder (slow: its 50-member oneof deletes 49 keys per message, so the
  * codec frames the Envelope itself) and a bare protobufjs encode (the cost of the JSON-shape layer).
  *
- * Run: `npm run protobuf-codec -w @tether/bench`. Prints ns/op (median of 5 runs) for each row.
+ * Run: `npm run protobuf-codec --prefix bench`. Prints ns/op (median of 5 runs) for each row.
  */
 import { create, createFileRegistry, type DescMessage, fromBinary, toBinary } from '@bufbuild/protobuf';
 import { FileDescriptorSetSchema, timestampDate, timestampFromDate } from '@bufbuild/protobuf/wkt';

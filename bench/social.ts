@@ -1,7 +1,7 @@
 /**
  * Paging through big social lists, loopback only and bounded in time.
  *
- *   npm run social -w @tether/bench [-- --rounds 5 --postgres <url>]
+ *   npm run social --prefix bench [-- --rounds 5 --postgres <url>]
  *
  * Two lists, 100 rows a page, on SQLite and (when reachable) PostgreSQL in a throwaway schema: the
  * members of a group of 10,000 (`GET /v2/group/{id}/user`, 100 pages) and the friends of a user with

@@ -1,38 +1,49 @@
 #!/usr/bin/env node
-// Runs the whole test suite with vitest and ends with one summary line,
-// `N passed, N failed, N skipped`, which CI reads. Exit code is non-zero when anything failed
-// (or when no test ran at all). Extra arguments are passed through to vitest.
+// Runs the test suite with vitest and ends with one summary line, `N passed, N failed, N skipped`,
+// which CI reads. Exit code is non-zero when anything failed (or when no test ran at all). Extra
+// arguments are passed through to vitest.
+//
+// With CI=true (or TETHER_TEST_PACK=1) the pack check runs too, after the suite: it builds and packs
+// the packages and uses the tarballs from a fresh folder (vitest.pack.config.ts, about two minutes).
+// Its results count in the same summary line. It is skipped when arguments select tests.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
-const out = join(process.cwd(), '.tmp', 'vitest-results.json');
-mkdirSync(join(process.cwd(), '.tmp'), { recursive: true });
-const args = [
-  'vitest',
-  'run',
-  '--reporter=default',
-  '--reporter=json',
-  `--outputFile.json=${out}`,
-  ...process.argv.slice(2),
-];
-const run = spawnSync('npx', args, { stdio: 'inherit' });
+const tmp = join(process.cwd(), '.tmp');
+mkdirSync(tmp, { recursive: true });
 
-let passed = 0;
-let failed = 0;
-let skipped = 0;
-if (existsSync(out)) {
+/** Runs one vitest configuration; returns its counts (a missing or broken report counts as a failure). */
+function runVitest(name, extraArgs) {
+  const out = join(tmp, `vitest-${name}.json`);
+  rmSync(out, { force: true });
+  const args = ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${out}`, ...extraArgs];
+  const run = spawnSync('npx', args, { stdio: 'inherit' });
+  if (!existsSync(out)) return { passed: 0, failed: 1, skipped: 0, status: run.status ?? 1 };
   const report = JSON.parse(readFileSync(out, 'utf8'));
-  passed = report.numPassedTests ?? 0;
-  failed = report.numFailedTests ?? 0;
-  skipped = (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
   // A suite that failed to load (syntax error, missing module) has no tests but must still fail.
   const brokenSuites = (report.testResults ?? []).filter(
     (r) => r.status === 'failed' && r.assertionResults.length === 0,
   ).length;
-  failed += brokenSuites;
-} else {
-  failed = 1;
+  return {
+    passed: report.numPassedTests ?? 0,
+    failed: (report.numFailedTests ?? 0) + brokenSuites,
+    skipped: (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0),
+    status: run.status ?? 1,
+  };
 }
+
+const selected = process.argv.slice(2);
+const results = [runVitest('results', selected)];
+const pack = process.env.CI === 'true' || process.env.TETHER_TEST_PACK === '1';
+if (pack && selected.length === 0) {
+  console.log('[test] pack check: build, npm pack, install the tarballs in a fresh folder, serve, typecheck, init');
+  results.push(runVitest('pack', ['--config', 'vitest.pack.config.ts']));
+}
+
+const sum = (key) => results.reduce((n, r) => n + r[key], 0);
+const passed = sum('passed');
+const failed = sum('failed');
+const skipped = sum('skipped');
 console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
-process.exit(run.status !== 0 || failed > 0 || passed === 0 ? 1 : 0);
+process.exit(results.some((r) => r.status !== 0) || failed > 0 || passed === 0 ? 1 : 0);

@@ -48,7 +48,7 @@ export class ServerChild {
   constructor(kind: string, execArgv: readonly string[] = []) {
     this.name = kind;
     this.#proc = fork(new URL('./server.ts', import.meta.url), [kind], {
-      execArgv: ['--import', 'tsx', ...execArgv],
+      execArgv: ['--conditions=@tether/source', '--import', 'tsx', ...execArgv],
       stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
     });
     children.add(this.#proc);

@@ -4,7 +4,7 @@
  * `ws` broadcast server (the floor, with and without writes batched per event-loop turn), all
  * measured in the same run; loopback only, bounded in time, no timed assertions.
  *
- *   npm run fanout -w @tether/bench -- [--servers ws,ws-batched,tether,tether-persist]
+ *   npm run fanout --prefix bench -- [--servers ws,ws-batched,tether,tether-persist]
  *       [--members 1000] [--senders 1,10] [--rates 10,100,200,400,700,1000] [--warmup 1] [--window 3]
  *       [--drain 1.5] [--p99 250] [--retries 1] [--calm 1] [--budget 210] [--json out.json]
  *       [--profile <dir>]

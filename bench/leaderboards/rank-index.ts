@@ -5,7 +5,7 @@
  * references (a sorted array with splice, and counting the records above). In-process only, bounded
  * in count and time, no assertions on timings.
  *
- *   npm run rank-index -w @tether/bench -- [--records 1000000] [--upserts 200000] [--queries 100000]
+ *   npm run rank-index --prefix bench -- [--records 1000000] [--upserts 200000] [--queries 100000]
  *       [--pages 20000] [--naive-upserts 2000] [--naive-counts 200] [--seconds 5]
  *       [--shapes 256/64] [--only tree,naive]
  *

@@ -40,7 +40,7 @@ export class Child<In, Out extends { readonly type: string }> {
     }
     this.name = name;
     this.#proc = fork(script, args, {
-      execArgv: ['--import', 'tsx', ...execArgv],
+      execArgv: ['--conditions=@tether/source', '--import', 'tsx', ...execArgv],
       stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
     });
     live.add(this.#proc);

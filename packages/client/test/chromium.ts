@@ -32,6 +32,8 @@ export async function bundlePage(entry: URL): Promise<{ bundle: string; inputs: 
     platform: 'browser',
     format: 'esm',
     target: 'es2022',
+    // The workspace packages' TypeScript sources (docs/architecture.md, "No build step").
+    conditions: ['@tether/source'],
     write: false,
     metafile: true,
     logLevel: 'silent',

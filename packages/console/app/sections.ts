@@ -1,12 +1,13 @@
 /**
  * The console's pages, in navigation order. A feature adds its page module here (docs/console.md);
- * pages waiting for their features: leaderboards.
+ * pages waiting for their features: none today.
  */
 import type { ConsolePage } from './extensions.ts';
 import { accountsPage } from './pages/accounts.tsx';
 import { chatPage } from './pages/chat.tsx';
 import { configPage } from './pages/config.tsx';
 import { groupsPage } from './pages/groups.tsx';
+import { leaderboardsPage } from './pages/leaderboards.tsx';
 import { matchesPage } from './pages/matches.tsx';
 import { runtimePage } from './pages/runtime.tsx';
 import { statusPage } from './pages/status.tsx';
@@ -20,6 +21,7 @@ export const PAGES: readonly ConsolePage[] = [
   chatPage,
   groupsPage,
   storagePage,
+  leaderboardsPage,
   runtimePage,
   configPage,
 ];

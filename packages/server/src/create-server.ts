@@ -21,6 +21,11 @@ import { type FriendFeature, registerFriends } from './features/friends/register
 import { friendStores } from './features/friends/store/dialects.ts';
 import { type GroupFeature, registerGroups } from './features/groups/register-groups.ts';
 import { groupStores } from './features/groups/store/dialects.ts';
+import {
+  type LeaderboardFeature,
+  registerLeaderboards,
+} from './features/leaderboards/register-leaderboards.ts';
+import { leaderboardStores } from './features/leaderboards/store/dialects.ts';
 import { type MatchFeature, registerMatches } from './features/match/register-matches.ts';
 import { type MatchmakerFeature, registerMatchmaker } from './features/matchmaker/register-matchmaker.ts';
 import { registerNotifications } from './features/notifications/register-notifications.ts';
@@ -36,6 +41,7 @@ import type { StreamService } from './features/streams/stream-service.ts';
 import { registerWallets } from './features/wallets/register-wallets.ts';
 import { walletStores } from './features/wallets/store/dialects.ts';
 import { registerHealthRoutes } from './http/health.ts';
+import { NAKAMA_ENDPOINTS } from './http/nakama-endpoints.ts';
 import { HttpRouter } from './http/router.ts';
 import { createLogger } from './observability/logger.ts';
 import { Metrics } from './observability/metrics.ts';
@@ -95,6 +101,8 @@ export interface RunningServer {
   readonly matchmaker: MatchmakerFeature;
   /** Cluster mode (`--cluster`): this node's view of the cluster; undefined for a single node. */
   readonly cluster: { readonly node: string; health(): ClusterHealth } | undefined;
+  /** Leaderboards and tournaments (services, and the period scheduler). */
+  readonly leaderboards: LeaderboardFeature;
   /** Friends, invitations and blocks. */
   readonly friends: FriendFeature;
   /** Groups and their members. */
@@ -115,7 +123,9 @@ export interface RunningServer {
 export async function startServer(config: TetherConfig, deps: ServerDeps = {}): Promise<RunningServer> {
   // loadConfig refuses this too; a config built by hand must not get past it either.
   if (config.cluster !== undefined && config.database === 'sqlite') {
-    throw new ConfigError(`invalid configuration: cluster: ${CLUSTER_NEEDS_POSTGRES}`);
+    throw new ConfigError(
+      `invalid configuration: cluster (--cluster, TETHER_CLUSTER): ${CLUSTER_NEEDS_POSTGRES}`,
+    );
   }
   const logger = deps.logger ?? createLogger(config.logLevel);
   const clock = systemClock;
@@ -133,6 +143,8 @@ export async function startServer(config: TetherConfig, deps: ServerDeps = {}): 
     logger,
     hooks: apiHooks,
     node: config.node,
+    // Nakama endpoints no feature mounts answer 501 "not supported by Tether" rather than 404.
+    notServed: NAKAMA_ENDPOINTS,
     meter: metrics.http,
     caller: async (req) => {
       if (!verifier || !/^Bearer\s/i.test(req.headers.authorization ?? '')) return undefined;
@@ -187,6 +199,7 @@ export async function startServer(config: TetherConfig, deps: ServerDeps = {}): 
     revocations: timed(pick(db, revocationStores), 'revocations', metrics.storage),
     chat: timed(pick(db, chatStores), 'chat', metrics.storage),
     notifications: timed(pick(db, notificationStores), 'notifications', metrics.storage),
+    leaderboards: timed(pick(db, leaderboardStores), 'leaderboards', metrics.storage),
     friends: timed(pick(db, friendStores), 'friends', metrics.storage),
     groups: timed(pick(db, groupStores), 'groups', metrics.storage),
     storage: timed(pick(db, storageStores), 'storage', metrics.storage),
@@ -275,6 +288,22 @@ export async function startServer(config: TetherConfig, deps: ServerDeps = {}): 
   mount('matches', 'matches', matches);
   const rpc = registerRpc(ctx, { node: config.node, users: stores.accounts });
   mount('features', 'rpc', rpc);
+  // Leaderboards: boards loaded and rank indexes rebuilt from the database before listening; the
+  // scheduler reaches the game's reset and end callbacks through the runtime, built next.
+  let runtimeRef: Runtime | undefined;
+  const leaderboards = await registerLeaderboards(ctx, {
+    store: stores.leaderboards,
+    hooks: () => runtimeRef?.hooks.leaderboards ?? {},
+  }).catch(async (err: unknown) => {
+    await shutdown.run('startup failed');
+    throw err;
+  });
+  mount('features', 'leaderboards', leaderboards);
+  // A deleted account takes its leaderboard and tournament records with it, in the deletion's
+  // transaction; the rank indexes follow after the commit.
+  accounts.deletion.onDelete(async (userId) => {
+    await leaderboards.leaderboards.deleteOwner(userId);
+  });
 
   const startupFailed = async (err: unknown): Promise<never> => {
     await shutdown.run('startup failed');
@@ -283,6 +312,7 @@ export async function startServer(config: TetherConfig, deps: ServerDeps = {}): 
   const runtime = await startRuntime({
     logger,
     modules: config.runtime,
+    watch: config.runtimeWatch,
     hooks: { socket: socketHooks, api: apiHooks, apiNames: () => http.apiNames() },
     rpc: rpc.rpc,
     matches,
@@ -291,12 +321,15 @@ export async function startServer(config: TetherConfig, deps: ServerDeps = {}): 
     streams: streams.streams,
     notifications: notifications.notifications,
     accounts: accounts.accounts,
+    leaderboards,
     friends: friends.friends,
     groups: groups.groups,
     accountAdmin: { accounts: accounts.accounts, deletion: accounts.deletion },
     storage: storage.storage,
     wallets: wallets.wallets,
   }).catch(startupFailed);
+  shutdown.on('background', 'runtime', () => runtime.close());
+  runtimeRef = runtime;
   // Matchmaker: relayed match tokens from the match feature, authoritative matches from the runtime's hook.
   const matchmaker = registerMatchmaker(ctx, {
     tokens: matches.tokens,
@@ -363,14 +396,8 @@ export async function startServer(config: TetherConfig, deps: ServerDeps = {}): 
   const consoleAddress = await consoleServer.listen().catch(startupFailed);
   ready = true;
   logger.info(
-    {
-      host: address.address,
-      port: address.port,
-      gmPort: gm.tcp.port,
-      node: config.node,
-      cluster: cluster !== undefined,
-    },
-    'tether listening (HTTP and /ws, /gm on the HTTP port; GameMaker TCP on gmPort)',
+    { host: address.address, port: address.port, gmPort: gm.tcp.port, node: config.node },
+    'tether listening: HTTP API, /ws and /gm on port; GameMaker TCP on gmPort',
   );
 
   logger.info(
@@ -406,6 +433,7 @@ export async function startServer(config: TetherConfig, deps: ServerDeps = {}): 
     parties,
     matchmaker,
     cluster: core.cluster,
+    leaderboards,
     friends,
     groups,
     console: consoleAddress,

@@ -8,6 +8,7 @@ import { ACCOUNT_MIGRATIONS } from './features/accounts/migrations.ts';
 import { CHAT_MIGRATIONS } from './features/chat/migrations.ts';
 import { FRIEND_MIGRATIONS } from './features/friends/migrations.ts';
 import { GROUP_MIGRATIONS } from './features/groups/migrations.ts';
+import { LEADERBOARD_MIGRATIONS } from './features/leaderboards/migrations.ts';
 import { NOTIFICATION_MIGRATIONS } from './features/notifications/migrations.ts';
 import { STORAGE_MIGRATIONS } from './features/storage/migrations.ts';
 import { WALLET_MIGRATIONS } from './features/wallets/migrations.ts';
@@ -21,6 +22,7 @@ export const SCHEMA_MIGRATIONS: readonly FeatureMigrations[] = [
   GROUP_MIGRATIONS,
   STORAGE_MIGRATIONS,
   WALLET_MIGRATIONS,
+  LEADERBOARD_MIGRATIONS,
 ];
 
 /** The global list's versions, by the feature migrations that hold the same SQL today. */

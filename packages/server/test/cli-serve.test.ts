@@ -37,14 +37,16 @@ function startCli(dataDir: string): Promise<Started> {
     let gmPort = 0;
     const timer = setTimeout(() => reject(new Error('tether serve did not report its ports')), 20_000);
     createInterface({ input: child.stdout! }).on('line', (line) => {
-      let entry: { msg?: string; port?: number };
+      let entry: { msg?: string; port?: number; gmPort?: number };
       try {
         entry = JSON.parse(line);
       } catch {
         return;
       }
-      if (entry.msg?.startsWith('GameMaker carriers listening')) gmPort = entry.port ?? 0;
-      if (entry.msg?.startsWith('tether listening')) httpPort = entry.port ?? 0;
+      if (entry.msg?.startsWith('tether listening')) {
+        httpPort = entry.port ?? 0;
+        gmPort = entry.gmPort ?? 0;
+      }
       if (httpPort && gmPort) {
         clearTimeout(timer);
         resolve({ child, httpPort, gmPort, exited });
@@ -89,7 +91,7 @@ describe('tether serve (CLI process)', () => {
       stderr += c.toString();
     });
     const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
-    expect(code).toBe(2);
+    expect(code).toBe(1);
     expect(stderr).toMatch(/TETHER_SERVER_KEY/);
     expect(stderr).toMatch(/TETHER_CONSOLE_PASSWORD \(--console-password\)/);
   });

@@ -34,7 +34,9 @@ export function startChildNode(node: string, env: Record<string, string>): Promi
       TETHER_HOST: '127.0.0.1',
       TETHER_PORT: '0',
       TETHER_GM_PORT: '0',
+      TETHER_CONSOLE_PORT: '0',
       TETHER_LOG_LEVEL: 'info',
+      TETHER_LOG_FORMAT: 'json',
       TETHER_NODE: node,
       ...env,
     },
@@ -52,14 +54,16 @@ export function startChildNode(node: string, env: Record<string, string>): Promi
     );
     createInterface({ input: child.stdout! }).on('line', (line) => {
       logs.push(line);
-      let entry: { msg?: string; port?: number };
+      let entry: { msg?: string; port?: number; gmPort?: number };
       try {
         entry = JSON.parse(line);
       } catch {
         return;
       }
-      if (entry.msg?.startsWith('GameMaker carriers listening')) gmPort = entry.port ?? 0;
-      if (entry.msg?.startsWith('tether listening')) httpPort = entry.port ?? 0;
+      if (entry.msg?.startsWith('tether listening')) {
+        httpPort = entry.port ?? 0;
+        gmPort = entry.gmPort ?? 0;
+      }
       if (httpPort && gmPort) {
         clearTimeout(timer);
         resolve({

@@ -1,6 +1,6 @@
 /**
  * The admin console in Debian's Chromium (playwright-core): log in, find a user, ban it and see its
- * socket close, watch a live match, delete a chat message, call an RPC as a user, read the redacted
+ * socket close, watch a live match, delete a chat message, delete a leaderboard record, call an RPC as a user, read the redacted
  * configuration and the live status graphs. Editing a storage object runs once the storage feature
  * adds its console section (see docs/console.md); until then that test skips itself, saying why.
  *
@@ -181,6 +181,35 @@ describe.skipIf(!runChromium)('admin console in Chromium', () => {
     expect(removal.message_id).toBe(spam.message_id);
     await page.getByText('buy gold at example.com').waitFor({ state: 'detached' });
     await shows('good game');
+  });
+
+  it('lists leaderboards, pages a board in rank order and deletes a record', async () => {
+    const lb = server.leaderboards.leaderboards;
+    await lb.createLeaderboard({ id: 'weekly-race', resetSchedule: '0 0 * * 1' });
+    const racers = ['fay', 'gus', 'hal'].map((name, i) => ({
+      name,
+      id: `00000000-0000-4000-8000-00000000000${i}`,
+    }));
+    for (const [i, r] of racers.entries()) {
+      await lb.writeRecord(
+        'weekly-race',
+        { ownerId: r.id, username: r.name, score: 100 * (i + 1) },
+        { authoritative: true },
+      );
+    }
+    await page.getByRole('link', { name: 'Leaderboards' }).click();
+    await page.getByRole('table', { name: 'Leaderboards' }).getByText('weekly-race', { exact: true }).click();
+    await shows('Records of weekly-race (3 ranked)');
+    const rows = page.getByRole('table', { name: 'Records' }).locator('tbody tr');
+    expect(await rows.locator('td:nth-child(2)').allTextContents()).toEqual(['hal', 'gus', 'fay']);
+    await shot('leaderboards');
+    await page.getByRole('button', { name: 'Delete the record of gus' }).click();
+    await page.getByRole('table', { name: 'Records' }).getByText('gus').waitFor({ state: 'detached' });
+    const after = await lb.listRecords('weekly-race', { limit: 10 });
+    expect(after.records.map((r) => [r.username, r.rank])).toEqual([
+      ['hal', 1],
+      ['fay', 2],
+    ]);
   });
 
   it('calls an RPC as a chosen user from the runtime page', async () => {

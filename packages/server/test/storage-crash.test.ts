@@ -36,6 +36,8 @@ async function serve(
       env: {
         ...process.env,
         TETHER_GM_PORT: '0',
+        // The console listens too: on a free port, so parallel test files never collide on 7351.
+        TETHER_CONSOLE_PORT: '0',
         TETHER_LOG_LEVEL: 'info',
         TETHER_MAX_REQUEST_BYTES: String(16 * 1024 * 1024),
       },
@@ -44,7 +46,8 @@ async function serve(
   );
   const exited = new Promise((resolve) => child.once('exit', resolve));
   const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('tether serve did not start')), 30_000);
+    // Generous: a loaded 2-core machine compiles the sources (tsx) slowly.
+    const timer = setTimeout(() => reject(new Error('tether serve did not start')), 60_000);
     createInterface({ input: child.stdout! }).on('line', (line) => {
       try {
         const entry = JSON.parse(line) as { msg?: string; port?: number };

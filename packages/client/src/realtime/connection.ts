@@ -11,7 +11,13 @@
  * @packageDocumentation
  */
 
-import type { SessionInfo } from '@tether/protocol';
+import type {
+  ClientMessages,
+  ClientReplies,
+  FireAndForgetMessageKey,
+  RequestMessageKey,
+  SessionInfo,
+} from '@tether/protocol';
 import { ClientError, ClientErrorCode } from '../errors.ts';
 import { validateWebSocketClose } from '../target.ts';
 import { TetherApiError } from './api-error.ts';
@@ -180,9 +186,13 @@ export class RealtimeConnection extends EventHub {
    * NOT_CONNECTED, QUEUE_FULL, MESSAGE_TOO_LARGE. Reaches every message of the protocol; the typed
    * methods of `RealtimeSocket` are built on it.
    */
-  request<T = unknown>(type: string, body: object, options: RequestOptions = {}): Promise<T> {
+  request<K extends RequestMessageKey>(
+    type: K,
+    body: ClientMessages[K],
+    options: RequestOptions = {},
+  ): Promise<ClientReplies[K]> {
     const timeoutMs = options.timeoutMs ?? this.#options.requestTimeoutMs;
-    return this.#dispatcher.request(type, body, timeoutMs, false) as Promise<T>;
+    return this.#dispatcher.request(type, body, timeoutMs, false) as Promise<ClientReplies[K]>;
   }
 
   /**
@@ -190,7 +200,7 @@ export class RealtimeConnection extends EventHub {
    * nothing, when not open: realtime data is never queued, since it would be stale once delivered.
    * Throws {@link RealtimeSocketError} MESSAGE_TOO_LARGE rather than letting the server close the socket.
    */
-  send(type: string, body: object): boolean {
+  send<K extends FireAndForgetMessageKey>(type: K, body: ClientMessages[K]): boolean {
     const text = this.#dispatcher.encode(undefined, type, body);
     if (this.#state !== 'open' || !this.#link) return false;
     try {

@@ -13,8 +13,11 @@ import {
   encodeBase64,
   encodeUtf8,
   type Match,
+  type MatchDataSend,
+  type MatchmakerAdd,
   type MatchmakerTicket,
   type Party,
+  type PartyDataSend,
   type PartyJoinRequest,
   type PartyLeader,
   type PartyMatchmakerTicket,
@@ -60,9 +63,9 @@ function dataText(data: RealtimeData | undefined): string | undefined {
   return bytes.length === 0 ? undefined : encodeBase64(bytes);
 }
 
-function matchmakerBody(options: MatchmakerOptions): Record<string, unknown> {
+function matchmakerBody(options: MatchmakerOptions): MatchmakerAdd {
   const minCount = options.minCount ?? 2;
-  const body: Record<string, unknown> = {
+  const body: MatchmakerAdd = {
     query: options.query ?? '*',
     min_count: minCount,
     max_count: options.maxCount ?? minCount,
@@ -207,7 +210,7 @@ export class RealtimeSocket extends RealtimeConnection {
     data?: RealtimeData,
     extra: { presences?: UserPresence[]; reliable?: boolean } = {},
   ): boolean {
-    const body: Record<string, unknown> = { match_id: matchId, op_code: opCodeText(opCode) };
+    const body: MatchDataSend = { match_id: matchId, op_code: opCodeText(opCode) };
     const encoded = dataText(data);
     if (encoded !== undefined) body.data = encoded;
     if (extra.presences?.length) body.presences = extra.presences;
@@ -280,7 +283,7 @@ export class RealtimeSocket extends RealtimeConnection {
 
   /** Sends data to the other members. Fire and forget, like {@link RealtimeSocket.sendMatchData}. */
   sendPartyData(partyId: string, opCode: number, data?: RealtimeData): boolean {
-    const body: Record<string, unknown> = { party_id: partyId, op_code: opCodeText(opCode) };
+    const body: PartyDataSend = { party_id: partyId, op_code: opCodeText(opCode) };
     const encoded = dataText(data);
     if (encoded !== undefined) body.data = encoded;
     return this.send('party_data_send', body);
@@ -309,7 +312,8 @@ export class RealtimeSocket extends RealtimeConnection {
   /** Calls a server function; `payload` is a string or an object sent as JSON. Resolves to its reply payload. */
   async rpc(id: string, payload?: string | object, options?: RequestOptions): Promise<string | undefined> {
     const text = payload === undefined || typeof payload === 'string' ? payload : JSON.stringify(payload);
-    const reply = await this.request<Rpc | undefined>(
+    // The reply may have no body at all when the function returned nothing.
+    const reply: Partial<Rpc> | undefined = await this.request(
       'rpc',
       text === undefined ? { id } : { id, payload: text },
       options,

@@ -5,6 +5,9 @@
  */
 
 import * as z from 'zod';
+// The channel types live apart from the schemas (channel-type.ts), so the client SDK can use them
+// without zod; the package index exports them from there.
+import { ChannelType } from './channel-type.ts';
 import {
   hasControlChars,
   int32,
@@ -15,42 +18,6 @@ import {
   utf8ByteLength,
 } from './fields.ts';
 import type { UserPresence } from './presence.ts';
-
-/** `channel_join.type` values (`rtapi.ChannelJoin.Type`). 0 (unspecified) is treated as ROOM. */
-export const ChannelType = {
-  /** A named room anyone can join. */
-  ROOM: 1,
-  /** A one-to-one conversation; `target` is the other user's id. */
-  DIRECT_MESSAGE: 2,
-  /** A group's channel; `target` is the group id. */
-  GROUP: 3,
-} as const;
-
-/** Union of every value in {@link ChannelType}. */
-export type ChannelType = (typeof ChannelType)[keyof typeof ChannelType];
-
-/**
- * `channel_message.code` values (Nakama's server constants; the protos only say "message type"): 0–2
- * are chat, 3–9 are the system messages a group's channel gets when its membership changes. System
- * messages carry the affected user as sender and `{}` as content.
- */
-export const ChannelMessageCode = {
-  CHAT: 0,
-  CHAT_UPDATE: 1,
-  CHAT_REMOVE: 2,
-  /** Joined an open group. */
-  GROUP_JOIN: 3,
-  /** Added by an admin, or a join request accepted. */
-  GROUP_ADD: 4,
-  GROUP_LEAVE: 5,
-  GROUP_KICK: 6,
-  GROUP_PROMOTE: 7,
-  GROUP_BAN: 8,
-  GROUP_DEMOTE: 9,
-} as const;
-
-/** Union of every value in {@link ChannelMessageCode}. */
-export type ChannelMessageCode = (typeof ChannelMessageCode)[keyof typeof ChannelMessageCode];
 
 /** Longest room name in UTF-8 bytes (Nakama says "1-64 chars" but checks Go `len`, i.e. bytes). */
 export const MAX_ROOM_NAME_BYTES = 64;

@@ -10,10 +10,10 @@
 // other schema modules, so only their public names are listed.
 export * from './authenticate.ts';
 export * from './base64.ts';
+export * from './channel-type.ts';
 export * from './chat.ts';
 export * from './envelope.ts';
 export * from './error-codes.ts';
-export { utf8ByteLength } from './fields.ts';
 export * from './match.ts';
 export {
   type MatchmakerAdd,
@@ -33,4 +33,5 @@ export * from './rpc.ts';
 export * from './server-envelope.ts';
 export * from './status.ts';
 export type * from './streams.ts';
+export { utf8ByteLength } from './text.ts';
 export * from './timestamp.ts';

@@ -54,6 +54,7 @@ import {
   matchmakerAddSchema,
   matchmakerRemoveSchema,
 } from './matchmaker.ts';
+import type { ServerMessageKey } from './message-keys.ts';
 import type { Notifications } from './notifications.ts';
 import {
   type Party,
@@ -136,42 +137,7 @@ export const CLIENT_MESSAGE_KEYS = Object.freeze(
   Object.keys(clientMessageSchemas),
 ) as readonly ClientMessageKey[];
 
-/**
- * Every server-to-client key. `rpc`, `ping`, `pong`, `party_close` and `party_update` also appear in
- * {@link CLIENT_MESSAGE_KEYS}: they travel both ways with the same body.
- */
-export const SERVER_MESSAGE_KEYS = [
-  'channel',
-  'channel_message',
-  'channel_message_ack',
-  'channel_presence_event',
-  'error',
-  'match',
-  'match_data',
-  'match_presence_event',
-  'matchmaker_matched',
-  'matchmaker_ticket',
-  'notifications',
-  'rpc',
-  'status',
-  'status_presence_event',
-  'stream_data',
-  'stream_presence_event',
-  'ping',
-  'pong',
-  'party',
-  'party_leader',
-  'party_close',
-  'party_join_request',
-  'party_matchmaker_ticket',
-  'party_data',
-  'party_presence_event',
-  'party_update',
-  'session',
-] as const;
-
-/** Envelope key of a message the server may send. */
-export type ServerMessageKey = (typeof SERVER_MESSAGE_KEYS)[number];
+export { SERVER_MESSAGE_KEYS, type ServerMessageKey } from './message-keys.ts';
 
 /** Any envelope key. */
 export type EnvelopeKey = ClientMessageKey | ServerMessageKey;
@@ -240,6 +206,52 @@ export interface ServerMessages {
   party_update: PartyUpdate;
   session: SessionInfo;
 }
+
+/**
+ * The reply to each client message sent as a request (with a `cid`): the body of the server's reply,
+ * or `undefined` when the reply is the bare `{"cid": "…"}`. `match_data_send`, `party_data_send` and `pong`
+ * have no reply (`never`): they are sent without a cid.
+ */
+export interface ClientReplies {
+  channel_join: Channel;
+  channel_leave: undefined;
+  channel_message_send: ChannelMessageAck;
+  channel_message_update: ChannelMessageAck;
+  channel_message_remove: ChannelMessageAck;
+  match_create: Match;
+  match_data_send: never;
+  match_join: Match;
+  match_leave: undefined;
+  matchmaker_add: MatchmakerTicket;
+  matchmaker_remove: undefined;
+  ping: Pong;
+  pong: never;
+  rpc: Rpc;
+  status_follow: Status;
+  status_unfollow: undefined;
+  status_update: undefined;
+  party_create: Party;
+  party_join: undefined;
+  party_leave: undefined;
+  party_promote: PartyLeader;
+  party_accept: undefined;
+  party_remove: undefined;
+  party_close: undefined;
+  party_join_request_list: PartyJoinRequest;
+  party_matchmaker_add: PartyMatchmakerTicket;
+  party_matchmaker_remove: undefined;
+  party_data_send: never;
+  party_update: undefined;
+  authenticate: SessionInfo;
+}
+
+/** Client messages that are requests: the server answers each with a reply (see {@link ClientReplies}). */
+export type RequestMessageKey = {
+  [K in ClientMessageKey]: [ClientReplies[K]] extends [never] ? never : K;
+}[ClientMessageKey];
+
+/** Client messages sent without a cid, which the server does not answer. */
+export type FireAndForgetMessageKey = Exclude<ClientMessageKey, RequestMessageKey>;
 
 /** Wire body for any envelope key (both directions). */
 export type EnvelopeBodies = ClientMessages & ServerMessages;

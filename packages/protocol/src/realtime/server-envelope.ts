@@ -17,7 +17,8 @@
 import { decodeBase64 } from './base64.ts';
 import { RealtimeError, RealtimeErrorCode } from './error-codes.ts';
 import type { MatchData } from './match.ts';
-import { SERVER_MESSAGE_KEYS, type ServerMessageKey, type ServerMessages } from './messages.ts';
+import { SERVER_MESSAGE_KEYS, type ServerMessageKey } from './message-keys.ts';
+import type { ServerMessages } from './messages.ts';
 import type { PartyData } from './party.ts';
 
 /** `match_data` as a client sees it: the op code as a number, the payload as bytes. */

@@ -101,8 +101,8 @@ export async function startGameMakerCarriers(deps: GameMakerCarrierDeps): Promis
   });
   deps.upgrades.set(GM_WS_PATH, (req, socket, head) => acceptor.handleUpgrade(req, socket, head));
   logger.info(
-    { port: listener.address.port, path: GM_WS_PATH },
-    'GameMaker carriers listening (TCP, WebSocket)',
+    { tcpPort: listener.address.port, wsPath: GM_WS_PATH },
+    'GameMaker carriers ready: TCP on its own port (tcpPort), WebSocket at wsPath on the HTTP port',
   );
   return {
     tcp: listener.address,

@@ -58,18 +58,20 @@ describe('loadConfig', () => {
     const c = loadConfig({}, env);
     expect(c).toMatchObject({ cluster: 'redis://127.0.0.1:6379', node: 'n1', clusterPrefix: 'tether' });
     expect(envName('cluster')).toBe('TETHER_CLUSTER');
-    expect(() => loadConfig({ cluster: 'http://x' }, {})).toThrow(/cluster: must be a redis:\/\//);
+    expect(() => loadConfig({ cluster: 'http://x' }, {})).toThrow(
+      /cluster \(--cluster, TETHER_CLUSTER\): must be a redis:\/\//,
+    );
   });
 
   it('refuses cluster mode on the SQLite default, saying why', () => {
     expect(() => loadConfig({ cluster: 'redis://127.0.0.1:6379' }, {})).toThrow(
-      /cluster: cluster mode needs a shared PostgreSQL database.*each node would keep its own file/,
+      /cluster \(--cluster, TETHER_CLUSTER\): cluster mode needs a shared PostgreSQL database.*each node would keep its own file/,
     );
   });
 
   it('refuses a node timeout shorter than three heartbeats', () => {
     expect(() => loadConfig({ clusterHeartbeatMs: 1000, clusterNodeTimeoutMs: 2000 }, {})).toThrow(
-      /clusterNodeTimeoutMs: must be at least three heartbeats/,
+      /clusterNodeTimeoutMs \(--cluster-node-timeout-ms, TETHER_CLUSTER_NODE_TIMEOUT_MS\): must be at least three heartbeats/,
     );
   });
 

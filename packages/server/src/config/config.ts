@@ -76,6 +76,8 @@ export const ConfigSchema = z
     databasePoolSize: positiveInt.default(10),
     production: bool.default(false),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    /** `tether serve`'s logs: `pretty` for people, `json` lines for machines, `auto` = pretty on a terminal. */
+    logFormat: z.enum(['auto', 'pretty', 'json']).default('auto'),
     serverKey: z.string().min(1).default(DEV_SECRETS.serverKey),
     httpKey: z.string().min(1).default(DEV_SECRETS.httpKey),
     sessionEncryptionKey: z.string().min(1).default(DEV_SECRETS.sessionEncryptionKey),
@@ -123,8 +125,10 @@ export const ConfigSchema = z
     socketAuthTimeoutMs: positiveInt.default(10_000),
     /** Close realtime sockets (4001 "token expired") when their session token expires; off like Nakama. */
     socketCloseOnTokenExpiry: bool.default(false),
-    /** Folder of game server modules (`.ts`, `.js`, `.mjs`), loaded at start (docs/runtime.md). */
+    /** Folder of game server modules (`.ts`, `.mts`, `.cts`, `.js`, `.mjs`, `.cjs`), loaded at start (docs/runtime.md). */
     runtime: z.string().min(1).optional(),
+    /** Reload the runtime modules when their files change (development). */
+    runtimeWatch: bool.default(false),
     /** Matches: largest decoded `match_data_send` payload in bytes; larger sends get BAD_INPUT. */
     matchMaxDataBytes: positiveInt.default(64 * 1024),
     /** Authoritative matches: inputs queued per match per tick; more are dropped (Nakama: 128). */
@@ -245,8 +249,7 @@ export function loadConfig(
   const merged = { ...fromFile, ...fromEnv, ...dropUndefined(flagValues) };
   const parsed = ConfigSchema.safeParse(merged);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
-    throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
+    throw new ConfigError(`invalid configuration: ${parsed.error.issues.map(describeIssue).join('; ')}`);
   }
   assertProductionSafe(parsed.data);
   return parsed.data;
@@ -263,6 +266,16 @@ export function assertProductionSafe(config: TetherConfig): void {
       `refusing to start in production with default secrets: set ${weak.map((k) => `${envName(k)} (--${kebab(k)})`).join(', ')}`,
     );
   }
+}
+
+/** One problem, named as the user sets it: `port (--port, TETHER_PORT): expected a number`. */
+function describeIssue(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'unrecognized_keys') {
+    return `unknown setting${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')} (settings are the camelCase names of the flags in tether serve --help)`;
+  }
+  const key = String(issue.path[0] ?? '');
+  const where = key ? `${key} (--${kebab(key)}, ${envName(key as keyof TetherConfig)})` : '(root)';
+  return `${where}: ${issue.message.replace(/^Invalid input: /, '')}`;
 }
 
 function dropUndefined(input: Record<string, unknown>): ConfigInput {

@@ -6,6 +6,7 @@ import { ApiError } from '../api/errors.ts';
 import type { ApiRoute, HttpHandler, HttpRequest } from '../api/http-types.ts';
 import { type HttpMeter, NO_METERS } from '../observability/meters.ts';
 import { DomainError } from '../shared/domain-error.ts';
+import type { NakamaEndpoint } from './nakama-endpoints.ts';
 
 export type { HttpHandler, HttpRequest, HttpResult } from '../api/http-types.ts';
 
@@ -23,6 +24,8 @@ interface Route {
  */
 export class HttpRouter {
   readonly #routes: Route[] = [];
+  /** Endpoints answered with 501 when no mounted route serves them. */
+  readonly #notServed: readonly { method: string; parts: string[]; name: string }[];
   readonly #maxBodyBytes: number;
   readonly #log: Logger;
 
@@ -40,6 +43,12 @@ export class HttpRouter {
     caller?: ApiCaller;
     /** This node's name, for hook contexts. */
     node?: string;
+    /**
+     * Known endpoints this server may not serve (Nakama's API): a request that no mounted route
+     * serves but that matches one of these is answered 501, gRPC code 12 (UNIMPLEMENTED), "not
+     * supported by Tether: <name>", instead of 404.
+     */
+    notServed?: readonly NakamaEndpoint[];
     /** Counts error responses by gRPC code. */
     meter?: HttpMeter;
   }) {
@@ -48,6 +57,11 @@ export class HttpRouter {
     this.#hooks = opts.hooks;
     this.#caller = opts.caller ?? (async () => undefined);
     this.#node = opts.node ?? '';
+    this.#notServed = (opts.notServed ?? []).map(([method, path, name]) => ({
+      method,
+      parts: split(path),
+      name,
+    }));
     this.#meter = opts.meter ?? NO_METERS.http;
   }
 
@@ -86,9 +100,16 @@ export class HttpRouter {
       await this.#run(this.#withHooks(route), makeRequest(req, url, params, this.#maxBodyBytes), res);
       return;
     }
-    const error = pathMatched
-      ? new ApiError(GrpcCode.UNIMPLEMENTED, `Method ${req.method} not allowed`, { status: 405 })
-      : new ApiError(GrpcCode.NOT_FOUND, 'Not Found');
+    const missing = this.#notServed.find((e) => e.method === req.method && match(e.parts, parts));
+    const error = missing
+      ? new ApiError(
+          GrpcCode.UNIMPLEMENTED,
+          `not supported by Tether: ${missing.name} (${req.method} ${url.pathname})`,
+          { status: 501 },
+        )
+      : pathMatched
+        ? new ApiError(GrpcCode.UNIMPLEMENTED, `Method ${req.method} not allowed`, { status: 405 })
+        : new ApiError(GrpcCode.NOT_FOUND, 'Not Found');
     this.#meter.error(error.code);
     writeError(res, error);
   }

@@ -1,7 +1,7 @@
 /**
- * The server runtime API: what a game module sees. A module is a `.ts`, `.mts`, `.js` or `.mjs` file in
- * the `--runtime` folder whose `default` (or `init`) export is an {@link InitModule}; it is loaded once at
- * start, with no build step (TypeScript runs through the same loader as the server).
+ * The server runtime API: what a game module sees. A module is a `.ts`, `.mts`, `.cts`, `.js`, `.mjs`
+ * or `.cjs` file in the `--runtime` folder whose `default` (or `init`) export is an {@link InitModule};
+ * it is loaded at start (and again on changes with `--runtime-watch`), with no build step.
  *
  * ```ts
  * import type { InitModule } from '@tether/server';
@@ -26,6 +26,7 @@ import type { NoResult, RpcFunction } from '../features/rpc/rpc-types.ts';
 import type { AccountNk } from './nk/accounts.ts';
 import type { FriendNk } from './nk/friends.ts';
 import type { GroupNk } from './nk/groups.ts';
+import type { LeaderboardNk, Leaderboard as RuntimeLeaderboard, Tournament } from './nk/leaderboards.ts';
 import type { MatchNk } from './nk/match.ts';
 import type { NotificationNk } from './nk/notifications.ts';
 import type { StorageNk } from './nk/storage.ts';
@@ -37,6 +38,15 @@ import type { WalletNk } from './nk/wallets.ts';
 export type { Account, AccountNk, User } from './nk/accounts.ts';
 export type { FriendNk, RuntimeFriend } from './nk/friends.ts';
 export type { GroupNk } from './nk/groups.ts';
+export type {
+  Leaderboard,
+  LeaderboardNk,
+  LeaderboardRecord,
+  LeaderboardRecordList,
+  OperatorName,
+  ScoreInput,
+  Tournament,
+} from './nk/leaderboards.ts';
 export type { MatchInfo, MatchNk } from './nk/match.ts';
 export type { NotificationNk } from './nk/notifications.ts';
 export type { RuntimeGroup, RuntimeUser } from './nk/social-types.ts';
@@ -103,6 +113,30 @@ export type MatchmakerMatchedFunction = (
   entries: readonly MatchmakerEntry[],
 ) => string | NoResult | Promise<string | NoResult>;
 
+/**
+ * Runs when a scheduled leaderboard resets: `reset` is the Unix second its period ended. The
+ * period's records stay readable with `expiry`; new writes go to the next period. Throwing is logged.
+ */
+export type LeaderboardResetFunction = (
+  ctx: HookContext,
+  leaderboard: RuntimeLeaderboard,
+  reset: number,
+) => void | Promise<void>;
+
+/**
+ * Runs when a tournament period stops taking scores (`end`) or expires (`reset`), both Unix
+ * seconds (`reset` 0 = never). Throwing is logged.
+ */
+export type TournamentEndFunction = (
+  ctx: HookContext,
+  tournament: Tournament,
+  end: number,
+  reset: number,
+) => void | Promise<void>;
+
+/** Runs when a tournament period resets; same arguments as {@link TournamentEndFunction}. */
+export type TournamentResetFunction = TournamentEndFunction;
+
 export type { ApiHookContext, ApiHookRequest } from '../api/api-hooks.ts';
 export type { SocketHookContext as RtHookContext } from '../pipeline/socket-hooks.ts';
 
@@ -156,6 +190,12 @@ export interface Initializer {
   registerMatch<S>(name: string, handler: MatchHandler<S>): void;
   /** Registers the one matchmaker-matched hook. */
   registerMatchmakerMatched(fn: MatchmakerMatchedFunction): void;
+  /** Registers the one function run when a scheduled leaderboard resets. */
+  registerLeaderboardReset(fn: LeaderboardResetFunction): void;
+  /** Registers the one function run when a tournament period ends. */
+  registerTournamentEnd(fn: TournamentEndFunction): void;
+  /** Registers the one function run when a tournament period resets. */
+  registerTournamentReset(fn: TournamentResetFunction): void;
 }
 
 /**
@@ -163,7 +203,8 @@ export interface Initializer {
  * Failures throw an `Error` whose message says what was wrong.
  */
 export interface RuntimeApi
-  extends MatchNk,
+  extends LeaderboardNk,
+    MatchNk,
     NotificationNk,
     StreamNk,
     UserNk,

@@ -9,6 +9,7 @@ import type { RuntimeApi } from './api.ts';
 import { accountNk, type RuntimeAccountAdmin } from './nk/accounts.ts';
 import { friendNk, type RuntimeFriends } from './nk/friends.ts';
 import { groupNk, type RuntimeGroups } from './nk/groups.ts';
+import { leaderboardNk, type RuntimeLeaderboards } from './nk/leaderboards.ts';
 import { matchNk } from './nk/match.ts';
 import { notificationNk, type RuntimeNotifications } from './nk/notifications.ts';
 import { type RuntimeStorage, storageNk } from './nk/storage.ts';
@@ -19,6 +20,7 @@ import { type RuntimeWallets, walletNk } from './nk/wallets.ts';
 export type { RuntimeAccountAdmin } from './nk/accounts.ts';
 export type { RuntimeFriends } from './nk/friends.ts';
 export type { RuntimeGroups } from './nk/groups.ts';
+export type { RuntimeLeaderboards } from './nk/leaderboards.ts';
 export type { RuntimeNotifications } from './nk/notifications.ts';
 export type { RuntimeStorage } from './nk/storage.ts';
 export type { RuntimeStreams } from './nk/streams.ts';
@@ -33,6 +35,7 @@ export interface RuntimeApiDeps {
   readonly streams?: RuntimeStreams | undefined;
   readonly notifications?: RuntimeNotifications | undefined;
   readonly accounts?: RuntimeAccounts | undefined;
+  readonly leaderboards?: RuntimeLeaderboards | undefined;
   readonly friends?: RuntimeFriends | undefined;
   readonly groups?: RuntimeGroups | undefined;
   readonly accountAdmin?: RuntimeAccountAdmin | undefined;
@@ -44,6 +47,7 @@ export interface RuntimeApiDeps {
 /** Builds the `nk` object. Each function validates its arguments and throws an `Error` saying what is wrong. */
 export function createRuntimeApi(deps: RuntimeApiDeps): RuntimeApi {
   return Object.freeze({
+    ...leaderboardNk(deps.leaderboards),
     ...matchNk(deps.matches),
     ...notificationNk(deps.notifications),
     ...streamNk(deps),

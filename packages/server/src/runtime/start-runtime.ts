@@ -8,6 +8,7 @@ import {
   type RuntimeAccounts,
   type RuntimeFriends,
   type RuntimeGroups,
+  type RuntimeLeaderboards,
   type RuntimeNotifications,
   type RuntimeStorage,
   type RuntimeStreams,
@@ -19,6 +20,8 @@ export interface RuntimeServices {
   readonly logger: Logger;
   /** `config.runtime`: the folder of game modules, if any. */
   readonly modules?: string | undefined;
+  /** `config.runtimeWatch`: reload the modules when their files change. */
+  readonly watch?: boolean | undefined;
   /** The socket pipeline's and HTTP router's hook slots, which `registerRtBefore` and friends fill. */
   readonly hooks: RuntimeHookSlots;
   /** The RPC feature's registry, which `registerRpc` fills. */
@@ -32,6 +35,8 @@ export interface RuntimeServices {
   readonly notifications?: RuntimeNotifications | undefined;
   /** Bans (`nk.usersBanId`). */
   readonly accounts?: RuntimeAccounts | undefined;
+  /** Leaderboards and tournaments (`nk.leaderboard*`, `nk.tournament*`). */
+  readonly leaderboards?: RuntimeLeaderboards | undefined;
   /** Friends (`nk.friends*`). */
   readonly friends?: RuntimeFriends | undefined;
   /** Groups (`nk.group*`, `nk.userGroupsList`). */
@@ -46,7 +51,8 @@ export interface RuntimeServices {
 
 /**
  * Builds the runtime over the features and loads the modules of `modules` (when set), before the
- * server starts listening. Rejects with a `RuntimeLoadError` naming the module when one fails to load.
+ * server starts listening, and watches them when `watch` is set. Rejects with a `RuntimeLoadError`
+ * naming the module when one fails to load.
  */
 export async function startRuntime(services: RuntimeServices): Promise<Runtime> {
   const node = services.matches.registry.node;
@@ -56,6 +62,7 @@ export async function startRuntime(services: RuntimeServices): Promise<Runtime> 
     streams: services.streams,
     notifications: services.notifications,
     accounts: services.accounts,
+    leaderboards: services.leaderboards,
     friends: services.friends,
     groups: services.groups,
     accountAdmin: services.accountAdmin,
@@ -70,7 +77,11 @@ export async function startRuntime(services: RuntimeServices): Promise<Runtime> 
     matches: services.matches.registry,
     logger: services.logger.child({ feature: 'runtime' }),
     node,
+    leaderboards: services.leaderboards,
   });
-  if (services.modules) await runtime.load(services.modules);
+  if (services.modules) {
+    await runtime.load(services.modules);
+    if (services.watch) runtime.watch();
+  }
   return runtime;
 }

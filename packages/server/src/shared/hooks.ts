@@ -22,7 +22,7 @@ export interface HookPair<C, T, R> {
 
 /** Hooks by name. Names are normalised with `normalize` (e.g. `ChannelJoin` → `channel_join`). */
 export class Hooks<C, T, R> {
-  readonly #byName = new Map<string, { before?: BeforeHook<C, T>; after?: AfterHook<C, T, R> }>();
+  #byName = new Map<string, { before?: BeforeHook<C, T>; after?: AfterHook<C, T, R> }>();
   readonly #normalize: (name: string) => string;
 
   constructor(normalize: (name: string) => string = (n) => n) {
@@ -37,6 +37,16 @@ export class Hooks<C, T, R> {
   /** Sets the after hook of `name`; throws when one is already registered. */
   setAfter(name: string, fn: AfterHook<C, T, R>): void {
     this.#slot(name, 'after').after = fn;
+  }
+
+  /** Replaces every hook with those of `next`, at once (a runtime reload). */
+  replaceWith(next: Hooks<C, T, R>): void {
+    this.#byName = new Map([...next.#byName].map(([name, pair]) => [name, { ...pair }]));
+  }
+
+  /** An empty set with the same name rule, to fill and then swap in with {@link replaceWith}. */
+  emptyCopy(): Hooks<C, T, R> {
+    return new Hooks(this.#normalize);
   }
 
   /** The hooks of a name (already normalised by the caller's convention), or undefined: the fast path. */

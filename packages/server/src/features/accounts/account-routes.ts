@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { bearerToken, serverKeyMatches } from '../../api/auth-headers.ts';
+import { bearerToken, constantTimeEqual, serverKeyMatches } from '../../api/auth-headers.ts';
 import type { ApiRoute, HttpHandler, HttpRequest, HttpResult } from '../../api/http-types.ts';
 import { boolQuery } from '../../api/request-helpers.ts';
 import { invalid, unauthenticated } from '../../shared/domain-error.ts';
@@ -65,6 +65,24 @@ export function accountRoutes(deps: AccountRoutesDeps): ApiRoute[] {
       throw unauthenticated('Server key invalid');
     }
   };
+  /**
+   * The authenticate endpoints, with a Tether extension for clients that cannot set headers
+   * (GDevelop's "Send a request to a web page"): without an Authorization header, the server key may
+   * come as `?server_key=` or as `"server_key"` in the JSON body. Same comparison, same throttling.
+   */
+  const requireServerKeyOrParameter = async (req: HttpRequest) => {
+    if (req.headers.authorization) {
+      requireServerKey(req);
+      return;
+    }
+    throttle.check(req.remoteAddress);
+    const presented = req.query.get('server_key') ?? (await bodyServerKey(req));
+    if (presented === undefined) throw unauthenticated('Server key required');
+    if (!constantTimeEqual(presented, deps.serverKey)) {
+      throttle.fail(req.remoteAddress);
+      throw unauthenticated('Server key invalid');
+    }
+  };
   const requireSession = (req: HttpRequest): Promise<VerifiedSession> =>
     sessions.verifySessionToken(bearerToken(req));
   const authOptions = (req: HttpRequest, v: Record<string, string> | undefined) => ({
@@ -80,7 +98,7 @@ export function accountRoutes(deps: AccountRoutesDeps): ApiRoute[] {
       path: '/v2/account/authenticate/device',
       name: 'AuthenticateDevice',
       handler: handle(async (req) => {
-        requireServerKey(req);
+        await requireServerKeyOrParameter(req);
         const body = await parseBody(req, IdBody);
         return sessionJson(await accounts.authenticateDevice(body.id, authOptions(req, body.vars)));
       }),
@@ -90,7 +108,7 @@ export function accountRoutes(deps: AccountRoutesDeps): ApiRoute[] {
       path: '/v2/account/authenticate/custom',
       name: 'AuthenticateCustom',
       handler: handle(async (req) => {
-        requireServerKey(req);
+        await requireServerKeyOrParameter(req);
         const body = await parseBody(req, IdBody);
         return sessionJson(await accounts.authenticateCustom(body.id, authOptions(req, body.vars)));
       }),
@@ -100,7 +118,7 @@ export function accountRoutes(deps: AccountRoutesDeps): ApiRoute[] {
       path: '/v2/account/authenticate/email',
       name: 'AuthenticateEmail',
       handler: handle(async (req) => {
-        requireServerKey(req);
+        await requireServerKeyOrParameter(req);
         const body = await parseBody(req, EmailBody);
         return sessionJson(
           await accounts.authenticateEmail(body.email, body.password, authOptions(req, body.vars)),
@@ -221,6 +239,13 @@ function sessionJson(r: AuthResult): Record<string, unknown> {
 /** Wraps a handler returning a JSON body (errors are rendered by the HTTP layer). */
 function handle(fn: (req: HttpRequest) => Promise<Record<string, unknown>>): HttpHandler {
   return async (req): Promise<HttpResult> => ({ body: await fn(req) });
+}
+
+/** `"server_key"` of a JSON object body, if it has a string one (the body is read once and kept). */
+async function bodyServerKey(req: HttpRequest): Promise<string | undefined> {
+  const body = await req.json().catch(() => undefined);
+  const key = (body as { server_key?: unknown } | undefined)?.server_key;
+  return typeof key === 'string' ? key : undefined;
 }
 
 /** Parses a JSON body with `schema`; INVALID_ARGUMENT naming the first bad field otherwise. */

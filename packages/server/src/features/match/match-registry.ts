@@ -9,9 +9,10 @@ import type { MatchMeter } from '../../observability/meters.ts';
 import type { MessageRouter } from '../../presence/message-router.ts';
 import type { Tracker } from '../../presence/tracker.ts';
 import type { Clock } from '../../shared/clock.ts';
-import { DomainError, ErrorKind, invalid } from '../../shared/domain-error.ts';
+import { DomainError, ErrorKind } from '../../shared/domain-error.ts';
 import { AuthoritativeMatch, type MatchEndReason, type MatchLimits } from './authoritative-match.ts';
 import type { MatchHandler } from './match-handler.ts';
+import { MatchHandlerTable } from './match-handler-table.ts';
 import { parseMatchId } from './match-id.ts';
 import type { TickScheduler } from './tick-scheduler.ts';
 
@@ -32,16 +33,13 @@ export interface MatchRegistryDeps {
 /** Receives a match's start, label change or end. */
 export type MatchChangeListener = (match: AuthoritativeMatch, change: 'created' | 'label' | 'ended') => void;
 
-/** Handler names: what `registerMatch` and `nk.matchCreate` accept. */
-const HANDLER_NAME = /^[A-Za-z0-9_.:-]{1,128}$/;
-
 /**
  * Authoritative matches by uuid, and match handlers by name. A match is listed from the moment
  * {@link create} returns until it ends; ending removes it here (its `onEnded` callback).
  */
 export class MatchRegistry {
   readonly #d: MatchRegistryDeps;
-  readonly #handlers = new Map<string, MatchHandler>();
+  #handlers = new MatchHandlerTable();
   readonly #matches = new Map<string, AuthoritativeMatch>();
   readonly #ended = new Set<(match: AuthoritativeMatch, reason: MatchEndReason) => void>();
   readonly #changed = new Set<MatchChangeListener>();
@@ -63,21 +61,20 @@ export class MatchRegistry {
 
   /** Registers a match handler under a unique name. */
   registerHandler(name: string, handler: MatchHandler): void {
-    if (!HANDLER_NAME.test(name)) {
-      throw invalid(
-        `Invalid match handler name '${String(name).slice(0, 64)}': use 1-128 of [A-Za-z0-9_.:-]`,
-      );
-    }
-    if (typeof handler?.matchInit !== 'function' || typeof handler.matchLoop !== 'function') {
-      throw invalid(`Match handler '${name}' must have matchInit and matchLoop functions`);
-    }
-    if (this.#handlers.has(name)) throw invalid(`Match handler '${name}' is already registered`);
-    this.#handlers.set(name, handler);
+    this.#handlers.register(name, handler);
+  }
+
+  /**
+   * Replaces every handler with those of `table`, at once (a runtime reload). Running matches keep
+   * the handler objects they started with; new matches get the new ones.
+   */
+  replaceHandlers(table: MatchHandlerTable): void {
+    this.#handlers = table.copy();
   }
 
   /** Names of the registered handlers. */
   handlerNames(): string[] {
-    return [...this.#handlers.keys()];
+    return this.#handlers.names();
   }
 
   /**

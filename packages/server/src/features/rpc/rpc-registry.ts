@@ -51,7 +51,7 @@ export const MAX_RPC_ID_CHARS = 128;
  * `Create_Arena` and calling `create_arena` works, and registering both is refused.
  */
 export class RpcRegistry {
-  readonly #functions = new Map<string, RpcFunction>();
+  #functions = new Map<string, RpcFunction>();
   readonly #log: Logger;
 
   constructor(logger: Logger) {
@@ -67,6 +67,14 @@ export class RpcRegistry {
     const key = id.toLowerCase();
     if (this.#functions.has(key)) throw new Error(`RPC '${id}' is already registered`);
     this.#functions.set(key, fn);
+  }
+
+  /**
+   * Replaces every function with those registered in `next`, at once (a runtime reload): calls that
+   * already started finish on the old function, later ones get the new.
+   */
+  replaceWith(next: RpcRegistry): void {
+    this.#functions = new Map(next.#functions);
   }
 
   /** Whether a function is registered under this id (any case). */

@@ -1,0 +1,240 @@
+/**
+ * Leaderboards over HTTP at a million records, on SQLite and on PostgreSQL: record writes per second
+ * with 32 clients, p99 of "around owner" (limit 100) and of a 100-record page at rank ~500,000,
+ * beside the naive rank query ("count the rows above", timed in the server process on the same
+ * database in the same run). Each backend's server runs in its own process (`http-server.ts`), this
+ * process is the load generator. Bounded in time; no assertions on timings.
+ *
+ *   npm run leaderboards-http -w @tether/bench -- [--records 1000000] [--backends sqlite,postgres]
+ *       [--clients 32] [--seconds 10] [--reads 2000] [--pg postgres://postgres@127.0.0.1:5432/test]
+ *       [--calm 30] (seconds to wait, before each phase, for the machine to be nearly idle)
+ *       [--profile <dir>]   (a V8 CPU profile of each server process, seeding included)
+ *
+ * @packageDocumentation
+ */
+import { fork } from 'node:child_process';
+import { Agent, request as httpRequest } from 'node:http';
+import { cpus } from 'node:os';
+import { parseArgs } from 'node:util';
+import { machineLoad, sampleMachine, waitForCalm } from '../relay/machine.ts';
+import type { ServerReady } from './http-server.ts';
+import { fmt } from './measure.ts';
+
+const { values: args } = parseArgs({
+  options: {
+    records: { type: 'string', default: '1000000' },
+    backends: { type: 'string', default: 'sqlite,postgres' },
+    clients: { type: 'string', default: '32' },
+    seconds: { type: 'string', default: '10' },
+    reads: { type: 'string', default: '2000' },
+    pg: { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/test' },
+    profile: { type: 'string' },
+    calm: { type: 'string', default: '30' },
+  },
+});
+const RECORDS = Number(args.records);
+const CLIENTS = Number(args.clients);
+const SECONDS = Number(args.seconds);
+const READS = Number(args.reads);
+const READY_TIMEOUT_MS = 15 * 60_000;
+const agent = new Agent({ keepAlive: true, maxSockets: Number(args.clients) });
+
+interface Latencies {
+  readonly count: number;
+  readonly perSecond: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+}
+
+function summarise(samples: number[], elapsedMs: number): Latencies {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
+  return {
+    count: sorted.length,
+    perSecond: (sorted.length / elapsedMs) * 1000,
+    p50Ms: at(0.5),
+    p99Ms: at(0.99),
+  };
+}
+
+/**
+ * One request over a keep-alive connection pool (node:http: far less CPU per request than `fetch`,
+ * so the generator is not what limits the server); resolves to the JSON body, throws on a non-2xx.
+ */
+function request(
+  base: string,
+  method: string,
+  path: string,
+  headers: Record<string, string>,
+  body?: string,
+): Promise<Record<string, unknown>> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(`${base}${path}`, { method, headers, agent }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        const parsed = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>;
+        if ((res.statusCode ?? 500) >= 300)
+          reject(new Error(`HTTP ${res.statusCode}: ${JSON.stringify(parsed)}`));
+        else resolve(parsed);
+      });
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+function startChild(backend: string): Promise<{ ready: ServerReady; stop(): void }> {
+  const child = fork(
+    new URL('./http-server.ts', import.meta.url).pathname,
+    [backend, String(RECORDS), args.pg],
+    {
+      execArgv: [
+        '--import',
+        'tsx',
+        ...(args.profile ? ['--cpu-prof', `--cpu-prof-dir=${args.profile}`] : []),
+      ],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    },
+  );
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill();
+      reject(new Error(`${backend}: not ready within ${READY_TIMEOUT_MS / 1000} s`));
+    }, READY_TIMEOUT_MS);
+    child.once('exit', (code) => reject(new Error(`${backend} server exited with ${code}`)));
+    child.on('message', (m: ServerReady) => {
+      if (m.type !== 'ready') return;
+      clearTimeout(timer);
+      resolve({ ready: m, stop: () => child.send({ type: 'stop' }) });
+    });
+  });
+}
+
+async function run(backend: string) {
+  console.log(`\n${backend}: seeding ${fmt(RECORDS)} records…`);
+  const { ready, stop } = await startChild(backend);
+  const base = `http://127.0.0.1:${ready.port}`;
+  try {
+    const tokens: string[] = [];
+    const basic = `Basic ${Buffer.from('defaultkey:').toString('base64')}`;
+    for (let i = 0; i < CLIENTS; i++) {
+      const device = JSON.stringify({ id: `bench-device-${backend}-${i.toString().padStart(4, '0')}` });
+      const session = await request(
+        base,
+        'POST',
+        '/v2/account/authenticate/device?create=true',
+        { authorization: basic, 'content-type': 'application/json' },
+        device,
+      );
+      tokens.push(session.token as string);
+    }
+    const auth = (i: number) => ({
+      authorization: `Bearer ${tokens[i % tokens.length]}`,
+      'content-type': 'application/json',
+    });
+
+    // Each phase waits (bounded) for other work on the machine to calm down, and reports the CPU the
+    // whole machine used meanwhile, so a noisy phase can be told apart.
+    const calm = () => waitForCalm(Number(args.calm) * 1000, 0.5);
+    await calm();
+    let machine = sampleMachine();
+    const busy: Record<string, number> = {};
+    const phaseDone = (name: string) => {
+      const next = sampleMachine();
+      busy[name] = machineLoad(machine, next).busyCores;
+    };
+
+    // Writes: every client submits its own record as fast as its previous write returns.
+    const writeSamples: number[] = [];
+    const deadline = performance.now() + SECONDS * 1000;
+    const writeStart = performance.now();
+    await Promise.all(
+      tokens.map(async (_t, c) => {
+        while (performance.now() < deadline) {
+          const t0 = performance.now();
+          const score = String(Math.floor(Math.random() * 1_000_000));
+          await request(
+            base,
+            'POST',
+            '/v2/leaderboard/bench',
+            auth(c),
+            JSON.stringify({ score, subscore: '1' }),
+          );
+          writeSamples.push(performance.now() - t0);
+        }
+      }),
+    );
+    const writes = summarise(writeSamples, performance.now() - writeStart);
+    phaseDone('writes');
+
+    // Reads, one at a time: around an owner at rank ~500k, and the page after it (a cursor from there).
+    const owners = ready.owners;
+    const aroundSamples: number[] = [];
+    const cursors: string[] = [];
+    await calm();
+    machine = sampleMachine();
+    let t = performance.now();
+    for (let i = 0; i < READS; i++) {
+      const t0 = performance.now();
+      const path = `/v2/leaderboard/bench/owner/${owners[i % owners.length]}?limit=100`;
+      const body = await request(base, 'GET', path, auth(i));
+      aroundSamples.push(performance.now() - t0);
+      if (i < owners.length && typeof body.next_cursor === 'string') cursors.push(body.next_cursor);
+      if (i === 0) {
+        const rank = Number((body.records as { rank: string }[])[50]?.rank);
+        if (!(rank > RECORDS / 2 - 1000 && rank < RECORDS / 2 + 1000))
+          throw new Error(`unexpected rank ${rank}`);
+      }
+    }
+    const around = summarise(aroundSamples, performance.now() - t);
+    phaseDone('around');
+    const pageSamples: number[] = [];
+    await calm();
+    machine = sampleMachine();
+    t = performance.now();
+    for (let i = 0; i < READS; i++) {
+      const t0 = performance.now();
+      const cursor = encodeURIComponent(cursors[i % cursors.length]!);
+      const body = await request(base, 'GET', `/v2/leaderboard/bench?limit=100&cursor=${cursor}`, auth(i));
+      pageSamples.push(performance.now() - t0);
+      if ((body.records as unknown[]).length !== 100) throw new Error('short page');
+    }
+    const page = summarise(pageSamples, performance.now() - t);
+    phaseDone('page');
+    return { backend, ready, writes, around, page, busy };
+  } finally {
+    stop();
+  }
+}
+
+console.log(
+  `leaderboard HTTP benchmark: ${fmt(RECORDS)} records, ${CLIENTS} writers for ${SECONDS} s, ${READS} reads each; Node ${process.version}, ${cpus().length} cores`,
+);
+const results = [];
+for (const backend of args.backends.split(',')) results.push(await run(backend));
+
+console.log(
+  '\n| backend | seed s | index rebuild s | writes/s (32 clients) | write p99 ms | around-owner p50 / p99 ms | page@500k p50 / p99 ms | naive count-above p50 / p99 ms | index rankOf p99 µs | naive p99 ÷ around p99 | naive p99 ÷ page p99 |',
+);
+console.log(`|${'---|'.repeat(11)}`);
+const machineNotes: string[] = [];
+for (const r of results) {
+  const naiveP99Ms = r.ready.naive.p99Us / 1000;
+  console.log(
+    `| ${r.backend} | ${fmt(r.ready.seedMs / 1000)} | ${fmt(r.ready.rebuildMs / 1000)} | ${fmt(r.writes.perSecond)} | ${fmt(r.writes.p99Ms)} | ` +
+      `${fmt(r.around.p50Ms)} / ${fmt(r.around.p99Ms)} | ${fmt(r.page.p50Ms)} / ${fmt(r.page.p99Ms)} | ` +
+      `${fmt(r.ready.naive.p50Us / 1000)} / ${fmt(naiveP99Ms)} | ${fmt(r.ready.index.p99Us)} | ` +
+      `${fmt(naiveP99Ms / r.around.p99Ms)}× | ${fmt(naiveP99Ms / r.page.p99Ms)}× |`,
+  );
+  const b = r.busy;
+  machineNotes.push(
+    `${r.backend}: machine busy (all processes, cores) during writes ${fmt(b.writes ?? Number.NaN)}, around ${fmt(b.around ?? Number.NaN)}, page ${fmt(b.page ?? Number.NaN)}`,
+  );
+}
+console.log(
+  `\nratios at p50: ${results.map((r) => `${r.backend} naive ÷ around ${fmt(r.ready.naive.p50Us / 1000 / r.around.p50Ms)}×, naive ÷ page ${fmt(r.ready.naive.p50Us / 1000 / r.page.p50Ms)}×`).join('; ')}`,
+);
+for (const note of machineNotes) console.log(note);
+process.exit(0);

@@ -1,0 +1,130 @@
+/**
+ * Exact ranks for the leaderboard service: the in-memory {@link RankIndexes} (one per live board
+ * period) kept in step with the database, and the database itself for periods no index holds.
+ *
+ * - At start, {@link rebuild} loads every live period from a sorted scan (the bulk loader).
+ * - Writes, deletes and joins update the index in `db.afterCommit`, so a rolled-back transaction
+ *   never reaches it; a first write into a new period creates its index.
+ * - Expired periods are dropped by the scheduler ({@link dropExpired}); their records stay readable,
+ *   and their ranks then come from counting the rows above (O(n), only for old periods).
+ *
+ * @packageDocumentation
+ */
+import type { Logger } from 'pino';
+import {
+  type Board,
+  type LeaderboardRecord,
+  type RecordKey,
+  SortOrder,
+  toInt64,
+} from './leaderboard-types.ts';
+import { type RankIndex, RankOrder } from './rank-index.ts';
+import { RankIndexes } from './rank-indexes.ts';
+import type { LeaderboardStore, Period } from './store/leaderboard-store.ts';
+
+/** Rows read per query while rebuilding an index. */
+const REBUILD_BATCH = 20_000;
+
+/** The rank order of a board. */
+export function rankOrderOf(board: Board): RankOrder {
+  return board.sortOrder === SortOrder.DESC ? RankOrder.DESCENDING : RankOrder.ASCENDING;
+}
+
+/** Ranks of records, from the index when one is held and from the database otherwise. */
+export class RankBook {
+  readonly #store: LeaderboardStore;
+  readonly #log: Logger;
+  readonly indexes: RankIndexes;
+
+  constructor(deps: { store: LeaderboardStore; logger: Logger; maxEntries?: number | undefined }) {
+    this.#store = deps.store;
+    this.#log = deps.logger;
+    this.indexes = new RankIndexes(deps.maxEntries === undefined ? {} : { maxEntries: deps.maxEntries });
+  }
+
+  /**
+   * Loads every period that has not expired at `nowSec` from the database, in rank order. Periods of
+   * boards that no longer exist are skipped. Returns the records loaded.
+   */
+  async rebuild(nowSec: number, boardOf: (id: string) => Board | undefined): Promise<number> {
+    const started = performance.now();
+    let total = 0;
+    const periods = await this.#store.livePeriods(nowSec);
+    for (const period of periods) {
+      const board = boardOf(period.leaderboardId);
+      if (board === undefined) continue;
+      total += await this.#load(board, period, period.count);
+    }
+    this.#log.info(
+      { periods: periods.length, records: total, ms: Math.round(performance.now() - started) },
+      'leaderboard rank indexes rebuilt',
+    );
+    return total;
+  }
+
+  /** The index of a period, if held. */
+  held(period: Period): RankIndex | undefined {
+    return this.indexes.get(period.leaderboardId, period.expiryTime);
+  }
+
+  /** A record's exact rank: O(log n) from the index, or a count of the rows above when none is held. */
+  async rankOf(board: Board, record: LeaderboardRecord): Promise<number> {
+    const index = this.held(record);
+    if (index !== undefined) {
+      const rank = index.rankOf(record.ownerId);
+      if (rank > 0) return rank;
+    }
+    return 1 + (await this.#store.countAbove(record, board.sortOrder, record));
+  }
+
+  /** Records in a period: the index's size, or a count. */
+  async size(period: Period): Promise<number> {
+    return this.held(period)?.size ?? this.#store.countRecords(period);
+  }
+
+  /** Puts a committed record into its period's index (made when it is the period's first); returns its rank. */
+  upsert(board: Board, record: LeaderboardRecord): number {
+    const index = this.indexes.create(record.leaderboardId, record.expiryTime, rankOrderOf(board));
+    return index.upsert(record.ownerId, toInt64(record.score), toInt64(record.subscore));
+  }
+
+  /** Takes a deleted record out of its period's index. */
+  remove(period: Period, ownerId: string): void {
+    this.held(period)?.remove(ownerId);
+  }
+
+  /** Drops every index of a deleted board. */
+  dropBoard(id: string): void {
+    this.indexes.dropBoard(id);
+  }
+
+  /** Drops the indexes of periods that have ended (`0 < expiry <= nowSec`); returns how many. */
+  dropExpired(nowSec: number): number {
+    return this.indexes.dropExpired(nowSec);
+  }
+
+  async #load(board: Board, period: Period, expected: number): Promise<number> {
+    const builder = this.indexes.builder(
+      period.leaderboardId,
+      period.expiryTime,
+      rankOrderOf(board),
+      expected,
+    );
+    let after: RecordKey | undefined;
+    let loaded = 0;
+    for (;;) {
+      const rows = await this.#store.scanKeys({
+        ...period,
+        order: board.sortOrder,
+        after,
+        limit: REBUILD_BATCH,
+      });
+      for (const r of rows) builder.add(r.ownerId, toInt64(r.score), toInt64(r.subscore));
+      loaded += rows.length;
+      if (rows.length < REBUILD_BATCH) break;
+      after = rows[rows.length - 1];
+    }
+    builder.finish();
+    return loaded;
+  }
+}
