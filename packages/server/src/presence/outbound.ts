@@ -14,6 +14,7 @@ export class OutboundMessage {
   #more: Map<string, Uint8Array> | undefined;
   /** The UTF-8 bytes this message was made from ({@link fromUtf8}), if so. */
   #utf8: Uint8Array | undefined;
+  #utf8Length = -1;
 
   constructor(envelope: object) {
     this.#envelope = envelope;
@@ -71,6 +72,13 @@ export class OutboundMessage {
         : JSON.stringify(this.#envelope);
     }
     return this.#text;
+  }
+
+  /** Bytes of the JSON text in UTF-8, computed once (resume buffers are bounded by it). */
+  get utf8Length(): number {
+    if (this.#utf8Length < 0)
+      this.#utf8Length = this.#utf8 ? this.#utf8.byteLength : Buffer.byteLength(this.text, 'utf8');
+    return this.#utf8Length;
   }
 
   /**

@@ -13,6 +13,7 @@ import { parseGoBool } from '../shared/go-bool.ts';
 import type { Connection } from '../transport/connection.ts';
 import { WsAcceptor } from '../transport/ws.ts';
 import type { SessionLifecycle } from './session-lifecycle.ts';
+import type { ResumeRequest } from './session-resume.ts';
 
 /** Path of the realtime socket on the main HTTP server. */
 export const REALTIME_WS_PATH = '/ws';
@@ -30,6 +31,10 @@ interface ConnectRequest {
   readonly lang: string;
   readonly appearOnline: boolean;
   readonly singleSocket: boolean;
+  /** Tether extension: a resumable session (`resumable=true`). */
+  readonly resumable: boolean;
+  /** Tether extension: resume a held session (`resume=<token>&resume_seq=<n>`). */
+  readonly resume: ResumeRequest | undefined;
 }
 
 /** An upgrade refused with an HTTP status and a Nakama-style JSON error body. */
@@ -51,6 +56,9 @@ class UpgradeRefusal extends Error {
  * - `status`, `single_socket`: booleans as Go's `strconv.ParseBool` reads them (`true`, `1`, `t`,
  *   `false`, `0`, `f`, any case); absent or empty is false; anything else is **400**.
  * - `lang`: language tag, default `en`, at most 18 characters.
+ * - Tether's session resume: `resumable` (a boolean, as above) asks for a resumable session;
+ *   `resume=<token>&resume_seq=<n>` asks for a held one back (`resume_seq` a decimal integer ≥ 0,
+ *   required with `resume`, else **400**). See docs/protocol.md.
  *
  * Accepted sockets send text frames only; every outgoing envelope is encoded to UTF-8 once, however
  * many sessions receive it.
@@ -144,8 +152,14 @@ export class RealtimeWsEndpoint {
       connection.close(1011, 'internal error');
       return;
     }
-    const { token: _token, appearOnline, singleSocket, ...rest } = identity;
-    this.#sessions.open(connection, rest, { format: 'json-text', appearOnline, singleSocket });
+    const { token: _token, appearOnline, singleSocket, resumable, resume, ...rest } = identity;
+    this.#sessions.open(connection, rest, {
+      format: 'json-text',
+      appearOnline,
+      singleSocket,
+      resumable,
+      ...(resume ? { resume } : {}),
+    });
   }
 }
 
@@ -166,7 +180,19 @@ function parseConnectRequest(req: IncomingMessage): ConnectRequest {
     lang,
     appearOnline: parseBool('status', query.get('status')),
     singleSocket: parseBool('single_socket', query.get('single_socket')),
+    resumable: parseBool('resumable', query.get('resumable')),
+    resume: parseResume(query),
   };
+}
+
+/** `resume` and `resume_seq`: both or neither. */
+function parseResume(query: URLSearchParams): ResumeRequest | undefined {
+  const token = query.get('resume') ?? '';
+  if (token === '') return undefined;
+  const seq = query.get('resume_seq') ?? '';
+  if (!/^\d{1,15}$/.test(seq))
+    throw new UpgradeRefusal(400, 'Invalid resume_seq parameter: expected the number of envelopes received');
+  return { token, seq: Number(seq) };
 }
 
 /** Go's `strconv.ParseBool` spellings; absent or empty means false. */
