@@ -10,7 +10,7 @@
  * it received (`/ws?…&resume=<token>&resume_seq=<n>`, or `resume_token`/`resume_seq` in
  * `authenticate`) gets the same session back: `session_resume` with `resumed: true`, then every
  * envelope after the first `n`, in order. Otherwise it gets a fresh session and `resumed: false` with
- * a {@link ResumeFailure} reason. docs/protocol.md describes the whole exchange.
+ * a {@link SessionResumeFailure} reason. docs/protocol.md describes the whole exchange.
  *
  * Counting: `resume_seq` is the number of envelopes received on the session since its first
  * `session_resume`, across every connection of the session, **not counting** `session_resume` itself
@@ -20,7 +20,7 @@
  */
 
 /** Why a resume was refused; the client got a fresh session instead. */
-export const ResumeFailure = {
+export const SessionResumeFailure = {
   /**
    * The server holds no session for this token: the grace period ended, the session was closed
    * (logout, ban, `single_socket`), the server restarted, or (in a cluster) another node holds it.
@@ -34,8 +34,8 @@ export const ResumeFailure = {
   DISABLED: 'disabled',
 } as const;
 
-/** Union of every value in {@link ResumeFailure}. */
-export type ResumeFailure = (typeof ResumeFailure)[keyof typeof ResumeFailure];
+/** Union of every value in {@link SessionResumeFailure}. */
+export type SessionResumeFailure = (typeof SessionResumeFailure)[keyof typeof SessionResumeFailure];
 
 /** Server → client (Tether extension): the first envelope of every resumable connection. */
 export interface SessionResume {
@@ -46,7 +46,7 @@ export interface SessionResume {
   /** True: the session was resumed and the envelopes the client missed follow. */
   resumed: boolean;
   /** Why a requested resume was refused (absent on a first connect and on success). */
-  reason?: ResumeFailure;
+  reason?: SessionResumeFailure;
   /** When `resumed`: how many envelopes are replayed right after this one. */
   replayed?: number;
   /** How long the server holds the session after a broken connection, in seconds (0: never). */

@@ -11,7 +11,7 @@ import {
   encodeError,
   RealtimeError,
   RealtimeErrorCode,
-  type ResumeFailure,
+  type SessionResumeFailure,
 } from '@tether/protocol';
 import type { Logger } from 'pino';
 import { type CarrierMeter, NO_METERS, type SessionMeter } from '../observability/meters.ts';
@@ -151,7 +151,7 @@ export class SessionLifecycle implements SessionEvents {
    * held session back. Attach nothing else to its messages.
    */
   open(connection: Connection, identity: SessionIdentity, options: SessionOpenOptions): Session {
-    let failure: ResumeFailure | undefined;
+    let failure: SessionResumeFailure | undefined;
     if (options.resume) {
       const resumed = this.#resume(connection, identity, options, options.resume);
       if (resumed instanceof Session) return resumed;
@@ -212,7 +212,7 @@ export class SessionLifecycle implements SessionEvents {
     identity: SessionIdentity,
     options: SessionOpenOptions,
     request: ResumeRequest,
-  ): Session | ResumeFailure {
+  ): Session | SessionResumeFailure {
     if (!Number.isSafeInteger(request.seq) || request.seq < 0) return 'invalid';
     const found = this.#resumer.find(request.token, identity.userId);
     if ('failure' in found) return found.failure;

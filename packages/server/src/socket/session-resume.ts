@@ -6,7 +6,7 @@
  * @packageDocumentation
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { ResumeFailure, type SessionResume } from '@tether/protocol';
+import { SessionResumeFailure, type SessionResume } from '@tether/protocol';
 import { OutboundMessage } from '../presence/outbound.ts';
 import { ResumeBuffer } from '../session/resume-buffer.ts';
 import type { Session } from '../session/session.ts';
@@ -28,7 +28,7 @@ export interface ResumeRequest {
 }
 
 /** What {@link SessionResumer.find} found for a token. */
-export type ResumeLookup = { readonly session: Session } | { readonly failure: ResumeFailure };
+export type ResumeLookup = { readonly session: Session } | { readonly failure: SessionResumeFailure };
 
 interface Entry {
   readonly session: Session;
@@ -114,17 +114,17 @@ export class SessionResumer {
    * A session found here is no longer on its grace timer; the caller attaches it or closes it.
    */
   find(token: string, userId: string): ResumeLookup {
-    if (!this.enabled) return { failure: ResumeFailure.DISABLED };
+    if (!this.enabled) return { failure: SessionResumeFailure.DISABLED };
     const dot = token.lastIndexOf('.');
-    if (token.length > MAX_TOKEN_CHARS || dot <= 0) return { failure: ResumeFailure.INVALID };
+    if (token.length > MAX_TOKEN_CHARS || dot <= 0) return { failure: SessionResumeFailure.INVALID };
     const sessionId = token.slice(0, dot);
     const secret = Buffer.from(token.slice(dot + 1), 'base64url');
-    if (this.#overflowed.has(sessionId)) return { failure: ResumeFailure.OVERFLOW };
+    if (this.#overflowed.has(sessionId)) return { failure: SessionResumeFailure.OVERFLOW };
     const entry = this.#entries.get(sessionId);
-    if (!entry) return { failure: ResumeFailure.EXPIRED };
+    if (!entry) return { failure: SessionResumeFailure.EXPIRED };
     if (secret.length !== entry.secret.length || !timingSafeEqual(secret, entry.secret))
-      return { failure: ResumeFailure.INVALID };
-    if (entry.session.userId !== userId) return { failure: ResumeFailure.INVALID };
+      return { failure: SessionResumeFailure.INVALID };
+    if (entry.session.userId !== userId) return { failure: SessionResumeFailure.INVALID };
     clearTimeout(entry.timer);
     entry.timer = undefined;
     return { session: entry.session };
