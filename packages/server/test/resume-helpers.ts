@@ -12,11 +12,13 @@ export type Envelope = Record<string, unknown>;
 /**
  * Forwards TCP connections from its own loopback port to `targetPort`. {@link cut} resets both
  * halves of every connection open now: the server sees a reset (no close handshake, code 1006) and
- * whatever either side had in flight is lost, as in a real drop.
+ * whatever either side had in flight is lost, as in a real drop. {@link freeze} drops bytes without
+ * closing anything, so only a heartbeat can tell.
  */
 export class CutProxy {
   readonly #server: Server;
   readonly #pairs = new Set<[Socket, Socket]>();
+  #frozen = false;
 
   private constructor(server: Server) {
     this.#server = server;
@@ -37,8 +39,12 @@ export class CutProxy {
       };
       client.on('error', drop).on('close', drop);
       upstream.on('error', drop).on('close', drop);
-      client.pipe(upstream);
-      upstream.pipe(client);
+      client.on('data', (chunk) => {
+        if (!proxy.#frozen) upstream.write(chunk);
+      });
+      upstream.on('data', (chunk) => {
+        if (!proxy.#frozen) client.write(chunk);
+      });
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     return proxy;
@@ -52,6 +58,17 @@ export class CutProxy {
   /** Connections open through the proxy now. */
   get open(): number {
     return this.#pairs.size;
+  }
+
+  /** Drops every byte from now on without closing anything (a dead network, as the peers see it). */
+  freeze(): void {
+    this.#frozen = true;
+  }
+
+  /** Forwards again; connections frozen meanwhile are reset (their bytes were lost). */
+  restore(): void {
+    this.#frozen = false;
+    this.cut();
   }
 
   /** Resets every connection open now, both halves. */

@@ -252,6 +252,52 @@ describe('session resume on /ws', () => {
     expect(unknown).toEqual([]);
   });
 
+  it('holds a session whose connection went silent (heartbeat timeout), and resumes it', async () => {
+    const s = await start({ socketPingPeriodMs: 50, socketPongWaitMs: 300 });
+    const proxy = await proxyTo(s.http.port);
+    const a = await user(s, s.http.port);
+    await a.connect('', false);
+    const channelId = await joinRoom(a);
+    const b = await user(s, proxy.port);
+    await b.connect('&resumable=true');
+    const sessionId = String(b.resume.session_id);
+    await joinRoom(b);
+    proxy.freeze();
+    await held(s, 1);
+    await a.request('channel_message_send', { channel_id: channelId, content: JSON.stringify({ seq: 0 }) });
+    proxy.restore();
+    await b.resumeWith();
+    expect(b.resume).toMatchObject({ resumed: true, session_id: sessionId });
+    await b.until(() => (sequence(b.log, chatSeq).includes(0) ? true : undefined), 'the message');
+    expect(leavesOf(a.log, sessionId)).toEqual([]);
+  });
+
+  it('takes a session over from a connection the server still thinks alive', async () => {
+    const s = await start();
+    const proxy = await proxyTo(s.http.port);
+    const a = await user(s, s.http.port);
+    await a.connect('', false);
+    const channelId = await joinRoom(a);
+    const b = await user(s, proxy.port);
+    await b.connect('&resumable=true');
+    const sessionId = String(b.resume.session_id);
+    await joinRoom(b);
+    proxy.freeze();
+    // Sent into the frozen connection: written by the server, never received by the client.
+    await a.request('channel_message_send', { channel_id: channelId, content: JSON.stringify({ seq: 0 }) });
+    expect(s.realtime.lifecycle.held).toBe(0);
+    const again = new ResumingWs(s.http.port, b.token);
+    sockets.push(again);
+    again.log.push(...b.log);
+    await again.connect(`&resume=${encodeURIComponent(String(b.resume.token))}&resume_seq=${b.log.length}`);
+    expect(again.resume).toMatchObject({ resumed: true, session_id: sessionId, replayed: 1 });
+    await again.until(() => (sequence(again.log, chatSeq).includes(0) ? true : undefined), 'the message');
+    await a.request('channel_message_send', { channel_id: channelId, content: JSON.stringify({ seq: 1 }) });
+    await again.until(() => (sequence(again.log, chatSeq).includes(1) ? true : undefined), 'the next one');
+    expect(sequence(again.log, chatSeq)).toEqual([0, 1]);
+    expect(leavesOf(a.log, sessionId)).toEqual([]);
+  });
+
   it('releases a held session on logout (revocation) with its leaves', async () => {
     const s = await start();
     const proxy = await proxyTo(s.http.port);
