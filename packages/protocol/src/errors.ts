@@ -96,6 +96,8 @@ export const CloseReason = {
   AUTH_FAILED: 'authentication failed',
   AUTH_QUEUE_FULL: 'too many messages before authentication completed',
   SLOW_CONSUMER: 'outgoing queue full (slow consumer)',
+  /** With 1007: a `/ws` text frame, or a GameMaker packet, that is not valid UTF-8 (docs/protocol.md). */
+  INVALID_UTF8: 'message is not valid UTF-8',
 } as const;
 
 /**
