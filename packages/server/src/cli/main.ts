@@ -60,7 +60,7 @@ const SERVE_FLAGS: [keyof TetherConfig, string, string][] = [
   ['socketCloseOnTokenExpiry', '', 'close realtime sockets when their session token expires'],
   ['gmMaxClients', '<n>', 'most GameMaker clients at once (default 1024)'],
   ['gmMaxMessageBytes', '<bytes>', 'largest GameMaker packet payload (default 4194304)'],
-  ['shutdownGraceSec', '<sec>', 'seconds to wait on shutdown for socket requests in flight, then for connections (default 5)'],
+  ['shutdownGraceSec', '<sec>', 'seconds to wait on shutdown for requests in flight (default 5)'],
   ['runtime', '<dir>', 'folder of game server modules (.ts .mts .cts .js .mjs .cjs) to load'],
   ['runtimeWatch', '', 'reload the runtime modules when their files change (development)'],
   ['matchMaxDataBytes', '<bytes>', 'largest match_data_send payload, decoded (default 65536)'],
