@@ -96,6 +96,8 @@ export const CloseReason = {
   AUTH_FAILED: 'authentication failed',
   AUTH_QUEUE_FULL: 'too many messages before authentication completed',
   SLOW_CONSUMER: 'outgoing queue full (slow consumer)',
+  /** More messages than the socket rate limit allows, persistently (see docs/protocol.md). */
+  RATE_LIMITED: 'rate limit exceeded',
 } as const;
 
 /**

@@ -32,6 +32,11 @@ const SERVE_FLAGS: [keyof TetherConfig, string, string][] = [
   ['database', '<url>', '"sqlite" (default) or a postgres:// URL'],
   ['databaseSchema', '<name>', 'PostgreSQL schema for the tables (created if missing)'],
   ['databasePoolSize', '<n>', 'most PostgreSQL connections (default 10)'],
+  [
+    'sqliteSynchronous',
+    '<level>',
+    'normal|full: fsync SQLite at checkpoints or every commit (default normal)',
+  ],
   ['logLevel', '<level>', 'fatal|error|warn|info|debug|trace|silent (default info)'],
   ['logFormat', '<format>', 'auto|pretty|json: pretty on a terminal, JSON lines otherwise (default auto)'],
   ['serverKey', '<key>', 'server key for HTTP Basic auth on authenticate/refresh (default defaultkey)'],

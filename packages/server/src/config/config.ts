@@ -74,6 +74,11 @@ export const ConfigSchema = z
       .optional(),
     /** Most PostgreSQL connections in the pool. */
     databasePoolSize: positiveInt.default(10),
+    /**
+     * SQLite durability: `normal` fsyncs the WAL at checkpoints only (a power loss may roll back the
+     * last commits, never corrupt the file); `full` fsyncs every commit (docs/database.md).
+     */
+    sqliteSynchronous: z.enum(['normal', 'full']).default('normal'),
     production: bool.default(false),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     /** `tether serve`'s logs: `pretty` for people, `json` lines for machines, `auto` = pretty on a terminal. */
