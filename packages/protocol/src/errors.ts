@@ -98,6 +98,12 @@ export const CloseReason = {
   SLOW_CONSUMER: 'outgoing queue full (slow consumer)',
   /** More messages than the socket rate limit allows, persistently (see docs/protocol.md). */
   RATE_LIMITED: 'rate limit exceeded',
+  /** Refused at accept (1013): the client's address already holds its share of connections. */
+  ADDRESS_LIMIT: 'too many connections from this address',
+  /** Refused at accept (1013): too many connections are still in the handshake or authenticating. */
+  AUTHENTICATING_LIMIT: 'too many connections authenticating',
+  /** Closed (1008): more bytes before authentication than the pre-authentication budget. */
+  PRE_AUTH_LIMIT: 'too much data before authentication',
 } as const;
 
 /**
