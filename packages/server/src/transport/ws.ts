@@ -12,7 +12,7 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { type RawData, WebSocket, WebSocketServer } from 'ws';
-import { BaseConnection, type ConnectionOptions, type Frame } from './connection.ts';
+import { BaseConnection, type ConnectionOptions, type Frame, type MeteredConnection } from './connection.ts';
 import { TransportError } from './errors.ts';
 import type { Listener } from './tcp.ts';
 import { TurnCork } from './turn-cork.ts';
@@ -28,12 +28,13 @@ export interface WsConnectionOptions extends ConnectionOptions {
 }
 
 /** One WebSocket. Binary messages arrive as `binary`, text messages as their UTF-8 bytes with kind `text`. */
-export class WsConnection extends BaseConnection {
+export class WsConnection extends BaseConnection implements MeteredConnection {
   readonly carrier = 'ws' as const;
   readonly wireKind = 'ws-frame' as const;
   readonly remoteAddress: string;
   readonly remotePort: number;
   readonly #ws: WebSocket;
+  readonly #socket: Duplex;
   readonly #cork: TurnCork;
   readonly #textFrames: boolean;
   readonly #pongHandlers: (() => void)[] = [];
@@ -47,7 +48,11 @@ export class WsConnection extends BaseConnection {
   ) {
     super(opts);
     this.#ws = ws;
+    this.#socket = socket;
     this.#cork = new TurnCork(socket, () => this.checkBackpressure());
+    // Raw bytes as they arrive, before `ws` assembles them into frames and messages (it has already
+    // taken each chunk when this listener runs, so what it holds is bounded by what was counted).
+    socket.on('data', (chunk: Buffer) => this.countInbound(chunk.length));
     this.#textFrames = opts.textFrames ?? false;
     this.remoteAddress = remote.address;
     this.remotePort = remote.port;
@@ -99,6 +104,10 @@ export class WsConnection extends BaseConnection {
     }
     this.#cork.wrote(bytes);
     return true;
+  }
+
+  pauseReading(): void {
+    this.#socket.pause();
   }
 
   /**
