@@ -11,6 +11,7 @@ import { CloseCode, CloseReason } from '@tether/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { type ServingCli, startCli } from './cli-process.ts';
+import { GmRealtimeClient } from './gm-realtime-client.ts';
 import { startTestServer, type TestServer } from './helpers.ts';
 import { deviceLogin } from './http-client.ts';
 import { connectPlayer, type Player, RawSocket } from './realtime-helpers.ts';
@@ -98,6 +99,24 @@ describe('shutdown drains in-flight socket requests', () => {
     expect(await disconnected.promise).toBe(CloseCode.GOING_AWAY);
     await closing;
     expect(order).toEqual(['reply ok:js', 'close 1001']);
+  });
+
+  it('GameMaker TCP: the reply packet comes before the 1001 close notice', async () => {
+    const bed = await slowServer();
+    server = bed.server;
+    const gm = await GmRealtimeClient.tcp(server.gm!.port);
+    await gm.authenticate(await GmRealtimeClient.token(server.baseUrl));
+    gm.send({ cid: 'gm-slow', rpc: { id: 'slow', payload: 'gm' } });
+    await bed.started;
+    const closing = server.close();
+    await until(() => server!.realtime.lifecycle.draining);
+    bed.release('ok');
+    await gm.ended;
+    await closing;
+    expect(gm.received.slice(-2)).toEqual([
+      { cid: 'gm-slow', rpc: { id: 'slow', payload: 'ok:gm' } },
+      { error: { code: CloseCode.GOING_AWAY, message: CloseReason.SHUTDOWN } },
+    ]);
   });
 
   it('closes with 1001 at the end of the grace period when a request never finishes', async () => {
