@@ -177,6 +177,14 @@ describe('memory before authentication', () => {
     server = undefined;
   });
 
+  async function start(
+    overrides: Partial<TetherConfig>,
+    options: Parameters<typeof startTestServer>[1] = {},
+  ): Promise<TestServer> {
+    server = await startTestServer(overrides, options);
+    return server;
+  }
+
   /** 50 strangers (each from its own address, so only the byte limits are at work), handshake done. */
   async function strangers(s: TestServer, carrier: 'tcp' | 'ws'): Promise<GmTestClient[]> {
     const all = await Promise.all(
@@ -194,7 +202,7 @@ describe('memory before authentication', () => {
   }
 
   it("refuses a packet announcing GameMaker's 4 MiB before authentication at its header (1009)", async () => {
-    const s = (server = await startTestServer({}));
+    const s = await start({});
     const all = await strangers(s, 'tcp');
     for (const c of all) c.sendRaw(partialPacket(4 * 1024 * 1024, 1024));
     for (const c of all) {
@@ -210,7 +218,7 @@ describe('memory before authentication', () => {
   });
 
   it('holds partial packets within the budget only until the authentication deadline, then frees them', async () => {
-    const s = (server = await startTestServer({ socketAuthTimeoutMs: 2000 }));
+    const s = await start({ socketAuthTimeoutMs: 2000 });
     const all = await strangers(s, 'tcp');
     for (const c of all) c.sendRaw(partialPacket(16_000, 15_000));
     // Everything they sent is counted (signature 16 + header 12 + 15,000 each), nothing more is held.
@@ -230,7 +238,7 @@ describe('memory before authentication', () => {
   });
 
   it('closes a stranger past the byte budget over TCP (1008 too much data before authentication)', async () => {
-    const s = (server = await startTestServer({}));
+    const s = await start({});
     const all = await strangers(s, 'tcp');
     // The largest packet allowed before authentication, one byte short: 16 + 12 + 16,383 > 16,384.
     for (const c of all) c.sendRaw(partialPacket(16_384, 16_383));
@@ -245,7 +253,7 @@ describe('memory before authentication', () => {
 
   it('closes a stranger sending a 1 MiB message on /gm before the WebSocket layer has buffered it (1008)', async () => {
     const capture = captureLogger();
-    const s = (server = await startTestServer({}, { logger: capture.logger }));
+    const s = await start({}, { logger: capture.logger });
     const all = await strangers(s, 'ws');
     for (const c of all) c.sendRaw(partialPacket(1024 * 1024, 1024 * 1024));
     for (const c of all) {
@@ -262,7 +270,7 @@ describe('memory before authentication', () => {
   });
 
   it('lifts the small packet limit once the client has authenticated', async () => {
-    const s = (server = await startTestServer({}));
+    const s = await start({});
     const gm = await GmRealtimeClient.tcp(s.gm!.port);
     clients.push(gm.gm);
     await gm.authenticate(await GmRealtimeClient.token(s.baseUrl));
@@ -270,5 +278,63 @@ describe('memory before authentication', () => {
     const reply = await gm.request('rpc', { id: 'no_such_rpc', payload: 'x'.repeat(40 * 1024) });
     // Answered (function not found), not cut off for its size.
     expect(reply.error).toMatchObject({ code: 6 });
+  });
+});
+
+describe('per-address limits: what a refused client is told', () => {
+  const { raws, start } = serverPerTest();
+  const clients: GmTestClient[] = [];
+  afterEach(() => {
+    for (const c of clients.splice(0)) c.destroy();
+  });
+
+  /** Tries a `/ws` upgrade from `localAddress`; the HTTP refusal, or 101. */
+  async function upgrade(s: TestServer, token: string, localAddress: string) {
+    return RawSocket.open(s, `token=${encodeURIComponent(token)}`, { localAddress }).then(
+      (socket) => {
+        raws.push(socket);
+        return 101;
+      },
+      (err: Error) => err.message,
+    );
+  }
+
+  it('/ws: over socketMaxConnectionsPerAddress the upgrade gets 429, other addresses are not affected', async () => {
+    const s = await start({ socketMaxConnectionsPerAddress: 2 });
+    const { token } = await deviceLogin(s.baseUrl, 'per-address-ws');
+    expect(await upgrade(s, token, '127.0.3.1')).toBe(101);
+    expect(await upgrade(s, token, '127.0.3.1')).toBe(101);
+    expect(await upgrade(s, token, '127.0.3.1')).toBe('HTTP 429');
+    expect(await upgrade(s, token, '127.0.3.2')).toBe(101);
+    // A closed socket frees its slot.
+    raws[0]!.close();
+    await raws[0]!.closed;
+    await eventually(async () => ((await upgrade(s, token, '127.0.3.1')) === 101 ? true : undefined));
+  });
+
+  it('GameMaker: 1013 with the reason, after the handshake over TCP and as the close over /gm', async () => {
+    const s = await start({ gmMaxUnauthenticatedPerAddress: 2, gmMaxClientsPerAddress: 3 });
+    const port = s.gm!.port;
+    const url = `ws://127.0.0.1:${s.http.port}/gm`;
+    // Two strangers from 127.0.4.1 hold its unauthenticated share.
+    clients.push(await GmTestClient.tcp(port, { localAddress: '127.0.4.1' }));
+    clients.push(await GmTestClient.ws(url, { localAddress: '127.0.4.1' }));
+    const tcp = await GmTestClient.tcp(port, { localAddress: '127.0.4.1' });
+    clients.push(tcp);
+    expect(await tcp.nextJson()).toEqual({
+      error: { code: 1013, message: 'too many connections authenticating' },
+    });
+    const ws = await GmTestClient.ws(url, { localAddress: '127.0.4.1', handshake: false });
+    clients.push(ws);
+    expect(await ws.closed).toEqual({ code: 1013, reason: 'too many connections authenticating' });
+
+    // Authenticated connections count against the address's total only (one after the other here:
+    // three authenticating at once would be over the unauthenticated share).
+    for (let i = 0; i < 3; i++) clients.push((await gmLogin(s, '127.0.4.2')).gm);
+    const fourth = await GmTestClient.tcp(port, { localAddress: '127.0.4.2' });
+    clients.push(fourth);
+    expect(await fourth.nextJson()).toEqual({
+      error: { code: 1013, message: 'too many connections from this address' },
+    });
   });
 });
