@@ -104,6 +104,8 @@ export const CloseReason = {
   AUTHENTICATING_LIMIT: 'too many connections authenticating',
   /** Closed (1008): more bytes before authentication than the pre-authentication budget. */
   PRE_AUTH_LIMIT: 'too much data before authentication',
+  /** With 1007: a `/ws` text frame, or a GameMaker packet, that is not valid UTF-8 (docs/protocol.md). */
+  INVALID_UTF8: 'message is not valid UTF-8',
 } as const;
 
 /**

@@ -82,7 +82,7 @@ const SERVE_FLAGS: [keyof TetherConfig, string, string][] = [
     'bytes a GameMaker connection may send before it authenticates (default 16384)',
   ],
   ['socketMaxConnectionsPerAddress', '<n>', '/ws connections per client address; 0 = no limit (default 256)'],
-  ['shutdownGraceSec', '<sec>', 'seconds to wait for connections on shutdown (default 5)'],
+  ['shutdownGraceSec', '<sec>', 'seconds to wait on shutdown for requests in flight (default 5)'],
   ['runtime', '<dir>', 'folder of game server modules (.ts .mts .cts .js .mjs .cjs) to load'],
   ['runtimeWatch', '', 'reload the runtime modules when their files change (development)'],
   ['matchMaxDataBytes', '<bytes>', 'largest match_data_send payload, decoded (default 65536)'],

@@ -174,7 +174,10 @@ export const ConfigSchema = z
     partyIdleCheckIntervalMs: positiveInt.default(30_000),
     /** Friends: most friends plus sent invitations one user may have; more adds are refused. */
     friendsMaxPerUser: positiveInt.default(1000),
-    /** Seconds to wait for connections to close on SIGINT/SIGTERM before forcing them. */
+    /**
+     * Seconds to wait on SIGINT/SIGTERM: first for socket requests in flight to finish and send their
+     * replies, then for HTTP connections to close before forcing them.
+     */
     shutdownGraceSec: z.coerce.number().min(0).default(5),
     /**
      * Cluster mode: the `redis://` (or `rediss://`) URL of the Redis every node shares (docs/cluster.md).

@@ -11,7 +11,7 @@ import {
   CloseReason,
   type DecodedEnvelope,
   decodeEnvelope,
-  decodeUtf8,
+  decodeGmText,
   encodeEnvelope,
   encodeError,
   RealtimeError,
@@ -95,7 +95,11 @@ export class GmRealtimeEndpoint {
       reject(connection, undefined, error, CloseCode.POLICY_VIOLATION, CloseReason.AUTH_TIMEOUT);
     }, admitted?.remainingMs() ?? this.#settings.socketAuthTimeoutMs).unref();
     const stopMessages = connection.onMessage((data) => {
-      const text = decodeUtf8(data);
+      const text = decodeGmText(data);
+      if (text === undefined) {
+        connection.close(CloseCode.INVALID_PAYLOAD, CloseReason.INVALID_UTF8);
+        return;
+      }
       if (phase === 'verifying') {
         if (early.length < this.#settings.socketMaxPendingMessages) early.push(text);
         else connection.close(CloseCode.POLICY_VIOLATION, CloseReason.AUTH_QUEUE_FULL);

@@ -7,6 +7,7 @@
 import {
   CloseCode,
   CloseReason,
+  decodeGmText,
   decodeUtf8,
   encodeError,
   RealtimeError,
@@ -97,6 +98,8 @@ export class SessionLifecycle implements SessionEvents {
   readonly #batcher = new TurnBatcher();
   readonly #opened = new Set<SessionOpenedListener>();
   readonly #closed = new Set<SessionClosedListener>();
+  /** Set by {@link drain}: messages that arrive from then on are not read. */
+  #draining = false;
 
   constructor(deps: {
     settings: SessionLifecycleSettings;
@@ -158,11 +161,21 @@ export class SessionLifecycle implements SessionEvents {
       timers.cancelExpiry = closeAtTokenExpiry(session, identity.expiresAt * 1000, () => this.#clock.now());
     }
     const binaryRefused = options.format === 'json-text';
+    // `/ws` text frames were checked by the transport (1007 there); GameMaker packets are checked
+    // here, allowing the CESU-8 surrogate pairs of the HTML5 runtime (docs/protocol.md).
+    const decode = binaryRefused ? decodeUtf8 : decodeGmText;
     connection.onMessage((data, kind) => {
+      // Shutting down: what arrives now is not handled (the 1001 close follows the drain).
+      if (this.#draining) return;
       timers.heartbeat?.touch();
       meter.bytesIn.inc(data.byteLength);
-      if (kind === 'binary' && binaryRefused) this.#refuseBinary(session);
-      else this.#pipeline.receive(session, decodeUtf8(data));
+      if (kind === 'binary' && binaryRefused) {
+        this.#refuseBinary(session);
+        return;
+      }
+      const text = decode(data);
+      if (text === undefined) session.close(CloseCode.INVALID_PAYLOAD, CloseReason.INVALID_UTF8);
+      else this.#pipeline.receive(session, text);
     });
     connection.onClose((info) => session.closedByPeer(info.code, info.reason));
 
@@ -205,6 +218,33 @@ export class SessionLifecycle implements SessionEvents {
    */
   replaceOlderThan(userId: string, newer: { id: string; connectedAt: number }): number {
     return replaceSessionsOlderThan(newer, this.#registry.byUser(userId), this.#clock.now());
+  }
+
+  /** Whether {@link drain} has begun (shutdown). */
+  get draining(): boolean {
+    return this.#draining;
+  }
+
+  /**
+   * The first step of a graceful close: stops reading messages on every session, then waits until
+   * the requests already read — handlers still running and messages queued behind them — have
+   * finished and queued their replies, or until `graceMs` has passed. Sessions stay open (the
+   * replies still go out); {@link closeAll} closes them next. Resolves to whether everything finished.
+   */
+  async drain(graceMs: number): Promise<boolean> {
+    this.#draining = true;
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), graceMs);
+    });
+    try {
+      const finished = await Promise.race([this.#pipeline.idle().then(() => true as const), expired]);
+      if (!finished)
+        this.#log.warn({ graceMs }, 'shutdown: socket requests still running after the grace period');
+      return finished;
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** Closes every session with `code`/`reason` and waits until their connections have ended. */

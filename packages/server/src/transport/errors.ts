@@ -35,6 +35,8 @@ export const TransportErrorCode = {
   UNAUTHENTICATED_LIMIT: 'UNAUTHENTICATED_LIMIT',
   /** The peer sent more bytes before authenticating than the pre-authentication budget. */
   PRE_AUTH_LIMIT: 'PRE_AUTH_LIMIT',
+  /** A WebSocket text message that is not valid UTF-8 (RFC 6455 section 8.1: fail with 1007). */
+  INVALID_UTF8: 'INVALID_UTF8',
 } as const;
 
 /** Union of every value in {@link TransportErrorCode}. */
@@ -53,6 +55,7 @@ const CLOSE_FOR: Record<TransportErrorCode, number> = {
   ADDRESS_LIMIT: CloseCode.TRY_AGAIN_LATER,
   UNAUTHENTICATED_LIMIT: CloseCode.TRY_AGAIN_LATER,
   PRE_AUTH_LIMIT: CloseCode.POLICY_VIOLATION,
+  INVALID_UTF8: CloseCode.INVALID_PAYLOAD,
 };
 
 /** Short reason text sent in close frames (and in GameMaker close notices); at most 123 bytes. */
@@ -68,6 +71,7 @@ const REASON_FOR: Record<TransportErrorCode, string> = {
   ADDRESS_LIMIT: CloseReason.ADDRESS_LIMIT,
   UNAUTHENTICATED_LIMIT: CloseReason.AUTHENTICATING_LIMIT,
   PRE_AUTH_LIMIT: CloseReason.PRE_AUTH_LIMIT,
+  INVALID_UTF8: CloseReason.INVALID_UTF8,
 };
 
 /** A connection-level failure with a stable code, a close code and a short close reason. */

@@ -5,6 +5,7 @@
  *
  * @packageDocumentation
  */
+import { isUtf8 } from 'node:buffer';
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -55,9 +56,12 @@ export class WsConnection extends BaseConnection implements MeteredConnection {
     this.#textFrames = opts.textFrames ?? false;
     this.remoteAddress = remote.address;
     this.remotePort = remote.port;
-    ws.on('message', (data: RawData, isBinary: boolean) =>
-      this.emitMessage(toBytes(data), isBinary ? 'binary' : 'text'),
-    );
+    ws.on('message', (data: RawData, isBinary: boolean) => {
+      const bytes = toBytes(data);
+      // `ws` runs with its own check off (it would close 1007 without a reason): this one names it.
+      if (!isBinary && !isUtf8(bytes)) this.fail(new TransportError('INVALID_UTF8'));
+      else this.emitMessage(bytes, isBinary ? 'binary' : 'text');
+    });
     // A pong (answer to our ping) or a ping from the peer proves it is alive without a message.
     const alive = () => {
       for (const handler of [...this.#pongHandlers]) handler();
@@ -182,6 +186,9 @@ export class WsAcceptor {
       clientTracking: false,
       perMessageDeflate: false,
       maxPayload: opts.maxPayload,
+      // Text frames are checked in WsConnection instead, with the same validator (buffer.isUtf8),
+      // so the 1007 close carries CloseReason.INVALID_UTF8.
+      skipUTF8Validation: true,
     });
   }
 
