@@ -1,6 +1,6 @@
 /**
  * The admin console in Debian's Chromium (playwright-core): log in, find a user, ban it and see its
- * socket close, watch a live match, delete a chat message, delete a leaderboard record, call an RPC as a user, read the redacted
+ * socket close, unlink a device and delete an account (its socket closes), watch a live match, delete a chat message, delete a leaderboard record, call an RPC as a user, read the redacted
  * configuration and the live status graphs. Editing a storage object runs once the storage feature
  * adds its console section (see docs/console.md); until then that test skips itself, saying why.
  *
@@ -108,6 +108,39 @@ describe.skipIf(!runChromium)('admin console in Chromium', () => {
     await shows('No live session.');
     expect(server.realtime.sessions.byUser(player.session.user_id!)).toEqual([]);
     await page.getByRole('button', { name: 'Unban', exact: true }).waitFor();
+  });
+
+  it('unlinks a device, then deletes the account and sees its socket close', async () => {
+    const player = await connectPlayer(server, players, {
+      deviceId: 'console-browser-old-phone',
+      username: 'leaver',
+    });
+    const client = nakamaClient(server);
+    await client.linkDevice(player.session, { id: 'console-browser-new-phone' });
+    await page.getByRole('link', { name: 'Accounts' }).click();
+    await page.getByLabel('Search accounts').fill('LEAV');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await page.getByRole('link', { name: 'leaver' }).click();
+    const identities = page.getByRole('table', { name: 'Identities' });
+    await identities.getByText('console-browser-old-phone').waitFor();
+    await page.getByRole('button', { name: 'Unlink device console-browser-old-phone' }).click();
+    await identities.getByText('console-browser-old-phone').waitFor({ state: 'detached' });
+    await identities.getByText('console-browser-new-phone').waitFor();
+    expect((await client.getAccount(player.session)).devices?.map((d) => d.id)).toEqual([
+      'console-browser-new-phone',
+    ]);
+    // The last way to log in stays: the server says why.
+    await page.getByRole('button', { name: 'Unlink device console-browser-new-phone' }).click();
+    await shows('Cannot unlink last account identifier');
+
+    await page.getByRole('button', { name: 'Delete account' }).click();
+    await page.getByRole('group', { name: 'Confirm deletion' }).getByText('leaver').waitFor();
+    await page.getByRole('button', { name: 'Delete for good' }).click();
+    expect(await player.events.next('ondisconnect', 10_000)).toMatchObject({ code: 4005 });
+    await shows('Account leaver deleted.');
+    await shows('No account matches.');
+    expect(server.realtime.sessions.byUser(player.session.user_id!)).toEqual([]);
+    await expect(client.getAccount(player.session)).rejects.toMatchObject({ status: 401 });
   });
 
   it('edits a storage object (once the storage feature has its console section)', async (ctx) => {
