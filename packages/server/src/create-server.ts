@@ -335,7 +335,7 @@ export async function startServer(config: TetherConfig, deps: ServerDeps = {}): 
     leaderboards,
     friends: friends.friends,
     groups: groups.groups,
-    accountAdmin: { accounts: accounts.accounts, deletion: accounts.deletion },
+    accountAdmin: { accounts: accounts.accounts, deletion: accounts.deletion, links: accounts.links },
     storage: storage.storage,
     wallets: wallets.wallets,
   }).catch(startupFailed);
