@@ -7,6 +7,7 @@
 import {
   CloseCode,
   CloseReason,
+  decodeGmText,
   decodeUtf8,
   encodeError,
   RealtimeError,
@@ -158,11 +159,19 @@ export class SessionLifecycle implements SessionEvents {
       timers.cancelExpiry = closeAtTokenExpiry(session, identity.expiresAt * 1000, () => this.#clock.now());
     }
     const binaryRefused = options.format === 'json-text';
+    // `/ws` text frames were checked by the transport (1007 there); GameMaker packets are checked
+    // here, allowing the CESU-8 surrogate pairs of the HTML5 runtime (docs/protocol.md).
+    const decode = binaryRefused ? decodeUtf8 : decodeGmText;
     connection.onMessage((data, kind) => {
       timers.heartbeat?.touch();
       meter.bytesIn.inc(data.byteLength);
-      if (kind === 'binary' && binaryRefused) this.#refuseBinary(session);
-      else this.#pipeline.receive(session, decodeUtf8(data));
+      if (kind === 'binary' && binaryRefused) {
+        this.#refuseBinary(session);
+        return;
+      }
+      const text = decode(data);
+      if (text === undefined) session.close(CloseCode.INVALID_PAYLOAD, CloseReason.INVALID_UTF8);
+      else this.#pipeline.receive(session, text);
     });
     connection.onClose((info) => session.closedByPeer(info.code, info.reason));
 
