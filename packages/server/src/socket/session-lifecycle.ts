@@ -4,14 +4,7 @@
  *
  * @packageDocumentation
  */
-import {
-  CloseCode,
-  CloseReason,
-  decodeUtf8,
-  encodeError,
-  RealtimeError,
-  RealtimeErrorCode,
-} from '@tether/protocol';
+import { CloseCode, CloseReason, decodeUtf8, RealtimeError, RealtimeErrorCode } from '@tether/protocol';
 import type { Logger } from 'pino';
 import { NO_METERS, type SessionMeter } from '../observability/meters.ts';
 import type { Pipeline } from '../pipeline/pipeline.ts';
@@ -34,6 +27,10 @@ import {
   replaceOlderSessions,
   replaceSessionsOlderThan,
 } from './session-policies.ts';
+
+/** Error messages sent before closing a socket that sent the wrong kind of frame. */
+const BINARY_REFUSED = 'Binary frames are not supported: send each envelope as a JSON text frame';
+const TEXT_REFUSED = 'Text frames are not supported: send each envelope as a protobuf binary frame';
 
 /** How a session starts. */
 export interface SessionOpenOptions {
@@ -158,11 +155,16 @@ export class SessionLifecycle implements SessionEvents {
       timers.cancelExpiry = closeAtTokenExpiry(session, identity.expiresAt * 1000, () => this.#clock.now());
     }
     const binaryRefused = options.format === 'json-text';
+    const protobuf = options.format === 'protobuf';
     connection.onMessage((data, kind) => {
       timers.heartbeat?.touch();
       meter.bytesIn.inc(data.byteLength);
-      if (kind === 'binary' && binaryRefused) this.#refuseBinary(session);
-      else this.#pipeline.receive(session, decodeUtf8(data));
+      if (protobuf) {
+        if (kind === 'binary') this.#pipeline.receive(session, data);
+        else this.#refuseFrame(session, TEXT_REFUSED, CloseReason.TEXT_FRAME);
+      } else if (kind === 'binary' && binaryRefused) {
+        this.#refuseFrame(session, BINARY_REFUSED, CloseReason.BINARY_FRAME);
+      } else this.#pipeline.receive(session, decodeUtf8(data));
     });
     connection.onClose((info) => session.closedByPeer(info.code, info.reason));
 
@@ -230,14 +232,14 @@ export class SessionLifecycle implements SessionEvents {
     return heartbeat;
   }
 
-  /** A binary frame on the JSON socket: say why in an error envelope, then close with 1003. */
-  #refuseBinary(session: Session): void {
-    const error = new RealtimeError(
-      RealtimeErrorCode.UNRECOGNIZED_PAYLOAD,
-      'Binary frames are not supported: send each envelope as a JSON text frame',
-    );
-    session.deliver(OutboundMessage.fromText(encodeError(undefined, error), 'error'));
-    session.close(CloseCode.UNSUPPORTED_DATA, CloseReason.BINARY_FRAME);
+  /**
+   * A frame of the wrong kind (binary on the JSON socket, text on the protobuf one): say why in an
+   * error envelope (in the socket's format), then close with 1003 and `reason`.
+   */
+  #refuseFrame(session: Session, message: string, reason: string): void {
+    const error = new RealtimeError(RealtimeErrorCode.UNRECOGNIZED_PAYLOAD, message);
+    session.deliver(new OutboundMessage({ error: error.toWire() }, 'error'));
+    session.close(CloseCode.UNSUPPORTED_DATA, reason);
   }
 
   #cleanUp(session: Session, code: number, reason: string): void {
