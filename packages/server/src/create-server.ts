@@ -349,6 +349,18 @@ export async function startServer(config: TetherConfig, deps: ServerDeps = {}): 
   // WebSocket at /gm) and the realtime endpoints on them and on /ws.
   const gm = await startGameMakerCarriers({ config, logger, upgrades }).catch(startupFailed);
   shutdown.on('carriers', 'gamemaker', (reason) => gm.close(reason));
+  metrics.gauge(
+    'tether_gm_unauthenticated_connections',
+    'GameMaker connections accepted and not yet authenticated (TCP and /gm).',
+    [],
+    () => [[{}, gm.unauthenticated]],
+  );
+  metrics.gauge(
+    'tether_gm_preauth_bytes',
+    'Bytes received from GameMaker connections not yet authenticated and still open (bounds what they hold).',
+    [],
+    () => [[{}, gm.preAuthBytes]],
+  );
   const endpoints = startSocketEndpoints({
     config,
     logger,

@@ -1,5 +1,7 @@
 import {
   type ClientMessageKey,
+  CloseCode,
+  CloseReason,
   type DecodedClientMessages,
   type DecodedEnvelope,
   decodeEnvelope,
@@ -47,6 +49,12 @@ export interface PipelineLimits {
   readonly maxPendingMessages: number;
 }
 
+/**
+ * Outgoing queue slots a dropped message's error reply leaves free: below this, the session is closed
+ * for its rate instead (the replies of messages already admitted this turn still need the room).
+ */
+const RATE_REPLY_MARGIN = 16;
+
 /** A registered handler and the count of the messages it received. */
 interface Route {
   readonly run: MessageHandler<ClientMessageKey>;
@@ -56,7 +64,7 @@ interface Route {
 interface SessionState {
   tokens: number;
   refilledAt: number;
-  /** Messages dropped for rate since the last accepted one. */
+  /** Messages dropped for rate since the bucket was last full. */
   strikes: number;
   busy: boolean;
   pending: InboundMessage[];
@@ -71,8 +79,11 @@ interface SessionState {
  * `maxPendingMessages`; overflow closes the session with 1008). Other sessions are not held.
  *
  * Rate limit: a token bucket per session. A message over the limit is answered with BAD_INPUT "rate
- * limit exceeded" and dropped; a client that keeps sending after `rateBurst` consecutive drops is
- * closed with 1008.
+ * limit exceeded" and dropped. Drops are forgiven only once the bucket is full again (the client
+ * slowed down for as long as a whole burst takes to refill): a client with more than `rateBurst`
+ * drops before that is closed with 1008 {@link CloseReason.RATE_LIMITED}, and so is one whose error
+ * reply would no longer fit in its outgoing queue, so a flood (even one read as fast as it is
+ * answered) ends on the rate limit, never as a slow consumer filled by its own error replies.
  */
 export class Pipeline {
   readonly #handlers = new Map<string, Route>();
@@ -204,14 +215,18 @@ export class Pipeline {
     const { ratePerSecond, rateBurst } = this.#limits;
     state.tokens = Math.min(rateBurst, state.tokens + ((now - state.refilledAt) / 1000) * ratePerSecond);
     state.refilledAt = now;
+    // Forgiveness needs a full bucket, not one refilled token: with a token every 1/rate seconds a
+    // steady flood would otherwise never collect `rateBurst` strikes and be answered forever.
+    if (state.tokens >= rateBurst) state.strikes = 0;
     if (state.tokens >= 1) {
       state.tokens -= 1;
-      state.strikes = 0;
       return true;
     }
     state.strikes++;
-    if (state.strikes > rateBurst) {
-      session.close(1008, 'rate limit exceeded');
+    // The error reply needs room in the outgoing queue; keep a margin for what the admitted messages
+    // of this turn may still push, so the queue bound never fires before the rate limit does.
+    if (state.strikes > rateBurst || session.queueRoom <= RATE_REPLY_MARGIN) {
+      session.close(CloseCode.POLICY_VIOLATION, CloseReason.RATE_LIMITED);
     } else {
       const error = rateLimited();
       this.#meter.error(error.code);

@@ -95,6 +95,15 @@ export class Session implements SessionHandle {
     return this.#closed;
   }
 
+  /**
+   * Messages that can still be queued this turn before the session is closed as a slow consumer
+   * (0 once closed). The pipeline reads it so that a client flooding the server is closed by the
+   * rate limit, not by the queue its own error replies fill.
+   */
+  get queueRoom(): number {
+    return this.#closed ? 0 : Math.max(0, this.#limits.maxQueuedMessages - this.#queue.length);
+  }
+
   deliver(message: OutboundMessage): void {
     if (this.#closed) return;
     this.#queue.push(message);

@@ -4,7 +4,14 @@
  *
  * @packageDocumentation
  */
-import { CloseCode, CloseReason, decodeUtf8, RealtimeError, RealtimeErrorCode } from '@tether/protocol';
+import {
+  CloseCode,
+  CloseReason,
+  decodeGmText,
+  decodeUtf8,
+  RealtimeError,
+  RealtimeErrorCode,
+} from '@tether/protocol';
 import type { Logger } from 'pino';
 import { NO_METERS, type SessionMeter } from '../observability/meters.ts';
 import type { Pipeline } from '../pipeline/pipeline.ts';
@@ -156,15 +163,25 @@ export class SessionLifecycle implements SessionEvents {
     }
     const binaryRefused = options.format === 'json-text';
     const protobuf = options.format === 'protobuf';
+    // `/ws` text frames were checked by the transport (1007 there); GameMaker packets are checked
+    // here, allowing the CESU-8 surrogate pairs of the HTML5 runtime (docs/protocol.md).
+    const decode = binaryRefused ? decodeUtf8 : decodeGmText;
     connection.onMessage((data, kind) => {
       timers.heartbeat?.touch();
       meter.bytesIn.inc(data.byteLength);
       if (protobuf) {
+        // Strings inside the Envelope are checked by the protobuf decoder (error 1, socket kept).
         if (kind === 'binary') this.#pipeline.receive(session, data);
         else this.#refuseFrame(session, TEXT_REFUSED, CloseReason.TEXT_FRAME);
-      } else if (kind === 'binary' && binaryRefused) {
+        return;
+      }
+      if (kind === 'binary' && binaryRefused) {
         this.#refuseFrame(session, BINARY_REFUSED, CloseReason.BINARY_FRAME);
-      } else this.#pipeline.receive(session, decodeUtf8(data));
+        return;
+      }
+      const text = decode(data);
+      if (text === undefined) session.close(CloseCode.INVALID_PAYLOAD, CloseReason.INVALID_UTF8);
+      else this.#pipeline.receive(session, text);
     });
     connection.onClose((info) => session.closedByPeer(info.code, info.reason));
 

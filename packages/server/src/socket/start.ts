@@ -51,6 +51,7 @@ export function startSocketEndpoints(deps: SocketEndpointDeps): SocketEndpoints 
     logger,
     maxMessageBytes: config.socketMaxMessageBytes,
     maxBufferedBytes: config.socketMaxBufferedBytes,
+    maxConnectionsPerAddress: config.socketMaxConnectionsPerAddress,
   });
   deps.upgrades.set(REALTIME_WS_PATH, (req, socket, head) => ws.handleUpgrade(req, socket, head));
   const gm = new GmRealtimeEndpoint({ sessions: lifecycle, verifier, settings: config, logger });

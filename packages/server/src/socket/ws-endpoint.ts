@@ -10,7 +10,9 @@ import type { Logger } from 'pino';
 import type { SessionIdentity, WireFormat } from '../session/session.ts';
 import { DomainError, ErrorKind } from '../shared/domain-error.ts';
 import { parseGoBool } from '../shared/go-bool.ts';
+import { AddressAdmission } from '../transport/admission.ts';
 import type { Connection } from '../transport/connection.ts';
+import { TransportError } from '../transport/errors.ts';
 import { WsAcceptor } from '../transport/ws.ts';
 import type { SessionLifecycle } from './session-lifecycle.ts';
 
@@ -66,6 +68,7 @@ export class RealtimeWsEndpoint {
   readonly #log: Logger;
   /** Connect options of upgrades in flight, handed from the checks to the accepted connection. */
   readonly #accepted = new WeakMap<IncomingMessage, SessionIdentity & ConnectRequest>();
+  readonly #admission: AddressAdmission;
   #closed = false;
 
   constructor(deps: {
@@ -75,7 +78,14 @@ export class RealtimeWsEndpoint {
     /** The envelope size limit; the WebSocket layer itself allows 4× that (see docs/protocol.md). */
     maxMessageBytes: number;
     maxBufferedBytes: number;
+    /** Connections one address may hold, counted from the upgrade request; 0 = no limit. */
+    maxConnectionsPerAddress: number;
   }) {
+    this.#admission = new AddressAdmission({
+      maxPerAddress: deps.maxConnectionsPerAddress,
+      maxUnauthenticated: 0,
+      maxUnauthenticatedPerAddress: 0,
+    });
     this.#sessions = deps.sessions;
     this.#verifier = deps.verifier;
     this.#log = deps.logger;
@@ -95,10 +105,22 @@ export class RealtimeWsEndpoint {
     this.#pbAcceptor = acceptor(false);
   }
 
-  /** The `upgrade` handler for {@link REALTIME_WS_PATH}. */
+  /**
+   * The `upgrade` handler for {@link REALTIME_WS_PATH}. The connection counts against its address's
+   * limit from this moment (before the token check) until its socket closes; over the limit the
+   * upgrade is answered 429 `too many connections from this address`.
+   */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     // Until `ws` takes the socket over, a reset during the token check must not crash the process.
     socket.on('error', (err) => this.#log.debug({ err }, 'realtime upgrade socket error'));
+    const ticket = this.#admission.admit(req.socket.remoteAddress ?? '');
+    if (ticket instanceof TransportError) {
+      this.#log.debug({ code: ticket.code, detail: ticket.message }, 'realtime upgrade refused');
+      refuse(socket, 429, ticket.reason);
+      return;
+    }
+    if (socket.destroyed) ticket.release();
+    else socket.once('close', () => ticket.release());
     void this.#check(req, socket, head);
   }
 
@@ -188,7 +210,7 @@ function parseBool(name: string, value: string | null): boolean {
 }
 
 /** gRPC code in the error body, as the HTTP API writes it. */
-const GRPC_CODE: Readonly<Record<number, number>> = { 400: 3, 401: 16, 500: 13, 503: 14 };
+const GRPC_CODE: Readonly<Record<number, number>> = { 400: 3, 401: 16, 429: 8, 500: 13, 503: 14 };
 
 /** Answers a refused upgrade with an HTTP error and a JSON body, then ends the socket. */
 function refuse(socket: Duplex, status: number, message: string): void {
