@@ -119,6 +119,32 @@ describe('bad input on a protobuf socket', () => {
     expect((await raw.closed).code).toBe(CloseCode.MESSAGE_TOO_BIG);
   });
 
+  it('fails a nakama-js call whose message is too large at once, with its cid', async () => {
+    const p = await pbPlayer();
+    expect(await rejection(p.socket.rpc('anything', 'z'.repeat(5000)))).toMatchObject({
+      code: 3,
+      message: expect.stringMatching(/^Message too large: \d+ bytes exceeds the limit of 4096 bytes$/),
+    });
+  });
+
+  it('answers messages over the rate limit with their cid, then closes a client that keeps going', async () => {
+    const limited = await startTestServer({ socketRatePerSecond: 1, socketRateBurst: 3 });
+    try {
+      const raw = await RawSocket.login(limited, '&format=protobuf');
+      raws.push(raw);
+      for (let i = 1; i <= 5; i++) raw.send({ cid: String(i), ping: {} });
+      expect(await raw.reply('4')).toEqual({
+        cid: '4',
+        error: { code: 3, message: 'Rate limit exceeded: too many messages' },
+      });
+      expect(await raw.reply('1')).toEqual({ cid: '1', pong: {} });
+      for (let i = 6; i <= 12; i++) raw.send({ cid: String(i), ping: {} });
+      expect(await raw.closed).toEqual({ code: CloseCode.POLICY_VIOLATION, reason: 'rate limit exceeded' });
+    } finally {
+      await limited.stop();
+    }
+  });
+
   it('refuses an unknown format with 400 and still serves json', async () => {
     const { token } = await deviceLogin(server.baseUrl, `fmt-${Math.random()}`);
     await expect(RawSocket.open(server, `token=${token}&format=xml`)).rejects.toThrow('HTTP 400');
