@@ -115,7 +115,10 @@ describe('bad input on a protobuf socket', () => {
     const big = encodeClientEnvelopePb({ cid: '77', rpc: { id: 'x', payload: 'y'.repeat(5000) } });
     raw.send(big);
     const err = await raw.next('error');
-    expect(err).toMatchObject({ cid: '77', error: { code: 3, message: expect.stringMatching(/too large/) } });
+    expect(err).toMatchObject({
+      cid: '77',
+      error: { code: 3, message: expect.stringMatching(/too large/), context: { limit: '4096' } },
+    });
     expect((await raw.closed).code).toBe(CloseCode.MESSAGE_TOO_BIG);
   });
 
@@ -143,6 +146,20 @@ describe('bad input on a protobuf socket', () => {
     } finally {
       await limited.stop();
     }
+  });
+
+  it('single_socket: an older protobuf socket gets the -7 notification, then close 4003', async () => {
+    const deviceId = `pb-single-${Math.random().toString(36).slice(2, 12)}`;
+    const old = await connectPlayer(server, opened, { deviceId, protobuf: true });
+    const { token } = await deviceLogin(server.baseUrl, deviceId);
+    const fresh = await RawSocket.open(server, `token=${token}&single_socket=true`);
+    raws.push(fresh);
+    const note = await old.events.next<{ code: number; subject: string; create_time: unknown }>(
+      'onnotification',
+    );
+    expect(note).toMatchObject({ code: -7, subject: 'single_socket' });
+    expect(note.create_time).toBeInstanceOf(Date);
+    expect(await old.events.next('ondisconnect')).toMatchObject({ code: CloseCode.REPLACED });
   });
 
   it('refuses an unknown format with 400 and still serves json', async () => {
