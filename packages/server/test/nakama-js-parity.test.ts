@@ -13,7 +13,8 @@ import { Client, DefaultSocket, type Session } from '@heroiclabs/nakama-js';
 import { WebSocketAdapterPb } from '@heroiclabs/nakama-js-protobuf';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from './helpers.ts';
-import { REST_CALLS, type RestContext, SOCKET_CALLS, type SocketContext } from './nakama-js-parity-calls.ts';
+import { REST_CALLS, type RestContext } from './nakama-js-parity-rest.ts';
+import { SOCKET_CALLS, type SocketContext } from './nakama-js-parity-socket.ts';
 import { nakamaClient } from './realtime-helpers.ts';
 
 const DOC = new URL('../../../docs/protocol.md', import.meta.url);
