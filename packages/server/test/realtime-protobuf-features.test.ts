@@ -225,6 +225,9 @@ describe('matches over protobuf', () => {
     const [ma, mb] = [await a.mp.next('onmatchmakermatched'), await b.mp.next('onmatchmakermatched')];
     expect(ma.users.map((u) => u.presence.session_id).sort()).toEqual([a.sid, b.sid].sort());
     expect(ma.self.presence.session_id).toBe(a.sid);
+    // Properties cross as protobuf maps (string → string, string → double).
+    expect(ma.self).toMatchObject({ string_properties: props, numeric_properties: { skill: 3 } });
+    expect(mb.users.find((u) => u.presence.session_id === a.sid)?.numeric_properties).toEqual({ skill: 3 });
     const first = await a.socket.joinMatch(undefined, ma.token);
     const second = await b.socket.joinMatch(undefined, mb.token);
     expect(second.match_id).toBe(first.match_id);
