@@ -19,11 +19,12 @@ export interface SessionCarrier {
 }
 
 /**
- * How a session's envelopes are written: `json-text`, a JSON text per WebSocket frame (`/ws`), or
+ * How a session's envelopes are written: `json-text`, a JSON text per WebSocket frame (`/ws`),
+ * `protobuf`, a serialized Nakama `Envelope` per binary WebSocket frame (`/ws?format=protobuf`), or
  * `gm-packet`, one GameMaker packet per JSON envelope (GameMaker TCP and `/gm`). A broadcast is
  * encoded once per format, whatever the number of recipients.
  */
-export type WireFormat = 'json-text' | 'gm-packet';
+export type WireFormat = 'json-text' | 'protobuf' | 'gm-packet';
 
 /** Who a session belongs to, from its verified token and connect options. */
 export interface SessionIdentity {

@@ -9,7 +9,6 @@ import {
   CloseReason,
   decodeGmText,
   decodeUtf8,
-  encodeError,
   RealtimeError,
   RealtimeErrorCode,
 } from '@tether/protocol';
@@ -35,6 +34,10 @@ import {
   replaceOlderSessions,
   replaceSessionsOlderThan,
 } from './session-policies.ts';
+
+/** Error messages sent before closing a socket that sent the wrong kind of frame. */
+const BINARY_REFUSED = 'Binary frames are not supported: send each envelope as a JSON text frame';
+const TEXT_REFUSED = 'Text frames are not supported: send each envelope as a protobuf binary frame';
 
 /** How a session starts. */
 export interface SessionOpenOptions {
@@ -161,6 +164,7 @@ export class SessionLifecycle implements SessionEvents {
       timers.cancelExpiry = closeAtTokenExpiry(session, identity.expiresAt * 1000, () => this.#clock.now());
     }
     const binaryRefused = options.format === 'json-text';
+    const protobuf = options.format === 'protobuf';
     // `/ws` text frames were checked by the transport (1007 there); GameMaker packets are checked
     // here, allowing the CESU-8 surrogate pairs of the HTML5 runtime (docs/protocol.md).
     const decode = binaryRefused ? decodeUtf8 : decodeGmText;
@@ -169,8 +173,14 @@ export class SessionLifecycle implements SessionEvents {
       if (this.#draining) return;
       timers.heartbeat?.touch();
       meter.bytesIn.inc(data.byteLength);
+      if (protobuf) {
+        // Strings inside the Envelope are checked by the protobuf decoder (error 1, socket kept).
+        if (kind === 'binary') this.#pipeline.receive(session, data);
+        else this.#refuseFrame(session, TEXT_REFUSED, CloseReason.TEXT_FRAME);
+        return;
+      }
       if (kind === 'binary' && binaryRefused) {
-        this.#refuseBinary(session);
+        this.#refuseFrame(session, BINARY_REFUSED, CloseReason.BINARY_FRAME);
         return;
       }
       const text = decode(data);
@@ -270,14 +280,14 @@ export class SessionLifecycle implements SessionEvents {
     return heartbeat;
   }
 
-  /** A binary frame on the JSON socket: say why in an error envelope, then close with 1003. */
-  #refuseBinary(session: Session): void {
-    const error = new RealtimeError(
-      RealtimeErrorCode.UNRECOGNIZED_PAYLOAD,
-      'Binary frames are not supported: send each envelope as a JSON text frame',
-    );
-    session.deliver(OutboundMessage.fromText(encodeError(undefined, error), 'error'));
-    session.close(CloseCode.UNSUPPORTED_DATA, CloseReason.BINARY_FRAME);
+  /**
+   * A frame of the wrong kind (binary on the JSON socket, text on the protobuf one): say why in an
+   * error envelope (in the socket's format), then close with 1003 and `reason`.
+   */
+  #refuseFrame(session: Session, message: string, reason: string): void {
+    const error = new RealtimeError(RealtimeErrorCode.UNRECOGNIZED_PAYLOAD, message);
+    session.deliver(new OutboundMessage({ error: error.toWire() }, 'error'));
+    session.close(CloseCode.UNSUPPORTED_DATA, reason);
   }
 
   #cleanUp(session: Session, code: number, reason: string): void {

@@ -7,7 +7,7 @@
 import { type IncomingMessage, STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
-import type { SessionIdentity } from '../session/session.ts';
+import type { SessionIdentity, WireFormat } from '../session/session.ts';
 import { DomainError, ErrorKind } from '../shared/domain-error.ts';
 import { parseGoBool } from '../shared/go-bool.ts';
 import { AddressAdmission } from '../transport/admission.ts';
@@ -32,6 +32,8 @@ interface ConnectRequest {
   readonly lang: string;
   readonly appearOnline: boolean;
   readonly singleSocket: boolean;
+  /** `json-text` (text frames) or `protobuf` (binary frames), from `format`. */
+  readonly format: WireFormat;
 }
 
 /** An upgrade refused with an HTTP status and a Nakama-style JSON error body. */
@@ -48,17 +50,19 @@ class UpgradeRefusal extends Error {
  *
  * - `token`: a session token, from `Authorization: Bearer` when present, else from the query.
  *   Missing, invalid, expired or revoked: **401** with `{"code":16,"message":…}`, no upgrade.
- * - `format`: absent or `json`. `protobuf` is **400** "protobuf format not supported"; anything else
- *   **400** "Invalid format parameter".
+ * - `format`: absent or `json`: JSON envelopes in text frames; `protobuf`: Nakama's `Envelope` in
+ *   binary frames (docs/protocol-protobuf.md); anything else **400** "Invalid format parameter".
  * - `status`, `single_socket`: booleans as Go's `strconv.ParseBool` reads them (`true`, `1`, `t`,
  *   `false`, `0`, `f`, any case); absent or empty is false; anything else is **400**.
  * - `lang`: language tag, default `en`, at most 18 characters.
  *
- * Accepted sockets send text frames only; every outgoing envelope is encoded to UTF-8 once, however
- * many sessions receive it.
+ * Accepted JSON sockets send text frames only, protobuf sockets binary frames only; every outgoing
+ * envelope is encoded once per format, however many sessions receive it.
  */
 export class RealtimeWsEndpoint {
+  /** JSON sockets (text frames) and protobuf sockets (binary frames): `ws` picks the frame type per acceptor. */
   readonly #acceptor: WsAcceptor;
+  readonly #pbAcceptor: WsAcceptor;
   readonly #sessions: SessionLifecycle;
   readonly #verifier: SessionTokenVerifier;
   readonly #log: Logger;
@@ -85,17 +89,20 @@ export class RealtimeWsEndpoint {
     this.#sessions = deps.sessions;
     this.#verifier = deps.verifier;
     this.#log = deps.logger;
-    this.#acceptor = new WsAcceptor({
-      logger: deps.logger,
-      // Room above the envelope limit, so an oversized envelope still reaches the pipeline and is
-      // answered with an error naming the limit before the close; far larger frames are cut off by
-      // `ws` (close 1009) without ever being buffered whole.
-      maxPayload: deps.maxMessageBytes * 4 + 1024,
-      maxBufferedBytes: deps.maxBufferedBytes,
-      name: 'ws',
-      textFrames: true,
-      onConnection: (connection, req) => this.#open(connection, req),
-    });
+    const acceptor = (textFrames: boolean) =>
+      new WsAcceptor({
+        logger: deps.logger,
+        // Room above the envelope limit, so an oversized envelope still reaches the pipeline and is
+        // answered with an error naming the limit before the close; far larger frames are cut off by
+        // `ws` (close 1009) without ever being buffered whole.
+        maxPayload: deps.maxMessageBytes * 4 + 1024,
+        maxBufferedBytes: deps.maxBufferedBytes,
+        name: textFrames ? 'ws' : 'ws-pb',
+        textFrames,
+        onConnection: (connection, req) => this.#open(connection, req),
+      });
+    this.#acceptor = acceptor(true);
+    this.#pbAcceptor = acceptor(false);
   }
 
   /**
@@ -121,6 +128,7 @@ export class RealtimeWsEndpoint {
   close(): void {
     this.#closed = true;
     this.#acceptor.close();
+    this.#pbAcceptor.close();
   }
 
   async #check(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
@@ -145,7 +153,7 @@ export class RealtimeWsEndpoint {
       return;
     }
     this.#accepted.set(req, identity);
-    this.#acceptor.handleUpgrade(req, socket, head);
+    (identity.format === 'protobuf' ? this.#pbAcceptor : this.#acceptor).handleUpgrade(req, socket, head);
   }
 
   async #verify(token: string): Promise<Omit<SessionIdentity, 'lang'>> {
@@ -166,8 +174,8 @@ export class RealtimeWsEndpoint {
       connection.close(1011, 'internal error');
       return;
     }
-    const { token: _token, appearOnline, singleSocket, ...rest } = identity;
-    this.#sessions.open(connection, rest, { format: 'json-text', appearOnline, singleSocket });
+    const { token: _token, appearOnline, singleSocket, format, ...rest } = identity;
+    this.#sessions.open(connection, rest, { format, appearOnline, singleSocket });
   }
 }
 
@@ -175,8 +183,8 @@ export class RealtimeWsEndpoint {
 function parseConnectRequest(req: IncomingMessage): ConnectRequest {
   const query = new URL(req.url ?? '/', 'http://localhost').searchParams;
   const format = query.get('format') ?? '';
-  if (format === 'protobuf') throw new UpgradeRefusal(400, 'protobuf format not supported');
-  if (format !== '' && format !== 'json') throw new UpgradeRefusal(400, 'Invalid format parameter');
+  if (format !== '' && format !== 'json' && format !== 'protobuf')
+    throw new UpgradeRefusal(400, 'Invalid format parameter');
   const header = req.headers.authorization;
   const bearer = header && /^bearer\s+(\S+)\s*$/i.exec(header)?.[1];
   const token = bearer || query.get('token') || '';
@@ -188,6 +196,7 @@ function parseConnectRequest(req: IncomingMessage): ConnectRequest {
     lang,
     appearOnline: parseBool('status', query.get('status')),
     singleSocket: parseBool('single_socket', query.get('single_socket')),
+    format: format === 'protobuf' ? 'protobuf' : 'json-text',
   };
 }
 
