@@ -1,0 +1,233 @@
+/**
+ * The soak's pass criteria and its report.
+ *
+ * **Memory flat after warm-up.** The run is cut in thirds: the first is warm-up (caches, JIT, pools
+ * and the database reach their working size), the second gives the baseline, the median RSS of its
+ * samples, and the third the median of its own. It passes when the last third's median exceeds the
+ * baseline by at most `max(rssGrowthMiB, rssGrowthFraction × baseline)` (24 MiB or 10 % by
+ * default). Medians, not maxima, so one garbage-collection peak or a burst of outside load does not
+ * decide; thirds of the run, so a leak of r MiB/min fails a run of D minutes once r × D/3 exceeds the
+ * allowance (about 0.8 MiB/min for 30 minutes, 8 MiB/min for the 3-minute cut). The least-squares
+ * slope over the last two thirds is reported beside it.
+ *
+ * **Nothing acknowledged lost** (see `ledger.ts`): no chat message acknowledged as persistent missing
+ * from its channel's history, no match or party data message owed to a receiver missing, none
+ * delivered twice.
+ *
+ * **Alive and working**: the server answered every scrape and is still running, closed no socket on
+ * its own, sent no error reply and let at most 1 % of the requests time out; and every kind of
+ * traffic made progress in the last third (chat acks, match and party deliveries, matchmaker
+ * matches, reconnections after churn, new accounts).
+ *
+ * @packageDocumentation
+ */
+import type { ChatTotals, StreamTotals } from './ledger.ts';
+import type { Counters, Histograms, SoakOptions } from './world.ts';
+
+/** One sample of the run. */
+export interface Sample {
+  /** Seconds since the traffic started. */
+  readonly t: number;
+  readonly rssMiB: number;
+  readonly heapMiB: number;
+  readonly loopP99Ms: number;
+  readonly loopMaxMs: number;
+  readonly sessions: number;
+  /** Server CPU (cores) since the previous sample. */
+  readonly serverCores: number;
+  /** All CPUs of the machine busy (cores) since the previous sample. */
+  readonly machineCores: number;
+  /** Client-side p99 (ms) in the window: chat round trip, match/party data delivery. */
+  readonly requestP99Ms: number;
+  readonly deliveryP99Ms: number;
+  /** Progress counters at the sample (cumulative). */
+  readonly acked: number;
+  readonly delivered: number;
+  readonly mmMatched: number;
+  readonly reconnects: number;
+  readonly newAccounts: number;
+}
+
+/** The memory criterion's figures. */
+export interface MemoryVerdict {
+  readonly baselineMiB: number;
+  readonly lastMiB: number;
+  readonly growthMiB: number;
+  readonly allowanceMiB: number;
+  readonly slopeMiBPerMin: number;
+  readonly pass: boolean;
+}
+
+function median(xs: readonly number[]): number {
+  if (xs.length === 0) return Number.NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
+}
+
+/** Least-squares slope of y over x. */
+function slope(points: readonly (readonly [number, number])[]): number {
+  const n = points.length;
+  if (n < 2) return Number.NaN;
+  const mx = points.reduce((a, p) => a + p[0], 0) / n;
+  const my = points.reduce((a, p) => a + p[1], 0) / n;
+  let num = 0;
+  let den = 0;
+  for (const [x, y] of points) {
+    num += (x - mx) * (y - my);
+    den += (x - mx) ** 2;
+  }
+  return den === 0 ? Number.NaN : num / den;
+}
+
+/** Applies the memory criterion to the samples of a run of `durationSec`. */
+export function memoryVerdict(
+  samples: readonly Sample[],
+  durationSec: number,
+  o: Pick<SoakOptions, 'rssGrowthMiB' | 'rssGrowthFraction'>,
+): MemoryVerdict {
+  const third = durationSec / 3;
+  const middle = samples.filter((s) => s.t >= third && s.t < 2 * third).map((s) => s.rssMiB);
+  const last = samples.filter((s) => s.t >= 2 * third).map((s) => s.rssMiB);
+  const baselineMiB = median(middle);
+  const lastMiB = median(last);
+  const growthMiB = lastMiB - baselineMiB;
+  const allowanceMiB = Math.max(o.rssGrowthMiB, o.rssGrowthFraction * baselineMiB);
+  const slopeMiBPerMin =
+    slope(samples.filter((s) => s.t >= third).map((s) => [s.t / 60, s.rssMiB] as const));
+  const pass = middle.length >= 3 && last.length >= 3 && growthMiB <= allowanceMiB;
+  return { baselineMiB, lastMiB, growthMiB, allowanceMiB, slopeMiBPerMin, pass };
+}
+
+/** Everything a run measured. */
+export interface SoakResult {
+  readonly opts: SoakOptions;
+  readonly durationSec: number;
+  readonly samples: readonly Sample[];
+  readonly memory: MemoryVerdict;
+  readonly match: StreamTotals;
+  readonly party: StreamTotals;
+  readonly chat: ChatTotals;
+  readonly count: Counters;
+  readonly hist: Histograms;
+  readonly scrapeFailures: number;
+  readonly serverAlive: boolean;
+  readonly serverLog: { readonly warn: number; readonly error: number; readonly tail: readonly string[] };
+  readonly notes: readonly string[];
+  /** Each failed criterion, in words; empty when the run passed. */
+  readonly failures: readonly string[];
+}
+
+/** Every failed criterion of a run, in words. */
+export function judge(r: Omit<SoakResult, 'failures'>): string[] {
+  const f: string[] = [];
+  const m = r.memory;
+  if (!m.pass) {
+    f.push(
+      `memory: last third's median RSS ${m.lastMiB.toFixed(1)} MiB is ${m.growthMiB.toFixed(1)} MiB above ` +
+        `the middle third's ${m.baselineMiB.toFixed(1)} MiB (allowed ${m.allowanceMiB.toFixed(1)} MiB)`,
+    );
+  }
+  if (r.chat.missing > 0) f.push(`chat: ${r.chat.missing} acknowledged messages missing from the history`);
+  for (const [name, t] of [
+    ['match data', r.match],
+    ['party data', r.party],
+  ] as const) {
+    if (t.lost > 0) f.push(`${name}: ${t.lost} messages lost (${t.examples.join(', ')})`);
+    if (t.duplicates > 0) f.push(`${name}: ${t.duplicates} messages delivered twice or out of order`);
+  }
+  if (!r.serverAlive) f.push('the server process died');
+  if (r.scrapeFailures > 0) f.push(`${r.scrapeFailures} scrapes of /metrics failed`);
+  if (r.count.unexpectedCloses > 0) f.push(`${r.count.unexpectedCloses} sockets closed by the server`);
+  if (r.count.errors > 0) f.push(`${r.count.errors} error replies on healthy connections`);
+  const requests = r.chat.acked + r.count.mmTickets;
+  if (r.count.timeouts > Math.max(1, 0.01 * requests)) f.push(`${r.count.timeouts} requests timed out`);
+  // Progress in the last third, per kind of traffic.
+  const lastThird = r.samples.filter((s) => s.t >= (2 * r.durationSec) / 3);
+  const first = lastThird[0];
+  const end = lastThird[lastThird.length - 1];
+  if (!first || !end || first === end) f.push('too few samples in the last third');
+  else {
+    const progress: [string, keyof Sample][] = [
+      ['chat acknowledgements', 'acked'],
+      ['match and party deliveries', 'delivered'],
+      ['matchmaker matches', 'mmMatched'],
+      ['new accounts', 'newAccounts'],
+    ];
+    if (r.opts.churnPerMinute > 0) progress.push(['reconnections after churn', 'reconnects']);
+    for (const [what, key] of progress) {
+      if ((end[key] as number) <= (first[key] as number)) f.push(`no ${what} in the last third`);
+    }
+  }
+  return f;
+}
+
+const fmt = (x: number, d = 1) => (Number.isFinite(x) ? x.toFixed(d) : '–');
+
+/** The report, as printed. */
+export function report(r: SoakResult): string {
+  const o = r.opts;
+  const lines: string[] = [];
+  lines.push(
+    `soak: ${fmt(r.durationSec / 60)} min, ${o.clients} players, churn ${o.churnPerMinute * 100} %/min, ` +
+      `${o.database === 'sqlite' ? 'SQLite' : 'PostgreSQL'}`,
+  );
+  lines.push('');
+  lines.push('   t s   RSS MiB  heap MiB  loop p99/max ms  sessions  srv cores  machine cores  chat p99 ms  data p99 ms');
+  const step = Math.max(1, Math.ceil(r.samples.length / 24));
+  r.samples.forEach((s, i) => {
+    if (i % step !== 0 && i !== r.samples.length - 1) return;
+    lines.push(
+      `${fmt(s.t, 0).padStart(6)}  ${fmt(s.rssMiB).padStart(8)}  ${fmt(s.heapMiB).padStart(8)}  ` +
+        `${`${fmt(s.loopP99Ms)}/${fmt(s.loopMaxMs)}`.padStart(15)}  ${String(s.sessions).padStart(8)}  ` +
+        `${fmt(s.serverCores, 2).padStart(9)}  ${fmt(s.machineCores, 2).padStart(13)}  ` +
+        `${fmt(s.requestP99Ms).padStart(11)}  ${fmt(s.deliveryP99Ms).padStart(11)}`,
+    );
+  });
+  const m = r.memory;
+  const h = r.hist;
+  const c = r.count;
+  const loops = r.samples.map((s) => s.loopP99Ms).filter((x) => Number.isFinite(x));
+  lines.push('');
+  lines.push(
+    `memory: baseline (median of the middle third) ${fmt(m.baselineMiB)} MiB, last third ${fmt(m.lastMiB)} MiB, ` +
+      `growth ${fmt(m.growthMiB)} MiB (allowed ${fmt(m.allowanceMiB)}), slope ${fmt(m.slopeMiBPerMin, 2)} MiB/min ` +
+      `→ ${m.pass ? 'flat' : 'GROWING'}`,
+  );
+  lines.push(
+    `event loop: p99 per sample median ${fmt(median(loops))} ms, worst ${fmt(loops.length ? Math.max(...loops) : Number.NaN)} ms; ` +
+      `client p99: chat round trip ${fmt(h.request.total.quantileMs(0.99))} ms, match/party delivery ` +
+      `${fmt(h.delivery.total.quantileMs(0.99))} ms, device auth ${fmt(h.auth.total.quantileMs(0.99))} ms, ` +
+      `matchmaker ticket→matched ${fmt(h.matchmaker.total.quantileMs(0.99), 0)} ms`,
+  );
+  lines.push(
+    `chat: ${r.chat.acked} acknowledged, ${r.chat.found} found in ${r.chat.historyMessages} history messages, ` +
+      `${r.chat.missing} missing${r.chat.examples.length ? ` (${r.chat.examples.join(', ')})` : ''}`,
+  );
+  for (const [name, t] of [
+    ['match data', r.match],
+    ['party data', r.party],
+  ] as const) {
+    lines.push(
+      `${name}: ${t.sent} sent, ${t.delivered} delivered, ${t.lost} lost, ${t.duplicates} duplicated or reordered`,
+    );
+  }
+  lines.push(
+    `matchmaker: ${c.mmTickets} tickets, ${c.mmMatched} matched, ${c.mmJoined} joined by token, ` +
+      `${c.mmTimeouts} unmatched after 30 s, ${c.mmDelivered} messages delivered`,
+  );
+  lines.push(
+    `churn: ${c.drops.close} clean closes + ${c.drops.cut} cuts, ${c.reconnects} reconnections; ` +
+      `${c.auths} device logins, ${c.newAccounts} new accounts; ${c.regroups} matches/parties remade`,
+  );
+  lines.push(
+    `trouble: ${c.unexpectedCloses} server closes, ${c.errors} error replies, ${c.timeouts} timeouts, ` +
+      `${c.setupFailures} failed (re)connections, ${r.scrapeFailures} failed scrapes; server log: ` +
+      `${r.serverLog.warn} warnings, ${r.serverLog.error} errors`,
+  );
+  for (const n of r.notes.slice(0, 10)) lines.push(`  note: ${n}`);
+  for (const l of r.serverLog.tail.slice(-5)) lines.push(`  server: ${l}`);
+  lines.push('');
+  lines.push(r.failures.length === 0 ? 'PASS' : `FAIL\n${r.failures.map((x) => `  - ${x}`).join('\n')}`);
+  return lines.join('\n');
+}
