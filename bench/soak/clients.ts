@@ -110,7 +110,11 @@ export async function nakamaConn(client: Client, session: Session, events: ConnE
     carrier: 'ws',
     joinChat: async (room) => (await call(socket.joinChat(room, 1, true, false))).id,
     writeChat: async (channelId, content) => {
-      const ack = await call(socket.writeChatMessage(channelId, content));
+      // The wire field is `persistent` (nakama-js 2.8.0's type calls it `persistence`).
+      const ack = (await call(socket.writeChatMessage(channelId, content))) as {
+        message_id: string;
+        persistent?: boolean;
+      };
       return { messageId: ack.message_id, persistent: ack.persistent === true };
     },
     createMatch: async () => (await call(socket.createMatch())).match_id,
@@ -233,12 +237,16 @@ export async function gmConn(port: number, token: string, events: ConnEvents): P
   return {
     carrier: 'gm-tcp',
     joinChat: async (room) =>
-      ((await request('channel_join', { target: room, type: 1, persistence: true, hidden: false })).channel as {
-        id: string;
-      }).id,
+      (
+        (await request('channel_join', { target: room, type: 1, persistence: true, hidden: false }))
+          .channel as {
+          id: string;
+        }
+      ).id,
     writeChat: async (channelId, content) => {
-      const ack = (await request('channel_message_send', { channel_id: channelId, content: JSON.stringify(content) }))
-        .channel_message_ack as { message_id: string; persistent?: boolean };
+      const ack = (
+        await request('channel_message_send', { channel_id: channelId, content: JSON.stringify(content) })
+      ).channel_message_ack as { message_id: string; persistent?: boolean };
       return { messageId: ack.message_id, persistent: ack.persistent === true };
     },
     createMatch: async () => ((await request('match_create', {})).match as { match_id: string }).match_id,
@@ -251,7 +259,13 @@ export async function gmConn(port: number, token: string, events: ConnEvents): P
       await request('match_leave', { match_id: matchId });
     },
     sendMatch: (matchId, data) =>
-      send({ match_data_send: { match_id: matchId, op_code: '1', data: Buffer.from(data, 'latin1').toString('base64') } }),
+      send({
+        match_data_send: {
+          match_id: matchId,
+          op_code: '1',
+          data: Buffer.from(data, 'latin1').toString('base64'),
+        },
+      }),
     createParty: unsupported,
     joinParty: unsupported,
     sendParty: () => {

@@ -41,7 +41,9 @@ export async function runSoak(options: Partial<SoakOptions> = {}): Promise<SoakR
     loseEverySec: opts.loseEverySec,
     dropEvery: opts.dropEvery,
   });
-  log(`server pid ${server.pid}: http ${server.httpPort}, gm tcp ${server.gmPort}, console ${server.consolePort}`);
+  log(
+    `server pid ${server.pid}: http ${server.httpPort}, gm tcp ${server.gmPort}, console ${server.consolePort}`,
+  );
   const notes: string[] = [];
   const w: World = {
     opts,

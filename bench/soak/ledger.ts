@@ -134,7 +134,14 @@ export class StreamLedger {
   }
 
   /** Counts as lost each of `sender`'s messages in (after, before) of `epoch` sent after `r`'s join. */
-  #owed(receiver: number, r: ReceiverState, sender: number, after: number, before: number, epoch: number): void {
+  #owed(
+    receiver: number,
+    r: ReceiverState,
+    sender: number,
+    after: number,
+    before: number,
+    epoch: number,
+  ): void {
     const s = this.#senders.get(sender);
     if (!s) return;
     for (let q = before - 1; q > after; q--) {

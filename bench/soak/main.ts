@@ -60,8 +60,7 @@ const result = await runSoak({
   newAccountEverySec: num('new-account-every', DEFAULTS.newAccountEverySec, 0.1, 600),
   rssGrowthMiB: num('rss-growth-mib', DEFAULTS.rssGrowthMiB, 0, 1e6),
   rssGrowthFraction: num('rss-growth-fraction', DEFAULTS.rssGrowthFraction, 0, 10),
-  database:
-    a.postgres === undefined ? 'sqlite' : a.postgres || 'postgres://postgres@127.0.0.1:5432/test',
+  database: a.postgres === undefined ? 'sqlite' : a.postgres || 'postgres://postgres@127.0.0.1:5432/test',
   leakBytes: num('leak-bytes', 0, 0, 64 * 1024 * 1024),
   loseEverySec: num('lose-every-sec', 0, 0, 3600),
   dropEvery: num('drop-every', 0, 0, 1e9),

@@ -92,7 +92,10 @@ export async function startSoakServer(o: SoakServerOptions): Promise<SoakServer>
   );
   createInterface({ input: child.stderr! }).on('line', keep);
   const ports = await new Promise<{ http: number; gm: number; console: number }>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`tether serve did not start: ${logs.tail.join('\n')}`)), 60_000);
+    const timer = setTimeout(
+      () => reject(new Error(`tether serve did not start: ${logs.tail.join('\n')}`)),
+      60_000,
+    );
     void exited.then((how) => {
       clearTimeout(timer);
       reject(new Error(`tether serve exited (${how}) before starting: ${logs.tail.join('\n')}`));
@@ -164,7 +167,9 @@ export interface ServerSample {
 
 /** Reads `/metrics` (within `timeoutMs`). */
 export async function scrape(consolePort: number, timeoutMs = 10_000): Promise<ServerSample> {
-  const res = await fetch(`http://127.0.0.1:${consolePort}/metrics`, { signal: AbortSignal.timeout(timeoutMs) });
+  const res = await fetch(`http://127.0.0.1:${consolePort}/metrics`, {
+    signal: AbortSignal.timeout(timeoutMs),
+  });
   if (!res.ok) throw new Error(`/metrics answered ${res.status}`);
   const text = await res.text();
   const values = new Map<string, number>();

@@ -93,8 +93,7 @@ export function memoryVerdict(
   const lastMiB = median(last);
   const growthMiB = lastMiB - baselineMiB;
   const allowanceMiB = Math.max(o.rssGrowthMiB, o.rssGrowthFraction * baselineMiB);
-  const slopeMiBPerMin =
-    slope(samples.filter((s) => s.t >= third).map((s) => [s.t / 60, s.rssMiB] as const));
+  const slopeMiBPerMin = slope(samples.filter((s) => s.t >= third).map((s) => [s.t / 60, s.rssMiB] as const));
   const pass = middle.length >= 3 && last.length >= 3 && growthMiB <= allowanceMiB;
   return { baselineMiB, lastMiB, growthMiB, allowanceMiB, slopeMiBPerMin, pass };
 }
@@ -173,7 +172,9 @@ export function report(r: SoakResult): string {
       `${o.database === 'sqlite' ? 'SQLite' : 'PostgreSQL'}`,
   );
   lines.push('');
-  lines.push('   t s   RSS MiB  heap MiB  loop p99/max ms  sessions  srv cores  machine cores  chat p99 ms  data p99 ms');
+  lines.push(
+    '   t s   RSS MiB  heap MiB  loop p99/max ms  sessions  srv cores  machine cores  chat p99 ms  data p99 ms',
+  );
   const step = Math.max(1, Math.ceil(r.samples.length / 24));
   r.samples.forEach((s, i) => {
     if (i % step !== 0 && i !== r.samples.length - 1) return;

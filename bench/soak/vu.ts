@@ -121,8 +121,10 @@ export class VirtualUser {
     w.hist.auth.record((performance.now() - t0) * 1000);
     w.count.auths++;
     const events = {
-      matchData: (id: string, data: string) => connection === this.#connection && this.#onData('match', id, data),
-      partyData: (id: string, data: string) => connection === this.#connection && this.#onData('party', id, data),
+      matchData: (id: string, data: string) =>
+        connection === this.#connection && this.#onData('match', id, data),
+      partyData: (id: string, data: string) =>
+        connection === this.#connection && this.#onData('party', id, data),
       matched: (token: string) => connection === this.#connection && this.#matched?.(token),
       closed: (expected: boolean) => {
         if (connection !== this.#connection) return;
@@ -226,18 +228,21 @@ export class VirtualUser {
   #chatLoop(conn: Conn, connection: number): void {
     const w = this.#w;
     const next = () => {
-      const t = setTimeout(async () => {
-        const t0 = performance.now();
-        try {
-          const ack = await conn.writeChat(this.#channel, { vu: this.index, at: Date.now() });
-          w.hist.request.record((performance.now() - t0) * 1000);
-          if (ack.persistent) w.chatLedger.acked(this.#channel, ack.messageId);
-          else w.count.nonPersistentAcks++;
-        } catch (err) {
-          this.#failed('chat', err, connection);
-        }
-        if (connection === this.#connection && this.ready && !w.stopping) next();
-      }, w.opts.chatEverySec * 1000 * (0.5 + Math.random()));
+      const t = setTimeout(
+        async () => {
+          const t0 = performance.now();
+          try {
+            const ack = await conn.writeChat(this.#channel, { vu: this.index, at: Date.now() });
+            w.hist.request.record((performance.now() - t0) * 1000);
+            if (ack.persistent) w.chatLedger.acked(this.#channel, ack.messageId);
+            else w.count.nonPersistentAcks++;
+          } catch (err) {
+            this.#failed('chat', err, connection);
+          }
+          if (connection === this.#connection && this.ready && !w.stopping) next();
+        },
+        w.opts.chatEverySec * 1000 * (0.5 + Math.random()),
+      );
       this.#timers.push(t);
     };
     next();

@@ -6,7 +6,7 @@
  */
 import type { Client } from '@heroiclabs/nakama-js';
 import { LatencyHistogram } from '../fanout/histogram.ts';
-import { ChatLedger, StreamLedger } from './ledger.ts';
+import type { ChatLedger, StreamLedger } from './ledger.ts';
 
 /** Settings of a soak run (see `main.ts` for the flags). */
 export interface SoakOptions {

@@ -28,7 +28,9 @@ const init: InitModule = (initializer, _nk, logger) => {
   }
   if (dropEvery > 0) {
     let n = 0;
-    initializer.registerRtBefore('MatchDataSend', (_ctx, message) => (++n % dropEvery === 0 ? null : message));
+    initializer.registerRtBefore('MatchDataSend', (_ctx, message) =>
+      ++n % dropEvery === 0 ? null : message,
+    );
     logger.warn(`soak chaos: dropping every ${dropEvery}th match_data_send`);
   }
   if (loseEverySec > 0) {
