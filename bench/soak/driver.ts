@@ -127,6 +127,8 @@ export async function runSoak(options: Partial<SoakOptions> = {}): Promise<SoakR
           t: elapsed(),
           rssMiB: s.rss / MiB,
           heapMiB: s.heapUsed / MiB,
+          heapTotalMiB: s.heapTotal / MiB,
+          externalMiB: s.external / MiB,
           loopP99Ms: s.loopP99Ms,
           loopMaxMs: s.loopMaxMs,
           sessions: s.sessions,
@@ -134,6 +136,7 @@ export async function runSoak(options: Partial<SoakOptions> = {}): Promise<SoakR
           machineCores: machineLoad(prev.machine, machine).busyCores,
           requestP99Ms: h.request.window.quantileMs(0.99),
           deliveryP99Ms: h.delivery.window.quantileMs(0.99),
+          cpuSeconds: s.cpuSeconds,
           acked: w.chatLedger.count,
           delivered: m.delivered + p.delivered,
           mmMatched: w.count.mmMatched,
@@ -145,7 +148,8 @@ export async function runSoak(options: Partial<SoakOptions> = {}): Promise<SoakR
         prev = { cpu: s.cpuSeconds, at, machine };
         samples.push(sample);
         log(
-          `t=${sample.t.toFixed(0)}s rss ${sample.rssMiB.toFixed(1)} MiB heap ${sample.heapMiB.toFixed(1)} MiB ` +
+          `t=${sample.t.toFixed(0)}s rss ${sample.rssMiB.toFixed(1)} MiB heap ${sample.heapMiB.toFixed(1)}/` +
+            `${sample.heapTotalMiB.toFixed(1)} MiB ext ${sample.externalMiB.toFixed(1)} MiB ` +
             `loop p99 ${sample.loopP99Ms.toFixed(1)} ms sessions ${sample.sessions} srv ${sample.serverCores.toFixed(2)} ` +
             `cores machine ${sample.machineCores.toFixed(2)} chat p99 ${sample.requestP99Ms.toFixed(1)} ms ` +
             `data p99 ${sample.deliveryP99Ms.toFixed(1)} ms acked ${sample.acked} delivered ${sample.delivered}`,
@@ -170,7 +174,8 @@ export async function runSoak(options: Partial<SoakOptions> = {}): Promise<SoakR
     await drain(w);
     w.matchLedger.finish();
     w.partyLedger.finish();
-    const histories = await readHistories(w);
+    // A dead server has no history to read: every acknowledged message then counts as missing.
+    const histories = server.alive() ? await readHistories(w) : new Map<string, Set<string>>();
     const base = {
       opts,
       durationSec,

@@ -154,8 +154,11 @@ async function dropSchema(url: string, schema: string): Promise<void> {
 export interface ServerSample {
   /** Resident set size (bytes): `process_resident_memory_bytes`. */
   readonly rss: number;
-  /** V8 heap in use (bytes): `nodejs_heap_size_used_bytes`. */
+  /** V8 heap in use and reserved (bytes): `nodejs_heap_size_used_bytes`, `…_total_bytes`. */
   readonly heapUsed: number;
+  readonly heapTotal: number;
+  /** Memory of Buffers and other objects outside the V8 heap (bytes): `nodejs_external_memory_bytes`. */
+  readonly external: number;
   /** Event-loop delay p99 and max (ms) since the previous scrape (prom-client resets its histogram). */
   readonly loopP99Ms: number;
   readonly loopMaxMs: number;
@@ -186,6 +189,8 @@ export async function scrape(consolePort: number, timeoutMs = 10_000): Promise<S
   return {
     rss: get('process_resident_memory_bytes'),
     heapUsed: get('nodejs_heap_size_used_bytes'),
+    heapTotal: get('nodejs_heap_size_total_bytes'),
+    external: get('nodejs_external_memory_bytes'),
     loopP99Ms: get('nodejs_eventloop_lag_p99_seconds') * 1000,
     loopMaxMs: get('nodejs_eventloop_lag_max_seconds') * 1000,
     sessions,
