@@ -126,6 +126,7 @@ export async function runSoak(options: Partial<SoakOptions> = {}): Promise<SoakR
         const sample: Sample = {
           t: elapsed(),
           rssMiB: s.rss / MiB,
+          liveMiB: (s.rss - (s.heapTotal - s.heapUsed)) / MiB,
           heapMiB: s.heapUsed / MiB,
           heapTotalMiB: s.heapTotal / MiB,
           externalMiB: s.external / MiB,
@@ -148,7 +149,7 @@ export async function runSoak(options: Partial<SoakOptions> = {}): Promise<SoakR
         prev = { cpu: s.cpuSeconds, at, machine };
         samples.push(sample);
         log(
-          `t=${sample.t.toFixed(0)}s rss ${sample.rssMiB.toFixed(1)} MiB heap ${sample.heapMiB.toFixed(1)}/` +
+          `t=${sample.t.toFixed(0)}s rss ${sample.rssMiB.toFixed(1)} MiB live ${sample.liveMiB.toFixed(1)} MiB heap ${sample.heapMiB.toFixed(1)}/` +
             `${sample.heapTotalMiB.toFixed(1)} MiB ext ${sample.externalMiB.toFixed(1)} MiB ` +
             `loop p99 ${sample.loopP99Ms.toFixed(1)} ms sessions ${sample.sessions} srv ${sample.serverCores.toFixed(2)} ` +
             `cores machine ${sample.machineCores.toFixed(2)} chat p99 ${sample.requestP99Ms.toFixed(1)} ms ` +
