@@ -10,7 +10,7 @@ export default defineConfig({
   resolve: { conditions },
   ssr: { resolve: { conditions, externalConditions: ['@tether/source'] } },
   test: {
-    include: ['bench/soak/*.soak.ts'],
+    include: ['bench/soak/*.test.ts', 'bench/soak/*.soak.ts'],
     pool: 'forks',
     fileParallelism: false,
     testTimeout: 15 * 60_000,
