@@ -26,7 +26,16 @@ import { type StartedRelay, startColyseus, startSocketIo, startWsRelay } from '.
 async function startTether(): Promise<StartedRelay> {
   const data = mkdtempSync(join(tmpdir(), 'tether-relay-bench-'));
   const config = loadConfig(
-    { host: '127.0.0.1', port: 0, gmPort: 0, consolePort: 0, data, logLevel: 'warn' },
+    // Every client of the load runs from 127.0.0.1: no per-address limit on /ws.
+    {
+      host: '127.0.0.1',
+      port: 0,
+      gmPort: 0,
+      consolePort: 0,
+      data,
+      logLevel: 'warn',
+      socketMaxConnectionsPerAddress: 0,
+    },
     {},
   );
   const server = await startServer(config, { logger: pino({ level: 'warn' }, pino.destination(2)) });
@@ -41,7 +50,7 @@ async function startTether(): Promise<StartedRelay> {
 
 /**
  * One node of the two-node Tether (`tether-cluster`): PostgreSQL and Redis shared with the other
- * node, default limits otherwise.
+ * node, default limits otherwise (but none per address: every client runs from 127.0.0.1).
  */
 async function startTetherNode(o: NodeOptions): Promise<StartedRelay> {
   const config = loadConfig(
@@ -56,6 +65,7 @@ async function startTetherNode(o: NodeOptions): Promise<StartedRelay> {
       databaseSchema: o.schema,
       cluster: o.redis,
       clusterPrefix: o.prefix,
+      socketMaxConnectionsPerAddress: 0,
       ...(o.busFlushMs === undefined ? {} : { clusterBusFlushMs: o.busFlushMs }),
     },
     {},

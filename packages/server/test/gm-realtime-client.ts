@@ -54,9 +54,9 @@ export class GmRealtimeClient {
     });
   }
 
-  /** Connects to the GameMaker TCP port and completes the handshake. */
-  static async tcp(port: number): Promise<GmRealtimeClient> {
-    return new GmRealtimeClient(await GmTestClient.tcp(port));
+  /** Connects to the GameMaker TCP port (from `localAddress`, a 127.x address, if given) and completes the handshake. */
+  static async tcp(port: number, localAddress?: string): Promise<GmRealtimeClient> {
+    return new GmRealtimeClient(await GmTestClient.tcp(port, { localAddress }));
   }
 
   /** Connects to `ws://…/gm` and completes the handshake. */

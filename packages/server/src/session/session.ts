@@ -20,11 +20,12 @@ export interface SessionCarrier {
 }
 
 /**
- * How a session's envelopes are written: `json-text`, a JSON text per WebSocket frame (`/ws`), or
+ * How a session's envelopes are written: `json-text`, a JSON text per WebSocket frame (`/ws`),
+ * `protobuf`, a serialized Nakama `Envelope` per binary WebSocket frame (`/ws?format=protobuf`), or
  * `gm-packet`, one GameMaker packet per JSON envelope (GameMaker TCP and `/gm`). A broadcast is
  * encoded once per format, whatever the number of recipients.
  */
-export type WireFormat = 'json-text' | 'gm-packet';
+export type WireFormat = 'json-text' | 'protobuf' | 'gm-packet';
 
 /** Who a session belongs to, from its verified token and connect options. */
 export interface SessionIdentity {
@@ -187,6 +188,15 @@ export class Session implements SessionHandle {
       this.#overflowed = true;
       resume.onOverflow(this);
     }
+  }
+
+  /**
+   * Messages that can still be queued this turn before the session is closed as a slow consumer
+   * (0 once closed). The pipeline reads it so that a client flooding the server is closed by the
+   * rate limit, not by the queue its own error replies fill.
+   */
+  get queueRoom(): number {
+    return this.#closed ? 0 : Math.max(0, this.#limits.maxQueuedMessages - this.#queue.length);
   }
 
   deliver(message: OutboundMessage): void {

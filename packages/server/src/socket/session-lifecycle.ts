@@ -7,8 +7,8 @@
 import {
   CloseCode,
   CloseReason,
+  decodeGmText,
   decodeUtf8,
-  encodeError,
   RealtimeError,
   RealtimeErrorCode,
   type SessionResumeFailure,
@@ -36,6 +36,10 @@ import {
   replaceSessionsOlderThan,
 } from './session-policies.ts';
 import { type ResumeRequest, SessionResumer, type SessionResumeSettings } from './session-resume.ts';
+
+/** Error messages sent before closing a socket that sent the wrong kind of frame. */
+const BINARY_REFUSED = 'Binary frames are not supported: send each envelope as a JSON text frame';
+const TEXT_REFUSED = 'Text frames are not supported: send each envelope as a protobuf binary frame';
 
 /** How a session starts. */
 export interface SessionOpenOptions {
@@ -115,6 +119,8 @@ export class SessionLifecycle implements SessionEvents {
   readonly #batcher = new TurnBatcher();
   readonly #opened = new Set<SessionOpenedListener>();
   readonly #closed = new Set<SessionClosedListener>();
+  /** Set by {@link drain}: messages that arrive from then on are not read. */
+  #draining = false;
 
   constructor(deps: {
     settings: SessionLifecycleSettings;
@@ -266,12 +272,29 @@ export class SessionLifecycle implements SessionEvents {
       );
     }
     const binaryRefused = link.format === 'json-text';
+    const protobuf = link.format === 'protobuf';
+    // `/ws` text frames were checked by the transport (1007 there); GameMaker packets are checked
+    // here, allowing the CESU-8 surrogate pairs of the HTML5 runtime (docs/protocol.md).
+    const decode = binaryRefused ? decodeUtf8 : decodeGmText;
     const bytesIn = link.meter!.bytesIn;
     connection.onMessage((data, kind) => {
+      // Shutting down: what arrives now is not handled (the 1001 close follows the drain).
+      if (this.#draining) return;
       link.heartbeat?.touch();
       bytesIn.inc(data.byteLength);
-      if (kind === 'binary' && binaryRefused) this.#refuseBinary(session);
-      else this.#pipeline.receive(session, decodeUtf8(data));
+      if (protobuf) {
+        // Strings inside the Envelope are checked by the protobuf decoder (error 1, socket kept).
+        if (kind === 'binary') this.#pipeline.receive(session, data);
+        else this.#refuseFrame(session, TEXT_REFUSED, CloseReason.TEXT_FRAME);
+        return;
+      }
+      if (kind === 'binary' && binaryRefused) {
+        this.#refuseFrame(session, BINARY_REFUSED, CloseReason.BINARY_FRAME);
+        return;
+      }
+      const text = decode(data);
+      if (text === undefined) session.close(CloseCode.INVALID_PAYLOAD, CloseReason.INVALID_UTF8);
+      else this.#pipeline.receive(session, text);
     });
     connection.onClose((info) => {
       if (link.connection !== connection) return;
@@ -336,6 +359,33 @@ export class SessionLifecycle implements SessionEvents {
     return replaceSessionsOlderThan(newer, this.#registry.byUser(userId), this.#clock.now());
   }
 
+  /** Whether {@link drain} has begun (shutdown). */
+  get draining(): boolean {
+    return this.#draining;
+  }
+
+  /**
+   * The first step of a graceful close: stops reading messages on every session, then waits until
+   * the requests already read — handlers still running and messages queued behind them — have
+   * finished and queued their replies, or until `graceMs` has passed. Sessions stay open (the
+   * replies still go out); {@link closeAll} closes them next. Resolves to whether everything finished.
+   */
+  async drain(graceMs: number): Promise<boolean> {
+    this.#draining = true;
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), graceMs);
+    });
+    try {
+      const finished = await Promise.race([this.#pipeline.idle().then(() => true as const), expired]);
+      if (!finished)
+        this.#log.warn({ graceMs }, 'shutdown: socket requests still running after the grace period');
+      return finished;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   /** Closes every session with `code`/`reason` and waits until their connections have ended. */
   async closeAll(code: number, reason: string): Promise<void> {
     const links = [...this.#links];
@@ -360,14 +410,14 @@ export class SessionLifecycle implements SessionEvents {
     });
   }
 
-  /** A binary frame on the JSON socket: say why in an error envelope, then close with 1003. */
-  #refuseBinary(session: Session): void {
-    const error = new RealtimeError(
-      RealtimeErrorCode.UNRECOGNIZED_PAYLOAD,
-      'Binary frames are not supported: send each envelope as a JSON text frame',
-    );
-    session.deliver(OutboundMessage.fromText(encodeError(undefined, error), 'error'));
-    session.close(CloseCode.UNSUPPORTED_DATA, CloseReason.BINARY_FRAME);
+  /**
+   * A frame of the wrong kind (binary on the JSON socket, text on the protobuf one): say why in an
+   * error envelope (in the socket's format), then close with 1003 and `reason`.
+   */
+  #refuseFrame(session: Session, message: string, reason: string): void {
+    const error = new RealtimeError(RealtimeErrorCode.UNRECOGNIZED_PAYLOAD, message);
+    session.deliver(new OutboundMessage({ error: error.toWire() }, 'error'));
+    session.close(CloseCode.UNSUPPORTED_DATA, reason);
   }
 
   #cleanUp(session: Session, code: number, reason: string): void {

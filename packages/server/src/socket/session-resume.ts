@@ -6,7 +6,7 @@
  * @packageDocumentation
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { SessionResumeFailure, type SessionResume } from '@tether/protocol';
+import { type SessionResume, SessionResumeFailure } from '@tether/protocol';
 import { OutboundMessage } from '../presence/outbound.ts';
 import { ResumeBuffer } from '../session/resume-buffer.ts';
 import type { Session } from '../session/session.ts';
