@@ -4,19 +4,11 @@
  *
  * @packageDocumentation
  */
-import {
-  CloseCode,
-  CloseReason,
-  decodeGmText,
-  decodeUtf8,
-  RealtimeError,
-  RealtimeErrorCode,
-  type SessionResumeFailure,
-} from '@tether/protocol';
+import { CloseCode, CloseReason, type SessionResumeFailure } from '@tether/protocol';
 import type { Logger } from 'pino';
 import { type CarrierMeter, NO_METERS, type SessionMeter } from '../observability/meters.ts';
 import type { Pipeline } from '../pipeline/pipeline.ts';
-import { OutboundMessage } from '../presence/outbound.ts';
+import type { OutboundMessage } from '../presence/outbound.ts';
 import { StreamMode, stream } from '../presence/stream.ts';
 import type { Tracker } from '../presence/tracker.ts';
 import type { SessionClosedListener, SessionEvents, SessionOpenedListener } from '../session/lifecycle.ts';
@@ -29,6 +21,7 @@ import { newUuid } from '../shared/ids.ts';
 import type { Connection } from '../transport/connection.ts';
 import { ConnectionCarrier } from './connection-carrier.ts';
 import { connectionHeartbeat, type Heartbeat } from './heartbeat.ts';
+import { inboundHandler } from './inbound.ts';
 import {
   closeAtTokenExpiry,
   closeRevoked,
@@ -36,10 +29,6 @@ import {
   replaceSessionsOlderThan,
 } from './session-policies.ts';
 import { type ResumeRequest, SessionResumer, type SessionResumeSettings } from './session-resume.ts';
-
-/** Error messages sent before closing a socket that sent the wrong kind of frame. */
-const BINARY_REFUSED = 'Binary frames are not supported: send each envelope as a JSON text frame';
-const TEXT_REFUSED = 'Text frames are not supported: send each envelope as a protobuf binary frame';
 
 /** How a session starts. */
 export interface SessionOpenOptions {
@@ -97,13 +86,10 @@ const RESUME_OVERFLOW_REASON = 'session resume buffer overflowed';
  * expiry: by default an open socket outlives its token (as on Nakama); with
  * `socketCloseOnTokenExpiry` it is closed at `exp` with 4001 "token expired".
  *
- * Resume (Tether extension, `session-resume.ts`): a resumable session whose connection breaks
- * without a close handshake (code 1006) or goes silent (heartbeat timeout) is detached and held for
- * `sessionResumeGraceSec` instead of being cleaned up: it stays registered and on its streams, no
- * leave is announced, and what it is sent is kept (bounded). A resume within the grace period puts
- * it on the new connection and replays what its client missed; the end of the grace period, or an
- * overflow of what it keeps, cleans it up as any close does. A close from the client (a close frame,
- * a TCP end of stream) or from the server (logout, ban, slow consumer, shutdown) is never held.
+ * Resume (Tether extension, `session-resume.ts`): a resumable session whose connection breaks (1006,
+ * or heartbeat timeout) is detached and held for `sessionResumeGraceSec`, registered and on its
+ * streams, with no leave; a resume replays what its client missed; the grace period's end or an
+ * overflow cleans it up as any close does. Closes by the client or the server are never held.
  */
 export class SessionLifecycle implements SessionEvents {
   readonly #settings: SessionLifecycleSettings;
@@ -271,31 +257,19 @@ export class SessionLifecycle implements SessionEvents {
         this.#clock.now(),
       );
     }
-    const binaryRefused = link.format === 'json-text';
-    const protobuf = link.format === 'protobuf';
-    // `/ws` text frames were checked by the transport (1007 there); GameMaker packets are checked
-    // here, allowing the CESU-8 surrogate pairs of the HTML5 runtime (docs/protocol.md).
-    const decode = binaryRefused ? decodeUtf8 : decodeGmText;
     const bytesIn = link.meter!.bytesIn;
-    connection.onMessage((data, kind) => {
-      // Shutting down: what arrives now is not handled (the 1001 close follows the drain).
-      if (this.#draining) return;
-      link.heartbeat?.touch();
-      bytesIn.inc(data.byteLength);
-      if (protobuf) {
-        // Strings inside the Envelope are checked by the protobuf decoder (error 1, socket kept).
-        if (kind === 'binary') this.#pipeline.receive(session, data);
-        else this.#refuseFrame(session, TEXT_REFUSED, CloseReason.TEXT_FRAME);
-        return;
-      }
-      if (kind === 'binary' && binaryRefused) {
-        this.#refuseFrame(session, BINARY_REFUSED, CloseReason.BINARY_FRAME);
-        return;
-      }
-      const text = decode(data);
-      if (text === undefined) session.close(CloseCode.INVALID_PAYLOAD, CloseReason.INVALID_UTF8);
-      else this.#pipeline.receive(session, text);
-    });
+    connection.onMessage(
+      inboundHandler({
+        session,
+        format: link.format,
+        pipeline: this.#pipeline,
+        draining: () => this.#draining,
+        received: (bytes) => {
+          link.heartbeat?.touch();
+          bytesIn.inc(bytes);
+        },
+      }),
+    );
     connection.onClose((info) => {
       if (link.connection !== connection) return;
       // Only a break is held: no close handshake (1006) from the peer's side.
@@ -408,16 +382,6 @@ export class SessionLifecycle implements SessionEvents {
         } else session.close(CloseCode.GOING_AWAY, CloseReason.HEARTBEAT_TIMEOUT);
       },
     });
-  }
-
-  /**
-   * A frame of the wrong kind (binary on the JSON socket, text on the protobuf one): say why in an
-   * error envelope (in the socket's format), then close with 1003 and `reason`.
-   */
-  #refuseFrame(session: Session, message: string, reason: string): void {
-    const error = new RealtimeError(RealtimeErrorCode.UNRECOGNIZED_PAYLOAD, message);
-    session.deliver(new OutboundMessage({ error: error.toWire() }, 'error'));
-    session.close(CloseCode.UNSUPPORTED_DATA, reason);
   }
 
   #cleanUp(session: Session, code: number, reason: string): void {
