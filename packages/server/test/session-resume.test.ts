@@ -81,6 +81,13 @@ function held(s: TestServer, n: number): Promise<true> {
   });
 }
 
+/** `tether_sessions{carrier="held"}` from `/metrics`. */
+async function heldGauge(s: TestServer): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${s.console.port}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith('tether_sessions{carrier="held"}'));
+  return line ? Number(line.split(' ').at(-1)) : 0;
+}
+
 describe('session resume on /ws', () => {
   it('gives a session cut under traffic back: every push once, in order, and no leave seen', async () => {
     // The sender sends faster than the default rate limit allows.
@@ -144,8 +151,10 @@ describe('session resume on /ws', () => {
     proxy.cut();
     await held(s, 1);
     expect(leavesOf(a.log, sessionId)).toEqual([]);
+    expect(await heldGauge(s)).toBe(1);
     await a.until(() => (leavesOf(a.log, sessionId).length > 0 ? true : undefined), 'the leave');
     expect(s.realtime.lifecycle.held).toBe(0);
+    expect(await heldGauge(s)).toBe(0);
     await b.resumeWith();
     expect(b.resume).toMatchObject({ resumed: false, reason: 'expired' });
     expect(b.resume.session_id).not.toBe(sessionId);

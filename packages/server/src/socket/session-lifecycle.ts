@@ -213,6 +213,10 @@ export class SessionLifecycle implements SessionEvents {
     if (!link || session.closed) return 'expired';
     // The client noticed the break before this server did: the old connection is dead to it.
     if (link.connection) this.#detach(session, link, true);
+    else {
+      link.meter?.closed();
+      link.meter = undefined;
+    }
     const replayed = session.attach(
       this.#carrier(connection, link),
       request.seq,
@@ -299,6 +303,12 @@ export class SessionLifecycle implements SessionEvents {
   /** Starts the grace period of a detached session; at its end the session closes as it would have. */
   #hold(session: Session, code: number, reason: string): void {
     this.#log.debug({ sessionId: session.id, closeCode: code, reason }, 'realtime session held for resume');
+    // Counted as sessions of the pseudo-carrier `held` (tether_sessions{carrier="held"}).
+    const link = this.#links.get(session);
+    if (link) {
+      link.meter = this.#meter.carrier('held');
+      link.meter.opened();
+    }
     this.#resumer.hold(session, () => session.close(code, reason));
   }
 
