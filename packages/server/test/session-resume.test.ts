@@ -309,6 +309,46 @@ describe('session resume on /ws', () => {
     expect(leavesOf(a.log, sessionId)).toEqual([]);
   });
 
+  it('keeps parties, status and matchmaker tickets of a held session: no leave, the ticket still matches', async () => {
+    const s = await start({ matchmakerIntervalMs: 3_600_000 });
+    const proxy = await proxyTo(s.http.port);
+    const a = await user(s, s.http.port);
+    await a.connect('', false);
+    const b = await user(s, proxy.port);
+    await b.connect('&resumable=true&status=true');
+    const sessionId = String(b.resume.session_id);
+    // b leads an open party that a joins; a follows b's status; b waits in the matchmaker.
+    const party = (await b.request('party_create', { open: true, max_size: 4 })).party as {
+      party_id: string;
+      self: { user_id: string };
+    };
+    await a.request('party_join', { party_id: party.party_id });
+    await a.request('status_follow', { user_ids: [party.self.user_id] });
+    const t = `resume-${Math.random().toString(36).slice(2, 10)}`;
+    const add = { min_count: 2, max_count: 2, query: `+properties.t:${t}`, string_properties: { t } };
+    await b.request('matchmaker_add', add);
+
+    proxy.cut();
+    await held(s, 1);
+    await a.request('matchmaker_add', add);
+    await s.matchmaker.matchmaker.process();
+    await a.until(() => a.log.find((e) => 'matchmaker_matched' in e), 'a matched with the held session');
+    await b.resumeWith();
+    expect(b.resume).toMatchObject({ resumed: true, session_id: sessionId });
+    await b.until(() => b.log.find((e) => 'matchmaker_matched' in e), 'the match, replayed');
+    // Still the party's leader: a's party data reaches it.
+    a.send({ party_data_send: { party_id: party.party_id, op_code: 7, data: 'aGk=' } });
+    await b.until(() => b.log.find((e) => 'party_data' in e), 'party data after the resume');
+    const anyLeave = a.log.filter((e) => {
+      const body = (e.party_presence_event ?? e.status_presence_event) as
+        | { leaves?: { session_id: string }[] }
+        | undefined;
+      return body?.leaves?.some((p) => p.session_id === sessionId) === true;
+    });
+    expect(anyLeave).toEqual([]);
+    expect(a.log.some((e) => 'party_leader' in e)).toBe(false);
+  });
+
   it('releases a held session on logout (revocation) with its leaves', async () => {
     const s = await start();
     const proxy = await proxyTo(s.http.port);
