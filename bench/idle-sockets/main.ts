@@ -7,8 +7,9 @@
  *     [--idle 20] [--rounds 1] [--servers ws,tether] [--json out.json]
  *
  * Per round, each server in turn (the order alternates between rounds): start it alone in its own
- * process (`server.ts`, run with `--expose-gc`); for Tether, the generators authenticate one device
- * account per socket over HTTP first (not timed as opening); read the server's memory after two full
+ * process (`server.ts`, run with `--expose-gc`); for Tether, the generators first authenticate one
+ * device account per socket over HTTP against another Tether process on the same SQLite file, which
+ * then stops, so the measured process starts clean (not timed as opening); read the server's memory after two full
  * collections; open every socket (`--generators` client processes, `--concurrency` upgrades in
  * flight each, each socket from its own 127.x source address) and time it from the first upgrade
  * request to the last 101; wait 2 s, read the memory again; then measure the server's CPU while
@@ -16,13 +17,21 @@
  * the server's own pings: Tether pings every socket every 15 s by default, the bare `ws` server
  * never), check that every socket is still open, close them and stop the server.
  *
+ * `--compiled` runs the servers on Tether's compiled packages (`dist/`, made by `npm run build` at
+ * the root), as installed from npm; by default they run the TypeScript sources through tsx, whose
+ * esbuild transform keeps function names (`keepNames`) by giving every named arrow function its
+ * own property table: about 250 bytes more for each such closure a socket holds.
+ *
  * Memory per socket is the growth of the process's RSS (and, separately, of V8 heap + external
- * memory) over the number of sockets; kernel socket buffers are not in either.
+ * memory) over the number of sockets; kernel socket buffers are not in either. `--heap-snapshots <dir>`
+ * writes a heap snapshot of each server before and after opening (outside the timed parts), to see
+ * what a socket costs by object type.
  *
  * @packageDocumentation
  */
-import { writeFileSync } from 'node:fs';
-import { cpus, loadavg } from 'node:os';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Child } from '../relay/children.ts';
 import { machineLoad, sampleMachine } from '../relay/machine.ts';
@@ -38,6 +47,10 @@ const { values: args } = parseArgs({
     rounds: { type: 'string', default: '1' },
     servers: { type: 'string', default: 'ws,tether' },
     json: { type: 'string' },
+    /** Runs Tether from its compiled packages (`npm run build` first) instead of its TypeScript sources. */
+    compiled: { type: 'boolean', default: false },
+    /** Writes heap snapshots of each server before and after opening (`<dir>/<kind>-<round>-{empty,full}.heapsnapshot`). */
+    'heap-snapshots': { type: 'string' },
   },
 });
 const SOCKETS = Number(args.sockets);
@@ -87,22 +100,28 @@ interface Result {
 }
 
 async function measure(kind: 'ws' | 'tether', round: number): Promise<Result> {
-  const server = new Child<ToServer, FromServer>(
-    `server ${kind}`,
-    new URL('./server.ts', import.meta.url),
-    [kind],
-    ['--expose-gc'],
-  );
+  const serverScript = new URL('./server.ts', import.meta.url);
   const gens = Array.from(
     { length: GENERATORS },
     (_, i) =>
       new Child<ToGenerator, FromGenerator>(`generator ${i}`, new URL('./generator.ts', import.meta.url), []),
   );
+  const data = kind === 'tether' ? mkdtempSync(join(tmpdir(), 'tether-idle-sockets-')) : undefined;
+  let server: Child<ToServer, FromServer> | undefined;
   try {
-    const { port } = await server.next('ready', 60_000);
     const share = (i: number) => Math.floor(SOCKETS / GENERATORS) + (i < SOCKETS % GENERATORS ? 1 : 0);
     let authMs = 0;
-    if (kind === 'tether') {
+    if (data !== undefined) {
+      // The accounts are made by another server process on the same database, so that the measured
+      // process starts clean (authenticating grows the heap, and RSS keeps what was once committed).
+      const auth = new Child<ToServer, FromServer>(
+        'server tether (accounts)',
+        serverScript,
+        [kind, data],
+        ['--expose-gc'],
+        !args.compiled,
+      );
+      const { port } = await auth.next('ready', 60_000);
       const t0 = performance.now();
       for (const [i, g] of gens.entries()) {
         g.send({
@@ -119,16 +138,35 @@ async function measure(kind: 'ws' | 'tether', round: number): Promise<Result> {
       log(
         `[idle-sockets] ${kind}: ${SOCKETS} device accounts authenticated in ${(authMs / 1000).toFixed(1)} s`,
       );
-      await sleep(1000);
+      await auth.stop({ type: 'stop' }, 8000);
     }
+    server = new Child<ToServer, FromServer>(
+      `server ${kind}`,
+      serverScript,
+      data ? [kind, data] : [kind],
+      ['--expose-gc'],
+      !args.compiled,
+    );
+    const { port } = await server.next('ready', 60_000);
+    await sleep(1000);
+    const srv = server;
     const cpu = async () => {
-      server.send({ type: 'cpu' });
-      return (await server.next('cpu', 10_000)).us;
+      srv.send({ type: 'cpu' });
+      return (await srv.next('cpu', 10_000)).us;
     };
     const mem = async (): Promise<Memory> => {
-      server.send({ type: 'mem' });
-      return server.next('mem', 30_000);
+      srv.send({ type: 'mem' });
+      return srv.next('mem', 30_000);
     };
+    const snapshot = async (name: string) => {
+      if (!args['heap-snapshots']) return;
+      srv.send({
+        type: 'snapshot',
+        file: join(args['heap-snapshots'], `${kind}-${round}-${name}.heapsnapshot`),
+      });
+      await srv.next('snapshot', 120_000);
+    };
+    await snapshot('empty');
     const base = await mem();
     const c0 = await cpu();
     for (const [i, g] of gens.entries()) {
@@ -153,6 +191,7 @@ async function measure(kind: 'ws' | 'tether', round: number): Promise<Result> {
     const wallMs = Math.max(...opened.map((o) => o.end)) - Math.min(...opened.map((o) => o.start));
     await sleep(2000);
     const full = await mem();
+    await snapshot('full');
     const m0 = sampleMachine();
     const i0 = await cpu();
     await sleep(IDLE_MS);
@@ -193,9 +232,10 @@ async function measure(kind: 'ws' | 'tether', round: number): Promise<Result> {
     return result;
   } finally {
     await Promise.all([
-      server.stop({ type: 'stop' }, 8000),
+      server?.stop({ type: 'stop' }, 8000),
       ...gens.map((g) => g.stop({ type: 'close' }, 2000)),
     ]);
+    if (data !== undefined) rmSync(data, { recursive: true, force: true });
   }
 }
 

@@ -1,11 +1,12 @@
 /**
  * The server side of the idle-sockets benchmark, one per process: `server.ts ws` (the reference, a
  * bare `ws` `WebSocketServer` that accepts every upgrade and holds the socket) or `server.ts tether`
- * (the real server: `startServer`, SQLite in a temporary folder, log level `warn`, default limits).
+ * (the real server: `startServer`, SQLite in a temporary folder or in the folder given as the next
+ * argument, which it leaves in place; log level `warn`, default limits).
  * Run with `--expose-gc`.
  *
  * IPC: reports `{ type: 'ready', port }`; answers `{ type: 'mem' }` with the memory after two full
- * collections, `{ type: 'cpu' }` with its CPU time so far (µs), and exits on `{ type: 'stop' }` or
+ * collections, `{ type: 'snapshot', file }` by writing a heap snapshot, `{ type: 'cpu' }` with its CPU time so far (µs), and exits on `{ type: 'stop' }` or
  * when the driver goes away.
  *
  * @packageDocumentation
@@ -15,12 +16,17 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { writeHeapSnapshot } from 'node:v8';
 import { loadConfig, startServer } from '@tether/server';
 import { pino } from 'pino';
 import { WebSocketServer } from 'ws';
 
 /** Messages the driver sends a server. */
-export type ToServer = { type: 'mem' } | { type: 'cpu' } | { type: 'stop' };
+export type ToServer =
+  | { type: 'mem' }
+  | { type: 'cpu' }
+  | { type: 'stop' }
+  | { type: 'snapshot'; file: string };
 /** Memory of the server process (bytes), after collecting garbage. */
 export interface Memory {
   readonly rss: number;
@@ -33,6 +39,7 @@ export type FromServer =
   | { type: 'ready'; port: number }
   | ({ type: 'mem' } & Memory)
   | { type: 'cpu'; us: number }
+  | { type: 'snapshot' }
   | { type: 'error'; message: string };
 
 interface Started {
@@ -59,8 +66,8 @@ function startWs(): Promise<Started> {
   });
 }
 
-async function startTether(): Promise<Started> {
-  const data = mkdtempSync(join(tmpdir(), 'tether-idle-sockets-'));
+async function startTether(dataDir: string | undefined): Promise<Started> {
+  const data = dataDir ?? mkdtempSync(join(tmpdir(), 'tether-idle-sockets-'));
   const config = loadConfig(
     { host: '127.0.0.1', port: 0, gmPort: 0, consolePort: 0, data, logLevel: 'warn' },
     {},
@@ -70,7 +77,7 @@ async function startTether(): Promise<Started> {
     port: server.http.port,
     close: async () => {
       await server.close('benchmark finished');
-      rmSync(data, { recursive: true, force: true });
+      if (dataDir === undefined) rmSync(data, { recursive: true, force: true });
     },
   };
 }
@@ -81,7 +88,7 @@ async function main(): Promise<void> {
   if (!process.send || !gc) throw new Error('run me through idle-sockets/main.ts (IPC, --expose-gc)');
   const kind = process.argv[2];
   if (kind !== 'ws' && kind !== 'tether') throw new Error(`unknown server kind ${kind}`);
-  const server = await (kind === 'ws' ? startWs() : startTether());
+  const server = await (kind === 'ws' ? startWs() : startTether(process.argv[3]));
   process.on('message', (m: ToServer) => {
     if (m.type === 'mem') {
       gc();
@@ -91,6 +98,9 @@ async function main(): Promise<void> {
     } else if (m.type === 'cpu') {
       const { user, system } = process.cpuUsage();
       send({ type: 'cpu', us: user + system });
+    } else if (m.type === 'snapshot') {
+      writeHeapSnapshot(m.file);
+      send({ type: 'snapshot' });
     } else if (m.type === 'stop') {
       setTimeout(() => process.exit(0), 5000).unref();
       void server.close().finally(() => process.exit(0));

@@ -88,10 +88,18 @@ export class RealtimeWsEndpoint {
     });
   }
 
+  /**
+   * Until `ws` takes the socket over, a reset during the token check must not crash the process.
+   * One function for every upgrade, removed once the socket is handed on: a closure per upgrade
+   * would keep the upgrade request (and its headers) alive for the socket's whole life.
+   */
+  readonly #onUpgradeError = (err: Error): void => {
+    this.#log.debug({ err }, 'realtime upgrade socket error');
+  };
+
   /** The `upgrade` handler for {@link REALTIME_WS_PATH}. */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    // Until `ws` takes the socket over, a reset during the token check must not crash the process.
-    socket.on('error', (err) => this.#log.debug({ err }, 'realtime upgrade socket error'));
+    socket.on('error', this.#onUpgradeError);
     void this.#check(req, socket, head);
   }
 
@@ -123,6 +131,8 @@ export class RealtimeWsEndpoint {
       return;
     }
     this.#accepted.set(req, identity);
+    // The acceptor guards the socket from here on.
+    socket.off('error', this.#onUpgradeError);
     this.#acceptor.handleUpgrade(req, socket, head);
   }
 
