@@ -15,6 +15,7 @@ import type { Connection } from '../transport/connection.ts';
 import { TransportError } from '../transport/errors.ts';
 import { WsAcceptor } from '../transport/ws.ts';
 import type { SessionLifecycle } from './session-lifecycle.ts';
+import type { ResumeRequest } from './session-resume.ts';
 
 /** Path of the realtime socket on the main HTTP server. */
 export const REALTIME_WS_PATH = '/ws';
@@ -34,6 +35,10 @@ interface ConnectRequest {
   readonly singleSocket: boolean;
   /** `json-text` (text frames) or `protobuf` (binary frames), from `format`. */
   readonly format: WireFormat;
+  /** Tether extension: a resumable session (`resumable=true`). */
+  readonly resumable: boolean;
+  /** Tether extension: resume a held session (`resume=<token>&resume_seq=<n>`). */
+  readonly resume: ResumeRequest | undefined;
 }
 
 /** An upgrade refused with an HTTP status and a Nakama-style JSON error body. */
@@ -55,6 +60,9 @@ class UpgradeRefusal extends Error {
  * - `status`, `single_socket`: booleans as Go's `strconv.ParseBool` reads them (`true`, `1`, `t`,
  *   `false`, `0`, `f`, any case); absent or empty is false; anything else is **400**.
  * - `lang`: language tag, default `en`, at most 18 characters.
+ * - Tether's session resume: `resumable` (a boolean, as above) asks for a resumable session;
+ *   `resume=<token>&resume_seq=<n>` asks for a held one back (`resume_seq` a decimal integer ≥ 0,
+ *   required with `resume`, else **400**). See docs/protocol.md.
  *
  * Accepted JSON sockets send text frames only, protobuf sockets binary frames only; every outgoing
  * envelope is encoded once per format, however many sessions receive it.
@@ -184,8 +192,14 @@ export class RealtimeWsEndpoint {
       connection.close(1011, 'internal error');
       return;
     }
-    const { token: _token, appearOnline, singleSocket, format, ...rest } = identity;
-    this.#sessions.open(connection, rest, { format, appearOnline, singleSocket });
+    const { token: _token, appearOnline, singleSocket, format, resumable, resume, ...rest } = identity;
+    this.#sessions.open(connection, rest, {
+      format,
+      appearOnline,
+      singleSocket,
+      resumable,
+      ...(resume ? { resume } : {}),
+    });
   }
 }
 
@@ -207,7 +221,19 @@ function parseConnectRequest(req: IncomingMessage): ConnectRequest {
     appearOnline: parseBool('status', query.get('status')),
     singleSocket: parseBool('single_socket', query.get('single_socket')),
     format: format === 'protobuf' ? 'protobuf' : 'json-text',
+    resumable: parseBool('resumable', query.get('resumable')),
+    resume: parseResume(query),
   };
+}
+
+/** `resume` and `resume_seq`: both or neither. */
+function parseResume(query: URLSearchParams): ResumeRequest | undefined {
+  const token = query.get('resume') ?? '';
+  if (token === '') return undefined;
+  const seq = query.get('resume_seq') ?? '';
+  if (!/^\d{1,15}$/.test(seq))
+    throw new UpgradeRefusal(400, 'Invalid resume_seq parameter: expected the number of envelopes received');
+  return { token, seq: Number(seq) };
 }
 
 /** Go's `strconv.ParseBool` spellings; absent or empty means false. */
