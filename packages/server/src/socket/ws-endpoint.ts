@@ -33,12 +33,12 @@ interface ConnectRequest {
   readonly lang: string;
   readonly appearOnline: boolean;
   readonly singleSocket: boolean;
+  /** `json-text` (text frames) or `protobuf` (binary frames), from `format`. */
+  readonly format: WireFormat;
   /** Tether extension: a resumable session (`resumable=true`). */
   readonly resumable: boolean;
   /** Tether extension: resume a held session (`resume=<token>&resume_seq=<n>`). */
   readonly resume: ResumeRequest | undefined;
-  /** `json-text` (text frames) or `protobuf` (binary frames), from `format`. */
-  readonly format: WireFormat;
 }
 
 /** An upgrade refused with an HTTP status and a Nakama-style JSON error body. */
@@ -114,13 +114,21 @@ export class RealtimeWsEndpoint {
   }
 
   /**
+   * Until `ws` takes the socket over, a reset during the token check must not crash the process.
+   * One function for every upgrade, removed once the socket is handed on: a closure per upgrade
+   * would keep the upgrade request (and its headers) alive for the socket's whole life.
+   */
+  readonly #onUpgradeError = (err: Error): void => {
+    this.#log.debug({ err }, 'realtime upgrade socket error');
+  };
+
+  /**
    * The `upgrade` handler for {@link REALTIME_WS_PATH}. The connection counts against its address's
    * limit from this moment (before the token check) until its socket closes; over the limit the
    * upgrade is answered 429 `too many connections from this address`.
    */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    // Until `ws` takes the socket over, a reset during the token check must not crash the process.
-    socket.on('error', (err) => this.#log.debug({ err }, 'realtime upgrade socket error'));
+    socket.on('error', this.#onUpgradeError);
     const ticket = this.#admission.admit(req.socket.remoteAddress ?? '');
     if (ticket instanceof TransportError) {
       this.#log.debug({ code: ticket.code, detail: ticket.message }, 'realtime upgrade refused');
@@ -161,6 +169,8 @@ export class RealtimeWsEndpoint {
       return;
     }
     this.#accepted.set(req, identity);
+    // The acceptor guards the socket from here on.
+    socket.off('error', this.#onUpgradeError);
     (identity.format === 'protobuf' ? this.#pbAcceptor : this.#acceptor).handleUpgrade(req, socket, head);
   }
 
