@@ -349,6 +349,29 @@ describe('session resume on /ws', () => {
     expect(a.log.some((e) => 'party_leader' in e)).toBe(false);
   });
 
+  it('holds at most sessionResumeMaxHeldPerUser sessions of a user: one more releases the oldest', async () => {
+    const s = await start({ sessionResumeMaxHeldPerUser: 2 });
+    const proxy = await proxyTo(s.http.port);
+    const a = await user(s, s.http.port);
+    await a.connect('', false);
+    await joinRoom(a);
+    const first = await user(s, proxy.port);
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const b = i === 0 ? first : new ResumingWs(proxy.port, first.token);
+      if (i > 0) sockets.push(b);
+      await b.connect('&resumable=true');
+      ids.push(String(b.resume.session_id));
+      await joinRoom(b);
+      proxy.cut();
+      await held(s, Math.min(i + 1, 2));
+    }
+    await a.until(() => (leavesOf(a.log, ids[0]!).length > 0 ? true : undefined), 'the oldest leave');
+    expect(s.realtime.lifecycle.held).toBe(2);
+    expect(leavesOf(a.log, ids[1]!)).toEqual([]);
+    expect(leavesOf(a.log, ids[2]!)).toEqual([]);
+  });
+
   it('releases a held session on logout (revocation) with its leaves', async () => {
     const s = await start();
     const proxy = await proxyTo(s.http.port);

@@ -19,6 +19,8 @@ export interface SessionResumeSettings {
   readonly sessionResumeBufferMessages: number;
   /** Most bytes (UTF-8 JSON) a resumable session keeps for a replay. */
   readonly sessionResumeBufferBytes: number;
+  /** Most sessions of one user held at once; holding one more releases the user's oldest held one. */
+  readonly sessionResumeMaxHeldPerUser: number;
 }
 
 /** A resume request: the token from `session_resume` and how many envelopes the client received. */
@@ -34,6 +36,7 @@ interface Entry {
   readonly session: Session;
   readonly secret: Buffer;
   timer?: NodeJS.Timeout;
+  release?: () => void;
 }
 
 /** Longest resume token accepted (a session id, a dot and 32 base64url characters). */
@@ -49,12 +52,16 @@ const MAX_TOKEN_CHARS = 128;
  * its leaves go out) when its grace period ends, or at once when its resume buffer overflows; the
  * token of an overflowed session is remembered until its grace period would have ended, so its client
  * is told `overflow` rather than `expired`. Memory: one entry per resumable session plus one timer per
- * held one; overflow notes are as many as sessions released that way within one grace period.
+ * held one; overflow notes are as many as sessions released that way within one grace period. A
+ * user has at most `sessionResumeMaxHeldPerUser` sessions held at once (holding one more releases
+ * the oldest), so held buffers are bounded by connections, not by how often a client reconnects.
  */
 export class SessionResumer {
   readonly #settings: SessionResumeSettings;
   readonly #entries = new Map<string, Entry>();
   readonly #overflowed = new Map<string, NodeJS.Timeout>();
+  /** Held sessions by user, oldest first. */
+  readonly #heldByUser = new Map<string, Entry[]>();
 
   constructor(settings: SessionResumeSettings) {
     this.#settings = settings;
@@ -103,10 +110,35 @@ export class SessionResumer {
   hold(session: Session, release: () => void): void {
     const entry = this.#entries.get(session.id);
     if (!entry || entry.timer) return;
+    entry.release = release;
     entry.timer = setTimeout(() => {
-      entry.timer = undefined;
+      this.#unhold(entry);
       release();
     }, this.#settings.sessionResumeGraceSec * 1000).unref();
+    let held = this.#heldByUser.get(session.userId);
+    if (!held) {
+      held = [];
+      this.#heldByUser.set(session.userId, held);
+    }
+    held.push(entry);
+    if (held.length > this.#settings.sessionResumeMaxHeldPerUser) {
+      const oldest = held[0]!;
+      const releaseOldest = oldest.release;
+      this.#unhold(oldest);
+      releaseOldest?.();
+    }
+  }
+
+  /** Ends the grace period of a held entry (resumed, released or closed). */
+  #unhold(entry: Entry): void {
+    clearTimeout(entry.timer);
+    entry.timer = undefined;
+    entry.release = undefined;
+    const held = this.#heldByUser.get(entry.session.userId);
+    if (!held) return;
+    const i = held.indexOf(entry);
+    if (i >= 0) held.splice(i, 1);
+    if (held.length === 0) this.#heldByUser.delete(entry.session.userId);
   }
 
   /**
@@ -125,8 +157,7 @@ export class SessionResumer {
     if (secret.length !== entry.secret.length || !timingSafeEqual(secret, entry.secret))
       return { failure: SessionResumeFailure.INVALID };
     if (entry.session.userId !== userId) return { failure: SessionResumeFailure.INVALID };
-    clearTimeout(entry.timer);
-    entry.timer = undefined;
+    this.#unhold(entry);
     return { session: entry.session };
   }
 
@@ -134,7 +165,7 @@ export class SessionResumer {
   forget(session: Session, overflowed: boolean): void {
     const entry = this.#entries.get(session.id);
     if (!entry) return;
-    clearTimeout(entry.timer);
+    this.#unhold(entry);
     this.#entries.delete(session.id);
     if (overflowed) {
       const timer = setTimeout(
@@ -161,6 +192,7 @@ export class SessionResumer {
   /** Stops every timer (shutdown). */
   close(): void {
     for (const entry of this.#entries.values()) clearTimeout(entry.timer);
+    this.#heldByUser.clear();
     for (const timer of this.#overflowed.values()) clearTimeout(timer);
     this.#overflowed.clear();
   }
