@@ -16,7 +16,10 @@ let server: TestServer | undefined;
 const proxies: CutProxy[] = [];
 const sockets: ResumingWs[] = [];
 afterEach(async () => {
-  for (const s of sockets.splice(0)) s.close();
+  for (const s of sockets.splice(0)) {
+    s.close();
+    await Promise.race([s.closed, new Promise((resolve) => setTimeout(resolve, 2000))]);
+  }
   for (const p of proxies.splice(0)) await p.close();
   await server?.stop();
   server = undefined;

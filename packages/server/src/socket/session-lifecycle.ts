@@ -138,6 +138,11 @@ export class SessionLifecycle implements SessionEvents {
     return this.#resumer.held;
   }
 
+  /** Resume tokens of this node's sessions (cluster mode releases sessions resumed elsewhere). */
+  get resumes(): Pick<SessionResumer, 'onMissed' | 'release'> {
+    return this.#resumer;
+  }
+
   /**
    * Turns an authenticated connection into a session, or (with `options.resume`) gives the client its
    * held session back. Attach nothing else to its messages.

@@ -6,7 +6,7 @@
  * @packageDocumentation
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { type SessionResume, SessionResumeFailure } from '@tether/protocol';
+import { CloseCode, type SessionResume, SessionResumeFailure } from '@tether/protocol';
 import { OutboundMessage } from '../presence/outbound.ts';
 import { ResumeBuffer } from '../session/resume-buffer.ts';
 import type { Session } from '../session/session.ts';
@@ -62,6 +62,7 @@ export class SessionResumer {
   readonly #overflowed = new Map<string, NodeJS.Timeout>();
   /** Held sessions by user, oldest first. */
   readonly #heldByUser = new Map<string, Entry[]>();
+  readonly #missed = new Set<(token: string, userId: string) => void>();
 
   constructor(settings: SessionResumeSettings) {
     this.#settings = settings;
@@ -146,6 +147,39 @@ export class SessionResumer {
    * A session found here is no longer on its grace timer; the caller attaches it or closes it.
    */
   find(token: string, userId: string): ResumeLookup {
+    const found = this.#lookup(token, userId);
+    if ('failure' in found && found.failure === SessionResumeFailure.EXPIRED && !this.#isTombstone(token)) {
+      for (const listener of [...this.#missed]) listener(token, userId);
+    }
+    return found;
+  }
+
+  /**
+   * Subscribes to resumes asked for sessions this node does not know (in a cluster, another node
+   * may hold them: it is told to release them at once). Returns the unsubscribe function.
+   */
+  onMissed(listener: (token: string, userId: string) => void): () => void {
+    this.#missed.add(listener);
+    return () => this.#missed.delete(listener);
+  }
+
+  /**
+   * Closes the session `token` names, if this node has it and it belongs to `userId` (its client
+   * resumed on another node and got a fresh session there): its leaves go out now rather than at the
+   * end of its grace period. Returns whether there was one.
+   */
+  release(token: string, userId: string): boolean {
+    const found = this.#lookup(token, userId);
+    if ('failure' in found) return false;
+    found.session.close(CloseCode.ABNORMAL, 'session resumed on another node');
+    return true;
+  }
+
+  #isTombstone(token: string): boolean {
+    return this.#overflowed.has(token.slice(0, Math.max(0, token.lastIndexOf('.'))));
+  }
+
+  #lookup(token: string, userId: string): ResumeLookup {
     if (!this.enabled) return { failure: SessionResumeFailure.DISABLED };
     const dot = token.lastIndexOf('.');
     if (token.length > MAX_TOKEN_CHARS || dot <= 0) return { failure: SessionResumeFailure.INVALID };
