@@ -1,7 +1,8 @@
 import type { IncomingMessage } from 'node:http';
-import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
+import { createServer as createHttpServer, type Server as HttpServer, STATUS_CODES } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { GrpcCode } from '@tether/protocol';
 import type { Logger } from 'pino';
 import { createApiHooks } from './api/api-hooks.ts';
 import { bearerToken } from './api/auth-headers.ts';
@@ -55,6 +56,7 @@ import { startRuntime } from './runtime/start-runtime.ts';
 import { SessionRegistry } from './session/registry.ts';
 import type { SessionVerifier } from './session/verifier.ts';
 import { systemClock } from './shared/clock.ts';
+import { invalidQueryText } from './shared/url-text.ts';
 import { SessionLifecycle } from './socket/session-lifecycle.ts';
 import { socketHandlers } from './socket/socket-handlers.ts';
 import { startSocketEndpoints } from './socket/start.ts';
@@ -373,10 +375,16 @@ export async function startServer(config: TetherConfig, deps: ServerDeps = {}): 
 
   const httpServer = createHttpServer((req, res) => void http.handle(req, res));
   httpServer.on('upgrade', (req, socket, head) => {
-    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
-    const handler = upgrades.get(path);
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const handler = upgrades.get(url.pathname);
     if (!handler) {
-      rejectUpgrade(socket, 404, 'Not Found');
+      rejectUpgrade(socket, 404, GrpcCode.NOT_FOUND, 'Not Found');
+      return;
+    }
+    // The query (token, lang, format, status on /ws) is refused as the HTTP API refuses it.
+    const badText = invalidQueryText(url.search);
+    if (badText) {
+      rejectUpgrade(socket, 400, GrpcCode.INVALID_ARGUMENT, badText);
       return;
     }
     handler(req, socket, head);
@@ -464,10 +472,10 @@ function listen(server: HttpServer, port: number, host: string): Promise<void> {
   });
 }
 
-/** Answers a refused upgrade with a plain HTTP response and closes the socket. */
-function rejectUpgrade(socket: Duplex, status: number, message: string): void {
-  const body = JSON.stringify({ code: status === 401 ? 16 : 5, message });
+/** Answers a refused upgrade with Nakama's JSON error body (gRPC `code`) and closes the socket. */
+function rejectUpgrade(socket: Duplex, status: number, code: GrpcCode, message: string): void {
+  const body = JSON.stringify({ code, message, error: message });
   socket.end(
-    `HTTP/1.1 ${status} ${message}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
   );
 }

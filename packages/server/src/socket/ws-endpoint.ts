@@ -54,6 +54,9 @@ class UpgradeRefusal extends Error {
  *   `false`, `0`, `f`, any case); absent or empty is false; anything else is **400**.
  * - `lang`: language tag, default `en`, at most 18 characters.
  *
+ * A query whose percent-escapes are not valid UTF-8 never reaches this endpoint: the server's upgrade
+ * dispatch refuses it with **400** `Query parameter '<name>' is not valid UTF-8`.
+ *
  * Accepted sockets send text frames only; every outgoing envelope is encoded to UTF-8 once, however
  * many sessions receive it.
  */
