@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { createServer as createHttpServer, type Server as HttpServer, STATUS_CODES } from 'node:http';
+import { type Server as HttpServer, STATUS_CODES } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { GrpcCode } from '@tether/protocol';
@@ -41,6 +41,7 @@ import { registerStreams } from './features/streams/register-streams.ts';
 import type { StreamService } from './features/streams/stream-service.ts';
 import { registerWallets } from './features/wallets/register-wallets.ts';
 import { walletStores } from './features/wallets/store/dialects.ts';
+import { createDrainingServer } from './http/draining-server.ts';
 import { registerHealthRoutes } from './http/health.ts';
 import { NAKAMA_ENDPOINTS } from './http/nakama-endpoints.ts';
 import { HttpRouter } from './http/router.ts';
@@ -373,7 +374,12 @@ export async function startServer(config: TetherConfig, deps: ServerDeps = {}): 
   });
   shutdown.on('sessions', 'realtime sockets', (reason) => endpoints.close(reason));
 
-  const httpServer = createHttpServer((req, res) => void http.handle(req, res));
+  const web = createDrainingServer((req, res) => http.handle(req, res), logger);
+  const httpServer = web.server;
+  const graceMs = config.shutdownGraceSec * 1000;
+  // HTTP requests in flight finish before the database closes: the drain starts with close() (the
+  // grace period counts from there) and the 'sessions' phase waits for it, beside the sockets' drain.
+  shutdown.on('sessions', 'http requests', () => web.drain(graceMs));
   httpServer.on('upgrade', (req, socket, head) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const handler = upgrades.get(url.pathname);
@@ -430,12 +436,10 @@ export async function startServer(config: TetherConfig, deps: ServerDeps = {}): 
     closing ??= (async () => {
       ready = false;
       logger.info({ reason }, 'shutting down');
-      const stopped = new Promise<void>((resolve) => httpServer.close(() => resolve()));
+      void web.drain(graceMs);
       await shutdown.run(reason);
-      httpServer.closeIdleConnections();
-      const force = setTimeout(() => httpServer.closeAllConnections(), config.shutdownGraceSec * 1000);
-      await stopped;
-      clearTimeout(force);
+      // Upgraded sockets (/ws, /gm) ended in the 'sessions' and 'carriers' phases.
+      await web.closed();
       logger.info('shut down');
     })();
     return closing;
