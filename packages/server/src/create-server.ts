@@ -380,6 +380,7 @@ export async function startServer(config: TetherConfig, deps: ServerDeps = {}): 
   // HTTP requests in flight finish before the database closes: the drain starts with close() (the
   // grace period counts from there) and the 'sessions' phase waits for it, beside the sockets' drain.
   shutdown.on('sessions', 'http requests', () => web.drain(graceMs));
+  shutdown.on('sessions', 'admin console', () => consoleServer.close());
   httpServer.on('upgrade', (req, socket, head) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const handler = upgrades.get(url.pathname);
@@ -437,6 +438,7 @@ export async function startServer(config: TetherConfig, deps: ServerDeps = {}): 
       ready = false;
       logger.info({ reason }, 'shutting down');
       void web.drain(graceMs);
+      void consoleServer.close();
       await shutdown.run(reason);
       // Upgraded sockets (/ws, /gm) ended in the 'sessions' and 'carriers' phases.
       await web.closed();

@@ -172,4 +172,15 @@ describe.each(backends)('shutdown with HTTP requests in flight on $name', (backe
     expect(await finished.promise).toMatch(/^refused: /);
     await store.dispose();
   });
+
+  it('closes the admin console listener too', async () => {
+    const store = backend.newStore();
+    const server = await store.start();
+    const metrics = await fetch(`http://127.0.0.1:${server.console.port}/metrics`);
+    expect(metrics.status).toBe(200);
+    await metrics.text();
+    await server.close('test shutdown');
+    expect(await connectError(server.console.port)).toBe('ECONNREFUSED');
+    await store.dispose();
+  });
 });
