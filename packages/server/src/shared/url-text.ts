@@ -18,7 +18,14 @@ const LONE_PERCENT = /%(?![0-9A-Fa-f]{2})/g;
 export function decodeUrlComponent(component: string): string | undefined {
   if (!component.includes('%')) return component;
   try {
-    return decodeURIComponent(component.replace(LONE_PERCENT, '%25'));
+    return decodeURIComponent(component);
+  } catch {
+    // A `%` that starts no escape, or escapes that are not UTF-8: tell them apart.
+  }
+  const escaped = component.replace(LONE_PERCENT, '%25');
+  if (escaped === component) return undefined;
+  try {
+    return decodeURIComponent(escaped);
   } catch {
     return undefined;
   }
@@ -35,6 +42,9 @@ const MAX_NAME_CHARS = 64;
  */
 export function invalidQueryText(search: string): string | undefined {
   if (!search.includes('%')) return undefined;
+  // Separators and `+` are ASCII, so they never hide or make a bad sequence: the whole string is
+  // valid exactly when every name and value is, and only a refusal needs the parameter's name.
+  if (decodeUrlComponent(search) !== undefined) return undefined;
   const query = search.startsWith('?') ? search.slice(1) : search;
   for (const pair of query.split('&')) {
     if (!pair.includes('%')) continue;
@@ -45,7 +55,7 @@ export function invalidQueryText(search: string): string | undefined {
       return `Query parameter '${name.slice(0, MAX_NAME_CHARS)}' is not valid UTF-8`;
     }
   }
-  return undefined;
+  return 'Query string is not valid UTF-8';
 }
 
 /**
