@@ -116,6 +116,27 @@ describe('one address against the 1,024 GameMaker slots', () => {
     // And the authenticated players, with the attacker's share, stay far below the shared limit.
     expect(await gauge(s, 'tether_gm_unauthenticated_connections')).toBeLessThanOrEqual(8);
   }, 30_000);
+
+  it('attackers filling every unauthenticated slot from a few addresses evict their own connections, not players', async () => {
+    const s = await start({ gmMaxUnauthenticated: 16 });
+    // Two addresses, 8 handshaking connections each (their per-address share): the pool is full.
+    flood = idleFlood(s.gm!.port, 200, '127.0.6.1');
+    const second = idleFlood(s.gm!.port, 200, '127.0.6.2');
+    try {
+      await eventually(async () =>
+        (await gauge(s, 'tether_gm_unauthenticated_connections')) >= 16 ? true : undefined,
+      );
+      for (let batch = 0; batch < 4; batch++) {
+        const logins = await Promise.allSettled(
+          Array.from({ length: 5 }, (_, i) => gmLogin(s, `127.0.7.${batch * 5 + i + 1}`)),
+        );
+        for (const r of logins) if (r.status === 'fulfilled') clients.push(r.value);
+        expect(logins.filter((r) => r.status === 'rejected')).toEqual([]);
+      }
+    } finally {
+      second.stop();
+    }
+  }, 30_000);
 });
 
 describe('a client that floods while reading', () => {

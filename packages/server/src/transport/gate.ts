@@ -167,6 +167,8 @@ export class ConnectionGate {
       finish();
       ticket?.release();
     });
+    // Made room for a newcomer (AddressAdmission.admit): closed 1013 with the admission's reason.
+    ticket?.onEvict((error) => connection.fail(error));
     return {
       remainingMs: () => Math.max(0, Math.round(deadline - performance.now())),
       authenticated: () => {
