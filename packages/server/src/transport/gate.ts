@@ -6,15 +6,15 @@
  * @packageDocumentation
  */
 import type { Logger } from 'pino';
-import type { AddressAdmission, AdmissionTicket } from './admission.ts';
+import { type AddressAdmission, type AdmissionTicket, addressKey } from './admission.ts';
 import { type CloseInfo, type Connection, isMetered } from './connection.ts';
 import { TransportError } from './errors.ts';
 import { GmFramedConnection, gmCloseNotice } from './gm-framed.ts';
 
 /**
  * Refused GameMaker TCP clients are given a short handshake so they can read why they were
- * refused; at most this many at once, beyond that refused sockets are dropped without a word (a
- * connection storm must not turn into a pile of pending refusals).
+ * refused; at most this many at once, and one per address, beyond that refused sockets are dropped
+ * without a word (a connection storm must not turn into a pile of pending refusals).
  */
 export const MAX_PENDING_REFUSALS = 32;
 /** How long a refused GameMaker TCP client may take to finish the handshake before it is dropped. */
@@ -69,6 +69,8 @@ export class ConnectionGate {
   readonly #opts: GateOptions;
   readonly #live = new Set<Connection>();
   readonly #refusing = new Set<Connection>();
+  /** Addresses ({@link addressKey}) with a refusal being told now: one at a time per address. */
+  readonly #refusingAddresses = new Set<string>();
   #closing = false;
   #preAuthBytes = 0;
   #lastRefusalLog = Number.NEGATIVE_INFINITY;
@@ -246,7 +248,9 @@ export class ConnectionGate {
       base.close(error.closeCode, reason);
       return;
     }
-    if (this.#refusing.size >= MAX_PENDING_REFUSALS) {
+    // One address re-opening as fast as it is refused must not take every refusal slot.
+    const key = addressKey(base.remoteAddress);
+    if (this.#refusing.size >= MAX_PENDING_REFUSALS || this.#refusingAddresses.has(key)) {
       base.terminate(error.closeCode, reason);
       return;
     }
@@ -258,7 +262,11 @@ export class ConnectionGate {
       0,
     );
     this.#refusing.add(framed);
-    framed.onClose(() => this.#refusing.delete(framed));
+    this.#refusingAddresses.add(key);
+    framed.onClose(() => {
+      this.#refusing.delete(framed);
+      this.#refusingAddresses.delete(key);
+    });
     framed.onReady(() => {
       framed.send(gmCloseNotice(error.closeCode, reason));
       framed.close(error.closeCode, reason);
