@@ -5,8 +5,11 @@
  * @packageDocumentation
  */
 
-/** Servers the benchmark knows: the two floors, then Tether without and with message storage. */
-export const SERVER_KINDS = ['ws', 'ws-batched', 'tether', 'tether-persist'] as const;
+/**
+ * Servers the benchmark knows: the two floors, then Tether without and with message storage, and
+ * Tether from another checkout (`--before <checkout>`, to compare two commits in one run).
+ */
+export const SERVER_KINDS = ['ws', 'ws-batched', 'tether', 'tether-persist', 'tether-before'] as const;
 /** One of {@link SERVER_KINDS}. */
 export type ServerKind = (typeof SERVER_KINDS)[number];
 

@@ -91,6 +91,8 @@ export const CloseReason = {
   BANNED: 'user account banned',
   ACCOUNT_DELETED: 'user account deleted',
   BINARY_FRAME: 'binary frames are not supported on this socket',
+  /** A text frame on a `/ws?format=protobuf` socket, which carries binary frames only. */
+  TEXT_FRAME: 'text frames are not supported on a protobuf socket',
   AUTH_TIMEOUT: 'authentication timeout',
   NOT_AUTHENTICATED: 'not authenticated',
   AUTH_FAILED: 'authentication failed',

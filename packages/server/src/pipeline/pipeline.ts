@@ -3,8 +3,10 @@ import {
   CloseCode,
   CloseReason,
   type DecodedClientMessages,
+  type DecodedEnvelope,
   decodeEnvelope,
-  encodeError,
+  decodeEnvelopePb,
+  peekCidPb,
   RealtimeError,
   RealtimeErrorCode,
   rateLimited,
@@ -29,9 +31,15 @@ export type MessageHandler<K extends ClientMessageKey> = (
 /** Handlers by message name: what a feature hands to {@link Pipeline.mount}. */
 export type SocketHandlers = { readonly [K in ClientMessageKey]?: MessageHandler<K> };
 
+/**
+ * One inbound message: a JSON envelope's text, or the bytes of a binary frame holding a protobuf
+ * `Envelope` (`/ws?format=protobuf`). Both decode to the same envelope and take the same path.
+ */
+export type InboundMessage = string | Uint8Array;
+
 /** Inbound limits, per session. */
 export interface PipelineLimits {
-  /** Largest inbound message in UTF-8 bytes; larger ones get an error and the socket is closed (1009). */
+  /** Largest inbound message in bytes (UTF-8 for JSON); larger ones get an error and the socket is closed (1009). */
   readonly maxMessageBytes: number;
   /** Sustained messages per second allowed per session. */
   readonly ratePerSecond: number;
@@ -59,7 +67,7 @@ interface SessionState {
   /** Messages dropped for rate since the bucket was last full. */
   strikes: number;
   busy: boolean;
-  pending: string[];
+  pending: InboundMessage[];
 }
 
 /**
@@ -81,6 +89,7 @@ export class Pipeline {
   readonly #handlers = new Map<string, Route>();
   readonly #state = new WeakMap<Session, SessionState>();
   readonly #limits: PipelineLimits;
+  readonly #decodeOptions: { readonly maxBytes: number };
   readonly #log: Logger;
   readonly #now: () => number;
 
@@ -103,6 +112,7 @@ export class Pipeline {
     meter?: PipelineMeter;
   }) {
     this.#limits = opts.limits;
+    this.#decodeOptions = { maxBytes: opts.limits.maxMessageBytes };
     this.#log = opts.logger;
     this.#now = opts.now ?? Date.now;
     this.#hooks = opts.hooks;
@@ -128,8 +138,8 @@ export class Pipeline {
     return this;
   }
 
-  /** Feeds one inbound text message of a session. Never throws. */
-  receive(session: Session, text: string): void {
+  /** Feeds one inbound message of a session (JSON text or protobuf bytes). Never throws. */
+  receive(session: Session, text: InboundMessage): void {
     if (session.closed) return;
     const state = this.#stateOf(session);
     if (!this.#admit(session, state, text)) return;
@@ -153,8 +163,8 @@ export class Pipeline {
     return new Promise((resolve) => this.#idleWaiters.push(resolve));
   }
 
-  #run(session: Session, state: SessionState, text: string): void {
-    let current: string | undefined = text;
+  #run(session: Session, state: SessionState, text: InboundMessage): void {
+    let current: InboundMessage | undefined = text;
     while (current !== undefined) {
       const result = this.#dispatch(session, current);
       if (result) {
@@ -174,10 +184,13 @@ export class Pipeline {
   }
 
   /** Handles one message; returns a promise only when the handler is asynchronous. */
-  #dispatch(session: Session, text: string): Promise<void> | undefined {
+  #dispatch(session: Session, text: InboundMessage): Promise<void> | undefined {
     let cid: string | undefined;
     try {
-      const env = decodeEnvelope(text, { maxBytes: this.#limits.maxMessageBytes });
+      const env: DecodedEnvelope =
+        typeof text === 'string'
+          ? decodeEnvelope(text, this.#decodeOptions)
+          : decodeEnvelopePb(text, this.#decodeOptions);
       cid = env.cid;
       const route = this.#handlers.get(env.type);
       if (!route) {
@@ -208,11 +221,11 @@ export class Pipeline {
       new RealtimeError(RealtimeErrorCode.RUNTIME_EXCEPTION, 'Internal server error', { cause: err });
     if (!known) this.#log.error({ err, sessionId: session.id }, 'unhandled error in realtime handler');
     this.#meter.error(error.code);
-    session.deliver(OutboundMessage.fromText(encodeError(cid, error), 'error'));
+    session.deliver(errorMessage(cid, error));
     if (error.fatal) session.close(error.closeCode, error.message.slice(0, 120));
   }
 
-  #admit(session: Session, state: SessionState, text: string): boolean {
+  #admit(session: Session, state: SessionState, text: InboundMessage): boolean {
     const now = this.#now();
     const { ratePerSecond, rateBurst } = this.#limits;
     state.tokens = Math.min(rateBurst, state.tokens + ((now - state.refilledAt) / 1000) * ratePerSecond);
@@ -232,7 +245,7 @@ export class Pipeline {
     } else {
       const error = rateLimited();
       this.#meter.error(error.code);
-      session.deliver(OutboundMessage.fromText(encodeError(peekCid(text), error), 'error'));
+      session.deliver(errorMessage(peekCid(text), error));
     }
     return false;
   }
@@ -272,10 +285,18 @@ export function toRealtimeError(err: unknown): RealtimeError | undefined {
   });
 }
 
+/** An error envelope, `{cid?, error}`, in the shape `encodeError` writes. */
+function errorMessage(cid: string | undefined, error: RealtimeError): OutboundMessage {
+  const body = error.toWire();
+  return new OutboundMessage(cid ? { cid, error: body } : { error: body }, 'error');
+}
+
 /**
  * The cid of a message that will not be decoded (rate-limited, too large, malformed), found cheaply
- * in its first 512 characters so the client's pending request fails at once instead of timing out.
+ * (in the first 512 characters of a JSON text; at the start of a protobuf frame) so the client's
+ * pending request fails at once instead of timing out.
  */
-function peekCid(text: string): string | undefined {
+function peekCid(text: InboundMessage): string | undefined {
+  if (typeof text !== 'string') return peekCidPb(text);
   return /"cid"\s*:\s*"([^"\\]{1,64})"/.exec(text.slice(0, 512))?.[1];
 }
