@@ -34,7 +34,7 @@ export interface PreAuthLimits {
  * limits (byte budget, small packet limit) and moves it out of the unauthenticated counts.
  */
 export interface Admitted {
-  /** Milliseconds left of the handshake-plus-authentication time (never negative). */
+  /** Milliseconds left of the handshake-plus-authentication time (never negative; Infinity without one). */
   remainingMs(): number;
   /** Ends the pre-authentication phase. Idempotent. */
   authenticated(): void;
