@@ -133,6 +133,11 @@ describe('one address against the 1,024 GameMaker slots', () => {
         for (const r of logins) if (r.status === 'fulfilled') clients.push(r.value);
         expect(logins.filter((r) => r.status === 'rejected')).toEqual([]);
       }
+      const families = parsePrometheusText(await (await fetch(`${consoleUrl(s)}/metrics`)).text());
+      expect(sampleValue(families, 'tether_gm_refused_total', { code: 'EVICTED' })).toBeGreaterThan(0);
+      expect(
+        sampleValue(families, 'tether_gm_refused_total', { code: 'UNAUTHENTICATED_LIMIT' }),
+      ).toBeGreaterThan(0);
     } finally {
       second.stop();
     }

@@ -73,6 +73,7 @@ export class ConnectionGate {
   readonly #refusingAddresses = new Set<string>();
   #closing = false;
   #preAuthBytes = 0;
+  readonly #refusals = new Map<string, number>();
   #lastRefusalLog = Number.NEGATIVE_INFINITY;
   #refusalsUnlogged = 0;
 
@@ -91,6 +92,14 @@ export class ConnectionGate {
    */
   get preAuthBytes(): number {
     return this.#preAuthBytes;
+  }
+
+  /**
+   * Connections turned away since start, by code: `SERVER_FULL`, `ADDRESS_LIMIT`,
+   * `UNAUTHENTICATED_LIMIT` (refused at accept) and `EVICTED` (closed to make room for a newcomer).
+   */
+  refusals(): IterableIterator<[string, number]> {
+    return this.#refusals.entries();
   }
 
   /** Takes one freshly accepted raw connection (TCP or WebSocket). */
@@ -170,7 +179,10 @@ export class ConnectionGate {
       ticket?.release();
     });
     // Made room for a newcomer (AddressAdmission.admit): closed 1013 with the admission's reason.
-    ticket?.onEvict((error) => connection.fail(error));
+    ticket?.onEvict((error) => {
+      this.#count('EVICTED');
+      connection.fail(error);
+    });
     return {
       remainingMs: () => Math.max(0, Math.round(deadline - performance.now())),
       authenticated: () => {
@@ -226,7 +238,12 @@ export class ConnectionGate {
    * packets after a handshake, so it gets a short one, then a JSON notice packet, then the close.
    * A raw TCP client just sees the connection end.
    */
+  #count(code: string): void {
+    this.#refusals.set(code, (this.#refusals.get(code) ?? 0) + 1);
+  }
+
   #refuse(base: Connection, error: TransportError, reason: string): void {
+    this.#count(error.code);
     // One line per second at most: a client re-opening as fast as it is refused must not flood the log.
     const now = performance.now();
     if (now - this.#lastRefusalLog >= 1000) {
