@@ -160,6 +160,16 @@ describe('a client that floods while reading', () => {
     expect(a.received.some((e) => (e.error as { code?: number } | undefined)?.code === 3)).toBe(true);
   });
 
+  it('gets the bare 1009 of the WebSocket layer for a frame far over the envelope limit (docs/protocol.md)', async () => {
+    const s = await start({ socketMaxMessageBytes: 1024 });
+    const a = await RawSocket.login(s);
+    raws.push(a);
+    // Over 4 × 1024 + 1024 bytes: cut off while it arrives, no error envelope, no reason.
+    a.send({ cid: '1', ping: { pad: 'p'.repeat(10 * 1024) } });
+    expect(await a.closed).toEqual({ code: 1009, reason: '' });
+    expect(a.received).toEqual([]);
+  });
+
   it('is closed by the rate limit when it floods steadily above it', async () => {
     const a = await flooder();
     let cid = 0;
