@@ -375,6 +375,12 @@ export async function startServer(config: TetherConfig, deps: ServerDeps = {}): 
     [],
     () => [[{}, gm.preAuthBytes]],
   );
+  metrics.counter(
+    'tether_gm_refused_total',
+    'GameMaker connections turned away: refused at accept (SERVER_FULL, ADDRESS_LIMIT, UNAUTHENTICATED_LIMIT) or evicted for a newcomer (EVICTED).',
+    ['code'],
+    () => Array.from(gm.refusals(), ([code, n]) => [{ code }, n] as const),
+  );
   const endpoints = startSocketEndpoints({
     config,
     logger,
