@@ -91,9 +91,9 @@ export class RealtimeConnection extends EventHub {
     this.#dispatcher = new Dispatcher(
       {
         sendMode: (internal) => sendModeFor(this.#state, internal, this.#options.whileDisconnected),
-        write: (text) => {
+        write: (frame) => {
           if (!this.#link) throw new Error('no connection');
-          this.#link.send(text);
+          this.#link.send(frame);
         },
         replied: (type, body, reply) => this.#tracker.onReply(type, body as Record<string, unknown>, reply),
         pushed: (event) => {
@@ -104,7 +104,7 @@ export class RealtimeConnection extends EventHub {
         problem: (code, message, serverCode, context) =>
           this.#error(code, message, false, serverCode, context),
       },
-      this.#options,
+      carrier.codec ? { ...this.#options, codec: carrier.codec } : this.#options,
     );
     this.#heartbeat = new Heartbeat(this.#options.heartbeat, this.#dispatcher, (reason) => {
       const generation = this.#generation;
@@ -258,8 +258,8 @@ export class RealtimeConnection extends EventHub {
     try {
       this.#link = this.carrier.open(request, {
         opened: (info) => this.#onOpened(generation, info),
-        message: (text) => {
-          if (generation === this.#generation) this.#dispatcher.receive(text);
+        message: (frame) => {
+          if (generation === this.#generation) this.#dispatcher.receive(frame);
         },
         closed: (close) => this.#onClosed(generation, close),
       });
