@@ -111,8 +111,11 @@ export class GmTestClient {
   }
 
   /** Connects over WebSocket (`ws://127.0.0.1:<port><path>`); handshake as for TCP. */
-  static async ws(url: string, opts: { handshake?: boolean; gameId?: number } = {}): Promise<GmTestClient> {
-    const ws = new WebSocket(url);
+  static async ws(
+    url: string,
+    opts: { handshake?: boolean; gameId?: number; localAddress?: string } = {},
+  ): Promise<GmTestClient> {
+    const ws = new WebSocket(url, opts.localAddress ? { localAddress: opts.localAddress } : {});
     let client!: GmTestClient;
     const closed = new Promise<CloseResult>((resolve) => {
       ws.on('close', (code, reason) => {

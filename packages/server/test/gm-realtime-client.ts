@@ -23,6 +23,11 @@ export interface GmAuthenticateOptions {
   status?: boolean;
   lang?: string;
   single_socket?: boolean;
+  /** Session resume (Tether extension): ask for a resumable session. */
+  resumable?: boolean;
+  /** Session resume: the token of the session to resume, and the envelopes received on it. */
+  resume_token?: string;
+  resume_seq?: number;
 }
 
 /** A realtime client over GameMaker framing (TCP or WebSocket `/gm`). */

@@ -202,6 +202,7 @@ export class Dispatcher {
       case 'ping':
       case 'pong':
       case 'session':
+      case 'session_resume':
       case 'empty':
         return;
       case 'unknown':

@@ -63,6 +63,13 @@ const SERVE_FLAGS: [keyof TetherConfig, string, string][] = [
   ['socketPongWaitMs', '<ms>', 'close a session silent for this long (default 25000)'],
   ['socketAuthTimeoutMs', '<ms>', 'GameMaker: accept to authenticated, handshake included (default 5000)'],
   ['socketCloseOnTokenExpiry', '', 'close realtime sockets when their session token expires'],
+  [
+    'sessionResumeGraceSec',
+    '<sec>',
+    'hold a broken resumable session this long for a resume; 0: off (default 15)',
+  ],
+  ['sessionResumeBufferMessages', '<n>', 'envelopes a resumable session keeps for a replay (default 1000)'],
+  ['sessionResumeBufferBytes', '<bytes>', 'bytes a resumable session keeps for a replay (default 262144)'],
   ['gmMaxClients', '<n>', 'most GameMaker clients at once (default 1024)'],
   ['gmMaxMessageBytes', '<bytes>', 'largest GameMaker packet payload (default 4194304)'],
   [
@@ -82,7 +89,7 @@ const SERVE_FLAGS: [keyof TetherConfig, string, string][] = [
     'bytes a GameMaker connection may send before it authenticates (default 16384)',
   ],
   ['socketMaxConnectionsPerAddress', '<n>', '/ws connections per client address; 0 = no limit (default 256)'],
-  ['shutdownGraceSec', '<sec>', 'seconds to wait for connections on shutdown (default 5)'],
+  ['shutdownGraceSec', '<sec>', 'seconds to wait on shutdown for requests in flight (default 5)'],
   ['runtime', '<dir>', 'folder of game server modules (.ts .mts .cts .js .mjs .cjs) to load'],
   ['runtimeWatch', '', 'reload the runtime modules when their files change (development)'],
   ['matchMaxDataBytes', '<bytes>', 'largest match_data_send payload, decoded (default 65536)'],

@@ -148,6 +148,15 @@ export const ConfigSchema = z
     socketAuthTimeoutMs: positiveInt.default(5_000),
     /** Close realtime sockets (4001 "token expired") when their session token expires; off like Nakama. */
     socketCloseOnTokenExpiry: bool.default(false),
+    /**
+     * Session resume (Tether extension): seconds a resumable session whose connection broke is held,
+     * presences and all, for its client to resume it; 0 turns resume off.
+     */
+    sessionResumeGraceSec: z.coerce.number().int().min(0).max(3600).default(15),
+    /** Session resume: most envelopes a resumable session keeps for a replay. */
+    sessionResumeBufferMessages: positiveInt.default(1000),
+    /** Session resume: most bytes (UTF-8 JSON) a resumable session keeps for a replay. */
+    sessionResumeBufferBytes: positiveInt.default(256 * 1024),
     /** Folder of game server modules (`.ts`, `.mts`, `.cts`, `.js`, `.mjs`, `.cjs`), loaded at start (docs/runtime.md). */
     runtime: z.string().min(1).optional(),
     /** Reload the runtime modules when their files change (development). */
@@ -174,7 +183,10 @@ export const ConfigSchema = z
     partyIdleCheckIntervalMs: positiveInt.default(30_000),
     /** Friends: most friends plus sent invitations one user may have; more adds are refused. */
     friendsMaxPerUser: positiveInt.default(1000),
-    /** Seconds to wait for connections to close on SIGINT/SIGTERM before forcing them. */
+    /**
+     * Seconds to wait on SIGINT/SIGTERM: first for socket requests in flight to finish and send their
+     * replies, then for HTTP connections to close before forcing them.
+     */
     shutdownGraceSec: z.coerce.number().min(0).default(5),
     /**
      * Cluster mode: the `redis://` (or `rediss://`) URL of the Redis every node shares (docs/cluster.md).

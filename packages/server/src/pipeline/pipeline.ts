@@ -96,6 +96,9 @@ export class Pipeline {
   readonly #hooks: SocketHooks | undefined;
   readonly #node: string;
   readonly #meter: PipelineMeter;
+  /** Sessions whose asynchronous handler (or the queue behind it) is still running. */
+  #inFlight = 0;
+  readonly #idleWaiters: (() => void)[] = [];
 
   constructor(opts: {
     limits: PipelineLimits;
@@ -151,16 +154,28 @@ export class Pipeline {
     this.#run(session, state, text);
   }
 
+  /**
+   * Resolves once no session has a handler running or messages queued behind one (at once when
+   * none has). Shutdown waits on it, within its grace period, after sessions stopped reading.
+   */
+  idle(): Promise<void> {
+    if (this.#inFlight === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#idleWaiters.push(resolve));
+  }
+
   #run(session: Session, state: SessionState, text: InboundMessage): void {
     let current: InboundMessage | undefined = text;
     while (current !== undefined) {
       const result = this.#dispatch(session, current);
       if (result) {
         state.busy = true;
+        this.#inFlight++;
         void result.finally(() => {
           state.busy = false;
+          this.#inFlight--;
           const next = state.pending.shift();
           if (next !== undefined && !session.closed) this.#run(session, state, next);
+          if (this.#inFlight === 0) for (const wake of this.#idleWaiters.splice(0)) wake();
         });
         return;
       }

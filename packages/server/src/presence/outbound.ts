@@ -24,6 +24,7 @@ export class OutboundMessage {
   #more: Map<string, Uint8Array> | undefined;
   /** The UTF-8 bytes this message was made from ({@link fromUtf8}), if so. */
   #utf8: Uint8Array | undefined;
+  #utf8Length = -1;
 
   /**
    * @param envelope - the JSON-shaped envelope (`{cid?, <type>: body}`), shared by every recipient
@@ -90,6 +91,13 @@ export class OutboundMessage {
         : JSON.stringify(this.#envelope);
     }
     return this.#text;
+  }
+
+  /** Bytes of the JSON text in UTF-8, computed once (resume buffers are bounded by it). */
+  get utf8Length(): number {
+    if (this.#utf8Length < 0)
+      this.#utf8Length = this.#utf8 ? this.#utf8.byteLength : Buffer.byteLength(this.text, 'utf8');
+    return this.#utf8Length;
   }
 
   /**

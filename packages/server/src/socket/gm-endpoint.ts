@@ -188,6 +188,10 @@ export class GmRealtimeEndpoint {
         format: 'gm-packet',
         appearOnline: request.status,
         singleSocket: request.single_socket,
+        resumable: request.resumable,
+        ...(request.resume_token !== ''
+          ? { resume: { token: request.resume_token, seq: request.resume_seq } }
+          : {}),
         greeting: (session) =>
           OutboundMessage.fromText(
             encodeEnvelope(cid, 'session', {

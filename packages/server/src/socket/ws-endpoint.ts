@@ -15,6 +15,7 @@ import type { Connection } from '../transport/connection.ts';
 import { TransportError } from '../transport/errors.ts';
 import { WsAcceptor } from '../transport/ws.ts';
 import type { SessionLifecycle } from './session-lifecycle.ts';
+import type { ResumeRequest } from './session-resume.ts';
 
 /** Path of the realtime socket on the main HTTP server. */
 export const REALTIME_WS_PATH = '/ws';
@@ -34,6 +35,10 @@ interface ConnectRequest {
   readonly singleSocket: boolean;
   /** `json-text` (text frames) or `protobuf` (binary frames), from `format`. */
   readonly format: WireFormat;
+  /** Tether extension: a resumable session (`resumable=true`). */
+  readonly resumable: boolean;
+  /** Tether extension: resume a held session (`resume=<token>&resume_seq=<n>`). */
+  readonly resume: ResumeRequest | undefined;
 }
 
 /** An upgrade refused with an HTTP status and a Nakama-style JSON error body. */
@@ -55,6 +60,9 @@ class UpgradeRefusal extends Error {
  * - `status`, `single_socket`: booleans as Go's `strconv.ParseBool` reads them (`true`, `1`, `t`,
  *   `false`, `0`, `f`, any case); absent or empty is false; anything else is **400**.
  * - `lang`: language tag, default `en`, at most 18 characters.
+ * - Tether's session resume: `resumable` (a boolean, as above) asks for a resumable session;
+ *   `resume=<token>&resume_seq=<n>` asks for a held one back (`resume_seq` a decimal integer ≥ 0,
+ *   required with `resume`, else **400**). See docs/protocol.md.
  *
  * Accepted JSON sockets send text frames only, protobuf sockets binary frames only; every outgoing
  * envelope is encoded once per format, however many sessions receive it.
@@ -106,13 +114,21 @@ export class RealtimeWsEndpoint {
   }
 
   /**
+   * Until `ws` takes the socket over, a reset during the token check must not crash the process.
+   * One function for every upgrade, removed once the socket is handed on: a closure per upgrade
+   * would keep the upgrade request (and its headers) alive for the socket's whole life.
+   */
+  readonly #onUpgradeError = (err: Error): void => {
+    this.#log.debug({ err }, 'realtime upgrade socket error');
+  };
+
+  /**
    * The `upgrade` handler for {@link REALTIME_WS_PATH}. The connection counts against its address's
    * limit from this moment (before the token check) until its socket closes; over the limit the
    * upgrade is answered 429 `too many connections from this address`.
    */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    // Until `ws` takes the socket over, a reset during the token check must not crash the process.
-    socket.on('error', (err) => this.#log.debug({ err }, 'realtime upgrade socket error'));
+    socket.on('error', this.#onUpgradeError);
     const ticket = this.#admission.admit(req.socket.remoteAddress ?? '');
     if (ticket instanceof TransportError) {
       this.#log.debug({ code: ticket.code, detail: ticket.message }, 'realtime upgrade refused');
@@ -153,6 +169,8 @@ export class RealtimeWsEndpoint {
       return;
     }
     this.#accepted.set(req, identity);
+    // The acceptor guards the socket from here on.
+    socket.off('error', this.#onUpgradeError);
     (identity.format === 'protobuf' ? this.#pbAcceptor : this.#acceptor).handleUpgrade(req, socket, head);
   }
 
@@ -174,8 +192,14 @@ export class RealtimeWsEndpoint {
       connection.close(1011, 'internal error');
       return;
     }
-    const { token: _token, appearOnline, singleSocket, format, ...rest } = identity;
-    this.#sessions.open(connection, rest, { format, appearOnline, singleSocket });
+    const { token: _token, appearOnline, singleSocket, format, resumable, resume, ...rest } = identity;
+    this.#sessions.open(connection, rest, {
+      format,
+      appearOnline,
+      singleSocket,
+      resumable,
+      ...(resume ? { resume } : {}),
+    });
   }
 }
 
@@ -191,13 +215,30 @@ function parseConnectRequest(req: IncomingMessage): ConnectRequest {
   if (token === '') throw new UpgradeRefusal(401, 'Auth token required');
   const lang = query.get('lang') || 'en';
   if (lang.length > MAX_LANG_CHARS) throw new UpgradeRefusal(400, 'Invalid lang parameter');
+  const resumable = parseBool('resumable', query.get('resumable'));
+  const resume = parseResume(query);
+  // `session_resume` (Tether's extension) has no protobuf form: resume is a JSON-socket feature.
+  if (format === 'protobuf' && (resumable || resume))
+    throw new UpgradeRefusal(400, 'Invalid resume parameters: session resume needs format=json');
   return {
     token,
     lang,
     appearOnline: parseBool('status', query.get('status')),
     singleSocket: parseBool('single_socket', query.get('single_socket')),
     format: format === 'protobuf' ? 'protobuf' : 'json-text',
+    resumable,
+    resume,
   };
+}
+
+/** `resume` and `resume_seq`: both or neither. */
+function parseResume(query: URLSearchParams): ResumeRequest | undefined {
+  const token = query.get('resume') ?? '';
+  if (token === '') return undefined;
+  const seq = query.get('resume_seq') ?? '';
+  if (!/^\d{1,15}$/.test(seq))
+    throw new UpgradeRefusal(400, 'Invalid resume_seq parameter: expected the number of envelopes received');
+  return { token, seq: Number(seq) };
 }
 
 /** Go's `strconv.ParseBool` spellings; absent or empty means false. */

@@ -273,6 +273,7 @@ export class ConnectionGate {
           connection: connection.id,
           remote: connection.remoteAddress,
           reason: info.reason,
+          detail: info.error.message,
         },
         'connection closed on error',
       );

@@ -192,14 +192,25 @@ export class WsAcceptor {
     });
   }
 
+  /**
+   * Guards a socket during its upgrade. One function for every upgrade, removed once `ws` has the
+   * socket: a closure per upgrade would share the upgrade callback's scope and keep the request
+   * (and its headers) alive for the socket's whole life.
+   */
+  readonly #onUpgradeError = (err: Error): void => {
+    this.#opts.logger.debug({ err }, 'upgrade socket error');
+  };
+
   /** Completes one upgrade. Suitable as an `upgrade` handler for one path. */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     if (this.#closed) {
       socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       return;
     }
-    socket.on('error', (err) => this.#opts.logger.debug({ err }, 'upgrade socket error'));
+    socket.on('error', this.#onUpgradeError);
     this.#wss.handleUpgrade(req, socket, head, (ws) => {
+      // `ws` handles the socket's errors from here on.
+      socket.off('error', this.#onUpgradeError);
       const remote = { address: req.socket.remoteAddress ?? '', port: req.socket.remotePort ?? 0 };
       const connection = new WsConnection(ws, socket, remote, {
         id: `${this.#opts.name ?? 'ws'}#${++this.#seq}`,

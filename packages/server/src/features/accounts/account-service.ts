@@ -179,7 +179,10 @@ export class AccountService {
   ): Promise<IssuedTokens> {
     if (!refreshToken) throw invalid('Refresh token is required.');
     const vars = checkVars(varsIn);
-    const attempt = this.#throttle.begin(address);
+    // Checked, not reserved: a refresh token's check is a cheap HMAC, not a password hash, so a burst
+    // of bad ones costs little, while reserving would refuse many players' honest refreshes that
+    // share one address (a venue, a carrier's NAT) whenever more than the limit are in flight.
+    this.#throttle.check(address);
     // A holder rather than a `let`: TypeScript does not see assignments made inside the callback.
     const found: { user?: UserRecord | null } = {};
     let claims: SessionClaims;
@@ -190,10 +193,8 @@ export class AccountService {
       });
     } catch (err) {
       // A forged, expired or revoked token is a failed authentication; a banned user's real one is not.
-      if (err instanceof DomainError && err.kind === ErrorKind.UNAUTHENTICATED) attempt.fail();
+      if (err instanceof DomainError && err.kind === ErrorKind.UNAUTHENTICATED) this.#throttle.fail(address);
       throw err;
-    } finally {
-      attempt.release();
     }
     if (!found.user) throw notFound();
     return this.#sessions.reissue(
