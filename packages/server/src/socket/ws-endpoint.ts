@@ -64,6 +64,9 @@ class UpgradeRefusal extends Error {
  *   `resume=<token>&resume_seq=<n>` asks for a held one back (`resume_seq` a decimal integer ≥ 0,
  *   required with `resume`, else **400**). See docs/protocol.md.
  *
+ * A query whose percent-escapes are not valid UTF-8 never reaches this endpoint: the server's upgrade
+ * dispatch refuses it with **400** `Query parameter '<name>' is not valid UTF-8`.
+ *
  * Accepted JSON sockets send text frames only, protobuf sockets binary frames only; every outgoing
  * envelope is encoded once per format, however many sessions receive it.
  */
