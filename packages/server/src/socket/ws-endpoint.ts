@@ -218,14 +218,19 @@ function parseConnectRequest(req: IncomingMessage): ConnectRequest {
   if (token === '') throw new UpgradeRefusal(401, 'Auth token required');
   const lang = query.get('lang') || 'en';
   if (lang.length > MAX_LANG_CHARS) throw new UpgradeRefusal(400, 'Invalid lang parameter');
+  const resumable = parseBool('resumable', query.get('resumable'));
+  const resume = parseResume(query);
+  // `session_resume` (Tether's extension) has no protobuf form: resume is a JSON-socket feature.
+  if (format === 'protobuf' && (resumable || resume))
+    throw new UpgradeRefusal(400, 'Invalid resume parameters: session resume needs format=json');
   return {
     token,
     lang,
     appearOnline: parseBool('status', query.get('status')),
     singleSocket: parseBool('single_socket', query.get('single_socket')),
     format: format === 'protobuf' ? 'protobuf' : 'json-text',
-    resumable: parseBool('resumable', query.get('resumable')),
-    resume: parseResume(query),
+    resumable,
+    resume,
   };
 }
 
