@@ -155,6 +155,9 @@ describe('session resume on /ws', () => {
     await held(s, 1);
     expect(leavesOf(a.log, sessionId)).toEqual([]);
     expect(await heldGauge(s)).toBe(1);
+    // Still registered (deliveries reach it), shown as held.
+    const heldSession = s.realtime.sessions.get(sessionId)!;
+    expect(s.realtime.lifecycle.carrierOf(heldSession)).toBe('held');
     await a.until(() => (leavesOf(a.log, sessionId).length > 0 ? true : undefined), 'the leave');
     expect(s.realtime.lifecycle.held).toBe(0);
     expect(await heldGauge(s)).toBe(0);

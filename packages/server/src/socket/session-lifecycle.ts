@@ -320,9 +320,13 @@ export class SessionLifecycle implements SessionEvents {
     this.#resumer.hold(session, () => session.close(code, reason));
   }
 
-  /** The carrier (`ws`, `gm-tcp`, `gm-ws`) of an open session; undefined once it has closed. */
+  /**
+   * The carrier (`ws`, `gm-tcp`, `gm-ws`) of an open session, `held` while it waits for a resume;
+   * undefined once it has closed.
+   */
   carrierOf(session: Session): string | undefined {
-    return this.#links.get(session)?.connection?.carrier;
+    const link = this.#links.get(session);
+    return link && (link.connection?.carrier ?? 'held');
   }
 
   /** Subscribes to session opens; returns the unsubscribe function. */
