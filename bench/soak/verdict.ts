@@ -175,6 +175,8 @@ export interface SoakResult {
   readonly serverAlive: boolean;
   readonly serverLog: { readonly warn: number; readonly error: number; readonly tail: readonly string[] };
   readonly notes: readonly string[];
+  /** Players per role. */
+  readonly roles: Readonly<Record<'match' | 'party' | 'mm', number>>;
   /** Each failed criterion, in words; empty when the run passed. */
   readonly failures: readonly string[];
 }
@@ -211,10 +213,10 @@ export function judge(r: Omit<SoakResult, 'failures'>): string[] {
   else {
     const progress: [string, keyof Sample][] = [
       ['chat acknowledgements', 'acked'],
-      ['match and party deliveries', 'delivered'],
-      ['matchmaker matches', 'mmMatched'],
       ['new accounts', 'newAccounts'],
     ];
+    if (r.roles.match + r.roles.party > 1) progress.push(['match and party deliveries', 'delivered']);
+    if (r.roles.mm > 1) progress.push(['matchmaker matches', 'mmMatched']);
     if (r.opts.churnPerMinute > 0) progress.push(['reconnections after churn', 'reconnects']);
     for (const [what, key] of progress) {
       if ((end[key] as number) <= (first[key] as number)) f.push(`no ${what} in the last window`);
