@@ -42,12 +42,12 @@ export class ServerChild {
   #seq = 0;
 
   /**
-   * Forks `server.ts <kind>`; `execArgv` comes after tsx's loader (`--cpu-prof`, ...). The child's
+   * Forks `server.ts <kind> ...args`; `execArgv` comes after tsx's loader (`--cpu-prof`, ...). The child's
    * stderr is inherited so that a crash is visible.
    */
-  constructor(kind: string, execArgv: readonly string[] = []) {
+  constructor(kind: string, execArgv: readonly string[] = [], args: readonly string[] = []) {
     this.name = kind;
-    this.#proc = fork(new URL('./server.ts', import.meta.url), [kind], {
+    this.#proc = fork(new URL('./server.ts', import.meta.url), [kind, ...args], {
       execArgv: ['--conditions=@tether/source', '--import', 'tsx', ...execArgv],
       stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
     });

@@ -42,7 +42,9 @@ import { runStep, type StepPlan, type StepResult, waitForCalm } from './step.ts'
 
 const { values: args } = parseArgs({
   options: {
-    servers: { type: 'string', default: SERVER_KINDS.join(',') },
+    servers: { type: 'string', default: SERVER_KINDS.filter((k) => k !== 'tether-before').join(',') },
+    /** Another checkout of Tether (dependencies installed) to run as `tether-before`. */
+    before: { type: 'string' },
     members: { type: 'string', default: '1000' },
     senders: { type: 'string', default: '1,10' },
     rates: { type: 'string', default: '10,100,200,400,700,1000' },
@@ -77,6 +79,9 @@ function seconds(flag: string, text: string, min: number, max: number): number {
 
 const kinds = (args.servers as string).split(',') as ServerKind[];
 for (const k of kinds) if (!SERVER_KINDS.includes(k)) throw new RangeError(`--servers: unknown ${k}`);
+if (kinds.includes('tether-before') !== (args.before !== undefined)) {
+  throw new RangeError('--servers tether-before and --before <checkout> go together');
+}
 const MEMBERS = numbers('members', args.members as string, 2, 5000)[0]!;
 const SENDERS = numbers('senders', args.senders as string, 1, MEMBERS);
 const RATES = numbers('rates', args.rates as string, 1, 100_000);
@@ -126,7 +131,7 @@ async function fill(racers: Racer[]): Promise<void> {
     const t0 = performance.now();
     try {
       const port = await r.server.ready(30_000);
-      if (r.kind === 'tether' || r.kind === 'tether-persist') {
+      if (r.kind === 'tether' || r.kind === 'tether-persist' || r.kind === 'tether-before') {
         r.room = await setupTetherRoom({
           port,
           members: MEMBERS,
@@ -187,7 +192,7 @@ async function main(): Promise<void> {
   const profile = args.profile ? ['--cpu-prof', `--cpu-prof-dir=${args.profile}`] : [];
   const racers: Racer[] = kinds.map((kind) => ({
     kind,
-    server: new ServerChild(kind, profile),
+    server: new ServerChild(kind, profile, kind === 'tether-before' ? [args.before as string] : []),
     room: null,
     broken: '',
   }));

@@ -125,7 +125,7 @@ export function ratioTables(lanes: readonly Lane[], criteria: Criteria, rates: r
   for (const s of senders) {
     const of = (kind: ServerKind) => lanes.find((l) => l.kind === kind && l.senders === s);
     const floors = (['ws', 'ws-batched'] as const).filter((k) => of(k));
-    const tethers = (['tether', 'tether-persist'] as const).filter((k) => of(k));
+    const tethers = (['tether', 'tether-persist', 'tether-before'] as const).filter((k) => of(k));
     if (floors.length === 0 || tethers.length === 0) continue;
     const maxRows = [...floors, ...tethers].map((k) => {
       const lane = of(k)!;

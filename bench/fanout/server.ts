@@ -11,9 +11,10 @@
  *
  * @packageDocumentation
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { loadConfig, startServer } from '@tether/server';
 import type { ServerCommand, ServerReport } from './child.ts';
 import { startFloor } from './floor.ts';
@@ -24,13 +25,41 @@ interface Started {
   close(): Promise<void>;
 }
 
-async function startTether(): Promise<Started> {
+/**
+ * The server package to run: this checkout's, or with `root` (`--before <checkout>`) the one of
+ * another checkout of Tether (its own dependencies installed), to compare two commits in one run.
+ * An older checkout has no admin console, hence no `consolePort`.
+ */
+async function tetherPackage(root: string | undefined): Promise<{
+  loadConfig: typeof loadConfig;
+  startServer: typeof startServer;
+  console: boolean;
+}> {
+  if (root === undefined) return { loadConfig, startServer, console: true };
+  const url = pathToFileURL(join(root, 'packages/server/src/index.ts')).href;
+  const pkg = (await import(url)) as { loadConfig: typeof loadConfig; startServer: typeof startServer };
+  const console = readFileSync(join(root, 'packages/server/src/config/config.ts'), 'utf8').includes(
+    'consolePort',
+  );
+  return { loadConfig: pkg.loadConfig, startServer: pkg.startServer, console };
+}
+
+async function startTether(root?: string): Promise<Started> {
   const data = mkdtempSync(join(tmpdir(), 'tether-fanout-'));
-  const config = loadConfig(
-    { host: '127.0.0.1', port: 0, gmPort: 0, consolePort: 0, data, logLevel: 'silent', ...TETHER_LIMITS },
+  const pkg = await tetherPackage(root);
+  const config = pkg.loadConfig(
+    {
+      host: '127.0.0.1',
+      port: 0,
+      gmPort: 0,
+      ...(pkg.console ? { consolePort: 0 } : {}),
+      data,
+      logLevel: 'silent',
+      ...TETHER_LIMITS,
+    },
     {},
   );
-  const server = await startServer(config);
+  const server = await pkg.startServer(config);
   return {
     port: server.http.port,
     close: async () => {
@@ -49,6 +78,8 @@ function start(kind: ServerKind): Promise<Started> {
     case 'tether':
     case 'tether-persist':
       return startTether();
+    case 'tether-before':
+      return startTether(process.argv[3]);
   }
 }
 

@@ -25,9 +25,10 @@ export class Child<In, Out extends { readonly type: string }> {
 
   /**
    * Forks `script` (a URL next to this file) with `args`; `execArgv` is added after tsx's loader
-   * (e.g. `--cpu-prof`). Standard output is inherited only for stderr (warnings of the servers).
+   * (e.g. `--cpu-prof`). Without `source`, Tether's packages load from their compiled `dist/`
+   * (`npm run build`) instead of their TypeScript sources. Standard output is inherited only for stderr (warnings of the servers).
    */
-  constructor(name: string, script: URL, args: string[], execArgv: string[] = []) {
+  constructor(name: string, script: URL, args: string[], execArgv: string[] = [], source = true) {
     if (!hooked) {
       hooked = true;
       process.on('exit', killAll);
@@ -40,7 +41,7 @@ export class Child<In, Out extends { readonly type: string }> {
     }
     this.name = name;
     this.#proc = fork(script, args, {
-      execArgv: ['--conditions=@tether/source', '--import', 'tsx', ...execArgv],
+      execArgv: [...(source ? ['--conditions=@tether/source'] : []), '--import', 'tsx', ...execArgv],
       stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
     });
     live.add(this.#proc);

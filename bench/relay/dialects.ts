@@ -20,7 +20,15 @@ import { PAYLOAD_BYTES, payloadBase64, payloadTemplate, readStamp, readStampBase
 import { clientFrame, headerLength, Opcode, RawWebSocket, textFrame } from './wire.ts';
 
 /** The servers a run can measure. */
-export const SERVER_KINDS = ['ws', 'ws-batched', 'colyseus', 'socketio', 'tether', 'tether-cluster'] as const;
+export const SERVER_KINDS = [
+  'ws',
+  'ws-batched',
+  'colyseus',
+  'socketio',
+  'tether',
+  'tether-cluster',
+  'tether-before',
+] as const;
 /** One server under test. */
 export type ServerKind = (typeof SERVER_KINDS)[number];
 
@@ -280,4 +288,5 @@ export const DIALECTS: Readonly<Record<ServerKind, Dialect>> = {
   socketio: socketioDialect,
   tether: tetherDialect,
   'tether-cluster': tetherDialect,
+  'tether-before': tetherDialect,
 };

@@ -53,7 +53,12 @@ import type { ServerIn, ServerOut } from './server.ts';
 const { values: args } = parseArgs({
   options: {
     // The two-node Tether needs PostgreSQL and Redis: measured when asked for (--servers tether,tether-cluster).
-    servers: { type: 'string', default: SERVER_KINDS.filter((k) => k !== 'tether-cluster').join(',') },
+    servers: {
+      type: 'string',
+      default: SERVER_KINDS.filter((k) => k !== 'tether-cluster' && k !== 'tether-before').join(','),
+    },
+    /** Another checkout of Tether (dependencies installed) to run as `tether-before`. */
+    before: { type: 'string' },
     steps: { type: 'string', default: '10,25,50,75,100,150,200,300,400,600,800' },
     warmup: { type: 'string', default: '1' },
     window: { type: 'string', default: '4' },
@@ -74,6 +79,9 @@ const { values: args } = parseArgs({
 });
 const kinds = (args.servers as string).split(',').map((s) => s.trim()) as ServerKind[];
 for (const k of kinds) if (!SERVER_KINDS.includes(k)) throw new RangeError(`--servers: unknown ${k}`);
+if (kinds.includes('tether-before') !== (args.before !== undefined)) {
+  throw new RangeError('--servers tether-before and --before <checkout> go together');
+}
 const steps = (args.steps as string).split(',').map(Number);
 if (
   steps.length === 0 ||
@@ -227,7 +235,11 @@ const SERVER_SCRIPT = new URL('./server.ts', import.meta.url);
 
 async function startRacer(kind: ServerKind, runId: string): Promise<Racer> {
   if (kind === 'tether-cluster') return startClusterRacer(runId);
-  const server = new Child<ServerIn, ServerOut>(`server ${kind}`, SERVER_SCRIPT, [kind]);
+  const server = new Child<ServerIn, ServerOut>(
+    `server ${kind}`,
+    SERVER_SCRIPT,
+    kind === 'tether-before' ? [kind, args.before as string] : [kind],
+  );
   const { port } = await server.next('ready', 60_000);
   let interop = 'not run (--skip-check)';
   if (!args['skip-check']) interop = await checkInterop(kind, port);

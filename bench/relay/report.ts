@@ -22,6 +22,7 @@ export const LABELS: Readonly<Record<ServerKind, string>> = {
   socketio: 'Socket.IO',
   tether: 'Tether',
   'tether-cluster': 'Tether, 2 nodes',
+  'tether-before': 'Tether at another commit (--before)',
 };
 
 /** One step of one server. */

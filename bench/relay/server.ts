@@ -6,16 +6,18 @@
  * time so far, µs) and exits on `'stop'` or when the parent goes away. With `--profile`, the driver sends
  * `{ type: 'profile-start' }` and `{ type: 'profile-stop', file }` around each measured window, and
  * this process writes a V8 CPU profile of just that window (inspector `Profiler`, 1 ms sampling),
- * answering `{ type: 'profiled' }`. `server.ts tether-node <options JSON>` is one node of the
+ * answering `{ type: 'profiled' }`. `server.ts tether-before <checkout>` is Tether from another
+ * checkout (`--before`). `server.ts tether-node <options JSON>` is one node of the
  * two-node Tether (see `cluster.ts`). Tether is the real server
  * (`startServer`, SQLite in a temporary folder, default limits), with warnings logged to stderr so
  * that a slow-consumer close or a rate limit would explain a broken step.
  *
  * @packageDocumentation
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { loadConfig, startServer } from '@tether/server';
 import { pino } from 'pino';
 import type { NodeOptions } from './cluster.ts';
@@ -23,13 +25,43 @@ import { SERVER_KINDS, type ServerKind } from './dialects.ts';
 import { WindowProfiler } from './profiler.ts';
 import { type StartedRelay, startColyseus, startSocketIo, startWsRelay } from './relays.ts';
 
-async function startTether(): Promise<StartedRelay> {
+/**
+ * The server package to run: this checkout's, or with `root` (`--before <checkout>`) the one of
+ * another checkout of Tether (its own dependencies installed), to compare two commits in one run.
+ * An older checkout has no admin console, hence no `consolePort`.
+ */
+async function tetherPackage(root: string | undefined): Promise<{
+  loadConfig: typeof loadConfig;
+  startServer: typeof startServer;
+  console: boolean;
+}> {
+  if (root === undefined) return { loadConfig, startServer, console: true };
+  const url = pathToFileURL(join(root, 'packages/server/src/index.ts')).href;
+  const pkg = (await import(url)) as { loadConfig: typeof loadConfig; startServer: typeof startServer };
+  const console = readFileSync(join(root, 'packages/server/src/config/config.ts'), 'utf8').includes(
+    'consolePort',
+  );
+  return { loadConfig: pkg.loadConfig, startServer: pkg.startServer, console };
+}
+
+async function startTether(root?: string): Promise<StartedRelay> {
   const data = mkdtempSync(join(tmpdir(), 'tether-relay-bench-'));
-  const config = loadConfig(
-    { host: '127.0.0.1', port: 0, gmPort: 0, consolePort: 0, data, logLevel: 'warn' },
+  // Every client of the load runs from 127.0.0.1: no per-address limit on /ws.
+  const pkg = await tetherPackage(root);
+  const config = pkg.loadConfig(
+    {
+      host: '127.0.0.1',
+      port: 0,
+      gmPort: 0,
+      ...(pkg.console ? { consolePort: 0 } : {}),
+      data,
+      logLevel: 'warn',
+      // (An older checkout, run with --before, may not know the setting.)
+      ...(root === undefined ? { socketMaxConnectionsPerAddress: 0 } : {}),
+    },
     {},
   );
-  const server = await startServer(config, { logger: pino({ level: 'warn' }, pino.destination(2)) });
+  const server = await pkg.startServer(config, { logger: pino({ level: 'warn' }, pino.destination(2)) });
   return {
     port: server.http.port,
     close: async () => {
@@ -41,7 +73,7 @@ async function startTether(): Promise<StartedRelay> {
 
 /**
  * One node of the two-node Tether (`tether-cluster`): PostgreSQL and Redis shared with the other
- * node, default limits otherwise.
+ * node, default limits otherwise (but none per address: every client runs from 127.0.0.1).
  */
 async function startTetherNode(o: NodeOptions): Promise<StartedRelay> {
   const config = loadConfig(
@@ -56,6 +88,7 @@ async function startTetherNode(o: NodeOptions): Promise<StartedRelay> {
       databaseSchema: o.schema,
       cluster: o.redis,
       clusterPrefix: o.prefix,
+      socketMaxConnectionsPerAddress: 0,
       ...(o.busFlushMs === undefined ? {} : { clusterBusFlushMs: o.busFlushMs }),
     },
     {},
@@ -87,6 +120,8 @@ function start(kind: ServerKind | 'tether-node'): Promise<StartedRelay> {
       return startSocketIo();
     case 'tether':
       return startTether();
+    case 'tether-before':
+      return startTether(process.argv[3]);
   }
 }
 

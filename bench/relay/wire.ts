@@ -75,9 +75,17 @@ export class RawWebSocket {
 
   /**
    * Connects to `ws://host:port{path}` and resolves once the server answered 101; rejects with the
-   * status line (and the start of the body) otherwise, or after `timeoutMs`.
+   * status line (and the start of the body) otherwise, or after `timeoutMs`. `localAddress` picks
+   * the source address (any 127.x.y.z on loopback), so many sockets do not exhaust the ephemeral
+   * ports of one address.
    */
-  static connect(host: string, port: number, path: string, timeoutMs = 10_000): Promise<RawWebSocket> {
+  static connect(
+    host: string,
+    port: number,
+    path: string,
+    timeoutMs = 10_000,
+    localAddress?: string,
+  ): Promise<RawWebSocket> {
     return new Promise((resolve, reject) => {
       let ws: RawWebSocket | null = null;
       const timer = setTimeout(() => fail(new Error(`upgrade of ${path} timed out`)), timeoutMs);
@@ -89,6 +97,7 @@ export class RawWebSocket {
       const socket = connect({
         host,
         port,
+        ...(localAddress === undefined ? {} : { localAddress }),
         noDelay: true,
         onread: {
           buffer: sharedReadBuffer,

@@ -91,11 +91,23 @@ export const CloseReason = {
   BANNED: 'user account banned',
   ACCOUNT_DELETED: 'user account deleted',
   BINARY_FRAME: 'binary frames are not supported on this socket',
+  /** A text frame on a `/ws?format=protobuf` socket, which carries binary frames only. */
+  TEXT_FRAME: 'text frames are not supported on a protobuf socket',
   AUTH_TIMEOUT: 'authentication timeout',
   NOT_AUTHENTICATED: 'not authenticated',
   AUTH_FAILED: 'authentication failed',
   AUTH_QUEUE_FULL: 'too many messages before authentication completed',
   SLOW_CONSUMER: 'outgoing queue full (slow consumer)',
+  /** More messages than the socket rate limit allows, persistently (see docs/protocol.md). */
+  RATE_LIMITED: 'rate limit exceeded',
+  /** Refused at accept (1013): the client's address already holds its share of connections. */
+  ADDRESS_LIMIT: 'too many connections from this address',
+  /** Refused at accept (1013): too many connections are still in the handshake or authenticating. */
+  AUTHENTICATING_LIMIT: 'too many connections authenticating',
+  /** Closed (1008): more bytes before authentication than the pre-authentication budget. */
+  PRE_AUTH_LIMIT: 'too much data before authentication',
+  /** With 1007: a `/ws` text frame, or a GameMaker packet, that is not valid UTF-8 (docs/protocol.md). */
+  INVALID_UTF8: 'message is not valid UTF-8',
 } as const;
 
 /**

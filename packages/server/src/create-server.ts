@@ -14,7 +14,12 @@ import type { FeatureContext } from './core/feature-context.ts';
 import { Shutdown, type ShutdownPhase } from './core/shutdown.ts';
 import { openDatabase, pick } from './database.ts';
 import { registerAccounts } from './features/accounts/register-accounts.ts';
-import { accountStores, identityStores, revocationStores } from './features/accounts/store/dialects.ts';
+import {
+  accountSearchStores,
+  accountStores,
+  identityStores,
+  revocationStores,
+} from './features/accounts/store/dialects.ts';
 import { registerChat } from './features/chat/register-chat.ts';
 import { chatStores } from './features/chat/store/dialects.ts';
 import { type FriendFeature, registerFriends } from './features/friends/register-friends.ts';
@@ -197,6 +202,7 @@ export async function startServer(config: TetherConfig, deps: ServerDeps = {}): 
     accounts: timed(pick(db, accountStores), 'accounts', metrics.storage),
     identities: timed(pick(db, identityStores), 'identities', metrics.storage),
     revocations: timed(pick(db, revocationStores), 'revocations', metrics.storage),
+    accountSearch: timed(pick(db, accountSearchStores), 'accountSearch', metrics.storage),
     chat: timed(pick(db, chatStores), 'chat', metrics.storage),
     notifications: timed(pick(db, notificationStores), 'notifications', metrics.storage),
     leaderboards: timed(pick(db, leaderboardStores), 'leaderboards', metrics.storage),
@@ -208,7 +214,12 @@ export async function startServer(config: TetherConfig, deps: ServerDeps = {}): 
   const accounts = registerAccounts({
     config,
     db,
-    stores: { accounts: stores.accounts, identities: stores.identities, revocations: stores.revocations },
+    stores: {
+      accounts: stores.accounts,
+      identities: stores.identities,
+      revocations: stores.revocations,
+      search: stores.accountSearch,
+    },
     logger,
     clock,
     meter: metrics.auth,
@@ -324,7 +335,7 @@ export async function startServer(config: TetherConfig, deps: ServerDeps = {}): 
     leaderboards,
     friends: friends.friends,
     groups: groups.groups,
-    accountAdmin: { accounts: accounts.accounts, deletion: accounts.deletion },
+    accountAdmin: { accounts: accounts.accounts, deletion: accounts.deletion, links: accounts.links },
     storage: storage.storage,
     wallets: wallets.wallets,
   }).catch(startupFailed);
@@ -349,6 +360,18 @@ export async function startServer(config: TetherConfig, deps: ServerDeps = {}): 
   // WebSocket at /gm) and the realtime endpoints on them and on /ws.
   const gm = await startGameMakerCarriers({ config, logger, upgrades }).catch(startupFailed);
   shutdown.on('carriers', 'gamemaker', (reason) => gm.close(reason));
+  metrics.gauge(
+    'tether_gm_unauthenticated_connections',
+    'GameMaker connections accepted and not yet authenticated (TCP and /gm).',
+    [],
+    () => [[{}, gm.unauthenticated]],
+  );
+  metrics.gauge(
+    'tether_gm_preauth_bytes',
+    'Bytes received from GameMaker connections not yet authenticated and still open (bounds what they hold).',
+    [],
+    () => [[{}, gm.preAuthBytes]],
+  );
   const endpoints = startSocketEndpoints({
     config,
     logger,

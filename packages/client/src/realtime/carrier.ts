@@ -32,6 +32,10 @@ export interface CarrierConnectRequest {
   readonly singleSocket: boolean;
   /** Largest incoming message in bytes, where the carrier can enforce it. */
   readonly maxIncomingBytes: number;
+  /** Ask for a resumable session (Tether's session resume; `resumable=true`). */
+  readonly resumable: boolean;
+  /** Ask for a held session back: its resume token and the envelopes received on it. */
+  readonly resume: { readonly token: string; readonly seq: number } | undefined;
 }
 
 /** How a connection ended (or failed to open). */
@@ -130,6 +134,10 @@ export function webSocketCarrier(options: WebSocketCarrierOptions = {}): Realtim
       if (request.appearOnline) query.set('status', 'true');
       if (request.lang) query.set('lang', request.lang);
       if (request.singleSocket) query.set('single_socket', 'true');
+      if (request.resume) {
+        query.set('resume', request.resume.token);
+        query.set('resume_seq', String(request.resume.seq));
+      } else if (request.resumable) query.set('resumable', 'true');
       const scheme = request.useSSL ? 'wss' : 'ws';
       const url = `${scheme}://${urlHost(request.host)}:${request.port}${path}?${query.toString()}`;
       return openTransport(webSocketTransport(resolveWebSocketFactory(options)), url, request, sink);

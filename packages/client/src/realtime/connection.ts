@@ -17,6 +17,7 @@ import type {
   FireAndForgetMessageKey,
   RequestMessageKey,
   SessionInfo,
+  SessionResume,
 } from '@tether/protocol';
 import { ClientError, ClientErrorCode } from '../errors.ts';
 import { validateWebSocketClose } from '../target.ts';
@@ -37,6 +38,7 @@ import {
 } from './options.ts';
 import { backoffDelay, isRetryableClose, judgeFailedAttempt, RealtimeCloseCode } from './reconnect.ts';
 import { ResumeTracker } from './resume.ts';
+import { ServerResumeState } from './server-resume.ts';
 import type { Session } from './session.ts';
 
 /** Resume requests belong to one connection: never queued, never resent. */
@@ -62,6 +64,9 @@ export class RealtimeConnection extends EventHub {
   #forceRefresh = false;
   #refreshedThisAttempt = false;
   #sessionInfo: SessionInfo | undefined;
+  readonly #serverResume = new ServerResumeState();
+  /** Opened, waiting for the server's `session_resume` before going on. */
+  #awaitingResume: { generation: number; info: SessionInfo | undefined } | undefined;
   #connectTimer: ReturnType<typeof setTimeout> | undefined;
   #reconnectTimer: ReturnType<typeof setTimeout> | undefined;
   #connectWaiter: { resolve: () => void; reject: (error: Error) => void } | undefined;
@@ -247,7 +252,18 @@ export class RealtimeConnection extends EventHub {
     if (generation !== this.#generation) return;
     const { appearOnline, lang, singleSocket, maxIncomingBytes, connectTimeoutMs } = this.#options;
     const token = this.#session.token;
-    const request = { ...this.#target, token, appearOnline, lang, singleSocket, maxIncomingBytes };
+    const resumable = this.#options.serverResume;
+    const resume = resumable && this.#everOpened ? this.#serverResume.request() : undefined;
+    const request = {
+      ...this.#target,
+      token,
+      appearOnline,
+      lang,
+      singleSocket,
+      maxIncomingBytes,
+      resumable,
+      resume,
+    };
     this.#connectTimer = setTimeout(() => {
       this.#connectTimer = undefined;
       this.#link?.abort();
@@ -259,7 +275,9 @@ export class RealtimeConnection extends EventHub {
       this.#link = this.carrier.open(request, {
         opened: (info) => this.#onOpened(generation, info),
         message: (text) => {
-          if (generation === this.#generation) this.#dispatcher.receive(text);
+          if (generation !== this.#generation) return;
+          if (this.#serverResume.isControl(text)) this.#onSessionResume(generation, text);
+          else this.#dispatcher.receive(text);
         },
         closed: (close) => this.#onClosed(generation, close),
       });
@@ -299,6 +317,20 @@ export class RealtimeConnection extends EventHub {
 
   #onOpened(generation: number, info: SessionInfo | undefined): void {
     if (generation !== this.#generation) return;
+    // A resumable connection is ready once the server said which session it is (connect timeout on).
+    if (this.#options.serverResume) this.#awaitingResume = { generation, info };
+    else this.#ready(generation, info, undefined);
+  }
+
+  /** `session_resume`: remember the token; a resumed session needs nothing re-applied. */
+  #onSessionResume(generation: number, text: string): void {
+    const waiting = this.#awaitingResume;
+    if (!waiting || waiting.generation !== generation) return;
+    this.#awaitingResume = undefined;
+    this.#ready(generation, waiting.info, this.#serverResume.accept(text));
+  }
+
+  #ready(generation: number, info: SessionInfo | undefined, resume: SessionResume | undefined): void {
     this.#clearTimers('connect');
     this.#sessionInfo = info;
     this.#heartbeat.start();
@@ -310,17 +342,36 @@ export class RealtimeConnection extends EventHub {
       this.#dispatcher.flush();
       return;
     }
+    const attempt = this.#attempt;
+    if (resume?.resumed === true) {
+      // The server kept the session: presences are intact and what was missed is being replayed.
+      this.#state = 'open';
+      this.#attempt = 0;
+      this.#dispatcher.flush();
+      this.emit({ type: 'reconnected', attempt, resumed: [], failed: [], sessionResumed: true }, true);
+      return;
+    }
     this.#state = 'resuming';
-    const resume = (type: string, body: Record<string, unknown>) =>
+    const rejoin = (type: string, body: Record<string, unknown>) =>
       this.#dispatcher.request(type, body, this.#options.requestTimeoutMs, INTERNAL);
-    void this.#tracker.resume(resume).then(({ resumed, failed }) => {
+    const resumeFailure = resume?.reason;
+    void this.#tracker.resume(rejoin).then(({ resumed, failed }) => {
       if (generation !== this.#generation || this.#state !== 'resuming') return;
       this.#state = 'open';
-      const attempt = this.#attempt;
       this.#attempt = 0;
       // Queued requests go after the resume, so e.g. a chat message follows the channel's re-join.
       this.#dispatcher.flush();
-      this.emit({ type: 'reconnected', attempt, resumed, failed }, true);
+      this.emit(
+        {
+          type: 'reconnected',
+          attempt,
+          resumed,
+          failed,
+          sessionResumed: false,
+          ...(resumeFailure ? { resumeFailure } : {}),
+        },
+        true,
+      );
     });
   }
 
@@ -329,6 +380,7 @@ export class RealtimeConnection extends EventHub {
     if (generation !== this.#generation) return;
     this.#generation++;
     this.#link = undefined;
+    this.#awaitingResume = undefined;
     this.#clearTimers('connect');
     this.#heartbeat.stop();
     const { code, reason } = close;
@@ -399,6 +451,8 @@ export class RealtimeConnection extends EventHub {
     this.#dispatcher.rejectAll(error);
     this.#tracker.clear();
     this.#forceRefresh = false;
+    this.#awaitingResume = undefined;
+    this.#serverResume.clear();
   }
 
   /** Settles the promise of `connect()`, if it is still waiting. */

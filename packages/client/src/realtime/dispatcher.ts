@@ -197,6 +197,7 @@ export class Dispatcher {
       case 'ping':
       case 'pong':
       case 'session':
+      case 'session_resume':
       case 'empty':
         return;
       case 'unknown':

@@ -6,7 +6,8 @@ import type { Logger } from 'pino';
  * - `background`: stop intervals that start new work (matchmaking), so nothing new begins;
  * - `matches`: authoritative matches get `matchTerminate` while their players are still connected,
  *   so the last broadcasts reach them;
- * - `sessions`: realtime endpoints refuse new sockets and close every session with 1001;
+ * - `sessions`: realtime endpoints refuse new sockets, stop reading messages, let the requests already
+ *   read finish and send their replies (within `shutdownGraceSec`), then close every session with 1001;
  * - `carriers`: GameMaker listeners stop and their remaining connections get a close notice;
  * - `features`: per-feature listeners and sweeps end (nothing is connected any more);
  * - `storage`: the database is flushed and closed, last, after everything that writes to it.

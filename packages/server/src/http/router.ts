@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { GrpcCode } from '@tether/protocol';
 import type { Logger } from 'pino';
@@ -240,7 +241,13 @@ function readBody(req: IncomingMessage, limit: number): Promise<string> {
       }
       chunks.push(chunk);
     });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('end', () => {
+      // Refused rather than decoded with U+FFFD in place of bad bytes, which would make different
+      // bodies equal (two device ids ending in FF and FE would name one account).
+      const bytes = Buffer.concat(chunks);
+      if (isUtf8(bytes)) resolve(bytes.toString('utf8'));
+      else reject(new ApiError(GrpcCode.INVALID_ARGUMENT, 'Request body is not valid UTF-8'));
+    });
     req.on('error', reject);
   });
 }

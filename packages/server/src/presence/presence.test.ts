@@ -137,9 +137,9 @@ describe('LocalMessageRouter', () => {
     expect(sessions.get('a')!.got).toHaveLength(0);
     expect(b).toBe(c);
     let encodes = 0;
-    const enc = (t: string) => {
+    const enc = (m: OutboundMessage) => {
       encodes++;
-      return new TextEncoder().encode(t);
+      return new TextEncoder().encode(m.text);
     };
     expect(b.bytes('utf8', enc)).toBe(c.bytes('utf8', enc));
     expect(encodes).toBe(1);
@@ -229,9 +229,9 @@ describe('OutboundMessage.fromUtf8', () => {
     const bytes = Buffer.from('{"match_data":{"data":"é"}}', 'utf8');
     const m = OutboundMessage.fromUtf8('json-text', bytes, 'match_data');
     let encodes = 0;
-    const utf8 = (t: string) => {
+    const utf8 = (message: { text: string }) => {
       encodes++;
-      return Buffer.from(t);
+      return Buffer.from(message.text);
     };
     expect(m.bytes('json-text', utf8)).toBe(bytes);
     expect(encodes).toBe(0);

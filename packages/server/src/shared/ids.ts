@@ -2,9 +2,13 @@ import { randomBytes, randomUUID } from 'node:crypto';
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** A random (version 4) UUID: user ids, like Nakama's. */
+/**
+ * A random (version 4) UUID: user ids, like Nakama's. Node builds `randomUUID()`'s text by
+ * concatenating 20 pieces, a tree of cons strings of about 490 bytes; copied flat it is about 60.
+ * Session ids live as long as their sessions, so the copy is worth its ~0.2 µs.
+ */
 export function newUuid(): string {
-  return randomUUID();
+  return Buffer.from(randomUUID(), 'latin1').toString('latin1');
 }
 
 /** True for a UUID in canonical text form (any version); Nakama calls these "system IDs". */

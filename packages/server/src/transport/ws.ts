@@ -5,13 +5,14 @@
  *
  * @packageDocumentation
  */
+import { isUtf8 } from 'node:buffer';
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { type RawData, WebSocket, WebSocketServer } from 'ws';
-import { BaseConnection, type ConnectionOptions, type Frame } from './connection.ts';
+import { BaseConnection, type ConnectionOptions, type Frame, type MeteredConnection } from './connection.ts';
 import { TransportError } from './errors.ts';
 import type { Listener } from './tcp.ts';
 import { TurnCork } from './turn-cork.ts';
@@ -27,12 +28,13 @@ export interface WsConnectionOptions extends ConnectionOptions {
 }
 
 /** One WebSocket. Binary messages arrive as `binary`, text messages as their UTF-8 bytes with kind `text`. */
-export class WsConnection extends BaseConnection {
+export class WsConnection extends BaseConnection implements MeteredConnection {
   readonly carrier = 'ws' as const;
   readonly wireKind = 'ws-frame' as const;
   readonly remoteAddress: string;
   readonly remotePort: number;
   readonly #ws: WebSocket;
+  readonly #socket: Duplex;
   readonly #cork: TurnCork;
   readonly #textFrames: boolean;
   readonly #pongHandlers: (() => void)[] = [];
@@ -46,13 +48,20 @@ export class WsConnection extends BaseConnection {
   ) {
     super(opts);
     this.#ws = ws;
+    this.#socket = socket;
     this.#cork = new TurnCork(socket, () => this.checkBackpressure());
+    // Raw bytes as they arrive, before `ws` assembles them into frames and messages (it has already
+    // taken each chunk when this listener runs, so what it holds is bounded by what was counted).
+    socket.on('data', (chunk: Buffer) => this.countInbound(chunk.length));
     this.#textFrames = opts.textFrames ?? false;
     this.remoteAddress = remote.address;
     this.remotePort = remote.port;
-    ws.on('message', (data: RawData, isBinary: boolean) =>
-      this.emitMessage(toBytes(data), isBinary ? 'binary' : 'text'),
-    );
+    ws.on('message', (data: RawData, isBinary: boolean) => {
+      const bytes = toBytes(data);
+      // `ws` runs with its own check off (it would close 1007 without a reason): this one names it.
+      if (!isBinary && !isUtf8(bytes)) this.fail(new TransportError('INVALID_UTF8'));
+      else this.emitMessage(bytes, isBinary ? 'binary' : 'text');
+    });
     // A pong (answer to our ping) or a ping from the peer proves it is alive without a message.
     const alive = () => {
       for (const handler of [...this.#pongHandlers]) handler();
@@ -95,6 +104,10 @@ export class WsConnection extends BaseConnection {
     }
     this.#cork.wrote(bytes);
     return true;
+  }
+
+  pauseReading(): void {
+    this.#socket.pause();
   }
 
   /**
@@ -173,8 +186,20 @@ export class WsAcceptor {
       clientTracking: false,
       perMessageDeflate: false,
       maxPayload: opts.maxPayload,
+      // Text frames are checked in WsConnection instead, with the same validator (buffer.isUtf8),
+      // so the 1007 close carries CloseReason.INVALID_UTF8.
+      skipUTF8Validation: true,
     });
   }
+
+  /**
+   * Guards a socket during its upgrade. One function for every upgrade, removed once `ws` has the
+   * socket: a closure per upgrade would share the upgrade callback's scope and keep the request
+   * (and its headers) alive for the socket's whole life.
+   */
+  readonly #onUpgradeError = (err: Error): void => {
+    this.#opts.logger.debug({ err }, 'upgrade socket error');
+  };
 
   /** Completes one upgrade. Suitable as an `upgrade` handler for one path. */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
@@ -182,8 +207,10 @@ export class WsAcceptor {
       socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       return;
     }
-    socket.on('error', (err) => this.#opts.logger.debug({ err }, 'upgrade socket error'));
+    socket.on('error', this.#onUpgradeError);
     this.#wss.handleUpgrade(req, socket, head, (ws) => {
+      // `ws` handles the socket's errors from here on.
+      socket.off('error', this.#onUpgradeError);
       const remote = { address: req.socket.remoteAddress ?? '', port: req.socket.remotePort ?? 0 };
       const connection = new WsConnection(ws, socket, remote, {
         id: `${this.#opts.name ?? 'ws'}#${++this.#seq}`,
