@@ -21,7 +21,14 @@ mkdirSync(tmp, { recursive: true });
 function runVitest(name, extraArgs) {
   const out = join(tmp, `vitest-${name}.json`);
   rmSync(out, { force: true });
-  const args = ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${out}`, ...extraArgs];
+  const args = [
+    'vitest',
+    'run',
+    '--reporter=default',
+    '--reporter=json',
+    `--outputFile.json=${out}`,
+    ...extraArgs,
+  ];
   const run = spawnSync('npx', args, { stdio: 'inherit' });
   if (!existsSync(out)) return { passed: 0, failed: 1, skipped: 0, status: run.status ?? 1 };
   const report = JSON.parse(readFileSync(out, 'utf8'));
@@ -41,7 +48,9 @@ const selected = process.argv.slice(2);
 const results = [runVitest('results', selected)];
 const pack = process.env.CI === 'true' || process.env.TETHER_TEST_PACK === '1';
 if (pack && selected.length === 0) {
-  console.log('[test] pack check: build, npm pack, install the tarballs in a fresh folder, serve, typecheck, init');
+  console.log(
+    '[test] pack check: build, npm pack, install the tarballs in a fresh folder, serve, typecheck, init',
+  );
   results.push(runVitest('pack', ['--config', 'vitest.pack.config.ts']));
 }
 const soak = process.env.CI === 'true' || process.env.TETHER_TEST_SOAK === '1';

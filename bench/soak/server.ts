@@ -65,6 +65,10 @@ export async function startSoakServer(o: SoakServerOptions): Promise<SoakServer>
       TETHER_LOG_LEVEL: 'info',
       TETHER_LOG_FORMAT: 'json',
       TETHER_MATCHMAKER_INTERVAL_MS: String(o.matchmakerIntervalMs),
+      // Every client runs from 127.0.0.1: no per-address admission limits.
+      TETHER_GM_MAX_CLIENTS_PER_ADDRESS: '0',
+      TETHER_GM_MAX_UNAUTHENTICATED_PER_ADDRESS: '0',
+      TETHER_SOCKET_MAX_CONNECTIONS_PER_ADDRESS: '0',
       ...(o.database === 'sqlite' ? {} : { TETHER_DATABASE: o.database, TETHER_DATABASE_SCHEMA: schema }),
       ...(chaos
         ? {

@@ -54,13 +54,19 @@ export const CloseCode = {
   ABNORMAL: 1006,
   /** A text message that is not valid UTF-8. */
   INVALID_PAYLOAD: 1007,
-  /** Policy refusal: rate limit, slow consumer, inbound queue full, not authenticated. */
+  /**
+   * Policy refusal: rate limit, slow consumer, inbound queue full, not authenticated, too much data
+   * before authentication.
+   */
   POLICY_VIOLATION: 1008,
   /** An inbound message over the size limit. */
   MESSAGE_TOO_BIG: 1009,
   /** A bug or unexpected condition on this side. */
   INTERNAL_ERROR: 1011,
-  /** Temporary overload (server full); the client may reconnect later. */
+  /**
+   * Temporary overload: server full, too many connections from the client's address, or too many
+   * connections still authenticating. The client may reconnect later (with a back-off).
+   */
   TRY_AGAIN_LATER: 1013,
   /** The session token expired while the socket was open. Refresh the token, then reconnect. */
   TOKEN_EXPIRED: 4001,

@@ -88,14 +88,11 @@ describe('one address against the 1,024 GameMaker slots', () => {
     await eventually(async () =>
       (await gauge(s, 'tether_gm_unauthenticated_connections')) >= 64 ? true : undefined,
     );
-    const refused = await gmLogin(s, '127.0.0.2').then(
-      (c) => {
-        clients.push(c);
-        return null;
-      },
-      (err: Error) => err.message,
-    );
-    expect(refused).toMatch(/server full|connection ended/);
+    // A real player from another address: handshake, then only the refusal notice.
+    const player = await GmRealtimeClient.tcp(s.gm!.port, '127.0.0.2');
+    clients.push(player);
+    await player.ended;
+    expect(player.received).toEqual([{ error: { code: 1013, message: 'server full (64 clients)' } }]);
   });
 
   it('with the default limits, 1,030 idle sockets from 127.0.0.1 leave every real login from other addresses working', async () => {
@@ -116,6 +113,32 @@ describe('one address against the 1,024 GameMaker slots', () => {
     // And the authenticated players, with the attacker's share, stay far below the shared limit.
     expect(await gauge(s, 'tether_gm_unauthenticated_connections')).toBeLessThanOrEqual(8);
   }, 30_000);
+
+  it('attackers filling every unauthenticated slot from a few addresses evict their own connections, not players', async () => {
+    const s = await start({ gmMaxUnauthenticated: 16 });
+    // Two addresses, 8 handshaking connections each (their per-address share): the pool is full.
+    flood = idleFlood(s.gm!.port, 200, '127.0.6.1');
+    const second = idleFlood(s.gm!.port, 200, '127.0.6.2');
+    try {
+      await eventually(async () =>
+        (await gauge(s, 'tether_gm_unauthenticated_connections')) >= 16 ? true : undefined,
+      );
+      for (let batch = 0; batch < 4; batch++) {
+        const logins = await Promise.allSettled(
+          Array.from({ length: 5 }, (_, i) => gmLogin(s, `127.0.7.${batch * 5 + i + 1}`)),
+        );
+        for (const r of logins) if (r.status === 'fulfilled') clients.push(r.value);
+        expect(logins.filter((r) => r.status === 'rejected')).toEqual([]);
+      }
+      const families = parsePrometheusText(await (await fetch(`${consoleUrl(s)}/metrics`)).text());
+      expect(sampleValue(families, 'tether_gm_refused_total', { code: 'EVICTED' })).toBeGreaterThan(0);
+      expect(
+        sampleValue(families, 'tether_gm_refused_total', { code: 'UNAUTHENTICATED_LIMIT' }),
+      ).toBeGreaterThan(0);
+    } finally {
+      second.stop();
+    }
+  }, 30_000);
 });
 
 describe('a client that floods while reading', () => {
@@ -135,6 +158,16 @@ describe('a client that floods while reading', () => {
     // It was answered until then: pongs, then rate-limit errors with their cids.
     expect(a.received[0]).toEqual({ cid: '1', pong: {} });
     expect(a.received.some((e) => (e.error as { code?: number } | undefined)?.code === 3)).toBe(true);
+  });
+
+  it('gets the bare 1009 of the WebSocket layer for a frame far over the envelope limit (docs/protocol.md)', async () => {
+    const s = await start({ socketMaxMessageBytes: 1024 });
+    const a = await RawSocket.login(s);
+    raws.push(a);
+    // Over 4 × 1024 + 1024 bytes: cut off while it arrives, no error envelope, no reason.
+    a.send({ cid: '1', ping: { pad: 'p'.repeat(10 * 1024) } });
+    expect(await a.closed).toEqual({ code: 1009, reason: '' });
+    expect(a.received).toEqual([]);
   });
 
   it('is closed by the rate limit when it floods steadily above it', async () => {

@@ -263,4 +263,23 @@ describe('parties over protobuf', () => {
     await mate.socket.closeParty(party.party_id);
     expect((await lead.mp.next('onpartyclose')).party_id).toBe(party.party_id);
   });
+
+  it('join requests, acceptance and party matchmaking push their messages', async () => {
+    const [lead, asker] = [await pb(), await pb()];
+    const party = await lead.socket.createParty(false, 4);
+    await lead.mp.next('onpartypresence');
+    await asker.socket.joinParty(party.party_id);
+    const request = await lead.mp.next('onpartyjoinrequest');
+    expect(request.party_id).toBe(party.party_id);
+    expect(ids(request.presences)).toEqual([asker.sid]);
+    const listed = await lead.socket.listPartyJoinRequests(party.party_id);
+    expect(ids(listed.presences)).toEqual([asker.sid]);
+    await lead.socket.acceptPartyMember(party.party_id, request.presences[0]!);
+    expect((await asker.mp.next('onparty')).party_id).toBe(party.party_id);
+    const ticket = await lead.socket.addMatchmakerParty(party.party_id, '*', 2, 4, { mode: 'pb' });
+    expect(ticket).toMatchObject({ party_id: party.party_id, ticket: expect.any(String) });
+    const pushed = await asker.mp.next('onpartymatchmakerticket');
+    expect(pushed).toMatchObject({ party_id: party.party_id, ticket: ticket.ticket });
+    await lead.socket.removeMatchmakerParty(party.party_id, ticket.ticket);
+  });
 });

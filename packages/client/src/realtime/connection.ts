@@ -96,9 +96,9 @@ export class RealtimeConnection extends EventHub {
     this.#dispatcher = new Dispatcher(
       {
         sendMode: (internal) => sendModeFor(this.#state, internal, this.#options.whileDisconnected),
-        write: (text) => {
+        write: (frame) => {
           if (!this.#link) throw new Error('no connection');
-          this.#link.send(text);
+          this.#link.send(frame);
         },
         replied: (type, body, reply) => this.#tracker.onReply(type, body as Record<string, unknown>, reply),
         pushed: (event) => {
@@ -109,7 +109,7 @@ export class RealtimeConnection extends EventHub {
         problem: (code, message, serverCode, context) =>
           this.#error(code, message, false, serverCode, context),
       },
-      this.#options,
+      carrier.codec ? { ...this.#options, codec: carrier.codec } : this.#options,
     );
     this.#heartbeat = new Heartbeat(this.#options.heartbeat, this.#dispatcher, (reason) => {
       const generation = this.#generation;
@@ -119,6 +119,14 @@ export class RealtimeConnection extends EventHub {
   }
 
   /** Current state. */
+  /**
+   * Whether this connection asks for Tether's server-side resume: the option, on a JSON carrier
+   * (`session_resume` has no protobuf form, so a binary carrier re-joins after a break instead).
+   */
+  get #serverResumeOn(): boolean {
+    return this.#options.serverResume && !this.carrier.codec?.binary;
+  }
+
   get state(): RealtimeState {
     return this.#state;
   }
@@ -252,7 +260,7 @@ export class RealtimeConnection extends EventHub {
     if (generation !== this.#generation) return;
     const { appearOnline, lang, singleSocket, maxIncomingBytes, connectTimeoutMs } = this.#options;
     const token = this.#session.token;
-    const resumable = this.#options.serverResume;
+    const resumable = this.#serverResumeOn;
     const resume = resumable && this.#everOpened ? this.#serverResume.request() : undefined;
     const request = {
       ...this.#target,
@@ -274,10 +282,11 @@ export class RealtimeConnection extends EventHub {
     try {
       this.#link = this.carrier.open(request, {
         opened: (info) => this.#onOpened(generation, info),
-        message: (text) => {
+        message: (frame) => {
           if (generation !== this.#generation) return;
-          if (this.#serverResume.isControl(text)) this.#onSessionResume(generation, text);
-          else this.#dispatcher.receive(text);
+          if (typeof frame === 'string' && this.#serverResume.isControl(frame)) {
+            this.#onSessionResume(generation, frame);
+          } else this.#dispatcher.receive(frame);
         },
         closed: (close) => this.#onClosed(generation, close),
       });
@@ -318,7 +327,7 @@ export class RealtimeConnection extends EventHub {
   #onOpened(generation: number, info: SessionInfo | undefined): void {
     if (generation !== this.#generation) return;
     // A resumable connection is ready once the server said which session it is (connect timeout on).
-    if (this.#options.serverResume) this.#awaitingResume = { generation, info };
+    if (this.#serverResumeOn) this.#awaitingResume = { generation, info };
     else this.#ready(generation, info, undefined);
   }
 

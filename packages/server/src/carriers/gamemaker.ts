@@ -78,6 +78,8 @@ export interface GameMakerCarriers {
    * make the carriers hold (each is held to `gmPreAuthMaxBytes`).
    */
   readonly preAuthBytes: number;
+  /** Connections turned away since start, by code (see {@link ConnectionGate.refusals}). */
+  refusals(): IterableIterator<[string, number]>;
   /** Replaces the handler for connections that become ready from now on. */
   setConnectionHandler(handler: GmConnectionHandler): void;
   /**
@@ -140,6 +142,7 @@ export async function startGameMakerCarriers(deps: GameMakerCarrierDeps): Promis
     get preAuthBytes() {
       return gate.preAuthBytes;
     },
+    refusals: () => gate.refusals(),
     setConnectionHandler(next) {
       handler = next;
     },

@@ -51,6 +51,11 @@ const SERVE_FLAGS: [keyof TetherConfig, string, string][] = [
   ['authFailuresPerAccount', '<n>', 'failed password attempts per account per window (default 10)'],
   ['authFailureWindowSec', '<sec>', 'failed-authentication window (default 900)'],
   ['authFailureTrackedKeys', '<n>', 'addresses/accounts the failure counters remember (default 100000)'],
+  [
+    'revocationCacheMs',
+    '<ms>',
+    'trust a session found not revoked this long before reading again; 0 = always read; single node only (default 1000)',
+  ],
   ['storageMaxValueBytes', '<bytes>', 'largest storage object value, bytes of JSON (default 262144)'],
   ['maxRequestBytes', '<bytes>', 'largest HTTP request body (default 262144)'],
   ['socketMaxMessageBytes', '<bytes>', 'largest inbound realtime envelope (default 65536)'],

@@ -104,6 +104,11 @@ export const ConfigSchema = z
     authFailureWindowSec: positiveInt.default(900),
     /** Most addresses and accounts the failure counters remember (bounds their memory). */
     authFailureTrackedKeys: positiveInt.default(100_000),
+    /**
+     * How long a session found not revoked is trusted before its revocation is read again, ms (0:
+     * every authenticated request reads it). Single node only: cluster mode always reads.
+     */
+    revocationCacheMs: z.coerce.number().int().min(0).max(60_000).default(1000),
     /** Largest HTTP request body accepted. */
     maxRequestBytes: positiveInt.default(256 * 1024),
     /** Storage objects: largest value, in UTF-8 bytes of its JSON text (client and server writes). */

@@ -87,13 +87,14 @@ export class GmRealtimeEndpoint {
     }
     let phase: 'waiting' | 'verifying' | 'done' = 'waiting';
     const early: string[] = [];
+    const waitMs = authTimeoutMs(admitted, this.#settings.socketAuthTimeoutMs);
     const timer = setTimeout(() => {
       const error = new RealtimeError(
         RealtimeErrorCode.BAD_INPUT,
         `Authentication timeout: ${FIRST_MESSAGE_HINT}, within ${this.#settings.socketAuthTimeoutMs} ms`,
       );
       reject(connection, undefined, error, CloseCode.POLICY_VIOLATION, CloseReason.AUTH_TIMEOUT);
-    }, admitted?.remainingMs() ?? this.#settings.socketAuthTimeoutMs).unref();
+    }, waitMs).unref();
     const stopMessages = connection.onMessage((data) => {
       const text = decodeGmText(data);
       if (text === undefined) {
@@ -218,6 +219,12 @@ function reject(
   if (!connection.open) return;
   connection.send(encodeError(cid, error));
   connection.close(code, reason);
+}
+
+/** What is left of the carrier's handshake-plus-authentication time, else the whole setting. */
+function authTimeoutMs(admitted: Admitted | undefined, setting: number): number {
+  const left = admitted?.remainingMs();
+  return left !== undefined && Number.isFinite(left) ? left : setting;
 }
 
 function internalError(cause: unknown): RealtimeError {

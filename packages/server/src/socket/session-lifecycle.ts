@@ -253,9 +253,12 @@ export class SessionLifecycle implements SessionEvents {
     return session;
   }
 
-  /** The carrier of `connection` for `link`'s session (counted as an open connection of its kind). */
+  /**
+   * The carrier of `connection` for `link`'s session (counted as an open connection of its kind;
+   * protobuf `/ws` sessions are counted apart, as `ws-pb`).
+   */
   #carrier(connection: Connection, link: Link): ConnectionCarrier {
-    const meter = this.#meter.carrier(connection.carrier);
+    const meter = this.#meter.carrier(link.format === 'protobuf' ? 'ws-pb' : connection.carrier);
     meter.opened();
     link.connection = connection;
     link.meter = meter;

@@ -64,6 +64,9 @@ class UpgradeRefusal extends Error {
  *   `resume=<token>&resume_seq=<n>` asks for a held one back (`resume_seq` a decimal integer ≥ 0,
  *   required with `resume`, else **400**). See docs/protocol.md.
  *
+ * A query whose percent-escapes are not valid UTF-8 never reaches this endpoint: the server's upgrade
+ * dispatch refuses it with **400** `Query parameter '<name>' is not valid UTF-8`.
+ *
  * Accepted JSON sockets send text frames only, protobuf sockets binary frames only; every outgoing
  * envelope is encoded once per format, however many sessions receive it.
  */
@@ -215,14 +218,19 @@ function parseConnectRequest(req: IncomingMessage): ConnectRequest {
   if (token === '') throw new UpgradeRefusal(401, 'Auth token required');
   const lang = query.get('lang') || 'en';
   if (lang.length > MAX_LANG_CHARS) throw new UpgradeRefusal(400, 'Invalid lang parameter');
+  const resumable = parseBool('resumable', query.get('resumable'));
+  const resume = parseResume(query);
+  // `session_resume` (Tether's extension) has no protobuf form: resume is a JSON-socket feature.
+  if (format === 'protobuf' && (resumable || resume))
+    throw new UpgradeRefusal(400, 'Invalid resume parameters: session resume needs format=json');
   return {
     token,
     lang,
     appearOnline: parseBool('status', query.get('status')),
     singleSocket: parseBool('single_socket', query.get('single_socket')),
     format: format === 'protobuf' ? 'protobuf' : 'json-text',
-    resumable: parseBool('resumable', query.get('resumable')),
-    resume: parseResume(query),
+    resumable,
+    resume,
   };
 }
 

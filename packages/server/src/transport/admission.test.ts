@@ -58,4 +58,36 @@ describe('AddressAdmission', () => {
     expect(admission.countOf('10.0.0.1')).toBe(0);
     expect(admission.unauthenticated).toBe(1);
   });
+
+  it('evicts the oldest of the address holding the most unauthenticated slots, never an equal share', () => {
+    const admission = new AddressAdmission({
+      maxPerAddress: 0,
+      maxUnauthenticatedPerAddress: 0,
+      maxUnauthenticated: 4,
+    });
+    const evicted: string[] = [];
+    const take = (address: string, name: string) => {
+      const ticket = admission.admit(address);
+      if (ticket instanceof AdmissionTicket) ticket.onEvict((e) => evicted.push(`${name}: ${e.code}`));
+      return ticket;
+    };
+    // An attacker holds every slot from one address.
+    for (let i = 1; i <= 4; i++) take('10.9.9.9', `attacker-${i}`);
+    // A real player gets in: the attacker's oldest goes.
+    expect(take('10.0.0.1', 'player-1')).toBeInstanceOf(AdmissionTicket);
+    expect(evicted).toEqual(['attacker-1: UNAUTHENTICATED_LIMIT']);
+    expect(admission.unauthenticated).toBe(4);
+    // The attacker again: its own address holds the most, so it is refused, not the player evicted.
+    expect(take('10.9.9.9', 'attacker-5')).toMatchObject({ code: 'UNAUTHENTICATED_LIMIT' });
+    // Two more players: 3 → 2 attacker slots left, then equal shares (2 vs 1+1): refused.
+    expect(take('10.0.0.2', 'player-2')).toBeInstanceOf(AdmissionTicket);
+    expect(take('10.0.0.3', 'player-3')).toBeInstanceOf(AdmissionTicket);
+    expect(take('10.0.0.4', 'player-4')).toMatchObject({ code: 'UNAUTHENTICATED_LIMIT' });
+    expect(evicted).toEqual([
+      'attacker-1: UNAUTHENTICATED_LIMIT',
+      'attacker-2: UNAUTHENTICATED_LIMIT',
+      'attacker-3: UNAUTHENTICATED_LIMIT',
+    ]);
+    expect(admission.countOf('10.9.9.9')).toBe(1);
+  });
 });

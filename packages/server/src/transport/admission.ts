@@ -22,7 +22,8 @@ export interface AdmissionLimits {
 /** Counts of one address. */
 interface AddressCount {
   total: number;
-  unauthenticated: number;
+  /** Its unauthenticated connections, oldest first. */
+  readonly pending: AdmissionTicket[];
 }
 
 /**
@@ -55,6 +56,7 @@ export class AdmissionTicket {
   readonly key: string;
   readonly #owner: AddressAdmission;
   #state: 'unauthenticated' | 'authenticated' | 'released' = 'unauthenticated';
+  #evict: ((error: TransportError) => void) | undefined;
 
   /** @internal created by {@link AddressAdmission.admit} */
   constructor(owner: AddressAdmission, key: string) {
@@ -67,11 +69,19 @@ export class AdmissionTicket {
     return this.#state === 'unauthenticated';
   }
 
+  /**
+   * Sets how to close the connection when it is evicted to make room for a newcomer (see
+   * {@link AddressAdmission.admit}); its slot is already free when this is called.
+   */
+  onEvict(evict: (error: TransportError) => void): void {
+    this.#evict = evict;
+  }
+
   /** The connection authenticated: it no longer counts against the unauthenticated limits. */
   authenticated(): void {
     if (this.#state !== 'unauthenticated') return;
     this.#state = 'authenticated';
-    this.#owner.settle(this.key, true);
+    this.#owner.settle(this, true, false);
   }
 
   /** The connection closed: its slot is free. */
@@ -79,7 +89,13 @@ export class AdmissionTicket {
     if (this.#state === 'released') return;
     const wasUnauthenticated = this.#state === 'unauthenticated';
     this.#state = 'released';
-    this.#owner.settle(this.key, wasUnauthenticated, true);
+    this.#owner.settle(this, wasUnauthenticated, true);
+  }
+
+  /** @internal frees the slot, then closes the connection */
+  evict(error: TransportError): void {
+    this.release();
+    this.#evict?.(error);
   }
 }
 
@@ -116,45 +132,71 @@ export class AddressAdmission {
    * Admits one freshly accepted connection from `address`, unauthenticated, or refuses it with a
    * `TransportError`: `ADDRESS_LIMIT` (this address holds its share) or `UNAUTHENTICATED_LIMIT`
    * (too many connections are still authenticating), both close 1013 (try again later).
+   *
+   * When every unauthenticated slot is taken, the newcomer is not simply refused: the oldest
+   * unauthenticated connection of the address holding the most of them is evicted (closed 1013) to
+   * make room, provided that address would still hold more than the newcomer's. Whoever fills the
+   * slots from a few addresses thereby evicts its own connections, never a real player's, and must
+   * spread over as many addresses as there are slots to lock anyone out.
    */
   admit(address: string): AdmissionTicket | TransportError {
     const { maxPerAddress, maxUnauthenticatedPerAddress, maxUnauthenticated } = this.#limits;
     const key = addressKey(address);
-    const count = this.#byKey.get(key) ?? { total: 0, unauthenticated: 0 };
+    const count = this.#byKey.get(key) ?? { total: 0, pending: [] };
     if (maxPerAddress > 0 && count.total >= maxPerAddress) {
       return new TransportError(
         'ADDRESS_LIMIT',
         `address ${key} already holds ${count.total} connections (limit ${maxPerAddress})`,
       );
     }
-    if (maxUnauthenticatedPerAddress > 0 && count.unauthenticated >= maxUnauthenticatedPerAddress) {
+    if (maxUnauthenticatedPerAddress > 0 && count.pending.length >= maxUnauthenticatedPerAddress) {
       return new TransportError(
         'UNAUTHENTICATED_LIMIT',
-        `address ${key} already has ${count.unauthenticated} connections authenticating (limit ${maxUnauthenticatedPerAddress})`,
+        `address ${key} already has ${count.pending.length} connections authenticating (limit ${maxUnauthenticatedPerAddress})`,
       );
     }
     if (maxUnauthenticated > 0 && this.#unauthenticated >= maxUnauthenticated) {
-      return new TransportError(
-        'UNAUTHENTICATED_LIMIT',
-        `${this.#unauthenticated} connections are authenticating (limit ${maxUnauthenticated})`,
+      const victim = this.#heaviest();
+      if (!victim || victim.pending.length <= count.pending.length + 1) {
+        return new TransportError(
+          'UNAUTHENTICATED_LIMIT',
+          `${this.#unauthenticated} connections are authenticating (limit ${maxUnauthenticated})`,
+        );
+      }
+      victim.pending[0]!.evict(
+        new TransportError(
+          'UNAUTHENTICATED_LIMIT',
+          `evicted: every unauthenticated slot (${maxUnauthenticated}) is taken and this address holds the most`,
+        ),
       );
     }
+    const ticket = new AdmissionTicket(this, key);
     count.total++;
-    count.unauthenticated++;
+    count.pending.push(ticket);
     this.#unauthenticated++;
     this.#byKey.set(key, count);
-    return new AdmissionTicket(this, key);
+    return ticket;
+  }
+
+  /** The address with the most unauthenticated connections (the first one met on a tie). */
+  #heaviest(): AddressCount | undefined {
+    let best: AddressCount | undefined;
+    for (const count of this.#byKey.values()) {
+      if (!best || count.pending.length > best.pending.length) best = count;
+    }
+    return best;
   }
 
   /** @internal a ticket left the unauthenticated phase and/or was released */
-  settle(key: string, leftUnauthenticated: boolean, released = false): void {
-    const count = this.#byKey.get(key);
+  settle(ticket: AdmissionTicket, leftUnauthenticated: boolean, released: boolean): void {
+    const count = this.#byKey.get(ticket.key);
     if (!count) return;
     if (leftUnauthenticated) {
-      count.unauthenticated--;
+      const i = count.pending.indexOf(ticket);
+      if (i >= 0) count.pending.splice(i, 1);
       this.#unauthenticated--;
     }
     if (released) count.total--;
-    if (count.total <= 0) this.#byKey.delete(key);
+    if (count.total <= 0) this.#byKey.delete(ticket.key);
   }
 }

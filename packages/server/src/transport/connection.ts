@@ -190,9 +190,16 @@ export abstract class BaseConnection implements Connection {
 
   /** See {@link MeteredConnection.onInboundBytes}; only socket-level subclasses report bytes. */
   onInboundBytes(handler: (bytes: number) => void): () => void {
+    if (this.#inboundHandlers.length === 0) this.meterInbound();
     this.#inboundHandlers.push(handler);
     return () => remove(this.#inboundHandlers, handler);
   }
+
+  /**
+   * Called when the first {@link onInboundBytes} handler is added: a subclass that has to listen to
+   * its socket to count bytes starts here, so connections nobody meters pay nothing.
+   */
+  protected meterInbound(): void {}
 
   onClose(handler: CloseHandler): () => void {
     if (this.#final) {

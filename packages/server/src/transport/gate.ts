@@ -6,15 +6,15 @@
  * @packageDocumentation
  */
 import type { Logger } from 'pino';
-import type { AddressAdmission, AdmissionTicket } from './admission.ts';
+import { type AddressAdmission, type AdmissionTicket, addressKey } from './admission.ts';
 import { type CloseInfo, type Connection, isMetered } from './connection.ts';
 import { TransportError } from './errors.ts';
 import { GmFramedConnection, gmCloseNotice } from './gm-framed.ts';
 
 /**
  * Refused GameMaker TCP clients are given a short handshake so they can read why they were
- * refused; at most this many at once, beyond that refused sockets are dropped without a word (a
- * connection storm must not turn into a pile of pending refusals).
+ * refused; at most this many at once, and one per address, beyond that refused sockets are dropped
+ * without a word (a connection storm must not turn into a pile of pending refusals).
  */
 export const MAX_PENDING_REFUSALS = 32;
 /** How long a refused GameMaker TCP client may take to finish the handshake before it is dropped. */
@@ -34,7 +34,7 @@ export interface PreAuthLimits {
  * limits (byte budget, small packet limit) and moves it out of the unauthenticated counts.
  */
 export interface Admitted {
-  /** Milliseconds left of the handshake-plus-authentication time (never negative). */
+  /** Milliseconds left of the handshake-plus-authentication time (never negative; Infinity without one). */
   remainingMs(): number;
   /** Ends the pre-authentication phase. Idempotent. */
   authenticated(): void;
@@ -69,8 +69,11 @@ export class ConnectionGate {
   readonly #opts: GateOptions;
   readonly #live = new Set<Connection>();
   readonly #refusing = new Set<Connection>();
+  /** Addresses ({@link addressKey}) with a refusal being told now: one at a time per address. */
+  readonly #refusingAddresses = new Set<string>();
   #closing = false;
   #preAuthBytes = 0;
+  readonly #refusals = new Map<string, number>();
   #lastRefusalLog = Number.NEGATIVE_INFINITY;
   #refusalsUnlogged = 0;
 
@@ -89,6 +92,14 @@ export class ConnectionGate {
    */
   get preAuthBytes(): number {
     return this.#preAuthBytes;
+  }
+
+  /**
+   * Connections turned away since start, by code: `SERVER_FULL`, `ADDRESS_LIMIT`,
+   * `UNAUTHENTICATED_LIMIT` (refused at accept) and `EVICTED` (closed to make room for a newcomer).
+   */
+  refusals(): IterableIterator<[string, number]> {
+    return this.#refusals.entries();
   }
 
   /** Takes one freshly accepted raw connection (TCP or WebSocket). */
@@ -167,6 +178,11 @@ export class ConnectionGate {
       finish();
       ticket?.release();
     });
+    // Made room for a newcomer (AddressAdmission.admit): closed 1013 with the admission's reason.
+    ticket?.onEvict((error) => {
+      this.#count('EVICTED');
+      connection.fail(error);
+    });
     return {
       remainingMs: () => Math.max(0, Math.round(deadline - performance.now())),
       authenticated: () => {
@@ -222,7 +238,12 @@ export class ConnectionGate {
    * packets after a handshake, so it gets a short one, then a JSON notice packet, then the close.
    * A raw TCP client just sees the connection end.
    */
+  #count(code: string): void {
+    this.#refusals.set(code, (this.#refusals.get(code) ?? 0) + 1);
+  }
+
   #refuse(base: Connection, error: TransportError, reason: string): void {
+    this.#count(error.code);
     // One line per second at most: a client re-opening as fast as it is refused must not flood the log.
     const now = performance.now();
     if (now - this.#lastRefusalLog >= 1000) {
@@ -244,7 +265,9 @@ export class ConnectionGate {
       base.close(error.closeCode, reason);
       return;
     }
-    if (this.#refusing.size >= MAX_PENDING_REFUSALS) {
+    // One address re-opening as fast as it is refused must not take every refusal slot.
+    const key = addressKey(base.remoteAddress);
+    if (this.#refusing.size >= MAX_PENDING_REFUSALS || this.#refusingAddresses.has(key)) {
       base.terminate(error.closeCode, reason);
       return;
     }
@@ -256,7 +279,11 @@ export class ConnectionGate {
       0,
     );
     this.#refusing.add(framed);
-    framed.onClose(() => this.#refusing.delete(framed));
+    this.#refusingAddresses.add(key);
+    framed.onClose(() => {
+      this.#refusing.delete(framed);
+      this.#refusingAddresses.delete(key);
+    });
     framed.onReady(() => {
       framed.send(gmCloseNotice(error.closeCode, reason));
       framed.close(error.closeCode, reason);

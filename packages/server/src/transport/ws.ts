@@ -50,9 +50,6 @@ export class WsConnection extends BaseConnection implements MeteredConnection {
     this.#ws = ws;
     this.#socket = socket;
     this.#cork = new TurnCork(socket, () => this.checkBackpressure());
-    // Raw bytes as they arrive, before `ws` assembles them into frames and messages (it has already
-    // taken each chunk when this listener runs, so what it holds is bounded by what was counted).
-    socket.on('data', (chunk: Buffer) => this.countInbound(chunk.length));
     this.#textFrames = opts.textFrames ?? false;
     this.remoteAddress = remote.address;
     this.remotePort = remote.port;
@@ -108,6 +105,12 @@ export class WsConnection extends BaseConnection implements MeteredConnection {
 
   pauseReading(): void {
     this.#socket.pause();
+  }
+
+  protected override meterInbound(): void {
+    // Raw bytes as they arrive, before `ws` assembles them into frames and messages (it has already
+    // taken each chunk when this listener runs, so what it holds is bounded by what was counted).
+    this.#socket.on('data', (chunk: Buffer) => this.countInbound(chunk.length));
   }
 
   /**

@@ -76,6 +76,9 @@ export function registerAccounts(deps: AccountDeps): AccountFeature {
     db,
     clock,
     maxLifetimeSec: Math.max(config.tokenExpirySec, config.refreshTokenExpirySec),
+    // Sound only where this process makes every revocation: in cluster mode other nodes revoke too,
+    // and their notices arrive later than their commits, so every check reads the database.
+    verdictCacheMs: config.cluster ? 0 : config.revocationCacheMs,
     logger,
   });
   const sessions = new SessionAuth({
