@@ -191,6 +191,11 @@ export async function runSoak(options: Partial<SoakOptions> = {}): Promise<SoakR
       serverAlive: server.alive(),
       serverLog: server.logs,
       notes,
+      roles: {
+        match: vus.filter((v) => v.role === 'match').length,
+        party: vus.filter((v) => v.role === 'party').length,
+        mm: vus.filter((v) => v.role === 'mm').length,
+      },
     };
     return { ...base, failures: judge(base) };
   } finally {

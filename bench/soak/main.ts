@@ -1,9 +1,9 @@
 /**
  * The soak and chaos suite (see bench/README.md, `soak`):
  *
- *   npm run soak --prefix bench -- [--minutes 30] [--clients 48] [--churn 0.1] [--sample 5]
+ *   npm run soak --prefix bench -- [--minutes 30] [--warmup <s>] [--clients 48] [--churn 0.1] [--sample 5]
  *       [--match-hz 10] [--party-hz 2] [--chat-every 5] [--new-account-every 5] [--no-gamemaker]
- *       [--rss-growth-mib 24] [--rss-growth-fraction 0.1] [--postgres [url]] [--json out.json]
+ *       [--rss-growth-mib 24] [--rss-growth-fraction 0.1] [--database sqlite|postgres|<url>] [--json out.json]
  *       [--leak-bytes N] [--lose-every-sec N] [--drop-every N]
  *
  * Prints a progress line per sample, then the report; exits 1 when a criterion failed. The last three
@@ -20,6 +20,7 @@ import { DEFAULTS } from './world.ts';
 const { values: a } = parseArgs({
   options: {
     minutes: { type: 'string' },
+    warmup: { type: 'string' },
     clients: { type: 'string' },
     churn: { type: 'string' },
     sample: { type: 'string' },
@@ -30,7 +31,7 @@ const { values: a } = parseArgs({
     'no-gamemaker': { type: 'boolean' },
     'rss-growth-mib': { type: 'string' },
     'rss-growth-fraction': { type: 'string' },
-    postgres: { type: 'string' },
+    database: { type: 'string' },
     json: { type: 'string' },
     'leak-bytes': { type: 'string' },
     'lose-every-sec': { type: 'string' },
@@ -50,6 +51,7 @@ function num(flag: string, fallback: number, min: number, max: number): number {
 const clients = num('clients', DEFAULTS.clients, 2, 2000);
 const result = await runSoak({
   minutes: num('minutes', DEFAULTS.minutes, 0.5, 24 * 60),
+  ...(a.warmup === undefined ? {} : { warmupSec: num('warmup', 0, 0, 24 * 3600) }),
   clients,
   gamemaker: !a['no-gamemaker'],
   churnPerMinute: num('churn', DEFAULTS.churnPerMinute, 0, 1),
@@ -60,7 +62,13 @@ const result = await runSoak({
   newAccountEverySec: num('new-account-every', DEFAULTS.newAccountEverySec, 0.1, 600),
   rssGrowthMiB: num('rss-growth-mib', DEFAULTS.rssGrowthMiB, 0, 1e6),
   rssGrowthFraction: num('rss-growth-fraction', DEFAULTS.rssGrowthFraction, 0, 10),
-  database: a.postgres === undefined ? 'sqlite' : a.postgres || 'postgres://postgres@127.0.0.1:5432/test',
+  // `postgres`: the repository tests' database, in a throwaway schema.
+  database:
+    a.database === undefined || a.database === 'sqlite'
+      ? 'sqlite'
+      : a.database === 'postgres'
+        ? 'postgres://postgres@127.0.0.1:5432/test'
+        : a.database,
   leakBytes: num('leak-bytes', 0, 0, 64 * 1024 * 1024),
   loseEverySec: num('lose-every-sec', 0, 0, 3600),
   dropEvery: num('drop-every', 0, 0, 1e9),

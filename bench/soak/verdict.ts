@@ -5,14 +5,17 @@
  * reservation (heap total − heap used): V8 grows and shrinks that reservation by tens of MiB on its
  * own (a 28 MiB shrink in the middle of a 3-minute run here), which is not a leak, while a leak of
  * JavaScript objects raises heap used and a native or Buffer leak raises RSS alone, so both still
- * show. The run is cut in thirds: the first is warm-up (caches, JIT, pools and the database reach
- * their working size), the second gives the baseline, the median of its samples, and the third the
- * median of its own. It passes when the last third's median exceeds the baseline by at most
+ * show. The first `warmupSec` (a third of the run by default) are warm-up (caches, JIT, pools and
+ * the database reach their working size, and V8 gives back what starting up took); the rest is cut
+ * in halves: the first gives the baseline, the median of its samples, and the second the median of
+ * its own (with the default warm-up: the middle and last thirds). It passes when the last window's
+ * median exceeds the baseline by at most
  * `max(rssGrowthMiB, rssGrowthFraction × baseline)` (24 MiB or 10 % by default). Medians, not
- * maxima, so one garbage-collection peak or a burst of outside load does not decide; thirds of the
- * run, so a leak of r MiB/min fails a run of D minutes once r × D/3 exceeds the allowance (about
- * 2.4 MiB/min for 30 minutes, 24 MiB/min for the 3-minute cut). The raw RSS growth and the
- * least-squares slope over the last two thirds are reported beside it.
+ * maxima, so one garbage-collection peak or a burst of outside load does not decide; windows that
+ * grow with the run, so a longer run catches a smaller leak: r MiB/min fails once r × (window
+ * length) exceeds the allowance (about 2.4 MiB/min for 30 minutes; for the 3-minute cut, with 110 s
+ * of warm-up and windows of 35 s, about 40 MiB/min). The raw RSS growth and the least-squares slope
+ * after the warm-up are reported beside it.
  *
  * **Nothing acknowledged lost** (see `ledger.ts`): no chat message acknowledged as persistent missing
  * from its channel's history, no match or party data message owed to a receiver missing, none
@@ -20,8 +23,8 @@
  *
  * **Alive and working**: the server answered every scrape and is still running, closed no socket on
  * its own, sent no error reply and let at most 1 % of the requests time out; and every kind of
- * traffic made progress in the last third (chat acks, match and party deliveries, matchmaker
- * matches, reconnections after churn, new accounts).
+ * traffic made progress in the last window (chat acks, match and party deliveries, matchmaker
+ * matches, new accounts, and reconnections after churn where at least two drops were due).
  *
  * @packageDocumentation
  */
@@ -97,40 +100,48 @@ function slope(points: readonly (readonly [number, number])[]): number {
 export function memoryVerdict(
   samples: readonly Sample[],
   durationSec: number,
-  o: Pick<SoakOptions, 'rssGrowthMiB' | 'rssGrowthFraction'>,
+  o: Pick<SoakOptions, 'rssGrowthMiB' | 'rssGrowthFraction' | 'warmupSec'>,
 ): MemoryVerdict {
-  const third = durationSec / 3;
-  const middle = samples.filter((s) => s.t >= third && s.t < 2 * third);
-  const last = samples.filter((s) => s.t >= 2 * third);
+  const { warm, split } = windows(durationSec, o.warmupSec);
+  const middle = samples.filter((s) => s.t >= warm && s.t < split);
+  const last = samples.filter((s) => s.t >= split);
   const baselineMiB = median(middle.map((s) => s.liveMiB));
   const lastMiB = median(last.map((s) => s.liveMiB));
   const growthMiB = lastMiB - baselineMiB;
   const rssGrowthMiB = median(last.map((s) => s.rssMiB)) - median(middle.map((s) => s.rssMiB));
   const allowanceMiB = Math.max(o.rssGrowthMiB, o.rssGrowthFraction * baselineMiB);
-  const slopeMiBPerMin = slope(
-    samples.filter((s) => s.t >= third).map((s) => [s.t / 60, s.liveMiB] as const),
-  );
+  const slopeMiBPerMin = slope(samples.filter((s) => s.t >= warm).map((s) => [s.t / 60, s.liveMiB] as const));
   const pass = middle.length >= 3 && last.length >= 3 && growthMiB <= allowanceMiB;
   return { baselineMiB, lastMiB, growthMiB, allowanceMiB, slopeMiBPerMin, rssGrowthMiB, pass };
 }
 
-/** Figures of one third of the run, to compare the last with the middle (same run, same machine). */
-export interface ThirdFigures {
+/**
+ * The baseline and last windows (seconds since the traffic started): after `warmupSec` (default a
+ * third of the run, at most 80 % of it), the rest in halves, [warm, split) and [split, end].
+ */
+export function windows(durationSec: number, warmupSec: number | undefined): { warm: number; split: number } {
+  const warm = Math.min(warmupSec ?? durationSec / 3, durationSec * 0.8);
+  return { warm, split: warm + (durationSec - warm) / 2 };
+}
+
+/** Figures of one window of the run, to compare the last with the baseline (same run, same machine). */
+export interface WindowFigures {
   /** Server CPU time per match or party message delivered (µs; all the server's work included). */
   readonly cpuUsPerDelivery: number;
-  /** Median over the third's samples of the server's event-loop p99 (ms). */
+  /** Median over the window's samples of the server's event-loop p99 (ms). */
   readonly loopP99Ms: number;
-  /** Median over the third's samples of the client-side p99s (ms). */
+  /** Median over the window's samples of the client-side p99s (ms). */
   readonly requestP99Ms: number;
   readonly deliveryP99Ms: number;
 }
 
-/** The figures of the middle and last thirds. */
-export function thirds(
+/** The figures of the baseline and last windows. */
+export function windowFigures(
   samples: readonly Sample[],
   durationSec: number,
-): { middle: ThirdFigures; last: ThirdFigures } {
-  const of = (from: number, to: number): ThirdFigures => {
+  warmupSec: number | undefined,
+): { middle: WindowFigures; last: WindowFigures } {
+  const of = (from: number, to: number): WindowFigures => {
     const xs = samples.filter((s) => s.t >= from && s.t < to);
     const a = xs[0];
     const b = xs[xs.length - 1];
@@ -145,8 +156,8 @@ export function thirds(
       deliveryP99Ms: med((s) => s.deliveryP99Ms),
     };
   };
-  const third = durationSec / 3;
-  return { middle: of(third, 2 * third), last: of(2 * third, Number.POSITIVE_INFINITY) };
+  const { warm, split } = windows(durationSec, warmupSec);
+  return { middle: of(warm, split), last: of(split, Number.POSITIVE_INFINITY) };
 }
 
 /** Everything a run measured. */
@@ -164,6 +175,8 @@ export interface SoakResult {
   readonly serverAlive: boolean;
   readonly serverLog: { readonly warn: number; readonly error: number; readonly tail: readonly string[] };
   readonly notes: readonly string[];
+  /** Players per role. */
+  readonly roles: Readonly<Record<'match' | 'party' | 'mm', number>>;
   /** Each failed criterion, in words; empty when the run passed. */
   readonly failures: readonly string[];
 }
@@ -174,8 +187,8 @@ export function judge(r: Omit<SoakResult, 'failures'>): string[] {
   const m = r.memory;
   if (!m.pass) {
     f.push(
-      `memory: last third's median live memory ${m.lastMiB.toFixed(1)} MiB is ${m.growthMiB.toFixed(1)} MiB ` +
-        `above the middle third's ${m.baselineMiB.toFixed(1)} MiB (allowed ${m.allowanceMiB.toFixed(1)} MiB)`,
+      `memory: the last window's median live memory ${m.lastMiB.toFixed(1)} MiB is ${m.growthMiB.toFixed(1)} MiB ` +
+        `above the baseline's ${m.baselineMiB.toFixed(1)} MiB (allowed ${m.allowanceMiB.toFixed(1)} MiB)`,
     );
   }
   if (r.chat.missing > 0) f.push(`chat: ${r.chat.missing} acknowledged messages missing from the history`);
@@ -192,21 +205,27 @@ export function judge(r: Omit<SoakResult, 'failures'>): string[] {
   if (r.count.errors > 0) f.push(`${r.count.errors} error replies on healthy connections`);
   const requests = r.chat.acked + r.count.mmTickets;
   if (r.count.timeouts > Math.max(1, 0.01 * requests)) f.push(`${r.count.timeouts} requests timed out`);
-  // Progress in the last third, per kind of traffic.
-  const lastThird = r.samples.filter((s) => s.t >= (2 * r.durationSec) / 3);
-  const first = lastThird[0];
-  const end = lastThird[lastThird.length - 1];
-  if (!first || !end || first === end) f.push('too few samples in the last third');
+  // Progress in the last window, per kind of traffic.
+  const lastWindow = r.samples.filter((s) => s.t >= windows(r.durationSec, r.opts.warmupSec).split);
+  const first = lastWindow[0];
+  const end = lastWindow[lastWindow.length - 1];
+  if (!first || !end || first === end) f.push('too few samples in the last window');
   else {
     const progress: [string, keyof Sample][] = [
       ['chat acknowledgements', 'acked'],
-      ['match and party deliveries', 'delivered'],
-      ['matchmaker matches', 'mmMatched'],
       ['new accounts', 'newAccounts'],
     ];
-    if (r.opts.churnPerMinute > 0) progress.push(['reconnections after churn', 'reconnects']);
+    if (r.roles.match + r.roles.party > 1) progress.push(['match and party deliveries', 'delivered']);
+    if (r.roles.mm > 1) progress.push(['matchmaker matches', 'mmMatched']);
+    // Drops come at even intervals: ask for reconnections only where at least two were due.
+    const dropsDue =
+      (r.opts.churnPerMinute *
+        r.opts.clients *
+        (r.durationSec - windows(r.durationSec, r.opts.warmupSec).split)) /
+      60;
+    if (dropsDue >= 2) progress.push(['reconnections after churn', 'reconnects']);
     for (const [what, key] of progress) {
-      if ((end[key] as number) <= (first[key] as number)) f.push(`no ${what} in the last third`);
+      if ((end[key] as number) <= (first[key] as number)) f.push(`no ${what} in the last window`);
     }
   }
   return f;
@@ -244,8 +263,8 @@ export function report(r: SoakResult): string {
   const loops = r.samples.map((s) => s.loopP99Ms).filter((x) => Number.isFinite(x));
   lines.push('');
   lines.push(
-    `memory (live = RSS − unused V8 heap): baseline (median of the middle third) ${fmt(m.baselineMiB)} MiB, ` +
-      `last third ${fmt(m.lastMiB)} MiB, growth ${fmt(m.growthMiB)} MiB (allowed ${fmt(m.allowanceMiB)}), slope ` +
+    `memory (live = RSS − unused V8 heap): baseline (median of the window after warm-up) ${fmt(m.baselineMiB)} MiB, ` +
+      `last window ${fmt(m.lastMiB)} MiB, growth ${fmt(m.growthMiB)} MiB (allowed ${fmt(m.allowanceMiB)}), slope ` +
       `${fmt(m.slopeMiBPerMin, 2)} MiB/min; raw RSS growth ${fmt(m.rssGrowthMiB)} MiB → ${m.pass ? 'flat' : 'GROWING'}`,
   );
   lines.push(
@@ -254,10 +273,10 @@ export function report(r: SoakResult): string {
       `${fmt(h.delivery.total.quantileMs(0.99))} ms, device auth ${fmt(h.auth.total.quantileMs(0.99))} ms, ` +
       `matchmaker ticket→matched ${fmt(h.matchmaker.total.quantileMs(0.99), 0)} ms`,
   );
-  const { middle, last } = thirds(r.samples, r.durationSec);
-  const ratio = (f: (t: ThirdFigures) => number) => `${fmt(f(last) / f(middle), 2)}×`;
+  const { middle, last } = windowFigures(r.samples, r.durationSec, r.opts.warmupSec);
+  const ratio = (f: (t: WindowFigures) => number) => `${fmt(f(last) / f(middle), 2)}×`;
   lines.push(
-    `last third / middle third: server CPU per delivered message ${fmt(last.cpuUsPerDelivery)} / ` +
+    `last window / baseline window: server CPU per delivered message ${fmt(last.cpuUsPerDelivery)} / ` +
       `${fmt(middle.cpuUsPerDelivery)} µs = ${ratio((t) => t.cpuUsPerDelivery)}, loop p99 ${ratio((t) => t.loopP99Ms)}, ` +
       `chat p99 ${ratio((t) => t.requestP99Ms)}, data p99 ${ratio((t) => t.deliveryP99Ms)} (medians of the samples' p99s)`,
   );

@@ -26,7 +26,9 @@ export interface SoakOptions {
   readonly chatEverySec: number;
   /** Seconds between two logins of a brand-new device. */
   readonly newAccountEverySec: number;
-  /** Memory check: the last third's median RSS may exceed the middle third's by this much (MiB)… */
+  /** Seconds of warm-up before the memory baseline (undefined: a third of the run). */
+  readonly warmupSec?: number;
+  /** Memory check: the last window's median may exceed the baseline window's by this much (MiB)… */
   readonly rssGrowthMiB: number;
   /** …or by this fraction of it, whichever is larger. */
   readonly rssGrowthFraction: number;
