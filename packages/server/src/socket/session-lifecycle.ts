@@ -227,6 +227,9 @@ export class SessionLifecycle implements SessionEvents {
     if (!link || session.closed) return 'expired';
     // The client noticed the break before this server did: the old connection is dead to it.
     if (link.connection) this.#detach(session, link, true);
+    // The new connection may be another carrier (GameMaker TCP ↔ `/ws`): the replay and everything
+    // after it are encoded for the new connection's format (the kept messages are not bytes yet).
+    link.format = options.format;
     const replayed = session.attach(
       this.#carrier(connection, link),
       request.seq,
@@ -243,7 +246,6 @@ export class SessionLifecycle implements SessionEvents {
       session.close(CloseCode.ABNORMAL, overflow ? RESUME_OVERFLOW_REASON : 'session resume refused');
       return overflow ? 'overflow' : 'invalid';
     }
-    link.format = options.format;
     this.#watch(session, connection, link);
     this.#log.debug(
       { sessionId: session.id, connection: connection.id, seq: request.seq, replayed },

@@ -1,0 +1,203 @@
+/**
+ * Seams between features built apart: session resume with the carriers and wire formats, the
+ * per-address admission limits, the shutdown drain and revocation. Every connection is real (loopback
+ * sockets, through a proxy that cuts them as a network drop does).
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
+import type { TetherConfig } from '../src/config/config.ts';
+import { GmRealtimeClient } from './gm-realtime-client.ts';
+import { startTestServer, type TestServer } from './helpers.ts';
+import { deviceLogin } from './http-client.ts';
+import './realtime-helpers.ts';
+import { CutProxy, type Envelope, isControl, ResumingWs, range, sequence } from './resume-helpers.ts';
+
+let server: TestServer | undefined;
+const proxies: CutProxy[] = [];
+const sockets: ResumingWs[] = [];
+const gms: GmRealtimeClient[] = [];
+afterEach(async () => {
+  for (const s of sockets.splice(0)) s.close();
+  for (const g of gms.splice(0)) g.destroy();
+  for (const p of proxies.splice(0)) await p.close();
+  await server?.stop();
+  server = undefined;
+});
+
+async function start(overrides: Partial<TetherConfig> = {}): Promise<TestServer> {
+  server = await startTestServer(overrides);
+  return server;
+}
+
+async function proxyTo(port: number): Promise<CutProxy> {
+  const proxy = await CutProxy.start(port);
+  proxies.push(proxy);
+  return proxy;
+}
+
+async function login(s: TestServer): Promise<string> {
+  return (await deviceLogin(s.baseUrl, `seam-${Math.random().toString(36).slice(2, 14)}`)).token;
+}
+
+function ws(port: number, token: string): ResumingWs {
+  const client = new ResumingWs(port, token);
+  sockets.push(client);
+  return client;
+}
+
+async function gmTcp(port: number): Promise<GmRealtimeClient> {
+  const client = await GmRealtimeClient.tcp(port);
+  gms.push(client);
+  return client;
+}
+
+const ROOM = { target: 'seam-room', type: 1, persistence: false, hidden: false };
+
+async function joinRoom(client: ResumingWs): Promise<string> {
+  const reply = await client.request('channel_join', ROOM);
+  return (reply.channel as { id: string }).id;
+}
+
+const chatSeq = (e: Envelope) => {
+  const m = e.channel_message as { content: string } | undefined;
+  return m ? (JSON.parse(m.content) as { seq: number }).seq : undefined;
+};
+
+/** Presence events in `log` that announce `sessionId` leaving. */
+function leavesOf(log: readonly Envelope[], sessionId: string): Envelope[] {
+  return log.filter((e) => {
+    const body = e.channel_presence_event as { leaves?: { session_id: string }[] } | undefined;
+    return body?.leaves?.some((p) => p.session_id === sessionId) === true;
+  });
+}
+
+/** Waits until the server holds `n` sessions for a resume. */
+function held(s: TestServer, n: number): Promise<true> {
+  return new Promise((resolve, reject) => {
+    const deadline = Date.now() + 10_000;
+    const check = () => {
+      if (s.realtime.lifecycle.held === n) resolve(true);
+      else if (Date.now() > deadline)
+        reject(new Error(`server never held ${n} (holds ${s.realtime.lifecycle.held})`));
+      else setTimeout(check, 5);
+    };
+    check();
+  });
+}
+
+/** The HTTP status and JSON body of a refused WebSocket upgrade. */
+function upgradeRefusal(url: string): Promise<{ status: number; body: unknown }> {
+  return new Promise((resolve, reject) => {
+    const socket = new WebSocket(url);
+    socket.on('open', () => reject(new Error('upgrade accepted')));
+    socket.on('error', () => {});
+    socket.on('unexpected-response', (_req, res) => {
+      let text = '';
+      res.on('data', (chunk: Buffer) => {
+        text += chunk.toString();
+      });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) }));
+    });
+  });
+}
+
+async function chat(from: ResumingWs, channelId: string, seqs: readonly number[]): Promise<void> {
+  for (const seq of seqs)
+    await from.request('channel_message_send', { channel_id: channelId, content: JSON.stringify({ seq }) });
+}
+
+describe('resume across carriers and formats', () => {
+  it('resumes a GameMaker TCP session on /ws: the replay and what follows are JSON text frames', async () => {
+    const s = await start();
+    const proxy = await proxyTo(s.gm!.port);
+    const a = ws(s.http.port, await login(s));
+    await a.connect('', false);
+    const channelId = await joinRoom(a);
+    // Another GameMaker member: every broadcast is then also encoded as GameMaker packets.
+    const other = await gmTcp(s.gm!.port);
+    await other.authenticate(await GmRealtimeClient.token(s.baseUrl));
+    await other.request('channel_join', ROOM);
+
+    const token = await GmRealtimeClient.token(s.baseUrl);
+    const gm = await gmTcp(proxy.port);
+    const info = await gm.authenticate(token, { resumable: true });
+    const first = (await gm.waitFor((e) => 'session_resume' in e)).session_resume as Envelope;
+    await gm.request('channel_join', ROOM);
+    await chat(a, channelId, [0, 1]);
+    await gm.waitFor(() => sequence(gm.received, chatSeq).length === 2, 'two messages');
+    proxy.cut();
+    await gm.ended;
+    await held(s, 1);
+    await chat(a, channelId, [2, 3]);
+    const seen = gm.received.filter((e) => !isControl(e));
+
+    const b = ws(s.http.port, token);
+    b.log.push(...seen);
+    await b.connect(`&resume=${encodeURIComponent(String(first.token))}&resume_seq=${seen.length}`);
+    expect(b.resume).toMatchObject({ resumed: true, session_id: info.session_id, replayed: 2 });
+    await chat(a, channelId, [4]);
+    await b.until(() => (sequence(b.log, chatSeq).length === 5 ? true : undefined), 'every message');
+    expect(sequence(b.log, chatSeq)).toEqual(range(5));
+    // Its own requests are read as JSON text frames too.
+    await b.request('channel_message_send', { channel_id: channelId, content: JSON.stringify({ seq: -1 }) });
+    expect(leavesOf(a.log, String(info.session_id))).toEqual([]);
+    await other.waitFor(() => sequence(other.received, chatSeq).length === 6, 'every message, GameMaker');
+    expect(sequence(other.received, chatSeq)).toEqual([...range(5), -1]);
+  });
+
+  it('resumes a /ws session on GameMaker TCP: the replay and what follows are GameMaker packets', async () => {
+    const s = await start();
+    const proxy = await proxyTo(s.http.port);
+    const a = ws(s.http.port, await login(s));
+    await a.connect('', false);
+    const channelId = await joinRoom(a);
+    const token = await login(s);
+    const b = ws(proxy.port, token);
+    await b.connect('&resumable=true');
+    const sessionId = String(b.resume.session_id);
+    await joinRoom(b);
+    await chat(a, channelId, [0, 1]);
+    await b.until(() => (sequence(b.log, chatSeq).length === 2 ? true : undefined), 'two messages');
+    proxy.cut();
+    await b.closed;
+    await held(s, 1);
+    await chat(a, channelId, [2, 3]);
+
+    const gm = await gmTcp(s.gm!.port);
+    const again = await gm.authenticate(token, {
+      resume_token: String(b.resume.token),
+      resume_seq: b.log.length,
+    });
+    expect(again.session_id).toBe(sessionId);
+    const resumed = (await gm.waitFor((e) => 'session_resume' in e)).session_resume as Envelope;
+    expect(resumed).toMatchObject({ resumed: true, replayed: 2 });
+    await chat(a, channelId, [4]);
+    await gm.waitFor(() => sequence([...b.log, ...gm.received], chatSeq).length === 5, 'every message');
+    expect(sequence([...b.log, ...gm.received], chatSeq)).toEqual(range(5));
+    await gm.request('channel_message_send', { channel_id: channelId, content: JSON.stringify({ seq: -1 }) });
+    expect(leavesOf(a.log, sessionId)).toEqual([]);
+  });
+
+  it('refuses to resume a held JSON session with format=protobuf (400), and keeps it held for JSON', async () => {
+    const s = await start();
+    const proxy = await proxyTo(s.http.port);
+    const token = await login(s);
+    const b = ws(proxy.port, token);
+    await b.connect('&resumable=true');
+    const sessionId = String(b.resume.session_id);
+    proxy.cut();
+    await b.closed;
+    await held(s, 1);
+    const query = `resume=${encodeURIComponent(String(b.resume.token))}&resume_seq=${b.log.length}`;
+    const refusal = await upgradeRefusal(
+      `ws://127.0.0.1:${s.http.port}/ws?token=${token}&format=protobuf&${query}`,
+    );
+    expect(refusal).toMatchObject({
+      status: 400,
+      body: { code: 3, message: 'Invalid resume parameters: session resume needs format=json' },
+    });
+    expect(s.realtime.lifecycle.held).toBe(1);
+    await b.resumeWith();
+    expect(b.resume).toMatchObject({ resumed: true, session_id: sessionId });
+  });
+});
