@@ -201,3 +201,52 @@ describe('resume across carriers and formats', () => {
     expect(b.resume).toMatchObject({ resumed: true, session_id: sessionId });
   });
 });
+
+describe('resume against the per-address connection limit', () => {
+  it('admits the resume of a cut session when the address holds its limit less the dead connection', async () => {
+    const s = await start({ socketMaxConnectionsPerAddress: 3 });
+    const proxy = await proxyTo(s.http.port);
+    for (let i = 0; i < 2; i++) await ws(s.http.port, await login(s)).connect('', false);
+    const b = ws(proxy.port, await login(s));
+    await b.connect('&resumable=true');
+    const sessionId = String(b.resume.session_id);
+    // At the limit: a fourth connection is refused.
+    await expect(ws(s.http.port, await login(s)).connect('', false)).rejects.toThrow('HTTP 429');
+    proxy.cut();
+    await b.closed;
+    await held(s, 1);
+    await b.resumeWith();
+    expect(b.resume).toMatchObject({ resumed: true, session_id: sessionId });
+  });
+
+  it('admits a resume that takes over a connection the server still thinks alive at the limit', async () => {
+    const s = await start({ socketMaxConnectionsPerAddress: 3 });
+    const proxy = await proxyTo(s.http.port);
+    for (let i = 0; i < 2; i++) await ws(s.http.port, await login(s)).connect('', false);
+    const b = ws(proxy.port, await login(s));
+    await b.connect('&resumable=true');
+    const sessionId = String(b.resume.session_id);
+    proxy.freeze();
+    const again = ws(s.http.port, b.token);
+    await again.connect(`&resume=${encodeURIComponent(String(b.resume.token))}&resume_seq=${b.log.length}`);
+    expect(again.resume).toMatchObject({ resumed: true, session_id: sessionId });
+    // The replaced connection's slot is free again once it has closed: still at the limit, not over.
+    await expect(ws(s.http.port, await login(s)).connect('', false)).rejects.toThrow('HTTP 429');
+  });
+
+  it('still refuses at the limit a resume that replaces nothing of this address', async () => {
+    const s = await start({ socketMaxConnectionsPerAddress: 2 });
+    const proxy = await proxyTo(s.http.port);
+    const b = ws(proxy.port, await login(s));
+    await b.connect('&resumable=true');
+    proxy.cut();
+    await b.closed;
+    await held(s, 1);
+    for (let i = 0; i < 2; i++) await ws(s.http.port, await login(s)).connect('', false);
+    await expect(b.resumeWith()).rejects.toThrow('HTTP 429');
+    // A forged resume token does not get over the limit either.
+    const forged = ws(s.http.port, b.token);
+    await expect(forged.connect('&resume=x.y&resume_seq=0')).rejects.toThrow('HTTP 429');
+    expect(s.realtime.lifecycle.held).toBe(1);
+  });
+});

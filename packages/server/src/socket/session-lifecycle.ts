@@ -212,6 +212,17 @@ export class SessionLifecycle implements SessionEvents {
     return session;
   }
 
+  /**
+   * The remote address of the live connection a resume with `request` by `userId` would take over
+   * (the client noticed a break this server has not), or undefined: no such session, or it is held
+   * without a connection. Changes nothing.
+   */
+  takeoverAddress(request: ResumeRequest, userId: string): string | undefined {
+    const found = this.#resumer.peek(request.token, userId);
+    if (!('session' in found)) return undefined;
+    return this.#links.get(found.session)?.connection?.remoteAddress;
+  }
+
   /** Puts a held session on `connection`; returns it, or why it could not (then a fresh one opens). */
   #resume(
     connection: Connection,

@@ -114,6 +114,17 @@ export class SessionResumer {
    * A session found here is no longer on its grace timer; the caller attaches it or closes it.
    */
   find(token: string, userId: string): ResumeLookup {
+    const found = this.peek(token, userId);
+    if ('session' in found) {
+      const entry = this.#entries.get(found.session.id)!;
+      clearTimeout(entry.timer);
+      entry.timer = undefined;
+    }
+    return found;
+  }
+
+  /** What {@link find} would find for `token` and `userId`, leaving any grace timer running. */
+  peek(token: string, userId: string): ResumeLookup {
     if (!this.enabled) return { failure: SessionResumeFailure.DISABLED };
     const dot = token.lastIndexOf('.');
     if (token.length > MAX_TOKEN_CHARS || dot <= 0) return { failure: SessionResumeFailure.INVALID };
@@ -125,8 +136,6 @@ export class SessionResumer {
     if (secret.length !== entry.secret.length || !timingSafeEqual(secret, entry.secret))
       return { failure: SessionResumeFailure.INVALID };
     if (entry.session.userId !== userId) return { failure: SessionResumeFailure.INVALID };
-    clearTimeout(entry.timer);
-    entry.timer = undefined;
     return { session: entry.session };
   }
 
