@@ -250,3 +250,57 @@ describe('resume against the per-address connection limit', () => {
     expect(s.realtime.lifecycle.held).toBe(1);
   });
 });
+
+describe('shutdown with held sessions', () => {
+  it('releases held sessions and refuses a resume during the drain', async () => {
+    const s = await start();
+    let started!: () => void;
+    const running = new Promise<void>((r) => {
+      started = r;
+    });
+    let release!: (v: string) => void;
+    const released = new Promise<string>((r) => {
+      release = r;
+    });
+    await s.runtime.run((initializer) => {
+      initializer.registerRpc('slow', async () => {
+        started();
+        return released;
+      });
+    }, 'seam-drain');
+    const proxy = await proxyTo(s.http.port);
+    const gmProxy = await proxyTo(s.gm!.port);
+    const b = ws(proxy.port, await login(s));
+    await b.connect('&resumable=true');
+    await joinRoom(b);
+    const gmToken = await GmRealtimeClient.token(s.baseUrl);
+    const gm = await gmTcp(gmProxy.port);
+    await gm.authenticate(gmToken, { resumable: true });
+    const gmResume = (await gm.waitFor((e) => 'session_resume' in e)).session_resume as Envelope;
+    proxy.cut();
+    gmProxy.cut();
+    await held(s, 2);
+
+    // A request in flight keeps the drain open while the resumes arrive.
+    const c = ws(s.http.port, await login(s));
+    await c.connect('', false);
+    c.send({ cid: 'slow', rpc: { id: 'slow' } });
+    await running;
+    const closing = s.close('test shutdown');
+    while (!s.realtime.lifecycle.draining) await new Promise((r) => setTimeout(r, 5));
+    // The HTTP listener is closed from the start of the shutdown: the connection is refused.
+    const direct = ws(s.http.port, b.token);
+    direct.controls.push(...b.controls);
+    await expect(direct.resumeWith()).rejects.toThrow(/ECONNREFUSED|HTTP 503/);
+    // The GameMaker listener stops later (phase 'carriers'); its endpoint refuses at once.
+    const gm2 = await gmTcp(s.gm!.port);
+    gm2.send({ cid: '1', authenticate: { token: gmToken, resume_token: gmResume.token, resume_seq: 0 } });
+    await gm2.ended;
+    expect(gm2.received).toEqual([{ error: { code: 1001, message: 'server shutting down' } }]);
+    expect(s.realtime.lifecycle.held).toBe(2);
+    release('done');
+    await closing;
+    expect(s.realtime.lifecycle.held).toBe(0);
+    expect(s.realtime.lifecycle.size).toBe(0);
+  });
+});
