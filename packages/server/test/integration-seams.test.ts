@@ -304,3 +304,59 @@ describe('shutdown with held sessions', () => {
     expect(s.realtime.lifecycle.size).toBe(0);
   });
 });
+
+describe('revocation of a held session', () => {
+  async function logout(s: TestServer, token: string): Promise<void> {
+    const res = await fetch(`${s.baseUrl}/v2/session/logout`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ token }),
+    });
+    expect(res.status).toBe(200);
+  }
+
+  it('drops it at logout; a resume right after is refused, with the revocation cache on', async () => {
+    const s = await start({ revocationCacheMs: 60_000 });
+    const proxy = await proxyTo(s.http.port);
+    const device = `seam-${Math.random().toString(36).slice(2, 14)}`;
+    const first = (await deviceLogin(s.baseUrl, device)).token;
+    const second = (await deviceLogin(s.baseUrl, device)).token;
+    const b = ws(proxy.port, first);
+    await b.connect('&resumable=true');
+    // The first token's verdict is cached now ("not revoked").
+    await b.request('channel_join', ROOM);
+    proxy.cut();
+    await b.closed;
+    await held(s, 1);
+    await logout(s, first);
+    expect(s.realtime.lifecycle.held).toBe(0);
+    // With the logged-out token: no upgrade at all.
+    const direct = ws(s.http.port, first);
+    direct.controls.push(...b.controls);
+    await expect(direct.resumeWith()).rejects.toThrow('HTTP 401');
+    // With another valid token of the same user: a fresh session, told why.
+    const other = ws(s.http.port, second);
+    other.controls.push(...b.controls);
+    await other.resumeWith();
+    expect(other.resume).toMatchObject({ resumed: false, reason: 'expired' });
+    expect(other.resume.session_id).not.toBe((b.controls[0]!.session_resume as Envelope).session_id);
+  });
+
+  it('drops a held GameMaker session at a ban; its resume is refused', async () => {
+    const s = await start();
+    const proxy = await proxyTo(s.gm!.port);
+    const { token } = await deviceLogin(s.baseUrl, `seam-${Math.random().toString(36).slice(2, 14)}`);
+    const gm = await gmTcp(proxy.port);
+    const info = await gm.authenticate(token, { resumable: true });
+    const resume = (await gm.waitFor((e) => 'session_resume' in e)).session_resume as Envelope;
+    proxy.cut();
+    await gm.ended;
+    await held(s, 1);
+    await s.runtime.nk.usersBanId([String(info.user_id)]);
+    expect(s.realtime.lifecycle.held).toBe(0);
+    const gm2 = await gmTcp(s.gm!.port);
+    gm2.send({ cid: '1', authenticate: { token, resume_token: resume.token, resume_seq: 0 } });
+    await gm2.ended;
+    expect(gm2.received).toMatchObject([{ cid: '1', error: { code: 3 } }, { error: { code: 1008 } }]);
+  });
+});
