@@ -360,3 +360,46 @@ describe('revocation of a held session', () => {
     expect(gm2.received).toMatchObject([{ cid: '1', error: { code: 3 } }, { error: { code: 1008 } }]);
   });
 });
+
+describe('GameMaker resume and the pre-authentication limits', () => {
+  it('holds a resuming client to the byte budget only until it is authenticated: replay and traffic after are free', async () => {
+    const s = await start({ gmPreAuthMaxBytes: 2048 });
+    const proxy = await proxyTo(s.gm!.port);
+    const a = ws(s.http.port, await login(s));
+    await a.connect('', false);
+    const channelId = await joinRoom(a);
+    const token = await GmRealtimeClient.token(s.baseUrl);
+    const gm = await gmTcp(proxy.port);
+    await gm.authenticate(token, { resumable: true });
+    const first = (await gm.waitFor((e) => 'session_resume' in e)).session_resume as Envelope;
+    await gm.request('channel_join', ROOM);
+    proxy.cut();
+    await gm.ended;
+    await held(s, 1);
+    // While held: several times the budget.
+    const N = 40;
+    const pad = 'x'.repeat(200);
+    const traffic = async (from: number, to: number) => {
+      for (let seq = from; seq < to; seq++)
+        await a.request('channel_message_send', {
+          channel_id: channelId,
+          content: JSON.stringify({ seq, pad }),
+        });
+    };
+    await traffic(0, N);
+    const seen = gm.received.filter((e) => !isControl(e));
+
+    const gm2 = await gmTcp(s.gm!.port);
+    await gm2.authenticate(token, { resume_token: String(first.token), resume_seq: seen.length });
+    const resumed = (await gm2.waitFor((e) => 'session_resume' in e)).session_resume as Envelope;
+    expect(resumed).toMatchObject({ resumed: true, replayed: N });
+    await gm2.waitFor(() => sequence(gm2.received, chatSeq).length === N, 'the replay');
+    // Past the budget now (inbound): still open, answered.
+    const big = JSON.stringify({ seq: -1, pad: 'y'.repeat(3000) });
+    const sent = await gm2.request('channel_message_send', { channel_id: channelId, content: big });
+    expect(sent.channel_message_ack).toBeDefined();
+    await gm2.waitFor(() => sequence(gm2.received, chatSeq).includes(-1), 'its own message');
+    expect(sequence(gm2.received, chatSeq)).toEqual([...range(N), -1]);
+    expect(s.realtime.lifecycle.size).toBe(2);
+  });
+});
