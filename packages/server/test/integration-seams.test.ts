@@ -6,9 +6,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import type { TetherConfig } from '../src/config/config.ts';
+import { consoleUrl } from './console-helpers.ts';
 import { GmRealtimeClient } from './gm-realtime-client.ts';
 import { startTestServer, type TestServer } from './helpers.ts';
 import { deviceLogin } from './http-client.ts';
+import { parsePrometheusText, sampleValue } from './prom-text.ts';
 import './realtime-helpers.ts';
 import { CutProxy, type Envelope, isControl, ResumingWs, range, sequence } from './resume-helpers.ts';
 
@@ -401,5 +403,28 @@ describe('GameMaker resume and the pre-authentication limits', () => {
     await gm2.waitFor(() => sequence(gm2.received, chatSeq).includes(-1), 'its own message');
     expect(sequence(gm2.received, chatSeq)).toEqual([...range(N), -1]);
     expect(s.realtime.lifecycle.size).toBe(2);
+  });
+});
+
+describe('held sessions in /metrics', () => {
+  it('counts a held session apart from the carriers: tether_sessions drops, tether_sessions_held rises', async () => {
+    const s = await start();
+    const scrape = async () => parsePrometheusText(await (await fetch(`${consoleUrl(s)}/metrics`)).text());
+    const proxy = await proxyTo(s.http.port);
+    const b = ws(proxy.port, await login(s));
+    await b.connect('&resumable=true');
+    let m = await scrape();
+    expect(sampleValue(m, 'tether_sessions', { carrier: 'ws' })).toBe(1);
+    expect(sampleValue(m, 'tether_sessions_held', {})).toBe(0);
+    proxy.cut();
+    await b.closed;
+    await held(s, 1);
+    m = await scrape();
+    expect(sampleValue(m, 'tether_sessions', { carrier: 'ws' })).toBe(0);
+    expect(sampleValue(m, 'tether_sessions_held', {})).toBe(1);
+    await b.resumeWith();
+    m = await scrape();
+    expect(sampleValue(m, 'tether_sessions', { carrier: 'ws' })).toBe(1);
+    expect(sampleValue(m, 'tether_sessions_held', {})).toBe(0);
   });
 });
