@@ -3,9 +3,13 @@
  * per-address admission limits, the shutdown drain and revocation. Every connection is real (loopback
  * sockets, through a proxy that cuts them as a network drop does).
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import type { TetherConfig } from '../src/config/config.ts';
+import { type ServingCli, startCli } from './cli-process.ts';
 import { consoleUrl } from './console-helpers.ts';
 import { GmRealtimeClient } from './gm-realtime-client.ts';
 import { startTestServer, type TestServer } from './helpers.ts';
@@ -426,5 +430,35 @@ describe('held sessions in /metrics', () => {
     m = await scrape();
     expect(sampleValue(m, 'tether_sessions', { carrier: 'ws' })).toBe(1);
     expect(sampleValue(m, 'tether_sessions_held', {})).toBe(0);
+  });
+});
+
+describe('tether serve on SIGTERM with a held session', () => {
+  let cli: ServingCli | undefined;
+  let dir: string | undefined;
+  afterEach(() => {
+    cli?.child.kill('SIGKILL');
+    if (dir) rmSync(dir, { recursive: true, force: true });
+    cli = dir = undefined;
+  });
+
+  it('releases it and exits 0 without waiting out its hour of grace', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'tether-seam-'));
+    cli = await startCli([
+      ...['--host', '127.0.0.1', '--port', '0', '--gm-port', '0', '--data', dir],
+      ...['--session-resume-grace-sec', '3600', '--log-level', 'debug'],
+    ]);
+    const base = `http://127.0.0.1:${cli.httpPort}`;
+    const proxy = await proxyTo(cli.httpPort);
+    const b = ws(proxy.port, (await deviceLogin(base, `seam-${Math.random().toString(36).slice(2)}`)).token);
+    await b.connect('&resumable=true');
+    await b.request('channel_join', ROOM);
+    proxy.cut();
+    await b.closed;
+    const heldLine = () => cli!.lines.some((l) => l.msg === 'realtime session held for resume');
+    while (!heldLine()) await new Promise((r) => setTimeout(r, 10));
+    cli.child.kill('SIGTERM');
+    expect(await cli.exited).toBe(0);
+    expect(cli.lines.some((l) => l.msg === 'realtime session closed')).toBe(true);
   });
 });
