@@ -5,7 +5,12 @@
  */
 
 import { afterEach, describe, expect, it } from 'vitest';
-import { gameMakerTcpCarrier, type RealtimeEvent, type RealtimeSocket } from '../src/node.ts';
+import {
+  gameMakerTcpCarrier,
+  nodeGameMakerWebSocketCarrier,
+  type RealtimeEvent,
+  type RealtimeSocket,
+} from '../src/node.ts';
 import { connectedPlayer, RestartableServer, TcpProxy, until } from './realtime-helpers.ts';
 
 const cleanup: (() => Promise<void> | void)[] = [];
@@ -41,15 +46,19 @@ async function collect(
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 
 describe('server-side session resume in the SDK', () => {
-  for (const carrier of ['ws', 'gm-tcp'] as const) {
+  for (const carrier of ['ws', 'gm-tcp', 'gm-ws'] as const) {
     it(`gets the same session back after a reset under traffic (${carrier})`, async () => {
       const host = new RestartableServer({ socketRatePerSecond: 100_000, socketRateBurst: 100_000 });
       cleanup.push(() => host.dispose());
       const server = await host.start();
-      const proxy = await TcpProxy.start(carrier === 'ws' ? server.http.port : server.gm!.port);
+      const proxy = await TcpProxy.start(carrier === 'gm-tcp' ? server.gm!.port : server.http.port);
       cleanup.push(() => proxy.close());
-      const viaProxy =
-        carrier === 'ws' ? { port: proxy.port } : { carrier: gameMakerTcpCarrier({ port: proxy.port }) };
+      const carriers = {
+        ws: { port: proxy.port },
+        'gm-ws': { port: proxy.port, carrier: nodeGameMakerWebSocketCarrier() },
+        'gm-tcp': { carrier: gameMakerTcpCarrier({ port: proxy.port }) },
+      };
+      const viaProxy = carriers[carrier];
       const ann = await connectedPlayer(server, 'ann', viaProxy);
       const bob = await connectedPlayer(server, 'bob');
       track(ann.socket);

@@ -250,12 +250,6 @@ export async function startServer(config: TetherConfig, deps: ServerDeps = {}): 
     meter: metrics.sessions,
   });
   pipeline.mount(socketHandlers);
-  metrics.gauge(
-    'tether_sessions_held',
-    'Realtime sessions held without a connection for a resume (not in tether_sessions).',
-    [],
-    () => [[{}, lifecycle.held]],
-  );
   const ctx: FeatureContext = {
     config,
     logger,

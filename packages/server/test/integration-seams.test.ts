@@ -173,24 +173,25 @@ describe('resume against the per-address connection limit', () => {
 });
 
 describe('held sessions in /metrics', () => {
-  it('counts a held session apart from the carriers: tether_sessions drops, tether_sessions_held rises', async () => {
+  it('counts a held session under carrier held, and a session resumed on another carrier under that one', async () => {
     const s = await start();
     const scrape = async () => parsePrometheusText(await (await fetch(`${consoleUrl(s)}/metrics`)).text());
     const proxy = await proxyTo(s.http.port);
     const b = ws(proxy.port, await login(s));
     await b.connect('&resumable=true');
+    const count = (m: Awaited<ReturnType<typeof scrape>>, carrier: string) =>
+      sampleValue(m, 'tether_sessions', { carrier }) ?? 0;
     let m = await scrape();
-    expect(sampleValue(m, 'tether_sessions', { carrier: 'ws' })).toBe(1);
-    expect(sampleValue(m, 'tether_sessions_held', {})).toBe(0);
+    expect([count(m, 'ws'), count(m, 'held'), count(m, 'gm-tcp')]).toEqual([1, 0, 0]);
     proxy.cut();
     await b.closed;
     await held(s, 1);
     m = await scrape();
-    expect(sampleValue(m, 'tether_sessions', { carrier: 'ws' })).toBe(0);
-    expect(sampleValue(m, 'tether_sessions_held', {})).toBe(1);
-    await b.resumeWith();
+    expect([count(m, 'ws'), count(m, 'held'), count(m, 'gm-tcp')]).toEqual([0, 1, 0]);
+    const gm = await gmTcp(s.gm!.port);
+    await gm.authenticate(b.token, { resume_token: String(b.resume.token), resume_seq: b.log.length });
+    await gm.waitFor((e) => 'session_resume' in e);
     m = await scrape();
-    expect(sampleValue(m, 'tether_sessions', { carrier: 'ws' })).toBe(1);
-    expect(sampleValue(m, 'tether_sessions_held', {})).toBe(0);
+    expect([count(m, 'ws'), count(m, 'held'), count(m, 'gm-tcp')]).toEqual([0, 0, 1]);
   });
 });

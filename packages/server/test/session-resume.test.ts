@@ -16,7 +16,10 @@ let server: TestServer | undefined;
 const proxies: CutProxy[] = [];
 const sockets: ResumingWs[] = [];
 afterEach(async () => {
-  for (const s of sockets.splice(0)) s.close();
+  for (const s of sockets.splice(0)) {
+    s.close();
+    await Promise.race([s.closed, new Promise((resolve) => setTimeout(resolve, 2000))]);
+  }
   for (const p of proxies.splice(0)) await p.close();
   await server?.stop();
   server = undefined;
@@ -79,6 +82,13 @@ function held(s: TestServer, n: number): Promise<true> {
     };
     check();
   });
+}
+
+/** `tether_sessions{carrier="held"}` from `/metrics`. */
+async function heldGauge(s: TestServer): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${s.console.port}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith('tether_sessions{carrier="held"}'));
+  return line ? Number(line.split(' ').at(-1)) : 0;
 }
 
 describe('session resume on /ws', () => {
@@ -144,8 +154,13 @@ describe('session resume on /ws', () => {
     proxy.cut();
     await held(s, 1);
     expect(leavesOf(a.log, sessionId)).toEqual([]);
+    expect(await heldGauge(s)).toBe(1);
+    // Still registered (deliveries reach it), shown as held.
+    const heldSession = s.realtime.sessions.get(sessionId)!;
+    expect(s.realtime.lifecycle.carrierOf(heldSession)).toBe('held');
     await a.until(() => (leavesOf(a.log, sessionId).length > 0 ? true : undefined), 'the leave');
     expect(s.realtime.lifecycle.held).toBe(0);
+    expect(await heldGauge(s)).toBe(0);
     await b.resumeWith();
     expect(b.resume).toMatchObject({ resumed: false, reason: 'expired' });
     expect(b.resume.session_id).not.toBe(sessionId);
@@ -187,6 +202,8 @@ describe('session resume on /ws', () => {
     await d.connect('&resume=not-a-token&resume_seq=0');
     expect(d.resume).toMatchObject({ resumed: false, reason: 'invalid' });
     await expect(d.connect('&resume=x.y')).rejects.toThrow('HTTP 400');
+    // session_resume has no protobuf form.
+    await expect(d.connect('&format=protobuf&resumable=true')).rejects.toThrow('HTTP 400');
     // Beyond what was sent: the client cannot have it; the held session is released.
     const proxy = await proxyTo(s.http.port);
     const e = await user(s, proxy.port);
@@ -296,6 +313,69 @@ describe('session resume on /ws', () => {
     await again.until(() => (sequence(again.log, chatSeq).includes(1) ? true : undefined), 'the next one');
     expect(sequence(again.log, chatSeq)).toEqual([0, 1]);
     expect(leavesOf(a.log, sessionId)).toEqual([]);
+  });
+
+  it('keeps parties, status and matchmaker tickets of a held session: no leave, the ticket still matches', async () => {
+    const s = await start({ matchmakerIntervalMs: 3_600_000 });
+    const proxy = await proxyTo(s.http.port);
+    const a = await user(s, s.http.port);
+    await a.connect('', false);
+    const b = await user(s, proxy.port);
+    await b.connect('&resumable=true&status=true');
+    const sessionId = String(b.resume.session_id);
+    // b leads an open party that a joins; a follows b's status; b waits in the matchmaker.
+    const party = (await b.request('party_create', { open: true, max_size: 4 })).party as {
+      party_id: string;
+      self: { user_id: string };
+    };
+    await a.request('party_join', { party_id: party.party_id });
+    await a.request('status_follow', { user_ids: [party.self.user_id] });
+    const t = `resume-${Math.random().toString(36).slice(2, 10)}`;
+    const add = { min_count: 2, max_count: 2, query: `+properties.t:${t}`, string_properties: { t } };
+    await b.request('matchmaker_add', add);
+
+    proxy.cut();
+    await held(s, 1);
+    await a.request('matchmaker_add', add);
+    await s.matchmaker.matchmaker.process();
+    await a.until(() => a.log.find((e) => 'matchmaker_matched' in e), 'a matched with the held session');
+    await b.resumeWith();
+    expect(b.resume).toMatchObject({ resumed: true, session_id: sessionId });
+    await b.until(() => b.log.find((e) => 'matchmaker_matched' in e), 'the match, replayed');
+    // Still the party's leader: a's party data reaches it.
+    a.send({ party_data_send: { party_id: party.party_id, op_code: 7, data: 'aGk=' } });
+    await b.until(() => b.log.find((e) => 'party_data' in e), 'party data after the resume');
+    const anyLeave = a.log.filter((e) => {
+      const body = (e.party_presence_event ?? e.status_presence_event) as
+        | { leaves?: { session_id: string }[] }
+        | undefined;
+      return body?.leaves?.some((p) => p.session_id === sessionId) === true;
+    });
+    expect(anyLeave).toEqual([]);
+    expect(a.log.some((e) => 'party_leader' in e)).toBe(false);
+  });
+
+  it('holds at most sessionResumeMaxHeldPerUser sessions of a user: one more releases the oldest', async () => {
+    const s = await start({ sessionResumeMaxHeldPerUser: 2 });
+    const proxy = await proxyTo(s.http.port);
+    const a = await user(s, s.http.port);
+    await a.connect('', false);
+    await joinRoom(a);
+    const first = await user(s, proxy.port);
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const b = i === 0 ? first : new ResumingWs(proxy.port, first.token);
+      if (i > 0) sockets.push(b);
+      await b.connect('&resumable=true');
+      ids.push(String(b.resume.session_id));
+      await joinRoom(b);
+      proxy.cut();
+      await held(s, Math.min(i + 1, 2));
+    }
+    await a.until(() => (leavesOf(a.log, ids[0]!).length > 0 ? true : undefined), 'the oldest leave');
+    expect(s.realtime.lifecycle.held).toBe(2);
+    expect(leavesOf(a.log, ids[1]!)).toEqual([]);
+    expect(leavesOf(a.log, ids[2]!)).toEqual([]);
   });
 
   it('releases a held session on logout (revocation) with its leaves', async () => {

@@ -75,6 +75,7 @@ const SERVE_FLAGS: [keyof TetherConfig, string, string][] = [
   ],
   ['sessionResumeBufferMessages', '<n>', 'envelopes a resumable session keeps for a replay (default 1000)'],
   ['sessionResumeBufferBytes', '<bytes>', 'bytes a resumable session keeps for a replay (default 262144)'],
+  ['sessionResumeMaxHeldPerUser', '<n>', 'sessions of one user held at once for a resume (default 4)'],
   ['gmMaxClients', '<n>', 'most GameMaker clients at once (default 1024)'],
   ['gmMaxMessageBytes', '<bytes>', 'largest GameMaker packet payload (default 4194304)'],
   [

@@ -162,6 +162,8 @@ export const ConfigSchema = z
     sessionResumeBufferMessages: positiveInt.default(1000),
     /** Session resume: most bytes (UTF-8 JSON) a resumable session keeps for a replay. */
     sessionResumeBufferBytes: positiveInt.default(256 * 1024),
+    /** Session resume: most sessions of one user held at once (one more releases the oldest). */
+    sessionResumeMaxHeldPerUser: positiveInt.default(4),
     /** Folder of game server modules (`.ts`, `.mts`, `.cts`, `.js`, `.mjs`, `.cjs`), loaded at start (docs/runtime.md). */
     runtime: z.string().min(1).optional(),
     /** Reload the runtime modules when their files change (development). */

@@ -112,15 +112,6 @@ export class Session implements SessionHandle {
     return this.#closed;
   }
 
-  /**
-   * Messages that can still be queued this turn before the session is closed as a slow consumer
-   * (0 once closed). The pipeline reads it so that a client flooding the server is closed by the
-   * rate limit, not by the queue its own error replies fill.
-   */
-  get queueRoom(): number {
-    return this.#closed ? 0 : Math.max(0, this.#limits.maxQueuedMessages - this.#queue.length);
-  }
-
   /** The connection under the session (while detached: the last one, already closed). */
   get carrier(): SessionCarrier {
     return this.#carrier;
@@ -197,6 +188,15 @@ export class Session implements SessionHandle {
       this.#overflowed = true;
       resume.onOverflow(this);
     }
+  }
+
+  /**
+   * Messages that can still be queued this turn before the session is closed as a slow consumer
+   * (0 once closed). The pipeline reads it so that a client flooding the server is closed by the
+   * rate limit, not by the queue its own error replies fill.
+   */
+  get queueRoom(): number {
+    return this.#closed ? 0 : Math.max(0, this.#limits.maxQueuedMessages - this.#queue.length);
   }
 
   deliver(message: OutboundMessage): void {

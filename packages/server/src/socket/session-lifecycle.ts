@@ -4,19 +4,11 @@
  *
  * @packageDocumentation
  */
-import {
-  CloseCode,
-  CloseReason,
-  decodeGmText,
-  decodeUtf8,
-  RealtimeError,
-  RealtimeErrorCode,
-  type SessionResumeFailure,
-} from '@tether/protocol';
+import { CloseCode, CloseReason, type SessionResumeFailure } from '@tether/protocol';
 import type { Logger } from 'pino';
 import { type CarrierMeter, NO_METERS, type SessionMeter } from '../observability/meters.ts';
 import type { Pipeline } from '../pipeline/pipeline.ts';
-import { OutboundMessage } from '../presence/outbound.ts';
+import type { OutboundMessage } from '../presence/outbound.ts';
 import { StreamMode, stream } from '../presence/stream.ts';
 import type { Tracker } from '../presence/tracker.ts';
 import type { SessionClosedListener, SessionEvents, SessionOpenedListener } from '../session/lifecycle.ts';
@@ -29,6 +21,7 @@ import { newUuid } from '../shared/ids.ts';
 import type { Connection } from '../transport/connection.ts';
 import { ConnectionCarrier } from './connection-carrier.ts';
 import { connectionHeartbeat, type Heartbeat } from './heartbeat.ts';
+import { inboundHandler } from './inbound.ts';
 import {
   closeAtTokenExpiry,
   closeRevoked,
@@ -36,10 +29,6 @@ import {
   replaceSessionsOlderThan,
 } from './session-policies.ts';
 import { type ResumeRequest, SessionResumer, type SessionResumeSettings } from './session-resume.ts';
-
-/** Error messages sent before closing a socket that sent the wrong kind of frame. */
-const BINARY_REFUSED = 'Binary frames are not supported: send each envelope as a JSON text frame';
-const TEXT_REFUSED = 'Text frames are not supported: send each envelope as a protobuf binary frame';
 
 /** How a session starts. */
 export interface SessionOpenOptions {
@@ -97,13 +86,10 @@ const RESUME_OVERFLOW_REASON = 'session resume buffer overflowed';
  * expiry: by default an open socket outlives its token (as on Nakama); with
  * `socketCloseOnTokenExpiry` it is closed at `exp` with 4001 "token expired".
  *
- * Resume (Tether extension, `session-resume.ts`): a resumable session whose connection breaks
- * without a close handshake (code 1006) or goes silent (heartbeat timeout) is detached and held for
- * `sessionResumeGraceSec` instead of being cleaned up: it stays registered and on its streams, no
- * leave is announced, and what it is sent is kept (bounded). A resume within the grace period puts
- * it on the new connection and replays what its client missed; the end of the grace period, or an
- * overflow of what it keeps, cleans it up as any close does. A close from the client (a close frame,
- * a TCP end of stream) or from the server (logout, ban, slow consumer, shutdown) is never held.
+ * Resume (Tether extension, `session-resume.ts`): a resumable session whose connection breaks (1006,
+ * or heartbeat timeout) is detached and held for `sessionResumeGraceSec`, registered and on its
+ * streams, with no leave; a resume replays what its client missed; the grace period's end or an
+ * overflow cleans it up as any close does. Closes by the client or the server are never held.
  */
 export class SessionLifecycle implements SessionEvents {
   readonly #settings: SessionLifecycleSettings;
@@ -150,6 +136,11 @@ export class SessionLifecycle implements SessionEvents {
   /** Sessions held without a connection, waiting for a resume. */
   get held(): number {
     return this.#resumer.held;
+  }
+
+  /** Resume tokens of this node's sessions (cluster mode releases sessions resumed elsewhere). */
+  get resumes(): Pick<SessionResumer, 'onMissed' | 'release'> {
+    return this.#resumer;
   }
 
   /**
@@ -238,6 +229,10 @@ export class SessionLifecycle implements SessionEvents {
     if (!link || session.closed) return 'expired';
     // The client noticed the break before this server did: the old connection is dead to it.
     if (link.connection) this.#detach(session, link, true);
+    else {
+      link.meter?.closed();
+      link.meter = undefined;
+    }
     // The new connection may be another carrier (GameMaker TCP ↔ `/ws`): the replay and everything
     // after it are encoded for the new connection's format (the kept messages are not bytes yet).
     link.format = options.format;
@@ -287,31 +282,19 @@ export class SessionLifecycle implements SessionEvents {
         this.#clock.now(),
       );
     }
-    const binaryRefused = link.format === 'json-text';
-    const protobuf = link.format === 'protobuf';
-    // `/ws` text frames were checked by the transport (1007 there); GameMaker packets are checked
-    // here, allowing the CESU-8 surrogate pairs of the HTML5 runtime (docs/protocol.md).
-    const decode = binaryRefused ? decodeUtf8 : decodeGmText;
     const bytesIn = link.meter!.bytesIn;
-    connection.onMessage((data, kind) => {
-      // Shutting down: what arrives now is not handled (the 1001 close follows the drain).
-      if (this.#draining) return;
-      link.heartbeat?.touch();
-      bytesIn.inc(data.byteLength);
-      if (protobuf) {
-        // Strings inside the Envelope are checked by the protobuf decoder (error 1, socket kept).
-        if (kind === 'binary') this.#pipeline.receive(session, data);
-        else this.#refuseFrame(session, TEXT_REFUSED, CloseReason.TEXT_FRAME);
-        return;
-      }
-      if (kind === 'binary' && binaryRefused) {
-        this.#refuseFrame(session, BINARY_REFUSED, CloseReason.BINARY_FRAME);
-        return;
-      }
-      const text = decode(data);
-      if (text === undefined) session.close(CloseCode.INVALID_PAYLOAD, CloseReason.INVALID_UTF8);
-      else this.#pipeline.receive(session, text);
-    });
+    connection.onMessage(
+      inboundHandler({
+        session,
+        format: link.format,
+        pipeline: this.#pipeline,
+        draining: () => this.#draining,
+        received: (bytes) => {
+          link.heartbeat?.touch();
+          bytesIn.inc(bytes);
+        },
+      }),
+    );
     connection.onClose((info) => {
       if (link.connection !== connection) return;
       // Only a break is held: no close handshake (1006) from the peer's side.
@@ -341,12 +324,22 @@ export class SessionLifecycle implements SessionEvents {
   /** Starts the grace period of a detached session; at its end the session closes as it would have. */
   #hold(session: Session, code: number, reason: string): void {
     this.#log.debug({ sessionId: session.id, closeCode: code, reason }, 'realtime session held for resume');
+    // Counted as sessions of the pseudo-carrier `held` (tether_sessions{carrier="held"}).
+    const link = this.#links.get(session);
+    if (link) {
+      link.meter = this.#meter.carrier('held');
+      link.meter.opened();
+    }
     this.#resumer.hold(session, () => session.close(code, reason));
   }
 
-  /** The carrier (`ws`, `gm-tcp`, `gm-ws`) of an open session; undefined once it has closed. */
+  /**
+   * The carrier (`ws`, `gm-tcp`, `gm-ws`) of an open session, `held` while it waits for a resume;
+   * undefined once it has closed.
+   */
   carrierOf(session: Session): string | undefined {
-    return this.#links.get(session)?.connection?.carrier;
+    const link = this.#links.get(session);
+    return link && (link.connection?.carrier ?? 'held');
   }
 
   /** Subscribes to session opens; returns the unsubscribe function. */
@@ -424,16 +417,6 @@ export class SessionLifecycle implements SessionEvents {
         } else session.close(CloseCode.GOING_AWAY, CloseReason.HEARTBEAT_TIMEOUT);
       },
     });
-  }
-
-  /**
-   * A frame of the wrong kind (binary on the JSON socket, text on the protobuf one): say why in an
-   * error envelope (in the socket's format), then close with 1003 and `reason`.
-   */
-  #refuseFrame(session: Session, message: string, reason: string): void {
-    const error = new RealtimeError(RealtimeErrorCode.UNRECOGNIZED_PAYLOAD, message);
-    session.deliver(new OutboundMessage({ error: error.toWire() }, 'error'));
-    session.close(CloseCode.UNSUPPORTED_DATA, reason);
   }
 
   #cleanUp(session: Session, code: number, reason: string): void {

@@ -6,7 +6,7 @@
  * @packageDocumentation
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { type SessionResume, SessionResumeFailure } from '@tether/protocol';
+import { CloseCode, type SessionResume, SessionResumeFailure } from '@tether/protocol';
 import { OutboundMessage } from '../presence/outbound.ts';
 import { ResumeBuffer } from '../session/resume-buffer.ts';
 import type { Session } from '../session/session.ts';
@@ -19,6 +19,8 @@ export interface SessionResumeSettings {
   readonly sessionResumeBufferMessages: number;
   /** Most bytes (UTF-8 JSON) a resumable session keeps for a replay. */
   readonly sessionResumeBufferBytes: number;
+  /** Most sessions of one user held at once; holding one more releases the user's oldest held one. */
+  readonly sessionResumeMaxHeldPerUser: number;
 }
 
 /** A resume request: the token from `session_resume` and how many envelopes the client received. */
@@ -34,6 +36,7 @@ interface Entry {
   readonly session: Session;
   readonly secret: Buffer;
   timer?: NodeJS.Timeout;
+  release?: () => void;
 }
 
 /** Longest resume token accepted (a session id, a dot and 32 base64url characters). */
@@ -49,12 +52,17 @@ const MAX_TOKEN_CHARS = 128;
  * its leaves go out) when its grace period ends, or at once when its resume buffer overflows; the
  * token of an overflowed session is remembered until its grace period would have ended, so its client
  * is told `overflow` rather than `expired`. Memory: one entry per resumable session plus one timer per
- * held one; overflow notes are as many as sessions released that way within one grace period.
+ * held one; overflow notes are as many as sessions released that way within one grace period. A
+ * user has at most `sessionResumeMaxHeldPerUser` sessions held at once (holding one more releases
+ * the oldest), so held buffers are bounded by connections, not by how often a client reconnects.
  */
 export class SessionResumer {
   readonly #settings: SessionResumeSettings;
   readonly #entries = new Map<string, Entry>();
   readonly #overflowed = new Map<string, NodeJS.Timeout>();
+  /** Held sessions by user, oldest first. */
+  readonly #heldByUser = new Map<string, Entry[]>();
+  readonly #missed = new Set<(token: string, userId: string) => void>();
 
   constructor(settings: SessionResumeSettings) {
     this.#settings = settings;
@@ -103,10 +111,35 @@ export class SessionResumer {
   hold(session: Session, release: () => void): void {
     const entry = this.#entries.get(session.id);
     if (!entry || entry.timer) return;
+    entry.release = release;
     entry.timer = setTimeout(() => {
-      entry.timer = undefined;
+      this.#unhold(entry);
       release();
     }, this.#settings.sessionResumeGraceSec * 1000).unref();
+    let held = this.#heldByUser.get(session.userId);
+    if (!held) {
+      held = [];
+      this.#heldByUser.set(session.userId, held);
+    }
+    held.push(entry);
+    if (held.length > this.#settings.sessionResumeMaxHeldPerUser) {
+      const oldest = held[0]!;
+      const releaseOldest = oldest.release;
+      this.#unhold(oldest);
+      releaseOldest?.();
+    }
+  }
+
+  /** Ends the grace period of a held entry (resumed, released or closed). */
+  #unhold(entry: Entry): void {
+    clearTimeout(entry.timer);
+    entry.timer = undefined;
+    entry.release = undefined;
+    const held = this.#heldByUser.get(entry.session.userId);
+    if (!held) return;
+    const i = held.indexOf(entry);
+    if (i >= 0) held.splice(i, 1);
+    if (held.length === 0) this.#heldByUser.delete(entry.session.userId);
   }
 
   /**
@@ -114,17 +147,48 @@ export class SessionResumer {
    * A session found here is no longer on its grace timer; the caller attaches it or closes it.
    */
   find(token: string, userId: string): ResumeLookup {
-    const found = this.peek(token, userId);
-    if ('session' in found) {
-      const entry = this.#entries.get(found.session.id)!;
-      clearTimeout(entry.timer);
-      entry.timer = undefined;
+    const found = this.#lookup(token, userId);
+    if ('failure' in found && found.failure === SessionResumeFailure.EXPIRED && !this.#isTombstone(token)) {
+      for (const listener of [...this.#missed]) listener(token, userId);
     }
+    if ('session' in found) this.#unhold(this.#entries.get(found.session.id)!);
     return found;
   }
 
-  /** What {@link find} would find for `token` and `userId`, leaving any grace timer running. */
+  /**
+   * What {@link find} would find for `token` and `userId`, changing nothing: the grace timer keeps
+   * running and no other node is told of a miss.
+   */
   peek(token: string, userId: string): ResumeLookup {
+    return this.#lookup(token, userId);
+  }
+
+  /**
+   * Subscribes to resumes asked for sessions this node does not know (in a cluster, another node
+   * may hold them: it is told to release them at once). Returns the unsubscribe function.
+   */
+  onMissed(listener: (token: string, userId: string) => void): () => void {
+    this.#missed.add(listener);
+    return () => this.#missed.delete(listener);
+  }
+
+  /**
+   * Closes the session `token` names, if this node has it and it belongs to `userId` (its client
+   * resumed on another node and got a fresh session there): its leaves go out now rather than at the
+   * end of its grace period. Returns whether there was one.
+   */
+  release(token: string, userId: string): boolean {
+    const found = this.#lookup(token, userId);
+    if ('failure' in found) return false;
+    found.session.close(CloseCode.ABNORMAL, 'session resumed on another node');
+    return true;
+  }
+
+  #isTombstone(token: string): boolean {
+    return this.#overflowed.has(token.slice(0, Math.max(0, token.lastIndexOf('.'))));
+  }
+
+  #lookup(token: string, userId: string): ResumeLookup {
     if (!this.enabled) return { failure: SessionResumeFailure.DISABLED };
     const dot = token.lastIndexOf('.');
     if (token.length > MAX_TOKEN_CHARS || dot <= 0) return { failure: SessionResumeFailure.INVALID };
@@ -143,7 +207,7 @@ export class SessionResumer {
   forget(session: Session, overflowed: boolean): void {
     const entry = this.#entries.get(session.id);
     if (!entry) return;
-    clearTimeout(entry.timer);
+    this.#unhold(entry);
     this.#entries.delete(session.id);
     if (overflowed) {
       const timer = setTimeout(
@@ -170,6 +234,7 @@ export class SessionResumer {
   /** Stops every timer (shutdown). */
   close(): void {
     for (const entry of this.#entries.values()) clearTimeout(entry.timer);
+    this.#heldByUser.clear();
     for (const timer of this.#overflowed.values()) clearTimeout(timer);
     this.#overflowed.clear();
   }
