@@ -13,6 +13,7 @@ import { deviceLogin } from './http-client.ts';
 import './realtime-helpers.ts';
 import { type Envelope, isControl, range, sequence } from './resume-helpers.ts';
 import {
+  chat,
   chatSeq,
   gmTcp,
   held,
@@ -134,6 +135,32 @@ describe('revocation of a held session', () => {
     gm2.send({ cid: '1', authenticate: { token, resume_token: resume.token, resume_seq: 0 } });
     await gm2.ended;
     expect(gm2.received).toMatchObject([{ cid: '1', error: { code: 3 } }, { error: { code: 1008 } }]);
+  });
+});
+
+describe('a held session with a full buffer, replaced by single_socket', () => {
+  it('is released as replaced, not as an overflow: its resume is told expired', async () => {
+    const s = await start({ sessionResumeBufferMessages: 3 });
+    const proxy = await proxyTo(s.http.port);
+    const a = ws(s.http.port, await login(s));
+    await a.connect('', false);
+    const channelId = await joinRoom(a);
+    const device = `seam-${Math.random().toString(36).slice(2, 14)}`;
+    const b = ws(proxy.port, (await deviceLogin(s.baseUrl, device)).token);
+    await b.connect('&resumable=true');
+    await joinRoom(b);
+    proxy.cut();
+    await b.closed;
+    await held(s, 1);
+    // Exactly what the buffer keeps, all unreceived: one more message would overflow it.
+    await chat(a, channelId, [0, 1, 2]);
+    const again = ws(s.http.port, (await deviceLogin(s.baseUrl, device)).token);
+    await again.connect('&single_socket=true', false);
+    expect(s.realtime.lifecycle.held).toBe(0);
+    const resuming = ws(s.http.port, (await deviceLogin(s.baseUrl, device)).token);
+    resuming.controls.push(...b.controls);
+    await resuming.resumeWith();
+    expect(resuming.resume).toMatchObject({ resumed: false, reason: 'expired' });
   });
 });
 
