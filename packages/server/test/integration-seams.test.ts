@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { consoleUrl } from './console-helpers.ts';
+import { GmTestClient } from './gm-client.ts';
 import { GmRealtimeClient } from './gm-realtime-client.ts';
 import { parsePrometheusText, sampleValue } from './prom-text.ts';
 import './realtime-helpers.ts';
@@ -138,6 +139,29 @@ describe('resume against the per-address connection limit', () => {
     await held(s, 1);
     await b.resumeWith();
     expect(b.resume).toMatchObject({ resumed: true, session_id: sessionId });
+  });
+
+  it('GameMaker: a held session holds no slot, so its resume is admitted at the address limit', async () => {
+    const s = await start({ gmMaxClientsPerAddress: 2 });
+    const proxy = await proxyTo(s.gm!.port);
+    const other = await gmTcp(s.gm!.port);
+    await other.authenticate(await GmRealtimeClient.token(s.baseUrl));
+    const token = await GmRealtimeClient.token(s.baseUrl);
+    const gm = await gmTcp(proxy.port);
+    const info = await gm.authenticate(token, { resumable: true });
+    const first = (await gm.waitFor((e) => 'session_resume' in e)).session_resume as Envelope;
+    // At the limit: a third connection is refused at accept.
+    const third = await GmTestClient.tcp(s.gm!.port);
+    expect(await third.nextJson()).toEqual({
+      error: { code: 1013, message: 'too many connections from this address' },
+    });
+    third.destroy();
+    proxy.cut();
+    await gm.ended;
+    await held(s, 1);
+    const gm2 = await gmTcp(s.gm!.port);
+    const again = await gm2.authenticate(token, { resume_token: String(first.token), resume_seq: 0 });
+    expect(again.session_id).toBe(info.session_id);
   });
 
   it('admits a resume that takes over a connection the server still thinks alive at the limit', async () => {
