@@ -140,8 +140,8 @@ export class RealtimeWsEndpoint {
     const ticket = this.#admission.admit(address);
     if (ticket instanceof TransportError) {
       // A resume may take over a connection of this address the server still thinks alive: decided
-      // once its token is checked (#admitResume).
-      // One such check at a time per address, so the limit still bounds what an address costs.
+      // once its token is checked (#admitResume). One such check at a time per address, so the
+      // limit still bounds what an address costs.
       const key = addressKey(address);
       if (
         ticket.code === 'ADDRESS_LIMIT' &&
