@@ -203,6 +203,17 @@ export class SessionLifecycle implements SessionEvents {
     return session;
   }
 
+  /**
+   * The remote address of the live connection a resume with `request` by `userId` would take over
+   * (the client noticed a break this server has not), or undefined: no such session, or it is held
+   * without a connection. Changes nothing.
+   */
+  takeoverAddress(request: ResumeRequest, userId: string): string | undefined {
+    const found = this.#resumer.peek(request.token, userId);
+    if (!('session' in found)) return undefined;
+    return this.#links.get(found.session)?.connection?.remoteAddress;
+  }
+
   /** Puts a held session on `connection`; returns it, or why it could not (then a fresh one opens). */
   #resume(
     connection: Connection,
@@ -222,6 +233,9 @@ export class SessionLifecycle implements SessionEvents {
       link.meter?.closed();
       link.meter = undefined;
     }
+    // The new connection may be another carrier (GameMaker TCP ↔ `/ws`): the replay and everything
+    // after it are encoded for the new connection's format (the kept messages are not bytes yet).
+    link.format = options.format;
     const replayed = session.attach(
       this.#carrier(connection, link),
       request.seq,
@@ -238,7 +252,6 @@ export class SessionLifecycle implements SessionEvents {
       session.close(CloseCode.ABNORMAL, overflow ? RESUME_OVERFLOW_REASON : 'session resume refused');
       return overflow ? 'overflow' : 'invalid';
     }
-    link.format = options.format;
     this.#watch(session, connection, link);
     this.#log.debug(
       { sessionId: session.id, connection: connection.id, seq: request.seq, replayed },

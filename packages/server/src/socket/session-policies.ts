@@ -48,7 +48,9 @@ export function closeRevoked(sessions: Iterable<Session>, event: RevocationEvent
   for (const session of sessions) {
     if (event.tokenId !== null && session.identity.tokenId !== event.tokenId) continue;
     if (notice) {
-      session.deliver(notice);
+      // A held session (no connection) is closed at once: a notice to it could never be read, and
+      // keeping it could overflow its resume buffer and release it as an overflow instead.
+      if (!session.detached) session.deliver(notice);
       session.close(CloseCode.BANNED, CloseReason.BANNED);
     } else if (event.cause === RevocationCause.DELETE) {
       session.close(CloseCode.ACCOUNT_DELETED, CloseReason.ACCOUNT_DELETED);
@@ -70,7 +72,8 @@ export function replaceOlderSessions(
   const notice = closeNotice('single_socket', NotificationCode.SINGLE_SOCKET, nowMs);
   for (const other of userSessions) {
     if (other === newer) continue;
-    other.deliver(notice);
+    // Not to a held session: it is closed at once and could never read it (see closeRevoked).
+    if (!other.detached) other.deliver(notice);
     other.close(CloseCode.REPLACED, CloseReason.REPLACED);
   }
 }

@@ -151,7 +151,16 @@ export class SessionResumer {
     if ('failure' in found && found.failure === SessionResumeFailure.EXPIRED && !this.#isTombstone(token)) {
       for (const listener of [...this.#missed]) listener(token, userId);
     }
+    if ('session' in found) this.#unhold(this.#entries.get(found.session.id)!);
     return found;
+  }
+
+  /**
+   * What {@link find} would find for `token` and `userId`, changing nothing: the grace timer keeps
+   * running and no other node is told of a miss.
+   */
+  peek(token: string, userId: string): ResumeLookup {
+    return this.#lookup(token, userId);
   }
 
   /**
@@ -191,7 +200,6 @@ export class SessionResumer {
     if (secret.length !== entry.secret.length || !timingSafeEqual(secret, entry.secret))
       return { failure: SessionResumeFailure.INVALID };
     if (entry.session.userId !== userId) return { failure: SessionResumeFailure.INVALID };
-    this.#unhold(entry);
     return { session: entry.session };
   }
 

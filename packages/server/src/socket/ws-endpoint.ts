@@ -10,7 +10,7 @@ import type { Logger } from 'pino';
 import type { SessionIdentity, WireFormat } from '../session/session.ts';
 import { DomainError, ErrorKind } from '../shared/domain-error.ts';
 import { parseGoBool } from '../shared/go-bool.ts';
-import { AddressAdmission } from '../transport/admission.ts';
+import { AddressAdmission, type AdmissionTicket, addressKey } from '../transport/admission.ts';
 import type { Connection } from '../transport/connection.ts';
 import { TransportError } from '../transport/errors.ts';
 import { WsAcceptor } from '../transport/ws.ts';
@@ -80,6 +80,8 @@ export class RealtimeWsEndpoint {
   /** Connect options of upgrades in flight, handed from the checks to the accepted connection. */
   readonly #accepted = new WeakMap<IncomingMessage, SessionIdentity & ConnectRequest>();
   readonly #admission: AddressAdmission;
+  /** Addresses with a resume over their limit being checked now (at most one each). */
+  readonly #resumesOverLimit = new Set<string>();
   #closed = false;
 
   constructor(deps: {
@@ -128,19 +130,53 @@ export class RealtimeWsEndpoint {
   /**
    * The `upgrade` handler for {@link REALTIME_WS_PATH}. The connection counts against its address's
    * limit from this moment (before the token check) until its socket closes; over the limit the
-   * upgrade is answered 429 `too many connections from this address`.
+   * upgrade is answered 429 `too many connections from this address` — unless it is a session
+   * resume taking over a connection of the same address that the server still thinks alive (one
+   * such check per address at a time; see #admitResume).
    */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     socket.on('error', this.#onUpgradeError);
-    const ticket = this.#admission.admit(req.socket.remoteAddress ?? '');
+    const address = req.socket.remoteAddress ?? '';
+    const ticket = this.#admission.admit(address);
     if (ticket instanceof TransportError) {
+      // A resume may take over a connection of this address the server still thinks alive: decided
+      // once its token is checked (#admitResume). One such check at a time per address, so the
+      // limit still bounds what an address costs.
+      const key = addressKey(address);
+      if (
+        ticket.code === 'ADDRESS_LIMIT' &&
+        !this.#resumesOverLimit.has(key) &&
+        /[?&]resume=[^&]/.test(req.url ?? '')
+      ) {
+        this.#resumesOverLimit.add(key);
+        void this.#check(req, socket, head, ticket).finally(() => this.#resumesOverLimit.delete(key));
+        return;
+      }
       this.#log.debug({ code: ticket.code, detail: ticket.message }, 'realtime upgrade refused');
       refuse(socket, 429, ticket.reason);
       return;
     }
+    this.#hold(socket, ticket);
+    void this.#check(req, socket, head);
+  }
+
+  /** Keeps `ticket` (the connection's place in its address's count) until `socket` closes. */
+  #hold(socket: Duplex, ticket: AdmissionTicket): void {
     if (socket.destroyed) ticket.release();
     else socket.once('close', () => ticket.release());
-    void this.#check(req, socket, head);
+  }
+
+  /**
+   * A resume over its address's limit is admitted only if it takes over a live connection of the
+   * same address (closed as the session moves, so the address is over its share only until then);
+   * else it is refused as any upgrade over the limit.
+   */
+  #admitResume(req: IncomingMessage, socket: Duplex, identity: SessionIdentity & ConnectRequest): boolean {
+    const address = req.socket.remoteAddress ?? '';
+    const replaced = identity.resume && this.#sessions.takeoverAddress(identity.resume, identity.userId);
+    if (replaced === undefined || addressKey(replaced) !== addressKey(address)) return false;
+    this.#hold(socket, this.#admission.admitReplacing(address));
+    return true;
   }
 
   /** Refuses further upgrades (503). Open sessions are closed by their owner. */
@@ -150,7 +186,13 @@ export class RealtimeWsEndpoint {
     this.#pbAcceptor.close();
   }
 
-  async #check(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+  /** `overLimit`: the upgrade is over its address's limit and asks for a resume (see #admitResume). */
+  async #check(
+    req: IncomingMessage,
+    socket: Duplex,
+    head: Buffer,
+    overLimit?: TransportError,
+  ): Promise<void> {
     let identity: SessionIdentity & ConnectRequest;
     try {
       if (this.#closed) throw new UpgradeRefusal(503, 'server shutting down');
@@ -169,6 +211,11 @@ export class RealtimeWsEndpoint {
     if (socket.destroyed) return;
     if (this.#closed) {
       refuse(socket, 503, 'server shutting down');
+      return;
+    }
+    if (overLimit && !this.#admitResume(req, socket, identity)) {
+      this.#log.debug({ code: overLimit.code, detail: overLimit.message }, 'realtime upgrade refused');
+      refuse(socket, 429, overLimit.reason);
       return;
     }
     this.#accepted.set(req, identity);

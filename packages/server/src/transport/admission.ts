@@ -178,6 +178,22 @@ export class AddressAdmission {
     return ticket;
   }
 
+  /**
+   * Admits a connection from `address` whatever the limits, because it replaces one of the same
+   * address that its caller is about to close (a session resume taking over a connection the server
+   * still thinks alive): the address holds one over its share only until that one has closed.
+   */
+  admitReplacing(address: string): AdmissionTicket {
+    const key = addressKey(address);
+    const count = this.#byKey.get(key) ?? { total: 0, pending: [] };
+    const ticket = new AdmissionTicket(this, key);
+    count.total++;
+    count.pending.push(ticket);
+    this.#unauthenticated++;
+    this.#byKey.set(key, count);
+    return ticket;
+  }
+
   /** The address with the most unauthenticated connections (the first one met on a tie). */
   #heaviest(): AddressCount | undefined {
     let best: AddressCount | undefined;
