@@ -21,7 +21,6 @@ import type {
 } from '@tether/protocol';
 import { ClientError, ClientErrorCode } from '../errors.ts';
 import { validateWebSocketClose } from '../target.ts';
-import { TetherApiError } from './api-error.ts';
 import { ABNORMAL, type CarrierClose, type CarrierLink, type RealtimeCarrier } from './carrier.ts';
 import { Dispatcher, sendModeFor } from './dispatcher.ts';
 import { RealtimeFailure, RealtimeSocketError } from './errors.ts';
@@ -40,6 +39,7 @@ import { backoffDelay, isRetryableClose, judgeFailedAttempt, RealtimeCloseCode }
 import { ResumeTracker } from './resume.ts';
 import { ServerResumeState } from './server-resume.ts';
 import type { Session } from './session.ts';
+import { SessionKeeper } from './session-keeper.ts';
 
 /** Resume requests belong to one connection: never queued, never resent. */
 const INTERNAL = true;
@@ -48,21 +48,18 @@ const INTERNAL = true;
 export class RealtimeConnection extends EventHub {
   /** The carrier (`ws`, `gm-tcp`, `gm-ws`). */
   readonly carrier: RealtimeCarrier;
-  readonly #source: SessionSource;
   readonly #target: { host: string; port: number; useSSL: boolean };
   readonly #options: ResolvedOptions;
   readonly #dispatcher: Dispatcher;
   readonly #tracker = new ResumeTracker();
   readonly #heartbeat: Heartbeat;
-  #session: Session;
+  readonly #keeper: SessionKeeper;
   #state: RealtimeState = 'idle';
   #link: CarrierLink | undefined;
   /** Bumped for every connection attempt and teardown; callbacks of older attempts are ignored. */
   #generation = 0;
   #attempt = 0;
   #everOpened = false;
-  #forceRefresh = false;
-  #refreshedThisAttempt = false;
   #sessionInfo: SessionInfo | undefined;
   readonly #serverResume = new ServerResumeState();
   /** Opened, waiting for the server's `session_resume` before going on. */
@@ -84,10 +81,9 @@ export class RealtimeConnection extends EventHub {
     options: RealtimeSocketOptions,
   ) {
     super(options);
-    this.#source = source;
-    this.#session = session;
     this.carrier = carrier;
     this.#options = resolveOptions(options);
+    this.#keeper = new SessionKeeper(source, session, this.#options.reconnect.refreshBeforeExpiryMs);
     this.#target = {
       host: options.host ?? source.host,
       port: options.port ?? source.port,
@@ -133,7 +129,7 @@ export class RealtimeConnection extends EventHub {
 
   /** The current session; after a refresh before reconnecting, the refreshed one. */
   get session(): Session {
-    return this.#session;
+    return this.#keeper.session;
   }
 
   /** The server's `session` reply on GameMaker carriers (session id, user id, username). */
@@ -251,15 +247,10 @@ export class RealtimeConnection extends EventHub {
   /** One connection attempt: refresh the session if needed, then open the carrier. */
   async #open(): Promise<void> {
     const generation = ++this.#generation;
-    this.#refreshedThisAttempt = false;
-    const soon = Date.now() + this.#options.reconnect.refreshBeforeExpiryMs;
-    const canRefresh = this.#session.refreshToken !== '';
-    if (canRefresh && (this.#forceRefresh || this.#session.isExpired(soon))) {
-      if (!(await this.#refresh(generation))) return;
-    }
+    if (this.#keeper.beginAttempt(Date.now()) && !(await this.#refresh(generation))) return;
     if (generation !== this.#generation) return;
     const { appearOnline, lang, singleSocket, maxIncomingBytes, connectTimeoutMs } = this.#options;
-    const token = this.#session.token;
+    const token = this.#keeper.session.token;
     const resumable = this.#serverResumeOn;
     const resume = resumable && this.#everOpened ? this.#serverResume.request() : undefined;
     const request = {
@@ -298,30 +289,25 @@ export class RealtimeConnection extends EventHub {
 
   /** Refreshes the session; false when the attempt must not go on (the failure is handled). */
   async #refresh(generation: number): Promise<boolean> {
-    try {
-      const session = await this.#source.sessionRefresh(this.#session);
-      if (generation !== this.#generation) return false;
-      this.#session = session;
-      this.#forceRefresh = false;
-      this.#refreshedThisAttempt = true;
-      this.emit({ type: 'session_refreshed', session }, true);
+    const outcome = await this.#keeper.refresh();
+    if (generation !== this.#generation) return false;
+    if (outcome.ok) {
+      this.#keeper.adopt(outcome.session);
+      this.emit({ type: 'session_refreshed', session: outcome.session }, true);
       return true;
-    } catch (err) {
-      if (generation !== this.#generation) return false;
-      const detail = err instanceof Error ? err.message : String(err);
-      if (err instanceof TetherApiError && err.unauthenticated) {
-        const message = `session refresh refused (401: ${detail}); log in again`;
-        this.#giveUp('SESSION_EXPIRED', message, RealtimeCloseCode.TOKEN_EXPIRED);
-        return false;
-      }
-      // A network or server failure of the refresh is one failed attempt, retried with backoff.
-      this.#onClosed(generation, {
-        code: ABNORMAL,
-        reason: `session refresh failed: ${detail}`,
-        wasClean: false,
-      });
+    }
+    if (outcome.refused) {
+      const message = `session refresh refused (401: ${outcome.detail}); log in again`;
+      this.#giveUp('SESSION_EXPIRED', message, RealtimeCloseCode.TOKEN_EXPIRED);
       return false;
     }
+    // A network or server failure of the refresh is one failed attempt, retried with backoff.
+    this.#onClosed(generation, {
+      code: ABNORMAL,
+      reason: `session refresh failed: ${outcome.detail}`,
+      wasClean: false,
+    });
+    return false;
   }
 
   #onOpened(generation: number, info: SessionInfo | undefined): void {
@@ -398,7 +384,7 @@ export class RealtimeConnection extends EventHub {
     this.#dispatcher.rejectInFlight(
       () => new RealtimeSocketError(RealtimeFailure.DISCONNECTED, message, details),
     );
-    if (code === RealtimeCloseCode.TOKEN_EXPIRED || close.unauthorized) this.#forceRefresh = true;
+    if (code === RealtimeCloseCode.TOKEN_EXPIRED || close.unauthorized) this.#keeper.tokenRefused();
     if (this.#state === 'open' || this.#state === 'resuming') {
       const retry = isRetryableClose(code) && this.#options.reconnect.maxAttempts > 0;
       this.emit({ type: 'disconnected', code, reason, wasClean: close.wasClean, willReconnect: retry }, true);
@@ -412,8 +398,8 @@ export class RealtimeConnection extends EventHub {
     const verdict = judgeFailedAttempt({
       close,
       initial: this.#state === 'connecting',
-      refreshed: this.#refreshedThisAttempt,
-      canRefresh: this.#session.refreshToken !== '',
+      refreshed: this.#keeper.refreshedThisAttempt,
+      canRefresh: this.#keeper.canRefresh,
       attempt: this.#attempt,
       maxAttempts: this.#options.reconnect.maxAttempts,
     });
@@ -459,7 +445,7 @@ export class RealtimeConnection extends EventHub {
     this.#heartbeat.stop();
     this.#dispatcher.rejectAll(error);
     this.#tracker.clear();
-    this.#forceRefresh = false;
+    this.#keeper.reset();
     this.#awaitingResume = undefined;
     this.#serverResume.clear();
   }
