@@ -21,6 +21,7 @@ import type {
 } from '@tether/protocol';
 import { ClientError, ClientErrorCode } from '../errors.ts';
 import { validateWebSocketClose } from '../target.ts';
+import { AttemptTimers } from './attempt-timers.ts';
 import { ABNORMAL, type CarrierClose, type CarrierLink, type RealtimeCarrier } from './carrier.ts';
 import { Dispatcher, sendModeFor } from './dispatcher.ts';
 import { RealtimeFailure, RealtimeSocketError } from './errors.ts';
@@ -64,8 +65,7 @@ export class RealtimeConnection extends EventHub {
   readonly #serverResume = new ServerResumeState();
   /** Opened, waiting for the server's `session_resume` before going on. */
   #awaitingResume: { generation: number; info: SessionInfo | undefined } | undefined;
-  #connectTimer: ReturnType<typeof setTimeout> | undefined;
-  #reconnectTimer: ReturnType<typeof setTimeout> | undefined;
+  readonly #timers = new AttemptTimers();
   #connectWaiter: { resolve: () => void; reject: (error: Error) => void } | undefined;
 
   /**
@@ -263,13 +263,12 @@ export class RealtimeConnection extends EventHub {
       resumable,
       resume,
     };
-    this.#connectTimer = setTimeout(() => {
-      this.#connectTimer = undefined;
+    this.#timers.startConnect(connectTimeoutMs, () => {
       this.#link?.abort();
       const where = `${this.carrier.name} ${this.#target.host}:${this.#target.port}`;
       const reason = `connect to ${where} timed out after ${connectTimeoutMs} ms`;
       this.#onClosed(generation, { code: ABNORMAL, reason, wasClean: false });
-    }, connectTimeoutMs);
+    });
     try {
       this.#link = this.carrier.open(request, {
         opened: (info) => this.#onOpened(generation, info),
@@ -326,7 +325,7 @@ export class RealtimeConnection extends EventHub {
   }
 
   #ready(generation: number, info: SessionInfo | undefined, resume: SessionResume | undefined): void {
-    this.#clearTimers('connect');
+    this.#timers.clear('connect');
     this.#sessionInfo = info;
     this.#heartbeat.start();
     if (!this.#everOpened) {
@@ -376,7 +375,7 @@ export class RealtimeConnection extends EventHub {
     this.#generation++;
     this.#link = undefined;
     this.#awaitingResume = undefined;
-    this.#clearTimers('connect');
+    this.#timers.clear('connect');
     this.#heartbeat.stop();
     const { code, reason } = close;
     const details = { closeCode: code, closeReason: reason };
@@ -415,10 +414,7 @@ export class RealtimeConnection extends EventHub {
     const options = this.#options.reconnect;
     const delayMs = backoffDelay(options, attempt, this.#options.random);
     this.emit({ type: 'reconnecting', attempt, maxAttempts: options.maxAttempts, delayMs }, true);
-    this.#reconnectTimer = setTimeout(() => {
-      this.#reconnectTimer = undefined;
-      void this.#open();
-    }, delayMs);
+    this.#timers.startReconnect(delayMs, () => void this.#open());
   }
 
   /** Stops for good because of an error: `error` (fatal), then the final `disconnected`. */
@@ -441,7 +437,7 @@ export class RealtimeConnection extends EventHub {
     this.#generation++;
     this.#state = 'closed';
     this.#link = undefined;
-    this.#clearTimers('connect', 'reconnect');
+    this.#timers.clear('connect', 'reconnect');
     this.#heartbeat.stop();
     this.#dispatcher.rejectAll(error);
     this.#tracker.clear();
@@ -456,12 +452,5 @@ export class RealtimeConnection extends EventHub {
     this.#connectWaiter = undefined;
     if (error) waiter?.reject(error);
     else waiter?.resolve();
-  }
-
-  #clearTimers(...which: ('connect' | 'reconnect')[]): void {
-    if (which.includes('connect') && this.#connectTimer !== undefined) clearTimeout(this.#connectTimer);
-    if (which.includes('reconnect') && this.#reconnectTimer !== undefined) clearTimeout(this.#reconnectTimer);
-    if (which.includes('connect')) this.#connectTimer = undefined;
-    if (which.includes('reconnect')) this.#reconnectTimer = undefined;
   }
 }
