@@ -11,11 +11,10 @@
  *
  * @packageDocumentation
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { loadConfig, startServer } from '@tether/server';
+import { tetherPackage } from '../tether-package.ts';
 import type { ServerCommand, ServerReport } from './child.ts';
 import { startFloor } from './floor.ts';
 import { SERVER_KINDS, type ServerKind, TETHER_LIMITS } from './kinds.ts';
@@ -23,25 +22,6 @@ import { SERVER_KINDS, type ServerKind, TETHER_LIMITS } from './kinds.ts';
 interface Started {
   readonly port: number;
   close(): Promise<void>;
-}
-
-/**
- * The server package to run: this checkout's, or with `root` (`--before <checkout>`) the one of
- * another checkout of Tether (its own dependencies installed), to compare two commits in one run.
- * An older checkout has no admin console, hence no `consolePort`.
- */
-async function tetherPackage(root: string | undefined): Promise<{
-  loadConfig: typeof loadConfig;
-  startServer: typeof startServer;
-  console: boolean;
-}> {
-  if (root === undefined) return { loadConfig, startServer, console: true };
-  const url = pathToFileURL(join(root, 'packages/server/src/index.ts')).href;
-  const pkg = (await import(url)) as { loadConfig: typeof loadConfig; startServer: typeof startServer };
-  const console = readFileSync(join(root, 'packages/server/src/config/config.ts'), 'utf8').includes(
-    'consolePort',
-  );
-  return { loadConfig: pkg.loadConfig, startServer: pkg.startServer, console };
 }
 
 async function startTether(root?: string): Promise<Started> {

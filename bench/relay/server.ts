@@ -14,35 +14,16 @@
  *
  * @packageDocumentation
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { loadConfig, startServer } from '@tether/server';
 import { pino } from 'pino';
+import { tetherPackage } from '../tether-package.ts';
 import type { NodeOptions } from './cluster.ts';
 import { SERVER_KINDS, type ServerKind } from './dialects.ts';
 import { WindowProfiler } from './profiler.ts';
 import { type StartedRelay, startColyseus, startSocketIo, startWsRelay } from './relays.ts';
-
-/**
- * The server package to run: this checkout's, or with `root` (`--before <checkout>`) the one of
- * another checkout of Tether (its own dependencies installed), to compare two commits in one run.
- * An older checkout has no admin console, hence no `consolePort`.
- */
-async function tetherPackage(root: string | undefined): Promise<{
-  loadConfig: typeof loadConfig;
-  startServer: typeof startServer;
-  console: boolean;
-}> {
-  if (root === undefined) return { loadConfig, startServer, console: true };
-  const url = pathToFileURL(join(root, 'packages/server/src/index.ts')).href;
-  const pkg = (await import(url)) as { loadConfig: typeof loadConfig; startServer: typeof startServer };
-  const console = readFileSync(join(root, 'packages/server/src/config/config.ts'), 'utf8').includes(
-    'consolePort',
-  );
-  return { loadConfig: pkg.loadConfig, startServer: pkg.startServer, console };
-}
 
 async function startTether(root?: string): Promise<StartedRelay> {
   const data = mkdtempSync(join(tmpdir(), 'tether-relay-bench-'));

@@ -1,127 +1,49 @@
-import type { IncomingMessage } from 'node:http';
-import { type Server as HttpServer, STATUS_CODES } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Duplex } from 'node:stream';
-import { GrpcCode } from '@tether/protocol';
-import type { Logger } from 'pino';
 import { createApiHooks } from './api/api-hooks.ts';
 import { bearerToken } from './api/auth-headers.ts';
-import { startGameMakerCarriers } from './carriers/gamemaker.ts';
 import type { ClusterHealth } from './cluster/cluster-node.ts';
 import { CLUSTER_NEEDS_POSTGRES, ConfigError, type TetherConfig } from './config/config.ts';
 import { ConsoleServer } from './console/console-server.ts';
 import type { FeatureParts } from './core/feature.ts';
 import type { FeatureContext } from './core/feature-context.ts';
 import { Shutdown, type ShutdownPhase } from './core/shutdown.ts';
-import { openDatabase, pick } from './database.ts';
+import { openDatabase } from './database.ts';
 import { registerAccounts } from './features/accounts/register-accounts.ts';
-import {
-  accountSearchStores,
-  accountStores,
-  identityStores,
-  revocationStores,
-} from './features/accounts/store/dialects.ts';
 import { registerChat } from './features/chat/register-chat.ts';
-import { chatStores } from './features/chat/store/dialects.ts';
-import { type FriendFeature, registerFriends } from './features/friends/register-friends.ts';
-import { friendStores } from './features/friends/store/dialects.ts';
-import { type GroupFeature, registerGroups } from './features/groups/register-groups.ts';
-import { groupStores } from './features/groups/store/dialects.ts';
-import {
-  type LeaderboardFeature,
-  registerLeaderboards,
-} from './features/leaderboards/register-leaderboards.ts';
-import { leaderboardStores } from './features/leaderboards/store/dialects.ts';
-import { type MatchFeature, registerMatches } from './features/match/register-matches.ts';
-import { type MatchmakerFeature, registerMatchmaker } from './features/matchmaker/register-matchmaker.ts';
+import { registerFriends } from './features/friends/register-friends.ts';
+import { registerGroups } from './features/groups/register-groups.ts';
+import { registerLeaderboards } from './features/leaderboards/register-leaderboards.ts';
+import { registerMatches } from './features/match/register-matches.ts';
+import { registerMatchmaker } from './features/matchmaker/register-matchmaker.ts';
 import { registerNotifications } from './features/notifications/register-notifications.ts';
-import { notificationStores } from './features/notifications/store/dialects.ts';
-import { type PartyFeature, registerParties } from './features/party/register-parties.ts';
+import { registerParties } from './features/party/register-parties.ts';
 import { registerRpc } from './features/rpc/register-rpc.ts';
 import { registerStatus } from './features/status/register-status.ts';
-import type { StatusService } from './features/status/status-service.ts';
 import { registerStorage } from './features/storage/register-storage.ts';
-import { storageStores } from './features/storage/store/dialects.ts';
 import { registerStreams } from './features/streams/register-streams.ts';
-import type { StreamService } from './features/streams/stream-service.ts';
 import { registerWallets } from './features/wallets/register-wallets.ts';
-import { walletStores } from './features/wallets/store/dialects.ts';
-import { createDrainingServer } from './http/draining-server.ts';
 import { registerHealthRoutes } from './http/health.ts';
 import { NAKAMA_ENDPOINTS } from './http/nakama-endpoints.ts';
 import { HttpRouter } from './http/router.ts';
 import { createLogger } from './observability/logger.ts';
 import { Metrics } from './observability/metrics.ts';
-import { timed } from './observability/timed.ts';
 import { Pipeline } from './pipeline/pipeline.ts';
 import { createSocketHooks } from './pipeline/socket-hooks.ts';
 import { TrackedSessions } from './presence/tracked-sessions.ts';
 import { realtimeCore } from './realtime-core.ts';
 import type { Runtime } from './runtime/runtime.ts';
 import { startRuntime } from './runtime/start-runtime.ts';
+import { featureStores } from './server-stores.ts';
+import { createWebServer, listen, startRealtimeTransports } from './server-transports.ts';
+import type { RunningServer, ServerDeps } from './server-types.ts';
 import { SessionRegistry } from './session/registry.ts';
 import type { SessionVerifier } from './session/verifier.ts';
 import { systemClock } from './shared/clock.ts';
-import { invalidQueryText } from './shared/url-text.ts';
 import { SessionLifecycle } from './socket/session-lifecycle.ts';
 import { socketHandlers } from './socket/socket-handlers.ts';
-import { startSocketEndpoints } from './socket/start.ts';
 
-/** Handles a WebSocket upgrade for one path (`/ws`, `/gm`). */
-export type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
-
-/** Optional injected pieces: tests pass a silent logger; embedders pass an abort signal. */
-export interface ServerDeps {
-  logger?: Logger;
-  /** Aborting it shuts the server down (mini-redis style: the entry point gets its shutdown signal). */
-  signal?: AbortSignal;
-}
-
-/** Realtime sessions and the server-side services built on them. */
-export interface RealtimeServices {
-  /** Connected sessions by id and by user (`get`, `byUser`, `closeUser`...). */
-  readonly sessions: SessionRegistry;
-  /** Session lifecycle: `onOpened` / `onClosed`, `closeRevoked`, `closeAll`. */
-  readonly lifecycle: SessionLifecycle;
-  /** Custom streams for server code (join, leave, list, send). */
-  readonly streams: StreamService;
-  /** Online status (follow, update, presences). */
-  readonly status: StatusService;
-}
-
-/** A running Tether server. */
-export interface RunningServer {
-  readonly config: TetherConfig;
-  readonly logger: Logger;
-  /** Bound HTTP/WebSocket address (useful with `port: 0`). */
-  readonly http: AddressInfo;
-  /** Bound GameMaker TCP address, when enabled. */
-  readonly gm: AddressInfo | null;
-  /** Realtime sessions, custom streams and status, for server code. */
-  readonly realtime: RealtimeServices;
-  /** Relayed and authoritative matches, match tokens. */
-  readonly matches: MatchFeature;
-  /** Game modules (`--runtime`): RPCs, match handlers, hooks; `runtime.run(init)` adds one in code. */
-  readonly runtime: Runtime;
-  /** Parties. */
-  readonly parties: PartyFeature;
-  /** The matchmaker (`matchmaker.process()` runs an interval at once). */
-  readonly matchmaker: MatchmakerFeature;
-  /** Cluster mode (`--cluster`): this node's view of the cluster; undefined for a single node. */
-  readonly cluster: { readonly node: string; health(): ClusterHealth } | undefined;
-  /** Leaderboards and tournaments (services, and the period scheduler). */
-  readonly leaderboards: LeaderboardFeature;
-  /** Friends, invitations and blocks. */
-  readonly friends: FriendFeature;
-  /** Groups and their members. */
-  readonly groups: GroupFeature;
-  /** Bound admin console address (the console, its API and `/metrics`). */
-  readonly console: AddressInfo;
-  /** This server's Prometheus metrics. */
-  readonly metrics: Metrics;
-  /** Stops accepting, closes every connection with `reason`, flushes and closes the database. Idempotent. */
-  close(reason?: string): Promise<void>;
-}
+export type { UpgradeHandler } from './server-transports.ts';
+export type { RealtimeServices, RunningServer, ServerDeps } from './server-types.ts';
 
 /**
  * The composition root: the one place that chooses implementations (database and stores, tracker,
@@ -166,7 +88,6 @@ export async function startServer(config: TetherConfig, deps: ServerDeps = {}): 
     () => ready,
     () => cluster?.health(),
   );
-  const upgrades = new Map<string, UpgradeHandler>();
   const pipeline = new Pipeline({
     logger,
     hooks: socketHooks,
@@ -200,20 +121,8 @@ export async function startServer(config: TetherConfig, deps: ServerDeps = {}): 
   // URL; migrated before anything uses it. Each feature's stores are built here for its dialect.
   const db = await openDatabase(config, logger);
   shutdown.on('storage', 'database', () => db.close());
-  // Every store call is timed (tether_storage_operation_duration_seconds) by wrapping it once here.
-  const stores = {
-    accounts: timed(pick(db, accountStores), 'accounts', metrics.storage),
-    identities: timed(pick(db, identityStores), 'identities', metrics.storage),
-    revocations: timed(pick(db, revocationStores), 'revocations', metrics.storage),
-    accountSearch: timed(pick(db, accountSearchStores), 'accountSearch', metrics.storage),
-    chat: timed(pick(db, chatStores), 'chat', metrics.storage),
-    notifications: timed(pick(db, notificationStores), 'notifications', metrics.storage),
-    leaderboards: timed(pick(db, leaderboardStores), 'leaderboards', metrics.storage),
-    friends: timed(pick(db, friendStores), 'friends', metrics.storage),
-    groups: timed(pick(db, groupStores), 'groups', metrics.storage),
-    storage: timed(pick(db, storageStores), 'storage', metrics.storage),
-    wallets: timed(pick(db, walletStores), 'wallets', metrics.storage),
-  };
+  // Every store call is timed (tether_storage_operation_duration_seconds) (server-stores.ts).
+  const stores = featureStores(db, metrics.storage);
   const accounts = registerAccounts({
     config,
     db,
@@ -360,63 +269,21 @@ export async function startServer(config: TetherConfig, deps: ServerDeps = {}): 
     .catch(startupFailed);
 
   // Transports last, once every handler is mounted: GameMaker carriers (framed TCP on gmPort and
-  // WebSocket at /gm) and the realtime endpoints on them and on /ws.
-  const gm = await startGameMakerCarriers({ config, logger, upgrades }).catch(startupFailed);
-  shutdown.on('carriers', 'gamemaker', (reason) => gm.close(reason));
-  metrics.gauge(
-    'tether_gm_unauthenticated_connections',
-    'GameMaker connections accepted and not yet authenticated (TCP and /gm).',
-    [],
-    () => [[{}, gm.unauthenticated]],
-  );
-  metrics.gauge(
-    'tether_gm_preauth_bytes',
-    'Bytes received from GameMaker connections not yet authenticated and still open (bounds what they hold).',
-    [],
-    () => [[{}, gm.preAuthBytes]],
-  );
-  metrics.counter(
-    'tether_gm_refused_total',
-    'GameMaker connections turned away: refused at accept (SERVER_FULL, ADDRESS_LIMIT, UNAUTHENTICATED_LIMIT) or evicted for a newcomer (EVICTED).',
-    ['code'],
-    () => Array.from(gm.refusals(), ([code, n]) => [{ code }, n] as const),
-  );
-  const endpoints = startSocketEndpoints({
+  // WebSocket at /gm) and the realtime endpoints on them and on /ws (server-transports.ts).
+  const { gm, upgrades } = await startRealtimeTransports({
     config,
     logger,
+    metrics,
     lifecycle,
     verifier: socketVerifier,
-    upgrades,
-    gm,
+    shutdown,
+    failed: startupFailed,
   });
-  shutdown.on('sessions', 'realtime sockets', (reason) => endpoints.close(reason));
-
-  const web = createDrainingServer((req, res) => http.handle(req, res), logger);
-  const httpServer = web.server;
+  // The main HTTP server: the API, upgrades dispatched by path; its requests drain in 'sessions'.
   const graceMs = config.shutdownGraceSec * 1000;
-  // HTTP requests in flight finish before the database closes: the drain starts with close() (the
-  // grace period counts from there) and the 'sessions' phase waits for it, beside the sockets' drain.
-  shutdown.on('sessions', 'http requests', () => web.drain(graceMs));
+  const web = createWebServer({ http, logger, upgrades, shutdown, graceMs });
+  const httpServer = web.server;
   shutdown.on('sessions', 'admin console', () => consoleServer.close());
-  httpServer.on('upgrade', (req, socket, head) => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    const handler = upgrades.get(url.pathname);
-    if (!handler) {
-      rejectUpgrade(socket, 404, GrpcCode.NOT_FOUND, 'Not Found');
-      return;
-    }
-    // The query (token, lang, format, status on /ws) is refused as the HTTP API refuses it.
-    const badText = invalidQueryText(url.search);
-    if (badText) {
-      rejectUpgrade(socket, 400, GrpcCode.INVALID_ARGUMENT, badText);
-      return;
-    }
-    handler(req, socket, head);
-  });
-  httpServer.on('clientError', (err, socket) => {
-    logger.debug({ err }, 'HTTP client error');
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
-  });
   await listen(httpServer, config.port, config.host).catch(startupFailed);
   const address = httpServer.address() as AddressInfo;
   consoleServer.mountCore({
@@ -483,22 +350,4 @@ export async function startServer(config: TetherConfig, deps: ServerDeps = {}): 
     metrics,
     close,
   };
-}
-
-function listen(server: HttpServer, port: number, host: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-}
-
-/** Answers a refused upgrade with Nakama's JSON error body (gRPC `code`) and closes the socket. */
-function rejectUpgrade(socket: Duplex, status: number, code: GrpcCode, message: string): void {
-  const body = JSON.stringify({ code, message, error: message });
-  socket.end(
-    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
-  );
 }

@@ -21,7 +21,7 @@ import type {
 } from '@tether/protocol';
 import { ClientError, ClientErrorCode } from '../errors.ts';
 import { validateWebSocketClose } from '../target.ts';
-import { TetherApiError } from './api-error.ts';
+import { AttemptTimers } from './attempt-timers.ts';
 import { ABNORMAL, type CarrierClose, type CarrierLink, type RealtimeCarrier } from './carrier.ts';
 import { Dispatcher, sendModeFor } from './dispatcher.ts';
 import { RealtimeFailure, RealtimeSocketError } from './errors.ts';
@@ -40,6 +40,7 @@ import { backoffDelay, isRetryableClose, judgeFailedAttempt, RealtimeCloseCode }
 import { ResumeTracker } from './resume.ts';
 import { ServerResumeState } from './server-resume.ts';
 import type { Session } from './session.ts';
+import { SessionKeeper } from './session-keeper.ts';
 
 /** Resume requests belong to one connection: never queued, never resent. */
 const INTERNAL = true;
@@ -48,27 +49,23 @@ const INTERNAL = true;
 export class RealtimeConnection extends EventHub {
   /** The carrier (`ws`, `gm-tcp`, `gm-ws`). */
   readonly carrier: RealtimeCarrier;
-  readonly #source: SessionSource;
   readonly #target: { host: string; port: number; useSSL: boolean };
   readonly #options: ResolvedOptions;
   readonly #dispatcher: Dispatcher;
   readonly #tracker = new ResumeTracker();
   readonly #heartbeat: Heartbeat;
-  #session: Session;
+  readonly #keeper: SessionKeeper;
   #state: RealtimeState = 'idle';
   #link: CarrierLink | undefined;
   /** Bumped for every connection attempt and teardown; callbacks of older attempts are ignored. */
   #generation = 0;
   #attempt = 0;
   #everOpened = false;
-  #forceRefresh = false;
-  #refreshedThisAttempt = false;
   #sessionInfo: SessionInfo | undefined;
   readonly #serverResume = new ServerResumeState();
   /** Opened, waiting for the server's `session_resume` before going on. */
   #awaitingResume: { generation: number; info: SessionInfo | undefined } | undefined;
-  #connectTimer: ReturnType<typeof setTimeout> | undefined;
-  #reconnectTimer: ReturnType<typeof setTimeout> | undefined;
+  readonly #timers = new AttemptTimers();
   #connectWaiter: { resolve: () => void; reject: (error: Error) => void } | undefined;
 
   /**
@@ -84,10 +81,9 @@ export class RealtimeConnection extends EventHub {
     options: RealtimeSocketOptions,
   ) {
     super(options);
-    this.#source = source;
-    this.#session = session;
     this.carrier = carrier;
     this.#options = resolveOptions(options);
+    this.#keeper = new SessionKeeper(source, session, this.#options.reconnect.refreshBeforeExpiryMs);
     this.#target = {
       host: options.host ?? source.host,
       port: options.port ?? source.port,
@@ -133,7 +129,7 @@ export class RealtimeConnection extends EventHub {
 
   /** The current session; after a refresh before reconnecting, the refreshed one. */
   get session(): Session {
-    return this.#session;
+    return this.#keeper.session;
   }
 
   /** The server's `session` reply on GameMaker carriers (session id, user id, username). */
@@ -251,15 +247,10 @@ export class RealtimeConnection extends EventHub {
   /** One connection attempt: refresh the session if needed, then open the carrier. */
   async #open(): Promise<void> {
     const generation = ++this.#generation;
-    this.#refreshedThisAttempt = false;
-    const soon = Date.now() + this.#options.reconnect.refreshBeforeExpiryMs;
-    const canRefresh = this.#session.refreshToken !== '';
-    if (canRefresh && (this.#forceRefresh || this.#session.isExpired(soon))) {
-      if (!(await this.#refresh(generation))) return;
-    }
+    if (this.#keeper.beginAttempt(Date.now()) && !(await this.#refresh(generation))) return;
     if (generation !== this.#generation) return;
     const { appearOnline, lang, singleSocket, maxIncomingBytes, connectTimeoutMs } = this.#options;
-    const token = this.#session.token;
+    const token = this.#keeper.session.token;
     const resumable = this.#serverResumeOn;
     const resume = resumable && this.#everOpened ? this.#serverResume.request() : undefined;
     const request = {
@@ -272,13 +263,12 @@ export class RealtimeConnection extends EventHub {
       resumable,
       resume,
     };
-    this.#connectTimer = setTimeout(() => {
-      this.#connectTimer = undefined;
+    this.#timers.startConnect(connectTimeoutMs, () => {
       this.#link?.abort();
       const where = `${this.carrier.name} ${this.#target.host}:${this.#target.port}`;
       const reason = `connect to ${where} timed out after ${connectTimeoutMs} ms`;
       this.#onClosed(generation, { code: ABNORMAL, reason, wasClean: false });
-    }, connectTimeoutMs);
+    });
     try {
       this.#link = this.carrier.open(request, {
         opened: (info) => this.#onOpened(generation, info),
@@ -298,30 +288,25 @@ export class RealtimeConnection extends EventHub {
 
   /** Refreshes the session; false when the attempt must not go on (the failure is handled). */
   async #refresh(generation: number): Promise<boolean> {
-    try {
-      const session = await this.#source.sessionRefresh(this.#session);
-      if (generation !== this.#generation) return false;
-      this.#session = session;
-      this.#forceRefresh = false;
-      this.#refreshedThisAttempt = true;
-      this.emit({ type: 'session_refreshed', session }, true);
+    const outcome = await this.#keeper.refresh();
+    if (generation !== this.#generation) return false;
+    if (outcome.ok) {
+      this.#keeper.adopt(outcome.session);
+      this.emit({ type: 'session_refreshed', session: outcome.session }, true);
       return true;
-    } catch (err) {
-      if (generation !== this.#generation) return false;
-      const detail = err instanceof Error ? err.message : String(err);
-      if (err instanceof TetherApiError && err.unauthenticated) {
-        const message = `session refresh refused (401: ${detail}); log in again`;
-        this.#giveUp('SESSION_EXPIRED', message, RealtimeCloseCode.TOKEN_EXPIRED);
-        return false;
-      }
-      // A network or server failure of the refresh is one failed attempt, retried with backoff.
-      this.#onClosed(generation, {
-        code: ABNORMAL,
-        reason: `session refresh failed: ${detail}`,
-        wasClean: false,
-      });
+    }
+    if (outcome.refused) {
+      const message = `session refresh refused (401: ${outcome.detail}); log in again`;
+      this.#giveUp('SESSION_EXPIRED', message, RealtimeCloseCode.TOKEN_EXPIRED);
       return false;
     }
+    // A network or server failure of the refresh is one failed attempt, retried with backoff.
+    this.#onClosed(generation, {
+      code: ABNORMAL,
+      reason: `session refresh failed: ${outcome.detail}`,
+      wasClean: false,
+    });
+    return false;
   }
 
   #onOpened(generation: number, info: SessionInfo | undefined): void {
@@ -340,7 +325,7 @@ export class RealtimeConnection extends EventHub {
   }
 
   #ready(generation: number, info: SessionInfo | undefined, resume: SessionResume | undefined): void {
-    this.#clearTimers('connect');
+    this.#timers.clear('connect');
     this.#sessionInfo = info;
     this.#heartbeat.start();
     if (!this.#everOpened) {
@@ -390,7 +375,7 @@ export class RealtimeConnection extends EventHub {
     this.#generation++;
     this.#link = undefined;
     this.#awaitingResume = undefined;
-    this.#clearTimers('connect');
+    this.#timers.clear('connect');
     this.#heartbeat.stop();
     const { code, reason } = close;
     const details = { closeCode: code, closeReason: reason };
@@ -398,7 +383,7 @@ export class RealtimeConnection extends EventHub {
     this.#dispatcher.rejectInFlight(
       () => new RealtimeSocketError(RealtimeFailure.DISCONNECTED, message, details),
     );
-    if (code === RealtimeCloseCode.TOKEN_EXPIRED || close.unauthorized) this.#forceRefresh = true;
+    if (code === RealtimeCloseCode.TOKEN_EXPIRED || close.unauthorized) this.#keeper.tokenRefused();
     if (this.#state === 'open' || this.#state === 'resuming') {
       const retry = isRetryableClose(code) && this.#options.reconnect.maxAttempts > 0;
       this.emit({ type: 'disconnected', code, reason, wasClean: close.wasClean, willReconnect: retry }, true);
@@ -412,8 +397,8 @@ export class RealtimeConnection extends EventHub {
     const verdict = judgeFailedAttempt({
       close,
       initial: this.#state === 'connecting',
-      refreshed: this.#refreshedThisAttempt,
-      canRefresh: this.#session.refreshToken !== '',
+      refreshed: this.#keeper.refreshedThisAttempt,
+      canRefresh: this.#keeper.canRefresh,
       attempt: this.#attempt,
       maxAttempts: this.#options.reconnect.maxAttempts,
     });
@@ -429,10 +414,7 @@ export class RealtimeConnection extends EventHub {
     const options = this.#options.reconnect;
     const delayMs = backoffDelay(options, attempt, this.#options.random);
     this.emit({ type: 'reconnecting', attempt, maxAttempts: options.maxAttempts, delayMs }, true);
-    this.#reconnectTimer = setTimeout(() => {
-      this.#reconnectTimer = undefined;
-      void this.#open();
-    }, delayMs);
+    this.#timers.startReconnect(delayMs, () => void this.#open());
   }
 
   /** Stops for good because of an error: `error` (fatal), then the final `disconnected`. */
@@ -455,11 +437,11 @@ export class RealtimeConnection extends EventHub {
     this.#generation++;
     this.#state = 'closed';
     this.#link = undefined;
-    this.#clearTimers('connect', 'reconnect');
+    this.#timers.clear('connect', 'reconnect');
     this.#heartbeat.stop();
     this.#dispatcher.rejectAll(error);
     this.#tracker.clear();
-    this.#forceRefresh = false;
+    this.#keeper.reset();
     this.#awaitingResume = undefined;
     this.#serverResume.clear();
   }
@@ -470,12 +452,5 @@ export class RealtimeConnection extends EventHub {
     this.#connectWaiter = undefined;
     if (error) waiter?.reject(error);
     else waiter?.resolve();
-  }
-
-  #clearTimers(...which: ('connect' | 'reconnect')[]): void {
-    if (which.includes('connect') && this.#connectTimer !== undefined) clearTimeout(this.#connectTimer);
-    if (which.includes('reconnect') && this.#reconnectTimer !== undefined) clearTimeout(this.#reconnectTimer);
-    if (which.includes('connect')) this.#connectTimer = undefined;
-    if (which.includes('reconnect')) this.#reconnectTimer = undefined;
   }
 }

@@ -4,11 +4,12 @@ import { type AuthMeter, NO_METERS } from '../../observability/meters.ts';
 import type { Clock } from '../../shared/clock.ts';
 import { DomainError, ErrorKind, invalid } from '../../shared/domain-error.ts';
 import { isUuid, newUuid } from '../../shared/ids.ts';
+import { assertNotBanned, notFound, usernameTaken } from './account-errors.ts';
 import type { PasswordHasher } from './auth/passwords.ts';
 import type { AuthAttempt, AuthThrottle } from './auth/rate-limiter.ts';
 import { RevocationCause } from './auth/revocations.ts';
 import type { IssuedTokens, SessionAuth, VerifiedSession } from './auth/session-auth.ts';
-import type { SessionClaims } from './auth/tokens.ts';
+import { refreshSession } from './session-refresh.ts';
 import {
   type AccountRecord,
   type AccountStore,
@@ -169,38 +170,13 @@ export class AccountService {
     varsIn: Record<string, string> | undefined,
     address: string,
   ): Promise<IssuedTokens> {
-    return this.#measured('refresh', () => this.#refreshSession(refreshToken, varsIn, address));
-  }
-
-  async #refreshSession(
-    refreshToken: string | undefined,
-    varsIn: Record<string, string> | undefined,
-    address: string,
-  ): Promise<IssuedTokens> {
-    if (!refreshToken) throw invalid('Refresh token is required.');
-    const vars = checkVars(varsIn);
-    // Checked, not reserved: a refresh token's check is a cheap HMAC, not a password hash, so a burst
-    // of bad ones costs little, while reserving would refuse many players' honest refreshes that
-    // share one address (a venue, a carrier's NAT) whenever more than the limit are in flight.
-    this.#throttle.check(address);
-    // A holder rather than a `let`: TypeScript does not see assignments made inside the callback.
-    const found: { user?: UserRecord | null } = {};
-    let claims: SessionClaims;
-    try {
-      claims = await this.#sessions.verifyRefreshToken(refreshToken, async (c) => {
-        found.user = await this.#store.getUser(c.uid);
-        if (found.user) assertNotBanned(found.user);
-      });
-    } catch (err) {
-      // A forged, expired or revoked token is a failed authentication; a banned user's real one is not.
-      if (err instanceof DomainError && err.kind === ErrorKind.UNAUTHENTICATED) this.#throttle.fail(address);
-      throw err;
-    }
-    if (!found.user) throw notFound();
-    return this.#sessions.reissue(
-      claims,
-      found.user.username,
-      Object.keys(vars).length > 0 ? vars : undefined,
+    return this.#measured('refresh', () =>
+      refreshSession(
+        { store: this.#store, sessions: this.#sessions, throttle: this.#throttle },
+        refreshToken,
+        varsIn,
+        address,
+      ),
     );
   }
 
@@ -389,17 +365,4 @@ export class AccountService {
     // Checked after the password, unlike Nakama: only someone who knows it learns of the ban.
     return this.#issueExisting(found.user, vars);
   }
-}
-
-function notFound(): DomainError {
-  return new DomainError(ErrorKind.NOT_FOUND, 'User account not found.');
-}
-
-/** Nakama's refusal for a banned account: HTTP 403, gRPC 7. */
-function assertNotBanned(user: UserRecord): void {
-  if (user.disableTime !== null) throw new DomainError(ErrorKind.PERMISSION_DENIED, 'User account banned.');
-}
-
-function usernameTaken(): DomainError {
-  return new DomainError(ErrorKind.ALREADY_EXISTS, 'Username is already in use.');
 }
