@@ -183,6 +183,10 @@ if (mode === 'reference') {
       databaseSchema: schema,
       logLevel: 'silent',
       authFailuresPerAddress: 1_000_000,
+      // TETHER_REVOCATION_CACHE_MS=0 measures Tether with every request reading its revocation.
+      ...(process.env.TETHER_REVOCATION_CACHE_MS
+        ? { revocationCacheMs: Number(process.env.TETHER_REVOCATION_CACHE_MS) }
+        : {}),
     },
     {},
   );

@@ -59,7 +59,7 @@ interface User {
 
 function startChild(argv: string[]): Promise<{ port: number; child: ChildProcess }> {
   const child = fork(new URL('./storage-http-server.ts', import.meta.url), argv, {
-    execArgv: ['--import', 'tsx'],
+    execArgv: ['--conditions=@tether/source', '--import', 'tsx'],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   return new Promise((resolve, reject) => {

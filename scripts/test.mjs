@@ -6,6 +6,10 @@
 // With CI=true (or TETHER_TEST_PACK=1) the pack check runs too, after the suite: it builds and packs
 // the packages and uses the tarballs from a fresh folder (vitest.pack.config.ts, about two minutes).
 // Its results count in the same summary line. It is skipped when arguments select tests.
+//
+// With CI=true (or TETHER_TEST_SOAK=1) the soak suite's short cut runs last (vitest.soak.config.ts:
+// three minutes of mixed traffic with churn against a real `tether serve`, then 45 seconds with the
+// chaos knobs on, which must fail; bench/README.md, "soak"), counted the same way.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,7 +21,14 @@ mkdirSync(tmp, { recursive: true });
 function runVitest(name, extraArgs) {
   const out = join(tmp, `vitest-${name}.json`);
   rmSync(out, { force: true });
-  const args = ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${out}`, ...extraArgs];
+  const args = [
+    'vitest',
+    'run',
+    '--reporter=default',
+    '--reporter=json',
+    `--outputFile.json=${out}`,
+    ...extraArgs,
+  ];
   const run = spawnSync('npx', args, { stdio: 'inherit' });
   if (!existsSync(out)) return { passed: 0, failed: 1, skipped: 0, status: run.status ?? 1 };
   const report = JSON.parse(readFileSync(out, 'utf8'));
@@ -37,8 +48,15 @@ const selected = process.argv.slice(2);
 const results = [runVitest('results', selected)];
 const pack = process.env.CI === 'true' || process.env.TETHER_TEST_PACK === '1';
 if (pack && selected.length === 0) {
-  console.log('[test] pack check: build, npm pack, install the tarballs in a fresh folder, serve, typecheck, init');
+  console.log(
+    '[test] pack check: build, npm pack, install the tarballs in a fresh folder, serve, typecheck, init',
+  );
   results.push(runVitest('pack', ['--config', 'vitest.pack.config.ts']));
+}
+const soak = process.env.CI === 'true' || process.env.TETHER_TEST_SOAK === '1';
+if (soak && selected.length === 0) {
+  console.log('[test] soak cut: 3 minutes of mixed traffic with churn, then the chaos knobs (must fail)');
+  results.push(runVitest('soak', ['--config', 'vitest.soak.config.ts']));
 }
 
 const sum = (key) => results.reduce((n, r) => n + r[key], 0);

@@ -69,7 +69,16 @@ function startWs(): Promise<Started> {
 async function startTether(dataDir: string | undefined): Promise<Started> {
   const data = dataDir ?? mkdtempSync(join(tmpdir(), 'tether-idle-sockets-'));
   const config = loadConfig(
-    { host: '127.0.0.1', port: 0, gmPort: 0, consolePort: 0, data, logLevel: 'warn' },
+    // Every socket comes from 127.0.0.1: no per-address limit on /ws.
+    {
+      host: '127.0.0.1',
+      port: 0,
+      gmPort: 0,
+      consolePort: 0,
+      data,
+      logLevel: 'warn',
+      socketMaxConnectionsPerAddress: 0,
+    },
     {},
   );
   const server = await startServer(config, { logger: pino({ level: 'warn' }, pino.destination(2)) });

@@ -46,6 +46,7 @@ async function tetherPackage(root: string | undefined): Promise<{
 
 async function startTether(root?: string): Promise<StartedRelay> {
   const data = mkdtempSync(join(tmpdir(), 'tether-relay-bench-'));
+  // Every client of the load runs from 127.0.0.1: no per-address limit on /ws.
   const pkg = await tetherPackage(root);
   const config = pkg.loadConfig(
     {
@@ -55,6 +56,8 @@ async function startTether(root?: string): Promise<StartedRelay> {
       ...(pkg.console ? { consolePort: 0 } : {}),
       data,
       logLevel: 'warn',
+      // (An older checkout, run with --before, may not know the setting.)
+      ...(root === undefined ? { socketMaxConnectionsPerAddress: 0 } : {}),
     },
     {},
   );
@@ -70,7 +73,7 @@ async function startTether(root?: string): Promise<StartedRelay> {
 
 /**
  * One node of the two-node Tether (`tether-cluster`): PostgreSQL and Redis shared with the other
- * node, default limits otherwise.
+ * node, default limits otherwise (but none per address: every client runs from 127.0.0.1).
  */
 async function startTetherNode(o: NodeOptions): Promise<StartedRelay> {
   const config = loadConfig(
@@ -85,6 +88,7 @@ async function startTetherNode(o: NodeOptions): Promise<StartedRelay> {
       databaseSchema: o.schema,
       cluster: o.redis,
       clusterPrefix: o.prefix,
+      socketMaxConnectionsPerAddress: 0,
       ...(o.busFlushMs === undefined ? {} : { clusterBusFlushMs: o.busFlushMs }),
     },
     {},

@@ -102,7 +102,7 @@ describe('reconnect and resume', () => {
     expect(ann.socket.state).toBe('open');
   });
 
-  it('finds a silent network with the heartbeat, queues requests meanwhile, and resumes by id', async () => {
+  it('finds a silent network with the heartbeat, queues requests meanwhile, and re-joins by id without server resume', async () => {
     const host = new RestartableServer();
     cleanup.push(() => host.dispose());
     const server = await host.start();
@@ -112,6 +112,8 @@ describe('reconnect and resume', () => {
       port: proxy.port,
       heartbeat: { intervalMs: 200, timeoutMs: 400 },
       connectTimeoutMs: 500,
+      // The re-join path (what a server without the resume extension needs).
+      serverResume: false,
     };
     const ann = await connectedPlayer(server, 'ann', viaProxy);
     const bob = await connectedPlayer(server, 'bob');
@@ -133,6 +135,7 @@ describe('reconnect and resume', () => {
     proxy.restore();
     const back = await until(ann.socket, 'reconnected');
     expect(back.failed).toEqual([]);
+    expect(back.sessionResumed).toBe(false);
     expect(back.resumed).toContainEqual({ kind: 'match', matchId: match.match_id, name: undefined });
     // The queued message went out after the channel was re-joined.
     expect((await queued).channel_id).toBe(room.id);

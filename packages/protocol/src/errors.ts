@@ -54,13 +54,19 @@ export const CloseCode = {
   ABNORMAL: 1006,
   /** A text message that is not valid UTF-8. */
   INVALID_PAYLOAD: 1007,
-  /** Policy refusal: rate limit, slow consumer, inbound queue full, not authenticated. */
+  /**
+   * Policy refusal: rate limit, slow consumer, inbound queue full, not authenticated, too much data
+   * before authentication.
+   */
   POLICY_VIOLATION: 1008,
   /** An inbound message over the size limit. */
   MESSAGE_TOO_BIG: 1009,
   /** A bug or unexpected condition on this side. */
   INTERNAL_ERROR: 1011,
-  /** Temporary overload (server full); the client may reconnect later. */
+  /**
+   * Temporary overload: server full, too many connections from the client's address, or too many
+   * connections still authenticating. The client may reconnect later (with a back-off).
+   */
   TRY_AGAIN_LATER: 1013,
   /** The session token expired while the socket was open. Refresh the token, then reconnect. */
   TOKEN_EXPIRED: 4001,
@@ -91,11 +97,23 @@ export const CloseReason = {
   BANNED: 'user account banned',
   ACCOUNT_DELETED: 'user account deleted',
   BINARY_FRAME: 'binary frames are not supported on this socket',
+  /** A text frame on a `/ws?format=protobuf` socket, which carries binary frames only. */
+  TEXT_FRAME: 'text frames are not supported on a protobuf socket',
   AUTH_TIMEOUT: 'authentication timeout',
   NOT_AUTHENTICATED: 'not authenticated',
   AUTH_FAILED: 'authentication failed',
   AUTH_QUEUE_FULL: 'too many messages before authentication completed',
   SLOW_CONSUMER: 'outgoing queue full (slow consumer)',
+  /** More messages than the socket rate limit allows, persistently (see docs/protocol.md). */
+  RATE_LIMITED: 'rate limit exceeded',
+  /** Refused at accept (1013): the client's address already holds its share of connections. */
+  ADDRESS_LIMIT: 'too many connections from this address',
+  /** Refused at accept (1013): too many connections are still in the handshake or authenticating. */
+  AUTHENTICATING_LIMIT: 'too many connections authenticating',
+  /** Closed (1008): more bytes before authentication than the pre-authentication budget. */
+  PRE_AUTH_LIMIT: 'too much data before authentication',
+  /** With 1007: a `/ws` text frame, or a GameMaker packet, that is not valid UTF-8 (docs/protocol.md). */
+  INVALID_UTF8: 'message is not valid UTF-8',
 } as const;
 
 /**

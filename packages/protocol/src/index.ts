@@ -8,6 +8,6 @@ export * from './errors.ts';
 export * from './gamemaker/buffer.ts';
 export { f16Bits, f16FromBits, f16Round } from './gamemaker/f16.ts';
 export * from './gamemaker/framing.ts';
-export { decodeUtf8, encodeUtf8 } from './gamemaker/utf8.ts';
+export { decodeGmText, decodeUtf8, encodeUtf8 } from './gamemaker/utf8.ts';
 export * from './grpc-codes.ts';
 export * from './realtime/index.ts';

@@ -1,7 +1,8 @@
 import type { IncomingMessage } from 'node:http';
-import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
+import { type Server as HttpServer, STATUS_CODES } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { GrpcCode } from '@tether/protocol';
 import type { Logger } from 'pino';
 import { createApiHooks } from './api/api-hooks.ts';
 import { bearerToken } from './api/auth-headers.ts';
@@ -14,7 +15,12 @@ import type { FeatureContext } from './core/feature-context.ts';
 import { Shutdown, type ShutdownPhase } from './core/shutdown.ts';
 import { openDatabase, pick } from './database.ts';
 import { registerAccounts } from './features/accounts/register-accounts.ts';
-import { accountStores, identityStores, revocationStores } from './features/accounts/store/dialects.ts';
+import {
+  accountSearchStores,
+  accountStores,
+  identityStores,
+  revocationStores,
+} from './features/accounts/store/dialects.ts';
 import { registerChat } from './features/chat/register-chat.ts';
 import { chatStores } from './features/chat/store/dialects.ts';
 import { type FriendFeature, registerFriends } from './features/friends/register-friends.ts';
@@ -40,6 +46,7 @@ import { registerStreams } from './features/streams/register-streams.ts';
 import type { StreamService } from './features/streams/stream-service.ts';
 import { registerWallets } from './features/wallets/register-wallets.ts';
 import { walletStores } from './features/wallets/store/dialects.ts';
+import { createDrainingServer } from './http/draining-server.ts';
 import { registerHealthRoutes } from './http/health.ts';
 import { NAKAMA_ENDPOINTS } from './http/nakama-endpoints.ts';
 import { HttpRouter } from './http/router.ts';
@@ -55,6 +62,7 @@ import { startRuntime } from './runtime/start-runtime.ts';
 import { SessionRegistry } from './session/registry.ts';
 import type { SessionVerifier } from './session/verifier.ts';
 import { systemClock } from './shared/clock.ts';
+import { invalidQueryText } from './shared/url-text.ts';
 import { SessionLifecycle } from './socket/session-lifecycle.ts';
 import { socketHandlers } from './socket/socket-handlers.ts';
 import { startSocketEndpoints } from './socket/start.ts';
@@ -197,6 +205,7 @@ export async function startServer(config: TetherConfig, deps: ServerDeps = {}): 
     accounts: timed(pick(db, accountStores), 'accounts', metrics.storage),
     identities: timed(pick(db, identityStores), 'identities', metrics.storage),
     revocations: timed(pick(db, revocationStores), 'revocations', metrics.storage),
+    accountSearch: timed(pick(db, accountSearchStores), 'accountSearch', metrics.storage),
     chat: timed(pick(db, chatStores), 'chat', metrics.storage),
     notifications: timed(pick(db, notificationStores), 'notifications', metrics.storage),
     leaderboards: timed(pick(db, leaderboardStores), 'leaderboards', metrics.storage),
@@ -208,7 +217,12 @@ export async function startServer(config: TetherConfig, deps: ServerDeps = {}): 
   const accounts = registerAccounts({
     config,
     db,
-    stores: { accounts: stores.accounts, identities: stores.identities, revocations: stores.revocations },
+    stores: {
+      accounts: stores.accounts,
+      identities: stores.identities,
+      revocations: stores.revocations,
+      search: stores.accountSearch,
+    },
     logger,
     clock,
     meter: metrics.auth,
@@ -324,7 +338,7 @@ export async function startServer(config: TetherConfig, deps: ServerDeps = {}): 
     leaderboards,
     friends: friends.friends,
     groups: groups.groups,
-    accountAdmin: { accounts: accounts.accounts, deletion: accounts.deletion },
+    accountAdmin: { accounts: accounts.accounts, deletion: accounts.deletion, links: accounts.links },
     storage: storage.storage,
     wallets: wallets.wallets,
   }).catch(startupFailed);
@@ -349,6 +363,24 @@ export async function startServer(config: TetherConfig, deps: ServerDeps = {}): 
   // WebSocket at /gm) and the realtime endpoints on them and on /ws.
   const gm = await startGameMakerCarriers({ config, logger, upgrades }).catch(startupFailed);
   shutdown.on('carriers', 'gamemaker', (reason) => gm.close(reason));
+  metrics.gauge(
+    'tether_gm_unauthenticated_connections',
+    'GameMaker connections accepted and not yet authenticated (TCP and /gm).',
+    [],
+    () => [[{}, gm.unauthenticated]],
+  );
+  metrics.gauge(
+    'tether_gm_preauth_bytes',
+    'Bytes received from GameMaker connections not yet authenticated and still open (bounds what they hold).',
+    [],
+    () => [[{}, gm.preAuthBytes]],
+  );
+  metrics.counter(
+    'tether_gm_refused_total',
+    'GameMaker connections turned away: refused at accept (SERVER_FULL, ADDRESS_LIMIT, UNAUTHENTICATED_LIMIT) or evicted for a newcomer (EVICTED).',
+    ['code'],
+    () => Array.from(gm.refusals(), ([code, n]) => [{ code }, n] as const),
+  );
   const endpoints = startSocketEndpoints({
     config,
     logger,
@@ -359,12 +391,24 @@ export async function startServer(config: TetherConfig, deps: ServerDeps = {}): 
   });
   shutdown.on('sessions', 'realtime sockets', (reason) => endpoints.close(reason));
 
-  const httpServer = createHttpServer((req, res) => void http.handle(req, res));
+  const web = createDrainingServer((req, res) => http.handle(req, res), logger);
+  const httpServer = web.server;
+  const graceMs = config.shutdownGraceSec * 1000;
+  // HTTP requests in flight finish before the database closes: the drain starts with close() (the
+  // grace period counts from there) and the 'sessions' phase waits for it, beside the sockets' drain.
+  shutdown.on('sessions', 'http requests', () => web.drain(graceMs));
+  shutdown.on('sessions', 'admin console', () => consoleServer.close());
   httpServer.on('upgrade', (req, socket, head) => {
-    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
-    const handler = upgrades.get(path);
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const handler = upgrades.get(url.pathname);
     if (!handler) {
-      rejectUpgrade(socket, 404, 'Not Found');
+      rejectUpgrade(socket, 404, GrpcCode.NOT_FOUND, 'Not Found');
+      return;
+    }
+    // The query (token, lang, format, status on /ws) is refused as the HTTP API refuses it.
+    const badText = invalidQueryText(url.search);
+    if (badText) {
+      rejectUpgrade(socket, 400, GrpcCode.INVALID_ARGUMENT, badText);
       return;
     }
     handler(req, socket, head);
@@ -410,12 +454,11 @@ export async function startServer(config: TetherConfig, deps: ServerDeps = {}): 
     closing ??= (async () => {
       ready = false;
       logger.info({ reason }, 'shutting down');
-      const stopped = new Promise<void>((resolve) => httpServer.close(() => resolve()));
+      void web.drain(graceMs);
+      void consoleServer.close();
       await shutdown.run(reason);
-      httpServer.closeIdleConnections();
-      const force = setTimeout(() => httpServer.closeAllConnections(), config.shutdownGraceSec * 1000);
-      await stopped;
-      clearTimeout(force);
+      // Upgraded sockets (/ws, /gm) ended in the 'sessions' and 'carriers' phases.
+      await web.closed();
       logger.info('shut down');
     })();
     return closing;
@@ -452,10 +495,10 @@ function listen(server: HttpServer, port: number, host: string): Promise<void> {
   });
 }
 
-/** Answers a refused upgrade with a plain HTTP response and closes the socket. */
-function rejectUpgrade(socket: Duplex, status: number, message: string): void {
-  const body = JSON.stringify({ code: status === 401 ? 16 : 5, message });
+/** Answers a refused upgrade with Nakama's JSON error body (gRPC `code`) and closes the socket. */
+function rejectUpgrade(socket: Duplex, status: number, code: GrpcCode, message: string): void {
+  const body = JSON.stringify({ code, message, error: message });
   socket.end(
-    `HTTP/1.1 ${status} ${message}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
   );
 }

@@ -16,7 +16,8 @@ import { LEGACY_SCHEMA_V3, SCHEMA_MIGRATIONS } from './schema.ts';
 export type DatabaseSettings = Pick<
   TetherConfig,
   'data' | 'database' | 'databaseSchema' | 'databasePoolSize'
->;
+> &
+  Partial<Pick<TetherConfig, 'sqliteSynchronous'>>;
 
 /**
  * Opens SQLite under `data` (for `database: 'sqlite'`) or PostgreSQL (any other value, a URL; `pg`
@@ -26,7 +27,7 @@ export type DatabaseSettings = Pick<
 export async function openDatabase(settings: DatabaseSettings, logger?: Logger): Promise<AnyDb> {
   const db: AnyDb =
     settings.database === 'sqlite'
-      ? openSqliteDb({ dataDir: settings.data }, { logger })
+      ? openSqliteDb({ dataDir: settings.data }, { logger, synchronous: settings.sqliteSynchronous })
       : await openPostgresDb({
           url: settings.database,
           schema: settings.databaseSchema,

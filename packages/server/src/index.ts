@@ -17,3 +17,4 @@ export * from './network/index.ts';
 export type * from './runtime/api.ts';
 export type { CloseInfo, Connection, MessageKind } from './transport/connection.ts';
 export { TransportError, TransportErrorCode } from './transport/errors.ts';
+export type { Admitted } from './transport/gate.ts';

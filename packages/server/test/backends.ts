@@ -1,3 +1,4 @@
+import type { Logger } from 'pino';
 import type { TetherConfig } from '../src/config/config.ts';
 import { startTestServer, type TestServer } from './helpers.ts';
 import { newTestSchema, POSTGRES_TEST_URL, postgresAvailable } from './postgres.ts';
@@ -14,7 +15,7 @@ export interface TestBackend {
 
 /** One database (an SQLite data folder or a PostgreSQL schema) that servers can be started on. */
 export interface TestStore {
-  start(overrides?: Partial<TetherConfig>): Promise<TestServer>;
+  start(overrides?: Partial<TetherConfig>, options?: { logger?: Logger }): Promise<TestServer>;
   /** Deletes the database. Stop its servers first. */
   dispose(): Promise<void>;
 }
@@ -32,9 +33,9 @@ export async function testBackends(suite: string): Promise<TestBackend[]> {
 function sqliteStore(): TestStore {
   let data: string | undefined;
   return {
-    async start(overrides = {}) {
+    async start(overrides = {}, options = {}) {
       // The first server creates the folder; later ones (restarts) reuse it.
-      const server = await startTestServer({ ...overrides, ...(data ? { data } : {}) });
+      const server = await startTestServer({ ...overrides, ...(data ? { data } : {}) }, options);
       data ??= server.dataDir;
       return { ...server, stop: () => server.close('test finished') };
     },
@@ -49,13 +50,16 @@ function sqliteStore(): TestStore {
 function postgresStore(): TestStore {
   const schema = newTestSchema();
   return {
-    start: (overrides = {}) =>
-      startTestServer({
-        ...overrides,
-        database: POSTGRES_TEST_URL,
-        databaseSchema: schema.name,
-        databasePoolSize: 4,
-      }),
+    start: (overrides = {}, options = {}) =>
+      startTestServer(
+        {
+          ...overrides,
+          database: POSTGRES_TEST_URL,
+          databaseSchema: schema.name,
+          databasePoolSize: 4,
+        },
+        options,
+      ),
     dispose: () => schema.drop(),
   };
 }

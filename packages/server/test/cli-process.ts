@@ -113,7 +113,8 @@ export function startCli(args: readonly string[], opts: CliOptions = {}): Promis
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new Error(`tether serve did not start: ${stderr}`));
-    }, 20_000);
+      // Generous: on a loaded 2-core machine tsx compiles the sources slowly.
+    }, 50_000);
     createInterface({ input: child.stdout! }).on('line', (line) => {
       let entry: Record<string, unknown>;
       try {

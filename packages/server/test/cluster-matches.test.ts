@@ -159,6 +159,12 @@ describe.runIf(available)('authoritative matches across nodes', () => {
     expect((await js.socket.rpc('signal', JSON.stringify({ matchId: onN2, data: 'ping' }))).payload).toBe(
       'n2:ping:0',
     );
+    // nk.matchSignal is a Promise whether the match runs on this node or another.
+    const local = n2.runtime.nk.matchSignal(onN2, 'here');
+    const remote = n1.runtime.nk.matchSignal(onN2, 'there');
+    expect(local).toBeInstanceOf(Promise);
+    expect(remote).toBeInstanceOf(Promise);
+    expect([await local, await remote]).toEqual(['n2:here:0', 'n2:there:0']);
     const missing = await rejection(
       js.socket.rpc('signal', JSON.stringify({ matchId: `${onN2.slice(0, 30)}000000.n2`, data: 'x' })),
     );

@@ -55,6 +55,19 @@ describe.runIf(available)('account-wide policies across nodes', () => {
     expect(gmSocket.received.at(-1)).toMatchObject({ error: { code: 4002 } });
   });
 
+  it('a token logged out on n3 is refused at once by n1 and n2, which had just accepted it', async () => {
+    const s = await deviceLogin(n1.baseUrl, `logout-http-${Date.now()}`);
+    const account = (node: TestServer) => call(node.baseUrl, 'GET', '/v2/account', { auth: bearer(s.token) });
+    for (const node of [n1, n2, n1, n2]) expect((await account(node)).status).toBe(200);
+    const out = await call(n3.baseUrl, 'POST', '/v2/session/logout', {
+      auth: bearer(s.token),
+      body: { token: s.token, refresh_token: s.refreshToken },
+    });
+    expect(out.status).toBe(200);
+    // No waiting for the bus: the next request on any node is refused.
+    for (const node of [n1, n2, n3]) expect((await account(node)).status).toBe(401);
+  });
+
   it('a ban made on n2 tells and closes the sockets of the user on n1 and n3', async () => {
     const deviceId = `ban-${Date.now()}`;
     const js = await connectPlayer(n1, opened, { deviceId });

@@ -1,8 +1,9 @@
 /**
- * The admin console in Debian's Chromium (playwright-core): log in, find a user, ban it and see its
- * socket close, watch a live match, delete a chat message, delete a leaderboard record, call an RPC as a user, read the redacted
- * configuration and the live status graphs. Editing a storage object runs once the storage feature
- * adds its console section (see docs/console.md); until then that test skips itself, saying why.
+ * The admin console in Debian's Chromium (playwright-core): log in; find users by part of a name and
+ * see every panel of an account; ban one and see its socket close; unlink a device and delete an
+ * account (its socket closes); edit and delete a storage object; watch a live match; delete a chat
+ * message; promote and kick group members; delete a leaderboard record; call an RPC as a user; read
+ * the redacted configuration and the live status graphs.
  *
  * With TETHER_CONSOLE_SCREENSHOTS=1 each page is saved to docs/console/<page>.png.
  */
@@ -12,7 +13,7 @@ import type { ChannelMessage } from '@heroiclabs/nakama-js';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumTestsRun, launchChromium } from '../../client/test/chromium.ts';
-import { consoleLogin, consoleUrl, eventually } from './console-helpers.ts';
+import { consoleUrl, eventually } from './console-helpers.ts';
 import { startTestServer, type TestServer } from './helpers.ts';
 import { connectPlayer, disconnectAll, nakamaClient, type Player } from './realtime-helpers.ts';
 
@@ -91,15 +92,36 @@ describe.skipIf(!runChromium)('admin console in Chromium', () => {
       null,
       true,
     );
+    // Something in every panel of the account page: a friend, a group, wallet (with its ledger), storage.
+    const userId = player.session.user_id!;
+    const nk = server.runtime.nk;
+    const pal = await connectPlayer(server, players, { username: 'troublemakers_pal' });
+    await nk.friendsAdd(userId, 'troublemaker', [pal.session.user_id!], []);
+    await nk.groupCreate(userId, 'Trouble Guild', null, 'en', 'Makers of trouble', null, true);
+    await nk.walletUpdate(userId, { coins: 250, gems: 3 }, { reason: 'welcome pack' }, true);
+    await nk.storageWrite([
+      { collection: 'profiles', key: 'loadout', userId, value: { weapon: 'slingshot' } },
+    ]);
     await page.getByRole('link', { name: 'Accounts' }).click();
     await page.getByLabel('Search accounts').fill('TroubleMaker');
     await page.getByRole('button', { name: 'Search' }).click();
-    await page.getByRole('link', { name: 'troublemaker' }).click();
+    // A part of a name finds both; exact case is not needed.
+    await page.getByRole('link', { name: 'troublemakers_pal' }).waitFor();
+    await shot('accounts');
+    await page.getByRole('link', { name: 'troublemaker', exact: true }).click();
     await shows('Account troublemaker');
-    await shows('console-browser-device-1');
+    await page.getByRole('table', { name: 'Identities' }).getByText('console-browser-device-1').waitFor();
     const sessions = page.getByRole('table', { name: 'Live sessions' });
     await sessions.getByText('ws', { exact: true }).waitFor();
     await page.getByRole('table', { name: 'Notifications' }).getByText('Season reward').waitFor();
+    await page.getByRole('table', { name: 'Friends' }).getByText('troublemakers_pal').waitFor();
+    await page.getByRole('table', { name: 'User groups' }).getByText('Trouble Guild').waitFor();
+    await page.getByRole('table', { name: 'Storage objects' }).getByText('loadout').waitFor();
+    await page
+      .getByRole('table', { name: 'Wallet ledger' })
+      .getByText(/welcome pack/)
+      .waitFor();
+    await shows(/"coins": 250/);
     await shot('account', true);
 
     await page.getByRole('button', { name: 'Ban', exact: true }).click();
@@ -110,16 +132,42 @@ describe.skipIf(!runChromium)('admin console in Chromium', () => {
     await page.getByRole('button', { name: 'Unban', exact: true }).waitFor();
   });
 
-  it('edits a storage object (once the storage feature has its console section)', async (ctx) => {
-    const admin = await consoleLogin(server);
-    const probe = await admin.call('GET', '/v2/console/storage');
-    if (probe.status === 404 && probe.body?.message === 'Not Found') {
-      ctx.skip(
-        'no storage console section yet: storage objects (issue 9) add /v2/console/storage and #/storage',
-      );
-    }
-    // The storage page's contract (docs/console.md): #/storage lists objects by collection; a row opens
-    // an editor whose "Value" field and "Save object" button write the object.
+  it('unlinks a device, then deletes the account and sees its socket close', async () => {
+    const player = await connectPlayer(server, players, {
+      deviceId: 'console-browser-old-phone',
+      username: 'leaver',
+    });
+    const client = nakamaClient(server);
+    await client.linkDevice(player.session, { id: 'console-browser-new-phone' });
+    await page.getByRole('link', { name: 'Accounts' }).click();
+    await page.getByLabel('Search accounts').fill('LEAV');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await page.getByRole('link', { name: 'leaver' }).click();
+    const identities = page.getByRole('table', { name: 'Identities' });
+    await identities.getByText('console-browser-old-phone').waitFor();
+    await page.getByRole('button', { name: 'Unlink device console-browser-old-phone' }).click();
+    await identities.getByText('console-browser-old-phone').waitFor({ state: 'detached' });
+    await identities.getByText('console-browser-new-phone').waitFor();
+    expect((await client.getAccount(player.session)).devices?.map((d) => d.id)).toEqual([
+      'console-browser-new-phone',
+    ]);
+    // The last way to log in stays: the server says why.
+    await page.getByRole('button', { name: 'Unlink device console-browser-new-phone' }).click();
+    await shows('Cannot unlink last account identifier');
+
+    await page.getByRole('button', { name: 'Delete account' }).click();
+    await page.getByRole('group', { name: 'Confirm deletion' }).getByText('leaver').waitFor();
+    await page.getByRole('button', { name: 'Delete for good' }).click();
+    expect(await player.events.next('ondisconnect', 10_000)).toMatchObject({ code: 4005 });
+    await shows('Account leaver deleted.');
+    await shows('No account matches.');
+    expect(server.realtime.sessions.byUser(player.session.user_id!)).toEqual([]);
+    await expect(client.getAccount(player.session)).rejects.toMatchObject({ status: 401 });
+  });
+
+  it('edits a storage object and deletes it', async () => {
+    // #/storage lists objects by collection; a row opens an editor whose "Value" field and "Save
+    // object" button write the object (docs/console.md).
     const client = nakamaClient(server);
     const session = await client.authenticateDevice('console-storage-device', true, 'saver');
     await client.writeStorageObjects(session, [
@@ -130,13 +178,18 @@ describe.skipIf(!runChromium)('admin console in Chromium', () => {
     await page.getByText('slot1').first().click();
     await page.getByLabel('Value').fill('{"level": 2}');
     await page.getByRole('button', { name: 'Save object' }).click();
-    await eventually(async () => {
-      const read = await client.readStorageObjects(session, {
+    const read = () =>
+      client.readStorageObjects(session, {
         object_ids: [{ collection: 'saves', key: 'slot1', user_id: session.user_id! }],
       });
-      return (read.objects[0]?.value as { level?: number } | undefined)?.level === 2 ? true : undefined;
-    });
+    await eventually(async () =>
+      ((await read()).objects[0]?.value as { level?: number } | undefined)?.level === 2 ? true : undefined,
+    );
+    await shows('Saved.');
     await shot('storage');
+    await page.getByRole('button', { name: 'Delete object' }).click();
+    await page.getByRole('table', { name: 'Objects' }).waitFor({ state: 'detached' });
+    await eventually(async () => ((await read()).objects.length === 0 ? true : undefined));
   });
 
   it('watches a live match: labels, sizes and members as players join', async () => {
@@ -181,6 +234,40 @@ describe.skipIf(!runChromium)('admin console in Chromium', () => {
     expect(removal.message_id).toBe(spam.message_id);
     await page.getByText('buy gold at example.com').waitFor({ state: 'detached' });
     await shows('good game');
+  });
+
+  it('shows a group with its members, promotes one and kicks another', async () => {
+    const nk = server.runtime.nk;
+    const [ida, jon, kit] = await Promise.all(
+      ['ida', 'jon', 'kit'].map((username) => connectPlayer(server, players, { username })),
+    );
+    const group = await nk.groupCreate(
+      ida!.session.user_id!,
+      'Harbour Crew',
+      null,
+      'en',
+      'Sailors',
+      null,
+      true,
+    );
+    await nk.groupUsersAdd(group.id, [jon!.session.user_id!, kit!.session.user_id!]);
+    await page.getByRole('link', { name: 'Groups' }).click();
+    await page.getByRole('table', { name: 'Groups' }).getByText('Harbour Crew').click();
+    await shows('Group Harbour Crew');
+    const members = page.getByRole('table', { name: 'Group members' });
+    const jonRow = members.getByRole('row').filter({ hasText: 'jon' });
+    await jonRow.getByText('member').waitFor();
+    await page.getByRole('button', { name: 'promote jon' }).click();
+    await jonRow.getByText('admin').waitFor();
+    await page.getByRole('button', { name: 'kick kit' }).click();
+    await members.getByText('kit').waitFor({ state: 'detached' });
+    await shows('2 of at most 100');
+    await shot('groups');
+    const left = await nk.groupUsersList(group.id);
+    expect(left.groupUsers.map((g) => [g.user.username, g.state]).sort()).toEqual([
+      ['ida', 0],
+      ['jon', 1],
+    ]);
   });
 
   it('lists leaderboards, pages a board in rank order and deletes a record', async () => {

@@ -82,8 +82,12 @@ export class GmTestClient {
   }
 
   /** Connects over TCP; with `handshake` (default) completes it before resolving. */
-  static async tcp(port: number, opts: { handshake?: boolean; gameId?: number } = {}): Promise<GmTestClient> {
-    const socket: Socket = connect(port, '127.0.0.1');
+  static async tcp(
+    port: number,
+    opts: { handshake?: boolean; gameId?: number; localAddress?: string } = {},
+  ): Promise<GmTestClient> {
+    // Any 127.x.y.z can be the source address on loopback, to play clients from different addresses.
+    const socket: Socket = connect({ port, host: '127.0.0.1', localAddress: opts.localAddress });
     let client!: GmTestClient;
     const closed = new Promise<CloseResult>((resolve) => {
       socket.on('close', (hadError) => {
@@ -107,8 +111,11 @@ export class GmTestClient {
   }
 
   /** Connects over WebSocket (`ws://127.0.0.1:<port><path>`); handshake as for TCP. */
-  static async ws(url: string, opts: { handshake?: boolean; gameId?: number } = {}): Promise<GmTestClient> {
-    const ws = new WebSocket(url);
+  static async ws(
+    url: string,
+    opts: { handshake?: boolean; gameId?: number; localAddress?: string } = {},
+  ): Promise<GmTestClient> {
+    const ws = new WebSocket(url, opts.localAddress ? { localAddress: opts.localAddress } : {});
     let client!: GmTestClient;
     const closed = new Promise<CloseResult>((resolve) => {
       ws.on('close', (code, reason) => {

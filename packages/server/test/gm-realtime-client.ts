@@ -23,6 +23,11 @@ export interface GmAuthenticateOptions {
   status?: boolean;
   lang?: string;
   single_socket?: boolean;
+  /** Session resume (Tether extension): ask for a resumable session. */
+  resumable?: boolean;
+  /** Session resume: the token of the session to resume, and the envelopes received on it. */
+  resume_token?: string;
+  resume_seq?: number;
 }
 
 /** A realtime client over GameMaker framing (TCP or WebSocket `/gm`). */
@@ -49,9 +54,9 @@ export class GmRealtimeClient {
     });
   }
 
-  /** Connects to the GameMaker TCP port and completes the handshake. */
-  static async tcp(port: number): Promise<GmRealtimeClient> {
-    return new GmRealtimeClient(await GmTestClient.tcp(port));
+  /** Connects to the GameMaker TCP port (from `localAddress`, a 127.x address, if given) and completes the handshake. */
+  static async tcp(port: number, localAddress?: string): Promise<GmRealtimeClient> {
+    return new GmRealtimeClient(await GmTestClient.tcp(port, { localAddress }));
   }
 
   /** Connects to `ws://…/gm` and completes the handshake. */

@@ -132,8 +132,16 @@ describe('authoritative matches over nakama-js', () => {
 
   it('answer nk.matchSignal, and on shutdown run matchTerminate before sessions close', async () => {
     const id = server.runtime.nk.matchCreate('room', { mode: 'duel' });
-    expect(server.runtime.nk.matchSignal(id, 'hi')).toBe('duel:hi:true');
-    expect(() => server.runtime.nk.matchSignal(`${id.slice(0, 36)}.elsewhere`, 'x')).toThrow(/not found/);
+    // Always a Promise, on one node too (a cluster's remote matches can only answer later).
+    const reply = server.runtime.nk.matchSignal(id, 'hi');
+    expect(reply).toBeInstanceOf(Promise);
+    expect(await reply).toBe('duel:hi:true');
+    await expect(server.runtime.nk.matchSignal(`${id.slice(0, 36)}.elsewhere`, 'x')).rejects.toThrow(
+      /not found/,
+    );
+    await expect(server.runtime.nk.matchSignal(id, 7 as unknown as string)).rejects.toThrow(
+      'matchSignal: data must be a string',
+    );
 
     const other = await startTestServer({ matchShutdownGraceSec: 3 });
     try {

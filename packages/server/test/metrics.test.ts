@@ -70,8 +70,11 @@ describe('/metrics', () => {
     const at = (m: Map<string, PromFamily>, name: string, labels: Record<string, string> = {}) =>
       sampleValue(m, name, labels) ?? 0;
 
-    // A nakama-js player (device login, /ws), a raw /ws socket, a GameMaker TCP client.
+    // A nakama-js player (device login, /ws), a raw /ws socket, a GameMaker TCP client, and a
+    // nakama-js player on the protobuf format (counted as carrier ws-pb).
     const ann = await connectPlayer(server, players, { username: 'metrics_ann' });
+    const pb = await connectPlayer(server, players, { username: 'metrics_pb', protobuf: true });
+    await pb.socket.rpc('echo', 'protobuf');
     const raw = await RawSocket.login(server);
     const gm = await GmRealtimeClient.tcp(server.gm!.port);
     await gm.authenticate(await GmRealtimeClient.token(server.baseUrl));
@@ -101,14 +104,17 @@ describe('/metrics', () => {
     });
     expect(at(after, 'tether_sessions', { carrier: 'ws' })).toBe(2);
     expect(at(after, 'tether_sessions', { carrier: 'gm-tcp' })).toBe(1);
+    expect(at(after, 'tether_sessions', { carrier: 'ws-pb' })).toBe(1);
+    expect(at(after, 'tether_bytes_received_total', { carrier: 'ws-pb' })).toBeGreaterThan(0);
+    expect(at(after, 'tether_bytes_sent_total', { carrier: 'ws-pb' })).toBeGreaterThan(0);
     expect(
       at(after, 'tether_sessions_opened_total', { carrier: 'ws' }) -
         at(before, 'tether_sessions_opened_total', { carrier: 'ws' }),
     ).toBe(2);
-    expect(at(after, 'tether_messages_received_total', { type: 'rpc' })).toBe(3);
+    expect(at(after, 'tether_messages_received_total', { type: 'rpc' })).toBe(4);
     expect(at(after, 'tether_messages_received_total', { type: 'match_create' })).toBe(1);
     expect(at(after, 'tether_messages_received_total', { type: 'match_join' })).toBe(1);
-    expect(at(after, 'tether_messages_sent_total', { type: 'rpc' })).toBe(3);
+    expect(at(after, 'tether_messages_sent_total', { type: 'rpc' })).toBe(4);
     expect(at(after, 'tether_messages_sent_total', { type: 'match' })).toBe(2);
     expect(at(after, 'tether_messages_sent_total', { type: 'session' })).toBe(1);
     expect(at(after, 'tether_messages_sent_total', { type: 'error' })).toBe(1);
@@ -120,7 +126,7 @@ describe('/metrics', () => {
     expect(at(after, 'tether_matches', { kind: 'relayed' })).toBe(1);
     expect(at(after, 'tether_matches', { kind: 'authoritative' })).toBe(1);
     expect(at(after, 'tether_match_loop_duration_seconds_sum')).toBeGreaterThan(0);
-    expect(at(after, 'tether_authentications_total', { method: 'device', result: 'ok' })).toBe(3);
+    expect(at(after, 'tether_authentications_total', { method: 'device', result: 'ok' })).toBe(4);
     expect(at(after, 'tether_authentications_total', { method: 'email', result: 'ok' })).toBe(1);
     expect(at(after, 'tether_authentications_total', { method: 'email', result: 'unauthenticated' })).toBe(1);
     expect(at(after, 'tether_authentication_duration_seconds_count', { method: 'email' })).toBe(2);
@@ -130,7 +136,7 @@ describe('/metrics', () => {
     ).toBeGreaterThanOrEqual(3);
     expect(
       at(after, 'tether_storage_operation_duration_seconds_count', { operation: 'accounts.createAccount' }),
-    ).toBe(4);
+    ).toBe(5);
     expect(relayed.match_id).toMatch(/\.$/);
 
     // Closing the sockets brings the gauges back down.
@@ -140,6 +146,7 @@ describe('/metrics', () => {
     const closed = await eventually(async () => {
       const m = await scrape();
       return at(m, 'tether_sessions', { carrier: 'ws' }) === 0 &&
+        at(m, 'tether_sessions', { carrier: 'ws-pb' }) === 0 &&
         at(m, 'tether_sessions', { carrier: 'gm-tcp' }) === 0
         ? m
         : undefined;

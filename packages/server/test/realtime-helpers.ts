@@ -4,6 +4,8 @@
  * protocol-level cases nakama-js cannot produce (binary frames, oversized messages, no pongs).
  */
 import { Client, type DefaultSocket, type Session } from '@heroiclabs/nakama-js';
+import { WebSocketAdapterPb } from '@heroiclabs/nakama-js-protobuf';
+import { decodeServerEnvelopePb, encodeClientEnvelopePb } from '@tether/protocol';
 import { afterEach } from 'vitest';
 import { type ClientOptions, WebSocket as WsWebSocket } from 'ws';
 import type { TetherConfig } from '../src/config/config.ts';
@@ -131,12 +133,23 @@ export interface Player {
 export async function connectPlayer(
   server: TestServer,
   opened: Player[],
-  opts: { deviceId?: string; username?: string; status?: boolean; heartbeatMs?: number } = {},
+  opts: {
+    deviceId?: string;
+    username?: string;
+    status?: boolean;
+    heartbeatMs?: number;
+    /** Speak `format=protobuf` through nakama-js-protobuf's `WebSocketAdapterPb`. */
+    protobuf?: boolean;
+  } = {},
 ): Promise<Player> {
   const client = nakamaClient(server);
   const deviceId = opts.deviceId ?? `device-${Math.random().toString(36).slice(2, 14)}`;
   const session = await client.authenticateDevice(deviceId, true, opts.username);
-  const socket = client.createSocket(false, false) as DefaultSocket;
+  const socket = (
+    opts.protobuf
+      ? client.createSocket(false, false, new WebSocketAdapterPb())
+      : client.createSocket(false, false)
+  ) as DefaultSocket;
   if (opts.heartbeatMs !== undefined) socket.setHeartbeatTimeoutMs(opts.heartbeatMs);
   const events = new SocketRecorder(socket);
   await socket.connect(session, opts.status ?? false);
@@ -179,17 +192,32 @@ export function serverPerTest() {
   };
 }
 
-/** A plain `ws` client speaking envelopes, for what nakama-js cannot send. */
+/**
+ * A plain `ws` client speaking envelopes, for what nakama-js cannot send. On a `format=protobuf`
+ * socket, binary frames are decoded with Tether's protobuf codec into the same `{cid?, <type>: body}`
+ * shape (`data` as a `Uint8Array`), and {@link send} writes protobuf.
+ */
 export class RawSocket {
   readonly ws: WsWebSocket;
+  readonly protobuf: boolean;
   readonly received: Record<string, unknown>[] = [];
+  /** The kind of each received frame, in order (`text` or `binary`). */
+  readonly kinds: ('text' | 'binary')[] = [];
   readonly closed: Promise<{ code: number; reason: string }>;
   readonly #waiters: (() => void)[] = [];
 
-  private constructor(ws: WsWebSocket) {
+  private constructor(ws: WsWebSocket, protobuf: boolean) {
     this.ws = ws;
+    this.protobuf = protobuf;
     ws.on('message', (data, isBinary) => {
-      this.received.push(JSON.parse(isBinary ? Buffer.from(data as Buffer).toString() : String(data)));
+      this.kinds.push(isBinary ? 'binary' : 'text');
+      const bytes = Buffer.from(data as Buffer);
+      if (protobuf && isBinary) {
+        const env = decodeServerEnvelopePb(bytes);
+        const out: Record<string, unknown> = env.cid === undefined ? {} : { cid: env.cid };
+        if (env.type !== 'empty') out[env.type === 'unknown' ? env.key : env.type] = env.body ?? {};
+        this.received.push(out);
+      } else this.received.push(JSON.parse(isBinary ? bytes.toString() : String(data)));
       for (const w of this.#waiters.splice(0)) w();
     });
     this.closed = new Promise((resolve) => {
@@ -204,7 +232,7 @@ export class RawSocket {
   /** Opens `/ws` with a query string (e.g. `token=…&status=true`) and optional `ws` options. */
   static async open(server: TestServer, query: string, options: ClientOptions = {}): Promise<RawSocket> {
     const ws = new WsWebSocket(`ws://127.0.0.1:${server.http.port}/ws?${query}`, options);
-    const socket = new RawSocket(ws);
+    const socket = new RawSocket(ws, /(^|&)format=protobuf(&|$)/.test(query));
     await new Promise<void>((resolve, reject) => {
       ws.once('open', () => resolve());
       ws.once('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
@@ -219,9 +247,14 @@ export class RawSocket {
     return RawSocket.open(server, `token=${encodeURIComponent(token)}${query}`, options);
   }
 
-  /** Sends one envelope as a text frame (a string is sent as is). */
-  send(envelope: object | string): void {
-    this.ws.send(typeof envelope === 'string' ? envelope : JSON.stringify(envelope));
+  /**
+   * Sends one envelope: a text frame (a string is sent as is), or on a protobuf socket an Envelope
+   * in a binary frame (bytes are sent as they are).
+   */
+  send(envelope: object | string | Uint8Array): void {
+    if (envelope instanceof Uint8Array) this.ws.send(envelope);
+    else if (typeof envelope === 'string') this.ws.send(envelope);
+    else this.ws.send(this.protobuf ? encodeClientEnvelopePb(envelope) : JSON.stringify(envelope));
   }
 
   /** The next received envelope that has `key` (after `from`), waiting for it. */

@@ -47,9 +47,11 @@ describe('realtime sessions', () => {
 
   it("stays open on nakama-js's own heartbeat alone, over many pong-wait periods", async () => {
     // No server pings within the test, so only nakama-js's application pings keep the session alive.
-    const s = await start({ socketPingPeriodMs: 60_000, socketPongWaitMs: 300 });
-    const a = await connectPlayer(s, players, { heartbeatMs: 50 });
-    await heartbeats(a.socket as DefaultSocket, 15); // about 750 ms: 2.5 pong-wait periods
+    // A pong wait of a second, not less: on a loaded machine a longer stall of the test process
+    // would close the socket for a reason this test is not about.
+    const s = await start({ socketPingPeriodMs: 60_000, socketPongWaitMs: 1000 });
+    const a = await connectPlayer(s, players, { heartbeatMs: 100 });
+    await heartbeats(a.socket as DefaultSocket, 30); // about 3 s: 3 pong-wait periods
     expect(a.events.all('ondisconnect')).toEqual([]);
     expect(a.events.all('onheartbeattimeout')).toEqual([]);
     expect(s.realtime.sessions.byUser(a.session.user_id!)).toHaveLength(1);

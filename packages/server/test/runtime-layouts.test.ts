@@ -66,26 +66,32 @@ afterAll(() => {
 });
 
 describe('runtime modules from any folder', () => {
-  it.concurrent.each(Object.entries(LAYOUTS))('loads every extension from %s', async (_name, pkg) => {
-    const dir = mkdtempSync(join(tmpdir(), 'tether-layout-'));
-    dirs.push(dir);
-    const game = join(dir, 'modules');
-    const data = join(dir, 'data');
-    mkdirSync(game);
-    if (pkg) writeFileSync(join(game, 'package.json'), JSON.stringify(pkg));
-    for (const [file, source] of Object.entries(modules(pkg?.type !== 'commonjs'))) {
-      writeFileSync(join(game, file), source);
-    }
-    const cli = await startCli(['--host', '127.0.0.1', '--port', '0', '--gm-port', '0', '--data', data], {
-      env: { TETHER_RUNTIME: game },
-    });
-    serving.push(cli);
-    const loaded = cli.lines.find((l) => l.msg === 'runtime loaded');
-    expect(loaded).toMatchObject({ modules: ['a.ts', 'b.mts', 'c.cts', 'd.js', 'e.mjs', 'f.cjs'] });
-    for (const ext of ['ts', 'mts', 'cts', 'js', 'mjs', 'cjs']) {
-      const res = await fetch(`http://127.0.0.1:${cli.httpPort}/v2/rpc/from_${ext}?http_key=defaulthttpkey`);
-      expect(res.status, ext).toBe(200);
-      expect(await res.json()).toEqual({ id: `from_${ext}`, payload: `module .${ext} says hi` });
-    }
-  });
+  it.concurrent.each(Object.entries(LAYOUTS))(
+    'loads every extension from %s',
+    async (_name, pkg) => {
+      const dir = mkdtempSync(join(tmpdir(), 'tether-layout-'));
+      dirs.push(dir);
+      const game = join(dir, 'modules');
+      const data = join(dir, 'data');
+      mkdirSync(game);
+      if (pkg) writeFileSync(join(game, 'package.json'), JSON.stringify(pkg));
+      for (const [file, source] of Object.entries(modules(pkg?.type !== 'commonjs'))) {
+        writeFileSync(join(game, file), source);
+      }
+      const cli = await startCli(['--host', '127.0.0.1', '--port', '0', '--gm-port', '0', '--data', data], {
+        env: { TETHER_RUNTIME: game },
+      });
+      serving.push(cli);
+      const loaded = cli.lines.find((l) => l.msg === 'runtime loaded');
+      expect(loaded).toMatchObject({ modules: ['a.ts', 'b.mts', 'c.cts', 'd.js', 'e.mjs', 'f.cjs'] });
+      for (const ext of ['ts', 'mts', 'cts', 'js', 'mjs', 'cjs']) {
+        const res = await fetch(
+          `http://127.0.0.1:${cli.httpPort}/v2/rpc/from_${ext}?http_key=defaulthttpkey`,
+        );
+        expect(res.status, ext).toBe(200);
+        expect(await res.json()).toEqual({ id: `from_${ext}`, payload: `module .${ext} says hi` });
+      }
+    },
+    90_000,
+  ); // three servers start at once, each compiling its modules
 });

@@ -1,7 +1,9 @@
 /**
  * The `nk` functions that reach players: custom streams and notifications, called from RPCs of a
- * runtime module and received by the unmodified nakama-js 2.8.0 client.
+ * runtime module and received by the unmodified nakama-js 2.8.0 client; and the list of `nk`
+ * functions in docs/runtime.md, which must name exactly those `nk` has.
  */
+import { readFileSync } from 'node:fs';
 import type { Notification, StreamData } from '@heroiclabs/nakama-js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from './helpers.ts';
@@ -77,5 +79,19 @@ describe('nk from a runtime module', () => {
     expect(n).toMatchObject({ subject: 'reward', content: { coins: 25 }, code: 101, persistent: true });
     const listed = await nakamaClient(server).listNotifications(a.session, 10);
     expect(listed.notifications?.map((x) => [x.subject, x.content])).toEqual([['reward', { coins: 25 }]]);
+  });
+});
+
+describe('the nk functions docs/runtime.md lists', () => {
+  it('are exactly the functions nk has', () => {
+    const doc = readFileSync(new URL('../../../docs/runtime.md', import.meta.url), 'utf8');
+    const start = doc.indexOf("## `nk` beside Nakama's");
+    const end = doc.indexOf("Nakama's that Tether does not have", start);
+    expect(start).toBeGreaterThan(0);
+    const section = doc.slice(start, end);
+    const listed = [...section.matchAll(/`([a-zA-Z]+)`/g)].map((m) => m[1]).filter((n) => n !== 'nk');
+    const have = Object.keys(server.runtime.nk);
+    expect(listed.sort()).toEqual(have.sort());
+    expect(section).toContain(`Tether's \`nk\` has these ${have.length},`);
   });
 });

@@ -1,7 +1,7 @@
 /**
  * The `nk` functions for storage, wallets and accounts, as a game module receives them, on a real
  * server and every available backend: server code bypasses permissions and owns system objects,
- * wallets never go below zero, and account functions return Nakama's runtime shapes. What clients
+ * wallets never go below zero (and their ledger items take metadata later), and account functions return Nakama's runtime shapes. What clients
  * see of it is checked with the unmodified nakama-js 2.8.0 client.
  */
 import { createHash } from 'node:crypto';
@@ -136,6 +136,23 @@ describe.each(backends)('nk storage, wallets and accounts on $name', (backend) =
     expect(older.items.map((i) => [i.changeset, i.metadata])).toEqual([[{ coins: 100 }, { quest: 1 }]]);
     expect(older.cursor).toBeNull();
     expect(JSON.parse((await client.getAccount(bob)).wallet!)).toEqual({ coins: 30 });
+  });
+
+  it('walletLedgerUpdate merges metadata into a ledger item and returns it', async () => {
+    await nk.walletUpdate(bob.user_id!, { gems: 2 }, { source: 'shop', receipt: null }, true);
+    const [item] = (await nk.walletLedgerList(bob.user_id!, 1)).items;
+    const updated = await nk.walletLedgerUpdate(item!.id, { receipt: 'r-42', verified: true });
+    expect(updated).toEqual({
+      ...item,
+      updateTime: expect.any(Number),
+      metadata: { source: 'shop', receipt: 'r-42', verified: true },
+    });
+    expect(updated.updateTime).toBeGreaterThanOrEqual(item!.updateTime);
+    expect((await nk.walletLedgerList(bob.user_id!, 1)).items[0]!.metadata).toEqual(updated.metadata);
+    await expect(nk.walletLedgerUpdate(`${SYSTEM.slice(0, -1)}9`, {})).rejects.toThrow(
+      'wallet ledger item not found',
+    );
+    await expect(nk.walletLedgerUpdate('ledger-1', {})).rejects.toThrow('expects a valid ledger id');
   });
 
   it('accountGetId / accountsGetId / accountUpdateId / usersGetId / usersGetUsername', async () => {

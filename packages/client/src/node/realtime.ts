@@ -7,6 +7,7 @@
 
 import WebSocket from 'ws';
 import { type RealtimeCarrier, webSocketCarrier } from '../realtime/carrier.ts';
+import type { EnvelopeCodec } from '../realtime/codec.ts';
 import { gameMakerCarrier, gameMakerWebSocketCarrier } from '../realtime/gm-carrier.ts';
 import { tcpTransport } from './tcp.ts';
 
@@ -14,9 +15,12 @@ import { tcpTransport } from './tcp.ts';
 const createWs = (url: string, maxMessageSize: number): object =>
   new WebSocket(url, { maxPayload: maxMessageSize });
 
-/** `/ws` over the `ws` package: the default carrier of `createRealtimeSocket` in Node. */
-export function nodeWebSocketCarrier(): RealtimeCarrier {
-  return webSocketCarrier({ create: createWs });
+/**
+ * `/ws` over the `ws` package: the default carrier of `createRealtimeSocket` in Node. `codec`:
+ * `protobufCodec` from `@tether/client/protobuf` for `format=protobuf` (JSON by default).
+ */
+export function nodeWebSocketCarrier(options: { codec?: EnvelopeCodec } = {}): RealtimeCarrier {
+  return webSocketCarrier({ create: createWs, ...(options.codec ? { codec: options.codec } : {}) });
 }
 
 /** GameMaker framing over WebSocket at `/gm`, with the `ws` package. */

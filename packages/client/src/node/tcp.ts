@@ -38,7 +38,10 @@ export const tcpTransport: TransportFactory = (target, sink, options) => {
       socket.destroySoon();
     },
     abort: () => {
-      socket.destroy();
+      // A reset, not an orderly end: the server then treats the connection as broken (and can hold a
+      // resumable session for a resume) rather than closed by the client.
+      if (socket.readyState === 'open') socket.resetAndDestroy();
+      else socket.destroy();
     },
   };
 };

@@ -13,6 +13,7 @@ import type { SessionInfo } from '@tether/protocol';
 import { ClientError, ClientErrorCode } from '../errors.ts';
 import type { TransportFactory } from '../transport.ts';
 import { type WebSocketConstructor, type WebSocketFactory, webSocketTransport } from '../websocket.ts';
+import { type EnvelopeCodec, JSON_CODEC } from './codec.ts';
 
 /** What a carrier needs to open one authenticated connection. */
 export interface CarrierConnectRequest {
@@ -32,6 +33,10 @@ export interface CarrierConnectRequest {
   readonly singleSocket: boolean;
   /** Largest incoming message in bytes, where the carrier can enforce it. */
   readonly maxIncomingBytes: number;
+  /** Ask for a resumable session (Tether's session resume; `resumable=true`). */
+  readonly resumable: boolean;
+  /** Ask for a held session back: its resume token and the envelopes received on it. */
+  readonly resume: { readonly token: string; readonly seq: number } | undefined;
 }
 
 /** How a connection ended (or failed to open). */
@@ -50,16 +55,16 @@ export interface CarrierClose {
 export interface CarrierSink {
   /** Authenticated and ready for envelopes; GameMaker carriers pass the server's `session` reply. */
   opened(session?: SessionInfo): void;
-  /** One envelope's text. */
-  message(text: string): void;
+  /** One envelope: its text, or its bytes on a binary carrier (see {@link RealtimeCarrier.codec}). */
+  message(frame: string | Uint8Array): void;
   /** The connection ended, or never opened. */
   closed(close: CarrierClose): void;
 }
 
 /** One live connection. */
 export interface CarrierLink {
-  /** Sends one envelope. */
-  send(text: string): void;
+  /** Sends one envelope (text, or bytes on a binary carrier). */
+  send(frame: string | Uint8Array): void;
   /** Orderly close (WebSocket code 1000 or 3000–4999). */
   close(code: number, reason: string): void;
   /** Drops the connection at once (dead peer, timeout). */
@@ -70,6 +75,8 @@ export interface CarrierLink {
 export interface RealtimeCarrier {
   /** Short name for events and messages: `ws`, `gm-tcp`, `gm-ws`. */
   readonly name: string;
+  /** How envelopes are encoded on this carrier; JSON text when absent. */
+  readonly codec?: EnvelopeCodec;
   /** Opens one connection; `sink.opened` or `sink.closed` follows. */
   open(request: CarrierConnectRequest, sink: CarrierSink): CarrierLink;
 }
@@ -99,6 +106,11 @@ export interface WebSocketCarrierOptions {
   create?: WebSocketFactory;
   /** Socket path (default `/ws`). */
   path?: string;
+  /**
+   * The wire format: JSON text frames (default), or Nakama's protobuf `Envelope` in binary frames
+   * with `protobufCodec` from `@tether/client/protobuf` (`format=protobuf`).
+   */
+  codec?: EnvelopeCodec;
 }
 
 /** Resolves the WebSocket factory at connect time, so polyfills installed late still count. */
@@ -118,31 +130,45 @@ export function resolveWebSocketFactory(options: {
 }
 
 /**
- * Nakama's realtime socket: `ws(s)://host:port/ws?token=…&status=…`, one JSON envelope per text frame.
- * Binary frames never come from the server; one would close the connection with 1003.
+ * Nakama's realtime socket: `ws(s)://host:port/ws?token=…&status=…`, one JSON envelope per text frame
+ * (or, with a binary codec, one protobuf `Envelope` per binary frame). A frame of the other kind never
+ * comes from the server; one would close the connection with 1003.
  */
 export function webSocketCarrier(options: WebSocketCarrierOptions = {}): RealtimeCarrier {
   const path = options.path ?? '/ws';
+  const codec = options.codec ?? JSON_CODEC;
   return {
     name: 'ws',
+    codec,
     open(request, sink) {
-      const query = new URLSearchParams({ token: request.token, format: 'json' });
+      const query = new URLSearchParams({ token: request.token, format: codec.format });
       if (request.appearOnline) query.set('status', 'true');
       if (request.lang) query.set('lang', request.lang);
       if (request.singleSocket) query.set('single_socket', 'true');
+      if (request.resume) {
+        query.set('resume', request.resume.token);
+        query.set('resume_seq', String(request.resume.seq));
+      } else if (request.resumable) query.set('resumable', 'true');
       const scheme = request.useSSL ? 'wss' : 'ws';
       const url = `${scheme}://${urlHost(request.host)}:${request.port}${path}?${query.toString()}`;
-      return openTransport(webSocketTransport(resolveWebSocketFactory(options)), url, request, sink);
+      return openTransport(
+        webSocketTransport(resolveWebSocketFactory(options)),
+        url,
+        request,
+        sink,
+        codec.binary,
+      );
     },
   };
 }
 
-/** Runs a `/ws`-style carrier (text envelopes, token already in the URL) over a transport. */
+/** Runs a `/ws`-style carrier (one envelope per frame, token already in the URL) over a transport. */
 function openTransport(
   factory: TransportFactory,
   url: string,
   request: CarrierConnectRequest,
   sink: CarrierSink,
+  binary: boolean,
 ): CarrierLink {
   let done = false;
   const finish = (close: CarrierClose) => {
@@ -160,12 +186,14 @@ function openTransport(
       },
       message: (data) => {
         if (done) return;
-        if (typeof data === 'string') sink.message(data);
+        if ((typeof data === 'string') !== binary) sink.message(data);
         else {
           transport.abort();
           finish({
             code: 1003,
-            reason: 'the server sent a binary frame on the JSON socket',
+            reason: binary
+              ? 'the server sent a text frame on the protobuf socket'
+              : 'the server sent a binary frame on the JSON socket',
             wasClean: false,
           });
         }
@@ -186,7 +214,7 @@ function openTransport(
     { maxMessageSize: request.maxIncomingBytes },
   );
   return {
-    send: (text) => transport.send(text),
+    send: (frame) => transport.send(frame),
     close: (code, reason) => {
       done = true;
       transport.close(code, reason);

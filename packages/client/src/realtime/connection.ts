@@ -17,6 +17,7 @@ import type {
   FireAndForgetMessageKey,
   RequestMessageKey,
   SessionInfo,
+  SessionResume,
 } from '@tether/protocol';
 import { ClientError, ClientErrorCode } from '../errors.ts';
 import { validateWebSocketClose } from '../target.ts';
@@ -37,6 +38,7 @@ import {
 } from './options.ts';
 import { backoffDelay, isRetryableClose, judgeFailedAttempt, RealtimeCloseCode } from './reconnect.ts';
 import { ResumeTracker } from './resume.ts';
+import { ServerResumeState } from './server-resume.ts';
 import type { Session } from './session.ts';
 
 /** Resume requests belong to one connection: never queued, never resent. */
@@ -62,6 +64,9 @@ export class RealtimeConnection extends EventHub {
   #forceRefresh = false;
   #refreshedThisAttempt = false;
   #sessionInfo: SessionInfo | undefined;
+  readonly #serverResume = new ServerResumeState();
+  /** Opened, waiting for the server's `session_resume` before going on. */
+  #awaitingResume: { generation: number; info: SessionInfo | undefined } | undefined;
   #connectTimer: ReturnType<typeof setTimeout> | undefined;
   #reconnectTimer: ReturnType<typeof setTimeout> | undefined;
   #connectWaiter: { resolve: () => void; reject: (error: Error) => void } | undefined;
@@ -91,9 +96,9 @@ export class RealtimeConnection extends EventHub {
     this.#dispatcher = new Dispatcher(
       {
         sendMode: (internal) => sendModeFor(this.#state, internal, this.#options.whileDisconnected),
-        write: (text) => {
+        write: (frame) => {
           if (!this.#link) throw new Error('no connection');
-          this.#link.send(text);
+          this.#link.send(frame);
         },
         replied: (type, body, reply) => this.#tracker.onReply(type, body as Record<string, unknown>, reply),
         pushed: (event) => {
@@ -104,7 +109,7 @@ export class RealtimeConnection extends EventHub {
         problem: (code, message, serverCode, context) =>
           this.#error(code, message, false, serverCode, context),
       },
-      this.#options,
+      carrier.codec ? { ...this.#options, codec: carrier.codec } : this.#options,
     );
     this.#heartbeat = new Heartbeat(this.#options.heartbeat, this.#dispatcher, (reason) => {
       const generation = this.#generation;
@@ -114,6 +119,14 @@ export class RealtimeConnection extends EventHub {
   }
 
   /** Current state. */
+  /**
+   * Whether this connection asks for Tether's server-side resume: the option, on a JSON carrier
+   * (`session_resume` has no protobuf form, so a binary carrier re-joins after a break instead).
+   */
+  get #serverResumeOn(): boolean {
+    return this.#options.serverResume && !this.carrier.codec?.binary;
+  }
+
   get state(): RealtimeState {
     return this.#state;
   }
@@ -247,7 +260,18 @@ export class RealtimeConnection extends EventHub {
     if (generation !== this.#generation) return;
     const { appearOnline, lang, singleSocket, maxIncomingBytes, connectTimeoutMs } = this.#options;
     const token = this.#session.token;
-    const request = { ...this.#target, token, appearOnline, lang, singleSocket, maxIncomingBytes };
+    const resumable = this.#serverResumeOn;
+    const resume = resumable && this.#everOpened ? this.#serverResume.request() : undefined;
+    const request = {
+      ...this.#target,
+      token,
+      appearOnline,
+      lang,
+      singleSocket,
+      maxIncomingBytes,
+      resumable,
+      resume,
+    };
     this.#connectTimer = setTimeout(() => {
       this.#connectTimer = undefined;
       this.#link?.abort();
@@ -258,8 +282,11 @@ export class RealtimeConnection extends EventHub {
     try {
       this.#link = this.carrier.open(request, {
         opened: (info) => this.#onOpened(generation, info),
-        message: (text) => {
-          if (generation === this.#generation) this.#dispatcher.receive(text);
+        message: (frame) => {
+          if (generation !== this.#generation) return;
+          if (typeof frame === 'string' && this.#serverResume.isControl(frame)) {
+            this.#onSessionResume(generation, frame);
+          } else this.#dispatcher.receive(frame);
         },
         closed: (close) => this.#onClosed(generation, close),
       });
@@ -299,6 +326,20 @@ export class RealtimeConnection extends EventHub {
 
   #onOpened(generation: number, info: SessionInfo | undefined): void {
     if (generation !== this.#generation) return;
+    // A resumable connection is ready once the server said which session it is (connect timeout on).
+    if (this.#serverResumeOn) this.#awaitingResume = { generation, info };
+    else this.#ready(generation, info, undefined);
+  }
+
+  /** `session_resume`: remember the token; a resumed session needs nothing re-applied. */
+  #onSessionResume(generation: number, text: string): void {
+    const waiting = this.#awaitingResume;
+    if (!waiting || waiting.generation !== generation) return;
+    this.#awaitingResume = undefined;
+    this.#ready(generation, waiting.info, this.#serverResume.accept(text));
+  }
+
+  #ready(generation: number, info: SessionInfo | undefined, resume: SessionResume | undefined): void {
     this.#clearTimers('connect');
     this.#sessionInfo = info;
     this.#heartbeat.start();
@@ -310,17 +351,36 @@ export class RealtimeConnection extends EventHub {
       this.#dispatcher.flush();
       return;
     }
+    const attempt = this.#attempt;
+    if (resume?.resumed === true) {
+      // The server kept the session: presences are intact and what was missed is being replayed.
+      this.#state = 'open';
+      this.#attempt = 0;
+      this.#dispatcher.flush();
+      this.emit({ type: 'reconnected', attempt, resumed: [], failed: [], sessionResumed: true }, true);
+      return;
+    }
     this.#state = 'resuming';
-    const resume = (type: string, body: Record<string, unknown>) =>
+    const rejoin = (type: string, body: Record<string, unknown>) =>
       this.#dispatcher.request(type, body, this.#options.requestTimeoutMs, INTERNAL);
-    void this.#tracker.resume(resume).then(({ resumed, failed }) => {
+    const resumeFailure = resume?.reason;
+    void this.#tracker.resume(rejoin).then(({ resumed, failed }) => {
       if (generation !== this.#generation || this.#state !== 'resuming') return;
       this.#state = 'open';
-      const attempt = this.#attempt;
       this.#attempt = 0;
       // Queued requests go after the resume, so e.g. a chat message follows the channel's re-join.
       this.#dispatcher.flush();
-      this.emit({ type: 'reconnected', attempt, resumed, failed }, true);
+      this.emit(
+        {
+          type: 'reconnected',
+          attempt,
+          resumed,
+          failed,
+          sessionResumed: false,
+          ...(resumeFailure ? { resumeFailure } : {}),
+        },
+        true,
+      );
     });
   }
 
@@ -329,6 +389,7 @@ export class RealtimeConnection extends EventHub {
     if (generation !== this.#generation) return;
     this.#generation++;
     this.#link = undefined;
+    this.#awaitingResume = undefined;
     this.#clearTimers('connect');
     this.#heartbeat.stop();
     const { code, reason } = close;
@@ -399,6 +460,8 @@ export class RealtimeConnection extends EventHub {
     this.#dispatcher.rejectAll(error);
     this.#tracker.clear();
     this.#forceRefresh = false;
+    this.#awaitingResume = undefined;
+    this.#serverResume.clear();
   }
 
   /** Settles the promise of `connect()`, if it is still waiting. */

@@ -6,7 +6,8 @@
  * @packageDocumentation
  */
 
-import { decodeServerEnvelope, type RealtimeError, utf8ByteLength } from '@tether/protocol';
+import { type DecodedServerEnvelope, type RealtimeError, utf8ByteLength } from '@tether/protocol';
+import { type EnvelopeCodec, JSON_CODEC } from './codec.ts';
 import { RealtimeFailure, RealtimeRequestError, RealtimeSocketError } from './errors.ts';
 import type { PushEvent, RealtimeErrorEventCode, UnknownPushEvent } from './events.ts';
 import type { RealtimeState } from './options.ts';
@@ -37,7 +38,7 @@ export interface DispatcherHost {
   /** Whether a request (internal: heartbeat, resume) goes out now, waits, or is refused; and why. */
   sendMode(internal: boolean): { mode: SendMode; why: string };
   /** Writes one envelope on the current connection; throws if there is none. */
-  write(text: string): void;
+  write(frame: string | Uint8Array): void;
   /** A successful reply to a request, before the caller's promise settles. */
   replied(type: string, body: unknown, reply: unknown): void;
   /** A push from the server. */
@@ -53,16 +54,19 @@ export interface DispatcherHost {
 
 /** Limits of the dispatcher. */
 export interface DispatcherOptions {
-  /** Largest outgoing envelope in UTF-8 bytes. */
+  /** Largest outgoing envelope in bytes (UTF-8 bytes of JSON text). */
   readonly maxMessageBytes: number;
   /** Bound of the queue of requests waiting for the connection. */
   readonly maxQueuedRequests: number;
+  /** The carrier's wire format (JSON text when absent). */
+  readonly codec?: EnvelopeCodec;
 }
 
 /** Correlates requests with replies and turns frames into events. */
 export class Dispatcher {
   readonly #host: DispatcherHost;
   readonly #options: DispatcherOptions;
+  readonly #codec: EnvelopeCodec;
   readonly #pending = new PendingTable();
   readonly #queued: RequestQueue;
   #nextCid = 1;
@@ -75,6 +79,7 @@ export class Dispatcher {
   constructor(host: DispatcherHost, options: DispatcherOptions) {
     this.#host = host;
     this.#options = options;
+    this.#codec = options.codec ?? JSON_CODEC;
     this.#queued = new RequestQueue(options.maxQueuedRequests);
   }
 
@@ -99,9 +104,9 @@ export class Dispatcher {
   }
 
   /** Encodes an envelope, refusing one the server would close the socket for (1009). */
-  encode(cid: string | undefined, type: string, body: object): string {
-    const text = JSON.stringify(cid === undefined ? { [type]: body } : { cid, [type]: body });
-    const size = utf8ByteLength(text);
+  encode(cid: string | undefined, type: string, body: object): string | Uint8Array {
+    const text = this.#codec.encode(cid === undefined ? { [type]: body } : { cid, [type]: body });
+    const size = typeof text === 'string' ? utf8ByteLength(text) : text.byteLength;
     if (size > this.#options.maxMessageBytes) {
       throw new RealtimeSocketError(
         RealtimeFailure.MESSAGE_TOO_LARGE,
@@ -119,7 +124,7 @@ export class Dispatcher {
       return Promise.reject(new RealtimeSocketError(RealtimeFailure.NOT_CONNECTED, `${type}: ${why}`));
     }
     const cid = String(this.#nextCid++);
-    let text: string;
+    let text: string | Uint8Array;
     try {
       text = this.encode(cid, type, body);
     } catch (err) {
@@ -160,11 +165,11 @@ export class Dispatcher {
   }
 
   /** Handles one frame from the server. */
-  receive(text: string): void {
+  receive(frame: string | Uint8Array): void {
     this.#lastReceivedAt = performance.now();
-    let env: ReturnType<typeof decodeServerEnvelope>;
+    let env: DecodedServerEnvelope;
     try {
-      env = decodeServerEnvelope(text);
+      env = this.#codec.decode(frame);
     } catch (err) {
       const error = err as RealtimeError;
       const request = error.cid === undefined ? undefined : this.#pending.take(error.cid);
@@ -174,7 +179,7 @@ export class Dispatcher {
     }
     if (env.cid !== undefined) {
       if (env.type === 'ping') {
-        this.#tryWrite(JSON.stringify({ cid: env.cid, pong: {} }));
+        this.#tryWrite(this.#codec.encode({ cid: env.cid, pong: {} }));
         return;
       }
       // A reply after its timeout has nobody waiting; dropping it is correct.
@@ -197,6 +202,7 @@ export class Dispatcher {
       case 'ping':
       case 'pong':
       case 'session':
+      case 'session_resume':
       case 'empty':
         return;
       case 'unknown':
@@ -218,7 +224,7 @@ export class Dispatcher {
     }
   }
 
-  #tryWrite(text: string): void {
+  #tryWrite(text: string | Uint8Array): void {
     try {
       this.#host.write(text);
     } catch {

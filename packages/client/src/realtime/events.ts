@@ -6,13 +6,18 @@
  * @packageDocumentation
  */
 
-import type { DecodedServerMessages, ServerMessageKey, SessionInfo } from '@tether/protocol';
+import type {
+  DecodedServerMessages,
+  ServerMessageKey,
+  SessionInfo,
+  SessionResumeFailure,
+} from '@tether/protocol';
 import type { RealtimeFailure } from './errors.ts';
 import type { ResumeFailure, ResumeItem } from './resume.ts';
 import type { Session } from './session.ts';
 
 /** Envelope keys that arrive as push events (the rest are replies or handled by the socket itself). */
-export type PushKey = Exclude<ServerMessageKey, 'error' | 'session' | 'ping' | 'pong'>;
+export type PushKey = Exclude<ServerMessageKey, 'error' | 'session' | 'session_resume' | 'ping' | 'pong'>;
 
 /**
  * A push from the server, e.g. `{ type: 'channel_message', body: {...} }`. `body` is the wire body,
@@ -75,6 +80,13 @@ export interface ReconnectedEvent {
   readonly resumed: readonly ResumeItem[];
   /** What could not be, with the reason (e.g. a match that ended: code 4 "Match not found"). */
   readonly failed: readonly ResumeFailure[];
+  /**
+   * True when the server gave the same session back (Tether's session resume): presences intact,
+   * missed messages replayed, nothing re-applied (`resumed` and `failed` are empty).
+   */
+  readonly sessionResumed: boolean;
+  /** Why the server did not give the session back (then the socket re-joined), when it said so. */
+  readonly resumeFailure?: SessionResumeFailure;
 }
 
 /** The socket refreshed the session before reconnecting; store the new tokens. */

@@ -146,6 +146,10 @@ function openGameMaker(
         const auth: Record<string, unknown> = { token: request.token, status: request.appearOnline };
         if (request.lang) auth.lang = request.lang;
         if (request.singleSocket) auth.single_socket = true;
+        if (request.resume) {
+          auth.resume_token = request.resume.token;
+          auth.resume_seq = request.resume.seq;
+        } else if (request.resumable) auth.resumable = true;
         sendText(JSON.stringify({ cid: AUTH_CID, authenticate: auth }));
       }
     }

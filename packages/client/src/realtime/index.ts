@@ -15,6 +15,7 @@ export {
   type WebSocketCarrierOptions,
   webSocketCarrier,
 } from './carrier.ts';
+export { type EnvelopeCodec, JSON_CODEC } from './codec.ts';
 export { RealtimeConnection } from './connection.ts';
 export { RealtimeFailure, RealtimeRequestError, RealtimeSocketError } from './errors.ts';
 export type { RealtimeListener, RealtimeQueueOptions } from './event-hub.ts';

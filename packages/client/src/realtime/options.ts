@@ -55,6 +55,13 @@ export interface RealtimeSocketOptions extends RealtimeQueueOptions {
   lang?: string;
   /** Close the user's other sockets on connect (`single_socket`; default false). */
   singleSocket?: boolean;
+  /**
+   * Tether's server-side session resume (default true): ask for a resumable session, and after a
+   * broken connection get the same session back, presences intact and missed messages replayed,
+   * before falling back to re-joining. Turn it off against a server without the extension (Nakama):
+   * the socket waits for the server's `session_resume` after connecting.
+   */
+  serverResume?: boolean;
   /** Default per-request timeout, ms (default 10 000). */
   requestTimeoutMs?: number;
   /** Give up one connection attempt (including authentication) after this long, ms (default 10 000). */
@@ -84,6 +91,7 @@ export interface ResolvedOptions {
   readonly appearOnline: boolean;
   readonly lang: string | undefined;
   readonly singleSocket: boolean;
+  readonly serverResume: boolean;
   readonly requestTimeoutMs: number;
   readonly connectTimeoutMs: number;
   readonly heartbeat: RealtimeHeartbeat | false;
@@ -123,6 +131,7 @@ export function resolveOptions(options: RealtimeSocketOptions): ResolvedOptions 
     appearOnline: options.appearOnline ?? false,
     lang: options.lang,
     singleSocket: options.singleSocket ?? false,
+    serverResume: options.serverResume ?? true,
     requestTimeoutMs: positive(options.requestTimeoutMs ?? 10_000, 'requestTimeoutMs'),
     connectTimeoutMs: positive(options.connectTimeoutMs ?? 10_000, 'connectTimeoutMs'),
     heartbeat,

@@ -20,8 +20,8 @@ export interface PendingRequest {
   readonly type: string;
   /** The body sent (kept for the resume tracker, which learns from successful requests). */
   readonly body: unknown;
-  /** Envelope text; set when queued, so it is encoded (and size-checked) once. */
-  readonly text: string;
+  /** The encoded envelope (text, or bytes on a binary carrier); set when queued, so it is encoded (and size-checked) once. */
+  readonly text: string | Uint8Array;
   /** Internal requests (heartbeat, resume) bypass the queue and are never resent. */
   readonly internal: boolean;
   /** Settles the caller's promise with the reply envelope's body. */

@@ -1,8 +1,9 @@
-/** One account: profile (editable), identities, wallet, ban, and the panels features add. */
+/** One account: profile (editable), identities (unlink), wallet, ban, delete, and the panels features add. */
 import { useEffect, useState } from 'preact/hooks';
 import { ACCOUNT_PANELS } from '../account-panels.ts';
 import { path } from '../api.ts';
 import { ErrorNote, JsonBlock, Section, useAction, useApi, usePoll, when } from '../ui.tsx';
+import { DeleteAccount, Identities } from './account-identities.tsx';
 
 interface Account {
   user: {
@@ -82,9 +83,12 @@ export function AccountDetail({ userId }: { userId: string }) {
       <Section
         title={`Account ${a.user.username}`}
         actions={
-          <button type="button" class={banned ? '' : 'danger'} disabled={ban.busy} onClick={toggleBan}>
-            {banned ? 'Unban' : 'Ban'}
-          </button>
+          <>
+            <button type="button" class={banned ? '' : 'danger'} disabled={ban.busy} onClick={toggleBan}>
+              {banned ? 'Unban' : 'Ban'}
+            </button>
+            <DeleteAccount userId={a.user.id} username={a.user.username} />
+          </>
         }
       >
         <ErrorNote error={account.error ?? ban.error} />
@@ -101,17 +105,14 @@ export function AccountDetail({ userId }: { userId: string }) {
               <span class="badge">active</span>
             )}
           </dd>
-          <dt>Email</dt>
-          <dd>{a.email ?? '—'}</dd>
-          <dt>Custom id</dt>
-          <dd>{a.custom_id ?? '—'}</dd>
-          <dt>Devices</dt>
-          <dd>{a.devices?.length ? a.devices.map((d) => <code key={d.id}>{d.id} </code>) : '—'}</dd>
           <dt>Created</dt>
           <dd>{when(a.user.create_time)}</dd>
           <dt>Updated</dt>
           <dd>{when(a.user.update_time)}</dd>
         </dl>
+      </Section>
+      <Section title="Identities">
+        <Identities userId={a.user.id} account={a} onChange={account.reload} />
       </Section>
       <Section title="Profile">
         <form class="grid" onSubmit={submit}>

@@ -1,5 +1,9 @@
-/** Accounts: search by user id, username, device id, custom id or email; `#/accounts/<id>` shows one. */
-import { useState } from 'preact/hooks';
+/**
+ * Accounts: search by user id, part of a username or email (any case), device id or custom id, a page
+ * at a time; `#/accounts/<id>` shows one account, `#/accounts/search/<term>` runs a search, and
+ * `#/accounts/deleted/<username>` is where a deletion lands.
+ */
+import { useEffect, useState } from 'preact/hooks';
 import type { ConsolePage } from '../extensions.ts';
 import { navigate } from '../router.ts';
 import { ErrorNote, Section, Table, useAction, useApi, when } from '../ui.tsx';
@@ -14,27 +18,53 @@ export interface ConsoleUser {
   disable_time?: string;
 }
 
-function Search() {
+interface SearchPage {
+  users: ConsoleUser[];
+  cursor?: string;
+}
+
+/** Accounts per page of results. */
+const PAGE = 20;
+
+function Search({ initial, notice }: { initial: string; notice?: string | undefined }) {
   const api = useApi();
-  const [term, setTerm] = useState('');
-  const [users, setUsers] = useState<ConsoleUser[] | undefined>(undefined);
+  const [term, setTerm] = useState(initial);
+  const [page, setPage] = useState<SearchPage | undefined>(undefined);
+  // The cursors of the pages before the current one ('' for the first), for "Previous page".
+  const [trail, setTrail] = useState<string[]>([]);
+  const [searched, setSearched] = useState('');
   const search = useAction();
+  const load = (q: string, cursor: string, before: string[]) =>
+    void search.run(async () => {
+      const res = await api.get<SearchPage>('/v2/console/account', { q, cursor, limit: PAGE });
+      setPage(res);
+      setTrail([...before, cursor]);
+      setSearched(q);
+    });
+  useEffect(() => {
+    setTerm(initial);
+    if (initial.trim() !== '') load(initial.trim(), '', []);
+    else setPage(undefined);
+  }, [initial]);
   const submit = (e: Event) => {
     e.preventDefault();
-    void search.run(async () => {
-      const res = await api.get<{ users: ConsoleUser[] }>('/v2/console/account', { q: term });
-      setUsers(res.users);
-    });
+    load(term.trim(), '', []);
   };
+  const back = trail.slice(0, -1);
   return (
     <Section title="Find an account">
+      {notice ? (
+        <p class="ok" role="status">
+          {notice}
+        </p>
+      ) : null}
       <form class="row" onSubmit={submit}>
         <label class="grow">
           Search accounts
           <input
             type="search"
             value={term}
-            placeholder="user id, username, device id, custom id or email"
+            placeholder="user id, part of a username or email, device id or custom id"
             onInput={(e) => setTerm(e.currentTarget.value)}
           />
         </label>
@@ -43,34 +73,60 @@ function Search() {
         </button>
       </form>
       <ErrorNote error={search.error} />
-      {users ? (
-        <Table
-          label="Accounts found"
-          rows={users}
-          rowKey={(u) => u.id}
-          empty="No account matches exactly."
-          onRowClick={(u) => navigate('accounts', u.id)}
-          columns={[
-            { title: 'Username', cell: (u) => <a href={`#/accounts/${u.id}`}>{u.username}</a> },
-            { title: 'User id', cell: (u) => <code>{u.id}</code> },
-            { title: 'Display name', cell: (u) => u.display_name ?? '' },
-            { title: 'Created', cell: (u) => when(u.create_time) },
-            {
-              title: 'Status',
-              cell: (u) =>
-                u.disable_time ? <span class="badge bad">banned</span> : <span class="badge">active</span>,
-            },
-          ]}
-        />
+      {page ? (
+        <>
+          <Table
+            label="Accounts found"
+            rows={page.users}
+            rowKey={(u) => u.id}
+            empty="No account matches."
+            onRowClick={(u) => navigate('accounts', u.id)}
+            columns={[
+              { title: 'Username', cell: (u) => <a href={`#/accounts/${u.id}`}>{u.username}</a> },
+              { title: 'User id', cell: (u) => <code>{u.id}</code> },
+              { title: 'Display name', cell: (u) => u.display_name ?? '' },
+              { title: 'Created', cell: (u) => when(u.create_time) },
+              {
+                title: 'Status',
+                cell: (u) =>
+                  u.disable_time ? <span class="badge bad">banned</span> : <span class="badge">active</span>,
+              },
+            ]}
+          />
+          <div class="row">
+            <button
+              type="button"
+              disabled={search.busy || back.length === 0}
+              onClick={() => load(searched, back[back.length - 1] ?? '', back.slice(0, -1))}
+            >
+              Previous page
+            </button>
+            <button
+              type="button"
+              disabled={search.busy || !page.cursor}
+              onClick={() => load(searched, page.cursor ?? '', trail)}
+            >
+              Next page
+            </button>
+            <span class="muted">Page {trail.length}</span>
+          </div>
+        </>
       ) : (
-        <p class="muted">Matches are exact: a username in any case, or a whole id or email.</p>
+        <p class="muted">
+          Usernames and emails match by any part, in any case; user ids, device ids and custom ids match
+          whole.
+        </p>
       )}
     </Section>
   );
 }
 
 function AccountsPage({ params }: { params: readonly string[] }) {
-  return params[0] ? <AccountDetail userId={params[0]} /> : <Search />;
+  const [first, second] = params;
+  if (first === 'search') return <Search initial={second ?? ''} />;
+  if (first === 'deleted')
+    return <Search initial={second ?? ''} notice={`Account ${second ?? ''} deleted.`} />;
+  return first ? <AccountDetail userId={first} /> : <Search initial="" />;
 }
 
 /** The accounts page. */

@@ -202,6 +202,24 @@ describe('GmPacketDecoder', () => {
     expect(catchError(() => d.push(PACKET_A))).toBe(first);
   });
 
+  it('raises the payload limit for headers read after setMaxPayload, as a server does after authentication', () => {
+    const d = new GmPacketDecoder({ maxPayload: 16 });
+    expect(d.push(encodeGmPacket(new Uint8Array(16)))).toHaveLength(1);
+    d.setMaxPayload(1024);
+    expect(d.maxPayload).toBe(1024);
+    expect(d.push(encodeGmPacket(new Uint8Array(1024)))[0]).toHaveLength(1024);
+    expect(() => d.setMaxPayload(-1)).toThrow(RangeError);
+    const f = new GmServerFramer({ handshake: false, maxPayload: 4 });
+    expect(catchError(() => f.receive(encodeGmPacket(new Uint8Array(5)))).code).toBe(
+      ErrorCode.GM_PAYLOAD_TOO_LARGE,
+    );
+    const g = new GmServerFramer({ handshake: false, maxPayload: 4 });
+    g.setMaxPayload(5);
+    expect(g.receive(encodeGmPacket(new Uint8Array(5)))).toEqual([
+      { type: 'packet', payload: new Uint8Array(5) },
+    ]);
+  });
+
   it('validates maxPayload', () => {
     expect(() => new GmPacketDecoder({ maxPayload: -1 })).toThrow(RangeError);
     expect(() => new GmPacketDecoder({ maxPayload: 1.5 })).toThrow(RangeError);

@@ -116,6 +116,15 @@ export class GmServerFramer {
     return this.#state === 'ready' ? this.#decoder.buffered : 0;
   }
 
+  /**
+   * Changes the payload limit for packet headers read from now on (see
+   * {@link GmPacketDecoder.setMaxPayload}): small until the peer authenticates, then the full limit.
+   * @throws RangeError for an invalid `maxPayload`
+   */
+  setMaxPayload(maxPayload: number): void {
+    this.#decoder.setMaxPayload(maxPayload);
+  }
+
   /** Call once right after accept/open: `[send GM_HELLO]` when handshaking, else `[ready 0]`. */
   start(): GmOutput[] {
     return this.#handshake ? [{ type: 'send', bytes: GM_HELLO }] : [{ type: 'ready', gameId: 0 }];

@@ -71,7 +71,7 @@ function checkHeader(bytes: Uint8Array, offset: number, avail: number, maxPayloa
  * After a {@link ProtocolError} the decoder is dead: it drops its buffers and rethrows that error.
  */
 export class GmPacketDecoder {
-  readonly #maxPayload: number;
+  #maxPayload: number;
   /** Header bytes of the packet in progress (only when it arrived split). */
   readonly #header = new Uint8Array(GM_HEADER_SIZE);
   #headerHave = 0;
@@ -91,6 +91,22 @@ export class GmPacketDecoder {
   /** Bytes held waiting for the rest of a header or payload (bounded by 12 + maxPayload). */
   get buffered(): number {
     return this.#headerHave + this.#payloadHave;
+  }
+
+  /** The largest payload a header may announce now. */
+  get maxPayload(): number {
+    return this.#maxPayload;
+  }
+
+  /**
+   * Changes the payload limit for headers completed from now on (a packet already announced keeps
+   * its length). A server raises it once the peer has authenticated, so a stranger can never make it
+   * hold a large packet.
+   * @throws RangeError if `maxPayload` is not an integer in [0, 2^32)
+   */
+  setMaxPayload(maxPayload: number): void {
+    assertMaxPayload(maxPayload);
+    this.#maxPayload = maxPayload;
   }
 
   /**

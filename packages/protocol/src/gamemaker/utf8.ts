@@ -53,6 +53,72 @@ export function decodeUtf8(bytes: Uint8Array): string {
   }
 }
 
+/**
+ * Decodes the text of a realtime envelope sent over a GameMaker carrier: valid UTF-8, or UTF-8 in
+ * which characters outside the BMP are written as CESU-8 surrogate **pairs** (a high surrogate
+ * `ED A0..AF xx` followed at once by a low one `ED B0..BF xx`), as the GameMaker HTML5 runtime writes
+ * them. Returns `undefined` for anything else — stray bytes, overlong forms, truncated sequences, a
+ * lone or unpaired surrogate — so the caller refuses the message rather than guessing (two different
+ * byte strings must never decode to the same text).
+ */
+export function decodeGmText(bytes: Uint8Array): string | undefined {
+  try {
+    return strictDecoder.decode(bytes);
+  } catch {
+    return decodeCesu8Pairs(bytes);
+  }
+}
+
+/** The slow path of {@link decodeGmText}: strict UTF-8 plus paired CESU-8 surrogates, else undefined. */
+function decodeCesu8Pairs(bytes: Uint8Array): string | undefined {
+  const units: number[] = [];
+  let i = 0;
+  const surrogate = (at: number, lowHalf: boolean): number | undefined => {
+    const b1 = bytes[at + 1];
+    const b2 = bytes[at + 2];
+    if (bytes[at] !== 0xed || !isCont(b1) || !isCont(b2)) return undefined;
+    if (lowHalf ? b1! < 0xb0 : b1! < 0xa0 || b1! > 0xaf) return undefined;
+    return 0xd000 | ((b1! & 0x3f) << 6) | (b2! & 0x3f);
+  };
+  while (i < bytes.length) {
+    const b0 = bytes[i]!;
+    const b1 = bytes[i + 1];
+    const b2 = bytes[i + 2];
+    const b3 = bytes[i + 3];
+    if (b0 < 0x80) {
+      units.push(b0);
+      i += 1;
+    } else if (b0 >= 0xc2 && b0 < 0xe0 && isCont(b1)) {
+      units.push(((b0 & 0x1f) << 6) | (b1! & 0x3f));
+      i += 2;
+    } else if (b0 === 0xed && b1 !== undefined && b1 >= 0xa0) {
+      const high = surrogate(i, false);
+      const low = surrogate(i + 3, true);
+      if (high === undefined || low === undefined) return undefined;
+      units.push(high, low);
+      i += 6;
+    } else if (b0 >= 0xe0 && b0 < 0xf0 && isCont(b1) && isCont(b2)) {
+      const cp = ((b0 & 0x0f) << 12) | ((b1! & 0x3f) << 6) | (b2! & 0x3f);
+      if (cp < 0x800) return undefined;
+      units.push(cp);
+      i += 3;
+    } else if (b0 >= 0xf0 && b0 < 0xf5 && isCont(b1) && isCont(b2) && isCont(b3)) {
+      const cp = ((b0 & 0x07) << 18) | ((b1! & 0x3f) << 12) | ((b2! & 0x3f) << 6) | (b3! & 0x3f);
+      if (cp < 0x10000 || cp > 0x10ffff) return undefined;
+      const v = cp - 0x10000;
+      units.push(0xd800 | (v >> 10), 0xdc00 | (v & 0x3ff));
+      i += 4;
+    } else {
+      return undefined;
+    }
+  }
+  let out = '';
+  for (let k = 0; k < units.length; k += 4096) {
+    out += String.fromCharCode(...units.slice(k, k + 4096));
+  }
+  return out;
+}
+
 /** True for a UTF-8 continuation byte (10xxxxxx). */
 function isCont(b: number | undefined): boolean {
   return b !== undefined && (b & 0xc0) === 0x80;

@@ -17,7 +17,15 @@ describe('authenticate (Tether extension)', () => {
     expect(decodeEnvelope('{"cid":"1","authenticate":{"token":"t"}}\0')).toEqual({
       cid: '1',
       type: 'authenticate',
-      body: { token: 't', status: false, lang: '', single_socket: false },
+      body: {
+        token: 't',
+        status: false,
+        lang: '',
+        single_socket: false,
+        resumable: false,
+        resume_token: '',
+        resume_seq: 0,
+      },
     });
   });
 

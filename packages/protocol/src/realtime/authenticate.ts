@@ -11,7 +11,7 @@
  */
 
 import * as z from 'zod';
-import { bool, string } from './fields.ts';
+import { bool, int64, string } from './fields.ts';
 
 /** Client → server (Tether extension): authenticate this connection (`{"authenticate":{…}}`). */
 export interface Authenticate {
@@ -23,6 +23,15 @@ export interface Authenticate {
   lang?: string;
   /** Close the user's other realtime connections (as `/ws?single_socket=true`). */
   single_socket?: boolean;
+  /**
+   * Tether session resume (resume.ts): ask for a resumable session; the server then sends
+   * `session_resume` (with the resume token) right after the `session` reply.
+   */
+  resumable?: boolean;
+  /** Resume the session this token was issued for (implies `resumable`); see `resume_seq`. */
+  resume_token?: string;
+  /** With `resume_token`: how many envelopes the client received on that session (see resume.ts). */
+  resume_seq?: number;
 }
 
 /** Server → client (Tether extension): reply to `authenticate`: who this connection now belongs to. */
@@ -41,4 +50,7 @@ export const authenticateSchema = z.object({
   status: bool,
   lang: string,
   single_socket: bool,
+  resumable: bool,
+  resume_token: string,
+  resume_seq: int64,
 });

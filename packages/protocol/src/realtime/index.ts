@@ -29,6 +29,7 @@ export * from './notifications.ts';
 export * from './party.ts';
 export * from './presence.ts';
 export * from './protobuf/index.ts';
+export * from './resume.ts';
 export * from './rpc.ts';
 export * from './server-envelope.ts';
 export * from './status.ts';

@@ -37,6 +37,7 @@ export const SERVER_MESSAGE_KEYS = [
   'party_presence_event',
   'party_update',
   'session',
+  'session_resume',
 ] as const;
 
 /** Envelope key of a message the server may send. */

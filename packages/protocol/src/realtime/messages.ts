@@ -78,6 +78,7 @@ import {
   partyRefSchema,
   partyUpdateSchema,
 } from './party.ts';
+import type { SessionResume } from './resume.ts';
 import { emptySchema, type Ping, type Pong, type Rpc, rpcSchema } from './rpc.ts';
 import {
   type Status,
@@ -205,6 +206,7 @@ export interface ServerMessages {
   party_presence_event: PartyPresenceEvent;
   party_update: PartyUpdate;
   session: SessionInfo;
+  session_resume: SessionResume;
 }
 
 /**

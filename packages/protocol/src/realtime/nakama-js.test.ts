@@ -254,7 +254,15 @@ const PROTO_ONLY: Array<{ frame: string; decoded: DecodedEnvelope }> = [
     decoded: {
       cid: '1',
       type: 'authenticate',
-      body: { token: 'a.b.c', status: true, lang: 'fr', single_socket: false },
+      body: {
+        token: 'a.b.c',
+        status: true,
+        lang: 'fr',
+        single_socket: false,
+        resumable: false,
+        resume_token: '',
+        resume_seq: 0,
+      },
     },
   },
   {

@@ -112,8 +112,16 @@ const CLIENT_SAMPLES: {
     decoded: { party_id: 'p', label: '', open: true, hidden: false },
   },
   authenticate: {
-    wire: { token: 'a.b.c', status: true },
-    decoded: { token: 'a.b.c', status: true, lang: '', single_socket: false },
+    wire: { token: 'a.b.c', status: true, resume_token: 'r.t', resume_seq: 7 },
+    decoded: {
+      token: 'a.b.c',
+      status: true,
+      lang: '',
+      single_socket: false,
+      resumable: false,
+      resume_token: 'r.t',
+      resume_seq: 7,
+    },
   },
 };
 
@@ -179,6 +187,7 @@ const SERVER_SAMPLES: { [K in ServerMessageKey]: ServerMessages[K] } = {
   party_presence_event: { party_id: 'p', joins: [YOU] },
   party_update: { party_id: 'p', label: '{}', open: false, hidden: true },
   session: { session_id: 's1', user_id: 'u1', username: 'alice' },
+  session_resume: { session_id: 's1', token: 's1.secret', resumed: false, reason: 'expired', grace_sec: 15 },
 };
 
 describe('client messages: encode then decode', () => {

@@ -11,8 +11,9 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { GM_HEADER_SIZE } from '@tether/protocol';
 import type { Logger } from 'pino';
+import { AddressAdmission } from '../transport/admission.ts';
 import type { Connection } from '../transport/connection.ts';
-import { ConnectionGate } from '../transport/gate.ts';
+import { type Admitted, ConnectionGate } from '../transport/gate.ts';
 import { listenTcp } from '../transport/tcp.ts';
 import { WsAcceptor } from '../transport/ws.ts';
 
@@ -24,8 +25,12 @@ export const NOT_AVAILABLE_REPLY = JSON.stringify({
   error: { code: 1, message: 'realtime protocol not available on this carrier yet' },
 });
 
-/** Takes over one ready GameMaker connection (handshake done): attach handlers synchronously. */
-export type GmConnectionHandler = (connection: Connection) => void;
+/**
+ * Takes over one ready GameMaker connection (handshake done): attach handlers synchronously, and
+ * call `admitted.authenticated()` once the client has authenticated (until then the connection is
+ * held to the pre-authentication budget and time).
+ */
+export type GmConnectionHandler = (connection: Connection, admitted: Admitted) => void;
 
 /**
  * Placeholder handler: answers every packet with one JSON error envelope (in GameMaker framing),
@@ -44,14 +49,18 @@ export interface GameMakerCarrierDeps {
     readonly gmPort: number;
     readonly gmMaxClients: number;
     readonly gmMaxMessageBytes: number;
+    readonly gmMaxClientsPerAddress: number;
+    readonly gmMaxUnauthenticated: number;
+    readonly gmMaxUnauthenticatedPerAddress: number;
+    readonly gmPreAuthMaxBytes: number;
+    /** Time from accept to authentication (the GameMaker handshake included). */
+    readonly socketAuthTimeoutMs: number;
   };
   readonly logger: Logger;
   /** Upgrade handlers of the main HTTP server, by path; `/gm` is added. */
   readonly upgrades: Map<string, (req: IncomingMessage, socket: Duplex, head: Buffer) => void>;
   /** Initial connection handler; {@link replyNotAvailable} by default. */
   readonly onConnection?: GmConnectionHandler;
-  /** Handshake timeout (default 10 s). */
-  readonly handshakeTimeoutMs?: number;
 }
 
 /** The running carriers. */
@@ -62,6 +71,15 @@ export interface GameMakerCarriers {
   readonly wsPath: string;
   /** GameMaker connections held now, on both carriers (including ones still handshaking). */
   readonly connections: number;
+  /** Of those, connections not yet authenticated. */
+  readonly unauthenticated: number;
+  /**
+   * Bytes received from connections not yet authenticated and still open: a bound on what strangers
+   * make the carriers hold (each is held to `gmPreAuthMaxBytes`).
+   */
+  readonly preAuthBytes: number;
+  /** Connections turned away since start, by code (see {@link ConnectionGate.refusals}). */
+  refusals(): IterableIterator<[string, number]>;
   /** Replaces the handler for connections that become ready from now on. */
   setConnectionHandler(handler: GmConnectionHandler): void;
   /**
@@ -76,14 +94,22 @@ export interface GameMakerCarriers {
 export async function startGameMakerCarriers(deps: GameMakerCarrierDeps): Promise<GameMakerCarriers> {
   const { config, logger } = deps;
   let handler = deps.onConnection ?? replyNotAvailable;
+  // One set of counts for both carriers: the slots they share must not be held by one address, nor
+  // by connections that never authenticate.
+  const admission = new AddressAdmission({
+    maxPerAddress: config.gmMaxClientsPerAddress,
+    maxUnauthenticated: config.gmMaxUnauthenticated,
+    maxUnauthenticatedPerAddress: config.gmMaxUnauthenticatedPerAddress,
+  });
   const gate = new ConnectionGate({
     logger,
     maxClients: config.gmMaxClients,
     framed: true,
     maxPayload: config.gmMaxMessageBytes,
-    handshakeTimeoutMs: deps.handshakeTimeoutMs,
     closeNotice: true,
-    onConnection: (connection) => handler(connection),
+    admission,
+    preAuth: { maxBytes: config.gmPreAuthMaxBytes, timeoutMs: config.socketAuthTimeoutMs },
+    onConnection: (connection, admitted) => handler(connection, admitted),
   });
   const listener = await listenTcp({
     host: config.host,
@@ -110,6 +136,13 @@ export async function startGameMakerCarriers(deps: GameMakerCarrierDeps): Promis
     get connections() {
       return gate.size;
     },
+    get unauthenticated() {
+      return admission.unauthenticated;
+    },
+    get preAuthBytes() {
+      return gate.preAuthBytes;
+    },
+    refusals: () => gate.refusals(),
     setConnectionHandler(next) {
       handler = next;
     },

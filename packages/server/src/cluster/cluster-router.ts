@@ -121,6 +121,6 @@ export class ClusterRouter implements MessageRouter {
  */
 const JSON_TEXT = 'json-text';
 
-function utf8Bytes(text: string): Uint8Array {
-  return Buffer.from(text, 'utf8');
+function utf8Bytes(message: OutboundMessage): Uint8Array {
+  return Buffer.from(message.text, 'utf8');
 }

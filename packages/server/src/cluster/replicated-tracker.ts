@@ -5,9 +5,9 @@
  */
 import type { Logger } from 'pino';
 import type { SessionLookup } from '../presence/message-router.ts';
-import { PresenceIndex, type PresenceListener } from '../presence/presence-index.ts';
+import { PresenceIndex } from '../presence/presence-index.ts';
 import { parseStreamId, type StreamKey, streamId } from '../presence/stream.ts';
-import type { Tracker } from '../presence/tracker.ts';
+import { IndexedTracker, type Tracker } from '../presence/tracker.ts';
 import type { LeaveReason, Presence, PresenceMeta, PresenceOwner } from '../presence/types.ts';
 import type { Peers, ReplicaTable } from './peers.ts';
 import {
@@ -40,12 +40,14 @@ const COMMAND = 'presence.cmd';
  * its leave event; the owner's own delta later finds nothing to remove) and asks the owner to untrack
  * it. When a node leaves the cluster its presences are removed here, announcing their leaves.
  */
-export class ReplicatedTracker implements Tracker, ReplicaTable<PresenceOp[], WirePresence[]> {
+export class ReplicatedTracker
+  extends IndexedTracker
+  implements Tracker, ReplicaTable<PresenceOp[], WirePresence[]>
+{
   readonly node: string;
   readonly name = TABLE;
   readonly delta = PresenceDelta;
   readonly snapshot = PresenceSnapshot;
-  readonly #index: PresenceIndex;
   readonly #peers: Peers;
   readonly #log: Logger;
   readonly #publish: (delta: PresenceOp[]) => void;
@@ -57,10 +59,10 @@ export class ReplicatedTracker implements Tracker, ReplicaTable<PresenceOp[], Wi
     logger: Logger;
     schedule?: (fn: () => void) => void;
   }) {
+    super(new PresenceIndex(opts.schedule ? { schedule: opts.schedule } : {}));
     this.node = opts.peers.node;
     this.#peers = opts.peers;
     this.#log = opts.logger;
-    this.#index = new PresenceIndex(opts.schedule ? { schedule: opts.schedule } : {});
     this.#publish = opts.peers.replicate(this);
     opts.peers.handle(COMMAND, PresenceCommands, (commands) => this.#command(opts.sessions, commands));
   }
@@ -68,30 +70,30 @@ export class ReplicatedTracker implements Tracker, ReplicaTable<PresenceOp[], Wi
   track(owner: PresenceOwner, stream: StreamKey, meta: PresenceMeta): boolean {
     const node = owner.node ?? this.node;
     if (node !== this.node) {
-      if (!this.#peers.isLive(node) || this.#index.get(owner.id, stream)) return false;
+      if (!this.#peers.isLive(node) || this.index.get(owner.id, stream)) return false;
       this.#peers.cast(node, COMMAND, [['t', owner.id, streamId(stream), toWireMeta(meta)]]);
       return true;
     }
     const presence: Presence = { node, sessionId: owner.id, userId: owner.userId, stream, meta };
-    if (!this.#index.add(presence)) return false;
+    if (!this.index.add(presence)) return false;
     this.#publish([['+', owner.id, owner.userId, streamId(stream), toWireMeta(meta)]]);
     return true;
   }
 
   update(sessionId: string, stream: StreamKey, meta: PresenceMeta): boolean {
-    const presence = this.#index.get(sessionId, stream);
+    const presence = this.index.get(sessionId, stream);
     if (!presence) return false;
     if (presence.node !== this.node) {
       this.#peers.cast(presence.node, COMMAND, [['u', sessionId, streamId(stream), toWireMeta(meta)]]);
       return true;
     }
-    this.#index.replace(sessionId, stream, meta);
+    this.index.replace(sessionId, stream, meta);
     this.#publish([['~', sessionId, streamId(stream), toWireMeta(meta)]]);
     return true;
   }
 
   untrack(sessionId: string, stream: StreamKey, _reason: LeaveReason = 'leave'): boolean {
-    const presence = this.#index.get(sessionId, stream);
+    const presence = this.index.get(sessionId, stream);
     if (!presence) return false;
     this.#removeAll([presence]);
     return true;
@@ -99,53 +101,21 @@ export class ReplicatedTracker implements Tracker, ReplicaTable<PresenceOp[], Wi
 
   untrackAll(sessionId: string, _reason: LeaveReason = 'disconnect'): void {
     const presences: Presence[] = [];
-    for (const s of this.#index.streamsOf(sessionId)) {
-      const p = this.#index.get(sessionId, s);
+    for (const s of this.index.streamsOf(sessionId)) {
+      const p = this.index.get(sessionId, s);
       if (p) presences.push(p);
     }
     this.#removeAll(presences);
   }
 
   untrackStream(stream: StreamKey, _reason: LeaveReason = 'leave'): void {
-    this.#removeAll(this.#index.list(stream, true));
-  }
-
-  get(sessionId: string, stream: StreamKey): Presence | undefined {
-    return this.#index.get(sessionId, stream);
-  }
-
-  list(stream: StreamKey, includeHidden = false): Presence[] {
-    return this.#index.list(stream, includeHidden);
-  }
-
-  members(stream: StreamKey): Iterable<Presence> {
-    return this.#index.members(stream);
-  }
-
-  membersByNode(stream: StreamKey): ReadonlyMap<string, ReadonlyMap<string, Presence>> {
-    return this.#index.membersByNode(stream);
-  }
-
-  count(stream: StreamKey): number {
-    return this.#index.count(stream);
-  }
-
-  streamsOf(sessionId: string): StreamKey[] {
-    return this.#index.streamsOf(sessionId);
-  }
-
-  streamsOfMode(mode: number, limit: number): { stream: StreamKey; count: number }[] {
-    return this.#index.streamsOfMode(mode, limit);
-  }
-
-  onEvents(mode: number, listener: PresenceListener): () => void {
-    return this.#index.onEvents(mode, listener);
+    this.#removeAll(this.index.list(stream, true));
   }
 
   // ReplicaTable: other nodes' presences.
 
   local(): WirePresence[] {
-    return this.#index
+    return this.index
       .presencesOfNode(this.node)
       .map((p) => [p.sessionId, p.userId, streamId(p.stream), toWireMeta(p.meta)]);
   }
@@ -157,13 +127,13 @@ export class ReplicatedTracker implements Tracker, ReplicaTable<PresenceOp[], Wi
       if (stream === null) continue;
       if (op[0] === '+') {
         const meta = fromWireMeta(op[4]);
-        if (!this.#index.add({ node, sessionId: op[1], userId: op[2], stream, meta })) {
-          this.#index.replace(op[1], stream, meta);
+        if (!this.index.add({ node, sessionId: op[1], userId: op[2], stream, meta })) {
+          this.index.replace(op[1], stream, meta);
         }
       } else if (op[0] === '-') {
-        if (this.#index.get(op[1], stream)?.node === node) this.#index.remove(op[1], stream);
-      } else if (this.#index.get(op[1], stream)?.node === node) {
-        this.#index.replace(op[1], stream, fromWireMeta(op[3]));
+        if (this.index.get(op[1], stream)?.node === node) this.index.remove(op[1], stream);
+      } else if (this.index.get(op[1], stream)?.node === node) {
+        this.index.replace(op[1], stream, fromWireMeta(op[3]));
       }
     }
   }
@@ -172,7 +142,7 @@ export class ReplicatedTracker implements Tracker, ReplicaTable<PresenceOp[], Wi
     if (node === this.node) return;
     const key = (sessionId: string, id: string) => `${sessionId}\n${id}`;
     const current = new Map<string, Presence>();
-    for (const p of this.#index.presencesOfNode(node)) current.set(key(p.sessionId, streamId(p.stream)), p);
+    for (const p of this.index.presencesOfNode(node)) current.set(key(p.sessionId, streamId(p.stream)), p);
     for (const [sessionId, userId, id, wireMeta] of snapshot) {
       const stream = parseStreamId(id);
       if (stream === null) continue;
@@ -180,16 +150,16 @@ export class ReplicatedTracker implements Tracker, ReplicaTable<PresenceOp[], Wi
       const k = key(sessionId, id);
       const had = current.get(k);
       current.delete(k);
-      if (had === undefined) this.#index.add({ node, sessionId, userId, stream, meta });
-      else if (!sameMeta(had.meta, meta)) this.#index.replace(sessionId, stream, meta);
+      if (had === undefined) this.index.add({ node, sessionId, userId, stream, meta });
+      else if (!sameMeta(had.meta, meta)) this.index.replace(sessionId, stream, meta);
     }
-    for (const gone of current.values()) this.#index.remove(gone.sessionId, gone.stream);
+    for (const gone of current.values()) this.index.remove(gone.sessionId, gone.stream);
   }
 
   drop(node: string): void {
     if (node === this.node) return;
-    const presences = this.#index.presencesOfNode(node);
-    for (const p of presences) this.#index.remove(p.sessionId, p.stream);
+    const presences = this.index.presencesOfNode(node);
+    for (const p of presences) this.index.remove(p.sessionId, p.stream);
     if (presences.length > 0)
       this.#log.info({ node, presences: presences.length }, 'cluster: presences of a departed node dropped');
   }
@@ -199,7 +169,7 @@ export class ReplicatedTracker implements Tracker, ReplicaTable<PresenceOp[], Wi
     const own: PresenceOp[] = [];
     const others = new Map<string, PresenceCommand[]>();
     for (const p of presences) {
-      if (this.#index.remove(p.sessionId, p.stream) === undefined) continue;
+      if (this.index.remove(p.sessionId, p.stream) === undefined) continue;
       const id = streamId(p.stream);
       if (p.node === this.node) {
         own.push(['-', p.sessionId, id]);
@@ -224,7 +194,7 @@ export class ReplicatedTracker implements Tracker, ReplicaTable<PresenceOp[], Wi
       if (kind === 't') {
         const session = sessions.get(sessionId);
         if (session) this.track(session, stream, fromWireMeta(command[3]));
-      } else if (this.#index.get(sessionId, stream)?.node === this.node) {
+      } else if (this.index.get(sessionId, stream)?.node === this.node) {
         if (kind === 'u') this.update(sessionId, stream, fromWireMeta(command[3]));
         else this.untrack(sessionId, stream);
       }

@@ -26,6 +26,8 @@ export function defaultNodeName(): string {
   return name === '' ? 'tether' : name;
 }
 const positiveInt = z.coerce.number().int().positive();
+/** A limit where 0 means "no limit". */
+const limit = z.coerce.number().int().min(0);
 const bool = z.union([
   z.boolean(),
   z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1'),
@@ -74,6 +76,11 @@ export const ConfigSchema = z
       .optional(),
     /** Most PostgreSQL connections in the pool. */
     databasePoolSize: positiveInt.default(10),
+    /**
+     * SQLite durability: `normal` fsyncs the WAL at checkpoints only (a power loss may roll back the
+     * last commits, never corrupt the file); `full` fsyncs every commit (docs/database.md).
+     */
+    sqliteSynchronous: z.enum(['normal', 'full']).default('normal'),
     production: bool.default(false),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     /** `tether serve`'s logs: `pretty` for people, `json` lines for machines, `auto` = pretty on a terminal. */
@@ -97,6 +104,11 @@ export const ConfigSchema = z
     authFailureWindowSec: positiveInt.default(900),
     /** Most addresses and accounts the failure counters remember (bounds their memory). */
     authFailureTrackedKeys: positiveInt.default(100_000),
+    /**
+     * How long a session found not revoked is trusted before its revocation is read again, ms (0:
+     * every authenticated request reads it). Single node only: cluster mode always reads.
+     */
+    revocationCacheMs: z.coerce.number().int().min(0).max(60_000).default(1000),
     /** Largest HTTP request body accepted. */
     maxRequestBytes: positiveInt.default(256 * 1024),
     /** Storage objects: largest value, in UTF-8 bytes of its JSON text (client and server writes). */
@@ -105,6 +117,22 @@ export const ConfigSchema = z
     gmMaxClients: positiveInt.default(1024),
     /** Largest GameMaker packet payload accepted (GameMaker's own default for accepted sockets). */
     gmMaxMessageBytes: positiveInt.default(4 * 1024 * 1024),
+    /**
+     * GameMaker carriers: connections one address may hold at once (TCP and `/gm` together, counted
+     * from accept, before the handshake); 0 = no limit. IPv6 addresses are counted by /64.
+     */
+    gmMaxClientsPerAddress: limit.default(32),
+    /** GameMaker carriers: connections still in the handshake or before `authenticate`, all addresses; 0 = no limit. */
+    gmMaxUnauthenticated: limit.default(256),
+    /** GameMaker carriers: of one address's connections, how many may be unauthenticated at once; 0 = no limit. */
+    gmMaxUnauthenticatedPerAddress: limit.default(8),
+    /**
+     * GameMaker carriers: bytes a connection may send before it has authenticated (handshake, framing
+     * and envelopes together); no packet may be larger until then. `gmMaxMessageBytes` applies after.
+     */
+    gmPreAuthMaxBytes: positiveInt.default(16 * 1024),
+    /** `/ws`: connections one address may hold at once (counted from the upgrade request); 0 = no limit. */
+    socketMaxConnectionsPerAddress: limit.default(256),
     /** Realtime socket: largest inbound envelope in bytes (Nakama's default is 4096; larger is friendlier). */
     socketMaxMessageBytes: positiveInt.default(64 * 1024),
     /** Realtime socket: sustained messages per second per session before "rate limit exceeded". */
@@ -121,10 +149,21 @@ export const ConfigSchema = z
     socketPingPeriodMs: positiveInt.default(15_000),
     /** Realtime socket: close a session that sent nothing (not even a pong) for this long (Nakama: 25 s). */
     socketPongWaitMs: positiveInt.default(25_000),
-    /** GameMaker carriers: time a connection has to send its `authenticate` envelope. */
-    socketAuthTimeoutMs: positiveInt.default(10_000),
+    /** GameMaker carriers: time from accept to a successful `authenticate` (the handshake included). */
+    socketAuthTimeoutMs: positiveInt.default(5_000),
     /** Close realtime sockets (4001 "token expired") when their session token expires; off like Nakama. */
     socketCloseOnTokenExpiry: bool.default(false),
+    /**
+     * Session resume (Tether extension): seconds a resumable session whose connection broke is held,
+     * presences and all, for its client to resume it; 0 turns resume off.
+     */
+    sessionResumeGraceSec: z.coerce.number().int().min(0).max(3600).default(15),
+    /** Session resume: most envelopes a resumable session keeps for a replay. */
+    sessionResumeBufferMessages: positiveInt.default(1000),
+    /** Session resume: most bytes (UTF-8 JSON) a resumable session keeps for a replay. */
+    sessionResumeBufferBytes: positiveInt.default(256 * 1024),
+    /** Session resume: most sessions of one user held at once (one more releases the oldest). */
+    sessionResumeMaxHeldPerUser: positiveInt.default(4),
     /** Folder of game server modules (`.ts`, `.mts`, `.cts`, `.js`, `.mjs`, `.cjs`), loaded at start (docs/runtime.md). */
     runtime: z.string().min(1).optional(),
     /** Reload the runtime modules when their files change (development). */
@@ -151,7 +190,10 @@ export const ConfigSchema = z
     partyIdleCheckIntervalMs: positiveInt.default(30_000),
     /** Friends: most friends plus sent invitations one user may have; more adds are refused. */
     friendsMaxPerUser: positiveInt.default(1000),
-    /** Seconds to wait for connections to close on SIGINT/SIGTERM before forcing them. */
+    /**
+     * Seconds to wait on SIGINT/SIGTERM: first for socket requests in flight to finish and send their
+     * replies, then for HTTP connections to close before forcing them.
+     */
     shutdownGraceSec: z.coerce.number().min(0).default(5),
     /**
      * Cluster mode: the `redis://` (or `rediss://`) URL of the Redis every node shares (docs/cluster.md).

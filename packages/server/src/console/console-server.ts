@@ -4,11 +4,11 @@
  *
  * @packageDocumentation
  */
-import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { bearerToken } from '../api/auth-headers.ts';
 import type { ApiRoute, HttpHandler, HttpRequest } from '../api/http-types.ts';
+import { createDrainingServer, type DrainingServer } from '../http/draining-server.ts';
 import { HttpRouter } from '../http/router.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { Clock } from '../shared/clock.ts';
@@ -64,7 +64,7 @@ export class ConsoleServer {
   readonly #clock: Clock;
   readonly #loadAssets: () => Promise<ConsoleAssets>;
   #assets: Promise<ConsoleAssets> | undefined;
-  #server: Server | undefined;
+  #server: DrainingServer | undefined;
   #sampler: StatusSampler | undefined;
 
   constructor(deps: {
@@ -149,7 +149,8 @@ export class ConsoleServer {
 
   /** Starts listening on `consolePort` (0 picks a free port). */
   async listen(): Promise<AddressInfo> {
-    const server = createServer((req, res) => void this.#router.handle(req, res));
+    const web = createDrainingServer((req, res) => this.#router.handle(req, res), this.#log);
+    const server = web.server;
     server.on('clientError', (err, socket) => {
       this.#log.debug({ err }, 'console HTTP client error');
       if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
@@ -161,22 +162,20 @@ export class ConsoleServer {
         resolve();
       });
     });
-    this.#server = server;
+    this.#server = web;
     this.#sampler?.start();
     return server.address() as AddressInfo;
   }
 
-  /** Stops listening; open requests get `shutdownGraceSec` to finish. */
-  async close(): Promise<void> {
+  /**
+   * Stops listening; requests in flight get `shutdownGraceSec` to finish (as on the API port: later
+   * requests on open connections are answered 503). Later calls wait for the same close.
+   */
+  close(): Promise<void> {
     this.#sampler?.stop();
-    const server = this.#server;
-    if (!server) return;
-    this.#server = undefined;
-    const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
-    server.closeIdleConnections();
-    const force = setTimeout(() => server.closeAllConnections(), this.#settings.shutdownGraceSec * 1000);
-    await stopped;
-    clearTimeout(force);
+    const web = this.#server;
+    if (!web) return Promise.resolve();
+    return web.drain(this.#settings.shutdownGraceSec * 1000).then(() => web.closed());
   }
 
   /** Requires a console token, and logs changes with who made them. */

@@ -6,7 +6,9 @@ import type { Logger } from 'pino';
  * - `background`: stop intervals that start new work (matchmaking), so nothing new begins;
  * - `matches`: authoritative matches get `matchTerminate` while their players are still connected,
  *   so the last broadcasts reach them;
- * - `sessions`: realtime endpoints refuse new sockets and close every session with 1001;
+ * - `sessions`: realtime endpoints refuse new sockets, stop reading messages, let the requests already
+ *   read finish and send their replies (within `shutdownGraceSec`), then close every session with 1001;
+ *   HTTP requests in flight (drained from the start of the shutdown) are waited for here too;
  * - `carriers`: GameMaker listeners stop and their remaining connections get a close notice;
  * - `features`: per-feature listeners and sweeps end (nothing is connected any more);
  * - `storage`: the database is flushed and closed, last, after everything that writes to it.
@@ -53,6 +55,7 @@ export class Shutdown {
   run(reason: string): Promise<void> {
     this.#running ??= (async () => {
       for (const phase of SHUTDOWN_PHASES) {
+        this.#log.debug({ phase }, 'shutdown phase');
         for (const task of this.#tasks.get(phase) ?? []) {
           try {
             await task.run(reason);

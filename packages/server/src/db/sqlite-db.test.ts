@@ -47,6 +47,18 @@ describe('SqliteDb', () => {
     expect(pragmas).toEqual({ journal: 'wal', synchronous: 1, foreignKeys: 1, busyTimeout: 5000 });
   });
 
+  it('fsyncs every commit with synchronous "full" (--sqlite-synchronous full)', async () => {
+    const other = mkdtempSync(join(tmpdir(), 'tether-sqlite-full-'));
+    const full = openSqliteDb({ dataDir: other }, { synchronous: 'full' });
+    try {
+      // synchronous 2 = FULL.
+      expect(await full.run((c) => c.pragma('synchronous', { simple: true }))).toBe(2);
+    } finally {
+      await full.close();
+      rmSync(other, { recursive: true, force: true });
+    }
+  });
+
   it('runs a statement synchronously when no transaction is open', async () => {
     let ran = false;
     const done = db.run(() => {

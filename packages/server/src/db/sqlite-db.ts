@@ -29,7 +29,16 @@ export interface SqliteDbOptions {
   readonly logger?: Logger | undefined;
   /** Most transactions and statements that may wait for the connection at once (default 10 000). */
   readonly maxWaiting?: number | undefined;
+  /**
+   * `normal` (default): the WAL is fsynced at checkpoints only; an OS crash or power loss may roll
+   * back the last commits (never corrupt the file). `full`: fsync on every commit, nothing committed
+   * is lost, each commit waits for the disk. See docs/database.md.
+   */
+  readonly synchronous?: SqliteSynchronous | undefined;
 }
+
+/** The durability levels `--sqlite-synchronous` offers (SQLite's `PRAGMA synchronous`). */
+export type SqliteSynchronous = 'normal' | 'full';
 
 const DEFAULT_MAX_WAITING = 10_000;
 
@@ -55,8 +64,8 @@ export function openSqliteDb(location: SqliteLocation, options: SqliteDbOptions 
     // WAL: readers never block the writer, and a commit is one sequential append to the log.
     connection.pragma('journal_mode = WAL');
     // NORMAL is durable across application crashes in WAL mode; only an OS crash or power loss can
-    // lose the last commits, never corrupt the file. FULL would fsync on every commit.
-    connection.pragma('synchronous = NORMAL');
+    // lose the last commits, never corrupt the file. FULL fsyncs on every commit.
+    connection.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
     connection.pragma('foreign_keys = ON');
     // Another process holding the write lock (a second server, a backup) makes us wait, not fail.
     connection.pragma('busy_timeout = 5000');

@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { GrpcCode } from '@tether/protocol';
 import type { Logger } from 'pino';
@@ -6,6 +7,7 @@ import { ApiError } from '../api/errors.ts';
 import type { ApiRoute, HttpHandler, HttpRequest } from '../api/http-types.ts';
 import { type HttpMeter, NO_METERS } from '../observability/meters.ts';
 import { DomainError } from '../shared/domain-error.ts';
+import { decodeUrlComponent, invalidPathText, invalidQueryText } from '../shared/url-text.ts';
 import type { NakamaEndpoint } from './nakama-endpoints.ts';
 
 export type { HttpHandler, HttpRequest, HttpResult } from '../api/http-types.ts';
@@ -20,7 +22,8 @@ interface Route {
 /**
  * A small method + path router for the JSON API. Path segments starting with `:` are parameters
  * (`/v2/channel/:channelId`). It owns the things every endpoint shares: CORS, body limits, JSON
- * parsing and Nakama-shaped errors (`{"code": <grpc>, "message": "..."}`).
+ * parsing, the refusal of URLs and bodies that are not valid UTF-8, and Nakama-shaped errors
+ * (`{"code": <grpc>, "message": "..."}`).
  */
 export class HttpRouter {
   readonly #routes: Route[] = [];
@@ -90,6 +93,14 @@ export class HttpRouter {
       return;
     }
     const url = new URL(req.url ?? '/', 'http://localhost');
+    // Refused rather than read with U+FFFD in place of bad escapes, which would make different
+    // ids equal (`?payload=a%FF` and `?payload=a%FE`, `/v2/rpc/a%FF`).
+    const badText = invalidPathText(url.pathname) ?? invalidQueryText(url.search);
+    if (badText) {
+      this.#meter.error(GrpcCode.INVALID_ARGUMENT);
+      writeError(res, new ApiError(GrpcCode.INVALID_ARGUMENT, badText));
+      return;
+    }
     const parts = split(url.pathname);
     let pathMatched = false;
     for (const route of this.#routes) {
@@ -167,11 +178,9 @@ function match(pattern: string[], parts: string[]): Record<string, string> | nul
     const p = pattern[i]!;
     const v = parts[i]!;
     if (p.startsWith(':')) {
-      try {
-        params[p.slice(1)] = decodeURIComponent(v);
-      } catch {
-        return null;
-      }
+      const decoded = decodeUrlComponent(v);
+      if (decoded === undefined) return null;
+      params[p.slice(1)] = decoded;
     } else if (p !== v) return null;
   }
   return params;
@@ -240,7 +249,13 @@ function readBody(req: IncomingMessage, limit: number): Promise<string> {
       }
       chunks.push(chunk);
     });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('end', () => {
+      // Refused rather than decoded with U+FFFD in place of bad bytes, which would make different
+      // bodies equal (two device ids ending in FF and FE would name one account).
+      const bytes = Buffer.concat(chunks);
+      if (isUtf8(bytes)) resolve(bytes.toString('utf8'));
+      else reject(new ApiError(GrpcCode.INVALID_ARGUMENT, 'Request body is not valid UTF-8'));
+    });
     req.on('error', reject);
   });
 }

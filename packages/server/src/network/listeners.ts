@@ -8,6 +8,7 @@
 import type { AddressInfo } from 'node:net';
 import { GM_DEFAULT_MAX_PAYLOAD, GM_HEADER_SIZE } from '@tether/protocol';
 import type { Logger } from 'pino';
+import { AddressAdmission } from '../transport/admission.ts';
 import type { Connection } from '../transport/connection.ts';
 import { ConnectionGate } from '../transport/gate.ts';
 import { type Listener, listenTcp } from '../transport/tcp.ts';
@@ -48,6 +49,12 @@ export function validateOptions(o: NetworkServerOptions): void {
     throw bad(`port must be 0..65535, got ${o.port}`);
   }
   if (!Number.isInteger(o.maxClients) || o.maxClients < 1) throw bad('maxClients must be a positive integer');
+  if (
+    o.maxClientsPerAddress !== undefined &&
+    (!Number.isInteger(o.maxClientsPerAddress) || o.maxClientsPerAddress < 1)
+  ) {
+    throw bad('maxClientsPerAddress must be a positive integer');
+  }
   for (const key of [
     'maxMessageSize',
     'maxBufferedBytes',
@@ -86,6 +93,15 @@ export async function openServer(o: NetworkServerOptions, ctx: OpenContext): Pro
       handshakeTimeoutMs: o.handshakeTimeoutMs,
       maxPacketsPerSecond: o.maxPacketsPerSecond,
       closeNotice: false,
+      ...(o.maxClientsPerAddress === undefined
+        ? {}
+        : {
+            admission: new AddressAdmission({
+              maxPerAddress: o.maxClientsPerAddress,
+              maxUnauthenticatedPerAddress: 0,
+              maxUnauthenticated: 0,
+            }),
+          }),
       onConnection: ctx.onConnection,
     });
     const common = {

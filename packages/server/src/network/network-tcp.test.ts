@@ -104,6 +104,19 @@ describe('network: framed TCP', () => {
     expect(rec.of('connect')).toHaveLength(1);
   });
 
+  it('refuses a client over maxClientsPerAddress with a JSON reason packet; other addresses connect', async () => {
+    const { srv, rec } = await server({ maxClientsPerAddress: 1 });
+    await GmTestClient.tcp(srv.address.port, { localAddress: '127.0.5.1' });
+    await rec.waitFor(isType('connect'));
+    const second = await GmTestClient.tcp(srv.address.port, { localAddress: '127.0.5.1' });
+    expect(await second.nextJson()).toEqual({
+      error: { code: 1013, message: 'too many connections from this address' },
+    });
+    await second.closed;
+    await GmTestClient.tcp(srv.address.port, { localAddress: '127.0.5.2' });
+    expect(await rec.waitForCount(isType('connect'), 2)).toHaveLength(2);
+  });
+
   it('closes a client announcing a payload over maxMessageSize (typed error), others keep working', async () => {
     const cap = captureLogger();
     const { srv, rec } = await server({ maxMessageSize: 16 }, cap.logger);

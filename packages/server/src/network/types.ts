@@ -31,6 +31,12 @@ export interface NetworkServerOptions {
   /** Clients at once (connections still in their handshake count too). Ignored for UDP. */
   readonly maxClients: number;
   /**
+   * Clients one address may hold at once (handshaking ones included, counted from accept; IPv6 by
+   * /64); a client over it is refused like one over `maxClients`, with close 1013 `too many
+   * connections from this address`. No limit when absent. Ignored for UDP, which holds no per-peer state.
+   */
+  readonly maxClientsPerAddress?: number;
+  /**
    * Largest inbound message: a GameMaker payload (framed), a WebSocket message (raw ws) or a
    * datagram (udp). Default 4 MiB, GameMaker's `network_config_message_size_limit` for accepted sockets.
    * Raw TCP has no messages, so there it does not apply.

@@ -22,7 +22,7 @@ export interface PipelineMeter {
   error(code: number): void;
 }
 
-/** What the connections of one carrier (`ws`, `gm-tcp`, `gm-ws`) move. */
+/** What the connections of one carrier (`ws`, `ws-pb` for protobuf `/ws`, `gm-tcp`, `gm-ws`) move. */
 export interface CarrierMeter {
   /** Bytes of inbound messages. */
   readonly bytesIn: Count;

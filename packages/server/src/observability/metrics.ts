@@ -240,6 +240,20 @@ export class Metrics {
     });
   }
 
+  /** Adds a counter whose totals are read when scraped (kept by the code that counts, as plain numbers). */
+  counter(name: string, help: string, labelNames: readonly string[], read: GaugeReader): void {
+    new Counter({
+      name,
+      help,
+      labelNames: [...labelNames],
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const [labels, value] of read()) this.inc(labels, value);
+      },
+    });
+  }
+
   /** Totals for the status page. */
   traffic(): TrafficSnapshot {
     const sessions: Record<string, number> = {};

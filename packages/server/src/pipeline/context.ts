@@ -1,5 +1,5 @@
-import { type EnvelopeBodies, type EnvelopeKey, encodeEnvelope, encodeVoidReply } from '@tether/protocol';
-import { OutboundMessage } from '../presence/outbound.ts';
+import { type EnvelopeBodies, type EnvelopeKey, encodeEnvelope } from '@tether/protocol';
+import { encodeProtobufFrame, OutboundMessage } from '../presence/outbound.ts';
 import type { Session } from '../session/session.ts';
 
 /** The message type metrics give the empty reply `{cid}`, which has no field to name it. */
@@ -27,11 +27,20 @@ export class Context implements RequestContext {
   ) {}
 
   reply<K extends EnvelopeKey>(type: K, body: EnvelopeBodies[K]): void {
-    this.session.deliver(OutboundMessage.fromText(encodeEnvelope(this.cid, type, body), type));
+    // Encoded now, in the session's own format: a body that is live state (a match's presences)
+    // is sent as it is at the reply, not as it is when the turn's batch is written.
+    const cid = this.cid;
+    if (this.session.carrier.format === 'protobuf') {
+      const message = new OutboundMessage(cid ? { cid, [type]: body } : { [type]: body }, type);
+      message.bytes('protobuf', encodeProtobufFrame);
+      this.session.deliver(message);
+    } else {
+      this.session.deliver(OutboundMessage.fromText(encodeEnvelope(cid, type, body), type));
+    }
   }
 
   replyVoid(): void {
-    this.session.deliver(OutboundMessage.fromText(encodeVoidReply(this.cid), EMPTY_REPLY));
+    this.session.deliver(new OutboundMessage(this.cid ? { cid: this.cid } : {}, EMPTY_REPLY));
   }
 }
 

@@ -10,7 +10,7 @@ const LIMITS: PipelineLimits = {
   maxPendingMessages: 2,
 };
 
-function harness(limits = LIMITS) {
+function harness(limits = LIMITS, maxQueuedMessages = 1000) {
   let now = 0;
   const sent: string[] = [];
   const closes: [number, string][] = [];
@@ -24,7 +24,7 @@ function harness(limits = LIMITS) {
       writeBatch: (ms) => sent.push(...ms.map((m) => m.text)),
       close: (code, reason) => closes.push([code, reason]),
     },
-    limits: { maxQueuedMessages: 1000, maxBufferedBytes: 1e9 },
+    limits: { maxQueuedMessages, maxBufferedBytes: 1e9 },
     onClose: () => {},
     schedule: (fn) => queueMicrotask(fn),
   });
@@ -111,6 +111,27 @@ describe('Pipeline', () => {
     await settle();
     expect(h.sent[4]).toBe('{"cid":"5","pong":{}}');
     for (let i = 0; i < 20; i++) h.pipeline.receive(h.session, '{"ping":{}}');
+    expect(h.closes).toEqual([[1008, 'rate limit exceeded']]);
+  });
+
+  it('forgives drops only once the bucket is full again, so a steady flood is closed for its rate', () => {
+    const h = harness();
+    h.pipeline.register('ping', (ctx) => ctx.reply('pong', {}));
+    // 3 admitted, then a token refilled every 100 ms: one message in each gap is admitted, the rest
+    // dropped. Before, each admitted message reset the count and such a flood was never closed.
+    for (let i = 0; i < 3; i++) h.pipeline.receive(h.session, '{"ping":{}}');
+    for (let round = 0; round < 10 && h.closes.length === 0; round++) {
+      h.advance(100);
+      for (let i = 0; i < 2; i++) h.pipeline.receive(h.session, '{"ping":{}}');
+    }
+    expect(h.closes).toEqual([[1008, 'rate limit exceeded']]);
+  });
+
+  it('closes for the rate, not as a slow consumer, when error replies would fill the outgoing queue', () => {
+    const h = harness({ ...LIMITS, rateBurst: 10 }, 20);
+    h.pipeline.register('ping', (ctx) => ctx.reply('pong', {}));
+    // 10 pongs leave 10 slots, under the margin kept for the replies of admitted messages.
+    for (let i = 0; i < 12; i++) h.pipeline.receive(h.session, '{"ping":{}}');
     expect(h.closes).toEqual([[1008, 'rate limit exceeded']]);
   });
 });

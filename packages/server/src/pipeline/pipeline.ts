@@ -1,8 +1,12 @@
 import {
   type ClientMessageKey,
+  CloseCode,
+  CloseReason,
   type DecodedClientMessages,
+  type DecodedEnvelope,
   decodeEnvelope,
-  encodeError,
+  decodeEnvelopePb,
+  peekCidPb,
   RealtimeError,
   RealtimeErrorCode,
   rateLimited,
@@ -27,9 +31,15 @@ export type MessageHandler<K extends ClientMessageKey> = (
 /** Handlers by message name: what a feature hands to {@link Pipeline.mount}. */
 export type SocketHandlers = { readonly [K in ClientMessageKey]?: MessageHandler<K> };
 
+/**
+ * One inbound message: a JSON envelope's text, or the bytes of a binary frame holding a protobuf
+ * `Envelope` (`/ws?format=protobuf`). Both decode to the same envelope and take the same path.
+ */
+export type InboundMessage = string | Uint8Array;
+
 /** Inbound limits, per session. */
 export interface PipelineLimits {
-  /** Largest inbound message in UTF-8 bytes; larger ones get an error and the socket is closed (1009). */
+  /** Largest inbound message in bytes (UTF-8 for JSON); larger ones get an error and the socket is closed (1009). */
   readonly maxMessageBytes: number;
   /** Sustained messages per second allowed per session. */
   readonly ratePerSecond: number;
@@ -38,6 +48,12 @@ export interface PipelineLimits {
   /** Messages waiting behind a slow (async) handler before the session is closed. */
   readonly maxPendingMessages: number;
 }
+
+/**
+ * Outgoing queue slots a dropped message's error reply leaves free: below this, the session is closed
+ * for its rate instead (the replies of messages already admitted this turn still need the room).
+ */
+const RATE_REPLY_MARGIN = 16;
 
 /** A registered handler and the count of the messages it received. */
 interface Route {
@@ -48,10 +64,10 @@ interface Route {
 interface SessionState {
   tokens: number;
   refilledAt: number;
-  /** Messages dropped for rate since the last accepted one. */
+  /** Messages dropped for rate since the bucket was last full. */
   strikes: number;
   busy: boolean;
-  pending: string[];
+  pending: InboundMessage[];
 }
 
 /**
@@ -63,19 +79,26 @@ interface SessionState {
  * `maxPendingMessages`; overflow closes the session with 1008). Other sessions are not held.
  *
  * Rate limit: a token bucket per session. A message over the limit is answered with BAD_INPUT "rate
- * limit exceeded" and dropped; a client that keeps sending after `rateBurst` consecutive drops is
- * closed with 1008.
+ * limit exceeded" and dropped. Drops are forgiven only once the bucket is full again (the client
+ * slowed down for as long as a whole burst takes to refill): a client with more than `rateBurst`
+ * drops before that is closed with 1008 {@link CloseReason.RATE_LIMITED}, and so is one whose error
+ * reply would no longer fit in its outgoing queue, so a flood (even one read as fast as it is
+ * answered) ends on the rate limit, never as a slow consumer filled by its own error replies.
  */
 export class Pipeline {
   readonly #handlers = new Map<string, Route>();
   readonly #state = new WeakMap<Session, SessionState>();
   readonly #limits: PipelineLimits;
+  readonly #decodeOptions: { readonly maxBytes: number };
   readonly #log: Logger;
   readonly #now: () => number;
 
   readonly #hooks: SocketHooks | undefined;
   readonly #node: string;
   readonly #meter: PipelineMeter;
+  /** Sessions whose asynchronous handler (or the queue behind it) is still running. */
+  #inFlight = 0;
+  readonly #idleWaiters: (() => void)[] = [];
 
   constructor(opts: {
     limits: PipelineLimits;
@@ -89,6 +112,7 @@ export class Pipeline {
     meter?: PipelineMeter;
   }) {
     this.#limits = opts.limits;
+    this.#decodeOptions = { maxBytes: opts.limits.maxMessageBytes };
     this.#log = opts.logger;
     this.#now = opts.now ?? Date.now;
     this.#hooks = opts.hooks;
@@ -114,8 +138,8 @@ export class Pipeline {
     return this;
   }
 
-  /** Feeds one inbound text message of a session. Never throws. */
-  receive(session: Session, text: string): void {
+  /** Feeds one inbound message of a session (JSON text or protobuf bytes). Never throws. */
+  receive(session: Session, text: InboundMessage): void {
     if (session.closed) return;
     const state = this.#stateOf(session);
     if (!this.#admit(session, state, text)) return;
@@ -130,16 +154,28 @@ export class Pipeline {
     this.#run(session, state, text);
   }
 
-  #run(session: Session, state: SessionState, text: string): void {
-    let current: string | undefined = text;
+  /**
+   * Resolves once no session has a handler running or messages queued behind one (at once when
+   * none has). Shutdown waits on it, within its grace period, after sessions stopped reading.
+   */
+  idle(): Promise<void> {
+    if (this.#inFlight === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#idleWaiters.push(resolve));
+  }
+
+  #run(session: Session, state: SessionState, text: InboundMessage): void {
+    let current: InboundMessage | undefined = text;
     while (current !== undefined) {
       const result = this.#dispatch(session, current);
       if (result) {
         state.busy = true;
+        this.#inFlight++;
         void result.finally(() => {
           state.busy = false;
+          this.#inFlight--;
           const next = state.pending.shift();
           if (next !== undefined && !session.closed) this.#run(session, state, next);
+          if (this.#inFlight === 0) for (const wake of this.#idleWaiters.splice(0)) wake();
         });
         return;
       }
@@ -148,10 +184,13 @@ export class Pipeline {
   }
 
   /** Handles one message; returns a promise only when the handler is asynchronous. */
-  #dispatch(session: Session, text: string): Promise<void> | undefined {
+  #dispatch(session: Session, text: InboundMessage): Promise<void> | undefined {
     let cid: string | undefined;
     try {
-      const env = decodeEnvelope(text, { maxBytes: this.#limits.maxMessageBytes });
+      const env: DecodedEnvelope =
+        typeof text === 'string'
+          ? decodeEnvelope(text, this.#decodeOptions)
+          : decodeEnvelopePb(text, this.#decodeOptions);
       cid = env.cid;
       const route = this.#handlers.get(env.type);
       if (!route) {
@@ -182,27 +221,31 @@ export class Pipeline {
       new RealtimeError(RealtimeErrorCode.RUNTIME_EXCEPTION, 'Internal server error', { cause: err });
     if (!known) this.#log.error({ err, sessionId: session.id }, 'unhandled error in realtime handler');
     this.#meter.error(error.code);
-    session.deliver(OutboundMessage.fromText(encodeError(cid, error), 'error'));
+    session.deliver(errorMessage(cid, error));
     if (error.fatal) session.close(error.closeCode, error.message.slice(0, 120));
   }
 
-  #admit(session: Session, state: SessionState, text: string): boolean {
+  #admit(session: Session, state: SessionState, text: InboundMessage): boolean {
     const now = this.#now();
     const { ratePerSecond, rateBurst } = this.#limits;
     state.tokens = Math.min(rateBurst, state.tokens + ((now - state.refilledAt) / 1000) * ratePerSecond);
     state.refilledAt = now;
+    // Forgiveness needs a full bucket, not one refilled token: with a token every 1/rate seconds a
+    // steady flood would otherwise never collect `rateBurst` strikes and be answered forever.
+    if (state.tokens >= rateBurst) state.strikes = 0;
     if (state.tokens >= 1) {
       state.tokens -= 1;
-      state.strikes = 0;
       return true;
     }
     state.strikes++;
-    if (state.strikes > rateBurst) {
-      session.close(1008, 'rate limit exceeded');
+    // The error reply needs room in the outgoing queue; keep a margin for what the admitted messages
+    // of this turn may still push, so the queue bound never fires before the rate limit does.
+    if (state.strikes > rateBurst || session.queueRoom <= RATE_REPLY_MARGIN) {
+      session.close(CloseCode.POLICY_VIOLATION, CloseReason.RATE_LIMITED);
     } else {
       const error = rateLimited();
       this.#meter.error(error.code);
-      session.deliver(OutboundMessage.fromText(encodeError(peekCid(text), error), 'error'));
+      session.deliver(errorMessage(peekCid(text), error));
     }
     return false;
   }
@@ -242,10 +285,18 @@ export function toRealtimeError(err: unknown): RealtimeError | undefined {
   });
 }
 
+/** An error envelope, `{cid?, error}`, in the shape `encodeError` writes. */
+function errorMessage(cid: string | undefined, error: RealtimeError): OutboundMessage {
+  const body = error.toWire();
+  return new OutboundMessage(cid ? { cid, error: body } : { error: body }, 'error');
+}
+
 /**
  * The cid of a message that will not be decoded (rate-limited, too large, malformed), found cheaply
- * in its first 512 characters so the client's pending request fails at once instead of timing out.
+ * (in the first 512 characters of a JSON text; at the start of a protobuf frame) so the client's
+ * pending request fails at once instead of timing out.
  */
-function peekCid(text: string): string | undefined {
+function peekCid(text: InboundMessage): string | undefined {
+  if (typeof text !== 'string') return peekCidPb(text);
   return /"cid"\s*:\s*"([^"\\]{1,64})"/.exec(text.slice(0, 512))?.[1];
 }

@@ -1,10 +1,20 @@
+import { encodeEnvelopePb, RealtimeError, RealtimeErrorCode } from '@tether/protocol';
+
+/**
+ * Encodes one message to one wire format's bytes. It reads {@link OutboundMessage.text} (the JSON
+ * formats) or {@link OutboundMessage.envelope} (protobuf); it must give the same bytes for the same
+ * message on every connection of that format, since the result is shared.
+ */
+export type WireEncoder = (message: OutboundMessage) => Uint8Array;
+
 /**
  * One message on its way to any number of sessions. The JSON text is produced once, on first use,
- * and each carrier's byte form (UTF-8, a GameMaker packet, ...) is produced once per wire format and
- * shared by every recipient: a broadcast to 1,000 sessions encodes once, not 1,000 times.
+ * and each carrier's byte form (UTF-8, a GameMaker packet, a protobuf Envelope, ...) is produced once
+ * per wire format and shared by every recipient: a broadcast to 1,000 sessions encodes once, not
+ * 1,000 times, and a match mixing `/ws` JSON, `/ws` protobuf and GameMaker players encodes three times.
  */
 export class OutboundMessage {
-  readonly #envelope: object;
+  #envelope: object | undefined;
   #text: string | undefined;
   #type: string | undefined;
   // One slot covers the common case (every recipient on one wire format) without allocating a Map
@@ -14,9 +24,15 @@ export class OutboundMessage {
   #more: Map<string, Uint8Array> | undefined;
   /** The UTF-8 bytes this message was made from ({@link fromUtf8}), if so. */
   #utf8: Uint8Array | undefined;
+  #utf8Length = -1;
 
-  constructor(envelope: object) {
+  /**
+   * @param envelope - the JSON-shaped envelope (`{cid?, <type>: body}`), shared by every recipient
+   * @param type - its message type when the caller knows it (saves the scan of {@link type})
+   */
+  constructor(envelope: object, type?: string) {
     this.#envelope = envelope;
+    this.#type = type;
   }
 
   /**
@@ -24,9 +40,9 @@ export class OutboundMessage {
    * count sent messages by it), since the text is not parsed again to find it.
    */
   static fromText(text: string, type: string): OutboundMessage {
-    const msg = new OutboundMessage({});
+    const msg = new OutboundMessage(EMPTY, type);
+    msg.#envelope = undefined;
     msg.#text = text;
-    msg.#type = type;
     return msg;
   }
 
@@ -36,11 +52,11 @@ export class OutboundMessage {
    * is decoded only if another format asks for it. A message that crossed the cluster bus arrives so.
    */
   static fromUtf8(format: string, bytes: Uint8Array, type: string): OutboundMessage {
-    const msg = new OutboundMessage({});
+    const msg = new OutboundMessage(EMPTY, type);
+    msg.#envelope = undefined;
     msg.#format = format;
     msg.#bytes = bytes;
     msg.#utf8 = bytes;
-    msg.#type = type;
     return msg;
   }
 
@@ -48,7 +64,7 @@ export class OutboundMessage {
   get type(): string {
     if (this.#type === undefined) {
       this.#type = 'unknown';
-      for (const key in this.#envelope) {
+      for (const key in this.envelope) {
         if (key === 'cid') continue;
         this.#type = key;
         break;
@@ -57,8 +73,12 @@ export class OutboundMessage {
     return this.#type;
   }
 
-  /** The envelope object (read-only by convention: it is shared by every recipient). */
+  /**
+   * The envelope object (read-only by convention: it is shared by every recipient). A message made
+   * from its text ({@link fromText}, {@link fromUtf8}) parses the text once, on first use.
+   */
   get envelope(): object {
+    this.#envelope ??= JSON.parse(this.text) as object;
     return this.#envelope;
   }
 
@@ -73,23 +93,53 @@ export class OutboundMessage {
     return this.#text;
   }
 
+  /** Bytes of the JSON text in UTF-8, computed once (resume buffers are bounded by it). */
+  get utf8Length(): number {
+    if (this.#utf8Length < 0)
+      this.#utf8Length = this.#utf8 ? this.#utf8.byteLength : Buffer.byteLength(this.text, 'utf8');
+    return this.#utf8Length;
+  }
+
   /**
-   * The message as bytes in one wire format, encoded once per `format` (for example `'json-text'` or
-   * `'gm-packet'`). `encode` receives the JSON text.
+   * The message as bytes in one wire format, encoded once per `format` (`'json-text'`, `'gm-packet'`,
+   * `'protobuf'`): `encode` runs on the first call for a format, later calls share its result.
    */
-  bytes(format: string, encode: (text: string) => Uint8Array): Uint8Array {
+  bytes(format: string, encode: WireEncoder): Uint8Array {
     if (this.#format === format) return this.#bytes!;
     if (this.#format === undefined) {
       this.#format = format;
-      this.#bytes = encode(this.text);
+      this.#bytes = encode(this);
       return this.#bytes;
     }
     this.#more ??= new Map();
     let out = this.#more.get(format);
     if (!out) {
-      out = encode(this.text);
+      out = encode(this);
       this.#more.set(format, out);
     }
     return out;
   }
 }
+
+/** Placeholder envelope of messages made from their text (replaced before anyone reads it). */
+const EMPTY: object = Object.freeze({});
+
+/**
+ * The `protobuf` wire format's encoder: the envelope as a serialized Nakama `Envelope` (legacy `Party`
+ * numbering, the one nakama-js-protobuf reads; see docs/protocol-protobuf.md). An envelope with no
+ * protobuf form (a Tether-only message) is a server bug; the client then gets a RUNTIME_EXCEPTION
+ * error with the message's cid instead, so a pending request fails at once rather than timing out.
+ */
+export const encodeProtobufFrame: WireEncoder = (message) => {
+  const envelope = message.envelope;
+  try {
+    return encodeEnvelopePb(envelope);
+  } catch (err) {
+    const cid = (envelope as { cid?: unknown }).cid;
+    const error =
+      err instanceof RealtimeError
+        ? err
+        : new RealtimeError(RealtimeErrorCode.RUNTIME_EXCEPTION, 'Cannot encode envelope as protobuf');
+    return encodeEnvelopePb({ cid: typeof cid === 'string' ? cid : undefined, error: error.toWire() });
+  }
+};

@@ -137,9 +137,9 @@ describe('LocalMessageRouter', () => {
     expect(sessions.get('a')!.got).toHaveLength(0);
     expect(b).toBe(c);
     let encodes = 0;
-    const enc = (t: string) => {
+    const enc = (m: OutboundMessage) => {
       encodes++;
-      return new TextEncoder().encode(t);
+      return new TextEncoder().encode(m.text);
     };
     expect(b.bytes('utf8', enc)).toBe(c.bytes('utf8', enc));
     expect(encodes).toBe(1);
@@ -229,9 +229,9 @@ describe('OutboundMessage.fromUtf8', () => {
     const bytes = Buffer.from('{"match_data":{"data":"é"}}', 'utf8');
     const m = OutboundMessage.fromUtf8('json-text', bytes, 'match_data');
     let encodes = 0;
-    const utf8 = (t: string) => {
+    const utf8 = (message: { text: string }) => {
       encodes++;
-      return Buffer.from(t);
+      return Buffer.from(message.text);
     };
     expect(m.bytes('json-text', utf8)).toBe(bytes);
     expect(encodes).toBe(0);
@@ -239,5 +239,37 @@ describe('OutboundMessage.fromUtf8', () => {
     expect(m.text).toBe('{"match_data":{"data":"é"}}');
     expect(Buffer.from(m.bytes('gm-packet', utf8)).toString()).toBe(m.text);
     expect(encodes).toBe(1);
+  });
+});
+
+describe('OutboundMessage in the protobuf format', () => {
+  it('encodes the envelope once, parsing a text-made message once', async () => {
+    const { OutboundMessage, encodeProtobufFrame } = await import('./outbound.ts');
+    const { decodeServerEnvelopePb } = await import('@tether/protocol');
+    const m = OutboundMessage.fromUtf8(
+      'json-text',
+      Buffer.from('{"match_data":{"match_id":"m.","op_code":"3","data":"AQI="}}'),
+      'match_data',
+    );
+    const pb = m.bytes('protobuf', encodeProtobufFrame);
+    expect(m.bytes('protobuf', encodeProtobufFrame)).toBe(pb);
+    expect(m.envelope).toBe(m.envelope);
+    const decoded = decodeServerEnvelopePb(pb);
+    expect(decoded).toMatchObject({ type: 'match_data', body: { match_id: 'm.', op_code: 3 } });
+    expect([...(decoded.body as { data: Uint8Array }).data]).toEqual([1, 2]);
+  });
+
+  it('answers an envelope with no protobuf form with a RUNTIME_EXCEPTION error carrying its cid', async () => {
+    const { OutboundMessage, encodeProtobufFrame } = await import('./outbound.ts');
+    const { decodeServerEnvelopePb, RealtimeErrorCode } = await import('@tether/protocol');
+    const m = new OutboundMessage({ cid: '5', session: { token: 't' } });
+    const decoded = decodeServerEnvelopePb(m.bytes('protobuf', encodeProtobufFrame));
+    expect(decoded).toMatchObject({
+      cid: '5',
+      type: 'error',
+      body: { message: expect.stringMatching(/^Cannot encode envelope as protobuf/) },
+    });
+    // RUNTIME_EXCEPTION is code 0, which protobuf leaves out (nakama-js-protobuf reads it as 0).
+    expect((decoded.body as { code?: number }).code ?? 0).toBe(RealtimeErrorCode.RUNTIME_EXCEPTION);
   });
 });

@@ -59,6 +59,50 @@ export interface Tracker {
 }
 
 /**
+ * The read side every tracker shares: lookups over the {@link PresenceIndex} that holds the
+ * presences this node knows (its own; in cluster mode every node's). Subclasses change the index.
+ */
+export abstract class IndexedTracker {
+  protected readonly index: PresenceIndex;
+
+  protected constructor(index: PresenceIndex) {
+    this.index = index;
+  }
+
+  get(sessionId: string, stream: StreamKey): Presence | undefined {
+    return this.index.get(sessionId, stream);
+  }
+
+  list(stream: StreamKey, includeHidden = false): Presence[] {
+    return this.index.list(stream, includeHidden);
+  }
+
+  members(stream: StreamKey): Iterable<Presence> {
+    return this.index.members(stream);
+  }
+
+  membersByNode(stream: StreamKey): ReadonlyMap<string, ReadonlyMap<string, Presence>> {
+    return this.index.membersByNode(stream);
+  }
+
+  count(stream: StreamKey): number {
+    return this.index.count(stream);
+  }
+
+  streamsOf(sessionId: string): StreamKey[] {
+    return this.index.streamsOf(sessionId);
+  }
+
+  streamsOfMode(mode: number, limit: number): { stream: StreamKey; count: number }[] {
+    return this.index.streamsOfMode(mode, limit);
+  }
+
+  onEvents(mode: number, listener: PresenceListener): () => void {
+    return this.index.onEvents(mode, listener);
+  }
+}
+
+/**
  * The single-node tracker over a {@link PresenceIndex}: every presence is this node's. Presence
  * events are batched per stream and delivered on the next turn of the event loop (through
  * `schedule`), never synchronously: a handler can therefore send its reply first and the events it
@@ -66,67 +110,34 @@ export interface Tracker {
  * reply). Invariant for handlers: call track/untrack as the last step before sending the reply, with
  * no `await` in between.
  */
-export class LocalTracker implements Tracker {
+export class LocalTracker extends IndexedTracker implements Tracker {
   readonly node: string;
-  readonly #index: PresenceIndex;
 
   constructor(opts: { node: string; schedule?: (fn: () => void) => void }) {
+    super(new PresenceIndex(opts.schedule ? { schedule: opts.schedule } : {}));
     this.node = opts.node;
-    this.#index = new PresenceIndex(opts.schedule ? { schedule: opts.schedule } : {});
   }
 
   track(owner: PresenceOwner, stream: StreamKey, meta: PresenceMeta): boolean {
     // Without a cluster there is no other node to track a presence on.
     if (owner.node !== undefined && owner.node !== this.node) return false;
     const presence: Presence = { node: this.node, sessionId: owner.id, userId: owner.userId, stream, meta };
-    return this.#index.add(presence);
+    return this.index.add(presence);
   }
 
   update(sessionId: string, stream: StreamKey, meta: PresenceMeta): boolean {
-    return this.#index.replace(sessionId, stream, meta) !== undefined;
+    return this.index.replace(sessionId, stream, meta) !== undefined;
   }
 
   untrack(sessionId: string, stream: StreamKey, _reason: LeaveReason = 'leave'): boolean {
-    return this.#index.remove(sessionId, stream) !== undefined;
+    return this.index.remove(sessionId, stream) !== undefined;
   }
 
   untrackAll(sessionId: string, reason: LeaveReason = 'disconnect'): void {
-    for (const s of this.#index.streamsOf(sessionId)) this.untrack(sessionId, s, reason);
+    for (const s of this.index.streamsOf(sessionId)) this.untrack(sessionId, s, reason);
   }
 
   untrackStream(stream: StreamKey, reason: LeaveReason = 'leave'): void {
-    for (const p of this.#index.list(stream, true)) this.untrack(p.sessionId, stream, reason);
-  }
-
-  get(sessionId: string, stream: StreamKey): Presence | undefined {
-    return this.#index.get(sessionId, stream);
-  }
-
-  list(stream: StreamKey, includeHidden = false): Presence[] {
-    return this.#index.list(stream, includeHidden);
-  }
-
-  members(stream: StreamKey): Iterable<Presence> {
-    return this.#index.members(stream);
-  }
-
-  membersByNode(stream: StreamKey): ReadonlyMap<string, ReadonlyMap<string, Presence>> {
-    return this.#index.membersByNode(stream);
-  }
-
-  count(stream: StreamKey): number {
-    return this.#index.count(stream);
-  }
-
-  streamsOf(sessionId: string): StreamKey[] {
-    return this.#index.streamsOf(sessionId);
-  }
-
-  streamsOfMode(mode: number, limit: number): { stream: StreamKey; count: number }[] {
-    return this.#index.streamsOfMode(mode, limit);
-  }
-
-  onEvents(mode: number, listener: PresenceListener): () => void {
-    return this.#index.onEvents(mode, listener);
+    for (const p of this.index.list(stream, true)) this.untrack(p.sessionId, stream, reason);
   }
 }

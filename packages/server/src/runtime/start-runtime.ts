@@ -2,21 +2,14 @@ import type { Logger } from 'pino';
 import type { MatchFeature } from '../features/match/register-matches.ts';
 import type { RpcRegistry } from '../features/rpc/rpc-registry.ts';
 import { Runtime, type RuntimeHookSlots } from './runtime.ts';
-import {
-  createRuntimeApi,
-  type RuntimeAccountAdmin,
-  type RuntimeAccounts,
-  type RuntimeFriends,
-  type RuntimeGroups,
-  type RuntimeLeaderboards,
-  type RuntimeNotifications,
-  type RuntimeStorage,
-  type RuntimeStreams,
-  type RuntimeWallets,
-} from './runtime-api.ts';
+import { createRuntimeApi, type RuntimeApiDeps } from './runtime-api.ts';
 
-/** What the runtime is built on: the features game code reaches through `nk`. */
-export interface RuntimeServices {
+/**
+ * What the runtime is built on: the features game code reaches through `nk` (each optional one makes
+ * its functions throw "not available" when absent; see {@link RuntimeApiDeps}), and what the runtime
+ * itself fills or needs.
+ */
+export interface RuntimeServices extends Omit<RuntimeApiDeps, 'node' | 'matches'> {
   readonly logger: Logger;
   /** `config.runtime`: the folder of game modules, if any. */
   readonly modules?: string | undefined;
@@ -27,26 +20,6 @@ export interface RuntimeServices {
   /** The RPC feature's registry, which `registerRpc` fills. */
   readonly rpc: RpcRegistry;
   readonly matches: MatchFeature;
-  /** Connected sessions, to check that a session belongs to the user named with it. */
-  readonly sessions: { get(sessionId: string): { readonly userId: string } | undefined };
-  /** Custom streams (`nk.stream*`). */
-  readonly streams?: RuntimeStreams | undefined;
-  /** In-app notifications (`nk.notificationSend`). */
-  readonly notifications?: RuntimeNotifications | undefined;
-  /** Bans (`nk.usersBanId`). */
-  readonly accounts?: RuntimeAccounts | undefined;
-  /** Leaderboards and tournaments (`nk.leaderboard*`, `nk.tournament*`). */
-  readonly leaderboards?: RuntimeLeaderboards | undefined;
-  /** Friends (`nk.friends*`). */
-  readonly friends?: RuntimeFriends | undefined;
-  /** Groups (`nk.group*`, `nk.userGroupsList`). */
-  readonly groups?: RuntimeGroups | undefined;
-  /** Accounts and profiles (`nk.accountGetId`, `nk.accountDeleteId`, `nk.usersGetId`, ...). */
-  readonly accountAdmin?: RuntimeAccountAdmin | undefined;
-  /** Storage objects (`nk.storage*`). */
-  readonly storage?: RuntimeStorage | undefined;
-  /** Wallets (`nk.wallet*`). */
-  readonly wallets?: RuntimeWallets | undefined;
 }
 
 /**
@@ -56,20 +29,7 @@ export interface RuntimeServices {
  */
 export async function startRuntime(services: RuntimeServices): Promise<Runtime> {
   const node = services.matches.registry.node;
-  const nk = createRuntimeApi({
-    matches: services.matches,
-    sessions: services.sessions,
-    streams: services.streams,
-    notifications: services.notifications,
-    accounts: services.accounts,
-    leaderboards: services.leaderboards,
-    friends: services.friends,
-    groups: services.groups,
-    accountAdmin: services.accountAdmin,
-    storage: services.storage,
-    wallets: services.wallets,
-    node,
-  });
+  const nk = createRuntimeApi({ ...services, node });
   const runtime = new Runtime({
     nk,
     rpc: services.rpc,

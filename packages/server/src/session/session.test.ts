@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { OutboundMessage } from '../presence/outbound.ts';
 import { SessionRegistry } from './registry.ts';
+import { ResumeBuffer } from './resume-buffer.ts';
 import { Session, type SessionCarrier } from './session.ts';
 
 function harness(limits = { maxQueuedMessages: 4, maxBufferedBytes: 100 }) {
@@ -86,6 +87,80 @@ describe('Session', () => {
     expect(h.ended).toEqual(['s1:1006:']);
     expect(h.closes).toEqual([]);
     expect(h.writes).toEqual([]);
+  });
+});
+
+describe('Session resume (detach, attach)', () => {
+  const control = (n: number) => [new OutboundMessage({ session_resume: { replayed: n } })];
+
+  function resumable(maxMessages = 10) {
+    const h = harness({ maxQueuedMessages: 100, maxBufferedBytes: 100 });
+    const overflows: string[] = [];
+    h.session.makeResumable(new ResumeBuffer({ maxMessages, maxBytes: 10_000 }), (s) => overflows.push(s.id));
+    const next: string[][] = [];
+    const carrier: SessionCarrier = {
+      format: 'json-text',
+      remoteAddress: '10.0.0.2',
+      bufferedBytes: 0,
+      writeBatch: (ms) => next.push(ms.map((m) => m.text)),
+      close: () => {},
+    };
+    return { ...h, overflows, next, carrier };
+  }
+
+  it('keeps what it is sent while detached and replays from what the client received, after the control', () => {
+    const h = resumable();
+    h.session.deliver(msg(0));
+    h.session.deliver(msg(1));
+    h.tick(); // 0 and 1 written (the client will say it got only 0)
+    h.session.deliver(msg(2)); // queued, not yet written
+    h.session.detach();
+    h.session.deliver(msg(3));
+    h.tick();
+    expect(h.writes).toEqual([['{"n":0}', '{"n":1}']]);
+    expect(h.session.attach(h.carrier, 1, control)).toBe(3);
+    expect(h.next).toEqual([['{"session_resume":{"replayed":3}}', '{"n":1}', '{"n":2}', '{"n":3}']]);
+    expect(h.session.carrier).toBe(h.carrier);
+    expect(h.ended).toEqual([]);
+  });
+
+  it('refuses a replay it no longer has, or a count beyond what was sent, and changes nothing', () => {
+    const h = resumable(2);
+    for (let i = 0; i < 4; i++) h.session.deliver(msg(i));
+    h.tick();
+    h.session.detach();
+    expect(h.session.attach(h.carrier, 1, control)).toBeUndefined(); // 0 and 1 were dropped
+    expect(h.session.attach(h.carrier, 5, control)).toBeUndefined(); // only 4 were sent
+    expect(h.session.detached).toBe(true);
+    expect(h.session.attach(h.carrier, 2, control)).toBe(2);
+  });
+
+  it('reports an overflow once when a message the client never received is dropped while detached', () => {
+    const h = resumable(2);
+    h.session.deliver(msg(0));
+    h.tick();
+    h.session.detach();
+    h.session.deliver(msg(1));
+    h.session.deliver(msg(2)); // drops 0: written before the break, maybe received
+    expect(h.overflows).toEqual([]);
+    h.session.deliver(msg(3)); // drops 1: never written
+    h.session.deliver(msg(4));
+    expect(h.overflows).toEqual(['s1']);
+    expect(h.session.attach(h.carrier, 2, control)).toBeUndefined();
+  });
+
+  it('closes a detached session without touching its old carrier, and a renewed identity must be the same user', () => {
+    const h = resumable();
+    h.session.detach();
+    const other = { ...h.session.identity, userId: 'u2' };
+    expect(h.session.attach(h.carrier, 0, control, other)).toBeUndefined();
+    const renewed = { ...h.session.identity, tokenId: 't2' };
+    expect(h.session.attach(h.carrier, 0, control, renewed)).toBe(0);
+    expect(h.session.identity.tokenId).toBe('t2');
+    h.session.detach();
+    h.session.close(1006, 'grace period over');
+    expect(h.closes).toEqual([]);
+    expect(h.ended).toEqual(['s1:1006:grace period over']);
   });
 });
 

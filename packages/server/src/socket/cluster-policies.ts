@@ -1,6 +1,7 @@
 /**
  * Account-wide session policies across a cluster: a logout, a ban, an account deletion or a
- * `single_socket` connection on one node closes the sessions it covers on every node.
+ * `single_socket` connection on one node closes the sessions it covers on every node; a session
+ * resumed on another node than the one holding it is released there at once.
  *
  * @packageDocumentation
  */
@@ -25,6 +26,8 @@ const Revoked = z.object({
   cause: z.enum(Object.values(RevocationCause) as [RevocationCause, ...RevocationCause[]]),
 });
 const SingleSocket = z.object({ userId: uuidish, sessionId: uuidish, connectedAt: z.number().int().min(0) });
+const RESUME_MISSED = 'session.resume-missed';
+const ResumeMissed = z.object({ userId: uuidish, token: z.string().min(1).max(128) });
 
 /** What {@link shareSessionPolicies} gives back. */
 export interface SharedSessionPolicies {
@@ -71,6 +74,14 @@ export function shareSessionPolicies(deps: {
         'single_socket: older sessions closed for a newer one on another node',
       );
   });
+  // A resume this node could not serve may be for a session another node holds: it releases it now.
+  const offMissed = lifecycle.resumes.onMissed((token, userId) =>
+    peers.castAll(RESUME_MISSED, { userId, token }),
+  );
+  const offMissedRemote = peers.handle(RESUME_MISSED, ResumeMissed, (m) => {
+    if (lifecycle.resumes.release(m.token, m.userId))
+      logger.info({ userId: m.userId }, 'session resume: released a session resumed on another node');
+  });
   const verifier: SessionVerifier = {
     verifySessionToken: (token) => deps.verifier.verifySessionToken(token),
     onRevoked(listener) {
@@ -89,6 +100,8 @@ export function shareSessionPolicies(deps: {
       offRevoked();
       offOpened();
       offSingle();
+      offMissed();
+      offMissedRemote();
     },
   };
 }

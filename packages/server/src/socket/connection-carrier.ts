@@ -4,27 +4,28 @@
  * @packageDocumentation
  */
 import { type CarrierMeter, NO_METERS } from '../observability/meters.ts';
-import type { OutboundMessage } from '../presence/outbound.ts';
+import { encodeProtobufFrame, type OutboundMessage, type WireEncoder } from '../presence/outbound.ts';
 import type { SessionCarrier, WireFormat } from '../session/session.ts';
 import type { Connection } from '../transport/connection.ts';
 
 /**
- * A {@link SessionCarrier} over any transport connection: a `/ws` WebSocket (text frames) or a
- * GameMaker-framed TCP/WebSocket connection (one packet per envelope).
+ * A {@link SessionCarrier} over any transport connection: a `/ws` WebSocket (text frames for JSON,
+ * binary frames for protobuf) or a GameMaker-framed TCP/WebSocket connection (one packet per envelope).
  *
  * Every {@link OutboundMessage} is encoded once per wire format and the bytes are shared: a push to
  * a thousand `/ws` sessions and a thousand GameMaker sessions encodes twice, not two thousand times.
- * That is only correct if every connection of one format encodes the same text to the same bytes, so
- * the format names the wire form (`json-text`, `gm-packet`), never the connection.
+ * That is only correct if every connection of one format encodes the same message to the same bytes,
+ * so the format names the wire form (`json-text`, `protobuf`, `gm-packet`), never the connection.
  */
 export class ConnectionCarrier implements SessionCarrier {
   readonly format: WireFormat;
   readonly #connection: Connection;
-  readonly #encode: (text: string) => Uint8Array;
+  readonly #encode: WireEncoder;
   readonly #meter: CarrierMeter;
 
   /**
-   * @param connection - the transport connection (a `/ws` one must send text frames)
+   * @param connection - the transport connection (a `/ws` one sends text frames for `json-text`,
+   *   binary frames for `protobuf`)
    * @param format - the wire format, shared by every connection that encodes the same way
    * @param meter - counts what is written (messages by type, bytes) for this connection's carrier
    */
@@ -32,11 +33,14 @@ export class ConnectionCarrier implements SessionCarrier {
     this.format = format;
     this.#connection = connection;
     this.#meter = meter;
-    this.#encode = (text) => {
-      const frame = connection.encode(text);
-      // Buffer.from is several times faster than TextEncoder for this, and `ws` sends a Buffer as is.
-      return typeof frame === 'string' ? Buffer.from(frame, 'utf8') : frame;
-    };
+    this.#encode =
+      format === 'protobuf'
+        ? encodeProtobufFrame
+        : (message) => {
+            const frame = connection.encode(message.text);
+            // Buffer.from is several times faster than TextEncoder for this, and `ws` sends a Buffer as is.
+            return typeof frame === 'string' ? Buffer.from(frame, 'utf8') : frame;
+          };
   }
 
   get remoteAddress(): string {

@@ -11,7 +11,7 @@ import {
   CloseReason,
   type DecodedEnvelope,
   decodeEnvelope,
-  decodeUtf8,
+  decodeGmText,
   encodeEnvelope,
   encodeError,
   RealtimeError,
@@ -21,12 +21,16 @@ import type { Logger } from 'pino';
 import { OutboundMessage } from '../presence/outbound.ts';
 import { DomainError, ErrorKind } from '../shared/domain-error.ts';
 import type { Connection } from '../transport/connection.ts';
+import type { Admitted } from '../transport/gate.ts';
 import type { SessionLifecycle } from './session-lifecycle.ts';
 import type { SessionTokenVerifier } from './ws-endpoint.ts';
 
 /** Settings {@link GmRealtimeEndpoint} reads. */
 export interface GmEndpointSettings {
-  /** Time from the end of the GameMaker handshake to a successful `authenticate`. */
+  /**
+   * Time to a successful `authenticate`; counted from accept (the handshake included) when the
+   * carrier tells how much of it is left ({@link Admitted.remainingMs}).
+   */
   readonly socketAuthTimeoutMs: number;
   readonly socketMaxMessageBytes: number;
   /** Envelopes a client may send behind `authenticate` before the reply (bounded, then close 1008). */
@@ -76,22 +80,27 @@ export class GmRealtimeEndpoint {
   }
 
   /** Takes over one ready GameMaker connection (handshake done). */
-  readonly handle = (connection: Connection): void => {
+  readonly handle = (connection: Connection, admitted?: Admitted): void => {
     if (this.#closed) {
       connection.close(CloseCode.GOING_AWAY, CloseReason.SHUTDOWN);
       return;
     }
     let phase: 'waiting' | 'verifying' | 'done' = 'waiting';
     const early: string[] = [];
+    const waitMs = authTimeoutMs(admitted, this.#settings.socketAuthTimeoutMs);
     const timer = setTimeout(() => {
       const error = new RealtimeError(
         RealtimeErrorCode.BAD_INPUT,
         `Authentication timeout: ${FIRST_MESSAGE_HINT}, within ${this.#settings.socketAuthTimeoutMs} ms`,
       );
       reject(connection, undefined, error, CloseCode.POLICY_VIOLATION, CloseReason.AUTH_TIMEOUT);
-    }, this.#settings.socketAuthTimeoutMs).unref();
+    }, waitMs).unref();
     const stopMessages = connection.onMessage((data) => {
-      const text = decodeUtf8(data);
+      const text = decodeGmText(data);
+      if (text === undefined) {
+        connection.close(CloseCode.INVALID_PAYLOAD, CloseReason.INVALID_UTF8);
+        return;
+      }
       if (phase === 'verifying') {
         if (early.length < this.#settings.socketMaxPendingMessages) early.push(text);
         else connection.close(CloseCode.POLICY_VIOLATION, CloseReason.AUTH_QUEUE_FULL);
@@ -105,6 +114,8 @@ export class GmRealtimeEndpoint {
         phase = 'done';
         if (!verified) return;
         clearTimeout(timer);
+        // Authenticated: the pre-authentication byte budget and packet limit no longer apply.
+        admitted?.authenticated();
         // From here on the session owns the connection's messages.
         stopMessages();
         this.#open(connection, env.cid, env.body, verified, early);
@@ -178,6 +189,10 @@ export class GmRealtimeEndpoint {
         format: 'gm-packet',
         appearOnline: request.status,
         singleSocket: request.single_socket,
+        resumable: request.resumable,
+        ...(request.resume_token !== ''
+          ? { resume: { token: request.resume_token, seq: request.resume_seq } }
+          : {}),
         greeting: (session) =>
           OutboundMessage.fromText(
             encodeEnvelope(cid, 'session', {
@@ -204,6 +219,12 @@ function reject(
   if (!connection.open) return;
   connection.send(encodeError(cid, error));
   connection.close(code, reason);
+}
+
+/** What is left of the carrier's handshake-plus-authentication time, else the whole setting. */
+function authTimeoutMs(admitted: Admitted | undefined, setting: number): number {
+  const left = admitted?.remainingMs();
+  return left !== undefined && Number.isFinite(left) ? left : setting;
 }
 
 function internalError(cause: unknown): RealtimeError {

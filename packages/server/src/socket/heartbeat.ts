@@ -81,3 +81,25 @@ export class Heartbeat {
     this.#arm();
   }
 }
+
+/** What a connection must offer for protocol-level liveness (WebSocket connections do). */
+interface Pingable {
+  ping(): boolean;
+  onPong(handler: () => void): () => void;
+}
+
+function isPingable(connection: object): connection is Pingable {
+  const c = connection as Partial<Pingable>;
+  return typeof c.ping === 'function' && typeof c.onPong === 'function';
+}
+
+/**
+ * A {@link Heartbeat} for one connection: protocol pings (and their pongs as signs of life) where
+ * the connection has them, none otherwise (GameMaker TCP).
+ */
+export function connectionHeartbeat(connection: object, options: Omit<HeartbeatOptions, 'ping'>): Heartbeat {
+  const pingable = isPingable(connection) ? connection : undefined;
+  const heartbeat = new Heartbeat({ ...options, ...(pingable ? { ping: () => void pingable.ping() } : {}) });
+  pingable?.onPong(() => heartbeat.touch());
+  return heartbeat;
+}

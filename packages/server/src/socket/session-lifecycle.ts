@@ -4,18 +4,11 @@
  *
  * @packageDocumentation
  */
-import {
-  CloseCode,
-  CloseReason,
-  decodeUtf8,
-  encodeError,
-  RealtimeError,
-  RealtimeErrorCode,
-} from '@tether/protocol';
+import { CloseCode, CloseReason, type SessionResumeFailure } from '@tether/protocol';
 import type { Logger } from 'pino';
-import { NO_METERS, type SessionMeter } from '../observability/meters.ts';
+import { type CarrierMeter, NO_METERS, type SessionMeter } from '../observability/meters.ts';
 import type { Pipeline } from '../pipeline/pipeline.ts';
-import { OutboundMessage } from '../presence/outbound.ts';
+import type { OutboundMessage } from '../presence/outbound.ts';
 import { StreamMode, stream } from '../presence/stream.ts';
 import type { Tracker } from '../presence/tracker.ts';
 import type { SessionClosedListener, SessionEvents, SessionOpenedListener } from '../session/lifecycle.ts';
@@ -27,13 +20,15 @@ import type { Clock } from '../shared/clock.ts';
 import { newUuid } from '../shared/ids.ts';
 import type { Connection } from '../transport/connection.ts';
 import { ConnectionCarrier } from './connection-carrier.ts';
-import { Heartbeat } from './heartbeat.ts';
+import { connectionHeartbeat, type Heartbeat } from './heartbeat.ts';
+import { inboundHandler } from './inbound.ts';
 import {
   closeAtTokenExpiry,
   closeRevoked,
   replaceOlderSessions,
   replaceSessionsOlderThan,
 } from './session-policies.ts';
+import { type ResumeRequest, SessionResumer, type SessionResumeSettings } from './session-resume.ts';
 
 /** How a session starts. */
 export interface SessionOpenOptions {
@@ -47,10 +42,14 @@ export interface SessionOpenOptions {
   readonly greeting?: (session: Session) => OutboundMessage;
   /** Messages that arrived before the session existed; handled in order once it is open. */
   readonly pending?: readonly string[];
+  /** The client asked for a resumable session (Tether extension; docs/protocol.md). */
+  readonly resumable?: boolean;
+  /** The client asks for its session back (implies `resumable`). */
+  readonly resume?: ResumeRequest;
 }
 
 /** Settings {@link SessionLifecycle} reads. */
-export interface SessionLifecycleSettings {
+export interface SessionLifecycleSettings extends SessionResumeSettings {
   readonly socketMaxQueuedMessages: number;
   readonly socketMaxBufferedBytes: number;
   readonly socketPingPeriodMs: number;
@@ -58,16 +57,19 @@ export interface SessionLifecycleSettings {
   readonly socketCloseOnTokenExpiry: boolean;
 }
 
-/** What a connection must offer for protocol-level liveness (WebSocket connections do). */
-interface Pingable {
-  ping(): boolean;
-  onPong(handler: () => void): () => void;
+/** A session's connection now, and what watches it. */
+interface Link {
+  connection: Connection | undefined;
+  format: WireFormat;
+  meter: CarrierMeter | undefined;
+  heartbeat?: Heartbeat;
+  cancelExpiry?: () => void;
+  /** Why the session was released, when it was (overflow), for the resume bookkeeping. */
+  overflowed?: boolean;
 }
 
-function isPingable(connection: Connection): connection is Connection & Pingable {
-  const c = connection as Partial<Pingable>;
-  return typeof c.ping === 'function' && typeof c.onPong === 'function';
-}
+/** Reason of the close that ends a held session whose buffer overflowed. */
+const RESUME_OVERFLOW_REASON = 'session resume buffer overflowed';
 
 /**
  * Opens and closes realtime sessions. One instance serves every carrier, so a session behaves the
@@ -83,6 +85,11 @@ function isPingable(connection: Connection): connection is Connection & Pingable
  * Liveness: see {@link Heartbeat}; a silent session is closed with 1001 "heartbeat timeout". Token
  * expiry: by default an open socket outlives its token (as on Nakama); with
  * `socketCloseOnTokenExpiry` it is closed at `exp` with 4001 "token expired".
+ *
+ * Resume (Tether extension, `session-resume.ts`): a resumable session whose connection breaks (1006,
+ * or heartbeat timeout) is detached and held for `sessionResumeGraceSec`, registered and on its
+ * streams, with no leave; a resume replays what its client missed; the grace period's end or an
+ * overflow cleans it up as any close does. Closes by the client or the server are never held.
  */
 export class SessionLifecycle implements SessionEvents {
   readonly #settings: SessionLifecycleSettings;
@@ -92,11 +99,14 @@ export class SessionLifecycle implements SessionEvents {
   readonly #clock: Clock;
   readonly #log: Logger;
   readonly #meter: SessionMeter;
-  readonly #connections = new Map<Session, Connection>();
+  readonly #links = new Map<Session, Link>();
+  readonly #resumer: SessionResumer;
   /** One scheduled flush per turn for all sessions, instead of one `setImmediate` per session. */
   readonly #batcher = new TurnBatcher();
   readonly #opened = new Set<SessionOpenedListener>();
   readonly #closed = new Set<SessionClosedListener>();
+  /** Set by {@link drain}: messages that arrive from then on are not read. */
+  #draining = false;
 
   constructor(deps: {
     settings: SessionLifecycleSettings;
@@ -115,36 +125,65 @@ export class SessionLifecycle implements SessionEvents {
     this.#clock = deps.clock;
     this.#log = deps.logger;
     this.#meter = deps.meter ?? NO_METERS.sessions;
+    this.#resumer = new SessionResumer(deps.settings);
   }
 
-  /** Sessions open now. */
+  /** Sessions open now (held ones included). */
   get size(): number {
-    return this.#connections.size;
+    return this.#links.size;
   }
 
-  /** Turns an authenticated connection into a session. Attach nothing else to its messages. */
+  /** Sessions held without a connection, waiting for a resume. */
+  get held(): number {
+    return this.#resumer.held;
+  }
+
+  /** Resume tokens of this node's sessions (cluster mode releases sessions resumed elsewhere). */
+  get resumes(): Pick<SessionResumer, 'onMissed' | 'release'> {
+    return this.#resumer;
+  }
+
+  /**
+   * Turns an authenticated connection into a session, or (with `options.resume`) gives the client its
+   * held session back. Attach nothing else to its messages.
+   */
   open(connection: Connection, identity: SessionIdentity, options: SessionOpenOptions): Session {
-    const timers: { heartbeat?: Heartbeat; cancelExpiry?: () => void } = {};
-    const meter = this.#meter.carrier(connection.carrier);
+    let failure: SessionResumeFailure | undefined;
+    if (options.resume) {
+      const resumed = this.#resume(connection, identity, options, options.resume);
+      if (resumed instanceof Session) return resumed;
+      failure = resumed;
+    }
+    const link: Link = { connection: undefined, format: options.format, meter: undefined };
     const session = new Session({
       id: newUuid(),
       identity,
-      carrier: new ConnectionCarrier(connection, options.format, meter),
+      carrier: this.#carrier(connection, link),
       limits: {
         maxQueuedMessages: this.#settings.socketMaxQueuedMessages,
         maxBufferedBytes: this.#settings.socketMaxBufferedBytes,
       },
       schedule: this.#batcher.defer,
       onClose: (s, code, reason) => {
-        timers.heartbeat?.stop();
-        timers.cancelExpiry?.();
+        link.heartbeat?.stop();
+        link.cancelExpiry?.();
         this.#cleanUp(s, code, reason);
       },
     });
-    this.#connections.set(session, connection);
+    this.#links.set(session, link);
     this.#registry.add(session);
-    meter.opened();
-    if (options.greeting) session.deliver(options.greeting(session));
+    const control: OutboundMessage[] = [];
+    if (options.greeting) control.push(options.greeting(session));
+    if (options.resumable || options.resume) {
+      this.#resumer.register(session, (s) => {
+        link.overflowed = true;
+        s.close(CloseCode.ABNORMAL, RESUME_OVERFLOW_REASON);
+      });
+      control.push(
+        this.#resumer.message(session, { resumed: false, ...(failure ? { reason: failure } : {}) }),
+      );
+    }
+    if (control.length > 0) session.writeControl(control);
 
     this.#tracker.track(session, stream(StreamMode.NOTIFICATIONS, identity.userId), {
       username: identity.username,
@@ -153,19 +192,7 @@ export class SessionLifecycle implements SessionEvents {
     if (options.singleSocket)
       replaceOlderSessions(session, this.#registry.byUser(session.userId), this.#clock.now());
 
-    timers.heartbeat = this.#heartbeat(session, connection);
-    if (this.#settings.socketCloseOnTokenExpiry) {
-      timers.cancelExpiry = closeAtTokenExpiry(session, identity.expiresAt * 1000, () => this.#clock.now());
-    }
-    const binaryRefused = options.format === 'json-text';
-    connection.onMessage((data, kind) => {
-      timers.heartbeat?.touch();
-      meter.bytesIn.inc(data.byteLength);
-      if (kind === 'binary' && binaryRefused) this.#refuseBinary(session);
-      else this.#pipeline.receive(session, decodeUtf8(data));
-    });
-    connection.onClose((info) => session.closedByPeer(info.code, info.reason));
-
+    this.#watch(session, connection, link);
     this.#log.debug(
       { sessionId: session.id, userId: identity.userId, connection: connection.id, format: options.format },
       'realtime session opened',
@@ -176,9 +203,130 @@ export class SessionLifecycle implements SessionEvents {
     return session;
   }
 
-  /** The carrier (`ws`, `gm-tcp`, `gm-ws`) of an open session; undefined once it has closed. */
+  /** Puts a held session on `connection`; returns it, or why it could not (then a fresh one opens). */
+  #resume(
+    connection: Connection,
+    identity: SessionIdentity,
+    options: SessionOpenOptions,
+    request: ResumeRequest,
+  ): Session | SessionResumeFailure {
+    if (!Number.isSafeInteger(request.seq) || request.seq < 0) return 'invalid';
+    const found = this.#resumer.find(request.token, identity.userId);
+    if ('failure' in found) return found.failure;
+    const session = found.session;
+    const link = this.#links.get(session);
+    if (!link || session.closed) return 'expired';
+    // The client noticed the break before this server did: the old connection is dead to it.
+    if (link.connection) this.#detach(session, link, true);
+    else {
+      link.meter?.closed();
+      link.meter = undefined;
+    }
+    const replayed = session.attach(
+      this.#carrier(connection, link),
+      request.seq,
+      (n) => [
+        ...(options.greeting ? [options.greeting(session)] : []),
+        this.#resumer.message(session, { resumed: true, replayed: n }),
+      ],
+      identity,
+    );
+    if (replayed === undefined) {
+      // What the client lacks is gone (or it claims more than it was sent): release the session.
+      const overflow = request.seq < session.resumeStart;
+      link.overflowed = overflow;
+      session.close(CloseCode.ABNORMAL, overflow ? RESUME_OVERFLOW_REASON : 'session resume refused');
+      return overflow ? 'overflow' : 'invalid';
+    }
+    link.format = options.format;
+    this.#watch(session, connection, link);
+    this.#log.debug(
+      { sessionId: session.id, connection: connection.id, seq: request.seq, replayed },
+      'realtime session resumed',
+    );
+    for (const text of options.pending ?? []) this.#pipeline.receive(session, text);
+    return session;
+  }
+
+  /**
+   * The carrier of `connection` for `link`'s session (counted as an open connection of its kind;
+   * protobuf `/ws` sessions are counted apart, as `ws-pb`).
+   */
+  #carrier(connection: Connection, link: Link): ConnectionCarrier {
+    const meter = this.#meter.carrier(link.format === 'protobuf' ? 'ws-pb' : connection.carrier);
+    meter.opened();
+    link.connection = connection;
+    link.meter = meter;
+    return new ConnectionCarrier(connection, link.format, meter);
+  }
+
+  /** Heartbeat, token expiry, inbound messages and the end of `connection`, for `session`. */
+  #watch(session: Session, connection: Connection, link: Link): void {
+    link.heartbeat = this.#heartbeat(session, connection, link);
+    link.cancelExpiry?.();
+    if (this.#settings.socketCloseOnTokenExpiry) {
+      link.cancelExpiry = closeAtTokenExpiry(session, session.identity.expiresAt * 1000, () =>
+        this.#clock.now(),
+      );
+    }
+    const bytesIn = link.meter!.bytesIn;
+    connection.onMessage(
+      inboundHandler({
+        session,
+        format: link.format,
+        pipeline: this.#pipeline,
+        draining: () => this.#draining,
+        received: (bytes) => {
+          link.heartbeat?.touch();
+          bytesIn.inc(bytes);
+        },
+      }),
+    );
+    connection.onClose((info) => {
+      if (link.connection !== connection) return;
+      // Only a break is held: no close handshake (1006) from the peer's side.
+      if (info.byPeer && info.code === CloseCode.ABNORMAL && this.#holdable(session)) {
+        this.#detach(session, link, false);
+        this.#hold(session, info.code, info.reason);
+      } else session.closedByPeer(info.code, info.reason);
+    });
+  }
+
+  #holdable(session: Session): boolean {
+    return this.#resumer.enabled && session.resumable && !session.closed;
+  }
+
+  /** Takes the connection away from `session` (ending it if `end`); the session keeps what it is sent. */
+  #detach(session: Session, link: Link, end: boolean): void {
+    const connection = link.connection;
+    link.heartbeat?.stop();
+    link.heartbeat = undefined;
+    link.connection = undefined;
+    link.meter?.closed();
+    link.meter = undefined;
+    session.detach();
+    if (end) connection?.terminate(CloseCode.ABNORMAL, 'session resumed on another connection');
+  }
+
+  /** Starts the grace period of a detached session; at its end the session closes as it would have. */
+  #hold(session: Session, code: number, reason: string): void {
+    this.#log.debug({ sessionId: session.id, closeCode: code, reason }, 'realtime session held for resume');
+    // Counted as sessions of the pseudo-carrier `held` (tether_sessions{carrier="held"}).
+    const link = this.#links.get(session);
+    if (link) {
+      link.meter = this.#meter.carrier('held');
+      link.meter.opened();
+    }
+    this.#resumer.hold(session, () => session.close(code, reason));
+  }
+
+  /**
+   * The carrier (`ws`, `gm-tcp`, `gm-ws`) of an open session, `held` while it waits for a resume;
+   * undefined once it has closed.
+   */
   carrierOf(session: Session): string | undefined {
-    return this.#connections.get(session)?.carrier;
+    const link = this.#links.get(session);
+    return link && (link.connection?.carrier ?? 'held');
   }
 
   /** Subscribes to session opens; returns the unsubscribe function. */
@@ -207,43 +355,62 @@ export class SessionLifecycle implements SessionEvents {
     return replaceSessionsOlderThan(newer, this.#registry.byUser(userId), this.#clock.now());
   }
 
-  /** Closes every session with `code`/`reason` and waits until their connections have ended. */
-  async closeAll(code: number, reason: string): Promise<void> {
-    const connections = [...this.#connections];
-    for (const [session] of connections) session.close(code, reason);
-    await Promise.all(connections.map(([, connection]) => connection.closed));
+  /** Whether {@link drain} has begun (shutdown). */
+  get draining(): boolean {
+    return this.#draining;
   }
 
-  #heartbeat(session: Session, connection: Connection): Heartbeat {
-    const pingable = isPingable(connection) ? connection : undefined;
-    const heartbeat = new Heartbeat({
+  /**
+   * The first step of a graceful close: stops reading messages on every session, then waits until
+   * the requests already read — handlers still running and messages queued behind them — have
+   * finished and queued their replies, or until `graceMs` has passed. Sessions stay open (the
+   * replies still go out); {@link closeAll} closes them next. Resolves to whether everything finished.
+   */
+  async drain(graceMs: number): Promise<boolean> {
+    this.#draining = true;
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), graceMs);
+    });
+    try {
+      const finished = await Promise.race([this.#pipeline.idle().then(() => true as const), expired]);
+      if (!finished)
+        this.#log.warn({ graceMs }, 'shutdown: socket requests still running after the grace period');
+      return finished;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Closes every session with `code`/`reason` and waits until their connections have ended. */
+  async closeAll(code: number, reason: string): Promise<void> {
+    const links = [...this.#links];
+    const closing = links.flatMap(([, link]) => (link.connection ? [link.connection.closed] : []));
+    for (const [session] of links) session.close(code, reason);
+    this.#resumer.close();
+    await Promise.all(closing);
+  }
+
+  #heartbeat(session: Session, connection: Connection, link: Link): Heartbeat {
+    return connectionHeartbeat(connection, {
       pingPeriodMs: this.#settings.socketPingPeriodMs,
       idleTimeoutMs: this.#settings.socketPongWaitMs,
-      ping: pingable && (() => void pingable.ping()),
       now: () => this.#clock.now(),
       onTimeout: () => {
         this.#log.debug({ sessionId: session.id }, 'realtime session silent too long');
-        session.close(CloseCode.GOING_AWAY, CloseReason.HEARTBEAT_TIMEOUT);
+        if (this.#holdable(session) && link.connection === connection) {
+          this.#detach(session, link, true);
+          this.#hold(session, CloseCode.GOING_AWAY, CloseReason.HEARTBEAT_TIMEOUT);
+        } else session.close(CloseCode.GOING_AWAY, CloseReason.HEARTBEAT_TIMEOUT);
       },
     });
-    pingable?.onPong(() => heartbeat.touch());
-    return heartbeat;
-  }
-
-  /** A binary frame on the JSON socket: say why in an error envelope, then close with 1003. */
-  #refuseBinary(session: Session): void {
-    const error = new RealtimeError(
-      RealtimeErrorCode.UNRECOGNIZED_PAYLOAD,
-      'Binary frames are not supported: send each envelope as a JSON text frame',
-    );
-    session.deliver(OutboundMessage.fromText(encodeError(undefined, error), 'error'));
-    session.close(CloseCode.UNSUPPORTED_DATA, CloseReason.BINARY_FRAME);
   }
 
   #cleanUp(session: Session, code: number, reason: string): void {
-    const connection = this.#connections.get(session);
-    if (connection) this.#meter.carrier(connection.carrier).closed();
-    this.#connections.delete(session);
+    const link = this.#links.get(session);
+    link?.meter?.closed();
+    this.#links.delete(session);
+    if (session.resumable) this.#resumer.forget(session, link?.overflowed === true);
     this.#tracker.untrackAll(session.id);
     this.#registry.remove(session);
     this.#log.debug({ sessionId: session.id, closeCode: code, reason }, 'realtime session closed');

@@ -33,8 +33,9 @@ export interface SocketEndpointDeps {
 /** The running endpoints. */
 export interface SocketEndpoints {
   /**
-   * Refuses new upgrades and GameMaker connections, then closes every session with 1001 and
-   * `reason`, and resolves when their connections have ended.
+   * Refuses new upgrades and GameMaker connections, stops reading messages, lets the requests
+   * already read finish and send their replies (at most `shutdownGraceSec`), then closes every
+   * session with 1001 and `reason`, and resolves when their connections have ended.
    */
   close(reason: string): Promise<void>;
 }
@@ -51,6 +52,7 @@ export function startSocketEndpoints(deps: SocketEndpointDeps): SocketEndpoints 
     logger,
     maxMessageBytes: config.socketMaxMessageBytes,
     maxBufferedBytes: config.socketMaxBufferedBytes,
+    maxConnectionsPerAddress: config.socketMaxConnectionsPerAddress,
   });
   deps.upgrades.set(REALTIME_WS_PATH, (req, socket, head) => ws.handleUpgrade(req, socket, head));
   const gm = new GmRealtimeEndpoint({ sessions: lifecycle, verifier, settings: config, logger });
@@ -65,6 +67,7 @@ export function startSocketEndpoints(deps: SocketEndpointDeps): SocketEndpoints 
     async close(reason) {
       ws.close();
       gm.close();
+      await lifecycle.drain(config.shutdownGraceSec * 1000);
       stopRevocations();
       await lifecycle.closeAll(CloseCode.GOING_AWAY, reason);
     },

@@ -7,12 +7,15 @@
 import { type IncomingMessage, STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
-import type { SessionIdentity } from '../session/session.ts';
+import type { SessionIdentity, WireFormat } from '../session/session.ts';
 import { DomainError, ErrorKind } from '../shared/domain-error.ts';
 import { parseGoBool } from '../shared/go-bool.ts';
+import { AddressAdmission } from '../transport/admission.ts';
 import type { Connection } from '../transport/connection.ts';
+import { TransportError } from '../transport/errors.ts';
 import { WsAcceptor } from '../transport/ws.ts';
 import type { SessionLifecycle } from './session-lifecycle.ts';
+import type { ResumeRequest } from './session-resume.ts';
 
 /** Path of the realtime socket on the main HTTP server. */
 export const REALTIME_WS_PATH = '/ws';
@@ -30,6 +33,12 @@ interface ConnectRequest {
   readonly lang: string;
   readonly appearOnline: boolean;
   readonly singleSocket: boolean;
+  /** `json-text` (text frames) or `protobuf` (binary frames), from `format`. */
+  readonly format: WireFormat;
+  /** Tether extension: a resumable session (`resumable=true`). */
+  readonly resumable: boolean;
+  /** Tether extension: resume a held session (`resume=<token>&resume_seq=<n>`). */
+  readonly resume: ResumeRequest | undefined;
 }
 
 /** An upgrade refused with an HTTP status and a Nakama-style JSON error body. */
@@ -46,22 +55,31 @@ class UpgradeRefusal extends Error {
  *
  * - `token`: a session token, from `Authorization: Bearer` when present, else from the query.
  *   Missing, invalid, expired or revoked: **401** with `{"code":16,"message":…}`, no upgrade.
- * - `format`: absent or `json`. `protobuf` is **400** "protobuf format not supported"; anything else
- *   **400** "Invalid format parameter".
+ * - `format`: absent or `json`: JSON envelopes in text frames; `protobuf`: Nakama's `Envelope` in
+ *   binary frames (docs/protocol-protobuf.md); anything else **400** "Invalid format parameter".
  * - `status`, `single_socket`: booleans as Go's `strconv.ParseBool` reads them (`true`, `1`, `t`,
  *   `false`, `0`, `f`, any case); absent or empty is false; anything else is **400**.
  * - `lang`: language tag, default `en`, at most 18 characters.
+ * - Tether's session resume: `resumable` (a boolean, as above) asks for a resumable session;
+ *   `resume=<token>&resume_seq=<n>` asks for a held one back (`resume_seq` a decimal integer ≥ 0,
+ *   required with `resume`, else **400**). See docs/protocol.md.
  *
- * Accepted sockets send text frames only; every outgoing envelope is encoded to UTF-8 once, however
- * many sessions receive it.
+ * A query whose percent-escapes are not valid UTF-8 never reaches this endpoint: the server's upgrade
+ * dispatch refuses it with **400** `Query parameter '<name>' is not valid UTF-8`.
+ *
+ * Accepted JSON sockets send text frames only, protobuf sockets binary frames only; every outgoing
+ * envelope is encoded once per format, however many sessions receive it.
  */
 export class RealtimeWsEndpoint {
+  /** JSON sockets (text frames) and protobuf sockets (binary frames): `ws` picks the frame type per acceptor. */
   readonly #acceptor: WsAcceptor;
+  readonly #pbAcceptor: WsAcceptor;
   readonly #sessions: SessionLifecycle;
   readonly #verifier: SessionTokenVerifier;
   readonly #log: Logger;
   /** Connect options of upgrades in flight, handed from the checks to the accepted connection. */
   readonly #accepted = new WeakMap<IncomingMessage, SessionIdentity & ConnectRequest>();
+  readonly #admission: AddressAdmission;
   #closed = false;
 
   constructor(deps: {
@@ -71,21 +89,31 @@ export class RealtimeWsEndpoint {
     /** The envelope size limit; the WebSocket layer itself allows 4× that (see docs/protocol.md). */
     maxMessageBytes: number;
     maxBufferedBytes: number;
+    /** Connections one address may hold, counted from the upgrade request; 0 = no limit. */
+    maxConnectionsPerAddress: number;
   }) {
+    this.#admission = new AddressAdmission({
+      maxPerAddress: deps.maxConnectionsPerAddress,
+      maxUnauthenticated: 0,
+      maxUnauthenticatedPerAddress: 0,
+    });
     this.#sessions = deps.sessions;
     this.#verifier = deps.verifier;
     this.#log = deps.logger;
-    this.#acceptor = new WsAcceptor({
-      logger: deps.logger,
-      // Room above the envelope limit, so an oversized envelope still reaches the pipeline and is
-      // answered with an error naming the limit before the close; far larger frames are cut off by
-      // `ws` (close 1009) without ever being buffered whole.
-      maxPayload: deps.maxMessageBytes * 4 + 1024,
-      maxBufferedBytes: deps.maxBufferedBytes,
-      name: 'ws',
-      textFrames: true,
-      onConnection: (connection, req) => this.#open(connection, req),
-    });
+    const acceptor = (textFrames: boolean) =>
+      new WsAcceptor({
+        logger: deps.logger,
+        // Room above the envelope limit, so an oversized envelope still reaches the pipeline and is
+        // answered with an error naming the limit before the close; far larger frames are cut off by
+        // `ws` (close 1009) without ever being buffered whole.
+        maxPayload: deps.maxMessageBytes * 4 + 1024,
+        maxBufferedBytes: deps.maxBufferedBytes,
+        name: textFrames ? 'ws' : 'ws-pb',
+        textFrames,
+        onConnection: (connection, req) => this.#open(connection, req),
+      });
+    this.#acceptor = acceptor(true);
+    this.#pbAcceptor = acceptor(false);
   }
 
   /**
@@ -97,9 +125,21 @@ export class RealtimeWsEndpoint {
     this.#log.debug({ err }, 'realtime upgrade socket error');
   };
 
-  /** The `upgrade` handler for {@link REALTIME_WS_PATH}. */
+  /**
+   * The `upgrade` handler for {@link REALTIME_WS_PATH}. The connection counts against its address's
+   * limit from this moment (before the token check) until its socket closes; over the limit the
+   * upgrade is answered 429 `too many connections from this address`.
+   */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     socket.on('error', this.#onUpgradeError);
+    const ticket = this.#admission.admit(req.socket.remoteAddress ?? '');
+    if (ticket instanceof TransportError) {
+      this.#log.debug({ code: ticket.code, detail: ticket.message }, 'realtime upgrade refused');
+      refuse(socket, 429, ticket.reason);
+      return;
+    }
+    if (socket.destroyed) ticket.release();
+    else socket.once('close', () => ticket.release());
     void this.#check(req, socket, head);
   }
 
@@ -107,6 +147,7 @@ export class RealtimeWsEndpoint {
   close(): void {
     this.#closed = true;
     this.#acceptor.close();
+    this.#pbAcceptor.close();
   }
 
   async #check(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
@@ -133,7 +174,7 @@ export class RealtimeWsEndpoint {
     this.#accepted.set(req, identity);
     // The acceptor guards the socket from here on.
     socket.off('error', this.#onUpgradeError);
-    this.#acceptor.handleUpgrade(req, socket, head);
+    (identity.format === 'protobuf' ? this.#pbAcceptor : this.#acceptor).handleUpgrade(req, socket, head);
   }
 
   async #verify(token: string): Promise<Omit<SessionIdentity, 'lang'>> {
@@ -154,8 +195,14 @@ export class RealtimeWsEndpoint {
       connection.close(1011, 'internal error');
       return;
     }
-    const { token: _token, appearOnline, singleSocket, ...rest } = identity;
-    this.#sessions.open(connection, rest, { format: 'json-text', appearOnline, singleSocket });
+    const { token: _token, appearOnline, singleSocket, format, resumable, resume, ...rest } = identity;
+    this.#sessions.open(connection, rest, {
+      format,
+      appearOnline,
+      singleSocket,
+      resumable,
+      ...(resume ? { resume } : {}),
+    });
   }
 }
 
@@ -163,20 +210,38 @@ export class RealtimeWsEndpoint {
 function parseConnectRequest(req: IncomingMessage): ConnectRequest {
   const query = new URL(req.url ?? '/', 'http://localhost').searchParams;
   const format = query.get('format') ?? '';
-  if (format === 'protobuf') throw new UpgradeRefusal(400, 'protobuf format not supported');
-  if (format !== '' && format !== 'json') throw new UpgradeRefusal(400, 'Invalid format parameter');
+  if (format !== '' && format !== 'json' && format !== 'protobuf')
+    throw new UpgradeRefusal(400, 'Invalid format parameter');
   const header = req.headers.authorization;
   const bearer = header && /^bearer\s+(\S+)\s*$/i.exec(header)?.[1];
   const token = bearer || query.get('token') || '';
   if (token === '') throw new UpgradeRefusal(401, 'Auth token required');
   const lang = query.get('lang') || 'en';
   if (lang.length > MAX_LANG_CHARS) throw new UpgradeRefusal(400, 'Invalid lang parameter');
+  const resumable = parseBool('resumable', query.get('resumable'));
+  const resume = parseResume(query);
+  // `session_resume` (Tether's extension) has no protobuf form: resume is a JSON-socket feature.
+  if (format === 'protobuf' && (resumable || resume))
+    throw new UpgradeRefusal(400, 'Invalid resume parameters: session resume needs format=json');
   return {
     token,
     lang,
     appearOnline: parseBool('status', query.get('status')),
     singleSocket: parseBool('single_socket', query.get('single_socket')),
+    format: format === 'protobuf' ? 'protobuf' : 'json-text',
+    resumable,
+    resume,
   };
+}
+
+/** `resume` and `resume_seq`: both or neither. */
+function parseResume(query: URLSearchParams): ResumeRequest | undefined {
+  const token = query.get('resume') ?? '';
+  if (token === '') return undefined;
+  const seq = query.get('resume_seq') ?? '';
+  if (!/^\d{1,15}$/.test(seq))
+    throw new UpgradeRefusal(400, 'Invalid resume_seq parameter: expected the number of envelopes received');
+  return { token, seq: Number(seq) };
 }
 
 /** Go's `strconv.ParseBool` spellings; absent or empty means false. */
@@ -189,7 +254,7 @@ function parseBool(name: string, value: string | null): boolean {
 }
 
 /** gRPC code in the error body, as the HTTP API writes it. */
-const GRPC_CODE: Readonly<Record<number, number>> = { 400: 3, 401: 16, 500: 13, 503: 14 };
+const GRPC_CODE: Readonly<Record<number, number>> = { 400: 3, 401: 16, 429: 8, 500: 13, 503: 14 };
 
 /** Answers a refused upgrade with an HTTP error and a JSON body, then ends the socket. */
 function refuse(socket: Duplex, status: number, message: string): void {

@@ -76,6 +76,23 @@ export interface Connection {
   onClose(handler: CloseHandler): () => void;
 }
 
+/**
+ * A connection straight over a socket (TCP, or a WebSocket's upgraded socket) that reports the bytes
+ * it reads as they arrive, before any parsing or buffering above the socket, and can stop reading.
+ * Admission uses it to hold a stranger to a small byte budget until it authenticates.
+ */
+export interface MeteredConnection extends Connection {
+  /** Adds a handler called with the size of every chunk read from the socket; returns its remover. */
+  onInboundBytes(handler: (bytes: number) => void): () => void;
+  /** Stops reading from the socket (what the peer still sends stays in the kernel); used when closing on abuse. */
+  pauseReading(): void;
+}
+
+/** True for connections that implement {@link MeteredConnection}. */
+export function isMetered(connection: Connection): connection is MeteredConnection {
+  return typeof (connection as Partial<MeteredConnection>).onInboundBytes === 'function';
+}
+
 /** Options every concrete connection shares. */
 export interface ConnectionOptions {
   readonly id: string;
@@ -120,6 +137,7 @@ export abstract class BaseConnection implements Connection {
   readonly #maxBufferedBytes: number;
   readonly #messageHandlers: MessageHandler[] = [];
   readonly #closeHandlers: CloseHandler[] = [];
+  readonly #inboundHandlers: ((bytes: number) => void)[] = [];
   #resolveClosed!: (info: CloseInfo) => void;
   #local: { code: number; reason: string; error?: CodedError } | undefined;
   #final: CloseInfo | undefined;
@@ -173,6 +191,19 @@ export abstract class BaseConnection implements Connection {
     return () => remove(this.#messageHandlers, handler);
   }
 
+  /** See {@link MeteredConnection.onInboundBytes}; only socket-level subclasses report bytes. */
+  onInboundBytes(handler: (bytes: number) => void): () => void {
+    if (this.#inboundHandlers.length === 0) this.meterInbound();
+    this.#inboundHandlers.push(handler);
+    return () => remove(this.#inboundHandlers, handler);
+  }
+
+  /**
+   * Called when the first {@link onInboundBytes} handler is added: a subclass that has to listen to
+   * its socket to count bytes starts here, so connections nobody meters pay nothing.
+   */
+  protected meterInbound(): void {}
+
   onClose(handler: CloseHandler): () => void {
     if (this.#final) {
       this.#callClose(handler, this.#final);
@@ -217,6 +248,11 @@ export abstract class BaseConnection implements Connection {
         true,
       );
     }
+  }
+
+  /** Reports `bytes` read from the socket to the {@link onInboundBytes} handlers (before parsing). */
+  protected countInbound(bytes: number): void {
+    for (const handler of this.#inboundHandlers) handler(bytes);
   }
 
   /** Delivers one inbound message to every handler; drops it once closing has started. */
@@ -267,6 +303,7 @@ export abstract class BaseConnection implements Connection {
         };
     this.#final = info;
     this.#messageHandlers.length = 0;
+    this.#inboundHandlers.length = 0;
     const handlers = this.#closeHandlers.splice(0);
     for (const handler of handlers) this.#callClose(handler, info);
     this.#resolveClosed(info);

@@ -5,7 +5,7 @@
  *
  * @packageDocumentation
  */
-import { CloseCode } from '@tether/protocol';
+import { CloseCode, CloseReason } from '@tether/protocol';
 
 /**
  * Stable codes for transport-level failures. They live here rather than in the protocol catalog
@@ -29,6 +29,14 @@ export const TransportErrorCode = {
   UNSUPPORTED_DATA: 'UNSUPPORTED_DATA',
   /** A WebSocket message was larger than the carrier's `maxPayload`. */
   MESSAGE_TOO_BIG: 'MESSAGE_TOO_BIG',
+  /** Refused at accept: the client's address already holds its share of connections. */
+  ADDRESS_LIMIT: 'ADDRESS_LIMIT',
+  /** Refused at accept: too many connections (from this address, or in all) are still unauthenticated. */
+  UNAUTHENTICATED_LIMIT: 'UNAUTHENTICATED_LIMIT',
+  /** The peer sent more bytes before authenticating than the pre-authentication budget. */
+  PRE_AUTH_LIMIT: 'PRE_AUTH_LIMIT',
+  /** A WebSocket text message that is not valid UTF-8 (RFC 6455 section 8.1: fail with 1007). */
+  INVALID_UTF8: 'INVALID_UTF8',
 } as const;
 
 /** Union of every value in {@link TransportErrorCode}. */
@@ -44,6 +52,10 @@ const CLOSE_FOR: Record<TransportErrorCode, number> = {
   WRITE_TIMEOUT: CloseCode.POLICY_VIOLATION,
   UNSUPPORTED_DATA: CloseCode.UNSUPPORTED_DATA,
   MESSAGE_TOO_BIG: CloseCode.MESSAGE_TOO_BIG,
+  ADDRESS_LIMIT: CloseCode.TRY_AGAIN_LATER,
+  UNAUTHENTICATED_LIMIT: CloseCode.TRY_AGAIN_LATER,
+  PRE_AUTH_LIMIT: CloseCode.POLICY_VIOLATION,
+  INVALID_UTF8: CloseCode.INVALID_PAYLOAD,
 };
 
 /** Short reason text sent in close frames (and in GameMaker close notices); at most 123 bytes. */
@@ -56,6 +68,10 @@ const REASON_FOR: Record<TransportErrorCode, string> = {
   WRITE_TIMEOUT: 'write timeout',
   UNSUPPORTED_DATA: 'text messages not accepted',
   MESSAGE_TOO_BIG: 'message too big',
+  ADDRESS_LIMIT: CloseReason.ADDRESS_LIMIT,
+  UNAUTHENTICATED_LIMIT: CloseReason.AUTHENTICATING_LIMIT,
+  PRE_AUTH_LIMIT: CloseReason.PRE_AUTH_LIMIT,
+  INVALID_UTF8: CloseReason.INVALID_UTF8,
 };
 
 /** A connection-level failure with a stable code, a close code and a short close reason. */

@@ -107,6 +107,14 @@ export class GmFramedConnection extends BaseConnection {
     return this.#gameId;
   }
 
+  /**
+   * Changes the largest payload a packet header may announce from now on: the gate keeps it small
+   * until the client authenticates, then raises it to the carrier's limit.
+   */
+  setMaxPayload(maxPayload: number): void {
+    this.#framer.setMaxPayload(maxPayload);
+  }
+
   /** Called once when the handshake completes, before any packet that arrived with it is delivered. */
   onReady(handler: (gameId: number) => void): () => void {
     this.#readyHandlers.push(handler);

@@ -7,13 +7,13 @@
  */
 import { type AddressInfo, createServer, type Socket } from 'node:net';
 import type { Logger } from 'pino';
-import { BaseConnection, type ConnectionOptions, type Frame } from './connection.ts';
+import { BaseConnection, type ConnectionOptions, type Frame, type MeteredConnection } from './connection.ts';
 import { TurnCork, TurnCorks } from './turn-cork.ts';
 
 const utf8 = new TextEncoder();
 
 /** A byte-stream connection over one TCP socket. */
-export class TcpConnection extends BaseConnection {
+export class TcpConnection extends BaseConnection implements MeteredConnection {
   readonly carrier = 'tcp' as const;
   readonly wireKind = 'bytes' as const;
   readonly remoteAddress: string;
@@ -27,7 +27,10 @@ export class TcpConnection extends BaseConnection {
     this.#cork = new TurnCork(socket, () => this.checkBackpressure(), opts.turnCorks);
     this.remoteAddress = socket.remoteAddress ?? '';
     this.remotePort = socket.remotePort ?? 0;
-    socket.on('data', (chunk: Buffer) => this.emitMessage(chunk, 'binary'));
+    socket.on('data', (chunk: Buffer) => {
+      this.countInbound(chunk.length);
+      this.emitMessage(chunk, 'binary');
+    });
     socket.on('error', (err: NodeJS.ErrnoException) => {
       // ECONNRESET and friends are the peer's business; 'close' follows and reports 1006.
       this.logger.debug({ err, connection: this.id }, 'tcp socket error');
@@ -47,6 +50,10 @@ export class TcpConnection extends BaseConnection {
 
   encode(message: Uint8Array | string): Frame {
     return typeof message === 'string' ? utf8.encode(message) : message;
+  }
+
+  pauseReading(): void {
+    this.#socket.pause();
   }
 
   sendFrames(frames: readonly Frame[]): boolean {

@@ -5,13 +5,14 @@
  *
  * @packageDocumentation
  */
+import { isUtf8 } from 'node:buffer';
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { type RawData, WebSocket, WebSocketServer } from 'ws';
-import { BaseConnection, type ConnectionOptions, type Frame } from './connection.ts';
+import { BaseConnection, type ConnectionOptions, type Frame, type MeteredConnection } from './connection.ts';
 import { TransportError } from './errors.ts';
 import type { Listener } from './tcp.ts';
 import { TurnCork, TurnCorks } from './turn-cork.ts';
@@ -27,12 +28,13 @@ export interface WsConnectionOptions extends ConnectionOptions {
 }
 
 /** One WebSocket. Binary messages arrive as `binary`, text messages as their UTF-8 bytes with kind `text`. */
-export class WsConnection extends BaseConnection {
+export class WsConnection extends BaseConnection implements MeteredConnection {
   readonly carrier = 'ws' as const;
   readonly wireKind = 'ws-frame' as const;
   readonly remoteAddress: string;
   readonly remotePort: number;
   readonly #ws: WebSocket;
+  readonly #socket: Duplex;
   readonly #cork: TurnCork;
   readonly #textFrames: boolean;
   readonly #pongHandlers: (() => void)[] = [];
@@ -46,13 +48,17 @@ export class WsConnection extends BaseConnection {
   ) {
     super(opts);
     this.#ws = ws;
+    this.#socket = socket;
     this.#cork = new TurnCork(socket, () => this.checkBackpressure(), opts.turnCorks);
     this.#textFrames = opts.textFrames ?? false;
     this.remoteAddress = remote.address;
     this.remotePort = remote.port;
-    ws.on('message', (data: RawData, isBinary: boolean) =>
-      this.emitMessage(toBytes(data), isBinary ? 'binary' : 'text'),
-    );
+    ws.on('message', (data: RawData, isBinary: boolean) => {
+      const bytes = toBytes(data);
+      // `ws` runs with its own check off (it would close 1007 without a reason): this one names it.
+      if (!isBinary && !isUtf8(bytes)) this.fail(new TransportError('INVALID_UTF8'));
+      else this.emitMessage(bytes, isBinary ? 'binary' : 'text');
+    });
     // A pong (answer to our ping) or a ping from the peer proves it is alive without a message.
     const alive = () => {
       for (const handler of [...this.#pongHandlers]) handler();
@@ -95,6 +101,16 @@ export class WsConnection extends BaseConnection {
     }
     this.#cork.wrote(bytes);
     return true;
+  }
+
+  pauseReading(): void {
+    this.#socket.pause();
+  }
+
+  protected override meterInbound(): void {
+    // Raw bytes as they arrive, before `ws` assembles them into frames and messages (it has already
+    // taken each chunk when this listener runs, so what it holds is bounded by what was counted).
+    this.#socket.on('data', (chunk: Buffer) => this.countInbound(chunk.length));
   }
 
   /**
@@ -174,6 +190,9 @@ export class WsAcceptor {
       clientTracking: false,
       perMessageDeflate: false,
       maxPayload: opts.maxPayload,
+      // Text frames are checked in WsConnection instead, with the same validator (buffer.isUtf8),
+      // so the 1007 close carries CloseReason.INVALID_UTF8.
+      skipUTF8Validation: true,
     });
   }
 

@@ -87,8 +87,9 @@ export default init;
 `;
 
 /** A Node script using the client SDK from the installed package: log in, connect, call the RPC. */
-const CLIENT = `import { TetherClient, createRealtimeSocket } from '@tether/client/node';
+const CLIENT = `import { TetherClient, createRealtimeSocket, nodeWebSocketCarrier } from '@tether/client/node';
 import * as browserEntry from '@tether/client';
+import { protobufCodec } from '@tether/client/protobuf';
 
 const client = new TetherClient({ host: '127.0.0.1', port: Number(process.argv[2]) });
 const session = await client.authenticateDevice('pack-check-device-0001', { username: 'packer' });
@@ -96,7 +97,11 @@ const socket = createRealtimeSocket(client, session);
 await socket.connect();
 const reply = await socket.rpc('hello', { n: 1 });
 socket.disconnect();
-console.log(JSON.stringify({ reply, browserEntry: typeof browserEntry.createSocket }));
+const pb = createRealtimeSocket(client, session, { carrier: nodeWebSocketCarrier({ codec: protobufCodec }) });
+await pb.connect();
+const pbReply = await pb.rpc('hello', 'pb');
+pb.disconnect();
+console.log(JSON.stringify({ reply, pbReply, browserEntry: typeof browserEntry.createSocket }));
 `;
 
 const TSCONFIG = {
@@ -224,6 +229,7 @@ describe('the packed packages in a fresh project', () => {
     const out = await run(process.execPath, ['client.mjs', String(server.httpPort)], project);
     expect(JSON.parse(out)).toEqual({
       reply: JSON.stringify({ hi: 'packer', got: JSON.stringify({ n: 1 }) }),
+      pbReply: JSON.stringify({ hi: 'packer', got: 'pb' }),
       browserEntry: 'function',
     });
   });

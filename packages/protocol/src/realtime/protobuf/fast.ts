@@ -83,3 +83,25 @@ export function fastPartyDataSendPb(body: Uint8Array): FastPartyDataSend | undef
     return undefined;
   }
 }
+
+/** Longest cid {@link peekCidPb} reads (the JSON socket's cid peek uses the same bound). */
+const MAX_PEEK_CID = 64;
+
+/**
+ * The cid of a client frame that will not be decoded (rate-limited, too large), read cheaply: only
+ * when the frame starts with field 1 (`cid`, as every encoder writes it first) of at most 64 bytes.
+ * `undefined` otherwise; nothing past the cid is looked at.
+ *
+ * @param bytes - the frame as received
+ */
+export function peekCidPb(bytes: Uint8Array): string | undefined {
+  if (bytes.length < 3 || bytes[0] !== 0x0a) return undefined;
+  const length = bytes[1]!;
+  if (length === 0 || length > MAX_PEEK_CID || bytes.length < 2 + length) return undefined;
+  try {
+    const reader = Reader.create(bytes.subarray(1, 2 + length));
+    return reader.stringVerify() || undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -4,6 +4,7 @@
  * @packageDocumentation
  */
 export * from './codec.ts';
+export { peekCidPb } from './fast.ts';
 export {
   ENVELOPE_FIELD_NUMBERS,
   envelopeMemberName,

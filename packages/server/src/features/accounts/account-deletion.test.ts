@@ -17,7 +17,7 @@ import { storageStores } from '../storage/store/dialects.ts';
 import { SYSTEM_USER_ID } from '../storage/store/storage-store.ts';
 import { ACCOUNT_MIGRATIONS } from './migrations.ts';
 import { registerAccounts } from './register-accounts.ts';
-import { accountStores, identityStores, revocationStores } from './store/dialects.ts';
+import { accountSearchStores, accountStores, identityStores, revocationStores } from './store/dialects.ts';
 
 const T0 = new Date('2025-03-01T12:00:00.000Z');
 
@@ -30,6 +30,7 @@ describeStoreContract(
         accounts: pick(db, accountStores),
         identities: pick(db, identityStores),
         revocations: pick(db, revocationStores),
+        search: pick(db, accountSearchStores),
       };
       const feature = registerAccounts({
         config: loadConfig({}, {}),

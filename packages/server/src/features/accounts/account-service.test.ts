@@ -14,7 +14,7 @@ import type { AnyDb } from '../../db/db.ts';
 import { createLogger } from '../../observability/logger.ts';
 import type { RevocationEvent } from '../../session/verifier.ts';
 import { type AccountFeature, registerAccounts } from './register-accounts.ts';
-import { accountStores, identityStores, revocationStores } from './store/dialects.ts';
+import { accountSearchStores, accountStores, identityStores, revocationStores } from './store/dialects.ts';
 
 describe('AccountService.ban', () => {
   let dir: string;
@@ -34,6 +34,7 @@ describe('AccountService.ban', () => {
         accounts: pick(db, accountStores),
         identities: pick(db, identityStores),
         revocations: pick(db, revocationStores),
+        search: pick(db, accountSearchStores),
       },
       logger: createLogger('silent'),
     });

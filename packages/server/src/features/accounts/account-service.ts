@@ -5,7 +5,7 @@ import type { Clock } from '../../shared/clock.ts';
 import { DomainError, ErrorKind, invalid } from '../../shared/domain-error.ts';
 import { isUuid, newUuid } from '../../shared/ids.ts';
 import type { PasswordHasher } from './auth/passwords.ts';
-import type { AuthThrottle } from './auth/rate-limiter.ts';
+import type { AuthAttempt, AuthThrottle } from './auth/rate-limiter.ts';
 import { RevocationCause } from './auth/revocations.ts';
 import type { IssuedTokens, SessionAuth, VerifiedSession } from './auth/session-auth.ts';
 import type { SessionClaims } from './auth/tokens.ts';
@@ -118,7 +118,8 @@ export class AccountService {
 
   /**
    * `POST /v2/account/authenticate/email`. A wrong password counts against the address and the
-   * account (see {@link AuthThrottle}); a locked-out account is refused before its hash is checked.
+   * account (see {@link AuthThrottle}); a locked-out account is refused before its hash is checked,
+   * and the attempt is reserved before the check, so parallel guesses cannot outrun the limit.
    */
   authenticateEmail(
     emailIn: string | undefined,
@@ -136,19 +137,24 @@ export class AccountService {
     const { email, password } = checkEmailLogin(emailIn, passwordIn);
     const vars = checkVars(opts.vars);
     const username = opts.username === undefined ? undefined : checkUsername(opts.username);
-    this.#throttle.check(opts.address, email);
-    const existing = await this.#store.findByEmail(email);
-    if (existing) return this.#login(existing, password, email, vars, opts.address);
-    if (opts.create === false) throw notFound();
-    const passwordHash = await this.#passwords.hash(password);
+    // The attempt holds its place in the limits from here until its verdict (see AuthThrottle.begin).
+    const attempt = this.#throttle.begin(opts.address, email);
     try {
-      return await this.#create({ kind: 'email', email, passwordHash }, username, vars);
-    } catch (err) {
-      // Another request created this email meanwhile: treat it as a login to that account.
-      if (!(err instanceof StorageConflictError && err.field === ConflictField.EMAIL)) throw err;
-      const raced = await this.#store.findByEmail(email);
-      if (!raced) throw err;
-      return this.#login(raced, password, email, vars, opts.address);
+      const existing = await this.#store.findByEmail(email);
+      if (existing) return await this.#login(existing, password, vars, attempt);
+      if (opts.create === false) throw notFound();
+      const passwordHash = await this.#passwords.hash(password);
+      try {
+        return await this.#create({ kind: 'email', email, passwordHash }, username, vars);
+      } catch (err) {
+        // Another request created this email meanwhile: treat it as a login to that account.
+        if (!(err instanceof StorageConflictError && err.field === ConflictField.EMAIL)) throw err;
+        const raced = await this.#store.findByEmail(email);
+        if (!raced) throw err;
+        return await this.#login(raced, password, vars, attempt);
+      }
+    } finally {
+      attempt.release();
     }
   }
 
@@ -173,6 +179,9 @@ export class AccountService {
   ): Promise<IssuedTokens> {
     if (!refreshToken) throw invalid('Refresh token is required.');
     const vars = checkVars(varsIn);
+    // Checked, not reserved: a refresh token's check is a cheap HMAC, not a password hash, so a burst
+    // of bad ones costs little, while reserving would refuse many players' honest refreshes that
+    // share one address (a venue, a carrier's NAT) whenever more than the limit are in flight.
     this.#throttle.check(address);
     // A holder rather than a `let`: TypeScript does not see assignments made inside the callback.
     const found: { user?: UserRecord | null } = {};
@@ -369,15 +378,14 @@ export class AccountService {
   async #login(
     found: { user: UserRecord; passwordHash: string },
     password: string,
-    email: string,
     vars: Record<string, string>,
-    address: string,
+    attempt: AuthAttempt,
   ): Promise<AuthResult> {
     if (!(await this.#passwords.verify(found.passwordHash, password))) {
-      this.#throttle.fail(address, email);
+      attempt.fail();
       throw new DomainError(ErrorKind.UNAUTHENTICATED, 'Invalid credentials.');
     }
-    this.#throttle.succeed(email);
+    attempt.succeed();
     // Checked after the password, unlike Nakama: only someone who knows it learns of the ban.
     return this.#issueExisting(found.user, vars);
   }

@@ -20,6 +20,7 @@ import { TokenSigner } from './auth/tokens.ts';
 import type { AccountStore } from './store/account-store.ts';
 import type { IdentityStore } from './store/identity-store.ts';
 import type { RevocationStore } from './store/revocation-store.ts';
+import type { AccountSearchStore } from './store/search-store.ts';
 
 /** The account services, built once by the composition root and shared by HTTP and sockets. */
 export interface AccountFeature extends FeatureParts {
@@ -52,6 +53,8 @@ export interface AccountDeps {
     readonly accounts: AccountStore;
     readonly identities: IdentityStore;
     readonly revocations: RevocationStore;
+    /** The admin console's account search. */
+    readonly search: AccountSearchStore;
   };
   readonly logger: Logger;
   readonly clock?: Clock;
@@ -73,6 +76,9 @@ export function registerAccounts(deps: AccountDeps): AccountFeature {
     db,
     clock,
     maxLifetimeSec: Math.max(config.tokenExpirySec, config.refreshTokenExpirySec),
+    // Sound only where this process makes every revocation: in cluster mode other nodes revoke too,
+    // and their notices arrive later than their commits, so every check reads the database.
+    verdictCacheMs: config.cluster ? 0 : config.revocationCacheMs,
     logger,
   });
   const sessions = new SessionAuth({
@@ -118,7 +124,12 @@ export function registerAccounts(deps: AccountDeps): AccountFeature {
     auth: sessions,
     throttle,
     routes: accountRoutes({ accounts, links, deletion, sessions, throttle, serverKey: config.serverKey }),
-    consoleRoutes: accountConsoleRoutes(accounts, new AccountSearch(stores.accounts)),
+    consoleRoutes: accountConsoleRoutes({
+      accounts,
+      links,
+      deletion,
+      search: new AccountSearch(stores.search),
+    }),
     close: () => sessions.close(),
   };
 }

@@ -19,6 +19,12 @@ const SPACE_OR_CONTROL = /[\s\p{Cc}]/u;
 const USERNAME = /^[A-Za-z0-9._@+-]{1,128}$/;
 const USERNAME_RULE = "use 1-128 characters from A-Z, a-z, 0-9 and '.', '_', '-', '@', '+'";
 
+/**
+ * A lone UTF-16 surrogate: JSON escapes (`"\ud800"`) bring them in through valid UTF-8 bodies, and
+ * they become U+FFFD on their way to storage, so two different ids would name one account.
+ */
+const LONE_SURROGATE = /\p{Cs}/u;
+
 const EMAIL_FORMAT = /^.+@.+\..+$/;
 
 /** Most `vars` entries a session may carry; they travel inside every token. */
@@ -38,6 +44,7 @@ function bytes(s: string): number {
 export function checkDeviceId(id: string | undefined): string {
   if (!id) throw invalid('Device ID is required.');
   if (SPACE_OR_CONTROL.test(id)) throw invalid('Device ID invalid, no spaces or control characters allowed.');
+  if (LONE_SURROGATE.test(id)) throw invalid('Device ID invalid, must be valid UTF-8.');
   if (bytes(id) < 10 || bytes(id) > 128) throw invalid('Device ID invalid, must be 10-128 bytes.');
   return id;
 }
@@ -46,6 +53,7 @@ export function checkDeviceId(id: string | undefined): string {
 export function checkCustomId(id: string | undefined): string {
   if (!id) throw invalid('Custom ID is required.');
   if (SPACE_OR_CONTROL.test(id)) throw invalid('Custom ID invalid, no spaces or control characters allowed.');
+  if (LONE_SURROGATE.test(id)) throw invalid('Custom ID invalid, must be valid UTF-8.');
   if (bytes(id) < 6 || bytes(id) > 128) throw invalid('Custom ID invalid, must be 6-128 bytes.');
   return id;
 }
@@ -58,6 +66,8 @@ export function checkEmailLogin(
   if (!email || !password) throw invalid('Email address and password is required.');
   if (SPACE_OR_CONTROL.test(email))
     throw invalid('Invalid email address, no spaces or control characters allowed.');
+  if (LONE_SURROGATE.test(email) || LONE_SURROGATE.test(password))
+    throw invalid('Email address and password must be valid UTF-8.');
   if (!EMAIL_FORMAT.test(email)) throw invalid('Invalid email address format.');
   if (bytes(email) < 10 || bytes(email) > 255) throw invalid('Invalid email address, must be 10-255 bytes.');
   if (bytes(password) < 8) throw invalid('Password must be at least 8 bytes long.');
@@ -70,6 +80,7 @@ export function checkEmailLogin(
 export function checkLinkCustomId(id: string | undefined): string {
   if (!id) throw invalid('Custom ID is required.');
   if (SPACE_OR_CONTROL.test(id)) throw invalid('Invalid custom ID, no spaces or control characters allowed.');
+  if (LONE_SURROGATE.test(id)) throw invalid('Invalid custom ID, must be valid UTF-8.');
   if (bytes(id) < 6 || bytes(id) > 128) throw invalid('Invalid custom ID, must be 6-128 bytes.');
   return id;
 }
@@ -85,6 +96,8 @@ export function checkLinkEmail(
   if (!email || !password) throw invalid('Email address and password is required.');
   if (SPACE_OR_CONTROL.test(email))
     throw invalid('Invalid email address, no spaces or control characters allowed.');
+  if (LONE_SURROGATE.test(email) || LONE_SURROGATE.test(password))
+    throw invalid('Email address and password must be valid UTF-8.');
   if (bytes(password) < 8) throw invalid('Password must be at least 8 characters long.');
   if (bytes(password) > 1024) throw invalid('Password must be at most 1024 bytes long.');
   if (!EMAIL_FORMAT.test(email)) throw invalid('Invalid email address format.');

@@ -30,11 +30,23 @@ export function rankOrderOf(board: Board): RankOrder {
   return board.sortOrder === SortOrder.DESC ? RankOrder.DESCENDING : RankOrder.ASCENDING;
 }
 
+/**
+ * Told of every change this node commits to a rank index (cluster mode carries them to the other
+ * nodes, whose indexes would otherwise miss them). Called after the commit, synchronously.
+ */
+export interface RankChangeListener {
+  /** An owner's record in `period` was written, joined or deleted here. */
+  changed(period: Period, ownerId: string): void;
+  /** A board was deleted here. */
+  boardDropped(id: string): void;
+}
+
 /** Ranks of records, from the index when one is held and from the database otherwise. */
 export class RankBook {
   readonly #store: LeaderboardStore;
   readonly #log: Logger;
   readonly indexes: RankIndexes;
+  #listener: RankChangeListener | undefined;
 
   constructor(deps: { store: LeaderboardStore; logger: Logger; maxEntries?: number | undefined }) {
     this.#store = deps.store;
@@ -62,6 +74,11 @@ export class RankBook {
     return total;
   }
 
+  /** Subscribes the one listener to this node's committed changes (cluster mode). */
+  listen(listener: RankChangeListener): void {
+    this.#listener = listener;
+  }
+
   /** The index of a period, if held. */
   held(period: Period): RankIndex | undefined {
     return this.indexes.get(period.leaderboardId, period.expiryTime);
@@ -84,18 +101,45 @@ export class RankBook {
 
   /** Puts a committed record into its period's index (made when it is the period's first); returns its rank. */
   upsert(board: Board, record: LeaderboardRecord): number {
-    const index = this.indexes.create(record.leaderboardId, record.expiryTime, rankOrderOf(board));
-    return index.upsert(record.ownerId, toInt64(record.score), toInt64(record.subscore));
+    const rank = this.mirror(board, record);
+    this.#listener?.changed(record, record.ownerId);
+    return rank;
   }
 
   /** Takes a deleted record out of its period's index. */
   remove(period: Period, ownerId: string): void {
     this.held(period)?.remove(ownerId);
+    this.#listener?.changed(period, ownerId);
   }
 
   /** Drops every index of a deleted board. */
   dropBoard(id: string): void {
     this.indexes.dropBoard(id);
+    this.#listener?.boardDropped(id);
+  }
+
+  /**
+   * Puts a record as the database holds it into its period's index without telling the listener:
+   * how another node's change is applied here. Returns its rank.
+   */
+  mirror(board: Board, key: RecordKey & Period): number {
+    const index = this.indexes.create(key.leaderboardId, key.expiryTime, rankOrderOf(board));
+    return index.upsert(key.ownerId, toInt64(key.score), toInt64(key.subscore));
+  }
+
+  /** Takes a record out of its period's index without telling the listener (another node deleted it). */
+  unmirror(period: Period, ownerId: string): void {
+    this.held(period)?.remove(ownerId);
+  }
+
+  /** Drops a board's indexes without telling the listener (another node deleted the board). */
+  unmirrorBoard(id: string): void {
+    this.indexes.dropBoard(id);
+  }
+
+  /** Reads one period again from the database and replaces its index; returns the records loaded. */
+  reload(board: Board, period: Period): Promise<number> {
+    return this.#load(board, period, 0);
   }
 
   /** Drops the indexes of periods that have ended (`0 < expiry <= nowSec`); returns how many. */

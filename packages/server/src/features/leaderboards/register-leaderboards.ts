@@ -5,6 +5,7 @@ import { leaderboardConsoleRoutes } from './leaderboard-console-routes.ts';
 import { leaderboardRoutes } from './leaderboard-routes.ts';
 import { LeaderboardService } from './leaderboard-service.ts';
 import { RankBook } from './rank-book.ts';
+import { RankSync } from './rank-sync.ts';
 import { type LeaderboardHooks, ResetScheduler } from './reset-scheduler.ts';
 import type { LeaderboardStore } from './store/leaderboard-store.ts';
 import { TournamentService } from './tournament-service.ts';
@@ -15,6 +16,8 @@ export interface LeaderboardFeature extends FeatureParts {
   readonly tournaments: TournamentService;
   /** Period boundaries (resets, tournament ends); tests call `runDue()` after moving the clock. */
   readonly scheduler: ResetScheduler;
+  /** Cluster mode: carries this node's rank changes to the other nodes' indexes (else undefined). */
+  readonly rankSync: RankSync | undefined;
 }
 
 /** What {@link registerLeaderboards} needs besides the context. */
@@ -48,6 +51,20 @@ export async function registerLeaderboards(
     logger,
   });
   const tournaments = new TournamentService(leaderboards);
+  let rankSync: RankSync | undefined;
+  if (ctx.peers.clustered) {
+    // Subscribed before the rebuild, so a change another node makes while this one loads is read again.
+    const sync = new RankSync({
+      ranks,
+      boards,
+      store: deps.store,
+      logger,
+      nowSec: () => leaderboards.nowSec(),
+    });
+    sync.publish = ctx.peers.replicate(sync);
+    ranks.listen(sync);
+    rankSync = sync;
+  }
   await boards.load();
   await ranks.rebuild(leaderboards.nowSec(), (id) => boards.cached(id));
   const scheduler = new ResetScheduler({
@@ -63,10 +80,12 @@ export async function registerLeaderboards(
     leaderboards,
     tournaments,
     scheduler,
+    rankSync,
     routes: leaderboardRoutes({ leaderboards, tournaments, sessions: ctx.verifier }),
     consoleRoutes: leaderboardConsoleRoutes({ leaderboards, tournaments }),
     async close() {
       scheduler.close();
+      await rankSync?.close();
     },
   };
 }

@@ -123,6 +123,35 @@ export class WalletService {
     });
   }
 
+  /**
+   * `nk.walletLedgerUpdate`: merges `metadata` into a ledger item's metadata (top-level keys of
+   * `metadata` replace the item's, as PostgreSQL's `jsonb ||` does in Nakama) and sets its update
+   * time, in one transaction that locks the item. Returns the item as it now is; NOT_FOUND for an
+   * unknown item, INVALID_ARGUMENT for a bad id, metadata that is not an object, or a result over
+   * {@link MAX_LEDGER_METADATA_BYTES}.
+   */
+  async updateLedgerMetadata(
+    ledgerId: string,
+    metadata: Readonly<Record<string, unknown>>,
+  ): Promise<LedgerRecord> {
+    if (typeof ledgerId !== 'string' || !isUuid(ledgerId)) throw invalid('expects a valid ledger id');
+    if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata)) {
+      throw invalid('expects metadata to be a key value object');
+    }
+    const id = ledgerId.toLowerCase();
+    return this.#d.db.tx(async () => {
+      const item = await this.#d.store.lockLedgerItem(id);
+      if (!item) throw new DomainError(ErrorKind.NOT_FOUND, 'wallet ledger item not found');
+      const merged = JSON.stringify({ ...(JSON.parse(item.metadata) as object), ...metadata });
+      if (Buffer.byteLength(merged) > MAX_LEDGER_METADATA_BYTES) {
+        throw invalid(`Wallet metadata must be at most ${MAX_LEDGER_METADATA_BYTES} bytes of JSON.`);
+      }
+      const updated = await this.#d.store.setLedgerMetadata(id, merged, new Date(this.#d.clock.now()));
+      if (!updated) throw new DomainError(ErrorKind.NOT_FOUND, 'wallet ledger item not found');
+      return updated;
+    });
+  }
+
   /** A page of the user's ledger, newest first. `limit` is 1–100; `cursor` continues a listing. */
   async ledger(userId: string, limit = MAX_LEDGER_LIMIT, cursor?: string | null): Promise<LedgerPage> {
     const id = checkUserId(userId);

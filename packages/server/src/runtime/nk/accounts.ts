@@ -6,9 +6,11 @@
  * @packageDocumentation
  */
 import type { DeleteAccountOptions } from '../../features/accounts/account-deletion.ts';
+import type { AccountLinks } from '../../features/accounts/account-links.ts';
 import type { AccountUpdateInput } from '../../features/accounts/account-service.ts';
 import type { AccountRecord, UserRecord } from '../../features/accounts/store/account-store.ts';
-import { notFound } from '../../shared/domain-error.ts';
+import { invalid, notFound } from '../../shared/domain-error.ts';
+import { isUuid } from '../../shared/ids.ts';
 
 /** What the account functions need (the accounts feature's `AccountService` and `AccountDeletion`). */
 export interface RuntimeAccountAdmin {
@@ -20,6 +22,11 @@ export interface RuntimeAccountAdmin {
   readonly deletion: {
     deleteAccount(userId: string, options?: DeleteAccountOptions): Promise<boolean>;
   };
+  /** Linking and unlinking identities (the accounts feature's `AccountLinks`). */
+  readonly links: Pick<
+    AccountLinks,
+    'linkDevice' | 'linkCustom' | 'linkEmail' | 'unlinkDevice' | 'unlinkCustom' | 'unlinkEmail'
+  >;
 }
 
 /** A user's public profile as server code sees it. */
@@ -85,6 +92,24 @@ export interface AccountNk {
   usersGetId(userIds: readonly string[], facebookIds?: readonly string[] | null): Promise<User[]>;
   /** Public profiles by usernames, matched regardless of case (at most 1000). */
   usersGetUsername(usernames: readonly string[]): Promise<User[]>;
+  /**
+   * Links a device id to the account (a user may have many; its own again is fine). Throws
+   * `Device ID already in use.` when another account has it, `Account not found.` for an unknown user.
+   */
+  linkDevice(userId: string, deviceId: string): Promise<void>;
+  /** Sets the custom id (replacing the user's own); `Custom ID is already in use.` when another has it. */
+  linkCustom(userId: string, customId: string): Promise<void>;
+  /** Sets the email and password (hashed; replacing the user's own); `Email is already in use.` when taken. */
+  linkEmail(userId: string, email: string, password: string): Promise<void>;
+  /**
+   * Unlinks one of the user's devices. Throws `Cannot unlink last account identifier...` when it is
+   * not the user's or is the last way to log in (as do the two below).
+   */
+  unlinkDevice(userId: string, deviceId: string): Promise<void>;
+  /** Clears the custom id (when `customId` is given, only if it is the user's). */
+  unlinkCustom(userId: string, customId?: string | null): Promise<void>;
+  /** Clears the email and password (when `email` is given, only if it is the user's, in any case). */
+  unlinkEmail(userId: string, email?: string | null): Promise<void>;
 }
 
 /** Builds the account functions; without the accounts feature they throw "not available". */
@@ -125,7 +150,32 @@ export function accountNk(admin: RuntimeAccountAdmin | undefined): AccountNk {
     async usersGetUsername(usernames) {
       return (await get().accounts.findUsers([], usernames)).map(runtimeUser);
     },
+    async linkDevice(userId, deviceId) {
+      await get().links.linkDevice(userOf(userId), deviceId);
+    },
+    async linkCustom(userId, customId) {
+      await get().links.linkCustom(userOf(userId), customId);
+    },
+    async linkEmail(userId, email, password) {
+      await get().links.linkEmail(userOf(userId), email, password);
+    },
+    async unlinkDevice(userId, deviceId) {
+      await get().links.unlinkDevice(userOf(userId), deviceId);
+    },
+    async unlinkCustom(userId, customId) {
+      await get().links.unlinkCustom(userOf(userId), customId ?? undefined);
+    },
+    async unlinkEmail(userId, email) {
+      await get().links.unlinkEmail(userOf(userId), email ?? undefined);
+    },
   };
+}
+
+/** A user id as stored (lower case); Nakama's message for anything that is not a UUID. */
+function userOf(userId: unknown): string {
+  if (typeof userId !== 'string' || !isUuid(userId))
+    throw invalid('expects user ID to be a valid identifier');
+  return userId.toLowerCase();
 }
 
 function runtimeUser(u: UserRecord): User {

@@ -38,11 +38,12 @@ export interface MatchNk {
     query?: string | null,
   ): MatchInfo[];
   /**
-   * Calls the match's `matchSignal` and returns its reply. Not from inside the same match. In a
-   * cluster, a match running on another node answers through it: the reply is then a Promise
-   * (`await nk.matchSignal(...)` works for both, in an async RPC).
+   * Calls the match's `matchSignal` and resolves to its reply. Always a Promise (Nakama's returns the
+   * string itself): in a cluster a match may run on another node, which answers over the network, so
+   * `await nk.matchSignal(...)` is the one form that works wherever the match runs. Rejects for an
+   * unknown or ended match, a call from inside the same match, or `data` that is not a string.
    */
-  matchSignal(matchId: string, data: string): string | Promise<string>;
+  matchSignal(matchId: string, data: string): Promise<string>;
 }
 
 /** Builds the match functions over the match feature's service and registry. */
@@ -68,7 +69,7 @@ export function matchNk(matches: Pick<MatchFeature, 'service' | 'registry'>): Ma
         query: query ?? undefined,
       });
     },
-    matchSignal(matchId: string, data: string): string | Promise<string> {
+    async matchSignal(matchId: string, data: string): Promise<string> {
       if (typeof data !== 'string') throw new TypeError('matchSignal: data must be a string');
       return service.signal(matchId, data);
     },

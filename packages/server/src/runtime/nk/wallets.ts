@@ -3,6 +3,7 @@
  *
  * @packageDocumentation
  */
+import type { LedgerRecord } from '../../features/wallets/store/wallet-store.ts';
 import type { LedgerPage, WalletUpdate, WalletUpdateResult } from '../../features/wallets/wallet-service.ts';
 
 export type { WalletUpdate, WalletUpdateResult } from '../../features/wallets/wallet-service.ts';
@@ -11,6 +12,7 @@ export type { WalletUpdate, WalletUpdateResult } from '../../features/wallets/wa
 export interface RuntimeWallets {
   update(updates: readonly WalletUpdate[], updateLedger?: boolean): Promise<WalletUpdateResult[]>;
   ledger(userId: string, limit?: number, cursor?: string | null): Promise<LedgerPage>;
+  updateLedgerMetadata(ledgerId: string, metadata: Readonly<Record<string, unknown>>): Promise<LedgerRecord>;
 }
 
 /** One ledger row as server code sees it. */
@@ -50,6 +52,12 @@ export interface WalletNk {
   walletsUpdate(updates: readonly WalletUpdate[], updateLedger?: boolean): Promise<WalletUpdateResult[]>;
   /** A page of a user's ledger, newest first; `limit` 1–100, default 100. */
   walletLedgerList(userId: string, limit?: number, cursor?: string | null): Promise<WalletLedgerList>;
+  /**
+   * Merges `metadata` into a ledger item's metadata (its top-level keys replace the item's, as in
+   * Nakama) and returns the item as it now is. Throws `wallet ledger item not found` for an unknown
+   * id, `expects a valid ledger id`, or `expects metadata to be a key value object`.
+   */
+  walletLedgerUpdate(ledgerId: string, metadata: Record<string, unknown>): Promise<WalletLedgerItem>;
 }
 
 /** Builds the wallet functions; without a wallet service they throw "not available". */
@@ -69,17 +77,21 @@ export function walletNk(service: RuntimeWallets | undefined): WalletNk {
     },
     async walletLedgerList(userId, limit = 100, cursor = null) {
       const page = await wallets().ledger(userId, limit, cursor);
-      return {
-        items: page.items.map((i) => ({
-          id: i.id,
-          userId: i.userId,
-          createTime: Math.floor(i.createTime.getTime() / 1000),
-          updateTime: Math.floor(i.updateTime.getTime() / 1000),
-          changeset: JSON.parse(i.changeset) as Record<string, number>,
-          metadata: JSON.parse(i.metadata) as Record<string, unknown>,
-        })),
-        cursor: page.cursor,
-      };
+      return { items: page.items.map(ledgerItem), cursor: page.cursor };
     },
+    async walletLedgerUpdate(ledgerId, metadata) {
+      return ledgerItem(await wallets().updateLedgerMetadata(ledgerId, metadata));
+    },
+  };
+}
+
+function ledgerItem(i: LedgerRecord): WalletLedgerItem {
+  return {
+    id: i.id,
+    userId: i.userId,
+    createTime: Math.floor(i.createTime.getTime() / 1000),
+    updateTime: Math.floor(i.updateTime.getTime() / 1000),
+    changeset: JSON.parse(i.changeset) as Record<string, number>,
+    metadata: JSON.parse(i.metadata) as Record<string, unknown>,
   };
 }

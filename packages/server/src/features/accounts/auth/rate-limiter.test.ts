@@ -77,3 +77,30 @@ describe('addressKey', () => {
     expect(addressKey('::1')).toBe('0:0:0:0::/64');
   });
 });
+
+describe('AuthThrottle.begin', () => {
+  it('counts attempts in flight against the limits until they settle', () => {
+    const t = new AuthThrottle(
+      { perAddress: 3, perAccount: 2, windowSec: 60, maxKeys: 100 },
+      new ManualClock(),
+    );
+    const a = t.begin('10.0.0.1', 'a@example.com');
+    const b = t.begin('10.0.0.1', 'a@example.com');
+    // Two in flight fill the account's limit of two: a third is refused before any has failed.
+    expect(() => t.begin('10.0.0.1', 'a@example.com')).toThrow(/for this account; try again in 1 s/);
+    const c = t.begin('10.0.0.1', 'b@example.com');
+    expect(() => t.begin('10.0.0.1', 'c@example.com')).toThrow(/from this address/);
+    expect(t.inFlight).toBe(3);
+    a.fail();
+    a.release(); // settled already: a no-op
+    b.succeed(); // clears the account's failure, releases its place
+    c.release();
+    expect(t.inFlight).toBe(0);
+    const d = t.begin('10.0.0.1', 'a@example.com');
+    d.fail();
+    // The address has two failures (a, d), the account one (d, after b's success cleared a).
+    expect(() => t.check('10.0.0.1', 'a@example.com')).not.toThrow();
+    t.begin('10.0.0.1').fail();
+    expect(() => t.check('10.0.0.1')).toThrow(/try again in 60 s/);
+  });
+});

@@ -4,6 +4,7 @@ import { RevocationCause, type RevocationEvent, type RevocationListener } from '
 import type { Clock } from '../../../shared/clock.ts';
 import { uuidV7Time } from '../../../shared/ids.ts';
 import type { RevocationStore } from '../store/revocation-store.ts';
+import { RevocationVerdicts } from './revocation-cache.ts';
 
 export { RevocationCause, type RevocationEvent, type RevocationListener } from '../../../session/verifier.ts';
 
@@ -15,6 +16,13 @@ export interface RevocationServiceOptions {
   readonly clock: Clock;
   /** The longest token lifetime: how long a revocation must be kept. */
   readonly maxLifetimeSec: number;
+  /**
+   * How long a "not revoked" verdict is remembered, ms (0: every check reads the database). Only
+   * for a process that makes every revocation of its database itself: a single node.
+   */
+  readonly verdictCacheMs?: number;
+  /** Most verdicts remembered. */
+  readonly verdictCacheEntries?: number;
   readonly logger?: Logger;
 }
 
@@ -32,6 +40,7 @@ export class RevocationService {
   readonly #maxLifetimeMs: number;
   readonly #log: Logger | undefined;
   readonly #listeners = new Set<RevocationListener>();
+  readonly #verdicts: RevocationVerdicts;
 
   constructor(opts: RevocationServiceOptions) {
     this.#store = opts.store;
@@ -39,6 +48,11 @@ export class RevocationService {
     this.#clock = opts.clock;
     this.#maxLifetimeMs = opts.maxLifetimeSec * 1000;
     this.#log = opts.logger;
+    this.#verdicts = new RevocationVerdicts({
+      ttlMs: opts.verdictCacheMs ?? 0,
+      maxEntries: opts.verdictCacheEntries ?? 100_000,
+      clock: opts.clock,
+    });
   }
 
   /**
@@ -50,6 +64,7 @@ export class RevocationService {
   ): Promise<void> {
     if (sessions.length === 0) return;
     const now = this.#clock.now();
+    this.#verdicts.invalidate();
     await this.#store.revokeSessions(
       sessions.map((s) => ({
         tokenId: s.tokenId,
@@ -58,6 +73,7 @@ export class RevocationService {
       })),
     );
     this.#db.afterCommit(() => {
+      this.#verdicts.invalidate();
       for (const s of sessions)
         this.#emit({ userId: s.userId, tokenId: s.tokenId, cause: RevocationCause.LOGOUT });
     });
@@ -66,17 +82,32 @@ export class RevocationService {
   /** Revokes every session of `userId` started up to now ("log out everywhere", or a ban). */
   async revokeUser(userId: string, cause: RevocationCause): Promise<void> {
     const now = this.#clock.now();
+    this.#verdicts.invalidate();
     await this.#store.revokeUser(userId, new Date(now), new Date(now + this.#maxLifetimeMs));
-    this.#db.afterCommit(() => this.#emit({ userId, tokenId: null, cause }));
+    this.#db.afterCommit(() => {
+      this.#verdicts.invalidate();
+      this.#emit({ userId, tokenId: null, cause });
+    });
   }
 
   /**
    * Whether the session `tokenId` of `userId` is revoked. The session's start comes from the
-   * version 7 token id (millisecond precision); `issuedAtSec` is the fallback for other ids.
+   * version 7 token id (millisecond precision); `issuedAtSec` is the fallback for other ids. With the
+   * verdict cache on, a session found not revoked is not looked up again for `verdictCacheMs`
+   * unless a revocation happens meanwhile (any revocation forgets every verdict).
    */
-  isRevoked(tokenId: string, userId: string, issuedAtSec: number): Promise<boolean> {
+  async isRevoked(tokenId: string, userId: string, issuedAtSec: number): Promise<boolean> {
+    if (this.#verdicts.notRevoked(tokenId, userId)) return false;
+    const generation = this.#verdicts.begin();
     const start = uuidV7Time(tokenId) ?? issuedAtSec * 1000;
-    return this.#store.isRevoked(tokenId, userId, new Date(start));
+    const revoked = await this.#store.isRevoked(tokenId, userId, new Date(start));
+    if (!revoked) this.#verdicts.remember(generation, tokenId, userId);
+    return revoked;
+  }
+
+  /** "Not revoked" verdicts remembered now (0 when the cache is off). */
+  get cachedVerdicts(): number {
+    return this.#verdicts.size;
   }
 
   /** Deletes revocations whose tokens have all expired. */

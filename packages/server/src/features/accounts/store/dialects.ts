@@ -6,6 +6,9 @@ import { SqliteIdentityStore } from './identity-sqlite.ts';
 import type { IdentityStore } from './identity-store.ts';
 import { PgAccountStore, PgRevocationStore } from './postgres.ts';
 import type { RevocationStore } from './revocation-store.ts';
+import { PgAccountSearchStore } from './search-postgres.ts';
+import { SqliteAccountSearchStore } from './search-sqlite.ts';
+import type { AccountSearchStore } from './search-store.ts';
 import { SqliteAccountStore, SqliteRevocationStore } from './sqlite.ts';
 
 /** The account store on SQLite or PostgreSQL. */
@@ -24,4 +27,10 @@ export const revocationStores: StoreDialects<RevocationStore> = {
 export const identityStores: StoreDialects<IdentityStore> = {
   sqlite: (db) => new SqliteIdentityStore(db),
   postgres: (db) => new PgIdentityStore(db),
+};
+
+/** The account search store (the admin console's search) on SQLite or PostgreSQL. */
+export const accountSearchStores: StoreDialects<AccountSearchStore> = {
+  sqlite: (db) => new SqliteAccountSearchStore(db),
+  postgres: (db) => new PgAccountSearchStore(db),
 };

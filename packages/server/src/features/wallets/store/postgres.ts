@@ -67,4 +67,20 @@ export class PgWalletStore implements WalletStore {
         );
     return rows.map((r) => ledgerFromRow(r, (t) => t));
   }
+
+  async lockLedgerItem(id: string): Promise<LedgerRecord | null> {
+    const row = await this.#db.row<LedgerRow>(
+      `SELECT ${LEDGER_COLUMNS} FROM wallet_ledger WHERE id = $1 FOR UPDATE`,
+      [id],
+    );
+    return row ? ledgerFromRow(row, (t) => t) : null;
+  }
+
+  async setLedgerMetadata(id: string, metadata: string, now: Date): Promise<LedgerRecord | null> {
+    const row = await this.#db.row<LedgerRow>(
+      `UPDATE wallet_ledger SET metadata = $2, update_time = $3 WHERE id = $1 RETURNING ${LEDGER_COLUMNS}`,
+      [id, metadata, now],
+    );
+    return row ? ledgerFromRow(row, (t) => t) : null;
+  }
 }

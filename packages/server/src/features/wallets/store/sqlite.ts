@@ -20,6 +20,8 @@ export class SqliteWalletStore implements WalletStore {
   readonly #save: SqliteStatement<[string, number, string], unknown>;
   readonly #insert: SqliteStatement<LedgerRow, unknown>;
   readonly #list: SqliteStatement<[string, number, string, number], LedgerRow>;
+  readonly #item: SqliteStatement<[string], LedgerRow>;
+  readonly #setMetadata: SqliteStatement<[string, number, string], LedgerRow>;
 
   /** `db` must be migrated (the users and ledger tables exist) before stores are built. */
   constructor(db: SqliteDb) {
@@ -36,6 +38,10 @@ export class SqliteWalletStore implements WalletStore {
       `SELECT ${LEDGER_COLUMNS} FROM wallet_ledger
        WHERE user_id = ? AND (create_time, id) < (?, ?)
        ORDER BY create_time DESC, id DESC LIMIT ?`,
+    );
+    this.#item = db.prepare<[string], LedgerRow>(`SELECT ${LEDGER_COLUMNS} FROM wallet_ledger WHERE id = ?`);
+    this.#setMetadata = db.prepare<[string, number, string], LedgerRow>(
+      `UPDATE wallet_ledger SET metadata = ?, update_time = ? WHERE id = ? RETURNING ${LEDGER_COLUMNS}`,
     );
   }
 
@@ -80,5 +86,19 @@ export class SqliteWalletStore implements WalletStore {
         .all(userId, time, before?.id ?? END_ID, limit)
         .map((r) => ledgerFromRow(r, (ms) => new Date(ms))),
     );
+  }
+
+  lockLedgerItem(id: string): Promise<LedgerRecord | null> {
+    return this.#db.run(() => {
+      const row = this.#item.get(id);
+      return row ? ledgerFromRow(row, (ms) => new Date(ms)) : null;
+    });
+  }
+
+  setLedgerMetadata(id: string, metadata: string, now: Date): Promise<LedgerRecord | null> {
+    return this.#db.run(() => {
+      const row = this.#setMetadata.get(metadata, now.getTime(), id);
+      return row ? ledgerFromRow(row, (ms) => new Date(ms)) : null;
+    });
   }
 }

@@ -169,6 +169,44 @@ describeStoreContract(
       ).rejects.toThrow("wallet update out of range at path 'coins'");
     });
 
+    it('merges metadata into a ledger item (walletLedgerUpdate), concurrent merges included', async () => {
+      const ann = await addUser('ann');
+      const { wallets } = stores();
+      await wallets.update(
+        [{ userId: ann, changeset: { coins: 5 }, metadata: { reason: 'quest', n: 1 } }],
+        true,
+      );
+      const [item] = (await wallets.ledger(ann, 10)).items;
+      const updated = await wallets.updateLedgerMetadata(item!.id.toUpperCase(), { n: 2, receipt: 'r-1' });
+      expect(updated).toMatchObject({ id: item!.id, userId: ann, changeset: '{"coins":5}' });
+      expect(JSON.parse(updated.metadata)).toEqual({ reason: 'quest', n: 2, receipt: 'r-1' });
+      expect(updated.createTime).toEqual(item!.createTime);
+      expect(updated.updateTime.getTime()).toBeGreaterThanOrEqual(item!.updateTime.getTime());
+      expect(JSON.parse((await wallets.ledger(ann, 10)).items[0]!.metadata)).toEqual({
+        reason: 'quest',
+        n: 2,
+        receipt: 'r-1',
+      });
+      // Each merge starts from what the previous one committed: no key is lost.
+      await Promise.all(
+        Array.from({ length: 20 }, (_, i) => wallets.updateLedgerMetadata(item!.id, { [`k${i}`]: i })),
+      );
+      const keys = Object.keys(JSON.parse((await wallets.ledger(ann, 10)).items[0]!.metadata));
+      expect(keys).toHaveLength(23);
+
+      const error = (await rejection(wallets.updateLedgerMetadata(newUuid(), {}))) as DomainError;
+      expect(error.message).toBe('wallet ledger item not found');
+      await expect(wallets.updateLedgerMetadata('not-an-id', {})).rejects.toThrow(
+        'expects a valid ledger id',
+      );
+      await expect(
+        wallets.updateLedgerMetadata(item!.id, [] as unknown as Record<string, unknown>),
+      ).rejects.toThrow('expects metadata to be a key value object');
+      await expect(wallets.updateLedgerMetadata(item!.id, { big: 'x'.repeat(17_000) })).rejects.toThrow(
+        /at most 16384 bytes/,
+      );
+    });
+
     it('100 concurrent debits never overdraw: exactly the affordable ones succeed', async () => {
       const ann = await addUser('ann');
       const { wallets } = stores();

@@ -41,4 +41,11 @@ export interface WalletStore {
   insertLedger(items: readonly LedgerRecord[]): Promise<void>;
   /** Up to `limit` of a user's ledger rows, newest first, strictly before `before` when given. */
   listLedger(userId: string, limit: number, before: LedgerPosition | null): Promise<LedgerRecord[]>;
+  /**
+   * One ledger row, locked until the caller's transaction ends (PostgreSQL: `FOR UPDATE`), or `null`
+   * when there is no such row. Call inside `db.tx`.
+   */
+  lockLedgerItem(id: string): Promise<LedgerRecord | null>;
+  /** Replaces a ledger row's metadata (JSON text) and sets its update time; the row as it now is, or `null`. */
+  setLedgerMetadata(id: string, metadata: string, now: Date): Promise<LedgerRecord | null>;
 }
