@@ -2,8 +2,8 @@
  * The server side of `accounts-auth.ts`, run in its own process so the load generator does not share
  * its event loop. Usage: `accounts-auth-server.ts reference` (a bare HTTP endpoint that signs one
  * JWT with jose, no storage) or `accounts-auth-server.ts tether <database> [schema]` (a real Tether
- * server on SQLite in a temporary folder, or on PostgreSQL). Reports `{ port }` over IPC, stops on
- * the message `"stop"`.
+ * server on SQLite in a temporary folder, or on PostgreSQL). Reports `{ port }` over IPC, answers
+ * `"cpu"` with `{ cpu }` (its CPU time so far, user + system, µs), stops on the message `"stop"`.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -17,6 +17,11 @@ const [mode = 'reference', database = 'sqlite', schema] = process.argv.slice(2);
 
 if (!process.send) throw new Error('run me through accounts-auth.ts (needs an IPC channel)');
 const send = process.send.bind(process);
+process.on('message', (m) => {
+  if (m !== 'cpu') return;
+  const { user, system } = process.cpuUsage();
+  send({ cpu: user + system });
+});
 
 if (mode === 'reference') {
   // Imported once, as Tether does, so the reference is the fastest way to use jose.

@@ -2,6 +2,7 @@
  * Authentications per second against a real Tether server, loopback only and bounded in time.
  *
  *   node --import tsx bench/accounts-auth.ts [--seconds 4] [--concurrency 32] [--postgres <url>]
+ *     [--backends sqlite,postgres] [--no-email] [--profile <dir>]
  *
  * Scenarios, each after a one-second warm-up: device authentication creating new accounts, device
  * authentication of existing accounts, and email + password login of existing accounts (one Argon2id
@@ -9,6 +10,8 @@
  * figure is also given as a ratio to a reference measured in the same run: a bare HTTP endpoint that
  * signs one JWT with jose and touches no storage. The server runs in a child process; this process
  * only generates load (keep-alive connections, one request in flight per connection).
+ * `--backends` picks the databases, `--no-email` skips the email logins (whose cost is Argon2id's),
+ * and `--profile <dir>` writes a `--cpu-prof` profile of each server process (setup included).
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -25,8 +28,13 @@ const { values: args } = parseArgs({
       type: 'string',
       default: process.env.TETHER_BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
     },
+    backends: { type: 'string', default: 'sqlite,postgres' },
+    email: { type: 'boolean', default: true },
+    profile: { type: 'string' },
   },
+  allowNegative: true,
 });
+const BACKENDS = (args.backends as string).split(',');
 const SECONDS = Number(args.seconds);
 const CONCURRENCY = Number(args.concurrency);
 const BASIC = `Basic ${Buffer.from('defaultkey:').toString('base64')}`;
@@ -39,12 +47,32 @@ interface Result {
   readonly perSec: number;
   readonly p50: number;
   readonly p99: number;
+  /** Server CPU time (user + system) per successful request, µs. */
+  readonly cpuUs: number;
 }
 
 /** Starts the benchmark server in a child process and resolves with its port. */
+/** The server child's CPU time so far (µs). */
+function serverCpu(child: ChildProcess): Promise<number> {
+  return new Promise((resolve) => {
+    const on = (m: unknown) => {
+      if (typeof m !== 'object' || m === null || !('cpu' in m)) return;
+      child.off('message', on);
+      resolve((m as { cpu: number }).cpu);
+    };
+    child.on('message', on);
+    child.send('cpu');
+  });
+}
+
 function startServer(argv: string[]): Promise<{ port: number; child: ChildProcess }> {
   const child = fork(new URL('./accounts-auth-server.ts', import.meta.url), argv, {
-    execArgv: ['--conditions=@tether/source', '--import', 'tsx'],
+    execArgv: [
+      '--conditions=@tether/source',
+      '--import',
+      'tsx',
+      ...(args.profile ? ['--cpu-prof', `--cpu-prof-dir=${args.profile}`] : []),
+    ],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   return new Promise((resolve, reject) => {
@@ -88,10 +116,12 @@ function post(agent: Agent, port: number, path: string, body: string): Promise<n
 /** Runs `CONCURRENCY` request loops for `seconds`; `next(i)` gives the path and body of request i. */
 async function drive(
   name: string,
-  port: number,
+  server: Server,
   seconds: number,
   next: (i: number) => [path: string, body: string],
 ): Promise<Result> {
+  const { port, child } = server;
+  const cpu0 = await serverCpu(child);
   const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
   const latencies: number[] = [];
   let ok = 0;
@@ -112,16 +142,23 @@ async function drive(
     }),
   );
   const elapsed = (performance.now() - start) / 1000;
+  const cpuUs = ((await serverCpu(child)) - cpu0) / Math.max(1, ok);
   agent.destroy();
   latencies.sort((a, b) => a - b);
   const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))] ?? 0;
-  return { name, ok, failed, perSec: ok / elapsed, p50: pct(0.5), p99: pct(0.99) };
+  return { name, ok, failed, perSec: ok / elapsed, p50: pct(0.5), p99: pct(0.99), cpuUs };
 }
 
 /** Warm-up (discarded), then the measured run. */
-async function measure(name: string, port: number, next: (i: number) => [string, string]): Promise<Result> {
-  await drive(name, port, 1, next);
-  return drive(name, port, SECONDS, next);
+async function measure(name: string, server: Server, next: (i: number) => [string, string]): Promise<Result> {
+  await drive(name, server, 1, next);
+  return drive(name, server, SECONDS, next);
+}
+
+/** A started server child. */
+interface Server {
+  readonly port: number;
+  readonly child: ChildProcess;
 }
 
 /** Sends every body once (untimed setup); fails if any request fails. */
@@ -134,11 +171,12 @@ async function populate(port: number, path: string, bodies: string[]): Promise<v
 }
 
 /** The three Tether scenarios on one running server. */
-async function tetherScenarios(backend: string, port: number): Promise<Result[]> {
+async function tetherScenarios(backend: string, server: Server): Promise<Result[]> {
+  const { port } = server;
   const run = randomBytes(4).toString('hex');
   const device = '/v2/account/authenticate/device';
   const email = '/v2/account/authenticate/email';
-  const created = await measure(`${backend}: device, new account`, port, (i) => [
+  const created = await measure(`${backend}: device, new account`, server, (i) => [
     device,
     JSON.stringify({ id: `bench-new-${run}-${i}` }),
   ]);
@@ -149,17 +187,18 @@ async function tetherScenarios(backend: string, port: number): Promise<Result[]>
     device,
     known.map((id) => JSON.stringify({ id })),
   );
-  const returning = await measure(`${backend}: device, returning`, port, (i) => [
+  const returning = await measure(`${backend}: device, returning`, server, (i) => [
     device,
     JSON.stringify({ id: known[i % known.length] }),
   ]);
+  if (!args.email) return [created, returning];
   const mails = Array.from({ length: CONCURRENCY }, (_, i) => `bench-${run}-${i}@example.com`);
   await populate(
     port,
     email,
     mails.map((m) => JSON.stringify({ email: m, password: 'bench password' })),
   );
-  const login = await measure(`${backend}: email login, returning`, port, (i) => [
+  const login = await measure(`${backend}: email login, returning`, server, (i) => [
     `${email}?create=false`,
     JSON.stringify({ email: mails[i % mails.length], password: 'bench password' }),
   ]);
@@ -203,22 +242,21 @@ async function main(): Promise<void> {
   const results: Result[] = [];
   const ref = await startServer(['reference']);
   results.push(
-    await measure('reference: bare jose JWT endpoint', ref.port, (i) => [
-      '/',
-      JSON.stringify({ id: `ref-${i}` }),
-    ]),
+    await measure('reference: bare jose JWT endpoint', ref, (i) => ['/', JSON.stringify({ id: `ref-${i}` })]),
   );
   await stopServer(ref.child);
 
-  const sqlite = await startServer(['tether', 'sqlite']);
-  results.push(...(await tetherScenarios('sqlite', sqlite.port)));
-  await stopServer(sqlite.child);
+  if (BACKENDS.includes('sqlite')) {
+    const sqlite = await startServer(['tether', 'sqlite']);
+    results.push(...(await tetherScenarios('sqlite', sqlite)));
+    await stopServer(sqlite.child);
+  }
 
-  if (await postgresReachable(args.postgres)) {
+  if (BACKENDS.includes('postgres') && (await postgresReachable(args.postgres))) {
     const schema = `tether_bench_${randomBytes(4).toString('hex')}`;
     const server = await startServer(['tether', args.postgres, schema]);
     try {
-      results.push(...(await tetherScenarios('postgres', server.port)));
+      results.push(...(await tetherScenarios('postgres', server)));
     } finally {
       await stopServer(server.child);
       await dropSchema(args.postgres, schema);
@@ -226,12 +264,17 @@ async function main(): Promise<void> {
   }
 
   const reference = results[0]!.perSec;
-  console.log('scenario                              auth/s   vs ref   p50 ms   p99 ms   errors');
+  const refCpu = results[0]!.cpuUs;
+  console.log(
+    'scenario                              auth/s   vs ref   p50 ms   p99 ms   errors  srv µs/auth  µs vs ref',
+  );
   for (const r of results) {
     console.log(
       `${r.name.padEnd(36)} ${r.perSec.toFixed(0).padStart(7)} ${(r.perSec / reference).toFixed(2).padStart(8)} ${r.p50
         .toFixed(1)
-        .padStart(8)} ${r.p99.toFixed(1).padStart(8)} ${String(r.failed).padStart(8)}`,
+        .padStart(8)} ${r.p99.toFixed(1).padStart(8)} ${String(r.failed).padStart(8)} ${r.cpuUs
+        .toFixed(0)
+        .padStart(12)} ${(r.cpuUs / refCpu).toFixed(2).padStart(10)}`,
     );
   }
 }

@@ -49,6 +49,8 @@ const { values: args } = parseArgs({
     json: { type: 'string' },
     /** Runs Tether from its compiled packages (`npm run build` first) instead of its TypeScript sources. */
     compiled: { type: 'boolean', default: false },
+    /** Writes a `--cpu-prof` profile of each measured server process (opening and idling) to this folder. */
+    profile: { type: 'string' },
     /** Writes heap snapshots of each server before and after opening (`<dir>/<kind>-<round>-{empty,full}.heapsnapshot`). */
     'heap-snapshots': { type: 'string' },
   },
@@ -144,7 +146,7 @@ async function measure(kind: 'ws' | 'tether', round: number): Promise<Result> {
       `server ${kind}`,
       serverScript,
       data ? [kind, data] : [kind],
-      ['--expose-gc'],
+      ['--expose-gc', ...(args.profile ? ['--cpu-prof', `--cpu-prof-dir=${args.profile}`] : [])],
       !args.compiled,
     );
     const { port } = await server.next('ready', 60_000);

@@ -13,9 +13,12 @@
  *   connect `40`, events `42["m","<base64>"]`, Engine.IO pings (`2`) answered with `3`.
  * - `tether`: Nakama device authentication over HTTP, `/ws?token=…`, `match_create` /
  *   `match_join`, then `match_data_send` envelopes; relayed `match_data` carries base64 `data`.
+ * - `tether-pb`: the same over `/ws?format=protobuf`: binary frames carrying Nakama's protobuf
+ *   `Envelope` (as nakama-js-protobuf sends them), whose `data` is the payload's raw bytes.
  *
  * @packageDocumentation
  */
+import { decodeServerEnvelopePb, encodeClientEnvelopePb } from '@tether/protocol';
 import { PAYLOAD_BYTES, payloadBase64, payloadTemplate, readStamp, readStampBase64 } from './stamp.ts';
 import { clientFrame, headerLength, Opcode, RawWebSocket, textFrame } from './wire.ts';
 
@@ -28,6 +31,7 @@ export const SERVER_KINDS = [
   'tether',
   'tether-cluster',
   'tether-before',
+  'tether-pb',
 ] as const;
 /** One server under test. */
 export type ServerKind = (typeof SERVER_KINDS)[number];
@@ -280,6 +284,69 @@ const tetherDialect: Dialect = {
   },
 };
 
+/** The payload bytes after the 8-byte stamp: how a relayed protobuf frame's stamp is found. */
+const PAYLOAD_TAIL = payloadTemplate().subarray(8);
+
+/** Sends a protobuf envelope with cid "1" and resolves with the reply's `match.match_id`. */
+async function tetherPbMatchRequest(ws: RawWebSocket, key: string, body: object): Promise<string> {
+  const reply = nextFrame(ws, (f) => {
+    try {
+      const env = decodeServerEnvelopePb(f) as { cid?: string; type: string; body?: unknown };
+      return env.cid === '1' ? env : undefined;
+    } catch {
+      return undefined;
+    }
+  });
+  ws.send(clientFrame(Opcode.binary, Buffer.from(encodeClientEnvelopePb({ cid: '1', [key]: body }))));
+  const env = await reply;
+  const id = env.type === 'match' ? (env.body as { match_id?: string }).match_id : undefined;
+  if (!id) throw new Error(`${key} (protobuf): ${JSON.stringify(env).slice(0, 200)}`);
+  return id;
+}
+
+function tetherPbTemplate(matchId: string): SendTemplate {
+  const payload = payloadTemplate();
+  const env = Buffer.from(
+    encodeClientEnvelopePb({ match_data_send: { match_id: matchId, op_code: 1, data: payload } }),
+  );
+  const at = env.indexOf(PAYLOAD_TAIL) - 8;
+  if (at < 0) throw new Error('protobuf match_data_send: payload not found in the encoded envelope');
+  return { frame: clientFrame(Opcode.binary, env), offset: headerLength(env.length) + at, base64: false };
+}
+
+async function tetherPbSocket(t: Target, m: number, k: number): Promise<RawWebSocket> {
+  const auth = (await postJson(
+    `http://${t.host}:${t.port}/v2/account/authenticate/device?create=true`,
+    { id: `relay-pb-${t.runId}-${m}-${k}` },
+    { authorization: SERVER_KEY_BASIC },
+  )) as { token?: string };
+  if (!auth.token) throw new Error('authenticate/device: no token');
+  return RawWebSocket.connect(
+    t.host,
+    t.port,
+    `/ws?lang=en&status=false&format=protobuf&token=${encodeURIComponent(auth.token)}`,
+  );
+}
+
+const tetherPbDialect: Dialect = {
+  async create(t, m) {
+    const ws = await tetherPbSocket(t, m, 0);
+    const id = await tetherPbMatchRequest(ws, 'match_create', {});
+    return { member: { ws, send: tetherPbTemplate(id) }, ref: id };
+  },
+  async join(t, m, k, ref) {
+    const ws = await tetherPbSocket(t, m, k);
+    await tetherPbMatchRequest(ws, 'match_join', { match_id: ref });
+    return { ws, send: tetherPbTemplate(ref) };
+  },
+  stamp(_ws, opcode, buf, start, end) {
+    if (opcode !== Opcode.binary) return Number.NaN;
+    // Searched within the frame only (the read buffer is shared and longer).
+    const at = buf.subarray(start, end).indexOf(PAYLOAD_TAIL);
+    return at >= 8 ? readStamp(buf, start + at - 8) : Number.NaN;
+  },
+};
+
 /** The dialect of each server kind. */
 export const DIALECTS: Readonly<Record<ServerKind, Dialect>> = {
   ws: wsDialect,
@@ -289,4 +356,5 @@ export const DIALECTS: Readonly<Record<ServerKind, Dialect>> = {
   tether: tetherDialect,
   'tether-cluster': tetherDialect,
   'tether-before': tetherDialect,
+  'tether-pb': tetherPbDialect,
 };

@@ -4,7 +4,7 @@
  * `match_data_send`) beside a plain `ws` relay (with and without writes batched per event-loop turn),
  * Colyseus 0.18 and Socket.IO 4.8, relaying the same traffic in the same run; loopback only, bounded.
  *
- *   npm run relay --prefix bench -- [--servers ws,ws-batched,colyseus,socketio,tether]
+ *   npm run relay --prefix bench -- [--servers ws,ws-batched,colyseus,socketio,tether,tether-pb]
  *       [--steps 10,25,50,75,100,150,200,300,400,600,800] [--warmup 1] [--window 4] [--drain 2]
  *       [--budget 210] [--p99 50] [--retries 1] [--calm 10] [--json out.json] [--profile <dir>]
  *       [--skip-check]

@@ -23,6 +23,7 @@ export const LABELS: Readonly<Record<ServerKind, string>> = {
   tether: 'Tether',
   'tether-cluster': 'Tether, 2 nodes',
   'tether-before': 'Tether at another commit (--before)',
+  'tether-pb': 'Tether, protobuf /ws',
 };
 
 /** One step of one server. */

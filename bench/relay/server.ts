@@ -100,6 +100,7 @@ function start(kind: ServerKind | 'tether-node'): Promise<StartedRelay> {
     case 'socketio':
       return startSocketIo();
     case 'tether':
+    case 'tether-pb':
       return startTether();
     case 'tether-before':
       return startTether(process.argv[3]);

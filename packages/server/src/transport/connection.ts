@@ -8,6 +8,7 @@
  */
 import type { Logger } from 'pino';
 import { type CodedError, closeReasonOf, TransportError } from './errors.ts';
+import type { TurnCorks } from './turn-cork.ts';
 
 /** How a message travelled: WebSocket binary or text frame. Streams and GameMaker packets are always binary. */
 export type MessageKind = 'binary' | 'text';
@@ -101,6 +102,8 @@ export interface ConnectionOptions {
   readonly maxBufferedBytes?: number;
   /** After an orderly close, how long to wait for the peer before forcing the socket shut. */
   readonly closeTimeoutMs?: number;
+  /** The end-of-turn flush shared by the listener's connections (see {@link TurnCorks}). */
+  readonly turnCorks?: TurnCorks;
 }
 
 /** Default outbound limit: a peer that is 1 MiB behind is not reading. */
@@ -255,7 +258,18 @@ export abstract class BaseConnection implements Connection {
   /** Delivers one inbound message to every handler; drops it once closing has started. */
   protected emitMessage(data: Uint8Array, kind: MessageKind): void {
     if (!this.open) return;
-    for (const handler of [...this.#messageHandlers]) {
+    const handlers = this.#messageHandlers;
+    // The common case, one handler (the session's), without copying the list for every message.
+    if (handlers.length === 1) {
+      const only = handlers[0]!;
+      try {
+        only(data, kind);
+      } catch (err) {
+        this.logger.error({ err, connection: this.id }, 'message handler threw; connection kept open');
+      }
+      return;
+    }
+    for (const handler of [...handlers]) {
       try {
         handler(data, kind);
       } catch (err) {

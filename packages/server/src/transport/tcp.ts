@@ -8,7 +8,7 @@
 import { type AddressInfo, createServer, type Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { BaseConnection, type ConnectionOptions, type Frame, type MeteredConnection } from './connection.ts';
-import { TurnCork } from './turn-cork.ts';
+import { TurnCork, TurnCorks } from './turn-cork.ts';
 
 const utf8 = new TextEncoder();
 
@@ -24,7 +24,7 @@ export class TcpConnection extends BaseConnection implements MeteredConnection {
   constructor(socket: Socket, opts: ConnectionOptions) {
     super(opts);
     this.#socket = socket;
-    this.#cork = new TurnCork(socket, () => this.checkBackpressure());
+    this.#cork = new TurnCork(socket, () => this.checkBackpressure(), opts.turnCorks);
     this.remoteAddress = socket.remoteAddress ?? '';
     this.remotePort = socket.remotePort ?? 0;
     socket.on('data', (chunk: Buffer) => {
@@ -116,6 +116,7 @@ export function listenTcp(opts: TcpListenOptions): Promise<Listener> {
       server.off('error', reject);
       const address = server.address() as AddressInfo;
       const name = opts.name ?? 'tcp';
+      const turnCorks = new TurnCorks();
       server.on('error', (err) => opts.logger.error({ err, port: address.port }, 'tcp listener error'));
       server.on('connection', (socket) => {
         // Without a remote address the socket is already gone (reset before accept).
@@ -128,6 +129,7 @@ export function listenTcp(opts: TcpListenOptions): Promise<Listener> {
           logger: opts.logger,
           maxBufferedBytes: opts.maxBufferedBytes,
           closeTimeoutMs: opts.closeTimeoutMs,
+          turnCorks,
         });
         try {
           opts.onConnection(connection);

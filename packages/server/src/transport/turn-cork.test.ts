@@ -79,4 +79,35 @@ describe('per-turn write coalescing', () => {
     expect(info.error?.code).toBe('SLOW_CONSUMER');
     expect(turns).toBeLessThan(2000);
   });
+
+  it("flushes every connection of a listener at the turn's end, and a write made during that flush in the next batch", async () => {
+    const accepted: TcpConnection[] = [];
+    const listener = await listenTcp({
+      host: '127.0.0.1',
+      port: 0,
+      logger: silent,
+      onConnection: (c) => accepted.push(c),
+    });
+    cleanup.push(() => listener.close());
+    const clients = [0, 1, 2].map(() => connect(listener.address.port, '127.0.0.1'));
+    const received = clients.map((client) => {
+      const chunks: Buffer[] = [];
+      client.on('data', (b: Buffer) => chunks.push(b));
+      client.on('error', () => {});
+      cleanup.push(() => client.destroy());
+      return chunks;
+    });
+    await expect.poll(() => accepted.length).toBe(3);
+    const [a, b, c] = accepted as [TcpConnection, TcpConnection, TcpConnection];
+    a.send('a1');
+    b.send('b1');
+    c.send('c1');
+    // A write made while the batch is being flushed (as an afterFlush check might cause).
+    process.nextTick(() => a.send('a2'));
+    expect([a.bufferedBytes, b.bufferedBytes, c.bufferedBytes]).toEqual([2, 2, 2]);
+    await new Promise((r) => process.nextTick(r));
+    await new Promise((r) => setImmediate(r));
+    expect([a.bufferedBytes, b.bufferedBytes, c.bufferedBytes]).toEqual([0, 0, 0]);
+    await expect.poll(() => received.map((r) => Buffer.concat(r).toString())).toEqual(['a1a2', 'b1', 'c1']);
+  });
 });

@@ -16,18 +16,67 @@ import type { Writable } from 'node:stream';
  */
 export const TURN_FLUSH_BYTES = 64 * 1024;
 
+/**
+ * The end-of-turn flush of many sockets with one `process.nextTick`: a server writing to 800
+ * sockets in a turn queues one tick, not 800 (each tick is a queue entry and a trip through the
+ * tick loop), and no socket needs a callback of its own. Holds taken while a batch is flushing go
+ * into the next batch (its own tick), as with a tick per socket. One instance per listener.
+ */
+export class TurnCorks {
+  #held: TurnCork[] = [];
+  #scheduled = false;
+
+  /** Queues `cork` for this turn's flush. */
+  add(cork: TurnCork): void {
+    this.#held.push(cork);
+    if (!this.#scheduled) {
+      this.#scheduled = true;
+      process.nextTick(flushBatch, this);
+    }
+  }
+
+  /** Flushes every cork held so far (each one that is still held). */
+  run(): void {
+    this.#scheduled = false;
+    const batch = this.#held;
+    this.#held = [];
+    let failure: unknown;
+    for (const cork of batch) {
+      // One failing flush must not leave the other sockets corked for good.
+      try {
+        cork.flush();
+      } catch (err) {
+        failure ??= err;
+      }
+    }
+    if (failure !== undefined) throw failure;
+  }
+}
+
+function flushBatch(batch: TurnCorks): void {
+  batch.run();
+}
+
+function flushOne(cork: TurnCork): void {
+  cork.flush();
+}
+
 /** Holds one socket corked until the end of the current turn. */
 export class TurnCork {
   readonly #socket: Writable;
   readonly #afterFlush: () => void;
-  readonly #onTick = (): void => this.flush();
+  readonly #batch: TurnCorks | undefined;
   #held = false;
   #bytes = 0;
 
-  /** @param afterFlush - called after every flush (end of turn or early), e.g. the backpressure check */
-  constructor(socket: Writable, afterFlush: () => void) {
+  /**
+   * @param afterFlush - called after every flush (end of turn or early), e.g. the backpressure check
+   * @param batch - flushes this cork with the others of its listener (else it has a tick of its own)
+   */
+  constructor(socket: Writable, afterFlush: () => void, batch?: TurnCorks) {
     this.#socket = socket;
     this.#afterFlush = afterFlush;
+    this.#batch = batch;
   }
 
   /** True while writes of this turn are being held back. */
@@ -40,7 +89,8 @@ export class TurnCork {
     if (this.#held) return;
     this.#held = true;
     this.#socket.cork();
-    process.nextTick(this.#onTick);
+    if (this.#batch) this.#batch.add(this);
+    else process.nextTick(flushOne, this);
   }
 
   /** Records bytes written while held; past {@link TURN_FLUSH_BYTES} the turn is flushed now. */

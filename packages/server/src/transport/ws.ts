@@ -15,7 +15,7 @@ import { type RawData, WebSocket, WebSocketServer } from 'ws';
 import { BaseConnection, type ConnectionOptions, type Frame, type MeteredConnection } from './connection.ts';
 import { TransportError } from './errors.ts';
 import type { Listener } from './tcp.ts';
-import { TurnCork } from './turn-cork.ts';
+import { TurnCork, TurnCorks } from './turn-cork.ts';
 
 /** Options of {@link WsConnection} on top of the common ones. */
 export interface WsConnectionOptions extends ConnectionOptions {
@@ -49,7 +49,7 @@ export class WsConnection extends BaseConnection implements MeteredConnection {
     super(opts);
     this.#ws = ws;
     this.#socket = socket;
-    this.#cork = new TurnCork(socket, () => this.checkBackpressure());
+    this.#cork = new TurnCork(socket, () => this.checkBackpressure(), opts.turnCorks);
     this.#textFrames = opts.textFrames ?? false;
     this.remoteAddress = remote.address;
     this.remotePort = remote.port;
@@ -177,6 +177,7 @@ export interface WsAcceptorOptions {
 export class WsAcceptor {
   readonly #wss: WebSocketServer;
   readonly #opts: WsAcceptorOptions;
+  readonly #corks = new TurnCorks();
   #seq = 0;
   #closed = false;
 
@@ -221,6 +222,7 @@ export class WsAcceptor {
         maxBufferedBytes: this.#opts.maxBufferedBytes,
         closeTimeoutMs: this.#opts.closeTimeoutMs,
         textFrames: this.#opts.textFrames,
+        turnCorks: this.#corks,
       });
       try {
         this.#opts.onConnection(connection, req);

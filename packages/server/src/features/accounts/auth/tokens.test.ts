@@ -1,6 +1,6 @@
 import { Session } from '@heroiclabs/nakama-js';
 import fc from 'fast-check';
-import { decodeJwt } from 'jose';
+import { CompactSign, compactVerify, decodeJwt } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { DomainError } from '../../../shared/domain-error.ts';
 import { newUuid, newUuidV7 } from '../../../shared/ids.ts';
@@ -79,5 +79,38 @@ describe('TokenSigner', () => {
     expect(err).toBeInstanceOf(DomainError);
     expect((err as DomainError).message).toBe('Auth token expired');
     expect((await signer.verify('session', token, NOW + 99_000, true)).tid).toBe(c.tid);
+  });
+
+  it('writes exactly the tokens jose writes, and each side verifies the other', async () => {
+    const key = new TextEncoder().encode('session-key');
+    await fc.assert(
+      fc.asyncProperty(fc.string({ unit: 'binary', maxLength: 30 }), async (usn) => {
+        const c = claims({ usn });
+        const ours = await signer.sign('session', c);
+        const theirs = await new CompactSign(new TextEncoder().encode(asciiSafeJson(c)))
+          .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+          .sign(key);
+        expect(ours).toBe(theirs);
+        const { payload } = await compactVerify(ours, key, { algorithms: ['HS256'] });
+        expect(JSON.parse(new TextDecoder().decode(payload))).toEqual(JSON.parse(JSON.stringify(c)));
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it('refuses a token whose signature or payload was altered, however it was encoded', async () => {
+    const token = await signer.sign('session', claims());
+    const [header, payload, signature] = token.split('.') as [string, string, string];
+    for (const bad of [
+      `${header}.${payload}.${signature}=`,
+      `${header}.${payload}.${signature}A`,
+      `${header}.${payload}.${signature.slice(0, -1)}`,
+      `${header}.${payload}.`,
+      `${header}.${payload}A.${signature}`,
+      `${header}.${payload}`,
+      `${header}.${payload}.${signature}.x`,
+    ]) {
+      await expect(signer.verify('session', bad, NOW)).rejects.toThrow(/^Auth token invalid: /);
+    }
   });
 });
