@@ -74,7 +74,7 @@ describe.each(backends)('account links and deletion on $name', (backend) => {
     const email = `Link.${unique()}@Example.com`;
     expect(await client.linkEmail(s, { email, password: 'correct horse' })).toBe(true);
     const account = await client.getAccount(s);
-    const devices = account.devices?.map((d) => d.id) ?? [];
+    const devices = account.devices?.map((d) => d.id ?? '') ?? [];
     expect(devices).toHaveLength(2);
     expect(devices).toContain(device);
     expect(devices.filter((id) => id.startsWith('device-2-'))).toHaveLength(1);
