@@ -77,8 +77,6 @@ interface Link {
 
 /** Reason of the close that ends a held session whose buffer overflowed. */
 const RESUME_OVERFLOW_REASON = 'session resume buffer overflowed';
-/** Reason of the 1013 close of a session whose token check outlasted the revocation record. */
-const REVOCATION_UNKNOWN_REASON = 'token check outlasted the revocation record: reconnect';
 
 /**
  * Opens and closes realtime sessions. One instance serves every carrier, so a session behaves the
@@ -193,7 +191,7 @@ export class SessionLifecycle implements SessionEvents {
       { sessionId: session.id, userId: session.userId },
       'session revoked while its token was checked',
     );
-    if (event === 'unknown') session.close(CloseCode.TRY_AGAIN_LATER, REVOCATION_UNKNOWN_REASON);
+    if (event === 'unknown') session.close(CloseCode.TRY_AGAIN_LATER, CloseReason.REVOCATION_UNKNOWN);
     else closeRevoked([session], event, this.#clock.now());
     return true;
   }
