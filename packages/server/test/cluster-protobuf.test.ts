@@ -7,7 +7,7 @@
 import type { ChannelMessage } from '@heroiclabs/nakama-js';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { OutboundMessage, type WireEncoder } from '../src/presence/outbound.ts';
-import { ClusterBed, clusterAvailable } from './cluster-helpers.ts';
+import { ClusterBed, clusterAvailable, seen } from './cluster-helpers.ts';
 import type { TestServer } from './helpers.ts';
 import { MatchRecorder, text } from './match-helpers.ts';
 import { connectPlayer, disconnectAll, type Player } from './realtime-helpers.ts';
@@ -60,6 +60,8 @@ describe.runIf(available)('protobuf sessions across two nodes', () => {
     const json = await on(n1, false);
     const [p1, p2] = [await on(n2, true), await on(n2, true)];
     const { match_id } = await json.socket.createMatch();
+    // A relayed match exists on another node once its creator's presence arrived there (one bus hop).
+    await seen([n2], { mode: 5, subject: match_id.split('.')[0]! }, 1);
     await p1.socket.joinMatch(match_id);
     await p2.socket.joinMatch(match_id);
     await json.match.presenceCount(3);
