@@ -106,6 +106,11 @@ export const CloseReason = {
   SLOW_CONSUMER: 'outgoing queue full (slow consumer)',
   /** More messages than the socket rate limit allows, persistently (see docs/protocol.md). */
   RATE_LIMITED: 'rate limit exceeded',
+  /**
+   * 1013: the socket's token check outlasted the server's record of recent revocations, so whether a
+   * revocation landed meanwhile is unknown; reconnect (the token is checked again).
+   */
+  REVOCATION_UNKNOWN: 'token check outlasted the revocation record: reconnect',
   /** Refused at accept (1013): the client's address already holds its share of connections. */
   ADDRESS_LIMIT: 'too many connections from this address',
   /** Refused at accept (1013): too many connections are still in the handshake or authenticating. */

@@ -110,6 +110,8 @@ export class GmRealtimeEndpoint {
       const env = this.#firstEnvelope(connection, text);
       if (!env) return;
       phase = 'verifying';
+      // Before storage is read: a revocation applied from now on closes the session it opens.
+      const mark = this.#sessions.revocationMark();
       void this.#verify(connection, env.cid, env.body.token).then((verified) => {
         phase = 'done';
         if (!verified) return;
@@ -118,7 +120,7 @@ export class GmRealtimeEndpoint {
         admitted?.authenticated();
         // From here on the session owns the connection's messages.
         stopMessages();
-        this.#open(connection, env.cid, env.body, verified, early);
+        this.#open(connection, env.cid, env.body, verified, early, mark);
       });
     });
     connection.onClose(() => {
@@ -181,6 +183,7 @@ export class GmRealtimeEndpoint {
     request: Required<Authenticate>,
     verified: Verified,
     early: readonly string[],
+    mark: number,
   ): void {
     this.#sessions.open(
       connection,
@@ -203,6 +206,7 @@ export class GmRealtimeEndpoint {
             'session',
           ),
         pending: early,
+        checked: { mark, issuedAt: verified.issuedAt },
       },
     );
   }

@@ -22,6 +22,7 @@ import type { Connection } from '../transport/connection.ts';
 import { ConnectionCarrier } from './connection-carrier.ts';
 import { connectionHeartbeat, type Heartbeat } from './heartbeat.ts';
 import { inboundHandler } from './inbound.ts';
+import { type CheckedToken, RecentRevocations, type RevocationMark } from './recent-revocations.ts';
 import {
   closeAtTokenExpiry,
   closeRevoked,
@@ -46,6 +47,12 @@ export interface SessionOpenOptions {
   readonly resumable?: boolean;
   /** The client asks for its session back (implies `resumable`). */
   readonly resume?: ResumeRequest;
+  /**
+   * The token check this session comes from: {@link SessionLifecycle.revocationMark} taken before it
+   * read storage, and when the token's session started. A revocation applied since that covers the
+   * token closes the session at once, as it would have had the session been open.
+   */
+  readonly checked?: { readonly mark: RevocationMark; readonly issuedAt: number };
 }
 
 /** Settings {@link SessionLifecycle} reads. */
@@ -101,6 +108,8 @@ export class SessionLifecycle implements SessionEvents {
   readonly #meter: SessionMeter;
   readonly #links = new Map<Session, Link>();
   readonly #resumer: SessionResumer;
+  /** Revocations applied lately, for sessions whose token check was in flight meanwhile. */
+  readonly #revocations: RecentRevocations;
   /** One scheduled flush per turn for all sessions, instead of one `setImmediate` per session. */
   readonly #batcher = new TurnBatcher();
   readonly #opened = new Set<SessionOpenedListener>();
@@ -126,6 +135,7 @@ export class SessionLifecycle implements SessionEvents {
     this.#log = deps.logger;
     this.#meter = deps.meter ?? NO_METERS.sessions;
     this.#resumer = new SessionResumer(deps.settings);
+    this.#revocations = new RecentRevocations({ clock: deps.clock });
   }
 
   /** Sessions open now (held ones included). */
@@ -148,6 +158,45 @@ export class SessionLifecycle implements SessionEvents {
    * held session back. Attach nothing else to its messages.
    */
   open(connection: Connection, identity: SessionIdentity, options: SessionOpenOptions): Session {
+    const session = this.#open(connection, identity, options);
+    if (options.checked && this.#revokedMeanwhile(session, options.checked)) return session;
+    for (const text of options.pending ?? []) this.#pipeline.receive(session, text);
+    return session;
+  }
+
+  /**
+   * Taken by a token check before it reads storage, and handed back to {@link open} as
+   * `options.checked.mark`.
+   */
+  revocationMark(): RevocationMark {
+    return this.#revocations.mark();
+  }
+
+  /**
+   * Closes `session` if a revocation applied after its token check began covers its token (the
+   * revocation's "close every socket" step ran before the session existed): with the revocation's
+   * own code and reason. When the record no longer reaches back that far, closes it with 1013 so the
+   * client reconnects and is checked again. Returns whether it closed the session.
+   */
+  #revokedMeanwhile(session: Session, checked: { mark: RevocationMark; issuedAt: number }): boolean {
+    if (session.closed) return true;
+    const token: CheckedToken = {
+      userId: session.userId,
+      tokenId: session.identity.tokenId,
+      issuedAt: checked.issuedAt,
+    };
+    const event = this.#revocations.revokedSince(checked.mark, token);
+    if (event === undefined) return false;
+    this.#log.info(
+      { sessionId: session.id, userId: session.userId },
+      'session revoked while its token was checked',
+    );
+    if (event === 'unknown') session.close(CloseCode.TRY_AGAIN_LATER, CloseReason.REVOCATION_UNKNOWN);
+    else closeRevoked([session], event, this.#clock.now());
+    return true;
+  }
+
+  #open(connection: Connection, identity: SessionIdentity, options: SessionOpenOptions): Session {
     let failure: SessionResumeFailure | undefined;
     if (options.resume) {
       const resumed = this.#resume(connection, identity, options, options.resume);
@@ -199,7 +248,6 @@ export class SessionLifecycle implements SessionEvents {
     );
     const info = { appearOnline: options.appearOnline, singleSocket: options.singleSocket };
     for (const listener of [...this.#opened]) this.#call(() => listener(session, info));
-    for (const text of options.pending ?? []) this.#pipeline.receive(session, text);
     return session;
   }
 
@@ -257,7 +305,6 @@ export class SessionLifecycle implements SessionEvents {
       { sessionId: session.id, connection: connection.id, seq: request.seq, replayed },
       'realtime session resumed',
     );
-    for (const text of options.pending ?? []) this.#pipeline.receive(session, text);
     return session;
   }
 
@@ -354,8 +401,13 @@ export class SessionLifecycle implements SessionEvents {
     return () => this.#closed.delete(listener);
   }
 
-  /** Closes the sessions a revocation covers (see {@link closeRevoked}); returns how many. */
+  /**
+   * Closes the sessions a revocation covers (see {@link closeRevoked}); returns how many. The
+   * revocation is also recorded for a few seconds (`recent-revocations.ts`), so a session whose
+   * token check was in flight meanwhile is closed the same way when it opens.
+   */
   closeRevoked(event: RevocationEvent): number {
+    this.#revocations.record(event);
     return closeRevoked(this.#registry.byUser(event.userId), event, this.#clock.now());
   }
 

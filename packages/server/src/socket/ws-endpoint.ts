@@ -24,8 +24,11 @@ const MAX_LANG_CHARS = 18;
 
 /** What the endpoint needs to check a token (the account feature's `SessionAuth`). */
 export interface SessionTokenVerifier {
-  verifySessionToken(token: string): Promise<Omit<SessionIdentity, 'lang'>>;
+  verifySessionToken(token: string): Promise<VerifiedToken>;
 }
+
+/** A valid token's identity and when its session started (Unix seconds). */
+export type VerifiedToken = Omit<SessionIdentity, 'lang'> & { readonly issuedAt: number };
 
 /** Connect options parsed from the upgrade request. */
 interface ConnectRequest {
@@ -40,6 +43,9 @@ interface ConnectRequest {
   /** Tether extension: resume a held session (`resume=<token>&resume_seq=<n>`). */
   readonly resume: ResumeRequest | undefined;
 }
+
+/** A checked upgrade: who, how, and the revocation mark taken before the check read storage. */
+type Accepted = SessionIdentity & ConnectRequest & { readonly issuedAt: number; readonly mark: number };
 
 /** An upgrade refused with an HTTP status and a Nakama-style JSON error body. */
 class UpgradeRefusal extends Error {
@@ -78,7 +84,7 @@ export class RealtimeWsEndpoint {
   readonly #verifier: SessionTokenVerifier;
   readonly #log: Logger;
   /** Connect options of upgrades in flight, handed from the checks to the accepted connection. */
-  readonly #accepted = new WeakMap<IncomingMessage, SessionIdentity & ConnectRequest>();
+  readonly #accepted = new WeakMap<IncomingMessage, Accepted>();
   readonly #admission: AddressAdmission;
   /** Addresses with a resume over their limit being checked now (at most one each). */
   readonly #resumesOverLimit = new Set<string>();
@@ -171,7 +177,7 @@ export class RealtimeWsEndpoint {
    * same address (closed as the session moves, so the address is over its share only until then);
    * else it is refused as any upgrade over the limit.
    */
-  #admitResume(req: IncomingMessage, socket: Duplex, identity: SessionIdentity & ConnectRequest): boolean {
+  #admitResume(req: IncomingMessage, socket: Duplex, identity: Accepted): boolean {
     const address = req.socket.remoteAddress ?? '';
     const replaced = identity.resume && this.#sessions.takeoverAddress(identity.resume, identity.userId);
     if (replaced === undefined || addressKey(replaced) !== addressKey(address)) return false;
@@ -193,12 +199,14 @@ export class RealtimeWsEndpoint {
     head: Buffer,
     overLimit?: TransportError,
   ): Promise<void> {
-    let identity: SessionIdentity & ConnectRequest;
+    let identity: Accepted;
     try {
       if (this.#closed) throw new UpgradeRefusal(503, 'server shutting down');
       const request = parseConnectRequest(req);
+      // Before storage is read: a revocation applied from now on closes the session it opens.
+      const mark = this.#sessions.revocationMark();
       const verified = await this.#verify(request.token);
-      identity = { ...verified, ...request };
+      identity = { ...verified, ...request, mark };
     } catch (err) {
       if (err instanceof UpgradeRefusal) refuse(socket, err.status, err.message);
       else {
@@ -224,7 +232,7 @@ export class RealtimeWsEndpoint {
     (identity.format === 'protobuf' ? this.#pbAcceptor : this.#acceptor).handleUpgrade(req, socket, head);
   }
 
-  async #verify(token: string): Promise<Omit<SessionIdentity, 'lang'>> {
+  async #verify(token: string): Promise<VerifiedToken> {
     try {
       return await this.#verifier.verifySessionToken(token);
     } catch (err) {
@@ -242,12 +250,23 @@ export class RealtimeWsEndpoint {
       connection.close(1011, 'internal error');
       return;
     }
-    const { token: _token, appearOnline, singleSocket, format, resumable, resume, ...rest } = identity;
+    const {
+      token: _token,
+      appearOnline,
+      singleSocket,
+      format,
+      resumable,
+      resume,
+      mark,
+      issuedAt,
+      ...rest
+    } = identity;
     this.#sessions.open(connection, rest, {
       format,
       appearOnline,
       singleSocket,
       resumable,
+      checked: { mark, issuedAt },
       ...(resume ? { resume } : {}),
     });
   }
