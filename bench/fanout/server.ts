@@ -36,6 +36,8 @@ async function startTether(root?: string): Promise<Started> {
       data,
       logLevel: 'silent',
       ...TETHER_LIMITS,
+      // An older checkout (--before) may predate the per-address limit and refuse the setting.
+      ...(root === undefined ? { socketMaxConnectionsPerAddress: 0 } : {}),
     },
     {},
   );
