@@ -19,8 +19,8 @@ export type ServerKind = (typeof SERVER_KINDS)[number];
  * of inbound messages waiting behind an asynchronous handler (default 256; a sender's messages wait
  * there while the previous one is stored). The outgoing slow-consumer limits are raised well above
  * what a step can queue (defaults 1,024 messages per turn and 4 MiB unsent), so a client that falls
- * behind shows up as latency, not as a closed socket. The per-address limit on `/ws` is lifted too (in
- * server.ts, where an older checkout is told apart), since every member connects from 127.0.0.1. Every other setting keeps its default.
+ * behind shows up as latency, not as a closed socket. The per-address limit on `/ws` is lifted too (by
+ * tether-package.ts's loopback settings), since every member connects from 127.0.0.1. Every other setting keeps its default.
  */
 export const TETHER_LIMITS = {
   socketRatePerSecond: 1_000_000,

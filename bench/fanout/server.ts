@@ -32,12 +32,10 @@ async function startTether(root?: string): Promise<Started> {
       host: '127.0.0.1',
       port: 0,
       gmPort: 0,
-      ...(pkg.console ? { consolePort: 0 } : {}),
+      ...pkg.loopback,
       data,
       logLevel: 'silent',
       ...TETHER_LIMITS,
-      // An older checkout (--before) may predate the per-address limit and refuse the setting.
-      ...(root === undefined ? { socketMaxConnectionsPerAddress: 0 } : {}),
     },
     {},
   );

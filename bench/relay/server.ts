@@ -27,18 +27,16 @@ import { type StartedRelay, startColyseus, startSocketIo, startWsRelay } from '.
 
 async function startTether(root?: string): Promise<StartedRelay> {
   const data = mkdtempSync(join(tmpdir(), 'tether-relay-bench-'));
-  // Every client of the load runs from 127.0.0.1: no per-address limit on /ws.
+  // Loopback settings (free console port, no per-address limit: every client runs from 127.0.0.1).
   const pkg = await tetherPackage(root);
   const config = pkg.loadConfig(
     {
       host: '127.0.0.1',
       port: 0,
       gmPort: 0,
-      ...(pkg.console ? { consolePort: 0 } : {}),
+      ...pkg.loopback,
       data,
       logLevel: 'warn',
-      // (An older checkout, run with --before, may not know the setting.)
-      ...(root === undefined ? { socketMaxConnectionsPerAddress: 0 } : {}),
     },
     {},
   );
