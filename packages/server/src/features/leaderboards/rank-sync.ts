@@ -78,7 +78,8 @@ export class RankSync implements ReplicaTable<Delta, Snapshot>, RankChangeListen
   /** Set by the composition of the feature: publishes one delta to the other nodes. */
   publish: (delta: Delta) => void = () => {};
   #published = 0;
-  readonly #out = new Map<string, Pending>();
+  /** Keys changed here this turn, per period: the next delta. */
+  readonly #out = new Map<string, { readonly period: Period; readonly owners: Set<string> }>();
   readonly #outBoards: string[] = [];
   #flushQueued = false;
   readonly #in = new Map<string, Pending>();
@@ -109,8 +110,7 @@ export class RankSync implements ReplicaTable<Delta, Snapshot>, RankChangeListen
     if (entry === undefined) {
       entry = {
         period: { leaderboardId: period.leaderboardId, expiryTime: period.expiryTime },
-        owners: new Set(),
-        reload: false,
+        owners: new Set<string>(),
       };
       this.#out.set(key, entry);
     }
