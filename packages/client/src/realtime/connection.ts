@@ -114,7 +114,6 @@ export class RealtimeConnection extends EventHub {
     });
   }
 
-  /** Current state. */
   /**
    * Whether this connection asks for Tether's server-side resume: the option, on a JSON carrier
    * (`session_resume` has no protobuf form, so a binary carrier re-joins after a break instead).
@@ -123,6 +122,7 @@ export class RealtimeConnection extends EventHub {
     return this.#options.serverResume && !this.carrier.codec?.binary;
   }
 
+  /** Current state. */
   get state(): RealtimeState {
     return this.#state;
   }
