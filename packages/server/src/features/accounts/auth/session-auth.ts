@@ -180,7 +180,7 @@ export class SessionAuth implements SessionVerifier {
     }
   }
 
-  async #sign(s: {
+  #sign(s: {
     tid: string;
     uid: string;
     usn: string;
@@ -189,25 +189,21 @@ export class SessionAuth implements SessionVerifier {
   }): Promise<IssuedTokens> {
     const nowSec = Math.floor(this.#o.clock.now() / 1000);
     // `vrs` is omitted when empty, as Nakama does (omitempty).
-    const base = {
-      tid: s.tid,
-      uid: s.uid,
-      usn: s.usn,
-      ...(Object.keys(s.vars).length > 0 ? { vrs: s.vars } : {}),
-    };
-    const [token, refreshToken] = await Promise.all([
-      this.#o.signer.sign(TokenKind.SESSION, {
-        ...base,
-        exp: nowSec + this.#o.tokenExpirySec,
-        iat: s.iatSec,
-      }),
-      this.#o.signer.sign(TokenKind.REFRESH, {
-        ...base,
-        exp: nowSec + this.#o.refreshTokenExpirySec,
-        iat: s.iatSec,
-      }),
-    ]);
-    return { token, refreshToken };
+    const claims =
+      Object.keys(s.vars).length > 0
+        ? { tid: s.tid, uid: s.uid, usn: s.usn, vrs: s.vars, iat: s.iatSec }
+        : { tid: s.tid, uid: s.uid, usn: s.usn, iat: s.iatSec };
+    try {
+      return Promise.resolve(
+        this.#o.signer.signPair(
+          claims,
+          nowSec + this.#o.tokenExpirySec,
+          nowSec + this.#o.refreshTokenExpirySec,
+        ),
+      );
+    } catch (err) {
+      return Promise.reject(err);
+    }
   }
 
   #prune(): void {

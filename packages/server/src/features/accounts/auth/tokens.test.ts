@@ -18,6 +18,28 @@ const claims = (over: Partial<SessionClaims> = {}): SessionClaims => ({
 });
 
 describe('TokenSigner', () => {
+  it('signs a session pair exactly as two sign() calls would', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.string({ unit: 'binary', maxLength: 40 }),
+        fc.option(
+          fc.dictionary(
+            fc.string({ minLength: 1, maxLength: 8 }),
+            fc.string({ unit: 'binary', maxLength: 20 }),
+          ),
+          { nil: undefined },
+        ),
+        async (usn, vrs) => {
+          // Claims in the order SessionAuth has always signed them: exp before iat.
+          const { exp: _, iat, ...shared } = claims({ usn, ...(vrs ? { vrs } : {}) });
+          const pair = signer.signPair({ ...shared, iat }, iat + 60, iat + 3600);
+          expect(pair.token).toBe(await signer.sign('session', { ...shared, exp: iat + 60, iat }));
+          expect(pair.refreshToken).toBe(await signer.sign('refresh', { ...shared, exp: iat + 3600, iat }));
+        },
+      ),
+    );
+  });
+
   it('writes payloads nakama-js 2.8.0 can decode, whatever the username and vars contain', async () => {
     // nakama-js decodes the payload with js-base64 `atob` on the raw base64url text: a `-` or `_`
     // there breaks it. Any string must survive: ASCII punctuation, accents, emoji, lone surrogates.

@@ -93,6 +93,40 @@ describeStoreContract(
       expect((failed.reason as StorageConflictError).field).toBe(ConflictField.DEVICE);
     });
 
+    it('fails only the conflicting ones of many concurrent creations, and writes nothing of them', async () => {
+      const s = stores().accounts;
+      await create('taken', { kind: 'device', id: 'device-taken-0' });
+      const results = await Promise.allSettled([
+        ...Array.from({ length: 20 }, (_, i) =>
+          create(`many${i}`, { kind: 'device', id: `device-many-${i}` }),
+        ),
+        create('TAKEN', { kind: 'device', id: 'device-taken-1' }),
+        create('many-dup', { kind: 'device', id: 'device-many-3' }),
+        create('many-custom', { kind: 'custom', id: 'custom-many' }),
+      ]);
+      const failures = results.map((r) =>
+        r.status === 'rejected' ? (r.reason as StorageConflictError).field : 'ok',
+      );
+      // The two creations of device-many-3 race (on PostgreSQL either may win): exactly one fails.
+      expect([failures[3], failures[21]].sort()).toEqual([ConflictField.DEVICE, 'ok']);
+      const winner = failures[3] === 'ok' ? 'many3' : 'many-dup';
+      failures[3] = 'ok';
+      failures[21] = 'ok';
+      expect(failures).toEqual([
+        ...Array.from({ length: 20 }, () => 'ok'),
+        ConflictField.USERNAME,
+        'ok',
+        'ok',
+      ]);
+      expect(await s.findByDevice('device-taken-1')).toBeNull();
+      expect((await s.findByDevice('device-many-3'))?.username).toBe(winner);
+      expect(await s.listUsers([], [winner === 'many3' ? 'many-dup' : 'many3'])).toEqual([]);
+      for (let i = 0; i < 20; i++) {
+        if (i !== 3) expect((await s.findByDevice(`device-many-${i}`))?.username).toBe(`many${i}`);
+      }
+      expect((await s.findByCustomId('custom-many'))?.username).toBe('many-custom');
+    });
+
     it('lists users by ids and case-insensitive usernames, each once', async () => {
       const a = await create('Henry', { kind: 'device', id: 'device-henry' }, later(1));
       const b = await create('ivy', { kind: 'device', id: 'device-ivy' }, later(2));

@@ -39,29 +39,29 @@ export class PgAccountStore implements AccountStore {
   async createAccount(account: NewAccount): Promise<UserRecord> {
     const { identity } = account;
     try {
-      // The user row and its identity: both or neither, in its own transaction or the caller's.
-      return await this.#db.tx(async () => {
-        const row = await this.#db.row<UserRow>(
-          `INSERT INTO users AS u (id, username, email, password_hash, custom_id, create_time, update_time)
+      // The user row and its device in one statement (one round trip instead of a transaction's
+      // four): both or neither, on its own or in the caller's transaction. The device's foreign key
+      // is checked at the end of the statement, when the user row exists.
+      const row = await this.#db.row<UserRow>(
+        `WITH u AS (
+           INSERT INTO users AS u (id, username, email, password_hash, custom_id, create_time, update_time)
            VALUES ($1, $2, $3, $4, $5, $6, $6)
-           RETURNING ${USER_COLUMNS}`,
-          [
-            account.id,
-            account.username,
-            identity.kind === 'email' ? identity.email : null,
-            identity.kind === 'email' ? identity.passwordHash : null,
-            identity.kind === 'custom' ? identity.id : null,
-            account.now,
-          ],
-        );
-        if (identity.kind === 'device') {
-          await this.#db.query('INSERT INTO user_devices (id, user_id) VALUES ($1, $2)', [
-            identity.id,
-            account.id,
-          ]);
-        }
-        return toUser(row!);
-      });
+           RETURNING ${USER_COLUMNS}
+         ), d AS (
+           INSERT INTO user_devices (id, user_id) SELECT $7::text, u.id FROM u WHERE $7::text IS NOT NULL
+         )
+         SELECT * FROM u`,
+        [
+          account.id,
+          account.username,
+          identity.kind === 'email' ? identity.email : null,
+          identity.kind === 'email' ? identity.passwordHash : null,
+          identity.kind === 'custom' ? identity.id : null,
+          account.now,
+          identity.kind === 'device' ? identity.id : null,
+        ],
+      );
+      return toUser(row!);
     } catch (err) {
       throw asConflict(err);
     }

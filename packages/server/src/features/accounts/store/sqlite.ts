@@ -15,6 +15,7 @@ import {
 } from './account-store.ts';
 import type { RevocationStore } from './revocation-store.ts';
 import { type UserRow as UserRowOf, userFromRow } from './rows.ts';
+import { SqliteGroupCommit } from './sqlite-group-commit.ts';
 
 type UserRow = UserRowOf<number>;
 
@@ -39,7 +40,7 @@ const USER_COLUMNS =
 /** {@link AccountStore} on SQLite. Multi-statement writes run in one transaction. */
 export class SqliteAccountStore implements AccountStore {
   readonly #db: SqliteDb;
-  readonly #insertUser: SqliteStatement<NewUserRow, unknown>;
+  readonly #insertUser: SqliteStatement<NewUserRow, UserRow>;
   readonly #insertDevice: SqliteStatement<[string, string], unknown>;
   readonly #byDevice: SqliteStatement<[string], UserRow>;
   readonly #byCustom: SqliteStatement<[string], UserRow>;
@@ -55,13 +56,16 @@ export class SqliteAccountStore implements AccountStore {
   readonly #deleteUser: SqliteStatement<[string], unknown>;
   readonly #tombstone: SqliteStatement<[string, number], unknown>;
   readonly #tombstoneOf: SqliteStatement<[string], { create_time: number }>;
+  /** New accounts made outside a caller's transaction, committed together once per turn. */
+  readonly #creates: SqliteGroupCommit<NewAccount, UserRow>;
 
   /** `db` must be migrated (the accounts tables exist) before stores are built. */
   constructor(db: SqliteDb) {
     this.#db = db;
-    this.#insertUser = db.prepare<NewUserRow>(
+    this.#insertUser = db.prepare<NewUserRow, UserRow>(
       `INSERT INTO users (id, username, email, password_hash, custom_id, create_time, update_time)
-       VALUES (@id, @username, @email, @passwordHash, @customId, @now, @now)`,
+       VALUES (@id, @username, @email, @passwordHash, @customId, @now, @now)
+       RETURNING ${USER_COLUMNS}`,
     );
     this.#insertDevice = db.prepare<[string, string]>('INSERT INTO user_devices (id, user_id) VALUES (?, ?)');
     this.#byDevice = db.prepare<[string], UserRow>(
@@ -115,30 +119,36 @@ export class SqliteAccountStore implements AccountStore {
     this.#tombstoneOf = db.prepare<[string], { create_time: number }>(
       'SELECT create_time FROM user_tombstones WHERE user_id = ?',
     );
+    this.#creates = new SqliteGroupCommit(db, (account) => this.#insertAccount(account));
   }
 
   async createAccount(account: NewAccount): Promise<UserRecord> {
-    const { identity } = account;
     try {
-      // The user row and its identity: both or neither, in its own transaction or the caller's.
-      const row = await this.#db.tx(() =>
-        this.#db.run(() => {
-          this.#insertUser.run({
-            id: account.id,
-            username: account.username,
-            email: identity.kind === 'email' ? identity.email : null,
-            passwordHash: identity.kind === 'email' ? identity.passwordHash : null,
-            customId: identity.kind === 'custom' ? identity.id : null,
-            now: account.now.getTime(),
-          });
-          if (identity.kind === 'device') this.#insertDevice.run(identity.id, account.id);
-          return this.#byId.get(account.id)!;
-        }),
-      );
+      // Inside the caller's transaction the rows join it; otherwise they are group-committed with
+      // the other accounts created in this turn (each in its own savepoint: see SqliteGroupCommit).
+      const inCallersTx = await this.#db.run((connection) => connection.inTransaction);
+      const row = inCallersTx
+        ? await this.#db.run(() => this.#insertAccount(account))
+        : await this.#creates.add(account);
       return toUser(row);
     } catch (err) {
       throw asConflict(err);
     }
+  }
+
+  /** The user row and its identity (synchronous: the caller makes them one transaction). */
+  #insertAccount(account: NewAccount): UserRow {
+    const { identity } = account;
+    const row = this.#insertUser.get({
+      id: account.id,
+      username: account.username,
+      email: identity.kind === 'email' ? identity.email : null,
+      passwordHash: identity.kind === 'email' ? identity.passwordHash : null,
+      customId: identity.kind === 'custom' ? identity.id : null,
+      now: account.now.getTime(),
+    })!;
+    if (identity.kind === 'device') this.#insertDevice.run(identity.id, account.id);
+    return row;
   }
 
   findByDevice(deviceId: string): Promise<UserRecord | null> {
