@@ -8,24 +8,26 @@ import type { Session } from './session.ts';
  */
 export class SessionRegistry implements SessionLookup {
   readonly #byId = new Map<string, Session>();
-  readonly #byUser = new Map<string, Set<Session>>();
+  /** A user's one session as it is (most users have one), or their sessions in a `Set` once they have two. */
+  readonly #byUser = new Map<string, Session | Set<Session>>();
 
   add(session: Session): void {
     this.#byId.set(session.id, session);
-    let set = this.#byUser.get(session.userId);
-    if (!set) {
-      set = new Set();
-      this.#byUser.set(session.userId, set);
-    }
-    set.add(session);
+    const mine = this.#byUser.get(session.userId);
+    if (mine === undefined) this.#byUser.set(session.userId, session);
+    else if (mine instanceof Set) mine.add(session);
+    else if (mine !== session) this.#byUser.set(session.userId, new Set([mine, session]));
   }
 
   remove(session: Session): void {
     if (this.#byId.get(session.id) !== session) return;
     this.#byId.delete(session.id);
-    const set = this.#byUser.get(session.userId);
-    set?.delete(session);
-    if (set?.size === 0) this.#byUser.delete(session.userId);
+    const mine = this.#byUser.get(session.userId);
+    if (mine === session) this.#byUser.delete(session.userId);
+    else if (mine instanceof Set) {
+      mine.delete(session);
+      if (mine.size === 0) this.#byUser.delete(session.userId);
+    }
   }
 
   get(sessionId: string): Session | undefined {
@@ -34,7 +36,9 @@ export class SessionRegistry implements SessionLookup {
 
   /** A user's connected sessions, oldest first. */
   byUser(userId: string): Session[] {
-    return [...(this.#byUser.get(userId) ?? [])];
+    const mine = this.#byUser.get(userId);
+    if (mine === undefined) return [];
+    return mine instanceof Set ? [...mine] : [mine];
   }
 
   get size(): number {
