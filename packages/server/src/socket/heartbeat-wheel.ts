@@ -19,7 +19,7 @@ export interface HeartbeatWheelOptions<T> extends HeartbeatPolicy {
   /** Time source (milliseconds). */
   readonly now?: () => number;
   /**
-   * Granularity of the checks: a ping or timeout is due at most this much late, never early.
+   * Granularity of the checks: a ping or timeout comes less than two of these late, never early.
    * Default: a sixteenth of the shorter period, between 1 ms and 1 s.
    */
   readonly slotMs?: number;
@@ -117,7 +117,10 @@ export class HeartbeatWheel<T> {
     }
   }
 
-  /** Puts `entry` in the slot of its next check: never early, at most one slot late. */
+  /**
+   * Puts `entry` in the slot of its next check (the first slot that starts at or after its due time,
+   * checked by the first turn of the timer from then on): never early, less than two slots late.
+   */
   #arm(entry: WheelHeartbeat<T>): void {
     const due = heartbeatDue(entry, this.#policy, entry.pings);
     // Clamped to the ring: a check that comes early (the timer lagged far behind) only re-arms.
