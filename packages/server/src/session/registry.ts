@@ -1,4 +1,5 @@
 import type { SessionLookup } from '../presence/message-router.ts';
+import { addTo, type OneOrSet, removeFrom, valuesOf } from '../shared/one-or-set.ts';
 import type { Session } from './session.ts';
 
 /**
@@ -9,25 +10,17 @@ import type { Session } from './session.ts';
 export class SessionRegistry implements SessionLookup {
   readonly #byId = new Map<string, Session>();
   /** A user's one session as it is (most users have one), or their sessions in a `Set` once they have two. */
-  readonly #byUser = new Map<string, Session | Set<Session>>();
+  readonly #byUser = new Map<string, OneOrSet<Session>>();
 
   add(session: Session): void {
     this.#byId.set(session.id, session);
-    const mine = this.#byUser.get(session.userId);
-    if (mine === undefined) this.#byUser.set(session.userId, session);
-    else if (mine instanceof Set) mine.add(session);
-    else if (mine !== session) this.#byUser.set(session.userId, new Set([mine, session]));
+    addTo(this.#byUser, session.userId, session);
   }
 
   remove(session: Session): void {
     if (this.#byId.get(session.id) !== session) return;
     this.#byId.delete(session.id);
-    const mine = this.#byUser.get(session.userId);
-    if (mine === session) this.#byUser.delete(session.userId);
-    else if (mine instanceof Set) {
-      mine.delete(session);
-      if (mine.size === 0) this.#byUser.delete(session.userId);
-    }
+    removeFrom(this.#byUser, session.userId, session);
   }
 
   get(sessionId: string): Session | undefined {
@@ -36,9 +29,7 @@ export class SessionRegistry implements SessionLookup {
 
   /** A user's connected sessions, oldest first. */
   byUser(userId: string): Session[] {
-    const mine = this.#byUser.get(userId);
-    if (mine === undefined) return [];
-    return mine instanceof Set ? [...mine] : [mine];
+    return valuesOf(this.#byUser.get(userId));
   }
 
   get size(): number {
