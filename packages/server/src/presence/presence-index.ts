@@ -18,54 +18,76 @@ interface PendingEvent {
 }
 
 /**
- * One stream's members: in join order, and per node (what the router reads to route). While they
- * are all on one node, `byNode` holds `all` itself as that node's map (no copy).
+ * One stream's members: in join order, and per node (what the router reads to route). The per-node
+ * view is built only when something reads it or a second node's member joins; while every member is
+ * on one node, it maps that node to `all` itself (no copy).
  */
-interface StreamMembers {
-  readonly all: Map<string, Presence>;
-  readonly byNode: Map<string, Map<string, Presence>>;
-}
+class StreamMembers {
+  readonly all = new Map<string, Presence>();
+  /** The node of every member, while the per-node view is not built. */
+  readonly #node: string;
+  #byNode: Map<string, Map<string, Presence>> | undefined = undefined;
 
-/** Adds `presence` (already in no map of `members`) to `all` and to its node's map. */
-function addOnNode(members: StreamMembers, presence: Presence): void {
-  const { all, byNode } = members;
-  const shared = byNode.size === 1 && byNode.values().next().value === all;
-  if (shared && byNode.has(presence.node)) {
+  constructor(node: string) {
+    this.#node = node;
+  }
+
+  get byNode(): Map<string, Map<string, Presence>> {
+    this.#byNode ??= new Map([[this.#node, this.all]]);
+    return this.#byNode;
+  }
+
+  /** Adds `presence` (not a member yet). */
+  add(presence: Presence): void {
+    const { all } = this;
+    const byNode = this.#byNode;
+    if (byNode === undefined && presence.node === this.#node) {
+      all.set(presence.sessionId, presence);
+      return;
+    }
+    const shared = byNode === undefined || (byNode.size === 1 && byNode.values().next().value === all);
+    if (shared && byNode?.has(presence.node)) {
+      all.set(presence.sessionId, presence);
+      return;
+    }
+    const view = this.byNode;
+    if (shared) {
+      // A second node: the first one gets a map of its own.
+      const [node] = view.keys();
+      view.set(node!, new Map(all));
+    }
     all.set(presence.sessionId, presence);
-    return;
+    let onNode = view.get(presence.node);
+    if (!onNode) {
+      onNode = new Map();
+      view.set(presence.node, onNode);
+    }
+    onNode.set(presence.sessionId, presence);
   }
-  if (shared) {
-    // A second node: the first one gets a map of its own.
-    const [node] = byNode.keys();
-    byNode.set(node!, new Map(all));
-  }
-  all.set(presence.sessionId, presence);
-  if (byNode.size === 0) {
-    byNode.set(presence.node, all);
-    return;
-  }
-  let onNode = byNode.get(presence.node);
-  if (!onNode) {
-    onNode = new Map();
-    byNode.set(presence.node, onNode);
-  }
-  onNode.set(presence.sessionId, presence);
-}
 
-/** Removes `presence` from `all` and its node's map; one node left shares `all` again. */
-function removeOnNode(members: StreamMembers, presence: Presence): void {
-  const { all, byNode } = members;
-  all.delete(presence.sessionId);
-  const onNode = byNode.get(presence.node);
-  if (onNode === all) {
-    if (all.size === 0) byNode.delete(presence.node);
-    return;
+  /** Replaces a member's presence by `next` (same session, same node). */
+  replace(next: Presence): void {
+    this.all.set(next.sessionId, next);
+    this.#byNode?.get(next.node)?.set(next.sessionId, next);
   }
-  onNode?.delete(presence.sessionId);
-  if (onNode?.size === 0) byNode.delete(presence.node);
-  if (byNode.size === 1) {
-    const [node] = byNode.keys();
-    byNode.set(node!, all);
+
+  /** Removes `presence` (a member); when one node is left, its map is `all` again. */
+  remove(presence: Presence): void {
+    const { all } = this;
+    const byNode = this.#byNode;
+    all.delete(presence.sessionId);
+    if (byNode === undefined) return;
+    const onNode = byNode.get(presence.node);
+    if (onNode === all) {
+      if (all.size === 0) byNode.delete(presence.node);
+      return;
+    }
+    onNode?.delete(presence.sessionId);
+    if (onNode?.size === 0) byNode.delete(presence.node);
+    if (byNode.size === 1) {
+      const [node] = byNode.keys();
+      byNode.set(node!, all);
+    }
   }
 }
 
@@ -102,12 +124,10 @@ export class PresenceIndex {
     let members = this.#byStream.get(id);
     if (members?.all.has(presence.sessionId)) return false;
     if (!members) {
-      const all = new Map<string, Presence>();
-      // Members of one node share `all` as that node's map until another node's member joins.
-      members = { all, byNode: new Map([[presence.node, all]]) };
+      members = new StreamMembers(presence.node);
       this.#byStream.set(id, members);
     }
-    addOnNode(members, presence);
+    members.add(presence);
     const streams = this.#bySession.get(presence.sessionId);
     if (streams === undefined) {
       // A session on one stream keeps that stream as it is; a Map once it is on two.
@@ -144,8 +164,7 @@ export class PresenceIndex {
     const old = members?.all.get(sessionId);
     if (!members || !old) return undefined;
     const next: Presence = { ...old, meta };
-    members.all.set(sessionId, next);
-    members.byNode.get(old.node)?.set(sessionId, next);
+    members.replace(next);
     if (!old.meta.hidden) this.#queue(id, old, 'leave');
     if (!meta.hidden) this.#queue(id, next, 'join');
     return next;
@@ -157,7 +176,7 @@ export class PresenceIndex {
     const members = this.#byStream.get(id);
     const presence = members?.all.get(sessionId);
     if (!members || !presence) return undefined;
-    removeOnNode(members, presence);
+    members.remove(presence);
     if (members.all.size === 0) this.#byStream.delete(id);
     const streams = this.#bySession.get(sessionId);
     let last = false;
