@@ -17,10 +17,78 @@ interface PendingEvent {
   leaves: Presence[];
 }
 
-/** One stream's members: in join order, and per node (what the router reads to route). */
-interface StreamMembers {
-  readonly all: Map<string, Presence>;
-  readonly byNode: Map<string, Map<string, Presence>>;
+/**
+ * One stream's members: in join order, and per node (what the router reads to route). The per-node
+ * view is built only when something reads it or a second node's member joins; while every member is
+ * on one node, it maps that node to `all` itself (no copy).
+ */
+class StreamMembers {
+  readonly all = new Map<string, Presence>();
+  /** The node of every member, while the per-node view is not built. */
+  readonly #node: string;
+  #byNode: Map<string, Map<string, Presence>> | undefined = undefined;
+
+  constructor(node: string) {
+    this.#node = node;
+  }
+
+  get byNode(): Map<string, Map<string, Presence>> {
+    this.#byNode ??= new Map([[this.#node, this.all]]);
+    return this.#byNode;
+  }
+
+  /** Adds `presence` (not a member yet). */
+  add(presence: Presence): void {
+    const { all } = this;
+    const byNode = this.#byNode;
+    if (byNode === undefined && presence.node === this.#node) {
+      all.set(presence.sessionId, presence);
+      return;
+    }
+    const shared = byNode === undefined || (byNode.size === 1 && byNode.values().next().value === all);
+    if (shared && byNode?.has(presence.node)) {
+      all.set(presence.sessionId, presence);
+      return;
+    }
+    const view = this.byNode;
+    if (shared) {
+      // A second node: the first one gets a map of its own.
+      const [node] = view.keys();
+      view.set(node!, new Map(all));
+    }
+    all.set(presence.sessionId, presence);
+    let onNode = view.get(presence.node);
+    if (!onNode) {
+      onNode = new Map();
+      view.set(presence.node, onNode);
+    }
+    onNode.set(presence.sessionId, presence);
+  }
+
+  /** Replaces a member's presence by `next` (same session, same node). */
+  replace(next: Presence): void {
+    this.all.set(next.sessionId, next);
+    this.#byNode?.get(next.node)?.set(next.sessionId, next);
+  }
+
+  /** Removes `presence` (a member); when one node is left, its map is `all` again. */
+  remove(presence: Presence): void {
+    const { all } = this;
+    const byNode = this.#byNode;
+    all.delete(presence.sessionId);
+    if (byNode === undefined) return;
+    const onNode = byNode.get(presence.node);
+    if (onNode === all) {
+      if (all.size === 0) byNode.delete(presence.node);
+      return;
+    }
+    onNode?.delete(presence.sessionId);
+    if (onNode?.size === 0) byNode.delete(presence.node);
+    if (byNode.size === 1) {
+      const [node] = byNode.keys();
+      byNode.set(node!, all);
+    }
+  }
 }
 
 const NO_PRESENCES: readonly Presence[] = [];
@@ -38,7 +106,8 @@ const NO_NODES: ReadonlyMap<string, ReadonlyMap<string, Presence>> = new Map();
  */
 export class PresenceIndex {
   readonly #byStream = new Map<string, StreamMembers>();
-  readonly #bySession = new Map<string, Map<string, StreamKey>>();
+  /** A session's stream, or its streams by id once it is on two or more. */
+  readonly #bySession = new Map<string, StreamKey | Map<string, StreamKey>>();
   readonly #byNode = new Map<string, Set<string>>();
   readonly #listeners = new Map<number, Set<PresenceListener>>();
   readonly #pending = new Map<string, PendingEvent>();
@@ -55,28 +124,32 @@ export class PresenceIndex {
     let members = this.#byStream.get(id);
     if (members?.all.has(presence.sessionId)) return false;
     if (!members) {
-      members = { all: new Map(), byNode: new Map() };
+      members = new StreamMembers(presence.node);
       this.#byStream.set(id, members);
     }
-    members.all.set(presence.sessionId, presence);
-    let onNode = members.byNode.get(presence.node);
-    if (!onNode) {
-      onNode = new Map();
-      members.byNode.set(presence.node, onNode);
-    }
-    onNode.set(presence.sessionId, presence);
-    let streams = this.#bySession.get(presence.sessionId);
-    if (!streams) {
-      streams = new Map();
-      this.#bySession.set(presence.sessionId, streams);
+    members.add(presence);
+    const streams = this.#bySession.get(presence.sessionId);
+    if (streams === undefined) {
+      // A session on one stream keeps that stream as it is; a Map once it is on two.
+      this.#bySession.set(presence.sessionId, presence.stream);
       let sessions = this.#byNode.get(presence.node);
       if (!sessions) {
         sessions = new Set();
         this.#byNode.set(presence.node, sessions);
       }
       sessions.add(presence.sessionId);
+    } else if (streams instanceof Map) streams.set(id, presence.stream);
+    else {
+      const other = streamId(streams);
+      if (other !== id)
+        this.#bySession.set(
+          presence.sessionId,
+          new Map([
+            [other, streams],
+            [id, presence.stream],
+          ]),
+        );
     }
-    streams.set(id, presence.stream);
     if (!presence.meta.hidden) this.#queue(id, presence, 'join');
     return true;
   }
@@ -91,8 +164,7 @@ export class PresenceIndex {
     const old = members?.all.get(sessionId);
     if (!members || !old) return undefined;
     const next: Presence = { ...old, meta };
-    members.all.set(sessionId, next);
-    members.byNode.get(old.node)?.set(sessionId, next);
+    members.replace(next);
     if (!old.meta.hidden) this.#queue(id, old, 'leave');
     if (!meta.hidden) this.#queue(id, next, 'join');
     return next;
@@ -104,14 +176,15 @@ export class PresenceIndex {
     const members = this.#byStream.get(id);
     const presence = members?.all.get(sessionId);
     if (!members || !presence) return undefined;
-    members.all.delete(sessionId);
-    const onNode = members.byNode.get(presence.node);
-    onNode?.delete(sessionId);
-    if (onNode?.size === 0) members.byNode.delete(presence.node);
+    members.remove(presence);
     if (members.all.size === 0) this.#byStream.delete(id);
     const streams = this.#bySession.get(sessionId);
-    streams?.delete(id);
-    if (streams?.size === 0) {
+    let last = false;
+    if (streams instanceof Map) {
+      streams.delete(id);
+      last = streams.size === 0;
+    } else last = streams !== undefined && streamId(streams) === id;
+    if (last) {
       this.#bySession.delete(sessionId);
       const sessions = this.#byNode.get(presence.node);
       sessions?.delete(sessionId);
@@ -151,7 +224,9 @@ export class PresenceIndex {
   }
 
   streamsOf(sessionId: string): StreamKey[] {
-    return [...(this.#bySession.get(sessionId)?.values() ?? [])];
+    const streams = this.#bySession.get(sessionId);
+    if (streams === undefined) return [];
+    return streams instanceof Map ? [...streams.values()] : [streams];
   }
 
   /**
@@ -172,7 +247,7 @@ export class PresenceIndex {
   presencesOfNode(node: string): Presence[] {
     const out: Presence[] = [];
     for (const sessionId of this.#byNode.get(node) ?? []) {
-      for (const stream of this.#bySession.get(sessionId)?.values() ?? []) {
+      for (const stream of this.streamsOf(sessionId)) {
         const presence = this.get(sessionId, stream);
         if (presence) out.push(presence);
       }

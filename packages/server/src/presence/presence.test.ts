@@ -199,6 +199,39 @@ describe('PresenceIndex (presences of several nodes)', () => {
     expect([...index.membersByNode(room).keys()]).toEqual(['n2']);
     expect([...index.nodes()]).toEqual(['n2']);
   });
+
+  it('keeps the per-node view right as a stream goes from one node to two and back', () => {
+    const index = new PresenceIndex({ schedule: () => {} });
+    const view = () =>
+      [...index.membersByNode(room)].map(([node, members]) => `${node}:${[...members.keys()].join(',')}`);
+    index.add(p('n1', 'a'));
+    index.add(p('n1', 'b'));
+    expect(view()).toEqual(['n1:a,b']);
+    index.add(p('n2', 'c'));
+    index.add(p('n1', 'd'));
+    expect(view()).toEqual(['n1:a,b,d', 'n2:c']);
+    const replaced = index.replace('c', room, { username: 'C' });
+    expect(index.membersByNode(room).get('n2')?.get('c')).toBe(replaced);
+    index.remove('c', room);
+    expect(view()).toEqual(['n1:a,b,d']);
+    index.add(p('n2', 'e'));
+    expect(view()).toEqual(['n1:a,b,d', 'n2:e']);
+    for (const id of ['a', 'b', 'd']) index.remove(id, room);
+    expect(view()).toEqual(['n2:e']);
+    expect(index.list(room).map((x) => x.sessionId)).toEqual(['e']);
+    // A stream never read per node, on a second node from the start of its second member.
+    const other = stream(StreamMode.CHANNEL, '', '', 'fresh');
+    index.add(p('n1', 'x', other));
+    index.add(p('n2', 'y', other));
+    expect([...index.membersByNode(other)].map(([n, m]) => `${n}:${[...m.keys()]}`)).toEqual([
+      'n1:x',
+      'n2:y',
+    ]);
+    expect(index.streamsOf('x')).toEqual([other]);
+    index.remove('e', room);
+    expect(index.membersByNode(room).size).toBe(0);
+    expect(index.streamsOf('e')).toEqual([]);
+  });
 });
 
 describe('LocalMessageRouter.sendToLocalMembers', () => {

@@ -1,4 +1,5 @@
 import type { SessionLookup } from '../presence/message-router.ts';
+import { addTo, type OneOrSet, removeFrom, valuesOf } from '../shared/one-or-set.ts';
 import type { Session } from './session.ts';
 
 /**
@@ -8,24 +9,18 @@ import type { Session } from './session.ts';
  */
 export class SessionRegistry implements SessionLookup {
   readonly #byId = new Map<string, Session>();
-  readonly #byUser = new Map<string, Set<Session>>();
+  /** A user's one session as it is (most users have one), or their sessions in a `Set` once they have two. */
+  readonly #byUser = new Map<string, OneOrSet<Session>>();
 
   add(session: Session): void {
     this.#byId.set(session.id, session);
-    let set = this.#byUser.get(session.userId);
-    if (!set) {
-      set = new Set();
-      this.#byUser.set(session.userId, set);
-    }
-    set.add(session);
+    addTo(this.#byUser, session.userId, session);
   }
 
   remove(session: Session): void {
     if (this.#byId.get(session.id) !== session) return;
     this.#byId.delete(session.id);
-    const set = this.#byUser.get(session.userId);
-    set?.delete(session);
-    if (set?.size === 0) this.#byUser.delete(session.userId);
+    removeFrom(this.#byUser, session.userId, session);
   }
 
   get(sessionId: string): Session | undefined {
@@ -34,7 +29,7 @@ export class SessionRegistry implements SessionLookup {
 
   /** A user's connected sessions, oldest first. */
   byUser(userId: string): Session[] {
-    return [...(this.#byUser.get(userId) ?? [])];
+    return valuesOf(this.#byUser.get(userId));
   }
 
   get size(): number {

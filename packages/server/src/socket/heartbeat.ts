@@ -4,15 +4,46 @@
  * @packageDocumentation
  */
 
-/** Settings of one {@link Heartbeat}. */
-export interface HeartbeatOptions {
+/** The liveness policy: when to ping, when to give up. */
+export interface HeartbeatPolicy {
   /**
-   * A connection silent for this long gets a protocol ping (WebSocket only; pass no `ping` for
-   * carriers without one, such as GameMaker TCP).
+   * A connection silent for this long gets a protocol ping (WebSocket only; carriers without one,
+   * such as GameMaker TCP, get none).
    */
   readonly pingPeriodMs: number;
   /** A connection that sent nothing at all (no message, no pong) for this long is dead. */
   readonly idleTimeoutMs: number;
+}
+
+/** What a heartbeat knows of its connection. */
+export interface HeartbeatState {
+  /** When the peer last showed a sign of life (ms). */
+  readonly lastSeen: number;
+  /** When it was last pinged (ms; -Infinity: never). */
+  readonly lastPing: number;
+}
+
+/** The earliest moment something can be due for a connection in `state` (ms). */
+export function heartbeatDue(state: HeartbeatState, policy: HeartbeatPolicy, pings: boolean): number {
+  const timeout = state.lastSeen + policy.idleTimeoutMs;
+  if (!pings) return timeout;
+  return Math.min(timeout, Math.max(state.lastSeen, state.lastPing) + policy.pingPeriodMs);
+}
+
+/** What is due at `now`: the connection is dead, it gets a ping, or nothing yet. */
+export function heartbeatStep(
+  state: HeartbeatState,
+  now: number,
+  policy: HeartbeatPolicy,
+  pings: boolean,
+): 'timeout' | 'ping' | 'wait' {
+  if (now - state.lastSeen >= policy.idleTimeoutMs) return 'timeout';
+  if (pings && now - Math.max(state.lastSeen, state.lastPing) >= policy.pingPeriodMs) return 'ping';
+  return 'wait';
+}
+
+/** Settings of one {@link Heartbeat}. */
+export interface HeartbeatOptions extends HeartbeatPolicy {
   /** Sends a protocol ping; absent on carriers that have none. */
   readonly ping?: () => void;
   /** Called once when the connection is judged dead; the owner closes it. */
@@ -22,7 +53,8 @@ export interface HeartbeatOptions {
 }
 
 /**
- * Detects dead peers with one timer per connection.
+ * Detects a dead peer with a timer of its own (the server watches all its connections with one
+ * `HeartbeatWheel` instead, same policy).
  *
  * Policy: any sign of life (a message, a pong, a ping from the peer) counts, and is recorded with
  * {@link touch}, which only stores a timestamp: the hot path never touches a timer. The timer wakes
@@ -60,8 +92,7 @@ export class Heartbeat {
 
   #arm(): void {
     const now = this.#now();
-    let due = this.#lastSeen + this.#o.idleTimeoutMs;
-    if (this.#o.ping) due = Math.min(due, Math.max(this.#lastSeen, this.#lastPing) + this.#o.pingPeriodMs);
+    const due = heartbeatDue(this.#state(), this.#o, this.#o.ping !== undefined);
     // unref: liveness checks alone must never keep the process alive.
     this.#timer = setTimeout(() => this.#tick(), Math.max(1, due - now)).unref();
   }
@@ -69,37 +100,32 @@ export class Heartbeat {
   #tick(): void {
     if (this.#stopped) return;
     const now = this.#now();
-    if (now - this.#lastSeen >= this.#o.idleTimeoutMs) {
+    const step = heartbeatStep(this.#state(), now, this.#o, this.#o.ping !== undefined);
+    if (step === 'timeout') {
       this.stop();
       this.#o.onTimeout();
       return;
     }
-    if (this.#o.ping && now - Math.max(this.#lastSeen, this.#lastPing) >= this.#o.pingPeriodMs) {
+    if (step === 'ping') {
       this.#lastPing = now;
-      this.#o.ping();
+      this.#o.ping?.();
     }
     this.#arm();
+  }
+
+  #state(): HeartbeatState {
+    return { lastSeen: this.#lastSeen, lastPing: this.#lastPing };
   }
 }
 
 /** What a connection must offer for protocol-level liveness (WebSocket connections do). */
-interface Pingable {
+export interface Pingable {
   ping(): boolean;
   onPong(handler: () => void): () => void;
 }
 
-function isPingable(connection: object): connection is Pingable {
+/** Whether `connection` has protocol pings (a WebSocket) or not (GameMaker TCP). */
+export function isPingable(connection: object): connection is Pingable {
   const c = connection as Partial<Pingable>;
   return typeof c.ping === 'function' && typeof c.onPong === 'function';
-}
-
-/**
- * A {@link Heartbeat} for one connection: protocol pings (and their pongs as signs of life) where
- * the connection has them, none otherwise (GameMaker TCP).
- */
-export function connectionHeartbeat(connection: object, options: Omit<HeartbeatOptions, 'ping'>): Heartbeat {
-  const pingable = isPingable(connection) ? connection : undefined;
-  const heartbeat = new Heartbeat({ ...options, ...(pingable ? { ping: () => void pingable.ping() } : {}) });
-  pingable?.onPong(() => heartbeat.touch());
-  return heartbeat;
 }

@@ -20,7 +20,8 @@ import type { Clock } from '../shared/clock.ts';
 import { newUuid } from '../shared/ids.ts';
 import type { Connection } from '../transport/connection.ts';
 import { ConnectionCarrier } from './connection-carrier.ts';
-import { connectionHeartbeat, type Heartbeat } from './heartbeat.ts';
+import { isPingable } from './heartbeat.ts';
+import { HeartbeatWheel, type WheelHeartbeat } from './heartbeat-wheel.ts';
 import { inboundHandler } from './inbound.ts';
 import { type CheckedToken, RecentRevocations, type RevocationMark } from './recent-revocations.ts';
 import {
@@ -64,15 +65,19 @@ export interface SessionLifecycleSettings extends SessionResumeSettings {
   readonly socketCloseOnTokenExpiry: boolean;
 }
 
-/** A session's connection now, and what watches it. */
-interface Link {
-  connection: Connection | undefined;
+/** A session's connection now, and what watches it (every field set here: one hidden class). */
+class Link {
+  connection: Connection | undefined = undefined;
   format: WireFormat;
-  meter: CarrierMeter | undefined;
-  heartbeat?: Heartbeat;
-  cancelExpiry?: () => void;
+  meter: CarrierMeter | undefined = undefined;
+  heartbeat: WheelHeartbeat<Session> | undefined = undefined;
+  cancelExpiry: (() => void) | undefined = undefined;
   /** Why the session was released, when it was (overflow), for the resume bookkeeping. */
-  overflowed?: boolean;
+  overflowed = false;
+
+  constructor(format: WireFormat) {
+    this.format = format;
+  }
 }
 
 /** Reason of the close that ends a held session whose buffer overflowed. */
@@ -89,7 +94,7 @@ const RESUME_OVERFLOW_REASON = 'session resume buffer overflowed';
  * policies that close sessions from outside (revocation, `single_socket`, token expiry) are in
  * `session-policies.ts`.
  *
- * Liveness: see {@link Heartbeat}; a silent session is closed with 1001 "heartbeat timeout". Token
+ * Liveness: see {@link HeartbeatWheel}; a silent session is closed with 1001 "heartbeat timeout". Token
  * expiry: by default an open socket outlives its token (as on Nakama); with
  * `socketCloseOnTokenExpiry` it is closed at `exp` with 4001 "token expired".
  *
@@ -112,6 +117,8 @@ export class SessionLifecycle implements SessionEvents {
   readonly #revocations: RecentRevocations;
   /** One scheduled flush per turn for all sessions, instead of one `setImmediate` per session. */
   readonly #batcher = new TurnBatcher();
+  /** Liveness of every connection, on one timer. */
+  readonly #heartbeats: HeartbeatWheel<Session>;
   readonly #opened = new Set<SessionOpenedListener>();
   readonly #closed = new Set<SessionClosedListener>();
   /** Set by {@link drain}: messages that arrive from then on are not read. */
@@ -136,6 +143,18 @@ export class SessionLifecycle implements SessionEvents {
     this.#meter = deps.meter ?? NO_METERS.sessions;
     this.#resumer = new SessionResumer(deps.settings);
     this.#revocations = new RecentRevocations({ clock: deps.clock });
+    this.#heartbeats = new HeartbeatWheel<Session>({
+      pingPeriodMs: deps.settings.socketPingPeriodMs,
+      idleTimeoutMs: deps.settings.socketPongWaitMs,
+      now: () => this.#clock.now(),
+      handlers: {
+        ping: (session) => {
+          const connection = this.#links.get(session)?.connection;
+          if (connection && isPingable(connection)) connection.ping();
+        },
+        timedOut: (session) => this.#timedOut(session),
+      },
+    });
   }
 
   /** Sessions open now (held ones included). */
@@ -203,7 +222,7 @@ export class SessionLifecycle implements SessionEvents {
       if (resumed instanceof Session) return resumed;
       failure = resumed;
     }
-    const link: Link = { connection: undefined, format: options.format, meter: undefined };
+    const link = new Link(options.format);
     const session = new Session({
       id: newUuid(),
       identity,
@@ -322,7 +341,10 @@ export class SessionLifecycle implements SessionEvents {
 
   /** Heartbeat, token expiry, inbound messages and the end of `connection`, for `session`. */
   #watch(session: Session, connection: Connection, link: Link): void {
-    link.heartbeat = this.#heartbeat(session, connection, link);
+    const pingable = isPingable(connection);
+    const heartbeat = this.#heartbeats.watch(session, pingable);
+    link.heartbeat = heartbeat;
+    if (pingable) connection.onPong(() => heartbeat.touch());
     link.cancelExpiry?.();
     if (this.#settings.socketCloseOnTokenExpiry) {
       link.cancelExpiry = closeAtTokenExpiry(session, session.identity.expiresAt * 1000, () =>
@@ -456,19 +478,14 @@ export class SessionLifecycle implements SessionEvents {
     await Promise.all(closing);
   }
 
-  #heartbeat(session: Session, connection: Connection, link: Link): Heartbeat {
-    return connectionHeartbeat(connection, {
-      pingPeriodMs: this.#settings.socketPingPeriodMs,
-      idleTimeoutMs: this.#settings.socketPongWaitMs,
-      now: () => this.#clock.now(),
-      onTimeout: () => {
-        this.#log.debug({ sessionId: session.id }, 'realtime session silent too long');
-        if (this.#holdable(session) && link.connection === connection) {
-          this.#detach(session, link, true);
-          this.#hold(session, CloseCode.GOING_AWAY, CloseReason.HEARTBEAT_TIMEOUT);
-        } else session.close(CloseCode.GOING_AWAY, CloseReason.HEARTBEAT_TIMEOUT);
-      },
-    });
+  /** `session`'s connection sent nothing (not even a pong) for `socketPongWaitMs`. */
+  #timedOut(session: Session): void {
+    this.#log.debug({ sessionId: session.id }, 'realtime session silent too long');
+    const link = this.#links.get(session);
+    if (link?.connection && this.#holdable(session)) {
+      this.#detach(session, link, true);
+      this.#hold(session, CloseCode.GOING_AWAY, CloseReason.HEARTBEAT_TIMEOUT);
+    } else session.close(CloseCode.GOING_AWAY, CloseReason.HEARTBEAT_TIMEOUT);
   }
 
   #cleanUp(session: Session, code: number, reason: string): void {

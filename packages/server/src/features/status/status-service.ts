@@ -12,6 +12,7 @@ import type { Presence, PresenceEvent, SessionHandle } from '../../presence/type
 import { userPresence } from '../../presence/wire.ts';
 import { type DomainError, invalid } from '../../shared/domain-error.ts';
 import { isUuid } from '../../shared/ids.ts';
+import { addTo, holds, type OneOrSet, removeFrom, sizeOf, valuesOf } from '../../shared/one-or-set.ts';
 
 /** Finds users by id and username (the account service implements it). Unknown ones are left out. */
 export interface StatusUserDirectory {
@@ -47,8 +48,10 @@ export class StatusService {
   readonly #tracker: Tracker;
   readonly #router: MessageRouter;
   readonly #users: StatusUserDirectory;
-  readonly #followers = new Map<string, Set<string>>();
-  readonly #following = new Map<string, Set<string>>();
+  /** Sessions following a user, by user id (one session id as it is: most users have one). */
+  readonly #followers = new Map<string, OneOrSet<string>>();
+  /** Users a session follows, by session id (its own user as it is, until it follows others). */
+  readonly #following = new Map<string, OneOrSet<string>>();
   readonly #unsubscribe: () => void;
 
   constructor(deps: { tracker: Tracker; router: MessageRouter; users: StatusUserDirectory }) {
@@ -72,9 +75,9 @@ export class StatusService {
   /** Drops a closed session's follows (its status presence goes with the tracker's `untrackAll`). */
   sessionClosed(sessionId: string): void {
     const followed = this.#following.get(sessionId);
-    if (!followed) return;
+    if (followed === undefined) return;
     this.#following.delete(sessionId);
-    for (const userId of followed) this.#removeFollower(userId, sessionId);
+    for (const userId of valuesOf(followed)) removeFrom(this.#followers, userId, sessionId);
   }
 
   /**
@@ -103,8 +106,8 @@ export class StatusService {
     if (session.closed) return [];
     const targets = [...new Set(found)].filter((id) => id !== session.userId && id !== SYSTEM_USER_ID);
     const followed = this.#following.get(session.id);
-    const current = Math.max(0, (followed?.size ?? 0) - 1); // the own user does not count
-    const adding = targets.filter((id) => !followed?.has(id)).length;
+    const current = Math.max(0, sizeOf(followed) - 1); // the own user does not count
+    const adding = targets.filter((id) => !holds(followed, id)).length;
     if (current + adding > MAX_FOLLOWS_PER_SESSION) throw tooManyFollows();
     const presences: UserPresence[] = [];
     for (const userId of targets) {
@@ -116,13 +119,12 @@ export class StatusService {
 
   /** Stops following users; unknown or not-followed ids are ignored (always succeeds, as Nakama). */
   unfollow(session: SessionHandle, userIds: readonly string[]): void {
-    const followed = this.#following.get(session.id);
-    if (!followed) return;
+    if (!this.#following.has(session.id)) return;
     for (const raw of userIds) {
       const userId = raw.toLowerCase();
       // A session keeps following its own user: status_follow skips it, so unfollow does too.
-      if (userId === session.userId || !followed.delete(userId)) continue;
-      this.#removeFollower(userId, session.id);
+      if (userId === session.userId || !removeFrom(this.#following, session.id, userId)) continue;
+      removeFrom(this.#followers, userId, session.id);
     }
   }
 
@@ -147,7 +149,7 @@ export class StatusService {
 
   /** Number of sessions following a user (for tests and metrics). */
   followerCount(userId: string): number {
-    return this.#followers.get(userId)?.size ?? 0;
+    return sizeOf(this.#followers.get(userId));
   }
 
   /** Stops delivering status events (server shutdown). */
@@ -168,34 +170,19 @@ export class StatusService {
   }
 
   #addFollow(sessionId: string, userId: string): void {
-    let followed = this.#following.get(sessionId);
-    if (!followed) {
-      followed = new Set();
-      this.#following.set(sessionId, followed);
-    }
-    followed.add(userId);
-    let followers = this.#followers.get(userId);
-    if (!followers) {
-      followers = new Set();
-      this.#followers.set(userId, followers);
-    }
-    followers.add(sessionId);
-  }
-
-  #removeFollower(userId: string, sessionId: string): void {
-    const followers = this.#followers.get(userId);
-    followers?.delete(sessionId);
-    if (followers?.size === 0) this.#followers.delete(userId);
+    addTo(this.#following, sessionId, userId);
+    addTo(this.#followers, userId, sessionId);
   }
 
   #deliver(events: readonly PresenceEvent[]): void {
     for (const event of events) {
       const followers = this.#followers.get(event.stream.subject);
-      if (!followers || followers.size === 0) continue;
+      if (followers === undefined) continue;
       const body: StatusPresenceEvent = {};
       if (event.joins.length > 0) body.joins = event.joins.map(statusPresenceOf);
       if (event.leaves.length > 0) body.leaves = event.leaves.map(statusPresenceOf);
-      this.#router.sendToSessions(followers, new OutboundMessage({ status_presence_event: body }));
+      const to = followers instanceof Set ? followers : [followers];
+      this.#router.sendToSessions(to, new OutboundMessage({ status_presence_event: body }));
     }
   }
 }

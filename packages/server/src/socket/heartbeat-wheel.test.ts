@@ -1,0 +1,91 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { HeartbeatWheel } from './heartbeat-wheel.ts';
+
+describe('HeartbeatWheel', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  function harness(slotMs = 10) {
+    vi.useFakeTimers();
+    vi.setSystemTime(1_000_000);
+    const start = Date.now();
+    const log: string[] = [];
+    const wheel = new HeartbeatWheel<string>({
+      pingPeriodMs: 100,
+      idleTimeoutMs: 250,
+      slotMs,
+      handlers: {
+        ping: (name) => log.push(`ping ${name}@${Date.now() - start}`),
+        timedOut: (name) => log.push(`timeout ${name}@${Date.now() - start}`),
+      },
+    });
+    return { wheel, log };
+  }
+
+  it('pings each silent connection every period and times it out at the idle limit, never early', () => {
+    const { wheel, log } = harness();
+    wheel.watch('a', true);
+    vi.advanceTimersByTime(50);
+    wheel.watch('b', false);
+    vi.advanceTimersByTime(1000);
+    expect(log).toEqual(['ping a@100', 'ping a@200', 'timeout a@250', 'timeout b@300']);
+    expect(wheel.size).toBe(0);
+  });
+
+  it('checks less than two slots late', () => {
+    const { wheel, log } = harness(40);
+    vi.advanceTimersByTime(15);
+    wheel.watch('a', true);
+    vi.advanceTimersByTime(1000);
+    // Watched at 15: pings due at 115 and 235, the timeout at 265 (slots 120, 240, 280); the timer,
+    // started at 15, runs every 40 ms (55, 95, 135, ...) and checks the slots that came due.
+    expect(log).toEqual(['ping a@135', 'ping a@255', 'timeout a@295']);
+  });
+
+  it('sends no ping while the peer is active, counts any sign of life, and stop() ends the watch', () => {
+    const { wheel, log } = harness();
+    const a = wheel.watch('a', true);
+    const b = wheel.watch('b', true);
+    for (let t = 0; t < 10; t++) {
+      vi.advanceTimersByTime(90);
+      a.touch();
+      b.touch();
+    }
+    expect(log).toEqual([]);
+    b.stop();
+    b.stop();
+    expect(wheel.size).toBe(1);
+    vi.advanceTimersByTime(100);
+    expect(log).toEqual(['ping a@1000']);
+    a.touch(); // the pong
+    vi.advanceTimersByTime(1000);
+    expect(log).toEqual(['ping a@1000', 'ping a@1100', 'ping a@1200', 'timeout a@1250']);
+  });
+
+  it('catches up in one turn after the timer lagged behind the clock', () => {
+    vi.useFakeTimers();
+    vi.setSystemTime(1_000_000);
+    const seen: string[] = [];
+    let now = Date.now();
+    const wheel = new HeartbeatWheel<string>({
+      pingPeriodMs: 100,
+      idleTimeoutMs: 250,
+      slotMs: 10,
+      now: () => now,
+      handlers: {
+        ping: (name) => seen.push(`ping ${name}`),
+        timedOut: (name) => seen.push(`timeout ${name}`),
+      },
+    });
+    wheel.watch('a', true);
+    wheel.watch('b', false);
+    now += 120; // a blocked event loop: the clock moves, the timer has not run
+    vi.advanceTimersByTime(10);
+    expect(seen).toEqual(['ping a']);
+    now += 10_000;
+    vi.advanceTimersByTime(10);
+    expect(seen.slice(1).sort()).toEqual(['timeout a', 'timeout b']);
+    expect(wheel.size).toBe(0);
+  });
+});
