@@ -17,7 +17,12 @@ let server: TestServer;
 const opened: Player[] = [];
 let gm: GmRealtimeClient | undefined;
 
-/** Encoder calls per outgoing message, by wire format, with the message's type. */
+/**
+ * Encoder calls per outgoing message, by wire format, with the message's type. `/ws` sessions share
+ * complete WebSocket frames (`<format>+ws-text`, `<format>+ws-binary`): the JSON ones frame the text
+ * directly, the protobuf ones frame the shared `protobuf` bytes.
+ */
+const WS = { 'json-text+ws-text': 1, 'protobuf+ws-binary': 1 } as const;
 const encodes = new Map<OutboundMessage, { type: string; formats: Record<string, number> }>();
 
 beforeAll(async () => {
@@ -88,7 +93,7 @@ describe('JSON, protobuf and GameMaker clients together', () => {
       expect(d).toMatchObject({ op_code: 1, presence: { session_id: gmSelf.session_id } });
       expect(text(d!)).toBe('from gm');
     }
-    expect(encodesOf('match_data', b64('from gm'))).toEqual([{ 'json-text': 1, protobuf: 1 }]);
+    expect(encodesOf('match_data', b64('from gm'))).toEqual([{ ...WS, protobuf: 1 }]);
 
     // Protobuf → JSON, protobuf and GameMaker.
     await p1.socket.sendMatchState(match_id, 2, new Uint8Array([0xff, 0x00, 0x7f]));
@@ -101,7 +106,7 @@ describe('JSON, protobuf and GameMaker clients together', () => {
       expect([...d!.data]).toEqual([0xff, 0x00, 0x7f]);
     }
     const fromPb = [...encodes].filter(([m, e]) => e.type === 'match_data' && m.text.includes(p1.sid));
-    expect(fromPb.map(([, e]) => e.formats)).toEqual([{ 'json-text': 1, protobuf: 1, 'gm-packet': 1 }]);
+    expect(fromPb.map(([, e]) => e.formats)).toEqual([{ ...WS, protobuf: 1, 'gm-packet': 1 }]);
 
     // JSON → the others.
     await j2.socket.sendMatchState(match_id, 3, 'from json');
@@ -110,9 +115,7 @@ describe('JSON, protobuf and GameMaker clients together', () => {
       const got = await p.match.dataCount(1, (d) => d.op_code === 3);
       expect(text(got[0]!)).toBe('from json');
     }
-    expect(encodesOf('match_data', b64('from json'))).toEqual([
-      { 'json-text': 1, protobuf: 1, 'gm-packet': 1 },
-    ]);
+    expect(encodesOf('match_data', b64('from json'))).toEqual([{ ...WS, protobuf: 1, 'gm-packet': 1 }]);
   });
 
   it('share a chat room; messages and presence events are encoded once per format', async () => {
@@ -130,7 +133,7 @@ describe('JSON, protobuf and GameMaker clients together', () => {
     await gm.request('channel_join', { target: room, type: 1 });
     const gmJoinEvents = encodesOf('channel_presence_event', String(gmSelf.session_id));
     // The GameMaker client's own join goes to it too: one encode per format.
-    expect(gmJoinEvents).toEqual([{ 'json-text': 1, protobuf: 1, 'gm-packet': 1 }]);
+    expect(gmJoinEvents).toEqual([{ ...WS, protobuf: 1, 'gm-packet': 1 }]);
 
     await p2.socket.writeChatMessage(channel.id, { text: 'hi all' });
     for (const p of [j1, j2, p1, p2]) {
@@ -143,14 +146,12 @@ describe('JSON, protobuf and GameMaker clients together', () => {
     }
     const gmGot = (await gm.waitFor((e) => 'channel_message' in e)).channel_message as { content: string };
     expect(JSON.parse(gmGot.content)).toEqual({ text: 'hi all' });
-    expect(encodesOf('channel_message', 'hi all')).toEqual([{ 'json-text': 1, protobuf: 1, 'gm-packet': 1 }]);
+    expect(encodesOf('channel_message', 'hi all')).toEqual([{ ...WS, protobuf: 1, 'gm-packet': 1 }]);
 
     gm.send({ cid: '9', channel_message_send: { channel_id: channel.id, content: '{"text":"from gm"}' } });
     for (const p of [j1, j2, p1, p2])
       expect((await nextMessage(p, 'from gm')).sender_id).toBe(gmSelf.user_id);
-    expect(encodesOf('channel_message', 'from gm')).toEqual([
-      { 'json-text': 1, protobuf: 1, 'gm-packet': 1 },
-    ]);
+    expect(encodesOf('channel_message', 'from gm')).toEqual([{ ...WS, protobuf: 1, 'gm-packet': 1 }]);
   });
 });
 

@@ -17,22 +17,30 @@ export class OutboundMessage {
   #envelope: object | undefined;
   #text: string | undefined;
   #type: string | undefined;
-  // One slot covers the common case (every recipient on one wire format) without allocating a Map
-  // per message; a second format (a broadcast reaching /ws and GameMaker sessions) adds the Map.
+  // Two slots cover the common cases (every recipient on one wire format, or a format and its
+  // WebSocket frames) without allocating a Map per message; a third form adds the Map.
   #format: string | undefined;
   #bytes: Uint8Array | undefined;
+  #format2: string | undefined;
+  #bytes2: Uint8Array | undefined;
   #more: Map<string, Uint8Array> | undefined;
   /** The UTF-8 bytes this message was made from ({@link fromUtf8}), if so. */
   #utf8: Uint8Array | undefined;
   #utf8Length = -1;
 
+  /** Writes the JSON text of {@link envelope} faster than `JSON.stringify` would, when first needed. */
+  #textOf: (() => string) | undefined;
+
   /**
    * @param envelope - the JSON-shaped envelope (`{cid?, <type>: body}`), shared by every recipient
    * @param type - its message type when the caller knows it (saves the scan of {@link type})
+   * @param textOf - gives exactly `JSON.stringify(envelope)`, built more cheaply (a hot message
+   *   whose parts are already known as JSON); called at most once, only if some recipient needs text
    */
-  constructor(envelope: object, type?: string) {
+  constructor(envelope: object, type?: string, textOf?: () => string) {
     this.#envelope = envelope;
     this.#type = type;
+    this.#textOf = textOf;
   }
 
   /**
@@ -88,9 +96,17 @@ export class OutboundMessage {
       const utf8 = this.#utf8;
       this.#text = utf8
         ? Buffer.from(utf8.buffer, utf8.byteOffset, utf8.byteLength).toString('utf8')
-        : JSON.stringify(this.#envelope);
+        : this.#textOf
+          ? this.#textOf()
+          : JSON.stringify(this.#envelope);
+      this.#textOf = undefined;
     }
     return this.#text;
+  }
+
+  /** The UTF-8 bytes of the JSON text when the message was made from them ({@link fromUtf8}). */
+  get utf8(): Uint8Array | undefined {
+    return this.#utf8;
   }
 
   /** Bytes of the JSON text in UTF-8, computed once (resume buffers are bounded by it). */
@@ -106,15 +122,20 @@ export class OutboundMessage {
    */
   bytes(format: string, encode: WireEncoder): Uint8Array {
     if (this.#format === format) return this.#bytes!;
+    if (this.#format2 === format) return this.#bytes2!;
+    let out = this.#more?.get(format);
+    if (out) return out;
+    // An encoder may ask for another format first (WebSocket frames of the protobuf bytes), so the
+    // free slot is chosen after it ran.
+    out = encode(this);
     if (this.#format === undefined) {
       this.#format = format;
-      this.#bytes = encode(this);
-      return this.#bytes;
-    }
-    this.#more ??= new Map();
-    let out = this.#more.get(format);
-    if (!out) {
-      out = encode(this);
+      this.#bytes = out;
+    } else if (this.#format2 === undefined) {
+      this.#format2 = format;
+      this.#bytes2 = out;
+    } else {
+      this.#more ??= new Map();
       this.#more.set(format, out);
     }
     return out;

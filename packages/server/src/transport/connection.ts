@@ -88,6 +88,27 @@ export interface MeteredConnection extends Connection {
   pauseReading(): void;
 }
 
+/**
+ * A connection that can build complete wire frames (a WebSocket: header and payload in one buffer)
+ * and write them as they are. Frames of one {@link frameKind} are the same bytes on every connection
+ * of that kind, so a broadcast frames once and each recipient's write is a plain socket write.
+ */
+export interface FramingConnection extends Connection {
+  /** Names the frames {@link frame} makes; connections of one kind can share them. */
+  readonly frameKind: string;
+  /** One message as a complete frame of this connection's kind. */
+  frame(payload: Uint8Array | string): Uint8Array;
+  /** Bytes of `frame` (made by {@link frame}) that are not its payload: its header. */
+  frameOverhead(frame: Uint8Array): number;
+  /** Writes frames made by {@link frame} (of this kind) in order; false when closed. */
+  sendFramed(frames: readonly Uint8Array[]): boolean;
+}
+
+/** True for connections that implement {@link FramingConnection}. */
+export function isFraming(connection: Connection): connection is FramingConnection {
+  return typeof (connection as Partial<FramingConnection>).sendFramed === 'function';
+}
+
 /** True for connections that implement {@link MeteredConnection}. */
 export function isMetered(connection: Connection): connection is MeteredConnection {
   return typeof (connection as Partial<MeteredConnection>).onInboundBytes === 'function';

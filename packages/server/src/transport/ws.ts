@@ -12,7 +12,13 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { type RawData, WebSocket, WebSocketServer } from 'ws';
-import { BaseConnection, type ConnectionOptions, type Frame, type MeteredConnection } from './connection.ts';
+import {
+  BaseConnection,
+  type ConnectionOptions,
+  type Frame,
+  type FramingConnection,
+  type MeteredConnection,
+} from './connection.ts';
 import { TransportError } from './errors.ts';
 import type { Listener } from './tcp.ts';
 import { TurnCork, TurnCorks } from './turn-cork.ts';
@@ -28,7 +34,7 @@ export interface WsConnectionOptions extends ConnectionOptions {
 }
 
 /** One WebSocket. Binary messages arrive as `binary`, text messages as their UTF-8 bytes with kind `text`. */
-export class WsConnection extends BaseConnection implements MeteredConnection {
+export class WsConnection extends BaseConnection implements MeteredConnection, FramingConnection {
   readonly carrier = 'ws' as const;
   readonly wireKind = 'ws-frame' as const;
   readonly remoteAddress: string;
@@ -89,6 +95,45 @@ export class WsConnection extends BaseConnection implements MeteredConnection {
     return this.#textFrames && typeof message === 'string' ? Buffer.from(message, 'utf8') : message;
   }
 
+  /** The opcode this connection's {@link frame}s carry: every connection of one kind can share them. */
+  get frameKind(): WsFrameKind {
+    return this.#textFrames ? 'ws-text' : 'ws-binary';
+  }
+
+  /**
+   * One message as a complete WebSocket frame (header and payload in one Buffer), to be shared by
+   * every connection of the same {@link frameKind} and written with {@link sendFramed}.
+   */
+  frame(payload: Uint8Array | string): Buffer {
+    return wsFrame(payload, this.#textFrames ? OPCODE_TEXT : OPCODE_BINARY);
+  }
+
+  frameOverhead(frame: Uint8Array): number {
+    return wsFrameHeaderLength(frame);
+  }
+
+  /**
+   * Writes frames made by {@link frame} (of this connection's {@link frameKind}) in order: each is
+   * written to the socket as it is, one write per frame instead of `ws.send`'s header and payload
+   * writes and per-call allocations, which for a broadcast is once per recipient. Only while `ws`'s
+   * sender writes its own frames straight to the socket too (its idle state: no compression or
+   * Blob in progress, which this server never uses) so frames can never interleave out of order;
+   * otherwise each payload goes through `ws.send`. Returns false when the connection is not open.
+   */
+  sendFramed(frames: readonly Uint8Array[]): boolean {
+    if (!this.open || this.#ws.readyState !== WebSocket.OPEN) return false;
+    this.#cork.hold();
+    const direct = (this.#ws as unknown as WsInternals)._sender?._state === SENDER_IDLE;
+    let bytes = 0;
+    for (const frame of frames) {
+      if (direct) this.#socket.write(frame);
+      else this.#ws.send(wsFramePayload(frame), { binary: !this.#textFrames });
+      bytes += frame.byteLength;
+    }
+    this.#cork.wrote(bytes);
+    return true;
+  }
+
   sendFrames(frames: readonly Frame[]): boolean {
     if (!this.open || this.#ws.readyState !== WebSocket.OPEN) return false;
     // Every frame of this turn stays corked until the turn ends, then leaves in one write; the
@@ -147,6 +192,54 @@ export class WsConnection extends BaseConnection implements MeteredConnection {
     this.#cork.drop();
     this.#ws.terminate();
   }
+}
+
+/** The two kinds of frame {@link WsConnection.frame} makes (server frames: unmasked, uncompressed, final). */
+export type WsFrameKind = 'ws-text' | 'ws-binary';
+
+const OPCODE_TEXT = 0x1;
+const OPCODE_BINARY = 0x2;
+/** `ws`'s Sender state in which it writes each frame to the socket at once (its `DEFAULT`). */
+const SENDER_IDLE = 0;
+
+/** What {@link WsConnection.sendFramed} reads of `ws`'s internals (ws 8). */
+interface WsInternals {
+  readonly _sender?: { readonly _state?: number };
+}
+
+/**
+ * A complete unmasked, uncompressed, final WebSocket frame (RFC 6455 §5.2) of `payload` (a string is
+ * written as UTF-8), header and payload in one Buffer: the bytes `ws` would write for it.
+ */
+export function wsFrame(payload: Uint8Array | string, opcode: number): Buffer {
+  const length = typeof payload === 'string' ? Buffer.byteLength(payload, 'utf8') : payload.byteLength;
+  const header = length < 126 ? 2 : length < 65536 ? 4 : 10;
+  const frame = Buffer.allocUnsafe(header + length);
+  frame[0] = 0x80 | opcode;
+  if (header === 2) {
+    frame[1] = length;
+  } else if (header === 4) {
+    frame[1] = 126;
+    frame.writeUInt16BE(length, 2);
+  } else {
+    frame[1] = 127;
+    frame.writeUInt32BE(Math.floor(length / 2 ** 32), 2);
+    frame.writeUInt32BE(length >>> 0, 6);
+  }
+  if (typeof payload === 'string') frame.write(payload, header, 'utf8');
+  else frame.set(payload, header);
+  return frame;
+}
+
+/** Header length of an unmasked frame made by {@link wsFrame}. */
+export function wsFrameHeaderLength(frame: Uint8Array): number {
+  const code = frame[1]! & 0x7f;
+  return code < 126 ? 2 : code === 126 ? 4 : 10;
+}
+
+/** The payload of a frame made by {@link wsFrame} (a view, no copy). */
+export function wsFramePayload(frame: Uint8Array): Uint8Array {
+  return frame.subarray(wsFrameHeaderLength(frame));
 }
 
 function toBytes(data: RawData): Uint8Array {

@@ -67,6 +67,11 @@ export class MatchService {
   readonly #d: MatchServiceDeps;
   /** Relayed matches that may have members; pruned when a leave empties one. */
   readonly #relayed = new Set<string>();
+  /**
+   * Each relayed sender's presence in wire form and as JSON, made once per tracked presence (they
+   * are immutable: a meta change tracks a new object) instead of once per message it sends.
+   */
+  readonly #senders = new WeakMap<Presence, { readonly wire: UserPresence; readonly json: string }>();
 
   constructor(deps: MatchServiceDeps) {
     this.#d = deps;
@@ -152,12 +157,19 @@ export class MatchService {
     const key = relayedStream(parts.uuid);
     const sender = this.#d.tracker.get(session.id, key);
     if (!sender) return matchErrors.notMember(body.match_id);
+    let from = this.#senders.get(sender);
+    if (!from) {
+      const wire = userPresence(sender);
+      from = { wire, json: JSON.stringify(wire) };
+      this.#senders.set(sender, from);
+    }
     const message = matchDataMessage(
       body.match_id,
       body.op_code,
       body.data,
-      userPresence(sender),
+      from.wire,
       body.reliable,
+      from.json,
     );
     if (body.presences.length === 0) {
       this.#d.router.sendToStream(key, message, session.id);

@@ -32,12 +32,25 @@ export function matchDataMessage(
   base64: string,
   sender: UserPresence | undefined,
   reliable: boolean,
+  senderJson?: string,
 ): OutboundMessage {
   const body: MatchData = { match_id: matchId, op_code: String(opCode) };
   if (sender) body.presence = sender;
   if (base64 !== '') body.data = base64;
   if (reliable) body.reliable = true;
-  return new OutboundMessage({ match_data: body });
+  return new OutboundMessage({ match_data: body }, 'match_data', () => matchDataText(body, senderJson));
+}
+
+/**
+ * `JSON.stringify({ match_data: body })`, written by hand around the sender presence's JSON (which
+ * a relayed match keeps per sender): the bulk of the text is then not serialized again per message.
+ */
+function matchDataText(body: MatchData, senderJson: string | undefined): string {
+  let text = `{"match_data":{"match_id":${JSON.stringify(body.match_id)},"op_code":${JSON.stringify(body.op_code)}`;
+  if (body.presence) text += `,"presence":${senderJson ?? JSON.stringify(body.presence)}`;
+  if (body.data !== undefined) text += `,"data":${JSON.stringify(body.data)}`;
+  if (body.reliable) text += ',"reliable":true';
+  return `${text}}}`;
 }
 
 /** A `match_presence_event` push; empty lists are left out. */
