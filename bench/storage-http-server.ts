@@ -16,9 +16,9 @@
  */
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { performance } from 'node:perf_hooks';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { loadConfig, startServer } from '@tether/server';
 import Database from 'better-sqlite3';
 import pg from 'pg';
