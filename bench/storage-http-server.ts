@@ -11,12 +11,14 @@
  * by primary key) with no authentication, no validation and no framework: the floor Tether is
  * measured against. The owner comes from the request (`user_id` in the object, which Tether ignores
  * and takes from the session). Reports `{ port }` over IPC, answers the message `"cpu"` with its
- * `process.cpuUsage()` (`{ cpu }`), stops on the message `"stop"`.
+ * `process.cpuUsage()` and its main thread's event-loop idle and active time so far (`{ cpu, elu }`),
+ * stops on the message `"stop"`.
  */
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { loadConfig, startServer } from '@tether/server';
 import Database from 'better-sqlite3';
 import pg from 'pg';
@@ -125,6 +127,12 @@ function reply(res: ServerResponse, status: number, json: unknown): void {
   res.end(text);
 }
 
+/** The answer to `"cpu"`: CPU time so far and the main thread's event-loop idle and active time. */
+function usage(): { cpu: NodeJS.CpuUsage; elu: { idle: number; active: number } } {
+  const { idle, active } = performance.eventLoopUtilization();
+  return { cpu: process.cpuUsage(), elu: { idle, active } };
+}
+
 const iso = (t: unknown) => new Date(t as number | Date).toISOString();
 
 if (mode === 'reference') {
@@ -169,7 +177,7 @@ if (mode === 'reference') {
   server.keepAliveTimeout = 60_000;
   server.listen(0, '127.0.0.1', () => send({ port: (server.address() as AddressInfo).port }));
   process.on('message', (m) => {
-    if (m === 'cpu') send({ cpu: process.cpuUsage() });
+    if (m === 'cpu') send(usage());
     if (m === 'stop') server.close(() => process.exit(0));
   });
 } else {
@@ -193,7 +201,7 @@ if (mode === 'reference') {
   const server = await startServer(config);
   send({ port: server.http.port });
   process.on('message', async (m) => {
-    if (m === 'cpu') send({ cpu: process.cpuUsage() });
+    if (m === 'cpu') send(usage());
     if (m !== 'stop') return;
     await server.close('benchmark finished');
     process.exit(0);

@@ -14,7 +14,8 @@
  * id). Each round measures every (scenario, server) pair for `--seconds` after a 0.5 s warm-up, the
  * servers alternating so that outside load hits both alike; figures are medians over rounds, and
  * "vs ref" is the median of the per-round ratios Tether / reference. "srv µs/req" is the server
- * process's CPU time per request, steadier than the rates when other work shares the machine.
+ * process's CPU time per request, steadier than the rates when other work shares the machine; "srv
+ * ELU" the event-loop utilisation of its main thread (near 1: that thread is the bound).
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -50,6 +51,11 @@ interface Sample {
   readonly p99: number;
   /** Server CPU time (user + system) per successful request, µs: steadier than rates on a busy machine. */
   readonly cpuUs: number;
+  /**
+   * The server main thread's event-loop utilisation over the run (0–1): near 1, that thread is the
+   * bound; well below, requests wait elsewhere (the load generator, the kernel, other processes).
+   */
+  readonly elu: number;
 }
 
 interface User {
@@ -68,14 +74,24 @@ function startChild(argv: string[]): Promise<{ port: number; child: ChildProcess
   });
 }
 
-/** The child's CPU time so far (user + system), µs. */
-function cpuOf(child: ChildProcess): Promise<number> {
+/** What the child has used so far: CPU time (user + system, µs) and its event loop's idle and active time (ms). */
+interface Usage {
+  readonly cpu: number;
+  readonly idle: number;
+  readonly active: number;
+}
+
+/** The child's {@link Usage} so far. */
+function usageOf(child: ChildProcess): Promise<Usage> {
   return new Promise((resolve) => {
     const onMessage = (m: unknown) => {
-      const cpu = (m as { cpu?: { user: number; system: number } }).cpu;
-      if (!cpu) return;
+      const { cpu, elu } = m as {
+        cpu?: { user: number; system: number };
+        elu?: { idle: number; active: number };
+      };
+      if (!cpu || !elu) return;
       child.off('message', onMessage);
-      resolve(cpu.user + cpu.system);
+      resolve({ cpu: cpu.user + cpu.system, idle: elu.idle, active: elu.active });
     };
     child.on('message', onMessage);
     child.send('cpu');
@@ -148,7 +164,7 @@ async function drive(
   authenticated: boolean,
 ): Promise<Sample> {
   const { port } = server;
-  const cpuBefore = await cpuOf(server.child);
+  const before = await usageOf(server.child);
   const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
   const latencies: number[] = [];
   let ok = 0;
@@ -169,11 +185,22 @@ async function drive(
     }),
   );
   const elapsed = (performance.now() - start) / 1000;
-  const cpuUs = (await cpuOf(server.child)) - cpuBefore;
+  const after = await usageOf(server.child);
+  const cpuUs = after.cpu - before.cpu;
+  const active = after.active - before.active;
+  const elu = active / Math.max(1e-9, active + after.idle - before.idle);
   agent.destroy();
   latencies.sort((a, b) => a - b);
   const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))] ?? 0;
-  return { ok, failed, perSec: ok / elapsed, p50: pct(0.5), p99: pct(0.99), cpuUs: cpuUs / Math.max(1, ok) };
+  return {
+    ok,
+    failed,
+    perSec: ok / elapsed,
+    p50: pct(0.5),
+    p99: pct(0.99),
+    cpuUs: cpuUs / Math.max(1, ok),
+    elu,
+  };
 }
 
 /** Users for the run: one device account per connection, each with its 100 keys written. */
@@ -285,7 +312,7 @@ async function main(): Promise<void> {
     }
   }
   console.log(
-    'scenario            server      req/s   p50 ms   p99 ms  srv µs/req  errors   vs ref (rounds)',
+    'scenario            server      req/s   p50 ms   p99 ms  srv µs/req  srv ELU  errors   vs ref (rounds)',
   );
   for (const row of rows) {
     const ratios = row.tether.map((t, i) => t.perSec / row.reference[i]!.perSec);
@@ -306,6 +333,9 @@ async function main(): Promise<void> {
         median(s.map((x) => x.cpuUs))
           .toFixed(0)
           .padStart(11),
+        median(s.map((x) => x.elu))
+          .toFixed(2)
+          .padStart(8),
         String(s.reduce((n, x) => n + x.failed, 0)).padStart(7),
       ];
       if (who === 'tether') {

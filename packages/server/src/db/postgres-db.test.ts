@@ -125,6 +125,39 @@ describe.skipIf(!available)('PostgresDb', () => {
     expect(await db.rows('SELECT tx FROM effects')).toEqual([{ tx: 'inside' }]);
   });
 
+  it('keeps each transaction its own when they overlap and one ends first (the context stays on until the last)', async () => {
+    let endFirst!: () => void;
+    const firstMayEnd = new Promise<void>((resolve) => {
+      endFirst = resolve;
+    });
+    let firstEnded!: () => void;
+    const firstDone = new Promise<void>((resolve) => {
+      firstEnded = resolve;
+    });
+    const first = db.tx(async () => {
+      await db.query("INSERT INTO effects (tx) VALUES ('first')");
+      await firstMayEnd;
+    });
+    const second = db.tx(async () => {
+      endFirst();
+      await firstDone;
+      await new Promise((resolve) => setImmediate(resolve));
+      // Still inside the second transaction: rolled back with it.
+      await db.query("INSERT INTO effects (tx) VALUES ('second')");
+      throw new Error('roll back the second');
+    });
+    await first;
+    firstEnded();
+    await expect(second).rejects.toThrow('roll back the second');
+    // A transaction after both still finds its own context.
+    await db.tx(async () => {
+      await new Promise((resolve) => setImmediate(resolve));
+      await db.query("INSERT INTO effects (tx) VALUES ('third')");
+    });
+    const rows = await db.rows<{ tx: string }>('SELECT tx FROM effects ORDER BY tx');
+    expect(rows.map((r) => r.tx)).toEqual(['first', 'third']);
+  });
+
   it('keeps its tables in its schema (search_path on every pooled connection)', async () => {
     const where = await db.row<{ schema: string }>(
       "SELECT table_schema AS schema FROM information_schema.tables WHERE table_name = 'counter' AND table_schema = current_schema()",

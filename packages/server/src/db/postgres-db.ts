@@ -53,6 +53,8 @@ class PostgresDatabase implements PostgresDb {
   readonly schema: string | undefined;
   readonly #pool: pg.Pool;
   readonly #scope = new AsyncLocalStorage<PgScope>();
+  /** Transactions whose scope is open (each on its own pooled client). */
+  #openScopes = 0;
   readonly #logger: Logger | undefined;
   #closing: Promise<void> | undefined;
 
@@ -123,6 +125,7 @@ class PostgresDatabase implements PostgresDb {
     if (this.#closing) throw new DbClosedError();
     const client = await this.#pool.connect();
     const scope: PgScope = new TxScope(client, isolation);
+    this.#openScopes++;
     let result: T;
     try {
       await client.query(
@@ -137,14 +140,27 @@ class PostgresDatabase implements PostgresDb {
       // are caught above; this catches one that was not.
       if (commit.command === 'ROLLBACK') throw new Error('PostgreSQL rolled the transaction back at COMMIT');
     } catch (err) {
-      scope.close();
+      this.#end(scope);
       await rollback(client, this.#logger);
       throw err;
     }
-    const callbacks = scope.close();
+    const callbacks = this.#end(scope);
     client.release();
     runAfterCommit(callbacks, this.#logger);
     return result;
+  }
+
+  /**
+   * Closes a transaction's scope and returns its after-commit callbacks. When it was the last one
+   * open, the AsyncLocalStorage goes back to disabled: while it is enabled, Node runs async hooks for
+   * every promise and tick of the process, transaction or not. The next `tx` enables it again with
+   * `run()`, as its first use did; continuations of a closed transaction see no scope either way.
+   */
+  #end(scope: PgScope): (() => void)[] {
+    const callbacks = scope.close();
+    this.#openScopes--;
+    if (this.#openScopes === 0) this.#scope.disable();
+    return callbacks;
   }
 
   #current(): PgScope | undefined {

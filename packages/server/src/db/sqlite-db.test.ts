@@ -90,6 +90,43 @@ describe('SqliteDb', () => {
     expect(seen).toEqual(['a', 'b']);
   });
 
+  it('tells each transaction from the rest after the previous one ended (its context is dropped between them)', async () => {
+    // A continuation the first transaction left running acts outside any transaction afterwards.
+    const late = gate();
+    let leftover: Promise<void> | undefined;
+    await db.tx(async () => {
+      await insert('a');
+      leftover = late.opened.then(() => insert('leftover'));
+    });
+    late.open();
+    await leftover;
+    expect(await ids()).toEqual(['a', 'leftover']);
+
+    // A chain that began while no transaction was open, and acts while the next one is: it waits.
+    const outsideGate = gate();
+    let outsideDone = false;
+    const outside = outsideGate.opened
+      .then(() => insert('outside'))
+      .then(() => {
+        outsideDone = true;
+      });
+    const hold = gate();
+    const second = db.tx(async () => {
+      await settle(); // a macrotask: the transaction's own statements still join it
+      await insert('b');
+      await hold.opened;
+      await insert('c');
+    });
+    await settle();
+    outsideGate.open();
+    await settle();
+    expect(outsideDone).toBe(false);
+    hold.open();
+    await second;
+    await outside;
+    expect(await ids()).toEqual(['a', 'leftover', 'b', 'c', 'outside']);
+  });
+
   it('keeps a waiting statement out of a transaction that rolls back', async () => {
     const hold = gate();
     const tx = db.tx(async () => {

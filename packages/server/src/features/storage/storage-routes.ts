@@ -1,46 +1,9 @@
-import { z } from 'zod';
 import type { ApiRoute, HttpRequest } from '../../api/http-types.ts';
 import { intQuery, jsonBody, withSession } from '../../api/request-helpers.ts';
 import type { SessionVerifier, VerifiedSession } from '../../session/verifier.ts';
+import { DeleteBody, plainReadBody, plainWriteBody, ReadBody, WriteBody } from './storage-bodies.ts';
 import { storageAcksJson, storageListJson, storageObjectsJson } from './storage-json.ts';
 import type { StorageService } from './storage-service.ts';
-
-// Request bodies as proto3 JSON allows them: unknown fields ignored, `null` meaning absent, int32
-// wrappers as numbers or numeric strings. A wrong type is a 400 naming the field.
-const str = z
-  .string()
-  .nullish()
-  .transform((v) => v ?? undefined);
-const int32 = z
-  .union([
-    z.number(),
-    z
-      .string()
-      .regex(/^-?\d{1,10}$/, 'expected an integer')
-      .transform(Number),
-  ])
-  .nullish()
-  .transform((v) => v ?? undefined);
-const list = <T extends z.ZodType>(item: T) =>
-  z
-    .array(item)
-    .nullish()
-    .transform((v) => v ?? []);
-
-const WriteBody = z.object({
-  objects: list(
-    z.object({
-      collection: str,
-      key: str,
-      value: str,
-      version: str,
-      permission_read: int32,
-      permission_write: int32,
-    }),
-  ),
-});
-const ReadBody = z.object({ object_ids: list(z.object({ collection: str, key: str, user_id: str })) });
-const DeleteBody = z.object({ object_ids: list(z.object({ collection: str, key: str, version: str })) });
 
 /**
  * Nakama's storage endpoints: write (`PUT /v2/storage`), read (`POST /v2/storage`), list
@@ -67,7 +30,7 @@ export function storageRoutes(deps: {
       path: '/v2/storage',
       name: 'WriteStorageObjects',
       handler: withSession(sessions, async (req, caller) => {
-        const body = await jsonBody(req, WriteBody);
+        const body = await jsonBody(req, WriteBody, plainWriteBody);
         const acks = await storage.write(
           caller.userId,
           body.objects.map((o) => ({
@@ -87,7 +50,7 @@ export function storageRoutes(deps: {
       path: '/v2/storage',
       name: 'ReadStorageObjects',
       handler: withSession(sessions, async (req, caller) => {
-        const body = await jsonBody(req, ReadBody);
+        const body = await jsonBody(req, ReadBody, plainReadBody);
         const ids = body.object_ids.map((o) => ({ collection: o.collection, key: o.key, userId: o.user_id }));
         return storageObjectsJson(await storage.read(caller.userId, ids));
       }),
