@@ -91,6 +91,7 @@ function startChild(backend: string): Promise<{ ready: ServerReady; stop(): void
     [backend, String(RECORDS), args.pg],
     {
       execArgv: [
+        '--conditions=@tether/source',
         '--import',
         'tsx',
         ...(args.profile ? ['--cpu-prof', `--cpu-prof-dir=${args.profile}`] : []),
