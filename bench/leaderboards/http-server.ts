@@ -5,7 +5,8 @@
  * rank index as a restart would (timed), then measures the naive rank query ("count the rows
  * above", the store's `countAbove`) on owners around rank ~500,000 beside the index's `rankOf`.
  *
- * IPC: sends `{ type: 'ready', port, owners, seedMs, rebuildMs, naive, index }`; exits on `{ type: 'stop' }`.
+ * IPC: sends `{ type: 'ready', port, owners, seedMs, rebuildMs, naive, index }`; answers `{ type: 'cpu' }`
+ * with `{ type: 'cpu', us }` (its CPU time so far); exits on `{ type: 'stop' }`.
  *
  * @packageDocumentation
  */
@@ -140,6 +141,11 @@ async function main(): Promise<void> {
   };
   process.on('message', (m: { type?: string }) => {
     if (m?.type === 'stop') void stop();
+    // The server's CPU time so far (user + system, µs): the parent takes it around each phase.
+    if (m?.type === 'cpu') {
+      const { user, system } = process.cpuUsage();
+      process.send?.({ type: 'cpu', us: user + system });
+    }
   });
   process.on('disconnect', () => void stop());
 }

@@ -85,12 +85,20 @@ function request(
   });
 }
 
-function startChild(backend: string): Promise<{ ready: ServerReady; stop(): void }> {
+interface Child {
+  readonly ready: ServerReady;
+  /** The server process's CPU time so far (user + system), µs. */
+  cpu(): Promise<number>;
+  stop(): void;
+}
+
+function startChild(backend: string): Promise<Child> {
   const child = fork(
     new URL('./http-server.ts', import.meta.url).pathname,
     [backend, String(RECORDS), args.pg],
     {
       execArgv: [
+        '--conditions=@tether/source',
         '--import',
         'tsx',
         ...(args.profile ? ['--cpu-prof', `--cpu-prof-dir=${args.profile}`] : []),
@@ -104,17 +112,30 @@ function startChild(backend: string): Promise<{ ready: ServerReady; stop(): void
       reject(new Error(`${backend}: not ready within ${READY_TIMEOUT_MS / 1000} s`));
     }, READY_TIMEOUT_MS);
     child.once('exit', (code) => reject(new Error(`${backend} server exited with ${code}`)));
-    child.on('message', (m: ServerReady) => {
+    const cpuWaiters: Array<(us: number) => void> = [];
+    child.on('message', (m: ServerReady | { type: 'cpu'; us: number }) => {
+      if (m.type === 'cpu') {
+        cpuWaiters.shift()?.(m.us);
+        return;
+      }
       if (m.type !== 'ready') return;
       clearTimeout(timer);
-      resolve({ ready: m, stop: () => child.send({ type: 'stop' }) });
+      resolve({
+        ready: m,
+        cpu: () =>
+          new Promise((done) => {
+            cpuWaiters.push(done);
+            child.send({ type: 'cpu' });
+          }),
+        stop: () => child.send({ type: 'stop' }),
+      });
     });
   });
 }
 
 async function run(backend: string) {
   console.log(`\n${backend}: seeding ${fmt(RECORDS)} records…`);
-  const { ready, stop } = await startChild(backend);
+  const { ready, cpu, stop } = await startChild(backend);
   const base = `http://127.0.0.1:${ready.port}`;
   try {
     const tokens: string[] = [];
@@ -140,10 +161,18 @@ async function run(backend: string) {
     const calm = () => waitForCalm(Number(args.calm) * 1000, 0.5);
     await calm();
     let machine = sampleMachine();
+    let cpuAt = await cpu();
     const busy: Record<string, number> = {};
-    const phaseDone = (name: string) => {
+    // Server CPU per operation (µs): steadier than latencies on a shared machine.
+    const serverUs: Record<string, number> = {};
+    const phaseStart = async () => {
+      machine = sampleMachine();
+      cpuAt = await cpu();
+    };
+    const phaseDone = async (name: string, ops: number) => {
       const next = sampleMachine();
       busy[name] = machineLoad(machine, next).busyCores;
+      serverUs[name] = ((await cpu()) - cpuAt) / ops;
     };
 
     // Writes: every client submits its own record as fast as its previous write returns.
@@ -167,14 +196,14 @@ async function run(backend: string) {
       }),
     );
     const writes = summarise(writeSamples, performance.now() - writeStart);
-    phaseDone('writes');
+    await phaseDone('writes', writes.count);
 
     // Reads, one at a time: around an owner at rank ~500k, and the page after it (a cursor from there).
     const owners = ready.owners;
     const aroundSamples: number[] = [];
     const cursors: string[] = [];
     await calm();
-    machine = sampleMachine();
+    await phaseStart();
     let t = performance.now();
     for (let i = 0; i < READS; i++) {
       const t0 = performance.now();
@@ -189,10 +218,10 @@ async function run(backend: string) {
       }
     }
     const around = summarise(aroundSamples, performance.now() - t);
-    phaseDone('around');
+    await phaseDone('around', READS);
     const pageSamples: number[] = [];
     await calm();
-    machine = sampleMachine();
+    await phaseStart();
     t = performance.now();
     for (let i = 0; i < READS; i++) {
       const t0 = performance.now();
@@ -202,8 +231,8 @@ async function run(backend: string) {
       if ((body.records as unknown[]).length !== 100) throw new Error('short page');
     }
     const page = summarise(pageSamples, performance.now() - t);
-    phaseDone('page');
-    return { backend, ready, writes, around, page, busy };
+    await phaseDone('page', READS);
+    return { backend, ready, writes, around, page, busy, serverUs };
   } finally {
     stop();
   }
@@ -229,8 +258,10 @@ for (const r of results) {
       `${fmt(naiveP99Ms / r.around.p99Ms)}× | ${fmt(naiveP99Ms / r.page.p99Ms)}× |`,
   );
   const b = r.busy;
+  const us = r.serverUs;
   machineNotes.push(
-    `${r.backend}: machine busy (all processes, cores) during writes ${fmt(b.writes ?? Number.NaN)}, around ${fmt(b.around ?? Number.NaN)}, page ${fmt(b.page ?? Number.NaN)}`,
+    `${r.backend}: machine busy (all processes, cores) during writes ${fmt(b.writes ?? Number.NaN)}, around ${fmt(b.around ?? Number.NaN)}, page ${fmt(b.page ?? Number.NaN)}; ` +
+      `server CPU per operation (µs) write ${fmt(us.writes ?? Number.NaN)}, around ${fmt(us.around ?? Number.NaN)}, page ${fmt(us.page ?? Number.NaN)}`,
   );
 }
 console.log(

@@ -74,6 +74,27 @@ export interface RankedRecord extends LeaderboardRecord {
   readonly rank: number;
 }
 
+/**
+ * `r` with its rank. Spelled out rather than `{ ...r, rank }`: V8 clones through its slow path when
+ * the copy gains a property, about 1 µs a record, which a 100-record page felt (bench leaderboards-http).
+ */
+export function withRank(r: LeaderboardRecord, rank: number): RankedRecord {
+  return {
+    leaderboardId: r.leaderboardId,
+    ownerId: r.ownerId,
+    username: r.username,
+    score: r.score,
+    subscore: r.subscore,
+    numScore: r.numScore,
+    maxNumScore: r.maxNumScore,
+    metadata: r.metadata,
+    createTime: r.createTime,
+    updateTime: r.updateTime,
+    expiryTime: r.expiryTime,
+    rank,
+  };
+}
+
 /** A position in rank order: what a page continues from. */
 export interface RecordKey {
   readonly score: bigint;

@@ -7,7 +7,7 @@
  * @packageDocumentation
  */
 import { type CursorCodec, cursorFields, defineCursor } from '../../db/cursor.ts';
-import type { Board, LeaderboardRecord, RankedRecord } from './leaderboard-types.ts';
+import { type Board, type LeaderboardRecord, type RankedRecord, withRank } from './leaderboard-types.ts';
 import type { RankIndex } from './rank-index.ts';
 import type { RecordDeps } from './record-writes.ts';
 import type { Period } from './store/leaderboard-store.ts';
@@ -165,7 +165,7 @@ async function haystackByIndex(
     subscore: BigInt(before.subscore),
   };
   const rows = await deps.store.scanRecords({ ...period, order: board.sortOrder, after, limit: count });
-  const records = rows.map((r, i) => ({ ...r, rank: firstRank + i }));
+  const records = rows.map((r, i) => withRank(r, firstRank + i));
   const filter = [board.id, period.expiryTime];
   const first = records[0];
   const last = records[records.length - 1];
@@ -190,9 +190,7 @@ async function ownerRecords(
 ): Promise<RankedRecord[]> {
   if (ownerIds.length === 0) return [];
   const rows = await deps.store.getRecords(period, [...new Set(ownerIds.map((id) => id.toLowerCase()))]);
-  const ranked = await Promise.all(
-    rows.map(async (r) => ({ ...r, rank: await deps.ranks.rankOf(board, r) })),
-  );
+  const ranked = await Promise.all(rows.map(async (r) => withRank(r, await deps.ranks.rankOf(board, r))));
   return ranked.sort((a, b) => a.rank - b.rank);
 }
 
@@ -210,7 +208,7 @@ function rankPage(
   const first = rows[0];
   const held = first === undefined ? 0 : (deps.ranks.held(period)?.rankOf(first.ownerId) ?? 0);
   const start = held > 0 ? held : firstRank;
-  return rows.map((r, i) => ({ ...r, rank: Math.max(0, start + i) }));
+  return rows.map((r, i) => withRank(r, Math.max(0, start + i)));
 }
 
 function positionOf(forward: boolean, r: RankedRecord): RecordPosition {

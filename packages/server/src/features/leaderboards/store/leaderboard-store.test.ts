@@ -105,7 +105,13 @@ describeStoreContract(
         await store().createBoard(board(id, order));
         // Ties on score break by subscore, then owner id.
         const rows = [
-          record(id, owner(1), 10n, 1n),
+          {
+            ...record(id, owner(1), 10n, 1n),
+            username: 'u1',
+            metadata: '{"a":1}',
+            createTime: new Date('2025-03-01T12:00:00.123Z'),
+            updateTime: new Date('1969-12-31T23:59:59.456Z'),
+          },
           record(id, owner(2), 10n, 1n),
           record(id, owner(3), 10n, 2n),
           record(id, owner(4), 5n),
@@ -119,6 +125,8 @@ describeStoreContract(
             ? [owner(5), owner(3), owner(2), owner(1), owner(4)]
             : [owner(4), owner(1), owner(2), owner(3), owner(5)];
         expect(all.map((r) => r.ownerId)).toEqual(expected);
+        // Every field comes back as written, times to the millisecond.
+        for (const r of all) expect(r).toEqual(rows.find((w) => w.ownerId === r.ownerId));
         const from = all[1]!;
         const next = await store().scanRecords({ ...period, order, after: from, limit: 2 });
         expect(next.map((r) => r.ownerId)).toEqual(expected.slice(2, 4));

@@ -160,7 +160,24 @@ export class PgLeaderboardStore implements LeaderboardStore {
   }
 
   async scanRecords(scan: RecordScan): Promise<LeaderboardRecord[]> {
-    return (await this.#scan<RecordRow>(RECORD_COLUMNS, scan)).map(toRecord);
+    // The period columns are the scan's own; times come as Unix milliseconds (text parsing of
+    // TIMESTAMPTZ into Dates costs more than reading the row), truncated to the millisecond as the
+    // driver's Date parsing does.
+    const rows = await this.#scan<ScanRow>(SCAN_COLUMNS, scan);
+    const { leaderboardId, expiryTime } = scan;
+    return rows.map((r) => ({
+      leaderboardId,
+      ownerId: r.owner_id,
+      username: r.username,
+      score: BigInt(r.score),
+      subscore: BigInt(r.subscore),
+      numScore: r.num_score,
+      maxNumScore: r.max_num_score,
+      metadata: r.metadata,
+      createTime: new Date(Number(r.create_ms)),
+      updateTime: new Date(Number(r.update_ms)),
+      expiryTime,
+    }));
   }
 
   async scanKeys(scan: RecordScan): Promise<RecordKey[]> {
@@ -239,6 +256,24 @@ export class PgLeaderboardStore implements LeaderboardStore {
     );
     return Number(row?.n ?? 0);
   }
+}
+
+/** The columns of a record scan ({@link ScanRow}); the period is the scan's. */
+const SCAN_COLUMNS = `owner_id, username, score, subscore, num_score, max_num_score, metadata,
+  (extract(epoch FROM date_trunc('milliseconds', create_time)) * 1000)::bigint AS create_ms,
+  (extract(epoch FROM date_trunc('milliseconds', update_time)) * 1000)::bigint AS update_ms`;
+
+/** A row of {@link SCAN_COLUMNS} (BIGINT comes as text). */
+interface ScanRow {
+  owner_id: string;
+  username: string | null;
+  score: string;
+  subscore: string;
+  num_score: number;
+  max_num_score: number;
+  metadata: string;
+  create_ms: string;
+  update_ms: string;
 }
 
 function toRecord(row: RecordRow): LeaderboardRecord {
