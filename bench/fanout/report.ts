@@ -33,9 +33,14 @@ export function failure(step: StepResult, criteria: Criteria): string | null {
   return null;
 }
 
-/** The last step that passed, if any. */
+/** The passed step of the highest rate, if any. */
 export function bestStep(lane: Lane, criteria: Criteria): StepResult | undefined {
-  return lane.steps.filter((s) => failure(s, criteria) === null).at(-1);
+  // The highest passed rate (bisection measures rates out of order).
+  let best: StepResult | undefined;
+  for (const s of lane.steps) {
+    if (failure(s, criteria) === null && (!best || s.rate > best.rate)) best = s;
+  }
+  return best;
 }
 
 function fmt(n: number, digits = 1): string {
