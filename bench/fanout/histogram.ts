@@ -21,7 +21,7 @@ function bucketOf(us: number): number {
   // count of leading zeros, the sub-bucket from a shift. Fractions of a µs are dropped first.
   const u = Math.floor(us);
   const octave = 21 - Math.clz32(u); // floor(log2(u)) - 10
-  return LINEAR_US + octave * SUB + (((u - 2 ** (octave + 10)) * SUB) >>> (octave + 10));
+  return LINEAR_US + octave * SUB + (((u - (1 << (octave + 10))) * SUB) >>> (octave + 10));
 }
 
 /** Upper bound (µs) of a bucket: percentiles are reported pessimistically. */

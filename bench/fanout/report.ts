@@ -64,7 +64,8 @@ export function progressLine(lane: Lane, step: StepResult, verdict: string | nul
     `[fanout] ${lane.kind.padEnd(14)} S=${String(step.senders).padEnd(3)} ${String(step.rate).padStart(4)} msg/s: ` +
     `${fmt(step.deliveredPerSec, 0).padStart(9)} deliv/s ${pct(step.completeness).padStart(8)} ` +
     `p50 ${fmt(step.p50Ms)} p99 ${fmt(step.p99Ms)} ms, srv ${fmt(step.serverUsPerDelivery, 2)} µs/deliv ` +
-    `(${fmt(step.serverCores, 2)} cores, ${pct(step.serverSystemShare)} sys), gen ${fmt(step.generatorUsPerDelivery, 2)} µs/deliv, ` +
+    `(${fmt(step.serverCores, 2)} cores, ${pct(step.serverSystemShare)} sys), gen ${fmt(step.generatorUsPerDelivery, 2)} µs/deliv ` +
+    `(${pct(step.generatorSystemShare)} sys), ` +
     `outside ${fmt(step.outsideCores, 2)} cores, load ${fmt(step.load1, 2)}${verdict ? `  STOP: ${verdict}` : ''}`
   );
 }
@@ -84,6 +85,7 @@ export function laneTable(lane: Lane, criteria: Criteria): string {
     fmt(s.serverCores, 2),
     pct(s.serverSystemShare),
     fmt(s.generatorUsPerDelivery, 2),
+    pct(s.generatorSystemShare),
     fmt(s.generatorCores, 2),
     fmt(s.outsideCores, 2),
     fmt(s.load1, 2),
@@ -105,6 +107,7 @@ export function laneTable(lane: Lane, criteria: Criteria): string {
       'srv cores',
       'srv sys',
       'gen µs/deliv',
+      'gen sys',
       'gen cores',
       'outside cores',
       'load 1m',

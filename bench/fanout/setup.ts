@@ -5,7 +5,7 @@
  *
  * @packageDocumentation
  */
-import { RawMember } from './raw-member.ts';
+import { RawMember, readBuffer } from './raw-member.ts';
 import { nowUs, ROOM_NAME, Room } from './room.ts';
 
 /** Runs `task(i)` for `i` in `[0, count)`, at most `parallel` at a time, in order of start. */
@@ -63,8 +63,9 @@ export async function setupTetherRoom(opts: TetherRoomOptions): Promise<Room> {
   });
   const room = new Room('tether');
   const sockets = new Array<RawMember>(opts.members);
+  const buffer = readBuffer();
   await pool(opts.members, 32, async (i) => {
-    sockets[i] = await RawMember.open(opts.port, `/ws?token=${encodeURIComponent(tokens[i]!)}`);
+    sockets[i] = await RawMember.open(opts.port, `/ws?token=${encodeURIComponent(tokens[i]!)}`, buffer);
   });
   for (const ws of sockets) room.adopt(ws);
 
@@ -108,8 +109,9 @@ export async function setupTetherRoom(opts: TetherRoomOptions): Promise<Room> {
 export async function setupFloorRoom(port: number, members: number, floorBytes: number): Promise<Room> {
   const room = new Room('floor', floorBytes);
   const sockets = new Array<RawMember>(members);
+  const buffer = readBuffer();
   await pool(members, 64, async (i) => {
-    sockets[i] = await RawMember.open(port, '/');
+    sockets[i] = await RawMember.open(port, '/', buffer);
   });
   for (const ws of sockets) room.adopt(ws);
   await probe(room);
