@@ -31,7 +31,7 @@ export function readBuffer(): Buffer {
 
 /** One connected member socket. */
 export class RawMember {
-  /** Every complete message, as a range of a buffer valid only during the call. */
+  /** Every complete message, as a range of a buffer valid only during the call (until it is set, messages are dropped, as `ws` drops them without a listener). */
   onFrame: FrameHandler = () => {};
   /** Called once when the connection ends: the close frame's code and reason, or 1006. */
   onClose: (code: number, reason: string) => void = () => {};
