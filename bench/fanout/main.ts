@@ -306,6 +306,8 @@ async function main(): Promise<void> {
   await Promise.all(racers.map((r) => r.server.stop()));
 
   const tables = lanes.map((l) => laneTable(l, criteria)).join('\n\n');
+  // The ramp's rates and the bisection's: two lanes can meet at a bisected rate too.
+  const measuredRates = [...new Set(lanes.flatMap((l) => l.steps.map((x) => x.rate)))].sort((a, b) => a - b);
   const limits = Object.entries(TETHER_LIMITS)
     .map(([k, v]) => `${k} ${v}`)
     .join(', ');
@@ -315,7 +317,7 @@ async function main(): Promise<void> {
       .join(' ')}. Steps of ${WARM_MS / 1000} s warm-up + ${WINDOW_MS / 1000} s window + up to ` +
       `${DRAIN_MS / 1000} s drain, after waiting up to ${CALM_MS / 1000} s for a calm machine; pass: p99 ≤ ${criteria.p99Ms} ms and ≥ 95 % delivered. ` +
       `Tether settings: ${limits}. Run time ${(elapsed() / 1000).toFixed(0)} s.\n\n${tables}\n\n` +
-      `## Tether / floor, same run\n\n${ratioTables(lanes, criteria, RATES)}\n`,
+      `## Tether / floor, same run\n\n${ratioTables(lanes, criteria, measuredRates)}\n`,
   );
   if (args.json) {
     const best = lanes.map((l) => ({

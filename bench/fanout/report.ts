@@ -139,7 +139,8 @@ export function ratioTables(lanes: readonly Lane[], criteria: Criteria, rates: r
       const lane = of(k)!;
       const best = bestStep(lane, criteria);
       // No failing step (every rate passed, or the time budget cut the ramp): a lower bound.
-      const censored = best !== undefined && best === lane.steps.at(-1) ? '≥ ' : '';
+      const censored =
+        best !== undefined && lane.steps.every((x) => failure(x, criteria) === null) ? '≥ ' : '';
       return [
         k,
         best ? `${censored}${best.rate}` : 'none',
