@@ -10,8 +10,9 @@
  *       [--refine 3] [--grain 10] [--profile <dir>]
  *
  * Processes: every server runs alone in its own child (`server.ts`); this process is the load
- * generator (raw `ws` clients, see `room.ts`) and the driver. All rooms are filled first (Tether:
- * accounts, sockets, joins; then a probe message every member must receive); then the steps are
+ * generator (minimal WebSocket clients of its own, see `raw-member.ts` and `room.ts`) and the
+ * driver. All rooms are filled first (Tether: accounts, sockets, joins; then a probe message every
+ * member must receive); then the steps are
  * interleaved: for each rate and each sender count, every server still in its ramp is measured in
  * turn, so a burst of outside load hits them alike. Before each step the driver waits up to `--calm`
  * seconds for the machine to be nearly idle (under half a core busy). A ramp stops at its first step
@@ -163,8 +164,8 @@ async function fill(racers: Racer[]): Promise<void> {
 }
 
 /**
- * Measures one step of a lane (again, up to `--retries` times, when it failed narrowly) and records
- * it; returns why it failed (null: passed). A disconnect breaks the server.
+ * Measures one step of a lane (again, up to `--retries` times, when it failed narrowly or starved)
+ * and records it; returns why it failed (null: passed). A disconnect breaks the server.
  */
 async function rampStep(r: Racer, room: Room, lane: Lane, plan: StepPlan): Promise<string | null> {
   const measure = async () => {
