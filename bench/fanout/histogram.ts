@@ -16,10 +16,12 @@ const SIZE = LINEAR_US + OCTAVES * SUB;
 
 function bucketOf(us: number): number {
   if (us < LINEAR_US) return us < 0 ? 0 : Math.floor(us);
-  const octave = Math.floor(Math.log2(us)) - 10;
-  if (octave >= OCTAVES) return SIZE - 1;
-  const base = 2 ** (octave + 10);
-  return LINEAR_US + octave * SUB + Math.floor(((us - base) / base) * SUB);
+  if (us >= 2 ** (OCTAVES + 10)) return SIZE - 1;
+  // Integer arithmetic (the generator records hundreds of thousands a second): the octave from the
+  // count of leading zeros, the sub-bucket from a shift. Fractions of a µs are dropped first.
+  const u = Math.floor(us);
+  const octave = 21 - Math.clz32(u); // floor(log2(u)) - 10
+  return LINEAR_US + octave * SUB + (((u - (1 << (octave + 10))) * SUB) >>> (octave + 10));
 }
 
 /** Upper bound (µs) of a bucket: percentiles are reported pessimistically. */

@@ -7,18 +7,23 @@
  *   npm run fanout --prefix bench -- [--servers ws,ws-batched,tether,tether-persist]
  *       [--members 1000] [--senders 1,10] [--rates 10,100,200,400,700,1000] [--warmup 1] [--window 3]
  *       [--drain 1.5] [--p99 250] [--retries 1] [--calm 1] [--budget 210] [--json out.json]
- *       [--profile <dir>]
+ *       [--refine 3] [--grain 10] [--profile <dir>]
  *
  * Processes: every server runs alone in its own child (`server.ts`); this process is the load
- * generator (raw `ws` clients, see `room.ts`) and the driver. All rooms are filled first (Tether:
- * accounts, sockets, joins; then a probe message every member must receive); then the steps are
+ * generator (minimal WebSocket clients of its own, see `raw-member.ts` and `room.ts`) and the
+ * driver. All rooms are filled first (Tether: accounts, sockets, joins; then a probe message every
+ * member must receive); then the steps are
  * interleaved: for each rate and each sender count, every server still in its ramp is measured in
  * turn, so a burst of outside load hits them alike. Before each step the driver waits up to `--calm`
  * seconds for the machine to be nearly idle (under half a core busy). A ramp stops at its first step
  * with p99 over `--p99` ms, under 95 % of owed deliveries, a disconnected member, or a generator that
  * could not send at the rate; a step that failed narrowly (p99 at most twice the limit, at least 90 %
- * delivered) is measured again up to `--retries` times first, so that one burst of outside load does
- * not end a ramp. After `--budget` s no new step starts; the run is killed 60 s after that.
+ * delivered) or while other processes used half a core or more is measured again up to `--retries`
+ * times first, so that one burst of outside load does not end a ramp. Then, so that a lane's capacity
+ * is not decided by the spacing of `--rates`, each lane whose ramp ended on a failed step is bisected
+ * between its last passed rate and the failed one (`--refine` rounds, midpoints rounded to `--grain`
+ * msg/s), every lane measured in turn in each round with the same steps, criteria and retries as the
+ * ramp. After `--budget` s no new step starts; the run is killed 60 s after that.
  *
  * @packageDocumentation
  */
@@ -55,6 +60,8 @@ const { values: args } = parseArgs({
     budget: { type: 'string', default: '210' },
     retries: { type: 'string', default: '1' },
     calm: { type: 'string', default: '1' },
+    refine: { type: 'string', default: '3' },
+    grain: { type: 'string', default: '10' },
     json: { type: 'string' },
     profile: { type: 'string' },
   },
@@ -92,6 +99,9 @@ const BUDGET_MS = seconds('budget', args.budget as string, 10, 3600);
 const CALM_MS = seconds('calm', args.calm as string, 0, 30);
 const RETRIES = Number(args.retries);
 if (!Number.isInteger(RETRIES) || RETRIES < 0 || RETRIES > 3) throw new RangeError('--retries must be 0..3');
+const REFINE = Number(args.refine);
+if (!Number.isInteger(REFINE) || REFINE < 0 || REFINE > 8) throw new RangeError('--refine must be 0..8');
+const GRAIN = numbers('grain', args.grain as string, 1, 10_000)[0]!;
 const criteria: Criteria = { p99Ms: Number(args.p99), minCompleteness: 0.95 };
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -154,18 +164,21 @@ async function fill(racers: Racer[]): Promise<void> {
 }
 
 /**
- * Measures one step of a lane (again, up to `--retries` times, when it failed narrowly) and records
- * it; a failure ends the lane, a disconnect the server.
+ * Measures one step of a lane (again, up to `--retries` times, when it failed narrowly or starved)
+ * and records it; returns why it failed (null: passed). A disconnect breaks the server.
  */
-async function rampStep(r: Racer, room: Room, lane: Lane, plan: StepPlan): Promise<void> {
+async function rampStep(r: Racer, room: Room, lane: Lane, plan: StepPlan): Promise<string | null> {
   const measure = async () => {
     if (CALM_MS > 0) await waitForCalm(CALM_MS);
     return runStep(room, r.server, plan);
   };
   // A burst of outside load can fail one window: measure a narrowly failed step again, but not one
   // far past the limits, which would only fail again and cost time.
+  // A step that other processes starved (half a core or more of outside work) is measured again too,
+  // however badly it failed: it measured the machine, not the server.
   const worthRetry = (x: StepResult) =>
-    x.disconnects === 0 && x.p99Ms <= 2 * criteria.p99Ms && x.completeness >= 0.9;
+    x.disconnects === 0 &&
+    ((x.p99Ms <= 2 * criteria.p99Ms && x.completeness >= 0.9) || x.outsideCores >= 0.5);
   let step = await measure();
   let verdict = failure(step, criteria);
   for (let retry = 0; verdict && worthRetry(step) && retry < RETRIES; retry++) {
@@ -175,8 +188,14 @@ async function rampStep(r: Racer, room: Room, lane: Lane, plan: StepPlan): Promi
   }
   lane.steps.push(step);
   log(progressLine(lane, step, verdict));
-  if (verdict) lane.stopped = `${plan.rate} msg/s: ${verdict}`;
   if (step.disconnects > 0) r.broken = `members disconnected (${JSON.stringify(room.disconnects[0])})`;
+  return verdict;
+}
+
+/** A lane's bracket for bisection: its highest passed rate and its lowest failed one. */
+interface Bracket {
+  lo: number;
+  hi: number;
 }
 
 async function main(): Promise<void> {
@@ -213,6 +232,14 @@ async function main(): Promise<void> {
       laneOf.set(`${r.kind}/${s}`, lane);
     }
   }
+  const brackets = new Map<Lane, Bracket>();
+  const plan = (rate: number, senders: number): StepPlan => ({
+    rate,
+    senders,
+    warmMs: WARM_MS,
+    windowMs: WINDOW_MS,
+    drainMs: DRAIN_MS,
+  });
   let turn = 0;
   // Rates outermost: when the time budget runs out, every lane loses its highest rates alike.
   ramp: for (const rate of RATES) {
@@ -232,13 +259,12 @@ async function main(): Promise<void> {
           break ramp;
         }
         try {
-          await rampStep(r, r.room, lane, {
-            rate,
-            senders: s,
-            warmMs: WARM_MS,
-            windowMs: WINDOW_MS,
-            drainMs: DRAIN_MS,
-          });
+          const verdict = await rampStep(r, r.room, lane, plan(rate, s));
+          if (verdict) {
+            lane.stopped = `${rate} msg/s: ${verdict}`;
+            const passed = lane.steps.filter((x) => failure(x, criteria) === null).at(-1);
+            if (passed && !r.broken) brackets.set(lane, { lo: passed.rate, hi: rate });
+          }
         } catch (err) {
           lane.stopped = `${rate} msg/s: ${(err as Error).message}`;
           r.broken = lane.stopped;
@@ -248,10 +274,41 @@ async function main(): Promise<void> {
     }
   }
 
+  // Bisection of each bracket, rounds outermost and every lane in turn within a round (as the ramp).
+  refine: for (let round = 0; round < REFINE && brackets.size > 0; round++) {
+    for (const s of SENDERS) {
+      const order = racers.map((_, i) => racers[(i + turn) % racers.length]!);
+      turn++;
+      for (const r of order) {
+        const lane = laneOf.get(`${r.kind}/${s}`)!;
+        const b = brackets.get(lane);
+        if (!b || !r.room || r.broken) continue;
+        const mid = Math.round((b.lo + b.hi) / 2 / GRAIN) * GRAIN;
+        if (mid <= b.lo || mid >= b.hi) continue;
+        if (elapsed() > BUDGET_MS) {
+          log(`[fanout] time budget of ${BUDGET_MS / 1000} s spent: no further bisection`);
+          break refine;
+        }
+        try {
+          if (await rampStep(r, r.room, lane, plan(mid, s))) b.hi = mid;
+          else b.lo = mid;
+        } catch (err) {
+          r.broken = `${mid} msg/s: ${(err as Error).message}`;
+          log(`[fanout] ${r.kind}: ${r.broken}`);
+        }
+      }
+    }
+  }
+  for (const [lane, b] of brackets) {
+    lane.stopped += `; bisected: passed ${b.lo}, failed ${b.hi} msg/s`;
+  }
+
   for (const r of racers) r.room?.close();
   await Promise.all(racers.map((r) => r.server.stop()));
 
   const tables = lanes.map((l) => laneTable(l, criteria)).join('\n\n');
+  // The ramp's rates and the bisection's: two lanes can meet at a bisected rate too.
+  const measuredRates = [...new Set(lanes.flatMap((l) => l.steps.map((x) => x.rate)))].sort((a, b) => a - b);
   const limits = Object.entries(TETHER_LIMITS)
     .map(([k, v]) => `${k} ${v}`)
     .join(', ');
@@ -261,7 +318,7 @@ async function main(): Promise<void> {
       .join(' ')}. Steps of ${WARM_MS / 1000} s warm-up + ${WINDOW_MS / 1000} s window + up to ` +
       `${DRAIN_MS / 1000} s drain, after waiting up to ${CALM_MS / 1000} s for a calm machine; pass: p99 ≤ ${criteria.p99Ms} ms and ≥ 95 % delivered. ` +
       `Tether settings: ${limits}. Run time ${(elapsed() / 1000).toFixed(0)} s.\n\n${tables}\n\n` +
-      `## Tether / floor, same run\n\n${ratioTables(lanes, criteria, RATES)}\n`,
+      `## Tether / floor, same run\n\n${ratioTables(lanes, criteria, measuredRates)}\n`,
   );
   if (args.json) {
     const best = lanes.map((l) => ({

@@ -33,9 +33,14 @@ export function failure(step: StepResult, criteria: Criteria): string | null {
   return null;
 }
 
-/** The last step that passed, if any. */
+/** The passed step of the highest rate, if any. */
 export function bestStep(lane: Lane, criteria: Criteria): StepResult | undefined {
-  return lane.steps.filter((s) => failure(s, criteria) === null).at(-1);
+  // The highest passed rate (bisection measures rates out of order).
+  let best: StepResult | undefined;
+  for (const s of lane.steps) {
+    if (failure(s, criteria) === null && (!best || s.rate > best.rate)) best = s;
+  }
+  return best;
 }
 
 function fmt(n: number, digits = 1): string {
@@ -59,7 +64,8 @@ export function progressLine(lane: Lane, step: StepResult, verdict: string | nul
     `[fanout] ${lane.kind.padEnd(14)} S=${String(step.senders).padEnd(3)} ${String(step.rate).padStart(4)} msg/s: ` +
     `${fmt(step.deliveredPerSec, 0).padStart(9)} deliv/s ${pct(step.completeness).padStart(8)} ` +
     `p50 ${fmt(step.p50Ms)} p99 ${fmt(step.p99Ms)} ms, srv ${fmt(step.serverUsPerDelivery, 2)} µs/deliv ` +
-    `(${fmt(step.serverCores, 2)} cores, ${pct(step.serverSystemShare)} sys), gen ${fmt(step.generatorUsPerDelivery, 2)} µs/deliv, ` +
+    `(${fmt(step.serverCores, 2)} cores, ${pct(step.serverSystemShare)} sys), gen ${fmt(step.generatorUsPerDelivery, 2)} µs/deliv ` +
+    `(${pct(step.generatorSystemShare)} sys), ` +
     `outside ${fmt(step.outsideCores, 2)} cores, load ${fmt(step.load1, 2)}${verdict ? `  STOP: ${verdict}` : ''}`
   );
 }
@@ -79,6 +85,7 @@ export function laneTable(lane: Lane, criteria: Criteria): string {
     fmt(s.serverCores, 2),
     pct(s.serverSystemShare),
     fmt(s.generatorUsPerDelivery, 2),
+    pct(s.generatorSystemShare),
     fmt(s.generatorCores, 2),
     fmt(s.outsideCores, 2),
     fmt(s.load1, 2),
@@ -100,6 +107,7 @@ export function laneTable(lane: Lane, criteria: Criteria): string {
       'srv cores',
       'srv sys',
       'gen µs/deliv',
+      'gen sys',
       'gen cores',
       'outside cores',
       'load 1m',
@@ -131,7 +139,8 @@ export function ratioTables(lanes: readonly Lane[], criteria: Criteria, rates: r
       const lane = of(k)!;
       const best = bestStep(lane, criteria);
       // No failing step (every rate passed, or the time budget cut the ramp): a lower bound.
-      const censored = best !== undefined && best === lane.steps.at(-1) ? '≥ ' : '';
+      const censored =
+        best !== undefined && lane.steps.every((x) => failure(x, criteria) === null) ? '≥ ' : '';
       return [
         k,
         best ? `${censored}${best.rate}` : 'none',

@@ -1,20 +1,28 @@
 /**
- * The load generator's view of one chat room: its member sockets (raw `ws` clients), how it sends a
- * stamped message, and the accounting of deliveries, all on the generator's clock.
+ * The load generator's view of one chat room: its member sockets (minimal WebSocket clients,
+ * `raw-member.ts`), how it sends a stamped message, and the accounting of deliveries, all on the
+ * generator's clock.
  *
  * Cheap by design, since the generator shares a 2-core machine with the server: a delivery is never
- * decoded as JSON. The send stamp (integer µs of `performance.now()`) is found with
- * `Buffer.indexOf` of a marker and read digit by digit; text frames are taken as bytes
- * (`skipUTF8Validation`), and the frames sent are strings built from a prefix and a suffix prepared
- * once per room.
+ * decoded as JSON nor copied out of the chunk it arrived in. The send stamp (integer µs of
+ * `performance.now()`) is found with `Buffer.indexOf` of a marker within the frame's range and read
+ * digit by digit, and the frames sent are strings built from a prefix and a suffix prepared once per
+ * room.
  *
  * @packageDocumentation
  */
-import type { WebSocket } from 'ws';
 import { LatencyHistogram } from './histogram.ts';
+import type { RawMember } from './raw-member.ts';
 
 /** The room every member joins (Tether: channel `2...fanout`). */
 export const ROOM_NAME = 'fanout';
+
+/** Whether `marker` is in `data` at `at`, wholly before `end` (a byte loop: no buffer object). */
+function matchesAt(data: Buffer, at: number, end: number, marker: Buffer): boolean {
+  if (at + marker.length > end) return false;
+  for (let i = 0; i < marker.length; i++) if (data[at + i] !== marker[i]) return false;
+  return true;
+}
 
 /** Wire dialect of a room: Nakama envelopes (Tether) or the floor's bare stamped text. */
 export type Dialect = 'tether' | 'floor';
@@ -50,7 +58,7 @@ export interface WindowCounts {
 export class Room {
   readonly dialect: Dialect;
   /** Member sockets in join order; the first `senders` of them send. */
-  readonly members: WebSocket[] = [];
+  readonly members: RawMember[] = [];
   /** Members closed while the room was in use (a server closing slow consumers shows up here). */
   readonly disconnects: Disconnect[] = [];
   /** Every stamped delivery ever received (monotonic; CPU per delivery uses its differences). */
@@ -72,6 +80,8 @@ export class Room {
   #receivedInWindow = 0;
   #cid = 0;
   #closing = false;
+  /** Offset of the marker in the last delivery. */
+  #markerAt = 0;
 
   /**
    * @param dialect - `tether`: `channel_message_send` envelopes, the stamp inside the escaped
@@ -96,14 +106,13 @@ export class Room {
   }
 
   /** Takes a connected member socket: its messages are counted from now on. */
-  adopt(ws: WebSocket): number {
+  adopt(ws: RawMember): number {
     const index = this.members.length;
     this.members.push(ws);
-    ws.on('message', (data: Buffer) => this.#receive(index, data));
-    ws.on('close', (code: number, reason: Buffer) => {
-      if (!this.#closing) this.disconnects.push({ member: index, code, reason: reason.toString() });
-    });
-    ws.on('error', () => {});
+    ws.onFrame = (data, start, end) => this.#receive(index, data, start, end);
+    ws.onClose = (code, reason) => {
+      if (!this.#closing) this.disconnects.push({ member: index, code, reason });
+    };
     return index;
   }
 
@@ -149,23 +158,33 @@ export class Room {
     for (const ws of this.members) ws.terminate();
   }
 
-  #receive(index: number, data: Buffer): void {
-    const at = data.indexOf(this.#marker);
-    if (at < 0) {
+  /** One message of member `index`: `data[start, end)`. */
+  #receive(index: number, data: Buffer, start: number, end: number): void {
+    const marker = this.#marker;
+    // Where the marker was in the last delivery: deliveries of one room differ only in their ids'
+    // and times' digits, so it is nearly always there again, checked without a search.
+    let at = start + this.#markerAt;
+    if (!matchesAt(data, at, end, marker)) {
+      // Bounded by the frame: a marker found past `end` is the next frame's (or stale bytes).
+      at = data.indexOf(marker, start);
+    }
+    if (at < 0 || at + marker.length > end) {
+      const frame = data.subarray(start, end);
       // Errors are rare and small: a cheap check, no parse.
-      if (data.indexOf('"error"') >= 0) this.errors++;
-      this.onOther?.(index, data);
+      if (frame.indexOf('"error"') >= 0) this.errors++;
+      this.onOther?.(index, frame);
       return;
     }
     const now = performance.now() * 1000;
     let t = 0;
-    for (let i = at + this.#marker.length; i < data.length; i++) {
+    for (let i = at + marker.length; i < end; i++) {
       const c = data[i]!;
       if (c < 48 || c > 57) break;
       t = t * 10 + (c - 48);
     }
+    this.#markerAt = at - start;
     this.arrived++;
-    this.deliveryBytes = data.length;
+    this.deliveryBytes = end - start;
     if (now >= this.#winFrom && now < this.#winTo) this.#receivedInWindow++;
     if (t >= this.#winFrom && t < this.#winTo) {
       this.#delivered++;

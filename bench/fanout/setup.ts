@@ -5,11 +5,8 @@
  *
  * @packageDocumentation
  */
-import { WebSocket } from 'ws';
+import { RawMember, readBuffer } from './raw-member.ts';
 import { nowUs, ROOM_NAME, Room } from './room.ts';
-
-/** Client options of every member socket: no compression, and text frames taken as bytes. */
-const CLIENT_OPTIONS = { perMessageDeflate: false, skipUTF8Validation: true } as const;
 
 /** Runs `task(i)` for `i` in `[0, count)`, at most `parallel` at a time, in order of start. */
 async function pool(count: number, parallel: number, task: (i: number) => Promise<void>): Promise<void> {
@@ -26,21 +23,6 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
     timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms);
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
-function open(url: string): Promise<WebSocket> {
-  const ws = new WebSocket(url, CLIENT_OPTIONS);
-  return withTimeout(
-    new Promise((resolve, reject) => {
-      ws.once('open', () => resolve(ws));
-      ws.once('unexpected-response', (_req, res) =>
-        reject(new Error(`upgrade refused: HTTP ${res.statusCode}`)),
-      );
-      ws.once('error', reject);
-    }),
-    15_000,
-    'socket open',
-  );
 }
 
 /** Creates an account for a device over `POST /v2/account/authenticate/device`; returns its session token. */
@@ -80,9 +62,10 @@ export async function setupTetherRoom(opts: TetherRoomOptions): Promise<Room> {
     tokens[i] = await authenticate(opts.port, `fanout-${opts.runId}-${String(i).padStart(5, '0')}`);
   });
   const room = new Room('tether');
-  const sockets = new Array<WebSocket>(opts.members);
+  const sockets = new Array<RawMember>(opts.members);
+  const buffer = readBuffer();
   await pool(opts.members, 32, async (i) => {
-    sockets[i] = await open(`ws://127.0.0.1:${opts.port}/ws?token=${encodeURIComponent(tokens[i]!)}`);
+    sockets[i] = await RawMember.open(opts.port, `/ws?token=${encodeURIComponent(tokens[i]!)}`, buffer);
   });
   for (const ws of sockets) room.adopt(ws);
 
@@ -125,9 +108,10 @@ export async function setupTetherRoom(opts: TetherRoomOptions): Promise<Room> {
 /** Connects `members` clients to a floor server and probes the room. */
 export async function setupFloorRoom(port: number, members: number, floorBytes: number): Promise<Room> {
   const room = new Room('floor', floorBytes);
-  const sockets = new Array<WebSocket>(members);
+  const sockets = new Array<RawMember>(members);
+  const buffer = readBuffer();
   await pool(members, 64, async (i) => {
-    sockets[i] = await open(`ws://127.0.0.1:${port}/`);
+    sockets[i] = await RawMember.open(port, '/', buffer);
   });
   for (const ws of sockets) room.adopt(ws);
   await probe(room);

@@ -49,6 +49,8 @@ export interface StepResult {
   readonly serverCores: number;
   /** Generator (this process) CPU time per delivery over the same span, µs. */
   readonly generatorUsPerDelivery: number;
+  /** Share of the generator's CPU time spent in the kernel (mostly receiving on its sockets). */
+  readonly generatorSystemShare: number;
   readonly generatorCores: number;
   /**
    * CPU used by everything except this server and the generator over the same span, in cores (from
@@ -103,6 +105,7 @@ interface CpuMark {
   readonly serverUs: number;
   readonly serverSystemUs: number;
   readonly generatorUs: number;
+  readonly generatorSystemUs: number;
   readonly arrived: number;
   readonly at: number;
 }
@@ -116,6 +119,7 @@ async function mark(room: Room, server: ServerChild): Promise<CpuMark> {
     serverUs: cpuUs,
     serverSystemUs: systemUs,
     generatorUs: user + system,
+    generatorSystemUs: system,
     arrived: room.arrived,
     at: performance.now(),
   };
@@ -209,6 +213,8 @@ export async function runStep(room: Room, server: ServerChild, plan: StepPlan): 
       (last.serverSystemUs - first.serverSystemUs) / Math.max(1, last.serverUs - first.serverUs),
     serverCores,
     generatorUsPerDelivery: (last.generatorUs - first.generatorUs) / deliveries,
+    generatorSystemShare:
+      (last.generatorSystemUs - first.generatorSystemUs) / Math.max(1, last.generatorUs - first.generatorUs),
     generatorCores,
     outsideCores: Math.max(0, machineCores - serverCores - generatorCores),
     load1: loadavg()[0] ?? Number.NaN,
