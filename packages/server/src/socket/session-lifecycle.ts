@@ -6,7 +6,7 @@
  */
 import { CloseCode, CloseReason, type SessionResumeFailure } from '@tether/protocol';
 import type { Logger } from 'pino';
-import { type CarrierMeter, NO_METERS, type SessionMeter } from '../observability/meters.ts';
+import { NO_METERS, type SessionMeter } from '../observability/meters.ts';
 import type { Pipeline } from '../pipeline/pipeline.ts';
 import type { OutboundMessage } from '../presence/outbound.ts';
 import { StreamMode, stream } from '../presence/stream.ts';
@@ -19,18 +19,20 @@ import type { RevocationEvent } from '../session/verifier.ts';
 import type { Clock } from '../shared/clock.ts';
 import { newUuid } from '../shared/ids.ts';
 import type { Connection } from '../transport/connection.ts';
-import { ConnectionCarrier } from './connection-carrier.ts';
 import { isPingable } from './heartbeat.ts';
-import { HeartbeatWheel, type WheelHeartbeat } from './heartbeat-wheel.ts';
+import { HeartbeatWheel } from './heartbeat-wheel.ts';
 import { inboundHandler } from './inbound.ts';
-import { type CheckedToken, RecentRevocations, type RevocationMark } from './recent-revocations.ts';
+import { RecentRevocations, type RevocationMark } from './recent-revocations.ts';
+import { SessionHandover } from './session-handover.ts';
+import { SessionLink } from './session-link.ts';
 import {
   closeAtTokenExpiry,
+  closeIfRevokedSince,
   closeRevoked,
   replaceOlderSessions,
   replaceSessionsOlderThan,
 } from './session-policies.ts';
-import { type ResumeRequest, SessionResumer, type SessionResumeSettings } from './session-resume.ts';
+import type { ResumeRequest, SessionResumer, SessionResumeSettings } from './session-resume.ts';
 
 /** How a session starts. */
 export interface SessionOpenOptions {
@@ -65,24 +67,6 @@ export interface SessionLifecycleSettings extends SessionResumeSettings {
   readonly socketCloseOnTokenExpiry: boolean;
 }
 
-/** A session's connection now, and what watches it (every field set here: one hidden class). */
-class Link {
-  connection: Connection | undefined = undefined;
-  format: WireFormat;
-  meter: CarrierMeter | undefined = undefined;
-  heartbeat: WheelHeartbeat<Session> | undefined = undefined;
-  cancelExpiry: (() => void) | undefined = undefined;
-  /** Why the session was released, when it was (overflow), for the resume bookkeeping. */
-  overflowed = false;
-
-  constructor(format: WireFormat) {
-    this.format = format;
-  }
-}
-
-/** Reason of the close that ends a held session whose buffer overflowed. */
-const RESUME_OVERFLOW_REASON = 'session resume buffer overflowed';
-
 /**
  * Opens and closes realtime sessions. One instance serves every carrier, so a session behaves the
  * same on `/ws`, GameMaker TCP and `/gm`.
@@ -98,10 +82,11 @@ const RESUME_OVERFLOW_REASON = 'session resume buffer overflowed';
  * expiry: by default an open socket outlives its token (as on Nakama); with
  * `socketCloseOnTokenExpiry` it is closed at `exp` with 4001 "token expired".
  *
- * Resume (Tether extension, `session-resume.ts`): a resumable session whose connection breaks (1006,
- * or heartbeat timeout) is detached and held for `sessionResumeGraceSec`, registered and on its
- * streams, with no leave; a resume replays what its client missed; the grace period's end or an
- * overflow cleans it up as any close does. Closes by the client or the server are never held.
+ * Resume (Tether extension; the hand-over is `session-handover.ts`, the tokens and grace timers
+ * `session-resume.ts`): a resumable session whose connection breaks (1006, or heartbeat timeout) is
+ * detached and held for `sessionResumeGraceSec`, registered and on its streams, with no leave; a
+ * resume replays what its client missed; the grace period's end or an overflow cleans it up as any
+ * close does. Closes by the client or the server are never held.
  */
 export class SessionLifecycle implements SessionEvents {
   readonly #settings: SessionLifecycleSettings;
@@ -111,8 +96,9 @@ export class SessionLifecycle implements SessionEvents {
   readonly #clock: Clock;
   readonly #log: Logger;
   readonly #meter: SessionMeter;
-  readonly #links = new Map<Session, Link>();
-  readonly #resumer: SessionResumer;
+  readonly #links = new Map<Session, SessionLink>();
+  /** Detaches, holds and resumes the resumable sessions among the links. */
+  readonly #handover: SessionHandover;
   /** Revocations applied lately, for sessions whose token check was in flight meanwhile. */
   readonly #revocations: RecentRevocations;
   /** One scheduled flush per turn for all sessions, instead of one `setImmediate` per session. */
@@ -141,7 +127,13 @@ export class SessionLifecycle implements SessionEvents {
     this.#clock = deps.clock;
     this.#log = deps.logger;
     this.#meter = deps.meter ?? NO_METERS.sessions;
-    this.#resumer = new SessionResumer(deps.settings);
+    this.#handover = new SessionHandover({
+      settings: deps.settings,
+      links: this.#links,
+      meter: this.#meter,
+      logger: deps.logger,
+      watch: (session, connection, link) => this.#watch(session, connection, link),
+    });
     this.#revocations = new RecentRevocations({ clock: deps.clock });
     this.#heartbeats = new HeartbeatWheel<Session>({
       pingPeriodMs: deps.settings.socketPingPeriodMs,
@@ -164,12 +156,12 @@ export class SessionLifecycle implements SessionEvents {
 
   /** Sessions held without a connection, waiting for a resume. */
   get held(): number {
-    return this.#resumer.held;
+    return this.#handover.held;
   }
 
   /** Resume tokens of this node's sessions (cluster mode releases sessions resumed elsewhere). */
   get resumes(): Pick<SessionResumer, 'onMissed' | 'release'> {
-    return this.#resumer;
+    return this.#handover.resumes;
   }
 
   /**
@@ -178,7 +170,15 @@ export class SessionLifecycle implements SessionEvents {
    */
   open(connection: Connection, identity: SessionIdentity, options: SessionOpenOptions): Session {
     const session = this.#open(connection, identity, options);
-    if (options.checked && this.#revokedMeanwhile(session, options.checked)) return session;
+    if (
+      options.checked &&
+      closeIfRevokedSince(session, options.checked, {
+        revocations: this.#revocations,
+        now: () => this.#clock.now(),
+        log: this.#log,
+      })
+    )
+      return session;
     for (const text of options.pending ?? []) this.#pipeline.receive(session, text);
     return session;
   }
@@ -191,42 +191,18 @@ export class SessionLifecycle implements SessionEvents {
     return this.#revocations.mark();
   }
 
-  /**
-   * Closes `session` if a revocation applied after its token check began covers its token (the
-   * revocation's "close every socket" step ran before the session existed): with the revocation's
-   * own code and reason. When the record no longer reaches back that far, closes it with 1013 so the
-   * client reconnects and is checked again. Returns whether it closed the session.
-   */
-  #revokedMeanwhile(session: Session, checked: { mark: RevocationMark; issuedAt: number }): boolean {
-    if (session.closed) return true;
-    const token: CheckedToken = {
-      userId: session.userId,
-      tokenId: session.identity.tokenId,
-      issuedAt: checked.issuedAt,
-    };
-    const event = this.#revocations.revokedSince(checked.mark, token);
-    if (event === undefined) return false;
-    this.#log.info(
-      { sessionId: session.id, userId: session.userId },
-      'session revoked while its token was checked',
-    );
-    if (event === 'unknown') session.close(CloseCode.TRY_AGAIN_LATER, CloseReason.REVOCATION_UNKNOWN);
-    else closeRevoked([session], event, this.#clock.now());
-    return true;
-  }
-
   #open(connection: Connection, identity: SessionIdentity, options: SessionOpenOptions): Session {
     let failure: SessionResumeFailure | undefined;
     if (options.resume) {
-      const resumed = this.#resume(connection, identity, options, options.resume);
+      const resumed = this.#handover.resume(connection, identity, options, options.resume);
       if (resumed instanceof Session) return resumed;
       failure = resumed;
     }
-    const link = new Link(options.format);
+    const link = new SessionLink(options.format);
     const session = new Session({
       id: newUuid(),
       identity,
-      carrier: this.#carrier(connection, link),
+      carrier: link.connect(connection, this.#meter),
       limits: {
         maxQueuedMessages: this.#settings.socketMaxQueuedMessages,
         maxBufferedBytes: this.#settings.socketMaxBufferedBytes,
@@ -242,15 +218,7 @@ export class SessionLifecycle implements SessionEvents {
     this.#registry.add(session);
     const control: OutboundMessage[] = [];
     if (options.greeting) control.push(options.greeting(session));
-    if (options.resumable || options.resume) {
-      this.#resumer.register(session, (s) => {
-        link.overflowed = true;
-        s.close(CloseCode.ABNORMAL, RESUME_OVERFLOW_REASON);
-      });
-      control.push(
-        this.#resumer.message(session, { resumed: false, ...(failure ? { reason: failure } : {}) }),
-      );
-    }
+    if (options.resumable || options.resume) control.push(this.#handover.register(session, link, failure));
     if (control.length > 0) session.writeControl(control);
 
     this.#tracker.track(session, stream(StreamMode.NOTIFICATIONS, identity.userId), {
@@ -276,71 +244,11 @@ export class SessionLifecycle implements SessionEvents {
    * without a connection. Changes nothing.
    */
   takeoverAddress(request: ResumeRequest, userId: string): string | undefined {
-    const found = this.#resumer.peek(request.token, userId);
-    if (!('session' in found)) return undefined;
-    return this.#links.get(found.session)?.connection?.remoteAddress;
-  }
-
-  /** Puts a held session on `connection`; returns it, or why it could not (then a fresh one opens). */
-  #resume(
-    connection: Connection,
-    identity: SessionIdentity,
-    options: SessionOpenOptions,
-    request: ResumeRequest,
-  ): Session | SessionResumeFailure {
-    if (!Number.isSafeInteger(request.seq) || request.seq < 0) return 'invalid';
-    const found = this.#resumer.find(request.token, identity.userId);
-    if ('failure' in found) return found.failure;
-    const session = found.session;
-    const link = this.#links.get(session);
-    if (!link || session.closed) return 'expired';
-    // The client noticed the break before this server did: the old connection is dead to it.
-    if (link.connection) this.#detach(session, link, true);
-    else {
-      link.meter?.closed();
-      link.meter = undefined;
-    }
-    // The new connection may be another carrier (GameMaker TCP ↔ `/ws`): the replay and everything
-    // after it are encoded for the new connection's format (the kept messages are not bytes yet).
-    link.format = options.format;
-    const replayed = session.attach(
-      this.#carrier(connection, link),
-      request.seq,
-      (n) => [
-        ...(options.greeting ? [options.greeting(session)] : []),
-        this.#resumer.message(session, { resumed: true, replayed: n }),
-      ],
-      identity,
-    );
-    if (replayed === undefined) {
-      // What the client lacks is gone (or it claims more than it was sent): release the session.
-      const overflow = request.seq < session.resumeStart;
-      link.overflowed = overflow;
-      session.close(CloseCode.ABNORMAL, overflow ? RESUME_OVERFLOW_REASON : 'session resume refused');
-      return overflow ? 'overflow' : 'invalid';
-    }
-    this.#watch(session, connection, link);
-    this.#log.debug(
-      { sessionId: session.id, connection: connection.id, seq: request.seq, replayed },
-      'realtime session resumed',
-    );
-    return session;
-  }
-
-  /**
-   * The carrier of `connection` for `link`'s session (counted as an open connection of its kind;
-   * protobuf `/ws` sessions are counted apart, as `ws-pb`).
-   */
-  #carrier(connection: Connection, link: Link): ConnectionCarrier {
-    const meter = this.#meter.carrier(link.format === 'protobuf' ? 'ws-pb' : connection.carrier);
-    meter.opened();
-    link.connection = connection;
-    link.meter = meter;
-    return new ConnectionCarrier(connection, link.format, meter);
+    return this.#handover.takeoverAddress(request, userId);
   }
 
   /** Heartbeat, token expiry, inbound messages and the end of `connection`, for `session`. */
-  #watch(session: Session, connection: Connection, link: Link): void {
+  #watch(session: Session, connection: Connection, link: SessionLink): void {
     const pingable = isPingable(connection);
     const heartbeat = this.#heartbeats.watch(session, pingable);
     link.heartbeat = heartbeat;
@@ -367,39 +275,11 @@ export class SessionLifecycle implements SessionEvents {
     connection.onClose((info) => {
       if (link.connection !== connection) return;
       // Only a break is held: no close handshake (1006) from the peer's side.
-      if (info.byPeer && info.code === CloseCode.ABNORMAL && this.#holdable(session)) {
-        this.#detach(session, link, false);
-        this.#hold(session, info.code, info.reason);
+      if (info.byPeer && info.code === CloseCode.ABNORMAL && this.#handover.holdable(session)) {
+        this.#handover.detach(session, link, false);
+        this.#handover.hold(session, info.code, info.reason);
       } else session.closedByPeer(info.code, info.reason);
     });
-  }
-
-  #holdable(session: Session): boolean {
-    return this.#resumer.enabled && session.resumable && !session.closed;
-  }
-
-  /** Takes the connection away from `session` (ending it if `end`); the session keeps what it is sent. */
-  #detach(session: Session, link: Link, end: boolean): void {
-    const connection = link.connection;
-    link.heartbeat?.stop();
-    link.heartbeat = undefined;
-    link.connection = undefined;
-    link.meter?.closed();
-    link.meter = undefined;
-    session.detach();
-    if (end) connection?.terminate(CloseCode.ABNORMAL, 'session resumed on another connection');
-  }
-
-  /** Starts the grace period of a detached session; at its end the session closes as it would have. */
-  #hold(session: Session, code: number, reason: string): void {
-    this.#log.debug({ sessionId: session.id, closeCode: code, reason }, 'realtime session held for resume');
-    // Counted as sessions of the pseudo-carrier `held` (tether_sessions{carrier="held"}).
-    const link = this.#links.get(session);
-    if (link) {
-      link.meter = this.#meter.carrier('held');
-      link.meter.opened();
-    }
-    this.#resumer.hold(session, () => session.close(code, reason));
   }
 
   /**
@@ -426,7 +306,8 @@ export class SessionLifecycle implements SessionEvents {
   /**
    * Closes the sessions a revocation covers (see {@link closeRevoked}); returns how many. The
    * revocation is also recorded for a few seconds (`recent-revocations.ts`), so a session whose
-   * token check was in flight meanwhile is closed the same way when it opens.
+   * token check was in flight meanwhile is closed the same way when it opens
+   * (see {@link closeIfRevokedSince}).
    */
   closeRevoked(event: RevocationEvent): number {
     this.#revocations.record(event);
@@ -474,7 +355,7 @@ export class SessionLifecycle implements SessionEvents {
     const links = [...this.#links];
     const closing = links.flatMap(([, link]) => (link.connection ? [link.connection.closed] : []));
     for (const [session] of links) session.close(code, reason);
-    this.#resumer.close();
+    this.#handover.close();
     await Promise.all(closing);
   }
 
@@ -482,9 +363,9 @@ export class SessionLifecycle implements SessionEvents {
   #timedOut(session: Session): void {
     this.#log.debug({ sessionId: session.id }, 'realtime session silent too long');
     const link = this.#links.get(session);
-    if (link?.connection && this.#holdable(session)) {
-      this.#detach(session, link, true);
-      this.#hold(session, CloseCode.GOING_AWAY, CloseReason.HEARTBEAT_TIMEOUT);
+    if (link?.connection && this.#handover.holdable(session)) {
+      this.#handover.detach(session, link, true);
+      this.#handover.hold(session, CloseCode.GOING_AWAY, CloseReason.HEARTBEAT_TIMEOUT);
     } else session.close(CloseCode.GOING_AWAY, CloseReason.HEARTBEAT_TIMEOUT);
   }
 
@@ -492,7 +373,7 @@ export class SessionLifecycle implements SessionEvents {
     const link = this.#links.get(session);
     link?.meter?.closed();
     this.#links.delete(session);
-    if (session.resumable) this.#resumer.forget(session, link?.overflowed === true);
+    this.#handover.forget(session, link);
     this.#tracker.untrackAll(session.id);
     this.#registry.remove(session);
     this.#log.debug({ sessionId: session.id, closeCode: code, reason }, 'realtime session closed');

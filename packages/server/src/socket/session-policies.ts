@@ -12,10 +12,12 @@ import {
   NotificationCode,
   type Notifications,
 } from '@tether/protocol';
+import type { Logger } from 'pino';
 import { OutboundMessage } from '../presence/outbound.ts';
 import type { Session } from '../session/session.ts';
 import { RevocationCause, type RevocationEvent } from '../session/verifier.ts';
 import { newUuid } from '../shared/ids.ts';
+import type { CheckedToken, RecentRevocations, RevocationMark } from './recent-revocations.ts';
 
 /** Largest delay `setTimeout` accepts; longer waits are re-armed. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -61,6 +63,35 @@ export function closeRevoked(sessions: Iterable<Session>, event: RevocationEvent
     closed++;
   }
   return closed;
+}
+
+/**
+ * Closes `session` if a revocation recorded in `revocations` after its token check began
+ * (`checked.mark`) covers its token (the revocation's "close every socket" step ran before the
+ * session existed): with the revocation's own code and reason. When the record no longer reaches
+ * back that far, closes it with 1013 so the client reconnects and is checked again. Returns whether
+ * the session is closed (it may have closed already).
+ */
+export function closeIfRevokedSince(
+  session: Session,
+  checked: { readonly mark: RevocationMark; readonly issuedAt: number },
+  deps: { readonly revocations: RecentRevocations; readonly now: () => number; readonly log: Logger },
+): boolean {
+  if (session.closed) return true;
+  const token: CheckedToken = {
+    userId: session.userId,
+    tokenId: session.identity.tokenId,
+    issuedAt: checked.issuedAt,
+  };
+  const event = deps.revocations.revokedSince(checked.mark, token);
+  if (event === undefined) return false;
+  deps.log.info(
+    { sessionId: session.id, userId: session.userId },
+    'session revoked while its token was checked',
+  );
+  if (event === 'unknown') session.close(CloseCode.TRY_AGAIN_LATER, CloseReason.REVOCATION_UNKNOWN);
+  else closeRevoked([session], event, deps.now());
+  return true;
 }
 
 /** `single_socket`: the user's other sessions are told why (notification -7), then closed with 4003. */
