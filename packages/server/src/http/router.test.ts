@@ -1,5 +1,6 @@
 import { once } from 'node:events';
-import { type AddressInfo, createServer, request } from 'node:http';
+import { createServer, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../observability/logger.ts';
 import { HttpRouter } from './router.ts';
@@ -64,7 +65,13 @@ function router(): HttpRouter {
     .on('GET', '/v2/custom', () => ({ body: 1, headers: { 'Content-Type': 'application/x-test' } }));
 }
 
-const json = (length: number) => [...CORS, 'Content-Type', 'application/json', 'Content-Length', String(length)];
+const json = (length: number) => [
+  ...CORS,
+  'Content-Type',
+  'application/json',
+  'Content-Length',
+  String(length),
+];
 
 describe('HttpRouter responses', () => {
   it('answers each kind of response with the CORS headers, then content type and length, in order', async () => {
@@ -72,7 +79,10 @@ describe('HttpRouter responses', () => {
     const got = await call(port, 'GET', '/v2/thing/a%20b?q=1');
     expect(got).toEqual({ status: 200, headers: json(20), body: '{"id":"a b","q":"1"}' });
     expect(await call(port, 'GET', '/v2/thing/fixed')).toMatchObject({ body: '{"id":"fixed","q":null}' });
-    expect(await call(port, 'GET', '/v2/other/x/y')).toMatchObject({ status: 200, body: '{"a":"x","b":"y"}' });
+    expect(await call(port, 'GET', '/v2/other/x/y')).toMatchObject({
+      status: 200,
+      body: '{"a":"x","b":"y"}',
+    });
     expect(await call(port, 'POST', '/v2/thing/1', '{"k":2}')).toEqual({
       status: 200,
       headers: json(7),
