@@ -1,4 +1,3 @@
-import { isUtf8 } from 'node:buffer';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { GrpcCode } from '@tether/protocol';
 import type { Logger } from 'pino';
@@ -9,6 +8,7 @@ import { type HttpMeter, NO_METERS } from '../observability/meters.ts';
 import { DomainError } from '../shared/domain-error.ts';
 import { decodeUrlComponent, invalidPathText, invalidQueryText } from '../shared/url-text.ts';
 import type { NakamaEndpoint } from './nakama-endpoints.ts';
+import { makeRequest } from './node-request.ts';
 
 export type { HttpHandler, HttpRequest, HttpResult } from '../api/http-types.ts';
 
@@ -215,80 +215,6 @@ function matchRoute(route: Route, parts: string[]): Record<string, string> | nul
 }
 
 const NO_ROUTES: readonly Route[] = [];
-
-function makeRequest(
-  req: IncomingMessage,
-  url: URL,
-  params: Record<string, string>,
-  maxBodyBytes: number,
-): HttpRequest {
-  let body: Promise<string> | undefined;
-  const text = () => {
-    body ??= readBody(req, maxBodyBytes);
-    return body;
-  };
-  return {
-    method: req.method ?? 'GET',
-    path: url.pathname,
-    params,
-    query: url.searchParams,
-    headers: req.headers,
-    remoteAddress: req.socket.remoteAddress ?? '',
-    text,
-    async json() {
-      const raw = await text();
-      if (raw.trim() === '') return {};
-      try {
-        return JSON.parse(raw) as unknown;
-      } catch (err) {
-        throw new ApiError(GrpcCode.INVALID_ARGUMENT, `Malformed JSON body: ${(err as Error).message}`);
-      }
-    },
-  };
-}
-
-function readBody(req: IncomingMessage, limit: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const declared = Number(req.headers['content-length'] ?? 0);
-    if (declared > limit) {
-      req.resume();
-      reject(
-        new ApiError(
-          GrpcCode.RESOURCE_EXHAUSTED,
-          `Request body of ${declared} bytes exceeds the ${limit}-byte limit`,
-          {
-            status: 413,
-          },
-        ),
-      );
-      return;
-    }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        req.removeAllListeners('data');
-        req.resume();
-        reject(
-          new ApiError(GrpcCode.RESOURCE_EXHAUSTED, `Request body exceeds the ${limit}-byte limit`, {
-            status: 413,
-          }),
-        );
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => {
-      // Refused rather than decoded with U+FFFD in place of bad bytes, which would make different
-      // bodies equal (two device ids ending in FF and FE would name one account).
-      const bytes = Buffer.concat(chunks);
-      if (isUtf8(bytes)) resolve(bytes.toString('utf8'));
-      else reject(new ApiError(GrpcCode.INVALID_ARGUMENT, 'Request body is not valid UTF-8'));
-    });
-    req.on('error', reject);
-  });
-}
 
 /** The CORS headers of every response of the router (not of the draining server's own 503). */
 const CORS: Readonly<Record<string, string>> = Object.freeze({
