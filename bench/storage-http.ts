@@ -3,6 +3,7 @@
  * bounded in time, beside a reference measured in the same run on the same database.
  *
  *   node --import tsx bench/storage-http.ts [--seconds 2] [--rounds 3] [--concurrency 32] [--postgres <url>]
+ *     [--profile <dir>]   (writes a `--cpu-prof` profile of each server process)
  *
  * For each backend (SQLite in a temporary folder; PostgreSQL in a throwaway schema when reachable)
  * two child processes serve the same database: Tether (`startServer`) and a bare `node:http` server
@@ -31,6 +32,7 @@ const { values: args } = parseArgs({
     seconds: { type: 'string', default: '2' },
     rounds: { type: 'string', default: '3' },
     concurrency: { type: 'string', default: '32' },
+    profile: { type: 'string' },
     postgres: {
       type: 'string',
       default: process.env.TETHER_BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
@@ -65,7 +67,12 @@ interface User {
 
 function startChild(argv: string[]): Promise<{ port: number; child: ChildProcess }> {
   const child = fork(new URL('./storage-http-server.ts', import.meta.url), argv, {
-    execArgv: ['--conditions=@tether/source', '--import', 'tsx'],
+    execArgv: [
+      '--conditions=@tether/source',
+      '--import',
+      'tsx',
+      ...(args.profile ? ['--cpu-prof', `--cpu-prof-dir=${args.profile}`] : []),
+    ],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   return new Promise((resolve, reject) => {

@@ -43,22 +43,25 @@ export function createDrainingServer(handle: RequestHandler, logger: Logger): Dr
   let draining: Promise<void> | undefined;
   let stopped: Promise<void> | undefined;
 
+  // One async function for every request rather than closures made per request (fewer allocations).
+  const run = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    inFlight.add(res);
+    try {
+      await handle(req, res);
+    } catch (err) {
+      logger.error({ err }, 'HTTP handler failed');
+      if (!res.writableEnded) res.destroy();
+    }
+    inFlight.delete(res);
+    if (inFlight.size === 0) for (const done of idle.splice(0)) done();
+  };
   const server = createServer((req, res) => {
     if (draining) {
       res.setHeader('Connection', 'close');
       writeError(res, new ApiError(GrpcCode.UNAVAILABLE, 'server shutting down'));
       return;
     }
-    inFlight.add(res);
-    const settled = () => {
-      inFlight.delete(res);
-      if (inFlight.size === 0) for (const done of idle.splice(0)) done();
-    };
-    handle(req, res).then(settled, (err: unknown) => {
-      logger.error({ err }, 'HTTP handler failed');
-      if (!res.writableEnded) res.destroy();
-      settled();
-    });
+    void run(req, res);
   });
   const close = () => {
     stopped ??= new Promise<void>((resolve) => server.close(() => resolve()));

@@ -1,4 +1,3 @@
-import { isUtf8 } from 'node:buffer';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { GrpcCode } from '@tether/protocol';
 import type { Logger } from 'pino';
@@ -9,12 +8,15 @@ import { type HttpMeter, NO_METERS } from '../observability/meters.ts';
 import { DomainError } from '../shared/domain-error.ts';
 import { decodeUrlComponent, invalidPathText, invalidQueryText } from '../shared/url-text.ts';
 import type { NakamaEndpoint } from './nakama-endpoints.ts';
+import { makeRequest } from './node-request.ts';
 
 export type { HttpHandler, HttpRequest, HttpResult } from '../api/http-types.ts';
 
 interface Route {
   method: string;
   parts: string[];
+  /** Indexes of the `:param` segments of `parts`; the others must equal the request's. */
+  paramAt: number[];
   name: string;
   handler: HttpHandler;
 }
@@ -27,6 +29,8 @@ interface Route {
  */
 export class HttpRouter {
   readonly #routes: Route[] = [];
+  /** The routes by segment count, each list in registration order: a request scans only its own. */
+  readonly #bySize = new Map<number, Route[]>();
   /** Endpoints answered with 501 when no mounted route serves them. */
   readonly #notServed: readonly { method: string; parts: string[]; name: string }[];
   readonly #maxBodyBytes: number;
@@ -70,7 +74,13 @@ export class HttpRouter {
 
   /** Registers a handler. Later registrations of the same method and path are ignored. */
   on(method: string, path: string, handler: HttpHandler, name = `${method.toUpperCase()} ${path}`): this {
-    this.#routes.push({ method: method.toUpperCase(), parts: split(path), name, handler });
+    const parts = split(path);
+    const paramAt = parts.flatMap((p, i) => (p.startsWith(':') ? [i] : []));
+    const route: Route = { method: method.toUpperCase(), parts, paramAt, name, handler };
+    this.#routes.push(route);
+    const sameSize = this.#bySize.get(parts.length);
+    if (sameSize) sameSize.push(route);
+    else this.#bySize.set(parts.length, [route]);
     return this;
   }
 
@@ -87,9 +97,9 @@ export class HttpRouter {
 
   /** Handles one request. Resolves once the response is written; never rejects. */
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    setCors(res);
+    // CORS headers go out with each response's single writeHead (cheaper than setHeader first).
     if (req.method === 'OPTIONS') {
-      res.writeHead(204).end();
+      res.writeHead(204, CORS).end();
       return;
     }
     const url = new URL(req.url ?? '/', 'http://localhost');
@@ -98,13 +108,13 @@ export class HttpRouter {
     const badText = invalidPathText(url.pathname) ?? invalidQueryText(url.search);
     if (badText) {
       this.#meter.error(GrpcCode.INVALID_ARGUMENT);
-      writeError(res, new ApiError(GrpcCode.INVALID_ARGUMENT, badText));
+      writeCorsError(res, new ApiError(GrpcCode.INVALID_ARGUMENT, badText));
       return;
     }
     const parts = split(url.pathname);
     let pathMatched = false;
-    for (const route of this.#routes) {
-      const params = match(route.parts, parts);
+    for (const route of this.#bySize.get(parts.length) ?? NO_ROUTES) {
+      const params = matchRoute(route, parts);
       if (!params) continue;
       pathMatched = true;
       if (route.method !== req.method) continue;
@@ -122,7 +132,7 @@ export class HttpRouter {
         ? new ApiError(GrpcCode.UNIMPLEMENTED, `Method ${req.method} not allowed`, { status: 405 })
         : new ApiError(GrpcCode.NOT_FOUND, 'Not Found');
     this.#meter.error(error.code);
-    writeError(res, error);
+    writeCorsError(res, error);
   }
 
   /** The route's handler, wrapped in its API hooks when a module registered some. */
@@ -142,27 +152,25 @@ export class HttpRouter {
       const result = await handler(req);
       const status = result.status ?? 200;
       if (result.text !== undefined) {
-        res.writeHead(status, {
-          'Content-Type': 'text/plain; charset=utf-8',
-          'Content-Length': Buffer.byteLength(result.text),
-          ...result.headers,
-        });
-        res.end(result.text);
+        send(res, status, result.text, 'text/plain; charset=utf-8', result.headers, true);
       } else if (result.body === undefined) {
-        res.writeHead(status, result.headers).end();
+        if (result.headers) {
+          setCors(res);
+          res.writeHead(status, result.headers).end();
+        } else res.writeHead(status, CORS).end();
       } else {
-        writeJson(res, status, result.body, result.headers);
+        send(res, status, JSON.stringify(result.body), 'application/json', result.headers, true);
       }
     } catch (err) {
       const known = toApiError(err);
       if (known) {
         this.#meter.error(known.code);
-        writeError(res, known, known.status, retryAfter(err));
+        writeCorsError(res, known, known.status, retryAfter(err));
         return;
       }
       this.#log.error({ err, path: req.path }, 'unhandled error in HTTP handler');
       this.#meter.error(GrpcCode.INTERNAL);
-      writeError(res, new ApiError(GrpcCode.INTERNAL, 'Internal server error'));
+      writeCorsError(res, new ApiError(GrpcCode.INTERNAL, 'Internal server error'));
     }
   }
 }
@@ -186,84 +194,65 @@ function match(pattern: string[], parts: string[]): Record<string, string> | nul
   return params;
 }
 
-function makeRequest(
-  req: IncomingMessage,
-  url: URL,
-  params: Record<string, string>,
-  maxBodyBytes: number,
-): HttpRequest {
-  let body: Promise<string> | undefined;
-  const text = () => {
-    body ??= readBody(req, maxBodyBytes);
-    return body;
-  };
-  return {
-    method: req.method ?? 'GET',
-    path: url.pathname,
-    params,
-    query: url.searchParams,
-    headers: req.headers,
-    remoteAddress: req.socket.remoteAddress ?? '',
-    text,
-    async json() {
-      const raw = await text();
-      if (raw.trim() === '') return {};
-      try {
-        return JSON.parse(raw) as unknown;
-      } catch (err) {
-        throw new ApiError(GrpcCode.INVALID_ARGUMENT, `Malformed JSON body: ${(err as Error).message}`);
-      }
-    },
-  };
+/**
+ * {@link match} for a route of the request's segment count: compares the literal segments first,
+ * so a route that does not match allocates nothing.
+ */
+function matchRoute(route: Route, parts: string[]): Record<string, string> | null {
+  const pattern = route.parts;
+  for (let i = 0; i < pattern.length; i++) {
+    const p = pattern[i]!;
+    if (p !== parts[i] && !p.startsWith(':')) return null;
+  }
+  if (route.paramAt.length === 0) return {};
+  const params: Record<string, string> = {};
+  for (const i of route.paramAt) {
+    const decoded = decodeUrlComponent(parts[i]!);
+    if (decoded === undefined) return null;
+    params[pattern[i]!.slice(1)] = decoded;
+  }
+  return params;
 }
 
-function readBody(req: IncomingMessage, limit: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const declared = Number(req.headers['content-length'] ?? 0);
-    if (declared > limit) {
-      req.resume();
-      reject(
-        new ApiError(
-          GrpcCode.RESOURCE_EXHAUSTED,
-          `Request body of ${declared} bytes exceeds the ${limit}-byte limit`,
-          {
-            status: 413,
-          },
-        ),
-      );
-      return;
-    }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        req.removeAllListeners('data');
-        req.resume();
-        reject(
-          new ApiError(GrpcCode.RESOURCE_EXHAUSTED, `Request body exceeds the ${limit}-byte limit`, {
-            status: 413,
-          }),
-        );
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => {
-      // Refused rather than decoded with U+FFFD in place of bad bytes, which would make different
-      // bodies equal (two device ids ending in FF and FE would name one account).
-      const bytes = Buffer.concat(chunks);
-      if (isUtf8(bytes)) resolve(bytes.toString('utf8'));
-      else reject(new ApiError(GrpcCode.INVALID_ARGUMENT, 'Request body is not valid UTF-8'));
-    });
-    req.on('error', reject);
-  });
-}
+const NO_ROUTES: readonly Route[] = [];
+
+/** The CORS headers of every response of the router (not of the draining server's own 503). */
+const CORS: Readonly<Record<string, string>> = Object.freeze({
+  'Access-Control-Allow-Origin': '*',
+  'Access-Control-Allow-Headers': 'Authorization, Content-Type, User-Agent',
+  'Access-Control-Allow-Methods': 'GET, POST, PUT, DELETE, OPTIONS',
+});
 
 function setCors(res: ServerResponse): void {
-  res.setHeader('Access-Control-Allow-Origin', '*');
-  res.setHeader('Access-Control-Allow-Headers', 'Authorization, Content-Type, User-Agent');
-  res.setHeader('Access-Control-Allow-Methods', 'GET, POST, PUT, DELETE, OPTIONS');
+  for (const name in CORS) res.setHeader(name, CORS[name]!);
+}
+
+/**
+ * Writes a response with one `writeHead`: the CORS headers (when `cors`), `Content-Type`,
+ * `Content-Length`, then `headers`, which win over the former as with `setHeader` (a handler's extra
+ * headers take the setHeader path, whose names are case-insensitive).
+ */
+function send(
+  res: ServerResponse,
+  status: number,
+  text: string,
+  contentType: string,
+  headers: Record<string, string> | undefined,
+  cors: boolean,
+): void {
+  const length = Buffer.byteLength(text);
+  if (headers === undefined) {
+    res.writeHead(
+      status,
+      cors
+        ? { ...CORS, 'Content-Type': contentType, 'Content-Length': length }
+        : { 'Content-Type': contentType, 'Content-Length': length },
+    );
+  } else {
+    if (cors) setCors(res);
+    res.writeHead(status, { 'Content-Type': contentType, 'Content-Length': length, ...headers });
+  }
+  res.end(text);
 }
 
 /** Writes a JSON response. */
@@ -273,13 +262,7 @@ export function writeJson(
   body: unknown,
   headers?: Record<string, string>,
 ): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, {
-    'Content-Type': 'application/json',
-    'Content-Length': Buffer.byteLength(text),
-    ...headers,
-  });
-  res.end(text);
+  send(res, status, JSON.stringify(body), 'application/json', headers, false);
 }
 
 /** Writes Nakama's error body for an {@link ApiError}. */
@@ -289,11 +272,32 @@ export function writeError(
   status = err.status,
   headers?: Record<string, string>,
 ): void {
+  writeErrorBody(res, err, status, headers, false);
+}
+
+/** {@link writeError} with the router's CORS headers. */
+function writeCorsError(
+  res: ServerResponse,
+  err: ApiError,
+  status = err.status,
+  headers?: Record<string, string>,
+): void {
+  writeErrorBody(res, err, status, headers, true);
+}
+
+function writeErrorBody(
+  res: ServerResponse,
+  err: ApiError,
+  status: number,
+  headers: Record<string, string> | undefined,
+  cors: boolean,
+): void {
   if (res.headersSent) {
     res.end();
     return;
   }
-  writeJson(res, status, { code: err.code, message: err.message, error: err.message }, headers);
+  const body = { code: err.code, message: err.message, error: err.message };
+  send(res, status, JSON.stringify(body), 'application/json', headers, cors);
 }
 
 /**

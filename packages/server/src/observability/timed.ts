@@ -32,19 +32,36 @@ export function timed<T extends object>(target: T, name: string, meter: StoreMet
       const operation = `${name}.${key}`;
       out[key] = (...args: unknown[]) => {
         const started = performance.now();
-        const done = () => meter.observe(operation, (performance.now() - started) / 1000);
         let result: unknown;
         try {
           result = fn.apply(target, args);
         } catch (err) {
-          done();
+          observeSince(meter, operation, started);
           throw err;
         }
-        if (result instanceof Promise) return result.finally(done);
-        done();
+        if (result instanceof Promise) return settled(result, meter, operation, started);
+        observeSince(meter, operation, started);
         return result;
       };
     }
   }
   return out as T;
+}
+
+function observeSince(meter: StoreMeter, operation: string, started: number): void {
+  meter.observe(operation, (performance.now() - started) / 1000);
+}
+
+/** `result`, reporting its duration once it settles (no closure per call, unlike `finally`). */
+async function settled<T>(
+  result: Promise<T>,
+  meter: StoreMeter,
+  operation: string,
+  started: number,
+): Promise<T> {
+  try {
+    return await result;
+  } finally {
+    observeSince(meter, operation, started);
+  }
 }
