@@ -13,12 +13,13 @@
  * `--backends` picks the databases, `--no-email` skips the email logins (whose cost is Argon2id's),
  * and `--profile <dir>` writes a `--cpu-prof` profile of each server process (setup included).
  */
-import { type ChildProcess, fork } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { Agent, request } from 'node:http';
 import { parseArgs } from 'node:util';
 import { hash } from '@node-rs/argon2';
 import pg from 'pg';
+import { childPort, forkTsChild } from './fork-child.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -66,19 +67,8 @@ function serverCpu(child: ChildProcess): Promise<number> {
 }
 
 function startServer(argv: string[]): Promise<{ port: number; child: ChildProcess }> {
-  const child = fork(new URL('./accounts-auth-server.ts', import.meta.url), argv, {
-    execArgv: [
-      '--conditions=@tether/source',
-      '--import',
-      'tsx',
-      ...(args.profile ? ['--cpu-prof', `--cpu-prof-dir=${args.profile}`] : []),
-    ],
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  return new Promise((resolve, reject) => {
-    child.once('message', (m) => resolve({ port: (m as { port: number }).port, child }));
-    child.once('exit', (code) => reject(new Error(`benchmark server exited with ${code}`)));
-  });
+  const child = forkTsChild(new URL('./accounts-auth-server.ts', import.meta.url), argv, args.profile);
+  return childPort(child, 'benchmark server');
 }
 
 async function stopServer(child: ChildProcess): Promise<void> {

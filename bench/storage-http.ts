@@ -18,7 +18,7 @@
  * process's CPU time per request, steadier than the rates when other work shares the machine; "srv
  * ELU" the event-loop utilisation of its main thread (near 1: that thread is the bound).
  */
-import { type ChildProcess, fork } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
@@ -26,6 +26,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
+import { childPort, forkTsChild } from './fork-child.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -66,19 +67,8 @@ interface User {
 }
 
 function startChild(argv: string[]): Promise<{ port: number; child: ChildProcess }> {
-  const child = fork(new URL('./storage-http-server.ts', import.meta.url), argv, {
-    execArgv: [
-      '--conditions=@tether/source',
-      '--import',
-      'tsx',
-      ...(args.profile ? ['--cpu-prof', `--cpu-prof-dir=${args.profile}`] : []),
-    ],
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  return new Promise((resolve, reject) => {
-    child.once('message', (m) => resolve({ port: (m as { port: number }).port, child }));
-    child.once('exit', (code) => reject(new Error(`benchmark server exited with ${code}`)));
-  });
+  const child = forkTsChild(new URL('./storage-http-server.ts', import.meta.url), argv, args.profile);
+  return childPort(child, 'benchmark server');
 }
 
 /** What the child has used so far: CPU time (user + system, µs) and its event loop's idle and active time (ms). */

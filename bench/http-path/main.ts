@@ -11,10 +11,11 @@
  * ratios head / base: on a busy machine that ratio is the figure to read. `--head` defaults to
  * this checkout; a checkout needs its node_modules (a `git worktree` with them copied will do).
  */
-import { type ChildProcess, fork } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { Agent, request } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { childPort, forkTsChild } from '../fork-child.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -37,19 +38,8 @@ interface Server {
 }
 
 function start(root: string): Promise<Server> {
-  const child = fork(new URL('./server.ts', import.meta.url), [root], {
-    execArgv: [
-      '--conditions=@tether/source',
-      '--import',
-      'tsx',
-      ...(args.profile ? ['--cpu-prof', `--cpu-prof-dir=${args.profile}`] : []),
-    ],
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  return new Promise((resolve, reject) => {
-    child.once('message', (m) => resolve({ child, port: (m as { port: number }).port }));
-    child.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
-  });
+  const child = forkTsChild(new URL('./server.ts', import.meta.url), [root], args.profile);
+  return childPort(child, 'server');
 }
 
 function cpu(child: ChildProcess): Promise<number> {

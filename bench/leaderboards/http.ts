@@ -12,10 +12,11 @@
  *
  * @packageDocumentation
  */
-import { fork } from 'node:child_process';
+
 import { Agent, request as httpRequest } from 'node:http';
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
+import { forkTsChild } from '../fork-child.ts';
 import { machineLoad, sampleMachine, waitForCalm } from '../relay/machine.ts';
 import type { ServerReady } from './http-server.ts';
 import { fmt } from './measure.ts';
@@ -93,18 +94,10 @@ interface Child {
 }
 
 function startChild(backend: string): Promise<Child> {
-  const child = fork(
-    new URL('./http-server.ts', import.meta.url).pathname,
+  const child = forkTsChild(
+    new URL('./http-server.ts', import.meta.url),
     [backend, String(RECORDS), args.pg],
-    {
-      execArgv: [
-        '--conditions=@tether/source',
-        '--import',
-        'tsx',
-        ...(args.profile ? ['--cpu-prof', `--cpu-prof-dir=${args.profile}`] : []),
-      ],
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    },
+    args.profile,
   );
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
