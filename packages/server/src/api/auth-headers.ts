@@ -1,4 +1,5 @@
-import { hash, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
+import { digestBytes } from '../shared/digest.ts';
 import { unauthenticated } from '../shared/domain-error.ts';
 import type { HttpRequest } from './http-types.ts';
 
@@ -55,6 +56,5 @@ export function constantTimeEqual(a: string, b: string): boolean {
 }
 
 function digest(s: string): Buffer {
-  // The one-shot hash: no Hash object per call.
-  return hash('sha256', s, 'buffer');
+  return digestBytes('sha256', s);
 }

@@ -1,4 +1,4 @@
-import { bearerToken, constantTimeEqual } from '../../api/auth-headers.ts';
+import { bearerToken, Secret } from '../../api/auth-headers.ts';
 import type { ApiRoute, HttpRequest, HttpResult } from '../../api/http-types.ts';
 import type { SessionVerifier } from '../../session/verifier.ts';
 import { invalid, unauthenticated } from '../../shared/domain-error.ts';
@@ -27,24 +27,25 @@ export interface RpcRoutesDeps {
  * string 400, a failing function 500 with its message (or the status of the gRPC `code` it set).
  */
 export function rpcRoutes(deps: RpcRoutesDeps): ApiRoute[] {
-  const handler = (req: HttpRequest) => call(req, deps);
+  const httpKey = new Secret(deps.httpKey);
+  const handler = (req: HttpRequest) => call(req, deps, httpKey);
   return [
     { method: 'POST', path: '/v2/rpc/:id', name: 'RpcFunc', handler },
     { method: 'GET', path: '/v2/rpc/:id', name: 'RpcFunc', handler },
   ];
 }
 
-async function call(req: HttpRequest, deps: RpcRoutesDeps): Promise<HttpResult> {
+async function call(req: HttpRequest, deps: RpcRoutesDeps, httpKey: Secret): Promise<HttpResult> {
   const id = req.params.id ?? '';
   const unwrap = req.query.has('unwrap');
-  const ctx = await authenticate(req, deps);
+  const ctx = await authenticate(req, deps, httpKey);
   const payload = req.method === 'POST' ? await bodyPayload(req, unwrap) : (req.query.get('payload') ?? '');
   const result = await deps.rpc.call(id, ctx, payload);
   if (unwrap) return { text: result };
   return { body: result === '' ? { id } : { id, payload: result } };
 }
 
-async function authenticate(req: HttpRequest, deps: RpcRoutesDeps): Promise<RpcContext> {
+async function authenticate(req: HttpRequest, deps: RpcRoutesDeps, httpKey: Secret): Promise<RpcContext> {
   const base = {
     node: deps.node,
     clientIp: req.remoteAddress,
@@ -52,7 +53,7 @@ async function authenticate(req: HttpRequest, deps: RpcRoutesDeps): Promise<RpcC
   };
   const key = req.query.get('http_key');
   if (key !== null) {
-    if (!constantTimeEqual(key, deps.httpKey)) throw unauthenticated('HTTP key invalid');
+    if (!httpKey.matches(key)) throw unauthenticated('HTTP key invalid');
     return { ...base, source: 'http_key', vars: {} };
   }
   if (!req.headers.authorization) throw unauthenticated('Auth token or HTTP key required');

@@ -1,0 +1,16 @@
+import { createHash } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { digestBytes, digestHex } from './digest.ts';
+
+describe('digest', () => {
+  it.each(['', 'a', '{"gold":10}', 'é😀\u0000', 'x'.repeat(5000)])(
+    "gives createHash's digest of %j",
+    (text) => {
+      for (const algorithm of ['md5', 'sha256']) {
+        const expected = createHash(algorithm).update(text, 'utf8').digest();
+        expect(digestHex(algorithm, text)).toBe(expected.toString('hex'));
+        expect(digestBytes(algorithm, text).equals(expected)).toBe(true);
+      }
+    },
+  );
+});
