@@ -12,11 +12,15 @@ import { makeRequest } from './node-request.ts';
 
 export type { HttpHandler, HttpRequest, HttpResult } from '../api/http-types.ts';
 
-interface Route {
-  method: string;
-  parts: string[];
+/** A path's segments, `:name` ones being parameters. */
+interface PathPattern {
+  readonly parts: string[];
   /** Indexes of the `:param` segments of `parts`; the others must equal the request's. */
-  paramAt: number[];
+  readonly paramAt: number[];
+}
+
+interface Route extends PathPattern {
+  method: string;
   name: string;
   handler: HttpHandler;
 }
@@ -32,7 +36,7 @@ export class HttpRouter {
   /** The routes by segment count, each list in registration order: a request scans only its own. */
   readonly #bySize = new Map<number, Route[]>();
   /** Endpoints answered with 501 when no mounted route serves them. */
-  readonly #notServed: readonly { method: string; parts: string[]; name: string }[];
+  readonly #notServed: readonly (PathPattern & { method: string; name: string })[];
   readonly #maxBodyBytes: number;
   readonly #log: Logger;
 
@@ -66,7 +70,7 @@ export class HttpRouter {
     this.#node = opts.node ?? '';
     this.#notServed = (opts.notServed ?? []).map(([method, path, name]) => ({
       method,
-      parts: split(path),
+      ...pathPattern(path),
       name,
     }));
     this.#meter = opts.meter ?? NO_METERS.http;
@@ -74,13 +78,11 @@ export class HttpRouter {
 
   /** Registers a handler. Later registrations of the same method and path are ignored. */
   on(method: string, path: string, handler: HttpHandler, name = `${method.toUpperCase()} ${path}`): this {
-    const parts = split(path);
-    const paramAt = parts.flatMap((p, i) => (p.startsWith(':') ? [i] : []));
-    const route: Route = { method: method.toUpperCase(), parts, paramAt, name, handler };
+    const route: Route = { method: method.toUpperCase(), ...pathPattern(path), name, handler };
     this.#routes.push(route);
-    const sameSize = this.#bySize.get(parts.length);
+    const sameSize = this.#bySize.get(route.parts.length);
     if (sameSize) sameSize.push(route);
-    else this.#bySize.set(parts.length, [route]);
+    else this.#bySize.set(route.parts.length, [route]);
     return this;
   }
 
@@ -114,14 +116,14 @@ export class HttpRouter {
     const parts = split(url.pathname);
     let pathMatched = false;
     for (const route of this.#bySize.get(parts.length) ?? NO_ROUTES) {
-      const params = matchRoute(route, parts);
+      const params = matchPath(route, parts);
       if (!params) continue;
       pathMatched = true;
       if (route.method !== req.method) continue;
       await this.#run(this.#withHooks(route), makeRequest(req, url, params, this.#maxBodyBytes), res);
       return;
     }
-    const missing = this.#notServed.find((e) => e.method === req.method && match(e.parts, parts));
+    const missing = this.#notServed.find((e) => e.method === req.method && matchPath(e, parts));
     const error = missing
       ? new ApiError(
           GrpcCode.UNIMPLEMENTED,
@@ -179,37 +181,28 @@ function split(path: string): string[] {
   return path.split('/').filter((p) => p.length > 0);
 }
 
-function match(pattern: string[], parts: string[]): Record<string, string> | null {
-  if (pattern.length !== parts.length) return null;
-  const params: Record<string, string> = {};
-  for (let i = 0; i < pattern.length; i++) {
-    const p = pattern[i]!;
-    const v = parts[i]!;
-    if (p.startsWith(':')) {
-      const decoded = decodeUrlComponent(v);
-      if (decoded === undefined) return null;
-      params[p.slice(1)] = decoded;
-    } else if (p !== v) return null;
-  }
-  return params;
+function pathPattern(path: string): PathPattern {
+  const parts = split(path);
+  return { parts, paramAt: parts.flatMap((p, i) => (p.startsWith(':') ? [i] : [])) };
 }
 
 /**
- * {@link match} for a route of the request's segment count: compares the literal segments first,
- * so a route that does not match allocates nothing.
+ * The parameters (URL-decoded) when `parts` match `pattern`, else null. The literal segments are
+ * compared first, so a pattern that does not match allocates nothing.
  */
-function matchRoute(route: Route, parts: string[]): Record<string, string> | null {
-  const pattern = route.parts;
-  for (let i = 0; i < pattern.length; i++) {
-    const p = pattern[i]!;
+function matchPath(pattern: PathPattern, parts: string[]): Record<string, string> | null {
+  const literal = pattern.parts;
+  if (literal.length !== parts.length) return null;
+  for (let i = 0; i < literal.length; i++) {
+    const p = literal[i]!;
     if (p !== parts[i] && !p.startsWith(':')) return null;
   }
-  if (route.paramAt.length === 0) return {};
+  if (pattern.paramAt.length === 0) return {};
   const params: Record<string, string> = {};
-  for (const i of route.paramAt) {
+  for (const i of pattern.paramAt) {
     const decoded = decodeUrlComponent(parts[i]!);
     if (decoded === undefined) return null;
-    params[pattern[i]!.slice(1)] = decoded;
+    params[literal[i]!.slice(1)] = decoded;
   }
   return params;
 }
