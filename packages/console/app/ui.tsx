@@ -25,34 +25,43 @@ export interface Loaded<T> {
 }
 
 /**
- * Loads `load()` now, again whenever `deps` change, and every `intervalMs` (0: once) while the tab is
- * visible. At most one request is in flight, so a slow server is never queued up against.
+ * Loads `load()` now, again whenever `deps` change or `reload()` is called, and every `intervalMs`
+ * (0: once) while the tab is visible. At most one request is in flight, so a slow server is never
+ * queued up against: a timer tick finding one in flight is skipped, while a reload waits for it and
+ * then loads (the answer to a request made before the reload is not shown).
  */
 export function usePoll<T>(load: () => Promise<T>, intervalMs: number, deps: readonly unknown[]): Loaded<T> {
   const [data, setData] = useState<T | undefined>(undefined);
   const [error, setError] = useState<string | undefined>(undefined);
   const [tick, setTick] = useState(0);
-  const busy = useRef(false);
+  const inFlight = useRef<Promise<void> | null>(null);
   // Reloads when the caller's `deps` change, or on `reload()`.
   useEffect(() => {
     let live = true;
-    const run = async () => {
-      if (busy.current || document.hidden) return;
-      busy.current = true;
-      try {
-        const value = await load();
-        if (live) {
-          setData(value);
-          setError(undefined);
-        }
-      } catch (err) {
-        if (live) setError(messageOf(err));
-      } finally {
-        busy.current = false;
+    const run = async (fromTimer: boolean) => {
+      if (document.hidden) return;
+      while (inFlight.current) {
+        if (fromTimer) return;
+        await inFlight.current;
+        if (!live) return;
       }
+      const request = (async () => {
+        try {
+          const value = await load();
+          if (live) {
+            setData(value);
+            setError(undefined);
+          }
+        } catch (err) {
+          if (live) setError(messageOf(err));
+        }
+      })();
+      inFlight.current = request;
+      await request;
+      if (inFlight.current === request) inFlight.current = null;
     };
-    void run();
-    const timer = intervalMs > 0 ? setInterval(run, intervalMs) : undefined;
+    void run(false);
+    const timer = intervalMs > 0 ? setInterval(() => void run(true), intervalMs) : undefined;
     return () => {
       live = false;
       clearInterval(timer);

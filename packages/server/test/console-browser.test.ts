@@ -11,7 +11,7 @@ import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { ChannelMessage } from '@heroiclabs/nakama-js';
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumTestsRun, launchChromium } from '../../client/test/chromium.ts';
 import { consoleUrl, eventually } from './console-helpers.ts';
 import { startTestServer, type TestServer } from './helpers.ts';
@@ -47,6 +47,8 @@ describe.skipIf(!runChromium)('admin console in Chromium', () => {
     }, 'arena.ts');
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
+    // A step that cannot happen fails with what it waited for, well inside the test's timeout.
+    page.setDefaultTimeout(12_000);
     if (SHOTS) mkdirSync(SHOTS, { recursive: true });
   });
 
@@ -54,6 +56,16 @@ describe.skipIf(!runChromium)('admin console in Chromium', () => {
     disconnectAll(players);
     await browser?.close();
     await server?.stop();
+  });
+
+  // What the page showed when a step failed: the failing step says what it waited for, this says why.
+  afterEach(async (ctx) => {
+    if (ctx.task.result?.state !== 'fail' || !page) return;
+    const shown = await page
+      .locator('main')
+      .textContent({ timeout: 2_000 })
+      .catch((err: unknown) => `(unreadable: ${String(err)})`);
+    console.error(`[console-browser] ${page.url()} showed:\n${shown}`);
   });
 
   /** Saves the page as docs/console/<name>.png when screenshots are asked for. */
@@ -340,5 +352,49 @@ describe.skipIf(!runChromium)('admin console in Chromium', () => {
       10_000,
     );
     await shot('status');
+  });
+
+  it('keeps what is typed before the page has settled (effects running late do not overwrite it)', async () => {
+    // Preact runs effects after the next frame (or 100 ms). With frames held back, every effect runs
+    // late, as on a busy machine (where it happened), while the test types as soon as a field shows. A page that set its
+    // fields from an effect would throw the typing away (the search button then stays disabled).
+    const slow = await browser.newPage({ viewport: { width: 1280, height: 860 } });
+    await slow.addInitScript(() => {
+      // No frames, and Preact's 100 ms fallback for a missing frame stretched to 1.5 s.
+      window.requestAnimationFrame = () => 0;
+      const setTimer = window.setTimeout.bind(window);
+      window.setTimeout = ((fn: TimerHandler, ms?: number, ...args: unknown[]) =>
+        setTimer(fn, ms === 100 ? 1_500 : ms, ...args)) as typeof window.setTimeout;
+    });
+    slow.setDefaultTimeout(12_000);
+    try {
+      await slow.goto(`${consoleUrl(server)}/`);
+      await slow.getByLabel('Username').fill('admin');
+      await slow.getByLabel('Password').fill('password');
+      await slow.getByRole('button', { name: 'Log in' }).click();
+      await slow.getByRole('heading', { name: 'Status' }).waitFor();
+      const client = nakamaClient(server);
+      const session = await client.authenticateDevice('console-settling-device', true, 'settler');
+      await client.writeStorageObjects(session, [
+        { collection: 'drafts', key: 'd1', value: { v: 1 }, permission_read: 1, permission_write: 1 },
+      ]);
+      for (let round = 0; round < 3; round++) {
+        await slow.getByRole('link', { name: 'Status' }).click();
+        await slow.getByRole('link', { name: 'Accounts' }).click();
+        await slow.getByLabel('Search accounts').fill('SETTL');
+        await slow.getByRole('button', { name: 'Search' }).click();
+        await slow.getByRole('link', { name: 'settler' }).waitFor();
+      }
+      await slow.goto(`${consoleUrl(server)}/#/storage/drafts/d1/${session.user_id}`);
+      await slow.getByLabel('Value').fill(`{"v": 2}`);
+      await slow.getByRole('button', { name: 'Save object' }).click();
+      await slow.locator('main').getByText('Saved.').waitFor();
+      const read = await client.readStorageObjects(session, {
+        object_ids: [{ collection: 'drafts', key: 'd1', user_id: session.user_id! }],
+      });
+      expect(read.objects[0]?.value).toEqual({ v: 2 });
+    } finally {
+      await slow.close();
+    }
   });
 });

@@ -41,11 +41,12 @@ function Search({ initial, notice }: { initial: string; notice?: string | undefi
       setTrail([...before, cursor]);
       setSearched(q);
     });
+  // Runs the route's search once. The field starts from `initial` in the first render and is never
+  // set afterwards (effects run after the page is painted, when a person or a test may already be
+  // typing); a new route term gives a new component (keyed in AccountsPage).
   useEffect(() => {
-    setTerm(initial);
     if (initial.trim() !== '') load(initial.trim(), '', []);
-    else setPage(undefined);
-  }, [initial]);
+  }, []);
   const submit = (e: Event) => {
     e.preventDefault();
     load(term.trim(), '', []);
@@ -123,10 +124,16 @@ function Search({ initial, notice }: { initial: string; notice?: string | undefi
 
 function AccountsPage({ params }: { params: readonly string[] }) {
   const [first, second] = params;
-  if (first === 'search') return <Search initial={second ?? ''} />;
+  if (first === 'search') return <Search key={`search/${second ?? ''}`} initial={second ?? ''} />;
   if (first === 'deleted')
-    return <Search initial={second ?? ''} notice={`Account ${second ?? ''} deleted.`} />;
-  return first ? <AccountDetail userId={first} /> : <Search initial="" />;
+    return (
+      <Search
+        key={`deleted/${second ?? ''}`}
+        initial={second ?? ''}
+        notice={`Account ${second ?? ''} deleted.`}
+      />
+    );
+  return first ? <AccountDetail userId={first} /> : <Search key="" initial="" />;
 }
 
 /** The accounts page. */

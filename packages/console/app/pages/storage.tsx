@@ -3,7 +3,7 @@
  * that writes or deletes any object with server code's authority. A save sends the version the
  * object was read at, so an edit of a copy someone changed meanwhile is refused, not lost.
  */
-import { useEffect, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import { ApiError, path } from '../api.ts';
 import type { ConsolePage } from '../extensions.ts';
 import { navigate } from '../router.ts';
@@ -184,20 +184,56 @@ function Editor({
     0,
     [url],
   );
-  const [form, setForm] = useState({ value: '{}', read: 1, write: 1 });
+  // Here rather than in the form, which starts again (and would forget it) when the save reloads.
+  const [saved, setSaved] = useState(false);
+  if (found.data === undefined) return <ErrorNote error={found.error} />;
+  // Keyed by version: a save (which reloads) starts the form again from what was stored, and the
+  // form's first render already holds the object, so nothing typed is overwritten after it shows.
+  return (
+    <EditorForm
+      key={found.data?.version ?? 'new'}
+      collection={collection}
+      objectKey={objectKey}
+      userId={userId}
+      url={url}
+      current={found.data}
+      loadError={found.error}
+      reload={found.reload}
+      saved={saved}
+      setSaved={setSaved}
+    />
+  );
+}
+
+function EditorForm({
+  collection,
+  objectKey,
+  userId,
+  url,
+  current,
+  loadError,
+  reload,
+  saved,
+  setSaved,
+}: {
+  collection: string;
+  objectKey: string;
+  userId: string;
+  url: string;
+  current: StoredObject | null;
+  loadError: string | undefined;
+  reload: () => void;
+  saved: boolean;
+  setSaved: (saved: boolean) => void;
+}) {
+  const api = useApi();
+  const [form, setForm] = useState(() =>
+    current
+      ? { value: current.value, read: current.permission_read ?? 0, write: current.permission_write ?? 0 }
+      : { value: '{}', read: 1, write: 1 },
+  );
   const save = useAction();
   const remove = useAction();
-  const [saved, setSaved] = useState(false);
-  const current = found.data;
-  useEffect(() => {
-    if (current)
-      setForm({
-        value: current.value,
-        read: current.permission_read ?? 0,
-        write: current.permission_write ?? 0,
-      });
-  }, [current]);
-  if (found.data === undefined) return <ErrorNote error={found.error} />;
   const submit = (e: Event) => {
     e.preventDefault();
     setSaved(false);
@@ -213,7 +249,7 @@ function Editor({
       )
       .then((ok) => {
         setSaved(ok);
-        if (ok) found.reload();
+        if (ok) reload();
       });
   };
   return (
@@ -288,7 +324,7 @@ function Editor({
           {saved ? <span class="ok">Saved.</span> : null}
         </div>
       </form>
-      <ErrorNote error={found.error ?? save.error ?? remove.error} />
+      <ErrorNote error={loadError ?? save.error ?? remove.error} />
     </Section>
   );
 }
