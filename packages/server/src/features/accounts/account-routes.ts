@@ -47,7 +47,8 @@ export function plainIdBody(json: unknown): IdBodyOutput | undefined {
   const out: { id?: string | undefined; vars?: undefined } = {};
   if (id !== undefined) out.id = id ?? undefined;
   if (v !== undefined) out.vars = undefined;
-  return out;
+  // Absent keys stay absent, as in zod's own output (whose type says `T | undefined`).
+  return out as IdBodyOutput;
 }
 const EmailBody = z.object({ email: str, password: str, vars });
 const RefreshBody = z.object({ token: str, vars });
