@@ -96,6 +96,16 @@ export interface SqliteDb extends Db {
 /** The parameters of a PostgreSQL statement (`$1`, `$2`, ...). */
 export type SqlParams = readonly unknown[];
 
+/**
+ * A PostgreSQL statement kept prepared under `name` on each connection that runs it: parsed and
+ * planned on its first run there, then only bound and executed (for hot lookups, such as the
+ * authentication ones). A name must always stand for the same `text`.
+ */
+export interface PreparedSql {
+  readonly name: string;
+  readonly text: string;
+}
+
 /** What a PostgreSQL statement returns. */
 export interface PgResult<R> {
   readonly rows: R[];
@@ -113,11 +123,20 @@ export interface PostgresDb extends Db {
   readonly dialect: 'postgres';
   /** The schema that holds the tables (every pooled connection's search_path), if one is configured. */
   readonly schema: string | undefined;
-  query<R extends object = Record<string, unknown>>(text: string, params?: SqlParams): Promise<PgResult<R>>;
+  query<R extends object = Record<string, unknown>>(
+    text: string | PreparedSql,
+    params?: SqlParams,
+  ): Promise<PgResult<R>>;
   /** The rows a statement returns. */
-  rows<R extends object = Record<string, unknown>>(text: string, params?: SqlParams): Promise<R[]>;
+  rows<R extends object = Record<string, unknown>>(
+    text: string | PreparedSql,
+    params?: SqlParams,
+  ): Promise<R[]>;
   /** The first row a statement returns, or null when there is none. */
-  row<R extends object = Record<string, unknown>>(text: string, params?: SqlParams): Promise<R | null>;
+  row<R extends object = Record<string, unknown>>(
+    text: string | PreparedSql,
+    params?: SqlParams,
+  ): Promise<R | null>;
 }
 
 /** Either port, told apart by `dialect`: what dialect-neutral code (the migration runner) receives. */

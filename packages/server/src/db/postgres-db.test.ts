@@ -125,6 +125,19 @@ describe.skipIf(!available)('PostgresDb', () => {
     expect(await db.rows('SELECT tx FROM effects')).toEqual([{ tx: 'inside' }]);
   });
 
+  it('runs a prepared statement again and again, on every pooled connection and inside a transaction', async () => {
+    const byId = { name: 'test_counter_by_id', text: 'SELECT n FROM counter WHERE id = $1' };
+    // More at once than the pool has connections: each connection prepares it once, then reuses it.
+    const first = await Promise.all(Array.from({ length: 12 }, (_, i) => db.row(byId, [(i % 2) + 1])));
+    expect(first).toEqual(Array.from({ length: 12 }, () => ({ n: 0 })));
+    await db.tx(async () => {
+      await db.query('UPDATE counter SET n = 5 WHERE id = 2');
+      expect(await db.rows(byId, [2])).toEqual([{ n: 5 }]);
+    });
+    expect(await db.row(byId, [2])).toEqual({ n: 5 });
+    expect(await db.row(byId, [3])).toBeNull();
+  });
+
   it('keeps each transaction its own when they overlap and one ends first (the context stays on until the last)', async () => {
     let endFirst!: () => void;
     const firstMayEnd = new Promise<void>((resolve) => {

@@ -6,7 +6,14 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import type { Logger } from '../observability/logger.ts';
-import { IsolationLevel, type PgResult, type PostgresDb, type SqlParams, type TxOptions } from './db.ts';
+import {
+  IsolationLevel,
+  type PgResult,
+  type PostgresDb,
+  type PreparedSql,
+  type SqlParams,
+  type TxOptions,
+} from './db.ts';
 import { DbClosedError, DbUsageError } from './errors.ts';
 import { quoteIdent } from './identifiers.ts';
 import type { PostgresDbOptions } from './open-postgres.ts';
@@ -65,14 +72,19 @@ class PostgresDatabase implements PostgresDb {
   }
 
   async query<R extends object = Record<string, unknown>>(
-    text: string,
+    text: string | PreparedSql,
     params: SqlParams = [],
   ): Promise<PgResult<R>> {
     if (this.#closing) throw new DbClosedError();
+    // pg keeps a named statement prepared on each client and, once it is, sends only bind/execute.
+    const config: pg.QueryConfig =
+      typeof text === 'string'
+        ? { text, values: [...params] }
+        : { name: text.name, text: text.text, values: [...params] };
     const scope = this.#current();
-    if (!scope) return toResult<R>(await this.#pool.query(text, [...params]));
+    if (!scope) return toResult<R>(await this.#pool.query(config));
     try {
-      return toResult<R>(await scope.connection.query(text, [...params]));
+      return toResult<R>(await scope.connection.query(config));
     } catch (err) {
       // PostgreSQL has aborted the transaction; remember why, in case the caller swallows the error.
       scope.fail(err);
@@ -80,11 +92,17 @@ class PostgresDatabase implements PostgresDb {
     }
   }
 
-  async rows<R extends object = Record<string, unknown>>(text: string, params?: SqlParams): Promise<R[]> {
+  async rows<R extends object = Record<string, unknown>>(
+    text: string | PreparedSql,
+    params?: SqlParams,
+  ): Promise<R[]> {
     return (await this.query<R>(text, params)).rows;
   }
 
-  async row<R extends object = Record<string, unknown>>(text: string, params?: SqlParams): Promise<R | null> {
+  async row<R extends object = Record<string, unknown>>(
+    text: string | PreparedSql,
+    params?: SqlParams,
+  ): Promise<R | null> {
     return (await this.query<R>(text, params)).rows[0] ?? null;
   }
 

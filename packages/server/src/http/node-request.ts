@@ -9,11 +9,12 @@ import type { IncomingMessage } from 'node:http';
 import { GrpcCode } from '@tether/protocol';
 import { ApiError } from '../api/errors.ts';
 import type { HttpRequest } from '../api/http-types.ts';
+import type { RequestTarget } from './request-target.ts';
 
 /** The request handlers see; its body is read (at most `maxBodyBytes`) when first asked for. */
 export function makeRequest(
   req: IncomingMessage,
-  url: URL,
+  url: RequestTarget,
   params: Record<string, string>,
   maxBodyBytes: number,
 ): HttpRequest {
@@ -35,11 +36,16 @@ class NodeRequest implements HttpRequest {
   readonly #maxBodyBytes: number;
   #body: Promise<string> | undefined;
 
-  constructor(req: IncomingMessage, url: URL, params: Record<string, string>, maxBodyBytes: number) {
+  constructor(
+    req: IncomingMessage,
+    url: RequestTarget,
+    params: Record<string, string>,
+    maxBodyBytes: number,
+  ) {
     this.method = req.method ?? 'GET';
     this.path = url.pathname;
     this.params = params;
-    this.query = url.searchParams;
+    this.query = new URLSearchParams(url.search);
     this.headers = req.headers;
     this.remoteAddress = req.socket.remoteAddress ?? '';
     this.#req = req;

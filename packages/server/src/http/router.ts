@@ -9,6 +9,7 @@ import { DomainError } from '../shared/domain-error.ts';
 import { decodeUrlComponent, invalidPathText, invalidQueryText } from '../shared/url-text.ts';
 import type { NakamaEndpoint } from './nakama-endpoints.ts';
 import { makeRequest } from './node-request.ts';
+import { requestTarget } from './request-target.ts';
 
 export type { HttpHandler, HttpRequest, HttpResult } from '../api/http-types.ts';
 
@@ -104,7 +105,7 @@ export class HttpRouter {
       res.writeHead(204, CORS).end();
       return;
     }
-    const url = new URL(req.url ?? '/', 'http://localhost');
+    const url = requestTarget(req.url ?? '/');
     // Refused rather than read with U+FFFD in place of bad escapes, which would make different
     // ids equal (`?payload=a%FF` and `?payload=a%FE`, `/v2/rpc/a%FF`).
     const badText = invalidPathText(url.pathname) ?? invalidQueryText(url.search);

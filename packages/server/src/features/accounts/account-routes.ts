@@ -30,7 +30,26 @@ const vars = z
   .record(z.string(), z.string())
   .nullish()
   .transform((v) => v ?? undefined);
-const IdBody = z.object({ id: str, vars });
+/** The body of the device and custom-id authentications (`api.AccountDevice`, `api.AccountCustom`). */
+export const IdBody = z.object({ id: str, vars });
+type IdBodyOutput = z.output<typeof IdBody>;
+
+/**
+ * {@link IdBody}'s output for a body of the usual shape (an object whose `id` is absent, `null` or a
+ * string and whose `vars` is absent or `null`), read without zod: what zod gives, key for key.
+ * `undefined` leaves the body to zod (vars maps, wrong types, which it refuses naming the field).
+ */
+export function plainIdBody(json: unknown): IdBodyOutput | undefined {
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) return undefined;
+  const { id, vars: v } = json as { id?: unknown; vars?: unknown };
+  if (v !== undefined && v !== null) return undefined;
+  if (id !== undefined && id !== null && typeof id !== 'string') return undefined;
+  const out: { id?: string | undefined; vars?: undefined } = {};
+  if (id !== undefined) out.id = id ?? undefined;
+  if (v !== undefined) out.vars = undefined;
+  // Absent keys stay absent, as in zod's own output (whose type says `T | undefined`).
+  return out as IdBodyOutput;
+}
 const EmailBody = z.object({ email: str, password: str, vars });
 const RefreshBody = z.object({ token: str, vars });
 const LinkBody = z.object({ id: str, email: str, password: str, vars });
@@ -100,7 +119,7 @@ export function accountRoutes(deps: AccountRoutesDeps): ApiRoute[] {
       name: 'AuthenticateDevice',
       handler: handle(async (req) => {
         await requireServerKeyOrParameter(req);
-        const body = await parseBody(req, IdBody);
+        const body = await parseBody(req, IdBody, plainIdBody);
         return sessionJson(await accounts.authenticateDevice(body.id, authOptions(req, body.vars)));
       }),
     },
@@ -110,7 +129,7 @@ export function accountRoutes(deps: AccountRoutesDeps): ApiRoute[] {
       name: 'AuthenticateCustom',
       handler: handle(async (req) => {
         await requireServerKeyOrParameter(req);
-        const body = await parseBody(req, IdBody);
+        const body = await parseBody(req, IdBody, plainIdBody);
         return sessionJson(await accounts.authenticateCustom(body.id, authOptions(req, body.vars)));
       }),
     },
@@ -249,9 +268,18 @@ async function bodyServerKey(req: HttpRequest): Promise<string | undefined> {
   return typeof key === 'string' ? key : undefined;
 }
 
-/** Parses a JSON body with `schema`; INVALID_ARGUMENT naming the first bad field otherwise. */
-export async function parseBody<T extends z.ZodType>(req: HttpRequest, schema: T): Promise<z.output<T>> {
+/**
+ * Parses a JSON body with `schema`; INVALID_ARGUMENT naming the first bad field otherwise. `plain`,
+ * when given, reads the usual shape without zod (giving what zod would) or returns `undefined`.
+ */
+export async function parseBody<T extends z.ZodType>(
+  req: HttpRequest,
+  schema: T,
+  plain?: (json: unknown) => z.output<T> | undefined,
+): Promise<z.output<T>> {
   const raw = await req.json();
+  const read = plain?.(raw);
+  if (read !== undefined) return read;
   const parsed = schema.safeParse(raw);
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0];

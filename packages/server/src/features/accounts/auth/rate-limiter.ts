@@ -224,6 +224,8 @@ function tooMany(scope: string, ms: number): DomainError {
  * single host can use any address inside it). IPv4-mapped IPv6 addresses count as IPv4.
  */
 export function addressKey(address: string): string {
+  // Every IPv6 form has a colon; an IPv4 address (most requests) is its own key.
+  if (!address.includes(':')) return address;
   const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
   if (mapped) return mapped[1]!;
   if (!isIPv6(address)) return address;

@@ -127,6 +127,38 @@ describeStoreContract(
       expect((await s.findByCustomId('custom-many'))?.username).toBe('many-custom');
     });
 
+    it('answers many concurrent lookups (hits and misses, by device, custom id and email), each its own', async () => {
+      const s = stores().accounts;
+      const users = await Promise.all(
+        Array.from({ length: 6 }, (_, i) => create(`look${i}`, { kind: 'device', id: `device-look-${i}` })),
+      );
+      const custom = await create('look-custom', { kind: 'custom', id: 'custom-look' });
+      const mail = await create('look-mail', { kind: 'email', email: 'look@example.com', passwordHash: 'h' });
+      const [devices, misses, byCustom, byMail] = await Promise.all([
+        Promise.all(users.map((_, i) => s.findByDevice(`device-look-${i}`))),
+        Promise.all([s.findByDevice('device-look-none'), s.findByCustomId('none'), s.findByEmail('no@x.y')]),
+        s.findByCustomId('custom-look'),
+        s.findByEmail('look@example.com'),
+      ]);
+      expect(devices).toEqual(users);
+      expect(misses).toEqual([null, null, null]);
+      expect(byCustom).toEqual(custom);
+      expect(byMail).toEqual({ user: mail, passwordHash: 'h' });
+    });
+
+    it("looks accounts up inside the caller's transaction, seeing its own uncommitted rows", async () => {
+      const db = backend.db();
+      const s = stores().accounts;
+      const seen = await db.tx(async () => {
+        const user = await create('wes', { kind: 'device', id: 'device-wes' });
+        const [byDevice, other] = await Promise.all([s.findByDevice('device-wes'), s.findByCustomId('x')]);
+        expect(byDevice).toEqual(user);
+        expect(other).toBeNull();
+        return user;
+      });
+      expect(await s.findByDevice('device-wes')).toEqual(seen);
+    });
+
     it('lists users by ids and case-insensitive usernames, each once', async () => {
       const a = await create('Henry', { kind: 'device', id: 'device-henry' }, later(1));
       const b = await create('ivy', { kind: 'device', id: 'device-ivy' }, later(2));

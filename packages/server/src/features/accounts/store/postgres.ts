@@ -2,7 +2,7 @@
  * The accounts feature's stores on the PostgreSQL port. Every query goes through `db.query()`, which
  * uses the caller's transaction client when one is open and the pool otherwise. Does not import `pg`.
  */
-import type { PostgresDb } from '../../../db/db.ts';
+import type { PostgresDb, PreparedSql } from '../../../db/db.ts';
 import {
   type AccountRecord,
   type AccountStore,
@@ -21,6 +21,20 @@ const USER_COLUMNS =
   'u.id, u.username, u.display_name, u.avatar_url, u.lang_tag, u.location, u.timezone, u.metadata, u.create_time, u.update_time, u.disable_time';
 
 /** Unique constraint (or index) name → the field it protects. */
+/** The authentication lookups, kept prepared on each pooled connection (parsed and planned once). */
+const BY_DEVICE: PreparedSql = {
+  name: 'tether_accounts_by_device',
+  text: `SELECT ${USER_COLUMNS} FROM user_devices d JOIN users u ON u.id = d.user_id WHERE d.id = $1`,
+};
+const BY_CUSTOM_ID: PreparedSql = {
+  name: 'tether_accounts_by_custom_id',
+  text: `SELECT ${USER_COLUMNS} FROM users u WHERE u.custom_id = $1`,
+};
+const BY_EMAIL: PreparedSql = {
+  name: 'tether_accounts_by_email',
+  text: `SELECT ${USER_COLUMNS}, u.password_hash FROM users u WHERE u.email = $1`,
+};
+
 const CONFLICTS: Readonly<Record<string, ConflictField>> = {
   users_username_key: ConflictField.USERNAME,
   user_devices_pkey: ConflictField.DEVICE,
@@ -68,25 +82,15 @@ export class PgAccountStore implements AccountStore {
   }
 
   async findByDevice(deviceId: string): Promise<UserRecord | null> {
-    return maybeUser(
-      await this.#db.row<UserRow>(
-        `SELECT ${USER_COLUMNS} FROM user_devices d JOIN users u ON u.id = d.user_id WHERE d.id = $1`,
-        [deviceId],
-      ),
-    );
+    return maybeUser(await this.#db.row<UserRow>(BY_DEVICE, [deviceId]));
   }
 
   async findByCustomId(customId: string): Promise<UserRecord | null> {
-    return maybeUser(
-      await this.#db.row<UserRow>(`SELECT ${USER_COLUMNS} FROM users u WHERE u.custom_id = $1`, [customId]),
-    );
+    return maybeUser(await this.#db.row<UserRow>(BY_CUSTOM_ID, [customId]));
   }
 
   async findByEmail(email: string): Promise<{ user: UserRecord; passwordHash: string } | null> {
-    const row = await this.#db.row<UserRow & { password_hash: string | null }>(
-      `SELECT ${USER_COLUMNS}, u.password_hash FROM users u WHERE u.email = $1`,
-      [email],
-    );
+    const row = await this.#db.row<UserRow & { password_hash: string | null }>(BY_EMAIL, [email]);
     if (!row || row.password_hash === null) return null;
     return { user: toUser(row), passwordHash: row.password_hash };
   }

@@ -16,6 +16,7 @@ import {
 import type { RevocationStore } from './revocation-store.ts';
 import { type UserRow as UserRowOf, userFromRow } from './rows.ts';
 import { SqliteGroupCommit } from './sqlite-group-commit.ts';
+import { SqliteGroupRead } from './sqlite-group-read.ts';
 
 type UserRow = UserRowOf<number>;
 
@@ -58,6 +59,8 @@ export class SqliteAccountStore implements AccountStore {
   readonly #tombstoneOf: SqliteStatement<[string], { create_time: number }>;
   /** New accounts made outside a caller's transaction, committed together once per turn. */
   readonly #creates: SqliteGroupCommit<NewAccount, UserRow>;
+  /** The authentication lookups made outside a caller's transaction, run together once per turn. */
+  readonly #logins: SqliteGroupRead;
 
   /** `db` must be migrated (the accounts tables exist) before stores are built. */
   constructor(db: SqliteDb) {
@@ -120,6 +123,7 @@ export class SqliteAccountStore implements AccountStore {
       'SELECT create_time FROM user_tombstones WHERE user_id = ?',
     );
     this.#creates = new SqliteGroupCommit(db, (account) => this.#insertAccount(account));
+    this.#logins = new SqliteGroupRead(db);
   }
 
   async createAccount(account: NewAccount): Promise<UserRecord> {
@@ -152,15 +156,15 @@ export class SqliteAccountStore implements AccountStore {
   }
 
   findByDevice(deviceId: string): Promise<UserRecord | null> {
-    return this.#db.run(() => maybeUser(this.#byDevice.get(deviceId)));
+    return this.#logins.read(() => maybeUser(this.#byDevice.get(deviceId)));
   }
 
   findByCustomId(customId: string): Promise<UserRecord | null> {
-    return this.#db.run(() => maybeUser(this.#byCustom.get(customId)));
+    return this.#logins.read(() => maybeUser(this.#byCustom.get(customId)));
   }
 
   findByEmail(email: string): Promise<{ user: UserRecord; passwordHash: string } | null> {
-    return this.#db.run(() => {
+    return this.#logins.read(() => {
       const row = this.#byEmail.get(email);
       if (!row || row.password_hash === null) return null;
       return { user: toUser(row), passwordHash: row.password_hash };
