@@ -168,4 +168,69 @@ describe('relayed matches over nakama-js', () => {
       other.close();
     }
   });
+
+  it('a compact match_data_send (read without JSON.parse) gets the same pushes and errors as the generic path', async () => {
+    const raw = await RawSocket.login(server);
+    const peer = await RawSocket.login(server);
+    try {
+      const match_id = ((await raw.request('1', { match_create: {} })).match as { match_id: string })
+        .match_id;
+      await peer.request('2', { match_join: { match_id } });
+      const upper = match_id.toUpperCase();
+      /** What `text` causes: the push the peer gets, or the error the sender gets. */
+      const outcome = async (text: string, pushed: boolean) => {
+        const from = (pushed ? peer : raw).received.length;
+        raw.send(text);
+        const env = await (pushed ? peer : raw).next(pushed ? 'match_data' : 'error', from);
+        return env[pushed ? 'match_data' : 'error'];
+      };
+      // A trailing NUL (stripped by the generic decoder) keeps the scanner out: same JSON, other path.
+      const same = async (text: string, pushed: boolean) => {
+        const fast = await outcome(text, pushed);
+        expect(await outcome(`${text}\u0000`, pushed)).toEqual(fast);
+        return fast;
+      };
+      const send = (body: string) => `{"match_data_send":{${body}}}`;
+      expect(
+        await same(send(`"match_id":"${match_id}","op_code":"7","data":"aGk=","presences":[]`), true),
+      ).toEqual({
+        match_id,
+        op_code: '7',
+        data: 'aGk=',
+        presence: expect.objectContaining({ username: expect.any(String) }),
+      });
+      // The id is echoed as sent, whichever case its uuid is in.
+      expect(await same(send(`"match_id":"${upper}","op_code":3,"reliable":true`), true)).toMatchObject({
+        match_id: upper,
+        op_code: '3',
+        reliable: true,
+      });
+      expect(await same(send(`"match_id":"${match_id}","op_code":1.5`), false)).toMatchObject({ code: 3 });
+      // Unpadded base64 is the generic path's (it normalizes it); bad base64 is an error on both.
+      expect(await same(send(`"match_id":"${match_id}","data":"aGk"`), true)).toMatchObject({ data: 'aGk=' });
+      expect(await same(send(`"match_id":"${match_id}","data":"a"`), false)).toMatchObject({ code: 3 });
+      expect(await same(send(`"match_id":7`), false)).toMatchObject({ code: 3 });
+      expect(await same(send(`"match_id":"${match_id}",`), false)).toMatchObject({ code: 1 });
+      expect(await same(send(`"match_id":"zzz","op_code":"1"`), false)).toMatchObject({
+        message: "Invalid match ID: 'zzz'",
+      });
+      const big = Buffer.alloc(1025).toString('base64');
+      expect(await same(send(`"match_id":"${match_id}","data":"${big}"`), false)).toMatchObject({
+        message: 'Match data too large: 1025 bytes exceeds the limit of 1024 bytes',
+      });
+      const unknown = namedMatchId('nobody plays here');
+      expect(await same(send(`"match_id":"${unknown}","op_code":"1"`), false)).toMatchObject({
+        message: 'Match data dropped: you are not a member of this match (join it first)',
+      });
+      // After a leave, the same target is refused (nothing about membership is kept between sends).
+      expect(await same(send(`"match_id":"${match_id}","op_code":"1"`), true)).toMatchObject({ match_id });
+      await raw.request('3', { match_leave: { match_id } });
+      expect(await same(send(`"match_id":"${match_id}","op_code":"1"`), false)).toMatchObject({
+        message: 'Match data dropped: you are not a member of this match (join it first)',
+      });
+    } finally {
+      raw.close();
+      peer.close();
+    }
+  });
 });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { LocalMessageRouter } from './message-router.ts';
 import type { OutboundMessage } from './outbound.ts';
 import { PresenceIndex } from './presence-index.ts';
-import { parseStreamId, StreamMode, stream, streamId } from './stream.ts';
+import { identifiedStream, parseStreamId, StreamMode, stream, streamId } from './stream.ts';
 import { LocalTracker } from './tracker.ts';
 import type { PresenceEvent, SessionHandle } from './types.ts';
 
@@ -32,6 +32,19 @@ describe('stream ids', () => {
     expect(parseStreamId('2...my.room')).toEqual(stream(2, '', '', 'my.room'));
     expect(parseStreamId('nonsense')).toBeNull();
     expect(parseStreamId('x.a.b.c')).toBeNull();
+  });
+
+  it('a key carrying its id names, finds, serializes and compares as a plain key', () => {
+    const plain = stream(StreamMode.MATCH_RELAYED, 'u', 'x', 'n.1');
+    const keyed = identifiedStream(plain);
+    expect(identifiedStream(keyed)).toBe(keyed);
+    expect(streamId(keyed)).toBe(streamId(plain));
+    expect(JSON.stringify(keyed)).toBe(JSON.stringify(plain));
+    expect(keyed).toEqual(plain);
+    const { tracker } = manualTracker();
+    tracker.track(fakeSession('a'), plain, { username: 'A' });
+    expect(tracker.get('a', keyed)?.sessionId).toBe('a');
+    expect(tracker.count(keyed)).toBe(1);
   });
 });
 

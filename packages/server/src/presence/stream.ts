@@ -33,7 +33,38 @@ export function stream(mode: number, subject = '', subcontext = '', label = ''):
  * (`2...lobby`, `4.<uidA>.<uidB>.`), which is why the tracker keys maps by it.
  */
 export function streamId(s: StreamKey): string {
+  if (s instanceof IdentifiedStream) return s.id;
   return `${s.mode}.${s.subject}.${s.subcontext}.${s.label}`;
+}
+
+/**
+ * A stream key that carries its {@link streamId}, made once: a hot path that looks the same stream
+ * up again and again (a relayed match's sends) then neither builds the id string nor hashes a new
+ * one per lookup. The id is a private field, so the key serializes and compares as a plain one.
+ */
+class IdentifiedStream implements StreamKey {
+  readonly mode: number;
+  readonly subject: string;
+  readonly subcontext: string;
+  readonly label: string;
+  readonly #id: string;
+
+  constructor(key: StreamKey) {
+    this.mode = key.mode;
+    this.subject = key.subject;
+    this.subcontext = key.subcontext;
+    this.label = key.label;
+    this.#id = `${key.mode}.${key.subject}.${key.subcontext}.${key.label}`;
+  }
+
+  get id(): string {
+    return this.#id;
+  }
+}
+
+/** `key` with its id computed once (see {@link streamId}), for keys a hot path keeps and reuses. */
+export function identifiedStream(key: StreamKey): StreamKey {
+  return key instanceof IdentifiedStream ? key : new IdentifiedStream(key);
 }
 
 /** Parses {@link streamId} output; returns null for anything else. Labels may contain dots. */

@@ -6,7 +6,7 @@
  */
 import type { Match, UserPresence } from '@tether/protocol';
 import type { MessageRouter } from '../../presence/message-router.ts';
-import { type StreamKey, StreamMode, stream } from '../../presence/stream.ts';
+import { identifiedStream, type StreamKey, StreamMode, stream } from '../../presence/stream.ts';
 import type { Tracker } from '../../presence/tracker.ts';
 import type { Presence, PresenceEvent, SessionHandle } from '../../presence/types.ts';
 import { sessionPresence, userPresence } from '../../presence/wire.ts';
@@ -20,9 +20,11 @@ import type { MatchTokens } from './match-token.ts';
 import {
   base64DecodedLength,
   isValidOpCode,
-  matchDataMessage,
   matchErrors,
   presenceEventMessage,
+  type RelayedSender,
+  relayedDataMessage,
+  relayedSender,
 } from './match-wire.ts';
 
 /** A decoded `match_data_send` body. */
@@ -68,10 +70,16 @@ export class MatchService {
   /** Relayed matches that may have members; pruned when a leave empties one. */
   readonly #relayed = new Set<string>();
   /**
-   * Each relayed sender's presence in wire form and as JSON, made once per tracked presence (they
-   * are immutable: a meta change tracks a new object) instead of once per message it sends.
+   * Each relayed sender's presence in wire form and as JSON, and the start of its `match_data` text,
+   * made once per tracked presence (they are immutable: a meta change tracks a new object) instead
+   * of once per message it sends.
    */
-  readonly #senders = new WeakMap<Presence, { readonly wire: UserPresence; readonly json: string }>();
+  readonly #senders = new WeakMap<Presence, RelayedSender>();
+  /**
+   * The match id each session last sent data to, parsed, with its stream key (which carries its id):
+   * a player sends to one match many times a second, so the id is parsed and the key built once.
+   */
+  readonly #lastTarget = new WeakMap<SessionHandle, SendTarget>();
 
   constructor(deps: MatchServiceDeps) {
     this.#d = deps;
@@ -133,8 +141,9 @@ export class MatchService {
    * developer can see why data goes nowhere. Returns the error to send, or undefined when accepted.
    */
   dataSend(session: SessionHandle, body: MatchDataInput): DomainError | undefined {
-    const parts = parseMatchId(body.match_id);
-    if (!parts) return matchErrors.invalidId(body.match_id);
+    const target = this.#target(session, body.match_id);
+    if (!target) return matchErrors.invalidId(body.match_id);
+    const parts = target.parts;
     if (!isValidOpCode(body.op_code)) return matchErrors.badOpCode(body.match_id, body.op_code);
     const size = base64DecodedLength(body.data);
     if (size > this.#d.maxDataBytes)
@@ -154,23 +163,16 @@ export class MatchService {
       return undefined;
     }
 
-    const key = relayedStream(parts.uuid);
+    const key = target.key;
     const sender = this.#d.tracker.get(session.id, key);
     if (!sender) return matchErrors.notMember(body.match_id);
     let from = this.#senders.get(sender);
-    if (!from) {
-      const wire = userPresence(sender);
-      from = { wire, json: JSON.stringify(wire) };
+    if (from?.matchId !== body.match_id) {
+      // The same match may be named with another case of its uuid: the push echoes the id as sent.
+      from = relayedSender(userPresence(sender), body.match_id);
       this.#senders.set(sender, from);
     }
-    const message = matchDataMessage(
-      body.match_id,
-      body.op_code,
-      body.data,
-      from.wire,
-      body.reliable,
-      from.json,
-    );
+    const message = relayedDataMessage(from, body.op_code, body.data, body.reliable);
     if (body.presences.length === 0) {
       this.#d.router.sendToStream(key, message, session.id);
     } else {
@@ -312,6 +314,17 @@ export class MatchService {
     return out;
   }
 
+  /** `matchId` parsed (undefined if invalid), from the session's last send when it named the same id. */
+  #target(session: SessionHandle, matchId: string): SendTarget | undefined {
+    const last = this.#lastTarget.get(session);
+    if (last?.matchId === matchId) return last;
+    const parts = parseMatchId(matchId);
+    if (!parts) return undefined;
+    const target: SendTarget = { matchId, parts, key: identifiedStream(relayedStream(parts.uuid)) };
+    this.#lastTarget.set(session, target);
+    return target;
+  }
+
   #authoritative(parts: MatchIdParts): AuthoritativeMatch | undefined {
     if (parts.node !== this.#d.registry.node) return undefined;
     const match = this.#d.registry.get(parts.uuid);
@@ -328,6 +341,14 @@ export class MatchService {
   #self(session: SessionHandle): UserPresence {
     return sessionPresence({ userId: session.userId, sessionId: session.id, username: session.username });
   }
+}
+
+/** A parsed `match_data_send` target: the id as sent, its parts, and its relayed stream's key. */
+interface SendTarget {
+  readonly matchId: string;
+  readonly parts: MatchIdParts;
+  /** The relayed stream of this uuid (used only when `parts.node` is empty). */
+  readonly key: StreamKey;
 }
 
 /** The stream of a relayed match. */

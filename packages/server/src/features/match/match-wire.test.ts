@@ -1,6 +1,6 @@
 import type { UserPresence } from '@tether/protocol';
 import { describe, expect, it } from 'vitest';
-import { matchDataMessage } from './match-wire.ts';
+import { matchDataMessage, relayedDataMessage, relayedSender } from './match-wire.ts';
 
 const alice: UserPresence = { user_id: 'u-1', session_id: 's-1', username: 'alice' };
 const quoted: UserPresence = {
@@ -11,21 +11,31 @@ const quoted: UserPresence = {
   status: 'busy\n',
 };
 
-describe('matchDataMessage', () => {
-  const cases: [string, Parameters<typeof matchDataMessage>][] = [
-    ['sender, data, reliable', ['m.', 7, 'AAEC', alice, true]],
-    ['sender JSON given', ['m.', 0, 'AAEC', alice, false, JSON.stringify(alice)]],
-    ['no data, no sender', ['m.node', 12, '', undefined, false]],
-    [
-      'escaped sender fields',
-      ['id"\\', Number.MAX_SAFE_INTEGER, 'QQ==', quoted, true, JSON.stringify(quoted)],
-    ],
-    ['sender without its JSON', ['m.', 3, 'QUI=', quoted, false]],
+describe('relayedDataMessage', () => {
+  const cases: [string, string, UserPresence, number, string, boolean][] = [
+    ['data, reliable', 'm.', alice, 7, 'AAEC', true],
+    ['op code 0, not reliable', 'm.', alice, 0, 'AAEC', false],
+    ['no data', 'm.', alice, 12, '', false],
+    ['no data, reliable', 'm.', alice, 12, '', true],
+    ['escaped id and sender fields', 'id"\\\u2028', quoted, Number.MAX_SAFE_INTEGER, 'QQ==', true],
+    ['negative op code', 'm.', quoted, -3, 'QUI=', false],
   ];
-  it.each(cases)('writes the same text as JSON.stringify of its envelope (%s)', (_, args) => {
-    const message = matchDataMessage(...args);
-    expect(message.text).toBe(JSON.stringify(message.envelope));
-    expect(JSON.parse(message.text)).toEqual(message.envelope);
-    expect(message.type).toBe('match_data');
+  it.each(cases)(
+    'writes the text and envelope of matchDataMessage (%s)',
+    (_, id, sender, op, data, reliable) => {
+      const message = relayedDataMessage(relayedSender(sender, id), op, data, reliable);
+      const reference = matchDataMessage(id, op, data, sender, reliable);
+      expect(message.envelope).toEqual(reference.envelope);
+      expect(message.text).toBe(JSON.stringify(reference.envelope));
+      expect(message.type).toBe('match_data');
+    },
+  );
+});
+
+describe('matchDataMessage', () => {
+  it('leaves out empty data and an unset reliable, keeps op code 0', () => {
+    expect(matchDataMessage('m.node', 0, '', undefined, false).envelope).toEqual({
+      match_data: { match_id: 'm.node', op_code: '0' },
+    });
   });
 });

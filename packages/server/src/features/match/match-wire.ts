@@ -32,25 +32,67 @@ export function matchDataMessage(
   base64: string,
   sender: UserPresence | undefined,
   reliable: boolean,
-  senderJson?: string,
 ): OutboundMessage {
+  const body = matchDataBody(matchId, opCode, base64, sender, reliable);
+  return new OutboundMessage({ match_data: body }, 'match_data');
+}
+
+function matchDataBody(
+  matchId: string,
+  opCode: number,
+  base64: string,
+  sender: UserPresence | undefined,
+  reliable: boolean,
+): MatchData {
   const body: MatchData = { match_id: matchId, op_code: String(opCode) };
   if (sender) body.presence = sender;
   if (base64 !== '') body.data = base64;
   if (reliable) body.reliable = true;
-  return new OutboundMessage({ match_data: body }, 'match_data', () => matchDataText(body, senderJson));
+  return body;
 }
 
 /**
- * `JSON.stringify({ match_data: body })`, written by hand around the sender presence's JSON (which
- * a relayed match keeps per sender): the bulk of the text is then not serialized again per message.
+ * A relayed match's sender, kept per tracked presence: its wire presence and the parts of its
+ * `match_data` text around the op code, so a push's text is a few concatenations instead of a
+ * serialization of the whole envelope.
  */
-function matchDataText(body: MatchData, senderJson: string | undefined): string {
-  let text = `{"match_data":{"match_id":${JSON.stringify(body.match_id)},"op_code":${JSON.stringify(body.op_code)}`;
-  if (body.presence) text += `,"presence":${senderJson ?? JSON.stringify(body.presence)}`;
-  if (body.data !== undefined) text += `,"data":${JSON.stringify(body.data)}`;
-  if (body.reliable) text += ',"reliable":true';
-  return `${text}}}`;
+export interface RelayedSender {
+  /** The match id as the sender names it (pushes echo it as sent). */
+  readonly matchId: string;
+  readonly wire: UserPresence;
+  /** `{"match_data":{"match_id":<id>,"op_code":"` */
+  readonly head: string;
+  /** `","presence":<presence JSON>` */
+  readonly presence: string;
+}
+
+/** Builds the {@link RelayedSender} of `wire` sending to `matchId`. */
+export function relayedSender(wire: UserPresence, matchId: string): RelayedSender {
+  return {
+    matchId,
+    wire,
+    head: `{"match_data":{"match_id":${JSON.stringify(matchId)},"op_code":"`,
+    presence: `","presence":${JSON.stringify(wire)}`,
+  };
+}
+
+/**
+ * The `match_data` push of a relayed send: the same envelope as {@link matchDataMessage} with the
+ * sender's presence, its JSON text written from the sender's kept parts (`base64` is canonical
+ * base64, as decoded envelopes hold it, so it needs no escaping).
+ */
+export function relayedDataMessage(
+  from: RelayedSender,
+  opCode: number,
+  base64: string,
+  reliable: boolean,
+): OutboundMessage {
+  const body = matchDataBody(from.matchId, opCode, base64, from.wire, reliable);
+  return new OutboundMessage({ match_data: body }, 'match_data', () => {
+    let text = from.head + body.op_code + from.presence;
+    if (base64 !== '') text += `,"data":"${base64}"`;
+    return reliable ? `${text},"reliable":true}}` : `${text}}}`;
+  });
 }
 
 /** A `match_presence_event` push; empty lists are left out. */
