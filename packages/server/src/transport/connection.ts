@@ -152,7 +152,6 @@ export abstract class BaseConnection implements Connection {
   abstract readonly remoteAddress: string;
   abstract readonly remotePort: number;
   abstract readonly bufferedBytes: number;
-  readonly closed: Promise<CloseInfo>;
   protected readonly logger: Logger;
   readonly #closeTimeoutMs: number;
   readonly #maxBufferedBytes: number;
@@ -160,7 +159,9 @@ export abstract class BaseConnection implements Connection {
   #messageHandlers: Handlers<MessageHandler> = undefined;
   #closeHandlers: Handlers<CloseHandler> = undefined;
   #inboundHandlers: Handlers<(bytes: number) => void> = undefined;
-  #resolveClosed!: (info: CloseInfo) => void;
+  /** {@link closed}, made when first asked for: most connections never are (a promise and its resolver per idle socket). */
+  #closed: Promise<CloseInfo> | undefined = undefined;
+  #resolveClosed: ((info: CloseInfo) => void) | undefined = undefined;
   #local: { code: number; reason: string; error?: CodedError } | undefined;
   #final: CloseInfo | undefined;
   #closeStarted = false;
@@ -172,9 +173,19 @@ export abstract class BaseConnection implements Connection {
     this.logger = opts.logger;
     this.#closeTimeoutMs = opts.closeTimeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS;
     this.#maxBufferedBytes = opts.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES;
-    this.closed = new Promise((resolve) => {
-      this.#resolveClosed = resolve;
-    });
+  }
+
+  /** Resolves once the connection is fully closed. Never rejects. */
+  get closed(): Promise<CloseInfo> {
+    if (this.#closed === undefined) {
+      const final = this.#final;
+      this.#closed = final
+        ? Promise.resolve(final)
+        : new Promise((resolve) => {
+            this.#resolveClosed = resolve;
+          });
+    }
+    return this.#closed;
   }
 
   get open(): boolean {
@@ -337,7 +348,8 @@ export abstract class BaseConnection implements Connection {
     const handlers = handlerList(this.#closeHandlers);
     this.#closeHandlers = undefined;
     for (const handler of handlers) this.#callClose(handler, info);
-    this.#resolveClosed(info);
+    this.#resolveClosed?.(info);
+    this.#resolveClosed = undefined;
   }
 
   #callClose(handler: CloseHandler, info: CloseInfo): void {
