@@ -33,6 +33,35 @@ describe('HeartbeatWheel', () => {
     expect(wheel.size).toBe(0);
   });
 
+  it('lets a check stop other connections of its slot, and checks the rest', () => {
+    vi.useFakeTimers();
+    vi.setSystemTime(1_000_000);
+    const log: string[] = [];
+    const entries = new Map<string, { stop(): void }>();
+    const wheel = new HeartbeatWheel<string>({
+      pingPeriodMs: 100,
+      idleTimeoutMs: 250,
+      slotMs: 10,
+      handlers: {
+        // Pinging `b` stops `a`, due in the same slot after it (a session closing another, say).
+        ping: (name) => {
+          log.push(`ping ${name}`);
+          if (name === 'b') entries.get('a')?.stop();
+        },
+        timedOut: (name) => log.push(`timeout ${name}`),
+      },
+    });
+    for (const name of ['a', 'b', 'c', 'd']) entries.set(name, wheel.watch(name, true));
+    vi.advanceTimersByTime(100);
+    // One slot holds all four, newest first: d, c, b, a; a is stopped before its turn.
+    expect(log).toEqual(['ping d', 'ping c', 'ping b']);
+    expect(wheel.size).toBe(3);
+    log.length = 0;
+    vi.advanceTimersByTime(1000);
+    expect(log.sort()).toEqual(['ping b', 'ping c', 'ping d', 'timeout b', 'timeout c', 'timeout d']);
+    expect(wheel.size).toBe(0);
+  });
+
   it('checks less than two slots late', () => {
     const { wheel, log } = harness(40);
     vi.advanceTimersByTime(15);

@@ -33,6 +33,9 @@ export class WheelHeartbeat<T> {
   lastPing = Number.NEGATIVE_INFINITY;
   /** Index of the slot holding it, -1 when in none. */
   slot = -1;
+  /** Neighbours in its slot's list (a slot is a doubly linked list through its entries: no `Set`). */
+  prev: WheelHeartbeat<T> | undefined = undefined;
+  next: WheelHeartbeat<T> | undefined = undefined;
   stopped = false;
   readonly #wheel: HeartbeatWheel<T>;
 
@@ -69,7 +72,8 @@ export class HeartbeatWheel<T> {
   readonly #policy: HeartbeatPolicy;
   readonly #handlers: HeartbeatHandlers<T>;
   readonly #slotMs: number;
-  readonly #slots: (Set<WheelHeartbeat<T>> | undefined)[];
+  /** First entry of each slot's list. */
+  readonly #slots: (WheelHeartbeat<T> | undefined)[];
   readonly now: () => number;
   /** The absolute slot number (time / slotMs) checked next. */
   #next = 0;
@@ -108,8 +112,7 @@ export class HeartbeatWheel<T> {
   unwatch(entry: WheelHeartbeat<T>): void {
     if (entry.stopped) return;
     entry.stopped = true;
-    if (entry.slot >= 0) this.#slots[entry.slot]?.delete(entry);
-    entry.slot = -1;
+    this.#unlink(entry);
     if (--this.#size === 0) {
       clearInterval(this.#timer);
       this.#timer = undefined;
@@ -129,13 +132,24 @@ export class HeartbeatWheel<T> {
       this.#next + this.#slots.length - 1,
     );
     const index = slotNo % this.#slots.length;
-    let slot = this.#slots[index];
-    if (!slot) {
-      slot = new Set();
-      this.#slots[index] = slot;
-    }
-    slot.add(entry);
+    const head = this.#slots[index];
+    entry.prev = undefined;
+    entry.next = head;
+    if (head) head.prev = entry;
+    this.#slots[index] = entry;
     entry.slot = index;
+  }
+
+  /** Takes `entry` out of its slot's list (if in one). */
+  #unlink(entry: WheelHeartbeat<T>): void {
+    if (entry.slot < 0) return;
+    const { prev, next } = entry;
+    if (prev) prev.next = next;
+    else this.#slots[entry.slot] = next;
+    if (next) next.prev = prev;
+    entry.prev = undefined;
+    entry.next = undefined;
+    entry.slot = -1;
   }
 
   /** Checks the entries of every slot that came due (all of the ring at most, if the timer lagged). */
@@ -146,13 +160,19 @@ export class HeartbeatWheel<T> {
     for (let slotNo = first; slotNo <= last && this.#size > 0; slotNo++) {
       this.#next = slotNo + 1;
       const index = slotNo % this.#slots.length;
-      const slot = this.#slots[index];
-      if (!slot) continue;
+      if (this.#slots[index] === undefined) continue;
+      // Every entry leaves the slot before any is checked: a check may stop others of the same
+      // slot (a timed-out session closing another), or re-arm its entry into this very index.
+      const due: WheelHeartbeat<T>[] = [];
+      let entry: WheelHeartbeat<T> | undefined = this.#slots[index];
+      for (; entry !== undefined; entry = entry.next) due.push(entry);
       this.#slots[index] = undefined;
-      for (const entry of slot) {
-        entry.slot = -1;
-        this.#check(entry, now);
+      for (const e of due) {
+        e.prev = undefined;
+        e.next = undefined;
+        e.slot = -1;
       }
+      for (const e of due) this.#check(e, now);
     }
     this.#next = Math.max(this.#next, last + 1);
   }

@@ -121,7 +121,8 @@ export class Heartbeat {
 /** What a connection must offer for protocol-level liveness (WebSocket connections do). */
 export interface Pingable {
   ping(): boolean;
-  onPong(handler: () => void): () => void;
+  /** Calls `target.touch()` on every pong (and ping) from the peer; returns its remover. */
+  onPong(target: { touch(): void }): () => void;
 }
 
 /** Whether `connection` has protocol pings (a WebSocket) or not (GameMaker TCP). */

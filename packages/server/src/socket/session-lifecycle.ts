@@ -13,7 +13,7 @@ import { StreamMode, stream } from '../presence/stream.ts';
 import type { Tracker } from '../presence/tracker.ts';
 import type { SessionClosedListener, SessionEvents, SessionOpenedListener } from '../session/lifecycle.ts';
 import type { SessionRegistry } from '../session/registry.ts';
-import { Session, type SessionIdentity, type WireFormat } from '../session/session.ts';
+import { Session, type SessionIdentity, type SessionLimits, type WireFormat } from '../session/session.ts';
 import { TurnBatcher } from '../session/turn-batcher.ts';
 import type { RevocationEvent } from '../session/verifier.ts';
 import type { Clock } from '../shared/clock.ts';
@@ -21,7 +21,7 @@ import { newUuid } from '../shared/ids.ts';
 import type { Connection } from '../transport/connection.ts';
 import { isPingable } from './heartbeat.ts';
 import { HeartbeatWheel } from './heartbeat-wheel.ts';
-import { inboundHandler } from './inbound.ts';
+import { type InboundContext, inboundHandler } from './inbound.ts';
 import { RecentRevocations, type RevocationMark } from './recent-revocations.ts';
 import { SessionHandover } from './session-handover.ts';
 import { SessionLink } from './session-link.ts';
@@ -105,6 +105,10 @@ export class SessionLifecycle implements SessionEvents {
   readonly #batcher = new TurnBatcher();
   /** Liveness of every connection, on one timer. */
   readonly #heartbeats: HeartbeatWheel<Session>;
+  /** The queue limits of every session (one object for all). */
+  readonly #limits: SessionLimits;
+  /** What every session's inbound handler shares (see {@link inboundHandler}). */
+  readonly #inbound: InboundContext;
   readonly #opened = new Set<SessionOpenedListener>();
   readonly #closed = new Set<SessionClosedListener>();
   /** Set by {@link drain}: messages that arrive from then on are not read. */
@@ -135,6 +139,14 @@ export class SessionLifecycle implements SessionEvents {
       watch: (session, connection, link) => this.#watch(session, connection, link),
     });
     this.#revocations = new RecentRevocations({ clock: deps.clock });
+    this.#limits = {
+      maxQueuedMessages: deps.settings.socketMaxQueuedMessages,
+      maxBufferedBytes: deps.settings.socketMaxBufferedBytes,
+    };
+    this.#inbound = {
+      pipeline: deps.pipeline,
+      draining: () => this.#draining,
+    };
     this.#heartbeats = new HeartbeatWheel<Session>({
       pingPeriodMs: deps.settings.socketPingPeriodMs,
       idleTimeoutMs: deps.settings.socketPongWaitMs,
@@ -203,16 +215,9 @@ export class SessionLifecycle implements SessionEvents {
       id: newUuid(),
       identity,
       carrier: link.connect(connection, this.#meter),
-      limits: {
-        maxQueuedMessages: this.#settings.socketMaxQueuedMessages,
-        maxBufferedBytes: this.#settings.socketMaxBufferedBytes,
-      },
+      limits: this.#limits,
       schedule: this.#batcher.defer,
-      onClose: (s, code, reason) => {
-        link.heartbeat?.stop();
-        link.cancelExpiry?.();
-        this.#cleanUp(s, code, reason);
-      },
+      onClose: this.#onSessionClose,
     });
     this.#links.set(session, link);
     this.#registry.add(session);
@@ -252,26 +257,14 @@ export class SessionLifecycle implements SessionEvents {
     const pingable = isPingable(connection);
     const heartbeat = this.#heartbeats.watch(session, pingable);
     link.heartbeat = heartbeat;
-    if (pingable) connection.onPong(() => heartbeat.touch());
+    if (pingable) connection.onPong(heartbeat);
     link.cancelExpiry?.();
     if (this.#settings.socketCloseOnTokenExpiry) {
       link.cancelExpiry = closeAtTokenExpiry(session, session.identity.expiresAt * 1000, () =>
         this.#clock.now(),
       );
     }
-    const bytesIn = link.meter!.bytesIn;
-    connection.onMessage(
-      inboundHandler({
-        session,
-        format: link.format,
-        pipeline: this.#pipeline,
-        draining: () => this.#draining,
-        received: (bytes) => {
-          link.heartbeat?.touch();
-          bytesIn.inc(bytes);
-        },
-      }),
-    );
+    connection.onMessage(inboundHandler(session, link, this.#inbound));
     connection.onClose((info) => {
       if (link.connection !== connection) return;
       // Only a break is held: no close handshake (1006) from the peer's side.
@@ -368,6 +361,14 @@ export class SessionLifecycle implements SessionEvents {
       this.#handover.hold(session, CloseCode.GOING_AWAY, CloseReason.HEARTBEAT_TIMEOUT);
     } else session.close(CloseCode.GOING_AWAY, CloseReason.HEARTBEAT_TIMEOUT);
   }
+
+  /** Every session's `onClose` (one function for all: a closure per session kept its `#open` scope). */
+  readonly #onSessionClose = (session: Session, code: number, reason: string): void => {
+    const link = this.#links.get(session);
+    link?.heartbeat?.stop();
+    link?.cancelExpiry?.();
+    this.#cleanUp(session, code, reason);
+  };
 
   #cleanUp(session: Session, code: number, reason: string): void {
     const link = this.#links.get(session);

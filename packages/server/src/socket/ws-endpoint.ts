@@ -88,6 +88,10 @@ export class RealtimeWsEndpoint {
   readonly #admission: AddressAdmission;
   /** Addresses with a resume over their limit being checked now (at most one each). */
   readonly #resumesOverLimit = new Set<string>();
+  /** The admission ticket of each socket held (see #hold), released when the socket closes. */
+  readonly #tickets = new WeakMap<Duplex, AdmissionTicket>();
+  /** Every held socket's `close` listener (called with the socket as `this`). */
+  readonly #releaseTicket: (this: Duplex) => void;
   #closed = false;
 
   constructor(deps: {
@@ -100,6 +104,12 @@ export class RealtimeWsEndpoint {
     /** Connections one address may hold, counted from the upgrade request; 0 = no limit. */
     maxConnectionsPerAddress: number;
   }) {
+    const tickets = this.#tickets;
+    this.#releaseTicket = function (this: Duplex) {
+      const ticket = tickets.get(this);
+      tickets.delete(this);
+      ticket?.release();
+    };
     this.#admission = new AddressAdmission({
       maxPerAddress: deps.maxConnectionsPerAddress,
       maxUnauthenticated: 0,
@@ -168,8 +178,14 @@ export class RealtimeWsEndpoint {
 
   /** Keeps `ticket` (the connection's place in its address's count) until `socket` closes. */
   #hold(socket: Duplex, ticket: AdmissionTicket): void {
-    if (socket.destroyed) ticket.release();
-    else socket.once('close', () => ticket.release());
+    if (socket.destroyed) {
+      ticket.release();
+      return;
+    }
+    // One listener for every socket and a weak entry, not a `once` wrapper, its bound function and
+    // a closure per socket (about 230 bytes of every open socket).
+    this.#tickets.set(socket, ticket);
+    socket.on('close', this.#releaseTicket);
   }
 
   /**

@@ -152,14 +152,16 @@ export abstract class BaseConnection implements Connection {
   abstract readonly remoteAddress: string;
   abstract readonly remotePort: number;
   abstract readonly bufferedBytes: number;
-  readonly closed: Promise<CloseInfo>;
   protected readonly logger: Logger;
   readonly #closeTimeoutMs: number;
   readonly #maxBufferedBytes: number;
-  readonly #messageHandlers: MessageHandler[] = [];
-  readonly #closeHandlers: CloseHandler[] = [];
-  readonly #inboundHandlers: ((bytes: number) => void)[] = [];
-  #resolveClosed!: (info: CloseInfo) => void;
+  // One handler each is the rule (the session's): held as it is, an array only from the second on.
+  #messageHandlers: Handlers<MessageHandler> = undefined;
+  #closeHandlers: Handlers<CloseHandler> = undefined;
+  #inboundHandlers: Handlers<(bytes: number) => void> = undefined;
+  /** {@link closed}, made when first asked for: most connections never are (a promise and its resolver per idle socket). */
+  #closed: Promise<CloseInfo> | undefined = undefined;
+  #resolveClosed: ((info: CloseInfo) => void) | undefined = undefined;
   #local: { code: number; reason: string; error?: CodedError } | undefined;
   #final: CloseInfo | undefined;
   #closeStarted = false;
@@ -171,9 +173,19 @@ export abstract class BaseConnection implements Connection {
     this.logger = opts.logger;
     this.#closeTimeoutMs = opts.closeTimeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS;
     this.#maxBufferedBytes = opts.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES;
-    this.closed = new Promise((resolve) => {
-      this.#resolveClosed = resolve;
-    });
+  }
+
+  /** Resolves once the connection is fully closed. Never rejects. */
+  get closed(): Promise<CloseInfo> {
+    if (this.#closed === undefined) {
+      const final = this.#final;
+      this.#closed = final
+        ? Promise.resolve(final)
+        : new Promise((resolve) => {
+            this.#resolveClosed = resolve;
+          });
+    }
+    return this.#closed;
   }
 
   get open(): boolean {
@@ -208,15 +220,19 @@ export abstract class BaseConnection implements Connection {
   }
 
   onMessage(handler: MessageHandler): () => void {
-    this.#messageHandlers.push(handler);
-    return () => remove(this.#messageHandlers, handler);
+    this.#messageHandlers = addHandler(this.#messageHandlers, handler);
+    return () => {
+      this.#messageHandlers = removeHandler(this.#messageHandlers, handler);
+    };
   }
 
   /** See {@link MeteredConnection.onInboundBytes}; only socket-level subclasses report bytes. */
   onInboundBytes(handler: (bytes: number) => void): () => void {
-    if (this.#inboundHandlers.length === 0) this.meterInbound();
-    this.#inboundHandlers.push(handler);
-    return () => remove(this.#inboundHandlers, handler);
+    if (this.#inboundHandlers === undefined) this.meterInbound();
+    this.#inboundHandlers = addHandler(this.#inboundHandlers, handler);
+    return () => {
+      this.#inboundHandlers = removeHandler(this.#inboundHandlers, handler);
+    };
   }
 
   /**
@@ -230,8 +246,10 @@ export abstract class BaseConnection implements Connection {
       this.#callClose(handler, this.#final);
       return () => {};
     }
-    this.#closeHandlers.push(handler);
-    return () => remove(this.#closeHandlers, handler);
+    this.#closeHandlers = addHandler(this.#closeHandlers, handler);
+    return () => {
+      this.#closeHandlers = removeHandler(this.#closeHandlers, handler);
+    };
   }
 
   /** The first close request fixes code and reason; a later `terminate` may still escalate it. */
@@ -273,18 +291,20 @@ export abstract class BaseConnection implements Connection {
 
   /** Reports `bytes` read from the socket to the {@link onInboundBytes} handlers (before parsing). */
   protected countInbound(bytes: number): void {
-    for (const handler of this.#inboundHandlers) handler(bytes);
+    const handlers = this.#inboundHandlers;
+    if (typeof handlers === 'function') handlers(bytes);
+    else if (handlers) for (const handler of [...handlers]) handler(bytes);
   }
 
   /** Delivers one inbound message to every handler; drops it once closing has started. */
   protected emitMessage(data: Uint8Array, kind: MessageKind): void {
     if (!this.open) return;
     const handlers = this.#messageHandlers;
-    // The common case, one handler (the session's), without copying the list for every message.
-    if (handlers.length === 1) {
-      const only = handlers[0]!;
+    if (handlers === undefined) return;
+    // The common case, one handler (the session's), without copying a list for every message.
+    if (typeof handlers === 'function') {
       try {
-        only(data, kind);
+        handlers(data, kind);
       } catch (err) {
         this.logger.error({ err, connection: this.id }, 'message handler threw; connection kept open');
       }
@@ -323,11 +343,13 @@ export abstract class BaseConnection implements Connection {
           ...(peer.error ? { error: peer.error } : {}),
         };
     this.#final = info;
-    this.#messageHandlers.length = 0;
-    this.#inboundHandlers.length = 0;
-    const handlers = this.#closeHandlers.splice(0);
+    this.#messageHandlers = undefined;
+    this.#inboundHandlers = undefined;
+    const handlers = handlerList(this.#closeHandlers);
+    this.#closeHandlers = undefined;
     for (const handler of handlers) this.#callClose(handler, info);
-    this.#resolveClosed(info);
+    this.#resolveClosed?.(info);
+    this.#resolveClosed = undefined;
   }
 
   #callClose(handler: CloseHandler, info: CloseInfo): void {
@@ -339,7 +361,38 @@ export abstract class BaseConnection implements Connection {
   }
 }
 
-function remove<T>(list: T[], item: T): void {
-  const i = list.indexOf(item);
-  if (i >= 0) list.splice(i, 1);
+/**
+ * Handlers of one event: none, one held as it is, or an array from the second on. Connections
+ * nearly always have exactly one of each, and an array per list (with its backing store) cost
+ * about 180 bytes per connection and event.
+ */
+export type Handlers<H extends (...args: never[]) => unknown> = H | H[] | undefined;
+
+/** `handlers` with `handler` added (the same array when it already is one). */
+export function addHandler<H extends (...args: never[]) => unknown>(
+  handlers: Handlers<H>,
+  handler: H,
+): Handlers<H> {
+  if (handlers === undefined) return handler;
+  if (typeof handlers === 'function') return [handlers, handler];
+  handlers.push(handler);
+  return handlers;
+}
+
+/** `handlers` without one occurrence of `handler`. */
+export function removeHandler<H extends (...args: never[]) => unknown>(
+  handlers: Handlers<H>,
+  handler: H,
+): Handlers<H> {
+  if (handlers === handler) return undefined;
+  if (typeof handlers !== 'object') return handlers;
+  const i = handlers.indexOf(handler);
+  if (i >= 0) handlers.splice(i, 1);
+  return handlers.length === 0 ? undefined : handlers.length === 1 ? handlers[0] : handlers;
+}
+
+/** A copy of `handlers` as a list, safe to iterate while handlers add or remove themselves. */
+export function handlerList<H extends (...args: never[]) => unknown>(handlers: Handlers<H>): readonly H[] {
+  if (handlers === undefined) return [];
+  return typeof handlers === 'function' ? [handlers] : [...handlers];
 }

@@ -108,6 +108,35 @@ describe('pre-framed WebSocket writes', () => {
     },
   );
 
+  it('writes its pings as they are and tells each pong target of the answers', async () => {
+    const { server, client } = await pair(true);
+    const payloads: Buffer[] = [];
+    client.on('ping', (data: Buffer) => payloads.push(data));
+    const touched: string[] = [];
+    const first = { touch: () => touched.push('first') };
+    const second = { touch: () => touched.push('second') };
+    const removeFirst = server.onPong(first);
+    server.onPong(second);
+    // While ws's sender is idle the ping's two bytes go straight to the socket, not through ws.ping.
+    const ping = vi.spyOn(WebSocket.prototype, 'ping');
+    const pong = () => new Promise((r) => client.once('ping', () => setImmediate(r)));
+    let answered = pong();
+    expect(server.ping()).toBe(true);
+    expect(ping).not.toHaveBeenCalled();
+    ping.mockRestore();
+    await answered;
+    await vi.waitFor(() => expect(touched).toEqual(['first', 'second']));
+    removeFirst();
+    answered = pong();
+    server.ping();
+    await answered;
+    await vi.waitFor(() => expect(touched).toEqual(['first', 'second', 'second']));
+    expect(payloads.map((p) => p.length)).toEqual([0, 0]);
+    // A ping from the peer proves it alive too.
+    client.ping();
+    await vi.waitFor(() => expect(touched).toHaveLength(4));
+  });
+
   it('refuses to write once closing', async () => {
     const { server, client } = await pair(true);
     const closed = new Promise((r) => client.once('close', r));

@@ -131,7 +131,9 @@ export class TokenSigner {
     if (!this.#verified.has(cacheKey)) {
       if (this.#verified.size >= VERIFIED_CACHE_SIZE)
         this.#verified.delete(this.#verified.keys().next().value!);
-      this.#verified.set(cacheKey, claims);
+      // A copy of the key's text: the token is often a slice of a longer string (the upgrade URL of
+      // a socket, about 340 bytes with its query), which a cached slice would keep alive.
+      this.#verified.set(Buffer.from(cacheKey, 'latin1').toString('latin1'), claims);
     }
     if (!ignoreExpiry && claims.exp * 1000 <= nowMs) {
       throw new DomainError(ErrorKind.UNAUTHENTICATED, `${LABEL[kind]} expired`);
