@@ -2,6 +2,7 @@ import { createHmac, createSecretKey, type KeyObject, timingSafeEqual } from 'no
 import { compactVerify, errors } from 'jose';
 import { z } from 'zod';
 import { DomainError, ErrorKind } from '../../../shared/domain-error.ts';
+import { OldestFirst } from '../../../shared/oldest-first.ts';
 
 /**
  * The claims of Tether's session and refresh tokens: Nakama's `SessionTokenClaims`, which nakama-js
@@ -44,7 +45,7 @@ const SIGNATURE_CHARS = 43;
 /**
  * Tokens whose signature and claims were checked, remembered so that the next request with the same
  * token skips the HMAC (through WebCrypto it cost about a third of the CPU of a small authenticated
- * request: bench/storage-http.ts). Bounded; the oldest entry goes first.
+ * request: bench/storage-http.ts). Bounded, per kind; the oldest entry goes first.
  */
 const VERIFIED_CACHE_SIZE = 10_000;
 const LABEL: Record<TokenKind, string> = { session: 'Auth token', refresh: 'Refresh token' };
@@ -67,7 +68,12 @@ export class TokenSigner {
    * Claims of tokens already verified, by kind and token text. A token's signature and claims never
    * change, so a hit is as good as checking again; expiry is still checked on every call.
    */
-  readonly #verified = new Map<string, SessionClaims>();
+  /** Decodes payloads (one decoder for every call: it keeps no state between whole-input decodes). */
+  readonly #utf8 = new TextDecoder();
+  readonly #verified: Record<TokenKind, VerifiedTokens> = {
+    session: verifiedTokens(),
+    refresh: verifiedTokens(),
+  };
 
   constructor(keys: { sessionKey: string; refreshKey: string }) {
     this.#secretBytes = {
@@ -126,12 +132,11 @@ export class TokenSigner {
    * was wrong ("Auth token expired", "Refresh token invalid: signature does not match", ...).
    */
   async verify(kind: TokenKind, token: string, nowMs: number, ignoreExpiry = false): Promise<SessionClaims> {
-    const cacheKey = `${kind} ${token}`;
-    const claims = this.#verified.get(cacheKey) ?? (await this.#check(kind, token));
-    if (!this.#verified.has(cacheKey)) {
-      if (this.#verified.size >= VERIFIED_CACHE_SIZE)
-        this.#verified.delete(this.#verified.keys().next().value!);
-      this.#verified.set(cacheKey, claims);
+    const verified = this.#verified[kind];
+    const claims = verified.claims.get(token) ?? (await this.#check(kind, token));
+    if (!verified.claims.has(token)) {
+      if (verified.claims.size >= VERIFIED_CACHE_SIZE) verified.oldest.evict();
+      verified.claims.set(token, claims);
     }
     if (!ignoreExpiry && claims.exp * 1000 <= nowMs) {
       throw new DomainError(ErrorKind.UNAUTHENTICATED, `${LABEL[kind]} expired`);
@@ -152,7 +157,7 @@ export class TokenSigner {
       : await this.#checkJose(kind, token, label);
     let raw: unknown;
     try {
-      raw = JSON.parse(new TextDecoder().decode(payload));
+      raw = JSON.parse(this.#utf8.decode(payload));
     } catch (err) {
       throw new DomainError(ErrorKind.UNAUTHENTICATED, `${label} invalid: payload is not JSON`, {
         cause: err,
@@ -195,6 +200,17 @@ export class TokenSigner {
       });
     }
   }
+}
+
+/** One kind's verified tokens: claims by token text, oldest first. */
+interface VerifiedTokens {
+  readonly claims: Map<string, SessionClaims>;
+  readonly oldest: OldestFirst<string>;
+}
+
+function verifiedTokens(): VerifiedTokens {
+  const claims = new Map<string, SessionClaims>();
+  return { claims, oldest: new OldestFirst(claims) };
 }
 
 /** JSON whose text contains only ASCII other than `>`, `?`, `~` and DEL (see {@link TokenSigner}). */
