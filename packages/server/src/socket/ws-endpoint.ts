@@ -10,6 +10,7 @@ import type { Logger } from 'pino';
 import type { SessionIdentity, WireFormat } from '../session/session.ts';
 import { DomainError, ErrorKind } from '../shared/domain-error.ts';
 import { parseGoBool } from '../shared/go-bool.ts';
+import { parseRequestTarget, type QueryParams, type RequestTarget } from '../shared/request-target.ts';
 import { AddressAdmission, type AdmissionTicket, addressKey } from '../transport/admission.ts';
 import type { Connection } from '../transport/connection.ts';
 import { TransportError } from '../transport/errors.ts';
@@ -138,9 +139,11 @@ export class RealtimeWsEndpoint {
    * limit from this moment (before the token check) until its socket closes; over the limit the
    * upgrade is answered 429 `too many connections from this address` — unless it is a session
    * resume taking over a connection of the same address that the server still thinks alive (one
-   * such check per address at a time; see #admitResume).
+   * such check per address at a time; see #admitResume). `target` is `req.url` read (the server's
+   * upgrade dispatch has read it already); read here when not given.
    */
-  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, target?: RequestTarget): void {
+    const query = (target ?? parseRequestTarget(req.url ?? '/')).searchParams;
     socket.on('error', this.#onUpgradeError);
     const address = req.socket.remoteAddress ?? '';
     const ticket = this.#admission.admit(address);
@@ -155,7 +158,7 @@ export class RealtimeWsEndpoint {
         /[?&]resume=[^&]/.test(req.url ?? '')
       ) {
         this.#resumesOverLimit.add(key);
-        void this.#check(req, socket, head, ticket).finally(() => this.#resumesOverLimit.delete(key));
+        void this.#check(req, query, socket, head, ticket).finally(() => this.#resumesOverLimit.delete(key));
         return;
       }
       this.#log.debug({ code: ticket.code, detail: ticket.message }, 'realtime upgrade refused');
@@ -163,7 +166,7 @@ export class RealtimeWsEndpoint {
       return;
     }
     this.#hold(socket, ticket);
-    void this.#check(req, socket, head);
+    void this.#check(req, query, socket, head);
   }
 
   /** Keeps `ticket` (the connection's place in its address's count) until `socket` closes. */
@@ -195,6 +198,7 @@ export class RealtimeWsEndpoint {
   /** `overLimit`: the upgrade is over its address's limit and asks for a resume (see #admitResume). */
   async #check(
     req: IncomingMessage,
+    query: QueryParams,
     socket: Duplex,
     head: Buffer,
     overLimit?: TransportError,
@@ -202,7 +206,7 @@ export class RealtimeWsEndpoint {
     let identity: Accepted;
     try {
       if (this.#closed) throw new UpgradeRefusal(503, 'server shutting down');
-      const request = parseConnectRequest(req);
+      const request = parseConnectRequest(req, query);
       // Before storage is read: a revocation applied from now on closes the session it opens.
       const mark = this.#sessions.revocationMark();
       const verified = await this.#verify(request.token);
@@ -272,9 +276,8 @@ export class RealtimeWsEndpoint {
   }
 }
 
-/** Reads and validates the connect options of an upgrade request. */
-function parseConnectRequest(req: IncomingMessage): ConnectRequest {
-  const query = new URL(req.url ?? '/', 'http://localhost').searchParams;
+/** Reads and validates the connect options of an upgrade request (`query`: its parameters). */
+function parseConnectRequest(req: IncomingMessage, query: QueryParams): ConnectRequest {
   const format = query.get('format') ?? '';
   if (format !== '' && format !== 'json' && format !== 'protobuf')
     throw new UpgradeRefusal(400, 'Invalid format parameter');
@@ -301,7 +304,7 @@ function parseConnectRequest(req: IncomingMessage): ConnectRequest {
 }
 
 /** `resume` and `resume_seq`: both or neither. */
-function parseResume(query: URLSearchParams): ResumeRequest | undefined {
+function parseResume(query: QueryParams): ResumeRequest | undefined {
   const token = query.get('resume') ?? '';
   if (token === '') return undefined;
   const seq = query.get('resume_seq') ?? '';
