@@ -1,8 +1,8 @@
 import { createHmac, createSecretKey, type KeyObject, timingSafeEqual } from 'node:crypto';
 import { compactVerify, errors } from 'jose';
-import { z } from 'zod';
 import { DomainError, ErrorKind } from '../../../shared/domain-error.ts';
 import { OldestFirst } from '../../../shared/oldest-first.ts';
+import { readClaims } from './claims.ts';
 
 /**
  * The claims of Tether's session and refresh tokens: Nakama's `SessionTokenClaims`, which nakama-js
@@ -27,15 +27,6 @@ export interface SessionClaims {
 /** Which key and lifetime a token uses. */
 export const TokenKind = { SESSION: 'session', REFRESH: 'refresh' } as const;
 export type TokenKind = (typeof TokenKind)[keyof typeof TokenKind];
-
-const ClaimsSchema = z.object({
-  tid: z.uuid(),
-  uid: z.uuid(),
-  usn: z.string(),
-  vrs: z.record(z.string(), z.string()).optional(),
-  exp: z.number().int(),
-  iat: z.number().int(),
-});
 
 const HEADER = { alg: 'HS256', typ: 'JWT' } as const;
 /** The protected header as every token signed here carries it (as jose's `CompactSign` writes it). */
@@ -163,12 +154,12 @@ export class TokenSigner {
         cause: err,
       });
     }
-    const parsed = ClaimsSchema.safeParse(raw);
-    if (!parsed.success) {
-      const field = parsed.error.issues[0]?.path.join('.') || 'claims';
+    const claims = readClaims(raw);
+    if (typeof claims === 'string') {
+      const field = claims || 'claims';
       throw new DomainError(ErrorKind.UNAUTHENTICATED, `${label} invalid: bad or missing claim '${field}'`);
     }
-    return parsed.data;
+    return claims;
   }
 
   /**
