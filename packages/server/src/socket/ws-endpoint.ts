@@ -46,7 +46,14 @@ interface ConnectRequest {
 }
 
 /** A checked upgrade: who, how, and the revocation mark taken before the check read storage. */
-type Accepted = SessionIdentity & ConnectRequest & { readonly issuedAt: number; readonly mark: number };
+interface Accepted {
+  /** The session's identity, built once here and kept by the session. */
+  readonly identity: SessionIdentity;
+  readonly request: ConnectRequest;
+  /** When the token's session started (Unix seconds). */
+  readonly issuedAt: number;
+  readonly mark: number;
+}
 
 /** An upgrade refused with an HTTP status and a Nakama-style JSON error body. */
 class UpgradeRefusal extends Error {
@@ -180,9 +187,10 @@ export class RealtimeWsEndpoint {
    * same address (closed as the session moves, so the address is over its share only until then);
    * else it is refused as any upgrade over the limit.
    */
-  #admitResume(req: IncomingMessage, socket: Duplex, identity: Accepted): boolean {
+  #admitResume(req: IncomingMessage, socket: Duplex, accepted: Accepted): boolean {
     const address = req.socket.remoteAddress ?? '';
-    const replaced = identity.resume && this.#sessions.takeoverAddress(identity.resume, identity.userId);
+    const { resume } = accepted.request;
+    const replaced = resume && this.#sessions.takeoverAddress(resume, accepted.identity.userId);
     if (replaced === undefined || addressKey(replaced) !== addressKey(address)) return false;
     this.#hold(socket, this.#admission.admitReplacing(address));
     return true;
@@ -203,14 +211,22 @@ export class RealtimeWsEndpoint {
     head: Buffer,
     overLimit?: TransportError,
   ): Promise<void> {
-    let identity: Accepted;
+    let accepted: Accepted;
     try {
       if (this.#closed) throw new UpgradeRefusal(503, 'server shutting down');
       const request = parseConnectRequest(req, query);
       // Before storage is read: a revocation applied from now on closes the session it opens.
       const mark = this.#sessions.revocationMark();
       const verified = await this.#verify(request.token);
-      identity = { ...verified, ...request, mark };
+      const identity: SessionIdentity = {
+        userId: verified.userId,
+        username: verified.username,
+        tokenId: verified.tokenId,
+        expiresAt: verified.expiresAt,
+        vars: verified.vars,
+        lang: request.lang,
+      };
+      accepted = { identity, request, issuedAt: verified.issuedAt, mark };
     } catch (err) {
       if (err instanceof UpgradeRefusal) refuse(socket, err.status, err.message);
       else {
@@ -225,15 +241,16 @@ export class RealtimeWsEndpoint {
       refuse(socket, 503, 'server shutting down');
       return;
     }
-    if (overLimit && !this.#admitResume(req, socket, identity)) {
+    if (overLimit && !this.#admitResume(req, socket, accepted)) {
       this.#log.debug({ code: overLimit.code, detail: overLimit.message }, 'realtime upgrade refused');
       refuse(socket, 429, overLimit.reason);
       return;
     }
-    this.#accepted.set(req, identity);
+    this.#accepted.set(req, accepted);
     // The acceptor guards the socket from here on.
     socket.off('error', this.#onUpgradeError);
-    (identity.format === 'protobuf' ? this.#pbAcceptor : this.#acceptor).handleUpgrade(req, socket, head);
+    const acceptor = accepted.request.format === 'protobuf' ? this.#pbAcceptor : this.#acceptor;
+    acceptor.handleUpgrade(req, socket, head);
   }
 
   async #verify(token: string): Promise<VerifiedToken> {
@@ -248,30 +265,20 @@ export class RealtimeWsEndpoint {
   }
 
   #open(connection: Connection, req: IncomingMessage): void {
-    const identity = this.#accepted.get(req);
+    const accepted = this.#accepted.get(req);
     this.#accepted.delete(req);
-    if (!identity) {
+    if (!accepted) {
       connection.close(1011, 'internal error');
       return;
     }
-    const {
-      token: _token,
-      appearOnline,
-      singleSocket,
-      format,
-      resumable,
-      resume,
-      mark,
-      issuedAt,
-      ...rest
-    } = identity;
-    this.#sessions.open(connection, rest, {
-      format,
-      appearOnline,
-      singleSocket,
-      resumable,
+    const { request, mark, issuedAt } = accepted;
+    this.#sessions.open(connection, accepted.identity, {
+      format: request.format,
+      appearOnline: request.appearOnline,
+      singleSocket: request.singleSocket,
+      resumable: request.resumable,
       checked: { mark, issuedAt },
-      ...(resume ? { resume } : {}),
+      ...(request.resume ? { resume: request.resume } : {}),
     });
   }
 }
