@@ -10,12 +10,18 @@ import { createDrainingServer, type DrainingServer } from './http/draining-serve
 import type { HttpRouter } from './http/router.ts';
 import type { Metrics } from './observability/metrics.ts';
 import type { SessionVerifier } from './session/verifier.ts';
+import { parseRequestTarget, type RequestTarget } from './shared/request-target.ts';
 import { invalidQueryText } from './shared/url-text.ts';
 import type { SessionLifecycle } from './socket/session-lifecycle.ts';
 import { startSocketEndpoints } from './socket/start.ts';
 
-/** Handles a WebSocket upgrade for one path (`/ws`, `/gm`). */
-export type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
+/** Handles a WebSocket upgrade for one path (`/ws`, `/gm`); `target` is `req.url` read once by the dispatch. */
+export type UpgradeHandler = (
+  req: IncomingMessage,
+  socket: Duplex,
+  head: Buffer,
+  target: RequestTarget,
+) => void;
 
 /** What {@link startRealtimeTransports} needs from the composition root. */
 export interface RealtimeTransportDeps {
@@ -101,19 +107,19 @@ export function createWebServer(deps: WebServerDeps): DrainingServer {
   const web = createDrainingServer((req, res) => http.handle(req, res), logger);
   deps.shutdown.on('sessions', 'http requests', () => web.drain(deps.graceMs));
   web.server.on('upgrade', (req, socket, head) => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    const handler = upgrades.get(url.pathname);
+    const target = parseRequestTarget(req.url ?? '/');
+    const handler = upgrades.get(target.pathname);
     if (!handler) {
       rejectUpgrade(socket, 404, GrpcCode.NOT_FOUND, 'Not Found');
       return;
     }
     // The query (token, lang, format, status on /ws) is refused as the HTTP API refuses it.
-    const badText = invalidQueryText(url.search);
+    const badText = invalidQueryText(target.search);
     if (badText) {
       rejectUpgrade(socket, 400, GrpcCode.INVALID_ARGUMENT, badText);
       return;
     }
-    handler(req, socket, head);
+    handler(req, socket, head, target);
   });
   web.server.on('clientError', (err, socket) => {
     logger.debug({ err }, 'HTTP client error');

@@ -11,6 +11,7 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { GM_HEADER_SIZE } from '@tether/protocol';
 import type { Logger } from 'pino';
+import type { RequestTarget } from '../shared/request-target.ts';
 import { AddressAdmission } from '../transport/admission.ts';
 import type { Connection } from '../transport/connection.ts';
 import { type Admitted, ConnectionGate } from '../transport/gate.ts';
@@ -58,7 +59,10 @@ export interface GameMakerCarrierDeps {
   };
   readonly logger: Logger;
   /** Upgrade handlers of the main HTTP server, by path; `/gm` is added. */
-  readonly upgrades: Map<string, (req: IncomingMessage, socket: Duplex, head: Buffer) => void>;
+  readonly upgrades: Map<
+    string,
+    (req: IncomingMessage, socket: Duplex, head: Buffer, target: RequestTarget) => void
+  >;
   /** Initial connection handler; {@link replyNotAvailable} by default. */
   readonly onConnection?: GmConnectionHandler;
 }

@@ -106,7 +106,8 @@ export const ConfigSchema = z
     authFailureTrackedKeys: positiveInt.default(100_000),
     /**
      * How long a session found not revoked is trusted before its revocation is read again, ms (0:
-     * every authenticated request reads it). Single node only: cluster mode always reads.
+     * every authenticated request reads it). While it is on, the session of a user with no revocation
+     * stored is not read at all (docs/accounts.md). Single node only: cluster mode always reads.
      */
     revocationCacheMs: z.coerce.number().int().min(0).max(60_000).default(1000),
     /** Largest HTTP request body accepted. */

@@ -9,6 +9,7 @@ import { constantTimeEqual } from '../api/auth-headers.ts';
 import { AuthThrottle } from '../features/accounts/auth/rate-limiter.ts';
 import type { Clock } from '../shared/clock.ts';
 import { DomainError, ErrorKind, unauthenticated } from '../shared/domain-error.ts';
+import { OldestFirst } from '../shared/oldest-first.ts';
 
 /** Settings of {@link ConsoleAuth}. */
 export interface ConsoleAuthOptions {
@@ -54,6 +55,7 @@ export class ConsoleAuth {
   readonly #throttle: AuthThrottle;
   /** Token → expiry (ms) and user, in issue order (the oldest is evicted first). */
   readonly #tokens = new Map<string, { expiresAtMs: number; admin: ConsoleAdmin }>();
+  readonly #oldest = new OldestFirst(this.#tokens);
 
   constructor(options: ConsoleAuthOptions, clock: Clock) {
     this.#o = options;
@@ -81,7 +83,7 @@ export class ConsoleAuth {
     }
     this.#prune();
     const maxTokens = this.#o.maxTokens ?? DEFAULT_MAX_TOKENS;
-    while (this.#tokens.size >= maxTokens) this.#tokens.delete(this.#tokens.keys().next().value as string);
+    while (this.#tokens.size >= maxTokens) this.#oldest.evict();
     const token = randomBytes(32).toString('base64url');
     const expiresAtMs = this.#clock.now() + this.#o.tokenExpirySec * 1000;
     this.#tokens.set(token, { expiresAtMs, admin: { username } });

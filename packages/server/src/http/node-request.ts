@@ -9,7 +9,7 @@ import type { IncomingMessage } from 'node:http';
 import { GrpcCode } from '@tether/protocol';
 import { ApiError } from '../api/errors.ts';
 import type { HttpRequest } from '../api/http-types.ts';
-import type { RequestTarget } from './request-target.ts';
+import type { RequestTarget } from '../shared/request-target.ts';
 
 /** The request handlers see; its body is read (at most `maxBodyBytes`) when first asked for. */
 export function makeRequest(

@@ -6,10 +6,10 @@ import { ApiError } from '../api/errors.ts';
 import type { ApiRoute, HttpHandler, HttpRequest } from '../api/http-types.ts';
 import { type HttpMeter, NO_METERS } from '../observability/meters.ts';
 import { DomainError } from '../shared/domain-error.ts';
+import { parseRequestTarget } from '../shared/request-target.ts';
 import { decodeUrlComponent, invalidPathText, invalidQueryText } from '../shared/url-text.ts';
 import type { NakamaEndpoint } from './nakama-endpoints.ts';
 import { makeRequest } from './node-request.ts';
-import { requestTarget } from './request-target.ts';
 
 export type { HttpHandler, HttpRequest, HttpResult } from '../api/http-types.ts';
 
@@ -105,7 +105,7 @@ export class HttpRouter {
       res.writeHead(204, CORS).end();
       return;
     }
-    const url = requestTarget(req.url ?? '/');
+    const url = parseRequestTarget(req.url ?? '/');
     // Refused rather than read with U+FFFD in place of bad escapes, which would make different
     // ids equal (`?payload=a%FF` and `?payload=a%FE`, `/v2/rpc/a%FF`).
     const badText = invalidPathText(url.pathname) ?? invalidQueryText(url.search);

@@ -12,6 +12,7 @@ import type { Logger } from 'pino';
 import type { GmConnectionHandler } from '../carriers/gamemaker.ts';
 import type { TetherConfig } from '../config/config.ts';
 import type { SessionVerifier } from '../session/verifier.ts';
+import type { RequestTarget } from '../shared/request-target.ts';
 import { GmRealtimeEndpoint } from './gm-endpoint.ts';
 import type { SessionLifecycle } from './session-lifecycle.ts';
 import { REALTIME_WS_PATH, RealtimeWsEndpoint } from './ws-endpoint.ts';
@@ -24,8 +25,11 @@ export interface SocketEndpointDeps {
   readonly lifecycle: SessionLifecycle;
   /** Token checks before a session opens; revocations close sessions. */
   readonly verifier: SessionVerifier;
-  /** Upgrade handlers of the main HTTP server, by path; `/ws` is added. */
-  readonly upgrades: Map<string, (req: IncomingMessage, socket: Duplex, head: Buffer) => void>;
+  /** Upgrade handlers of the main HTTP server, by path (`target` is `req.url` read); `/ws` is added. */
+  readonly upgrades: Map<
+    string,
+    (req: IncomingMessage, socket: Duplex, head: Buffer, target: RequestTarget) => void
+  >;
   /** The GameMaker carriers, whose connections get the realtime protocol. */
   readonly gm: { setConnectionHandler(handler: GmConnectionHandler): void };
 }
@@ -54,7 +58,9 @@ export function startSocketEndpoints(deps: SocketEndpointDeps): SocketEndpoints 
     maxBufferedBytes: config.socketMaxBufferedBytes,
     maxConnectionsPerAddress: config.socketMaxConnectionsPerAddress,
   });
-  deps.upgrades.set(REALTIME_WS_PATH, (req, socket, head) => ws.handleUpgrade(req, socket, head));
+  deps.upgrades.set(REALTIME_WS_PATH, (req, socket, head, target) =>
+    ws.handleUpgrade(req, socket, head, target),
+  );
   const gm = new GmRealtimeEndpoint({ sessions: lifecycle, verifier, settings: config, logger });
   deps.gm.setConnectionHandler(gm.handle);
 

@@ -10,6 +10,7 @@ import type { Logger } from 'pino';
 import type { SessionIdentity, WireFormat } from '../session/session.ts';
 import { DomainError, ErrorKind } from '../shared/domain-error.ts';
 import { parseGoBool } from '../shared/go-bool.ts';
+import { parseRequestTarget, type QueryParams, type RequestTarget } from '../shared/request-target.ts';
 import { AddressAdmission, type AdmissionTicket, addressKey } from '../transport/admission.ts';
 import type { Connection } from '../transport/connection.ts';
 import { TransportError } from '../transport/errors.ts';
@@ -45,7 +46,14 @@ interface ConnectRequest {
 }
 
 /** A checked upgrade: who, how, and the revocation mark taken before the check read storage. */
-type Accepted = SessionIdentity & ConnectRequest & { readonly issuedAt: number; readonly mark: number };
+interface Accepted {
+  /** The session's identity, built once here and kept by the session. */
+  readonly identity: SessionIdentity;
+  readonly request: ConnectRequest;
+  /** When the token's session started (Unix seconds). */
+  readonly issuedAt: number;
+  readonly mark: number;
+}
 
 /** An upgrade refused with an HTTP status and a Nakama-style JSON error body. */
 class UpgradeRefusal extends Error {
@@ -148,9 +156,11 @@ export class RealtimeWsEndpoint {
    * limit from this moment (before the token check) until its socket closes; over the limit the
    * upgrade is answered 429 `too many connections from this address` — unless it is a session
    * resume taking over a connection of the same address that the server still thinks alive (one
-   * such check per address at a time; see #admitResume).
+   * such check per address at a time; see #admitResume). `target` is `req.url` read (the server's
+   * upgrade dispatch has read it already); read here when not given.
    */
-  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, target?: RequestTarget): void {
+    const query = (target ?? parseRequestTarget(req.url ?? '/')).searchParams;
     socket.on('error', this.#onUpgradeError);
     const address = req.socket.remoteAddress ?? '';
     const ticket = this.#admission.admit(address);
@@ -165,7 +175,7 @@ export class RealtimeWsEndpoint {
         /[?&]resume=[^&]/.test(req.url ?? '')
       ) {
         this.#resumesOverLimit.add(key);
-        void this.#check(req, socket, head, ticket).finally(() => this.#resumesOverLimit.delete(key));
+        void this.#check(req, query, socket, head, ticket).finally(() => this.#resumesOverLimit.delete(key));
         return;
       }
       this.#log.debug({ code: ticket.code, detail: ticket.message }, 'realtime upgrade refused');
@@ -173,7 +183,7 @@ export class RealtimeWsEndpoint {
       return;
     }
     this.#hold(socket, ticket);
-    void this.#check(req, socket, head);
+    void this.#check(req, query, socket, head);
   }
 
   /** Keeps `ticket` (the connection's place in its address's count) until `socket` closes. */
@@ -193,9 +203,10 @@ export class RealtimeWsEndpoint {
    * same address (closed as the session moves, so the address is over its share only until then);
    * else it is refused as any upgrade over the limit.
    */
-  #admitResume(req: IncomingMessage, socket: Duplex, identity: Accepted): boolean {
+  #admitResume(req: IncomingMessage, socket: Duplex, accepted: Accepted): boolean {
     const address = req.socket.remoteAddress ?? '';
-    const replaced = identity.resume && this.#sessions.takeoverAddress(identity.resume, identity.userId);
+    const { resume } = accepted.request;
+    const replaced = resume && this.#sessions.takeoverAddress(resume, accepted.identity.userId);
     if (replaced === undefined || addressKey(replaced) !== addressKey(address)) return false;
     this.#hold(socket, this.#admission.admitReplacing(address));
     return true;
@@ -211,18 +222,27 @@ export class RealtimeWsEndpoint {
   /** `overLimit`: the upgrade is over its address's limit and asks for a resume (see #admitResume). */
   async #check(
     req: IncomingMessage,
+    query: QueryParams,
     socket: Duplex,
     head: Buffer,
     overLimit?: TransportError,
   ): Promise<void> {
-    let identity: Accepted;
+    let accepted: Accepted;
     try {
       if (this.#closed) throw new UpgradeRefusal(503, 'server shutting down');
-      const request = parseConnectRequest(req);
+      const request = parseConnectRequest(req, query);
       // Before storage is read: a revocation applied from now on closes the session it opens.
       const mark = this.#sessions.revocationMark();
       const verified = await this.#verify(request.token);
-      identity = { ...verified, ...request, mark };
+      const identity: SessionIdentity = {
+        userId: verified.userId,
+        username: verified.username,
+        tokenId: verified.tokenId,
+        expiresAt: verified.expiresAt,
+        vars: verified.vars,
+        lang: request.lang,
+      };
+      accepted = { identity, request, issuedAt: verified.issuedAt, mark };
     } catch (err) {
       if (err instanceof UpgradeRefusal) refuse(socket, err.status, err.message);
       else {
@@ -237,15 +257,16 @@ export class RealtimeWsEndpoint {
       refuse(socket, 503, 'server shutting down');
       return;
     }
-    if (overLimit && !this.#admitResume(req, socket, identity)) {
+    if (overLimit && !this.#admitResume(req, socket, accepted)) {
       this.#log.debug({ code: overLimit.code, detail: overLimit.message }, 'realtime upgrade refused');
       refuse(socket, 429, overLimit.reason);
       return;
     }
-    this.#accepted.set(req, identity);
+    this.#accepted.set(req, accepted);
     // The acceptor guards the socket from here on.
     socket.off('error', this.#onUpgradeError);
-    (identity.format === 'protobuf' ? this.#pbAcceptor : this.#acceptor).handleUpgrade(req, socket, head);
+    const acceptor = accepted.request.format === 'protobuf' ? this.#pbAcceptor : this.#acceptor;
+    acceptor.handleUpgrade(req, socket, head);
   }
 
   async #verify(token: string): Promise<VerifiedToken> {
@@ -260,37 +281,26 @@ export class RealtimeWsEndpoint {
   }
 
   #open(connection: Connection, req: IncomingMessage): void {
-    const identity = this.#accepted.get(req);
+    const accepted = this.#accepted.get(req);
     this.#accepted.delete(req);
-    if (!identity) {
+    if (!accepted) {
       connection.close(1011, 'internal error');
       return;
     }
-    const {
-      token: _token,
-      appearOnline,
-      singleSocket,
-      format,
-      resumable,
-      resume,
-      mark,
-      issuedAt,
-      ...rest
-    } = identity;
-    this.#sessions.open(connection, rest, {
-      format,
-      appearOnline,
-      singleSocket,
-      resumable,
+    const { request, mark, issuedAt } = accepted;
+    this.#sessions.open(connection, accepted.identity, {
+      format: request.format,
+      appearOnline: request.appearOnline,
+      singleSocket: request.singleSocket,
+      resumable: request.resumable,
       checked: { mark, issuedAt },
-      ...(resume ? { resume } : {}),
+      ...(request.resume ? { resume: request.resume } : {}),
     });
   }
 }
 
-/** Reads and validates the connect options of an upgrade request. */
-function parseConnectRequest(req: IncomingMessage): ConnectRequest {
-  const query = new URL(req.url ?? '/', 'http://localhost').searchParams;
+/** Reads and validates the connect options of an upgrade request (`query`: its parameters). */
+function parseConnectRequest(req: IncomingMessage, query: QueryParams): ConnectRequest {
   const format = query.get('format') ?? '';
   if (format !== '' && format !== 'json' && format !== 'protobuf')
     throw new UpgradeRefusal(400, 'Invalid format parameter');
@@ -317,7 +327,7 @@ function parseConnectRequest(req: IncomingMessage): ConnectRequest {
 }
 
 /** `resume` and `resume_seq`: both or neither. */
-function parseResume(query: URLSearchParams): ResumeRequest | undefined {
+function parseResume(query: QueryParams): ResumeRequest | undefined {
   const token = query.get('resume') ?? '';
   if (token === '') return undefined;
   const seq = query.get('resume_seq') ?? '';

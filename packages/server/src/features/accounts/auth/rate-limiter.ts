@@ -1,6 +1,7 @@
 import { isIPv6 } from 'node:net';
 import type { Clock } from '../../../shared/clock.ts';
 import { DomainError, ErrorKind } from '../../../shared/domain-error.ts';
+import { OldestFirst } from '../../../shared/oldest-first.ts';
 
 /** Limits of one {@link FailureCounter}. */
 export interface FailureLimit {
@@ -32,6 +33,7 @@ export class FailureCounter {
   readonly #limit: FailureLimit;
   readonly #clock: Clock;
   readonly #entries = new Map<string, Entry>();
+  readonly #oldest = new OldestFirst(this.#entries);
   readonly #inFlight = new Map<string, number>();
 
   constructor(limit: FailureLimit, clock: Clock) {
@@ -73,10 +75,7 @@ export class FailureCounter {
     // Re-inserting moves the key to the end: iteration order is least recently failed first.
     this.#entries.delete(key);
     this.#entries.set(key, e);
-    while (this.#entries.size > this.#limit.maxKeys) {
-      const oldest = this.#entries.keys().next().value as string;
-      this.#entries.delete(oldest);
-    }
+    while (this.#entries.size > this.#limit.maxKeys) this.#oldest.evict();
   }
 
   /** Forgets `key`'s failures (after a success); its attempts in flight stay counted. */

@@ -11,6 +11,7 @@
  * revoke too (see docs/accounts.md).
  */
 import type { Clock } from '../../../shared/clock.ts';
+import { OldestFirst } from '../../../shared/oldest-first.ts';
 
 /** Settings of {@link RevocationVerdicts}. */
 export interface RevocationVerdictOptions {
@@ -28,6 +29,7 @@ export class RevocationVerdicts {
   readonly #clock: Clock;
   /** Token id → (user id, when the verdict stops being trusted); insertion order is age order. */
   readonly #verdicts = new Map<string, { readonly userId: string; readonly until: number }>();
+  readonly #oldest = new OldestFirst(this.#verdicts);
   #generation = 0;
 
   constructor(opts: RevocationVerdictOptions) {
@@ -69,11 +71,7 @@ export class RevocationVerdicts {
   remember(generation: number, tokenId: string, userId: string): void {
     if (!this.enabled || generation !== this.#generation) return;
     this.#verdicts.delete(tokenId);
-    while (this.#verdicts.size >= this.#max) {
-      const oldest = this.#verdicts.keys().next().value;
-      if (oldest === undefined) break;
-      this.#verdicts.delete(oldest);
-    }
+    while (this.#verdicts.size >= this.#max) if (this.#oldest.evict() === undefined) break;
     this.#verdicts.set(tokenId, { userId, until: this.#clock.now() + this.#ttlMs });
   }
 

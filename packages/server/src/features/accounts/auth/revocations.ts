@@ -5,6 +5,7 @@ import type { Clock } from '../../../shared/clock.ts';
 import { uuidV7Time } from '../../../shared/ids.ts';
 import type { RevocationStore } from '../store/revocation-store.ts';
 import { RevocationVerdicts } from './revocation-cache.ts';
+import { RevokedUsers } from './revoked-users.ts';
 
 export { RevocationCause, type RevocationEvent, type RevocationListener } from '../../../session/verifier.ts';
 
@@ -21,7 +22,10 @@ export interface RevocationServiceOptions {
    * for a process that makes every revocation of its database itself: a single node.
    */
   readonly verdictCacheMs?: number;
-  /** Most verdicts remembered. */
+  /**
+   * Most verdicts remembered; also the most users with revocations known in memory (with the
+   * verdict cache on, a user known to have none is never looked up: `revoked-users.ts`).
+   */
   readonly verdictCacheEntries?: number;
   readonly logger?: Logger;
 }
@@ -41,6 +45,8 @@ export class RevocationService {
   readonly #log: Logger | undefined;
   readonly #listeners = new Set<RevocationListener>();
   readonly #verdicts: RevocationVerdicts;
+  /** With the verdict cache on: the users with a revocation stored (the others need no lookup). */
+  readonly #revokedUsers: RevokedUsers | undefined;
 
   constructor(opts: RevocationServiceOptions) {
     this.#store = opts.store;
@@ -53,6 +59,13 @@ export class RevocationService {
       maxEntries: opts.verdictCacheEntries ?? 100_000,
       clock: opts.clock,
     });
+    // Sound on the verdict cache's terms (this process makes every revocation), so on with it.
+    this.#revokedUsers = this.#verdicts.enabled
+      ? new RevokedUsers({
+          load: (limit) => this.#store.revokedUserIds(limit),
+          maxUsers: opts.verdictCacheEntries ?? 100_000,
+        })
+      : undefined;
   }
 
   /**
@@ -65,6 +78,7 @@ export class RevocationService {
     if (sessions.length === 0) return;
     const now = this.#clock.now();
     this.#verdicts.invalidate();
+    for (const s of sessions) this.#revokedUsers?.named(s.userId);
     await this.#store.revokeSessions(
       sessions.map((s) => ({
         tokenId: s.tokenId,
@@ -74,6 +88,7 @@ export class RevocationService {
     );
     this.#db.afterCommit(() => {
       this.#verdicts.invalidate();
+      for (const s of sessions) this.#revokedUsers?.named(s.userId);
       for (const s of sessions)
         this.#emit({ userId: s.userId, tokenId: s.tokenId, cause: RevocationCause.LOGOUT });
     });
@@ -83,9 +98,11 @@ export class RevocationService {
   async revokeUser(userId: string, cause: RevocationCause): Promise<void> {
     const now = this.#clock.now();
     this.#verdicts.invalidate();
+    this.#revokedUsers?.named(userId);
     await this.#store.revokeUser(userId, new Date(now), new Date(now + this.#maxLifetimeMs));
     this.#db.afterCommit(() => {
       this.#verdicts.invalidate();
+      this.#revokedUsers?.named(userId);
       this.#emit({ userId, tokenId: null, cause });
     });
   }
@@ -94,10 +111,11 @@ export class RevocationService {
    * Whether the session `tokenId` of `userId` is revoked. The session's start comes from the
    * version 7 token id (millisecond precision); `issuedAtSec` is the fallback for other ids. With the
    * verdict cache on, a session found not revoked is not looked up again for `verdictCacheMs`
-   * unless a revocation happens meanwhile (any revocation forgets every verdict).
+   * unless a revocation happens meanwhile (any revocation forgets every verdict), and the session
+   * of a user known to have no revocation stored is not looked up at all.
    */
   async isRevoked(tokenId: string, userId: string, issuedAtSec: number): Promise<boolean> {
-    if (this.#verdicts.notRevoked(tokenId, userId)) return false;
+    if (this.#verdicts.notRevoked(tokenId, userId) || this.#revokedUsers?.clear(userId)) return false;
     const generation = this.#verdicts.begin();
     const start = uuidV7Time(tokenId) ?? issuedAtSec * 1000;
     const revoked = await this.#store.isRevoked(tokenId, userId, new Date(start));
@@ -110,9 +128,16 @@ export class RevocationService {
     return this.#verdicts.size;
   }
 
-  /** Deletes revocations whose tokens have all expired. */
-  pruneExpired(): Promise<number> {
-    return this.#store.pruneExpired(new Date(this.#clock.now()));
+  /** Deletes revocations whose tokens have all expired (then reads the users that still have some). */
+  async pruneExpired(): Promise<number> {
+    const pruned = await this.#store.pruneExpired(new Date(this.#clock.now()));
+    await this.#revokedUsers?.reload();
+    return pruned;
+  }
+
+  /** Users known to have a revocation stored (undefined: not known, every check reads storage). */
+  get revokedUsersKnown(): number | undefined {
+    return this.#revokedUsers?.size;
   }
 
   /** Subscribes to revocations; returns the unsubscribe function. */

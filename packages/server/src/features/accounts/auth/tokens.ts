@@ -1,7 +1,8 @@
 import { createHmac, createSecretKey, type KeyObject, timingSafeEqual } from 'node:crypto';
 import { compactVerify, errors } from 'jose';
-import { z } from 'zod';
 import { DomainError, ErrorKind } from '../../../shared/domain-error.ts';
+import { OldestFirst } from '../../../shared/oldest-first.ts';
+import { readClaims } from './claims.ts';
 
 /**
  * The claims of Tether's session and refresh tokens: Nakama's `SessionTokenClaims`, which nakama-js
@@ -27,15 +28,6 @@ export interface SessionClaims {
 export const TokenKind = { SESSION: 'session', REFRESH: 'refresh' } as const;
 export type TokenKind = (typeof TokenKind)[keyof typeof TokenKind];
 
-const ClaimsSchema = z.object({
-  tid: z.uuid(),
-  uid: z.uuid(),
-  usn: z.string(),
-  vrs: z.record(z.string(), z.string()).optional(),
-  exp: z.number().int(),
-  iat: z.number().int(),
-});
-
 const HEADER = { alg: 'HS256', typ: 'JWT' } as const;
 /** The protected header as every token signed here carries it (as jose's `CompactSign` writes it). */
 const HEADER_SEGMENT = Buffer.from(JSON.stringify(HEADER), 'utf8').toString('base64url');
@@ -44,7 +36,7 @@ const SIGNATURE_CHARS = 43;
 /**
  * Tokens whose signature and claims were checked, remembered so that the next request with the same
  * token skips the HMAC (through WebCrypto it cost about a third of the CPU of a small authenticated
- * request: bench/storage-http.ts). Bounded; the oldest entry goes first.
+ * request: bench/storage-http.ts). Bounded, per kind; the oldest entry goes first.
  */
 const VERIFIED_CACHE_SIZE = 10_000;
 const LABEL: Record<TokenKind, string> = { session: 'Auth token', refresh: 'Refresh token' };
@@ -67,7 +59,12 @@ export class TokenSigner {
    * Claims of tokens already verified, by kind and token text. A token's signature and claims never
    * change, so a hit is as good as checking again; expiry is still checked on every call.
    */
-  readonly #verified = new Map<string, SessionClaims>();
+  /** Decodes payloads (one decoder for every call: it keeps no state between whole-input decodes). */
+  readonly #utf8 = new TextDecoder();
+  readonly #verified: Record<TokenKind, VerifiedTokens> = {
+    session: verifiedTokens(),
+    refresh: verifiedTokens(),
+  };
 
   constructor(keys: { sessionKey: string; refreshKey: string }) {
     this.#secretBytes = {
@@ -126,14 +123,13 @@ export class TokenSigner {
    * was wrong ("Auth token expired", "Refresh token invalid: signature does not match", ...).
    */
   async verify(kind: TokenKind, token: string, nowMs: number, ignoreExpiry = false): Promise<SessionClaims> {
-    const cacheKey = `${kind} ${token}`;
-    const claims = this.#verified.get(cacheKey) ?? (await this.#check(kind, token));
-    if (!this.#verified.has(cacheKey)) {
-      if (this.#verified.size >= VERIFIED_CACHE_SIZE)
-        this.#verified.delete(this.#verified.keys().next().value!);
-      // A copy of the key's text: the token is often a slice of a longer string (the upgrade URL of
-      // a socket, about 340 bytes with its query), which a cached slice would keep alive.
-      this.#verified.set(Buffer.from(cacheKey, 'latin1').toString('latin1'), claims);
+    const verified = this.#verified[kind];
+    const claims = verified.claims.get(token) ?? (await this.#check(kind, token));
+    if (!verified.claims.has(token)) {
+      if (verified.claims.size >= VERIFIED_CACHE_SIZE) verified.oldest.evict();
+      // A copy of the token's text: it is often a slice of a longer string (the upgrade URL of a
+      // socket, about 340 bytes with its query), which a cached slice would keep alive.
+      verified.claims.set(Buffer.from(token, 'latin1').toString('latin1'), claims);
     }
     if (!ignoreExpiry && claims.exp * 1000 <= nowMs) {
       throw new DomainError(ErrorKind.UNAUTHENTICATED, `${LABEL[kind]} expired`);
@@ -154,18 +150,18 @@ export class TokenSigner {
       : await this.#checkJose(kind, token, label);
     let raw: unknown;
     try {
-      raw = JSON.parse(new TextDecoder().decode(payload));
+      raw = JSON.parse(this.#utf8.decode(payload));
     } catch (err) {
       throw new DomainError(ErrorKind.UNAUTHENTICATED, `${label} invalid: payload is not JSON`, {
         cause: err,
       });
     }
-    const parsed = ClaimsSchema.safeParse(raw);
-    if (!parsed.success) {
-      const field = parsed.error.issues[0]?.path.join('.') || 'claims';
+    const claims = readClaims(raw);
+    if (typeof claims === 'string') {
+      const field = claims || 'claims';
       throw new DomainError(ErrorKind.UNAUTHENTICATED, `${label} invalid: bad or missing claim '${field}'`);
     }
-    return parsed.data;
+    return claims;
   }
 
   /**
@@ -197,6 +193,17 @@ export class TokenSigner {
       });
     }
   }
+}
+
+/** One kind's verified tokens: claims by token text, oldest first. */
+interface VerifiedTokens {
+  readonly claims: Map<string, SessionClaims>;
+  readonly oldest: OldestFirst<string>;
+}
+
+function verifiedTokens(): VerifiedTokens {
+  const claims = new Map<string, SessionClaims>();
+  return { claims, oldest: new OldestFirst(claims) };
 }
 
 /** JSON whose text contains only ASCII other than `>`, `?`, `~` and DEL (see {@link TokenSigner}). */

@@ -270,6 +270,14 @@ export class PgRevocationStore implements RevocationStore {
     return row?.revoked === true;
   }
 
+  async revokedUserIds(limit: number): Promise<string[]> {
+    const rows = await this.#db.rows<{ user_id: string }>(
+      'SELECT user_id FROM revoked_sessions UNION SELECT user_id FROM revoked_users LIMIT $1',
+      [limit],
+    );
+    return rows.map((r) => r.user_id);
+  }
+
   async pruneExpired(now: Date): Promise<number> {
     // Both tables in one statement: atomic without an explicit transaction.
     const row = await this.#db.row<{ n: string }>(

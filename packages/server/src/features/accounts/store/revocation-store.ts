@@ -18,6 +18,11 @@ export interface RevocationStore {
   revokeUser(userId: string, startedBefore: Date, expiresAt: Date): Promise<void>;
   /** Whether a session is revoked, by its token id or by a revocation of its user. */
   isRevoked(tokenId: string, userId: string, sessionStart: Date): Promise<boolean>;
+  /**
+   * Ids of the users with a revocation stored (of a session of theirs, or of the user), each once,
+   * at most `limit` of them, in no particular order.
+   */
+  revokedUserIds(limit: number): Promise<string[]>;
   /** Forgets revocations whose tokens have all expired, in one transaction; returns how many were removed. */
   pruneExpired(now: Date): Promise<number>;
 }

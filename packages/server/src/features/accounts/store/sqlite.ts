@@ -257,6 +257,7 @@ export class SqliteRevocationStore implements RevocationStore {
   readonly #revokeSession: SqliteStatement<[string, string, number], unknown>;
   readonly #revokeUser: SqliteStatement<[string, number, number], unknown>;
   readonly #isRevoked: SqliteStatement<[string, string, number], { revoked: number }>;
+  readonly #revokedUsers: SqliteStatement<[number], { user_id: string }>;
   readonly #pruneSessions: SqliteStatement<[number], unknown>;
   readonly #pruneUsers: SqliteStatement<[number], unknown>;
 
@@ -277,6 +278,9 @@ export class SqliteRevocationStore implements RevocationStore {
     this.#isRevoked = db.prepare<[string, string, number], { revoked: number }>(
       `SELECT EXISTS (SELECT 1 FROM revoked_sessions WHERE token_id = ?)
            OR EXISTS (SELECT 1 FROM revoked_users WHERE user_id = ? AND started_before >= ?) AS revoked`,
+    );
+    this.#revokedUsers = db.prepare<[number], { user_id: string }>(
+      'SELECT user_id FROM revoked_sessions UNION SELECT user_id FROM revoked_users LIMIT ?',
     );
     this.#pruneSessions = db.prepare<[number]>('DELETE FROM revoked_sessions WHERE expires_at < ?');
     this.#pruneUsers = db.prepare<[number]>('DELETE FROM revoked_users WHERE expires_at < ?');
@@ -299,6 +303,10 @@ export class SqliteRevocationStore implements RevocationStore {
 
   isRevoked(tokenId: string, userId: string, sessionStart: Date): Promise<boolean> {
     return this.#db.run(() => this.#isRevoked.get(tokenId, userId, sessionStart.getTime())?.revoked === 1);
+  }
+
+  revokedUserIds(limit: number): Promise<string[]> {
+    return this.#db.run(() => this.#revokedUsers.all(limit).map((r) => r.user_id));
   }
 
   pruneExpired(now: Date): Promise<number> {
