@@ -118,6 +118,12 @@ export interface PostgresDb extends Db {
   rows<R extends object = Record<string, unknown>>(text: string, params?: SqlParams): Promise<R[]>;
   /** The first row a statement returns, or null when there is none. */
   row<R extends object = Record<string, unknown>>(text: string, params?: SqlParams): Promise<R | null>;
+  /**
+   * The rows of a named prepared statement, each an array of its column values in select order:
+   * for hot reads, where each pooled connection parses and plans the statement once and the driver
+   * builds no object per row. `name` must always come with the same `text`.
+   */
+  arrays(name: string, text: string, params?: SqlParams): Promise<unknown[][]>;
 }
 
 /** Either port, told apart by `dialect`: what dialect-neutral code (the migration runner) receives. */

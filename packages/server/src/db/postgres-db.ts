@@ -84,6 +84,19 @@ class PostgresDatabase implements PostgresDb {
     return (await this.query<R>(text, params)).rows;
   }
 
+  async arrays(name: string, text: string, params: SqlParams = []): Promise<unknown[][]> {
+    if (this.#closing) throw new DbClosedError();
+    const query = { name, text, values: [...params], rowMode: 'array' as const };
+    const scope = this.#current();
+    if (!scope) return (await this.#pool.query<unknown[]>(query)).rows;
+    try {
+      return (await scope.connection.query<unknown[]>(query)).rows;
+    } catch (err) {
+      scope.fail(err);
+      throw err;
+    }
+  }
+
   async row<R extends object = Record<string, unknown>>(text: string, params?: SqlParams): Promise<R | null> {
     return (await this.query<R>(text, params)).rows[0] ?? null;
   }
