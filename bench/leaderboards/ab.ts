@@ -7,6 +7,9 @@
  *
  *   npm run leaderboards-ab -w @tether/bench -- --before /path/to/checkout [--records 200000]
  *       [--backends sqlite,postgres] [--reads 4000] [--block 200]
+ *       [--before-flags '--max-semi-space-size=16'] [--after-flags '--max-semi-space-size=64']
+ *
+ * `--before .` with different flags compares Node settings on the same code.
  *
  * @packageDocumentation
  */
@@ -26,6 +29,8 @@ const { values: args } = parseArgs({
     reads: { type: 'string', default: '4000' },
     block: { type: 'string', default: '200' },
     pg: { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/test' },
+    'before-flags': { type: 'string', default: '' },
+    'after-flags': { type: 'string', default: '' },
   },
 });
 if (!args.before) throw new Error('--before <checkout> is required');
@@ -71,9 +76,14 @@ interface Server {
   stop(): void;
 }
 
-async function start(name: string, root: string, backend: string): Promise<Server> {
+async function start(name: string, root: string, backend: string, flags: string): Promise<Server> {
   const script = pathToFileURL(join(root, 'bench/leaderboards/http-server.ts'));
-  const child = forkTsChild(script, [backend, args.records, args.pg]);
+  const child = forkTsChild(
+    script,
+    [backend, args.records, args.pg],
+    undefined,
+    flags.split(' ').filter(Boolean),
+  );
   const cpuWaiters: Array<(us: number) => void> = [];
   const ready = await new Promise<ServerReady>((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`${name} exited with ${code}`)));
@@ -148,8 +158,8 @@ async function phase(servers: Server[], kind: 'around' | 'page'): Promise<string
 for (const backend of args.backends.split(',')) {
   console.log(`\n${backend}: seeding ${fmt(Number(args.records))} records in each server…`);
   const root = new URL('../..', import.meta.url).pathname;
-  const before = await start('before', args.before, backend);
-  const after = await start('after', root, backend);
+  const before = await start('before', args.before, backend, args['before-flags']);
+  const after = await start('after', root, backend, args['after-flags']);
   try {
     for (const kind of ['around', 'page'] as const) {
       for (const line of await phase([before, after], kind)) console.log(`${backend} ${kind}: ${line}`);

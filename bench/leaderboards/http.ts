@@ -272,7 +272,18 @@ function tail(client: number[], server: TracedRequest[]): string {
     kinds.set(k, (kinds.get(k) ?? 0) + 1);
   }
   const gcAll = server.reduce((s, r) => s + r.gcMs, 0);
-  return `${row('median 10 %', mid)}; ${row('slowest 1 %', slow)}; slowest by GC seen: ${[...kinds].map(([k, n]) => `${k} ${n}`).join(', ')}; GC in all reads ${fmt(gcAll)} ms`;
+  // By server CPU rather than by latency: on a busy machine latency is mostly waiting for a core,
+  // while CPU time shows the work a read did (a collection inside it included).
+  const byCpu = server.map((_, i) => i).sort((a, b) => server[a]!.cpuMs - server[b]!.cpuMs);
+  const cpuTop = byCpu.slice(Math.floor(byCpu.length * 0.99));
+  const withGc = server.filter((r) => r.gcMs > 0);
+  const withoutGc = server.filter((r) => r.gcMs === 0);
+  const meanCpu = (rs: TracedRequest[]) => rs.reduce((s, r) => s + r.cpuMs, 0) / rs.length;
+  return (
+    `${row('median 10 %', mid)}; ${row('slowest 1 %', slow)}; slowest by GC seen: ${[...kinds].map(([k, n]) => `${k} ${n}`).join(', ')}; GC in all reads ${fmt(gcAll)} ms; ` +
+    `reads with a GC inside ${withGc.length} of ${server.length} (CPU ${fmt(meanCpu(withGc))} ms vs ${fmt(meanCpu(withoutGc))} without); ` +
+    `top 1 % by server CPU: ${cpuTop.filter((i) => server[i]!.gcMs > 0).length} of ${cpuTop.length} with a GC, CPU p50 ${fmt(server[byCpu[Math.floor(byCpu.length / 2)]!]!.cpuMs)} / p99 ${fmt(server[byCpu[Math.floor(byCpu.length * 0.99)]!]!.cpuMs)} ms`
+  );
 }
 
 console.log(

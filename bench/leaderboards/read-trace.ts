@@ -21,7 +21,10 @@ export interface TracedRequest {
   readonly wallMs: number;
   /** CPU time of the whole server process (all threads) meanwhile, ms. */
   readonly cpuMs: number;
-  /** Garbage-collection pause time inside the window, ms, and the kinds seen (`minor`, `major`, …). */
+  /**
+   * Garbage-collection pause time from the previous response's end to this one's, ms (a collection
+   * between two requests delays the second), and the kinds seen (`minor`, `major`, …).
+   */
   readonly gcMs: number;
   readonly gcKinds: string;
   /** Time inside the store's record scans, ms. */
@@ -96,11 +99,14 @@ export class ReadTracer {
   /** The requests finished since the last take, with their GC pauses; forgets them. */
   take(): TracedRequest[] {
     const gc = this.#gc;
-    const out = this.#done.map((r) => {
+    const out = this.#done.map((r, i) => {
       let gcMs = 0;
       const kinds = new Set<string>();
+      // From the previous response's end: V8 runs most scavenges as a task between requests
+      // ("Scavenge … task" in --trace-gc), where they delay the next request before it is read.
+      const from = i > 0 ? this.#done[i - 1]!.t1 : r.t0;
       for (const g of gc) {
-        const overlap = Math.min(r.t1, g.end) - Math.max(r.t0, g.start);
+        const overlap = Math.min(r.t1, g.end) - Math.max(from, g.start);
         if (overlap > 0) {
           gcMs += overlap;
           kinds.add(g.kind);
