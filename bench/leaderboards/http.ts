@@ -250,6 +250,11 @@ async function run(backend: string) {
   }
 }
 
+function pct99(samples: number[]): number {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(0.99 * sorted.length))] ?? Number.NaN;
+}
+
 /**
  * Where the slowest 1 % of a phase's reads spent their time, beside the median read: the client's
  * latency, the server's wall time (arrival to response end), its CPU time, GC pauses and the scan.
@@ -282,7 +287,9 @@ function tail(client: number[], server: TracedRequest[]): string {
   return (
     `${row('median 10 %', mid)}; ${row('slowest 1 %', slow)}; slowest by GC seen: ${[...kinds].map(([k, n]) => `${k} ${n}`).join(', ')}; GC in all reads ${fmt(gcAll)} ms; ` +
     `reads with a GC inside ${withGc.length} of ${server.length} (CPU ${fmt(meanCpu(withGc))} ms vs ${fmt(meanCpu(withoutGc))} without); ` +
-    `top 1 % by server CPU: ${cpuTop.filter((i) => server[i]!.gcMs > 0).length} of ${cpuTop.length} with a GC, CPU p50 ${fmt(server[byCpu[Math.floor(byCpu.length / 2)]!]!.cpuMs)} / p99 ${fmt(server[byCpu[Math.floor(byCpu.length * 0.99)]!]!.cpuMs)} ms`
+    `top 1 % by server CPU: ${cpuTop.filter((i) => server[i]!.gcMs > 0).length} of ${cpuTop.length} with a GC, CPU p50 ${fmt(server[byCpu[Math.floor(byCpu.length / 2)]!]!.cpuMs)} / p99 ${fmt(server[byCpu[Math.floor(byCpu.length * 0.99)]!]!.cpuMs)} ms; ` +
+    `in the phase's first 5 %: ${slow.filter((i) => i < client.length * 0.05).length} of the slowest 1 %, ${cpuTop.filter((i) => i < client.length * 0.05).length} of the top 1 % by CPU; ` +
+    `client p99 without the first 5 %: ${fmt(pct99(client.slice(Math.floor(client.length * 0.05))))} ms (all: ${fmt(pct99(client))})`
   );
 }
 
