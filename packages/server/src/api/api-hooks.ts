@@ -8,7 +8,6 @@
 import { DomainError, ErrorKind, errorKindOfGrpc } from '../shared/domain-error.ts';
 import { type HookPair, Hooks, lowerCaseName } from '../shared/hooks.ts';
 import type { HttpHandler, HttpRequest, HttpResult } from './http-types.ts';
-import { bodyValue } from './json-text.ts';
 
 /** Who made a hooked API call. User fields are present when the call carried a valid session token. */
 export interface ApiHookContext {
@@ -88,15 +87,11 @@ export function hookedHandler(
     }
     const result = await handler(runReq);
     if (hooks.after) {
-      // A body given as JSON text (`JsonText`) reaches the hook as its object, which is then what
-      // goes out, as with any other body.
-      const body = bodyValue(result.body);
       try {
-        await hooks.after(ctx, body ?? result.text, run);
+        await hooks.after(ctx, result.body ?? result.text, run);
       } catch (err) {
         deps.onAfterError(err);
       }
-      return body === result.body ? result : { ...result, body };
     }
     return result;
   };

@@ -4,7 +4,6 @@ import type { Logger } from 'pino';
 import { type ApiCaller, type ApiHooks, hookedHandler } from '../api/api-hooks.ts';
 import { ApiError } from '../api/errors.ts';
 import type { ApiRoute, HttpHandler, HttpRequest } from '../api/http-types.ts';
-import { JsonText } from '../api/json-text.ts';
 import { type HttpMeter, NO_METERS } from '../observability/meters.ts';
 import { DomainError } from '../shared/domain-error.ts';
 import { decodeUrlComponent, invalidPathText, invalidQueryText } from '../shared/url-text.ts';
@@ -162,8 +161,7 @@ export class HttpRouter {
           res.writeHead(status, result.headers).end();
         } else res.writeHead(status, CORS).end();
       } else {
-        const text = result.body instanceof JsonText ? result.body.text() : JSON.stringify(result.body);
-        send(res, status, text, 'application/json', result.headers, true);
+        send(res, status, JSON.stringify(result.body), 'application/json', result.headers, true);
       }
     } catch (err) {
       const known = toApiError(err);

@@ -6,7 +6,6 @@
  * @packageDocumentation
  */
 import { formatTimestamp } from '@tether/protocol';
-import { JsonText } from '../../api/json-text.ts';
 import type { RankedRecord } from './leaderboard-types.ts';
 import type { RecordList } from './record-reads.ts';
 import type { TournamentView } from './tournament-service.ts';
@@ -39,60 +38,6 @@ export function recordListJson(list: RecordList): Record<string, unknown> {
   if (list.prevCursor) out.prev_cursor = list.prevCursor;
   if (list.rankCount !== 0) out.rank_count = String(list.rankCount);
   return out;
-}
-
-/**
- * {@link recordListJson} as a {@link JsonText}: the router writes the list's JSON text straight from
- * the records ({@link recordListText}), and only an API after hook makes the objects.
- */
-export function recordListBody(list: RecordList): JsonText {
-  return new JsonText(
-    () => recordListJson(list),
-    () => recordListText(list),
-  );
-}
-
-/**
- * Exactly `JSON.stringify(recordListJson(list))`, written without the intermediate objects: the
- * same keys in the same order, the same omissions, strings that may need escaping through
- * `JSON.stringify`. Times (RFC 3339) and integers are written as they are.
- */
-export function recordListText(list: RecordList): string {
-  let out = '{';
-  if (list.records.length > 0) out += `"records":${recordsText(list.records)}`;
-  if (list.ownerRecords.length > 0)
-    out += `${out.length > 1 ? ',' : ''}"owner_records":${recordsText(list.ownerRecords)}`;
-  if (list.nextCursor) out += `${out.length > 1 ? ',' : ''}"next_cursor":${JSON.stringify(list.nextCursor)}`;
-  if (list.prevCursor) out += `${out.length > 1 ? ',' : ''}"prev_cursor":${JSON.stringify(list.prevCursor)}`;
-  if (list.rankCount !== 0) out += `${out.length > 1 ? ',' : ''}"rank_count":"${list.rankCount}"`;
-  return `${out}}`;
-}
-
-function recordsText(records: readonly RankedRecord[]): string {
-  let out = '[';
-  // Records of one list mostly share their board: its id is escaped once.
-  let boardId = '';
-  let boardText = '""';
-  for (let i = 0; i < records.length; i++) {
-    const r = records[i]!;
-    if (r.leaderboardId !== boardId) {
-      boardId = r.leaderboardId;
-      boardText = JSON.stringify(boardId);
-    }
-    if (i > 0) out += ',';
-    out += `{"leaderboard_id":${boardText},"owner_id":${JSON.stringify(r.ownerId)}`;
-    if (r.username !== null) out += `,"username":${JSON.stringify(r.username)}`;
-    if (r.score !== 0n) out += `,"score":"${r.score}"`;
-    if (r.subscore !== 0n) out += `,"subscore":"${r.subscore}"`;
-    if (r.numScore !== 0) out += `,"num_score":${JSON.stringify(r.numScore)}`;
-    if (r.metadata !== '') out += `,"metadata":${JSON.stringify(r.metadata)}`;
-    out += `,"create_time":"${formatTimestamp(r.createTime)}","update_time":"${formatTimestamp(r.updateTime)}"`;
-    if (r.expiryTime !== 0) out += `,"expiry_time":"${formatTimestamp(r.expiryTime * 1000)}"`;
-    if (r.rank !== 0) out += `,"rank":"${r.rank}"`;
-    if (r.maxNumScore !== 0) out += `,"max_num_score":${JSON.stringify(r.maxNumScore)}`;
-    out += '}';
-  }
-  return `${out}]`;
 }
 
 /** `api.Tournament`: the API's operator enum is the stored one plus one. */
