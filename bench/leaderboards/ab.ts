@@ -14,7 +14,7 @@
  * @packageDocumentation
  */
 import { Agent, request as httpRequest } from 'node:http';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { forkTsChild } from '../fork-child.ts';
@@ -158,7 +158,9 @@ async function phase(servers: Server[], kind: 'around' | 'page'): Promise<string
 for (const backend of args.backends.split(',')) {
   console.log(`\n${backend}: seeding ${fmt(Number(args.records))} records in each server…`);
   const root = new URL('../..', import.meta.url).pathname;
-  const before = await start('before', args.before, backend, args['before-flags']);
+  // Relative to where npm was run (INIT_CWD), not to bench/, where npm runs the script.
+  const beforeRoot = resolve(process.env.INIT_CWD ?? process.cwd(), args.before);
+  const before = await start('before', beforeRoot, backend, args['before-flags']);
   const after = await start('after', root, backend, args['after-flags']);
   try {
     for (const kind of ['around', 'page'] as const) {
