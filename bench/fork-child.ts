@@ -5,14 +5,23 @@
  */
 import { type ChildProcess, fork } from 'node:child_process';
 
-/** Forks `script` with tsx and the source condition; `profileDir` adds `--cpu-prof` into it. */
-export function forkTsChild(script: URL, argv: readonly string[], profileDir?: string): ChildProcess {
+/**
+ * Forks `script` with tsx and the source condition; `profileDir` adds `--cpu-prof` into it, and
+ * `nodeFlags` are passed to Node as they are (`--max-semi-space-size=64`).
+ */
+export function forkTsChild(
+  script: URL,
+  argv: readonly string[],
+  profileDir?: string,
+  nodeFlags: readonly string[] = [],
+): ChildProcess {
   return fork(script, [...argv], {
     execArgv: [
       '--conditions=@tether/source',
       '--import',
       'tsx',
       ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []),
+      ...nodeFlags,
     ],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });

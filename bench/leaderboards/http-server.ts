@@ -6,7 +6,9 @@
  * above", the store's `countAbove`) on owners around rank ~500,000 beside the index's `rankOf`.
  *
  * IPC: sends `{ type: 'ready', port, owners, seedMs, rebuildMs, naive, index }`; answers `{ type: 'cpu' }`
- * with `{ type: 'cpu', us }` (its CPU time so far); exits on `{ type: 'stop' }`.
+ * with `{ type: 'cpu', us }` (its CPU time so far) and, when started with `trace` as its fourth
+ * argument, `{ type: 'trace' }` with `{ type: 'trace', requests }` (the requests served since the
+ * last such message, see `read-trace.ts`); exits on `{ type: 'stop' }`.
  *
  * @packageDocumentation
  */
@@ -17,10 +19,12 @@ import { join } from 'node:path';
 import { loadConfig, startServer } from '@tether/server';
 import type { LeaderboardRecord } from '../../packages/server/src/features/leaderboards/leaderboard-types.ts';
 import { seededRandom, type Timed, timeOps } from './measure.ts';
+import { ReadTracer } from './read-trace.ts';
 
-const [backend, recordsArg, pgUrl] = process.argv.slice(2) as [
+const [backend, recordsArg, pgUrl, traceArg] = process.argv.slice(2) as [
   'sqlite' | 'postgres',
   string,
+  string | undefined,
   string | undefined,
 ];
 const N = Number(recordsArg);
@@ -65,6 +69,8 @@ async function main(): Promise<void> {
   const lb = server.leaderboards.leaderboards;
   await lb.createLeaderboard({ id: 'bench' });
   const { store } = lb.recordDeps;
+  const tracer = traceArg === 'trace' ? new ReadTracer() : undefined;
+  if (tracer) store.scanRecords = tracer.timeScans(store.scanRecords.bind(store));
 
   // Seed: random owners, 1M score values over 10 subscores (ties are common), in bulk.
   const rnd = seededRandom(20_250_101);
@@ -146,6 +152,7 @@ async function main(): Promise<void> {
       const { user, system } = process.cpuUsage();
       process.send?.({ type: 'cpu', us: user + system });
     }
+    if (m?.type === 'trace') process.send?.({ type: 'trace', requests: tracer?.take() ?? [] });
   });
   process.on('disconnect', () => void stop());
 }

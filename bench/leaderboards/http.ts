@@ -9,6 +9,7 @@
  *       [--clients 32] [--seconds 10] [--reads 2000] [--pg postgres://postgres@127.0.0.1:5432/test]
  *       [--calm 30] (seconds to wait, before each phase, for the machine to be nearly idle)
  *       [--profile <dir>]   (a V8 CPU profile of each server process, seeding included)
+ *       [--trace]   (per read: server wall, CPU, GC and scan time; where the slowest 1 % spent theirs)
  *
  * @packageDocumentation
  */
@@ -20,6 +21,7 @@ import { forkTsChild } from '../fork-child.ts';
 import { machineLoad, sampleMachine, waitForCalm } from '../relay/machine.ts';
 import type { ServerReady } from './http-server.ts';
 import { fmt } from './measure.ts';
+import type { TracedRequest } from './read-trace.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -31,6 +33,7 @@ const { values: args } = parseArgs({
     pg: { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/test' },
     profile: { type: 'string' },
     calm: { type: 'string', default: '30' },
+    trace: { type: 'boolean', default: false },
   },
 });
 const RECORDS = Number(args.records);
@@ -90,13 +93,15 @@ interface Child {
   readonly ready: ServerReady;
   /** The server process's CPU time so far (user + system), µs. */
   cpu(): Promise<number>;
+  /** The requests the server traced since the last call (empty unless `--trace`). */
+  trace(): Promise<TracedRequest[]>;
   stop(): void;
 }
 
 function startChild(backend: string): Promise<Child> {
   const child = forkTsChild(
     new URL('./http-server.ts', import.meta.url),
-    [backend, String(RECORDS), args.pg],
+    [backend, String(RECORDS), args.pg, args.trace ? 'trace' : 'no-trace'],
     args.profile,
   );
   return new Promise((resolve, reject) => {
@@ -106,9 +111,15 @@ function startChild(backend: string): Promise<Child> {
     }, READY_TIMEOUT_MS);
     child.once('exit', (code) => reject(new Error(`${backend} server exited with ${code}`)));
     const cpuWaiters: Array<(us: number) => void> = [];
-    child.on('message', (m: ServerReady | { type: 'cpu'; us: number }) => {
+    const traceWaiters: Array<(requests: TracedRequest[]) => void> = [];
+    type Reply = { type: 'cpu'; us: number } | { type: 'trace'; requests: TracedRequest[] };
+    child.on('message', (m: ServerReady | Reply) => {
       if (m.type === 'cpu') {
         cpuWaiters.shift()?.(m.us);
+        return;
+      }
+      if (m.type === 'trace') {
+        traceWaiters.shift()?.(m.requests);
         return;
       }
       if (m.type !== 'ready') return;
@@ -120,6 +131,11 @@ function startChild(backend: string): Promise<Child> {
             cpuWaiters.push(done);
             child.send({ type: 'cpu' });
           }),
+        trace: () =>
+          new Promise((done) => {
+            traceWaiters.push(done);
+            child.send({ type: 'trace' });
+          }),
         stop: () => child.send({ type: 'stop' }),
       });
     });
@@ -128,7 +144,7 @@ function startChild(backend: string): Promise<Child> {
 
 async function run(backend: string) {
   console.log(`\n${backend}: seeding ${fmt(RECORDS)} records…`);
-  const { ready, cpu, stop } = await startChild(backend);
+  const { ready, cpu, trace, stop } = await startChild(backend);
   const base = `http://127.0.0.1:${ready.port}`;
   try {
     const tokens: string[] = [];
@@ -158,14 +174,17 @@ async function run(backend: string) {
     const busy: Record<string, number> = {};
     // Server CPU per operation (µs): steadier than latencies on a shared machine.
     const serverUs: Record<string, number> = {};
+    const traces: Record<string, string> = {};
     const phaseStart = async () => {
       machine = sampleMachine();
       cpuAt = await cpu();
+      await trace();
     };
-    const phaseDone = async (name: string, ops: number) => {
+    const phaseDone = async (name: string, ops: number, samples?: number[]) => {
       const next = sampleMachine();
       busy[name] = machineLoad(machine, next).busyCores;
       serverUs[name] = ((await cpu()) - cpuAt) / ops;
+      if (args.trace && samples) traces[name] = tail(samples, await trace());
     };
 
     // Writes: every client submits its own record as fast as its previous write returns.
@@ -211,7 +230,7 @@ async function run(backend: string) {
       }
     }
     const around = summarise(aroundSamples, performance.now() - t);
-    await phaseDone('around', READS);
+    await phaseDone('around', READS, aroundSamples);
     const pageSamples: number[] = [];
     await calm();
     await phaseStart();
@@ -224,11 +243,54 @@ async function run(backend: string) {
       if ((body.records as unknown[]).length !== 100) throw new Error('short page');
     }
     const page = summarise(pageSamples, performance.now() - t);
-    await phaseDone('page', READS);
-    return { backend, ready, writes, around, page, busy, serverUs };
+    await phaseDone('page', READS, pageSamples);
+    return { backend, ready, writes, around, page, busy, serverUs, traces };
   } finally {
     stop();
   }
+}
+
+function pct99(samples: number[]): number {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(0.99 * sorted.length))] ?? Number.NaN;
+}
+
+/**
+ * Where the slowest 1 % of a phase's reads spent their time, beside the median read: the client's
+ * latency, the server's wall time (arrival to response end), its CPU time, GC pauses and the scan.
+ * Requests are matched to the client's samples by order (they ran one at a time).
+ */
+function tail(client: number[], server: TracedRequest[]): string {
+  if (server.length !== client.length)
+    return `trace: ${server.length} server requests for ${client.length} reads`;
+  const order = client.map((_, i) => i).sort((a, b) => client[a]! - client[b]!);
+  const slow = order.slice(Math.floor(order.length * 0.99));
+  const mid = order.slice(Math.floor(order.length * 0.45), Math.floor(order.length * 0.55));
+  const mean = (idx: number[], f: (r: TracedRequest, i: number) => number) =>
+    idx.reduce((s, i) => s + f(server[i]!, i), 0) / idx.length;
+  const row = (label: string, idx: number[]) =>
+    `${label}: client ${fmt(mean(idx, (_, i) => client[i]!))} ms, server wall ${fmt(mean(idx, (r) => r.wallMs))}, ` +
+    `CPU ${fmt(mean(idx, (r) => r.cpuMs))}, GC ${fmt(mean(idx, (r) => r.gcMs))}, scan ${fmt(mean(idx, (r) => r.scanMs))}`;
+  const kinds = new Map<string, number>();
+  for (const i of slow) {
+    const k = server[i]!.gcKinds || 'no GC';
+    kinds.set(k, (kinds.get(k) ?? 0) + 1);
+  }
+  const gcAll = server.reduce((s, r) => s + r.gcMs, 0);
+  // By server CPU rather than by latency: on a busy machine latency is mostly waiting for a core,
+  // while CPU time shows the work a read did (a collection inside it included).
+  const byCpu = server.map((_, i) => i).sort((a, b) => server[a]!.cpuMs - server[b]!.cpuMs);
+  const cpuTop = byCpu.slice(Math.floor(byCpu.length * 0.99));
+  const withGc = server.filter((r) => r.gcMs > 0);
+  const withoutGc = server.filter((r) => r.gcMs === 0);
+  const meanCpu = (rs: TracedRequest[]) => rs.reduce((s, r) => s + r.cpuMs, 0) / rs.length;
+  return (
+    `${row('median 10 %', mid)}; ${row('slowest 1 %', slow)}; slowest by GC seen: ${[...kinds].map(([k, n]) => `${k} ${n}`).join(', ')}; GC in all reads ${fmt(gcAll)} ms; ` +
+    `reads with a GC inside ${withGc.length} of ${server.length} (CPU ${fmt(meanCpu(withGc))} ms vs ${fmt(meanCpu(withoutGc))} without); ` +
+    `top 1 % by server CPU: ${cpuTop.filter((i) => server[i]!.gcMs > 0).length} of ${cpuTop.length} with a GC, CPU p50 ${fmt(server[byCpu[Math.floor(byCpu.length / 2)]!]!.cpuMs)} / p99 ${fmt(server[byCpu[Math.floor(byCpu.length * 0.99)]!]!.cpuMs)} ms; ` +
+    `in the phase's first 5 %: ${slow.filter((i) => i < client.length * 0.05).length} of the slowest 1 %, ${cpuTop.filter((i) => i < client.length * 0.05).length} of the top 1 % by CPU; ` +
+    `client p99 without the first 5 %: ${fmt(pct99(client.slice(Math.floor(client.length * 0.05))))} ms (all: ${fmt(pct99(client))})`
+  );
 }
 
 console.log(
@@ -261,4 +323,6 @@ console.log(
   `\nratios at p50: ${results.map((r) => `${r.backend} naive ÷ around ${fmt(r.ready.naive.p50Us / 1000 / r.around.p50Ms)}×, naive ÷ page ${fmt(r.ready.naive.p50Us / 1000 / r.page.p50Ms)}×`).join('; ')}`,
 );
 for (const note of machineNotes) console.log(note);
+for (const r of results)
+  for (const [phase, text] of Object.entries(r.traces)) console.log(`${r.backend} ${phase}: ${text}`);
 process.exit(0);

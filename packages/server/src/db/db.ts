@@ -137,6 +137,11 @@ export interface PostgresDb extends Db {
     text: string | PreparedSql,
     params?: SqlParams,
   ): Promise<R | null>;
+  /**
+   * The rows of a prepared statement ({@link PreparedSql}), each an array of its column values in
+   * select order: for hot reads, where the driver then builds no object per row.
+   */
+  arrays(statement: PreparedSql, params?: SqlParams): Promise<unknown[][]>;
 }
 
 /** Either port, told apart by `dialect`: what dialect-neutral code (the migration runner) receives. */

@@ -171,6 +171,28 @@ describe.skipIf(!available)('PostgresDb', () => {
     expect(rows.map((r) => r.tx)).toEqual(['first', 'third']);
   });
 
+  it('reads a named prepared statement as arrays, inside a transaction on its connection', async () => {
+    const text = 'SELECT id, n FROM counter WHERE id >= $1 ORDER BY id';
+    expect(await db.arrays({ name: 'counter_from', text }, [1])).toEqual([
+      [1, 0],
+      [2, 0],
+    ]);
+    // The same name and text again, with other values: the prepared statement is reused.
+    expect(await db.arrays({ name: 'counter_from', text }, [2])).toEqual([[2, 0]]);
+    await db
+      .tx(async () => {
+        await db.query('UPDATE counter SET n = 5 WHERE id = 2');
+        // Sees its own transaction's uncommitted write.
+        expect(await db.arrays({ name: 'counter_from', text }, [2])).toEqual([[2, 5]]);
+        await expect(db.arrays({ name: 'bad_arrays', text: 'SELECT nope FROM counter' })).rejects.toThrow(
+          'nope',
+        );
+      })
+      .catch(() => {});
+    // The failed statement aborted that transaction: its write is gone.
+    expect(await count(2)).toBe(0);
+  });
+
   it('keeps its tables in its schema (search_path on every pooled connection)', async () => {
     const where = await db.row<{ schema: string }>(
       "SELECT table_schema AS schema FROM information_schema.tables WHERE table_name = 'counter' AND table_schema = current_schema()",

@@ -99,6 +99,24 @@ class PostgresDatabase implements PostgresDb {
     return (await this.query<R>(text, params)).rows;
   }
 
+  async arrays(statement: PreparedSql, params: SqlParams = []): Promise<unknown[][]> {
+    if (this.#closing) throw new DbClosedError();
+    const query = {
+      name: statement.name,
+      text: statement.text,
+      values: [...params],
+      rowMode: 'array' as const,
+    };
+    const scope = this.#current();
+    if (!scope) return (await this.#pool.query<unknown[]>(query)).rows;
+    try {
+      return (await scope.connection.query<unknown[]>(query)).rows;
+    } catch (err) {
+      scope.fail(err);
+      throw err;
+    }
+  }
+
   async row<R extends object = Record<string, unknown>>(
     text: string | PreparedSql,
     params?: SqlParams,

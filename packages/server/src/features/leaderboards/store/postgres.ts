@@ -160,24 +160,31 @@ export class PgLeaderboardStore implements LeaderboardStore {
   }
 
   async scanRecords(scan: RecordScan): Promise<LeaderboardRecord[]> {
-    // The period columns are the scan's own; times come as Unix milliseconds (text parsing of
-    // TIMESTAMPTZ into Dates costs more than reading the row), truncated to the millisecond as the
-    // driver's Date parsing does.
-    const rows = await this.#scan<ScanRow>(SCAN_COLUMNS, scan);
+    // A named prepared statement read as arrays: planned once per connection, no object per row
+    // from the driver. The period columns are the scan's own; times come as Unix milliseconds (text
+    // parsing of TIMESTAMPTZ into Dates costs more than reading the row), truncated to the
+    // millisecond as the driver's Date parsing does.
+    const { text, params, name } = this.#scanQuery(SCAN_COLUMNS, scan);
+    const rows = await this.#db.arrays({ name: `lb_scan_${name}`, text }, params);
     const { leaderboardId, expiryTime } = scan;
-    return rows.map((r) => ({
-      leaderboardId,
-      ownerId: r.owner_id,
-      username: r.username,
-      score: BigInt(r.score),
-      subscore: BigInt(r.subscore),
-      numScore: r.num_score,
-      maxNumScore: r.max_num_score,
-      metadata: r.metadata,
-      createTime: new Date(Number(r.create_ms)),
-      updateTime: new Date(Number(r.update_ms)),
-      expiryTime,
-    }));
+    const out: LeaderboardRecord[] = new Array(rows.length);
+    for (let i = 0; i < rows.length; i++) {
+      const v = rows[i] as ScanRow;
+      out[i] = {
+        leaderboardId,
+        ownerId: v[0],
+        username: v[1],
+        score: BigInt(v[2]),
+        subscore: BigInt(v[3]),
+        numScore: v[4],
+        maxNumScore: v[5],
+        metadata: v[6],
+        createTime: new Date(Number(v[7])),
+        updateTime: new Date(Number(v[8])),
+        expiryTime,
+      };
+    }
+    return out;
   }
 
   async scanKeys(scan: RecordScan): Promise<RecordKey[]> {
@@ -189,13 +196,20 @@ export class PgLeaderboardStore implements LeaderboardStore {
   }
 
   #scan<R extends object>(columns: string, scan: RecordScan): Promise<R[]> {
+    const { text, params } = this.#scanQuery(columns, scan);
+    return this.#db.rows<R>(text, params);
+  }
+
+  /** The keyset scan's SQL and parameters, and a name for its variant (direction, with a position or not). */
+  #scanQuery(columns: string, scan: RecordScan): { text: string; params: unknown[]; name: string } {
     const { cmp, dir } = scanDirection(scan.order === SortOrder.DESC, scan.backward === true);
     const a = scan.after;
-    return this.#db.rows<R>(
-      `SELECT ${columns} FROM leaderboard_records
+    return {
+      name: `${cmp === '<' ? 'lt' : 'gt'}_${dir}_${a ? 'from' : 'top'}`,
+      text: `SELECT ${columns} FROM leaderboard_records
        WHERE leaderboard_id = $1 AND expiry_time = $2 ${a ? `AND (score, subscore, owner_id) ${cmp} ($4::bigint, $5::bigint, $6::uuid)` : ''}
        ORDER BY score ${dir}, subscore ${dir}, owner_id ${dir} LIMIT $3`,
-      a
+      params: a
         ? [
             scan.leaderboardId,
             scan.expiryTime,
@@ -205,7 +219,7 @@ export class PgLeaderboardStore implements LeaderboardStore {
             a.ownerId,
           ]
         : [scan.leaderboardId, scan.expiryTime, scan.limit],
-    );
+    };
   }
 
   async countAbove(period: Period, order: SortOrder, key: RecordKey): Promise<number> {
@@ -264,17 +278,18 @@ const SCAN_COLUMNS = `owner_id, username, score, subscore, num_score, max_num_sc
   (extract(epoch FROM date_trunc('milliseconds', update_time)) * 1000)::bigint AS update_ms`;
 
 /** A row of {@link SCAN_COLUMNS} (BIGINT comes as text). */
-interface ScanRow {
-  owner_id: string;
-  username: string | null;
-  score: string;
-  subscore: string;
-  num_score: number;
-  max_num_score: number;
-  metadata: string;
-  create_ms: string;
-  update_ms: string;
-}
+/** A row of {@link SCAN_COLUMNS} as an array (BIGINT as text, INTEGER as number). */
+type ScanRow = [
+  ownerId: string,
+  username: string | null,
+  score: string,
+  subscore: string,
+  numScore: number,
+  maxNumScore: number,
+  metadata: string,
+  createMs: string,
+  updateMs: string,
+];
 
 function toRecord(row: RecordRow): LeaderboardRecord {
   return recordFromRow(row);
