@@ -96,8 +96,12 @@ export class MemoryCluster {
   }
 }
 
-/** Waits until `check` passes (it throws until then), polling every few milliseconds. */
-export async function eventually(check: () => void, timeoutMs = 5000): Promise<void> {
+/**
+ * Waits until `check` passes (it throws until then), polling every few milliseconds. The default
+ * allows a lost or slow snapshot request (2 s timeout, then a retry after 1 s) to happen twice on a
+ * loaded machine.
+ */
+export async function eventually(check: () => void, timeoutMs = 12_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
