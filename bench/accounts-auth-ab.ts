@@ -16,11 +16,12 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { Agent, request } from 'node:http';
+import { Agent } from 'node:http';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
-import { childPort, forkTsChild } from './fork-child.ts';
+import { post } from './auth-post.ts';
+import { childCpu, childPort, forkTsChild } from './fork-child.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -38,7 +39,6 @@ const ROUNDS = Number(args.rounds);
 const SECONDS = Number(args.seconds);
 const CONCURRENCY = Number(args.concurrency);
 const SCENARIOS = (args.scenarios as string).split(',') as ('returning' | 'new')[];
-const BASIC = `Basic ${Buffer.from('defaultkey:').toString('base64')}`;
 const DEVICE = '/v2/account/authenticate/device';
 
 interface Server {
@@ -55,19 +55,6 @@ interface Turn {
   readonly failed: number;
 }
 
-/** The server child's CPU time so far (µs), asked over IPC. */
-function serverCpu(child: ChildProcess): Promise<number> {
-  return new Promise((resolve) => {
-    const on = (m: unknown) => {
-      if (typeof m !== 'object' || m === null || !('cpu' in m)) return;
-      child.off('message', on);
-      resolve((m as { cpu: number }).cpu);
-    };
-    child.on('message', on);
-    child.send('cpu');
-  });
-}
-
 /** CPU ticks (1/100 s) of a process's main thread, or undefined without `/proc`. */
 function mainThreadTicks(pid: number): number | undefined {
   const stat = `/proc/${pid}/task/${pid}/stat`;
@@ -76,37 +63,11 @@ function mainThreadTicks(pid: number): number | undefined {
   return Number(fields[11]) + Number(fields[12]);
 }
 
-/** One POST; resolves with the status. */
-function post(agent: Agent, port: number, path: string, body: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        agent,
-        host: '127.0.0.1',
-        port,
-        path,
-        method: 'POST',
-        headers: {
-          authorization: BASIC,
-          'content-type': 'application/json',
-          'content-length': Buffer.byteLength(body),
-        },
-      },
-      (res) => {
-        res.resume();
-        res.on('end', () => resolve(res.statusCode ?? 0));
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-
 /** `CONCURRENCY` keep-alive request loops against `server` for `seconds`. */
 async function drive(server: Server, seconds: number, next: () => [string, string]): Promise<Turn> {
   const pid = server.child.pid!;
   const ticks0 = mainThreadTicks(pid);
-  const cpu0 = await serverCpu(server.child);
+  const cpu0 = await childCpu(server.child);
   const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
   let ok = 0;
   let failed = 0;
@@ -122,7 +83,7 @@ async function drive(server: Server, seconds: number, next: () => [string, strin
     }),
   );
   const elapsed = (performance.now() - start) / 1000;
-  const us = ((await serverCpu(server.child)) - cpu0) / Math.max(1, ok);
+  const us = ((await childCpu(server.child)) - cpu0) / Math.max(1, ok);
   const ticks1 = mainThreadTicks(pid);
   agent.destroy();
   const mainUs =

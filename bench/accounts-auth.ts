@@ -15,11 +15,12 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { Agent, request } from 'node:http';
+import { Agent } from 'node:http';
 import { parseArgs } from 'node:util';
 import { hash } from '@node-rs/argon2';
 import pg from 'pg';
-import { childPort, forkTsChild } from './fork-child.ts';
+import { post } from './auth-post.ts';
+import { childCpu, childPort, forkTsChild } from './fork-child.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -38,7 +39,6 @@ const { values: args } = parseArgs({
 const BACKENDS = (args.backends as string).split(',');
 const SECONDS = Number(args.seconds);
 const CONCURRENCY = Number(args.concurrency);
-const BASIC = `Basic ${Buffer.from('defaultkey:').toString('base64')}`;
 const HASH_COST = { memoryCost: 19_456, timeCost: 2, parallelism: 1 }; // Tether's defaults
 
 interface Result {
@@ -53,19 +53,6 @@ interface Result {
 }
 
 /** Starts the benchmark server in a child process and resolves with its port. */
-/** The server child's CPU time so far (µs). */
-function serverCpu(child: ChildProcess): Promise<number> {
-  return new Promise((resolve) => {
-    const on = (m: unknown) => {
-      if (typeof m !== 'object' || m === null || !('cpu' in m)) return;
-      child.off('message', on);
-      resolve((m as { cpu: number }).cpu);
-    };
-    child.on('message', on);
-    child.send('cpu');
-  });
-}
-
 function startServer(argv: string[]): Promise<{ port: number; child: ChildProcess }> {
   const child = forkTsChild(new URL('./accounts-auth-server.ts', import.meta.url), argv, args.profile);
   return childPort(child, 'benchmark server');
@@ -77,32 +64,6 @@ async function stopServer(child: ChildProcess): Promise<void> {
   await exited;
 }
 
-/** One POST; resolves with the status. */
-function post(agent: Agent, port: number, path: string, body: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        agent,
-        host: '127.0.0.1',
-        port,
-        path,
-        method: 'POST',
-        headers: {
-          authorization: BASIC,
-          'content-type': 'application/json',
-          'content-length': Buffer.byteLength(body),
-        },
-      },
-      (res) => {
-        res.resume();
-        res.on('end', () => resolve(res.statusCode ?? 0));
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-
 /** Runs `CONCURRENCY` request loops for `seconds`; `next(i)` gives the path and body of request i. */
 async function drive(
   name: string,
@@ -111,7 +72,7 @@ async function drive(
   next: (i: number) => [path: string, body: string],
 ): Promise<Result> {
   const { port, child } = server;
-  const cpu0 = await serverCpu(child);
+  const cpu0 = await childCpu(child);
   const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
   const latencies: number[] = [];
   let ok = 0;
@@ -132,7 +93,7 @@ async function drive(
     }),
   );
   const elapsed = (performance.now() - start) / 1000;
-  const cpuUs = ((await serverCpu(child)) - cpu0) / Math.max(1, ok);
+  const cpuUs = ((await childCpu(child)) - cpu0) / Math.max(1, ok);
   agent.destroy();
   latencies.sort((a, b) => a - b);
   const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))] ?? 0;

@@ -34,3 +34,16 @@ export function childPort(child: ChildProcess, what: string): Promise<{ port: nu
     child.once('exit', (code) => reject(new Error(`${what} exited with ${code}`)));
   });
 }
+
+/** The child's CPU time so far (µs): it answers the IPC message `'cpu'` with `{ cpu }`. */
+export function childCpu(child: ChildProcess): Promise<number> {
+  return new Promise((resolve) => {
+    const on = (m: unknown) => {
+      if (typeof m !== 'object' || m === null || !('cpu' in m)) return;
+      child.off('message', on);
+      resolve((m as { cpu: number }).cpu);
+    };
+    child.on('message', on);
+    child.send('cpu');
+  });
+}

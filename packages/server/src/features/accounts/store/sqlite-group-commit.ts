@@ -9,7 +9,7 @@
  */
 import type BetterSqlite3 from 'better-sqlite3';
 import type { SqliteDb } from '../../../db/db.ts';
-import { DbBusyError } from '../../../db/errors.ts';
+import { Failed, TurnQueue } from './sqlite-turn-queue.ts';
 
 /** Most accounts written in one transaction; a longer queue is written in several, in order. */
 const MAX_BATCH = 128;
@@ -27,16 +27,19 @@ interface Pending<I, R> {
  * shared transactions. `write` must only use statements of the port's connection and must not await.
  */
 export class SqliteGroupCommit<I, R> {
-  readonly #db: SqliteDb;
   readonly #write: (input: I) => R;
-  #pending: Pending<I, R>[] = [];
-  #scheduled = false;
+  readonly #queue: TurnQueue<Pending<I, R>>;
   /** better-sqlite3 transaction functions, made on the first flush (they need the connection). */
   #batch: BetterSqlite3.Transaction<(items: Pending<I, R>[]) => (R | Failed)[]> | undefined;
 
   constructor(db: SqliteDb, write: (input: I) => R) {
-    this.#db = db;
     this.#write = write;
+    this.#queue = new TurnQueue({
+      maxBatch: MAX_BATCH,
+      maxPending: MAX_PENDING,
+      // run() waits for a transaction another request holds open, then runs the batch at once.
+      run: (items) => db.run((connection) => this.#transaction(connection).immediate(items)),
+    });
   }
 
   /**
@@ -45,39 +48,8 @@ export class SqliteGroupCommit<I, R> {
    * whole transaction fails, with that error.
    */
   add(input: I): Promise<R> {
-    if (this.#pending.length >= MAX_PENDING) return Promise.reject(new DbBusyError(this.#pending.length));
-    return new Promise<R>((resolve, reject) => {
-      this.#pending.push({ input, resolve, reject });
-      if (this.#scheduled) return;
-      this.#scheduled = true;
-      setImmediate(() => this.#flush());
-    });
+    return new Promise<R>((resolve, reject) => this.#queue.push({ input, resolve, reject }));
   }
-
-  #flush(): void {
-    this.#scheduled = false;
-    const queued = this.#pending;
-    this.#pending = [];
-    for (let i = 0; i < queued.length; i += MAX_BATCH) {
-      const items = queued.slice(i, i + MAX_BATCH);
-      // run() waits for a transaction another request holds open, then runs the batch at once.
-      this.#db
-        .run((connection) => this.#transaction(connection).immediate(items))
-        .then(
-          (results) => {
-            for (let k = 0; k < items.length; k++) {
-              const r = results[k];
-              if (r instanceof Failed) items[k]!.reject(r.error);
-              else items[k]!.resolve(r as R);
-            }
-          },
-          (err: unknown) => {
-            for (const item of items) item.reject(err);
-          },
-        );
-    }
-  }
-
   #transaction(connection: BetterSqlite3.Database) {
     if (this.#batch) return this.#batch;
     // Called inside the batch's transaction, better-sqlite3 wraps each item in a savepoint and
@@ -97,9 +69,4 @@ export class SqliteGroupCommit<I, R> {
     );
     return this.#batch;
   }
-}
-
-/** The error of one item of a batch. */
-class Failed {
-  constructor(readonly error: unknown) {}
 }

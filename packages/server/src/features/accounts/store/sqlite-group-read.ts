@@ -9,7 +9,7 @@
  */
 import type BetterSqlite3 from 'better-sqlite3';
 import type { SqliteDb } from '../../../db/db.ts';
-import { DbBusyError } from '../../../db/errors.ts';
+import { Failed, TurnQueue } from './sqlite-turn-queue.ts';
 
 /** Most lookups run in one read transaction; a longer queue runs in several, in order. */
 const MAX_BATCH = 256;
@@ -31,13 +31,21 @@ const QUEUE = Symbol('queue');
  */
 export class SqliteGroupRead {
   readonly #db: SqliteDb;
-  #pending: Pending[] = [];
-  #scheduled = false;
+  readonly #queue: TurnQueue<Pending>;
   /** The better-sqlite3 transaction function, made on the first flush (it needs the connection). */
   #batch: BetterSqlite3.Transaction<(items: Pending[]) => unknown[]> | undefined;
 
   constructor(db: SqliteDb) {
     this.#db = db;
+    this.#queue = new TurnQueue({
+      maxBatch: MAX_BATCH,
+      maxPending: MAX_PENDING,
+      // run() waits for a transaction another request holds open, then runs the batch at once.
+      run: (items) =>
+        db.run((connection) =>
+          items.length === 1 ? [attempt(items[0]!)] : this.#transaction(connection)(items),
+        ),
+    });
   }
 
   /**
@@ -49,39 +57,9 @@ export class SqliteGroupRead {
     // no other transaction is open, so the connection is then outside any transaction.
     const now = await this.#db.run((connection) => (connection.inTransaction ? work() : QUEUE));
     if (now !== QUEUE) return now as R;
-    if (this.#pending.length >= MAX_PENDING) throw new DbBusyError(this.#pending.length);
-    return new Promise<R>((resolve, reject) => {
-      this.#pending.push({ work, resolve: resolve as (row: unknown) => void, reject });
-      if (this.#scheduled) return;
-      this.#scheduled = true;
-      setImmediate(() => this.#flush());
-    });
-  }
-
-  #flush(): void {
-    this.#scheduled = false;
-    const queued = this.#pending;
-    this.#pending = [];
-    for (let i = 0; i < queued.length; i += MAX_BATCH) {
-      const items = i === 0 && queued.length <= MAX_BATCH ? queued : queued.slice(i, i + MAX_BATCH);
-      // run() waits for a transaction another request holds open, then runs the batch at once.
-      this.#db
-        .run((connection) =>
-          items.length === 1 ? [attempt(items[0]!)] : this.#transaction(connection)(items),
-        )
-        .then(
-          (results) => {
-            for (let k = 0; k < items.length; k++) {
-              const r = results[k];
-              if (r instanceof Failed) items[k]!.reject(r.error);
-              else items[k]!.resolve(r);
-            }
-          },
-          (err: unknown) => {
-            for (const item of items) item.reject(err);
-          },
-        );
-    }
+    return new Promise<R>((resolve, reject) =>
+      this.#queue.push({ work, resolve: resolve as (row: unknown) => void, reject }),
+    );
   }
 
   #transaction(connection: BetterSqlite3.Database) {
@@ -106,9 +84,4 @@ function attempt(item: Pending): unknown {
   } catch (error) {
     return new Failed(error);
   }
-}
-
-/** The error of one lookup of a batch. */
-class Failed {
-  constructor(readonly error: unknown) {}
 }
