@@ -75,21 +75,12 @@ class PostgresDatabase implements PostgresDb {
     text: string | PreparedSql,
     params: SqlParams = [],
   ): Promise<PgResult<R>> {
-    if (this.#closing) throw new DbClosedError();
     // pg keeps a named statement prepared on each client and, once it is, sends only bind/execute.
     const config: pg.QueryConfig =
       typeof text === 'string'
         ? { text, values: [...params] }
         : { name: text.name, text: text.text, values: [...params] };
-    const scope = this.#current();
-    if (!scope) return toResult<R>(await this.#pool.query(config));
-    try {
-      return toResult<R>(await scope.connection.query(config));
-    } catch (err) {
-      // PostgreSQL has aborted the transaction; remember why, in case the caller swallows the error.
-      scope.fail(err);
-      throw err;
-    }
+    return toResult<R>(await this.#send(config));
   }
 
   async rows<R extends object = Record<string, unknown>>(
@@ -100,18 +91,24 @@ class PostgresDatabase implements PostgresDb {
   }
 
   async arrays(statement: PreparedSql, params: SqlParams = []): Promise<unknown[][]> {
-    if (this.#closing) throw new DbClosedError();
-    const query = {
+    const config = {
       name: statement.name,
       text: statement.text,
       values: [...params],
       rowMode: 'array' as const,
     };
+    return (await this.#send<unknown[]>(config)).rows;
+  }
+
+  /** Runs a statement in the caller's transaction, or on any pooled connection outside one. */
+  async #send<T extends object>(config: pg.QueryConfig | pg.QueryArrayConfig): Promise<pg.QueryResult<T>> {
+    if (this.#closing) throw new DbClosedError();
     const scope = this.#current();
-    if (!scope) return (await this.#pool.query<unknown[]>(query)).rows;
+    if (!scope) return (await this.#pool.query(config)) as pg.QueryResult<T>;
     try {
-      return (await scope.connection.query<unknown[]>(query)).rows;
+      return (await scope.connection.query(config)) as pg.QueryResult<T>;
     } catch (err) {
+      // PostgreSQL has aborted the transaction; remember why, in case the caller swallows the error.
       scope.fail(err);
       throw err;
     }
