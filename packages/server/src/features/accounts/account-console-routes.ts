@@ -1,12 +1,12 @@
 import { formatTimestamp } from '@tether/protocol';
 import { z } from 'zod';
 import type { ApiRoute, HttpRequest } from '../../api/http-types.ts';
-import { boolQuery, intQuery } from '../../api/request-helpers.ts';
+import { boolQuery, intQuery, jsonBody } from '../../api/request-helpers.ts';
 import { DomainError, ErrorKind, invalid } from '../../shared/domain-error.ts';
 import type { AccountDeletion } from './account-deletion.ts';
 import { accountJson, userJson } from './account-json.ts';
 import type { AccountLinks } from './account-links.ts';
-import { parseBody, UpdateBody } from './account-routes.ts';
+import { UpdateBody } from './account-routes.ts';
 import { type AccountSearch, SEARCH_PAGE_DEFAULT } from './account-search.ts';
 import type { AccountService } from './account-service.ts';
 import type { AccountRecord, UserRecord } from './store/account-store.ts';
@@ -68,7 +68,7 @@ export function accountConsoleRoutes(deps: AccountConsoleDeps): ApiRoute[] {
       path: '/v2/console/account/:userId',
       name: 'ConsoleUpdateAccount',
       handler: async (req) => {
-        const b = await parseBody(req, UpdateBody);
+        const b = await jsonBody(req, UpdateBody);
         const user = await accounts.updateUser(id(req), {
           username: b.username,
           displayName: b.display_name,
@@ -108,7 +108,7 @@ export function accountConsoleRoutes(deps: AccountConsoleDeps): ApiRoute[] {
       path: '/v2/console/account/:userId/unlink/device',
       name: 'ConsoleUnlinkDevice',
       handler: async (req) => {
-        const device = (await parseBody(req, DeviceBody)).device_id ?? '';
+        const device = (await jsonBody(req, DeviceBody)).device_id ?? '';
         if (device === '') throw invalid('A device ID must be supplied.');
         const user = await holding(req, `device '${device.slice(0, 128)}'`, (a) =>
           a.devices.includes(device),

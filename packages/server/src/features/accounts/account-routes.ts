@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { bearerToken, Secret, serverKeyMatches } from '../../api/auth-headers.ts';
 import type { ApiRoute, HttpHandler, HttpRequest, HttpResult } from '../../api/http-types.ts';
-import { boolQuery } from '../../api/request-helpers.ts';
-import { invalid, unauthenticated } from '../../shared/domain-error.ts';
+import { boolQuery, jsonBody } from '../../api/request-helpers.ts';
+import { unauthenticated } from '../../shared/domain-error.ts';
 import type { AccountDeletion } from './account-deletion.ts';
 import { accountJson, usersJson } from './account-json.ts';
 import type { AccountLinks } from './account-links.ts';
@@ -119,7 +119,7 @@ export function accountRoutes(deps: AccountRoutesDeps): ApiRoute[] {
       name: 'AuthenticateDevice',
       handler: handle(async (req) => {
         await requireServerKeyOrParameter(req);
-        const body = await parseBody(req, IdBody, plainIdBody);
+        const body = await jsonBody(req, IdBody, plainIdBody);
         return sessionJson(await accounts.authenticateDevice(body.id, authOptions(req, body.vars)));
       }),
     },
@@ -129,7 +129,7 @@ export function accountRoutes(deps: AccountRoutesDeps): ApiRoute[] {
       name: 'AuthenticateCustom',
       handler: handle(async (req) => {
         await requireServerKeyOrParameter(req);
-        const body = await parseBody(req, IdBody, plainIdBody);
+        const body = await jsonBody(req, IdBody, plainIdBody);
         return sessionJson(await accounts.authenticateCustom(body.id, authOptions(req, body.vars)));
       }),
     },
@@ -139,7 +139,7 @@ export function accountRoutes(deps: AccountRoutesDeps): ApiRoute[] {
       name: 'AuthenticateEmail',
       handler: handle(async (req) => {
         await requireServerKeyOrParameter(req);
-        const body = await parseBody(req, EmailBody);
+        const body = await jsonBody(req, EmailBody);
         return sessionJson(
           await accounts.authenticateEmail(body.email, body.password, authOptions(req, body.vars)),
         );
@@ -151,7 +151,7 @@ export function accountRoutes(deps: AccountRoutesDeps): ApiRoute[] {
       name: 'SessionRefresh',
       handler: handle(async (req) => {
         requireServerKey(req);
-        const body = await parseBody(req, RefreshBody);
+        const body = await jsonBody(req, RefreshBody);
         return sessionJson({
           ...(await accounts.refreshSession(body.token, body.vars, req.remoteAddress)),
           created: false,
@@ -164,7 +164,7 @@ export function accountRoutes(deps: AccountRoutesDeps): ApiRoute[] {
       name: 'SessionLogout',
       handler: handle(async (req) => {
         const caller = await requireSession(req);
-        const body = await parseBody(req, LogoutBody);
+        const body = await jsonBody(req, LogoutBody);
         await sessions.logout(caller, { token: body.token, refreshToken: body.refresh_token });
         return {};
       }),
@@ -181,7 +181,7 @@ export function accountRoutes(deps: AccountRoutesDeps): ApiRoute[] {
       name: 'UpdateAccount',
       handler: handle(async (req) => {
         const caller = await requireSession(req);
-        const b = await parseBody(req, UpdateBody);
+        const b = await jsonBody(req, UpdateBody);
         await accounts.updateAccount(caller, {
           username: b.username,
           displayName: b.display_name,
@@ -237,7 +237,7 @@ function linkRoutes(
     name,
     handler: handle(async (req) => {
       const caller = await requireSession(req);
-      await run(caller.userId, await parseBody(req, LinkBody));
+      await run(caller.userId, await jsonBody(req, LinkBody));
       return {};
     }),
   });
@@ -266,23 +266,4 @@ async function bodyServerKey(req: HttpRequest): Promise<string | undefined> {
   const body = await req.json().catch(() => undefined);
   const key = (body as { server_key?: unknown } | undefined)?.server_key;
   return typeof key === 'string' ? key : undefined;
-}
-
-/**
- * Parses a JSON body with `schema`; INVALID_ARGUMENT naming the first bad field otherwise. `plain`,
- * when given, reads the usual shape without zod (giving what zod would) or returns `undefined`.
- */
-export async function parseBody<T extends z.ZodType>(
-  req: HttpRequest,
-  schema: T,
-  plain?: (json: unknown) => z.output<T> | undefined,
-): Promise<z.output<T>> {
-  const raw = await req.json();
-  const read = plain?.(raw);
-  if (read !== undefined) return read;
-  const parsed = schema.safeParse(raw);
-  if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
-  const where = issue && issue.path.length > 0 ? `field '${issue.path.join('.')}'` : 'body';
-  throw invalid(`Invalid request body: ${where}: ${issue?.message ?? 'invalid'}.`);
 }
