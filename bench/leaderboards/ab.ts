@@ -3,7 +3,9 @@
  * ("after") and one from another checkout of the repository ("before", `--before <dir>`), and the
  * same reads (around owner, limit 100, and a 100-record page at rank ~N/2) sent one at a time,
  * alternating between the servers in blocks, so both see the same outside load. Reports each
- * server's latency p50 / p99 and its CPU per read, and after ÷ before. No writes.
+ * server's latency p50 / p99, its CPU per read and its garbage collections during the reads
+ * (scavenges with their mean pause, full collections; `gc-stats.mjs`, preloaded into both), and
+ * after ÷ before. No writes.
  *
  *   npm run leaderboards-ab -w @tether/bench -- --before /path/to/checkout [--records 200000]
  *       [--backends sqlite,postgres] [--reads 4000] [--block 200]
@@ -68,11 +70,20 @@ function post(port: number, path: string, headers: Record<string, string>, body:
   });
 }
 
+/** Garbage collections of a server so far (`gc-stats.mjs`, preloaded into both). */
+interface GcTotals {
+  readonly minor: number;
+  readonly minorMs: number;
+  readonly major: number;
+  readonly majorMs: number;
+}
+
 interface Server {
   readonly name: string;
   readonly ready: ServerReady;
   readonly token: string;
   cpu(): Promise<number>;
+  gc(): Promise<GcTotals>;
   stop(): void;
 }
 
@@ -82,13 +93,15 @@ async function start(name: string, root: string, backend: string, flags: string)
     script,
     [backend, args.records, args.pg],
     undefined,
-    flags.split(' ').filter(Boolean),
+    ['--import', GC_STATS, ...flags.split(' ').filter(Boolean)],
   );
   const cpuWaiters: Array<(us: number) => void> = [];
+  const gcWaiters: Array<(gc: GcTotals) => void> = [];
   const ready = await new Promise<ServerReady>((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`${name} exited with ${code}`)));
-    child.on('message', (m: ServerReady | { type: 'cpu'; us: number }) => {
+    child.on('message', (m: ServerReady | { type: 'cpu'; us: number } | ({ type: 'gc' } & GcTotals)) => {
       if (m.type === 'cpu') cpuWaiters.shift()?.(m.us);
+      else if (m.type === 'gc') gcWaiters.shift()?.(m);
       else if (m.type === 'ready') resolve(m);
     });
   });
@@ -108,9 +121,17 @@ async function start(name: string, root: string, backend: string, flags: string)
         cpuWaiters.push(done);
         child.send({ type: 'cpu' });
       }),
+    gc: () =>
+      new Promise((done) => {
+        gcWaiters.push(done);
+        child.send({ type: 'gc' });
+      }),
     stop: () => child.send({ type: 'stop' }),
   };
 }
+
+/** Preloaded into both servers (this checkout's copy), so the "before" checkout needs no change. */
+const GC_STATS = new URL('./gc-stats.mjs', import.meta.url).pathname;
 
 const pct = (s: number[], q: number) =>
   [...s].sort((a, b) => a - b)[Math.floor(q * (s.length - 1))] ?? Number.NaN;
@@ -118,6 +139,8 @@ const pct = (s: number[], q: number) =>
 async function phase(servers: Server[], kind: 'around' | 'page'): Promise<string[]> {
   const samples = servers.map(() => [] as number[]);
   const cpuUs = servers.map(() => 0);
+  const minor = servers.map(() => ({ n: 0, ms: 0 }));
+  const major = servers.map(() => ({ n: 0, ms: 0 }));
   const cursors = new Map<Server, string[]>();
   for (const s of servers) {
     const list: string[] = [];
@@ -131,6 +154,7 @@ async function phase(servers: Server[], kind: 'around' | 'page'): Promise<string
   }
   for (let done = 0; done < READS; done += BLOCK) {
     for (const [k, s] of servers.entries()) {
+      const gc0 = await s.gc();
       const before = await s.cpu();
       for (let i = done; i < done + BLOCK; i++) {
         const path =
@@ -142,15 +166,21 @@ async function phase(servers: Server[], kind: 'around' | 'page'): Promise<string
         samples[k]!.push(performance.now() - t0);
       }
       cpuUs[k]! += (await s.cpu()) - before;
+      const gc1 = await s.gc();
+      minor[k]!.n += gc1.minor - gc0.minor;
+      minor[k]!.ms += gc1.minorMs - gc0.minorMs;
+      major[k]!.n += gc1.major - gc0.major;
+      major[k]!.ms += gc1.majorMs - gc0.majorMs;
     }
   }
   const lines = servers.map(
     (s, k) =>
-      `${s.name}: p50 ${fmt(pct(samples[k]!, 0.5))} ms, p99 ${fmt(pct(samples[k]!, 0.99))} ms, CPU/read ${fmt(cpuUs[k]! / samples[k]!.length)} µs`,
+      `${s.name}: p50 ${fmt(pct(samples[k]!, 0.5))} ms, p99 ${fmt(pct(samples[k]!, 0.99))} ms, CPU/read ${fmt(cpuUs[k]! / samples[k]!.length)} µs, ` +
+      `scavenges ${minor[k]!.n} (${fmt(minor[k]!.ms / Math.max(1, minor[k]!.n))} ms each), full GCs ${major[k]!.n} (${fmt(major[k]!.ms)} ms)`,
   );
   const ratio = (f: (k: number) => number) => fmt(f(1) / f(0));
   lines.push(
-    `after ÷ before: p50 ${ratio((k) => pct(samples[k]!, 0.5))}, p99 ${ratio((k) => pct(samples[k]!, 0.99))}, CPU/read ${ratio((k) => cpuUs[k]!)}`,
+    `after ÷ before: p50 ${ratio((k) => pct(samples[k]!, 0.5))}, p99 ${ratio((k) => pct(samples[k]!, 0.99))}, CPU/read ${ratio((k) => cpuUs[k]!)}, scavenge ms/read ${ratio((k) => minor[k]!.ms)}`,
   );
   return lines;
 }
