@@ -89,12 +89,11 @@ interface Server {
 
 async function start(name: string, root: string, backend: string, flags: string): Promise<Server> {
   const script = pathToFileURL(join(root, 'bench/leaderboards/http-server.ts'));
-  const child = forkTsChild(
-    script,
-    [backend, args.records, args.pg],
-    undefined,
-    ['--import', GC_STATS, ...flags.split(' ').filter(Boolean)],
-  );
+  const child = forkTsChild(script, [backend, args.records, args.pg], undefined, [
+    '--import',
+    GC_STATS,
+    ...flags.split(' ').filter(Boolean),
+  ]);
   const cpuWaiters: Array<(us: number) => void> = [];
   const gcWaiters: Array<(gc: GcTotals) => void> = [];
   const ready = await new Promise<ServerReady>((resolve, reject) => {
