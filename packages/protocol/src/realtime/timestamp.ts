@@ -3,8 +3,11 @@
  * (`2025-03-01T12:00:00Z`). Sub-second precision is dropped, as Nakama does.
  *
  * Years 1000–9999 are formatted by arithmetic (a page of records formats hundreds of times, and
- * this is about three times cheaper than `toISOString`); other years, and invalid dates (which
- * throw `RangeError`), go through `toISOString`, so the output is the same for every input.
+ * this is about three times cheaper than `toISOString`), straight into one 20-character string with
+ * `String.fromCharCode`: a template of number-to-string parts allocated about ten intermediate
+ * strings per call, a fifth of what a leaderboard read allocated (bench leaderboards-ab), and took
+ * 1.5× the time. Other years, and invalid dates (which throw `RangeError`), go through
+ * `toISOString`, so the output is the same for every input.
  */
 export function formatTimestamp(time: Date | number): string {
   const ms = typeof time === 'number' ? time : time.getTime();
@@ -28,14 +31,49 @@ export function formatTimestamp(time: Date | number): string {
   const hour = Math.floor(sod / 3600);
   const minute = Math.floor((sod - hour * 3600) / 60);
   const second = sod - hour * 3600 - minute * 60;
-  return `${year}-${two(month)}-${two(day)}T${two(hour)}:${two(minute)}:${two(second)}Z`;
+  const yh = Math.floor(year / 100);
+  const yl = year - yh * 100;
+  return String.fromCharCode(
+    tens(yh),
+    ones(yh),
+    tens(yl),
+    ones(yl),
+    DASH,
+    tens(month),
+    ones(month),
+    DASH,
+    tens(day),
+    ones(day),
+    T,
+    tens(hour),
+    ones(hour),
+    COLON,
+    tens(minute),
+    ones(minute),
+    COLON,
+    tens(second),
+    ones(second),
+    Z,
+  );
+}
+
+const ZERO = 48;
+const DASH = 45;
+const COLON = 58;
+const T = 84;
+const Z = 90;
+
+/** The character code of the tens digit of `n` (0–99). */
+function tens(n: number): number {
+  return ZERO + Math.floor(n / 10);
+}
+
+/** The character code of the ones digit of `n` (0–99). */
+function ones(n: number): number {
+  return ZERO + (n % 10);
 }
 
 function isoSeconds(time: Date | number): string {
   const iso = (typeof time === 'number' ? new Date(time) : time).toISOString();
   return `${iso.slice(0, 19)}Z`;
-}
-
-function two(n: number): string {
-  return n < 10 ? `0${n}` : `${n}`;
 }
