@@ -272,12 +272,17 @@ export class PgLeaderboardStore implements LeaderboardStore {
   }
 }
 
-/** The columns of a record scan ({@link ScanRow}); the period is the scan's. */
-const SCAN_COLUMNS = `owner_id, username, score, subscore, num_score, max_num_score, metadata,
-  (extract(epoch FROM date_trunc('milliseconds', create_time)) * 1000)::bigint AS create_ms,
-  (extract(epoch FROM date_trunc('milliseconds', update_time)) * 1000)::bigint AS update_ms`;
+/**
+ * The columns of a record scan ({@link ScanRow}); the period is the scan's. BIGINTs are sent as
+ * `text`: the driver hands text columns over as they are, while its BIGINT parser runs a regular
+ * expression over each value (four a row), about 7 % of what a leaderboard read allocated. They are
+ * renamed so that `ORDER BY score` keeps meaning the BIGINT column (an output column of the same name
+ * would take its place, and sort as text).
+ */
+const SCAN_COLUMNS = `owner_id, username, score::text AS score_text, subscore::text AS subscore_text, num_score, max_num_score, metadata,
+  (extract(epoch FROM date_trunc('milliseconds', create_time)) * 1000)::bigint::text AS create_ms,
+  (extract(epoch FROM date_trunc('milliseconds', update_time)) * 1000)::bigint::text AS update_ms`;
 
-/** A row of {@link SCAN_COLUMNS} (BIGINT comes as text). */
 /** A row of {@link SCAN_COLUMNS} as an array (BIGINT as text, INTEGER as number). */
 type ScanRow = [
   ownerId: string,
