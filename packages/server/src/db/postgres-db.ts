@@ -229,14 +229,13 @@ function backoffMs(attempt: number): number {
 
 /**
  * A result's rows in an array of our own, with pg's array emptied. pg allocates that array when it
- * sends the query, so V8 often sees it survive a young-generation collection (they run while the
- * event loop waits for PostgreSQL) and, after enough of them (a bulk read such as the rank-index
- * rebuild at startup suffices), allocates every later one directly in the old generation
- * (allocation-site pretenuring). An old-generation array is only freed by a full collection, and
- * until then its young rows, strings included, survive every scavenge and are promoted: about a
- * megabyte per scavenge on a read-heavy load, each scavenge 2-5 ms instead of under 1 ms (see
- * docs/leaderboards.md, "Where the tail comes from"). Emptying it leaves the rows to our own young
- * array. The copy is a pointer per row.
+ * sends the query, so it is live when V8 runs a scavenge while the event loop waits for
+ * PostgreSQL; a few hundred reads into a read-heavy load, V8 was seen to allocate every later one
+ * directly in the old generation (allocation-site pretenuring). An old-generation array is freed
+ * only by a full collection, and until then the young rows it points to, strings included, survive
+ * each scavenge and are promoted: about a megabyte per scavenge, each 2-8 ms instead of under 1 ms
+ * (docs/leaderboards.md#performance, "What PostgreSQL's scavenges were carrying"). Emptying it
+ * leaves the rows to our own young array. The copy is a pointer per row.
  */
 function takeRows<T>(rows: T[]): T[] {
   const own = rows.slice();
