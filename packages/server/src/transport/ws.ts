@@ -8,7 +8,7 @@
 import { isUtf8 } from 'node:buffer';
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { type RawData, WebSocket, WebSocketServer } from 'ws';
@@ -308,6 +308,8 @@ export interface WsAcceptorOptions {
   readonly name?: string;
   /** Every frame sent is a text frame (see {@link WsConnectionOptions.textFrames}). */
   readonly textFrames?: boolean;
+  /** Kernel TCP keepalive on each accepted socket after this much silence (ms; 0 or absent: off). */
+  readonly keepAliveMs?: number;
   /** Receives each accepted connection; attach handlers synchronously. */
   readonly onConnection: (connection: WsConnection, req: IncomingMessage) => void;
 }
@@ -357,6 +359,7 @@ export class WsAcceptor {
     this.#wss.handleUpgrade(req, socket, head, (ws) => {
       // `ws` handles the socket's errors from here on.
       socket.off('error', this.#onUpgradeError);
+      if (this.#opts.keepAliveMs) enableKeepAlive(socket, this.#opts.keepAliveMs);
       const remote = { address: req.socket.remoteAddress ?? '', port: req.socket.remotePort ?? 0 };
       const connection = new WsConnection(ws, socket, remote, {
         id: `${this.#opts.name ?? 'ws'}#${++this.#seq}`,
@@ -379,6 +382,18 @@ export class WsAcceptor {
   close(): void {
     this.#closed = true;
   }
+}
+
+/**
+ * Turns on the kernel's TCP keepalive for `socket` (a `net.Socket`, or a `tls.TLSSocket` over one):
+ * probes after `delayMs` of silence, answered by the peer's kernel, with no wake-up of this process.
+ * The probe interval and count are libuv's (1 s × 10 from libuv 1.49, e.g. Node 22.13+) or, with
+ * older libuv (Node 20), the system's `net.ipv4.tcp_keepalive_intvl` × `tcp_keepalive_probes`
+ * (75 s × 9 by default). See docs/operations.md, "Liveness of idle sockets".
+ */
+export function enableKeepAlive(socket: Duplex, delayMs: number): void {
+  const tcp = socket as Partial<Pick<Socket, 'setKeepAlive'>>;
+  if (typeof tcp.setKeepAlive === 'function') tcp.setKeepAlive(true, delayMs);
 }
 
 /** Options of {@link listenWs}. */
