@@ -69,7 +69,7 @@ const SERVE_FLAGS: [keyof TetherConfig, string, string][] = [
   [
     'socketKeepAliveMs',
     '<ms>',
-    "kernel TCP keepalive probes after this much silence on realtime sockets; 0: off (default 15000)",
+    'kernel TCP keepalive probes after this much silence on realtime sockets; 0: off (default 15000)',
   ],
   ['socketAuthTimeoutMs', '<ms>', 'GameMaker: accept to authenticated, handshake included (default 5000)'],
   ['socketCloseOnTokenExpiry', '', 'close realtime sockets when their session token expires'],
