@@ -149,7 +149,7 @@ export const ConfigSchema = z
     /**
      * Realtime socket: protocol-level ping period (Nakama: 15 s). A session silent this long gets a
      * WebSocket ping; must be shorter than `socketPongWaitMs`. Servers holding many idle sockets may
-     * raise both (docs/operations.md, "Liveness of idle sockets").
+     * raise both (docs/protocol.md, "Liveness of idle sockets").
      */
     socketPingPeriodMs: positiveInt.default(15_000),
     /** Realtime socket: close a session that sent nothing (not even a pong) for this long (Nakama: 25 s). */

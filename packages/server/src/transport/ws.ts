@@ -387,9 +387,9 @@ export class WsAcceptor {
 /**
  * Turns on the kernel's TCP keepalive for `socket` (a `net.Socket`, or a `tls.TLSSocket` over one):
  * probes after `delayMs` of silence, answered by the peer's kernel, with no wake-up of this process.
- * The probe interval and count are libuv's (1 s × 10 from libuv 1.49, e.g. Node 22.13+) or, with
- * older libuv (Node 20), the system's `net.ipv4.tcp_keepalive_intvl` × `tcp_keepalive_probes`
- * (75 s × 9 by default). See docs/operations.md, "Liveness of idle sockets".
+ * Node sets 10 probes 1 s apart (`TCP_KEEPCNT`, `TCP_KEEPINTVL`; since Node 12.17), so a peer gone
+ * silent is closed (`ETIMEDOUT`) about `delayMs` + 10 s after it last sent anything. See
+ * docs/protocol.md, "Liveness of idle sockets".
  */
 export function enableKeepAlive(socket: Duplex, delayMs: number): void {
   const tcp = socket as Partial<Pick<Socket, 'setKeepAlive'>>;
