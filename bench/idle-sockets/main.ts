@@ -27,7 +27,7 @@
  * socket per second), the pings the clients received (per second, and the server's CPU per ping),
  * and the whole machine's busy cores from `/proc/stat` (user, nice, system, irq, softirq, steal of
  * every core: the kernel's keepalive probes and loopback traffic are in it, so are the generators
- * and anything else running; nothing subtracted).
+ * and anything else running; nothing subtracted), and of those the softirq cores alone.
  *
  * `--compiled` runs the servers on Tether's compiled packages (`dist/`, made by `npm run build` at
  * the root), as installed from npm; by default they run the TypeScript sources through tsx, whose
@@ -41,7 +41,7 @@
  *
  * @packageDocumentation
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -121,6 +121,23 @@ setTimeout(
   ROUNDS * KINDS.reduce((sum, kind) => sum + windowOf(kind) + 180_000, 0),
 ).unref();
 
+/**
+ * The machine's softirq and total CPU time so far (`/proc/stat` ticks; NaN off Linux): the kernel's
+ * keepalive probes and its loopback packet handling run mostly as softirq.
+ */
+function softirqSample(): { softirq: number; total: number } {
+  try {
+    const f = (readFileSync('/proc/stat', 'latin1').split('\n')[0] ?? '')
+      .trim()
+      .split(/\s+/)
+      .slice(1, 9)
+      .map(Number);
+    return { softirq: f[6] ?? Number.NaN, total: f.reduce((a, b) => a + b, 0) };
+  } catch {
+    return { softirq: Number.NaN, total: Number.NaN };
+  }
+}
+
 /** One server's figures in one round. */
 interface Result {
   readonly kind: string;
@@ -142,6 +159,8 @@ interface Result {
   readonly usPerPing: number;
   /** Busy cores of the whole machine in the idle window (every process and the kernel). */
   readonly machineCores: number;
+  /** Of those, the cores busy in softirq (the kernel's packet handling and keepalive probes). */
+  readonly softirqCores: number;
   readonly stillOpen: number;
   readonly outsideCores: number;
   readonly base: Memory;
@@ -251,10 +270,12 @@ async function measure(kind: string, round: number): Promise<Result> {
       );
     const p0 = (await counts()).reduce((sum, c) => sum + c.pings, 0);
     const m0 = sampleMachine();
+    const s0 = softirqSample();
     const i0 = await cpu();
     await sleep(windowOf(kind));
     const i1 = await cpu();
     const m1 = sampleMachine();
+    const s1 = softirqSample();
     const idleCores = (i1 - i0) / 1000 / (m1.at - m0.at);
     const after = await counts();
     const pings = after.reduce((sum, c) => sum + c.pings, 0) - p0;
@@ -275,6 +296,7 @@ async function measure(kind: string, round: number): Promise<Result> {
       pingsPerSec: (pings * 1000) / (m1.at - m0.at),
       usPerPing: pings > 0 ? (i1 - i0) / pings : Number.NaN,
       machineCores,
+      softirqCores: ((s1.softirq - s0.softirq) / (s1.total - s0.total)) * cpus().length,
       stillOpen: after.reduce((sum, c) => sum + c.open, 0),
       // Everything but this server (the generators are idle too, but for their pongs).
       outsideCores: machineCores - idleCores,
@@ -285,7 +307,7 @@ async function measure(kind: string, round: number): Promise<Result> {
         `(${result.cpuUsPerOpen.toFixed(0)} µs CPU each), ${(result.rssPerSocket / 1024).toFixed(2)} KiB RSS / ` +
         `${(result.heapPerSocket / 1024).toFixed(2)} KiB heap+external per socket, idle ${(idleCores * 100).toFixed(2)} % of a core ` +
         `over ${result.windowS.toFixed(0)} s (${result.pingsPerSec.toFixed(0)} pings/s, ${result.usPerPing.toFixed(1)} µs each; ` +
-        `machine ${result.machineCores.toFixed(2)} cores busy), ${result.stillOpen} still open; outside load ${result.outsideCores.toFixed(2)} cores`,
+        `machine ${result.machineCores.toFixed(2)} cores busy, ${result.softirqCores.toFixed(3)} in softirq), ${result.stillOpen} still open; outside load ${result.outsideCores.toFixed(2)} cores`,
     );
     for (const g of gens) g.send({ type: 'close' });
     await Promise.all(gens.map((g) => g.next('closed', 30_000)));
@@ -336,6 +358,7 @@ async function main(): Promise<void> {
       fmt(r.pingsPerSec, 0),
       fmt(r.usPerPing, 1),
       fmt(r.machineCores),
+      fmt(r.softirqCores, 3),
       r.stillOpen.toLocaleString('en-US'),
       fmt(r.outsideCores),
     ].join(' | '),
@@ -358,8 +381,8 @@ async function main(): Promise<void> {
     `Settings: ${KINDS.filter((k) => k !== 'ws')
       .map((k) => `${k} ${JSON.stringify(VARIANTS.get(k))}`)
       .join('; ')}.\n`,
-    '| server | round | sockets | opens/s | srv µs/open | RSS KiB/socket | heap+ext KiB/socket | idle CPU (one core) | idle µs/socket/s | idle window s | pings/s | srv µs/ping | machine busy cores (idle) | still open | outside cores |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| server | round | sockets | opens/s | srv µs/open | RSS KiB/socket | heap+ext KiB/socket | idle CPU (one core) | idle µs/socket/s | idle window s | pings/s | srv µs/ping | machine busy cores (idle) | of which softirq | still open | outside cores |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...rows.map((r) => `| ${r} |`),
     '',
     KINDS.includes('ws') && KINDS.includes('tether')
