@@ -20,7 +20,7 @@
  * collections; open every socket (`--generators` client processes, `--concurrency` upgrades in
  * flight each, each socket from its own 127.x source address) and time it from the first upgrade
  * request to the last 101; wait 2 s, read the memory again; then measure the server's CPU while
- * every socket sits idle for `--idle` seconds, or for one ping period and 5 s if that is longer (the
+ * every socket sits idle for `--idle` seconds rounded up to whole ping periods (the
  * clients send nothing but the pongs that answer the server's own pings: Tether pings every socket
  * every 15 s by default, the bare `ws` server never), check that every socket is still open, close
  * them and stop the server. Reported for that window: the server's CPU (% of a core, and µs per
@@ -106,8 +106,15 @@ if (!(Number.isInteger(ROUNDS) && ROUNDS >= 1 && ROUNDS <= 10)) throw new RangeE
 for (const k of KINDS)
   if (k !== 'ws' && !VARIANTS.has(k))
     throw new RangeError(`--servers: unknown ${k} (ws, ${[...VARIANTS.keys()].join(', ')})`);
-/** How long a server kind's sockets sit idle: `--idle`, or a ping period and 5 s if longer. */
-const windowOf = (kind: string) => Math.max(IDLE_MS, pingPeriodOf(kind) + 5000);
+/**
+ * How long a server kind's sockets sit idle: `--idle` rounded up to whole ping periods, so that the
+ * window holds the same number of pings of every socket whenever it starts (a ping period after
+ * the socket's last sign of life, again every period: its steady rate).
+ */
+const windowOf = (kind: string) => {
+  const period = pingPeriodOf(kind);
+  return period > 0 ? Math.ceil(IDLE_MS / period) * period : IDLE_MS;
+};
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -377,7 +384,7 @@ async function main(): Promise<void> {
     `Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? '?'}; load average ${load0.map((l) => l.toFixed(2)).join(' ')} at start, ${loadavg()
       .map((l) => l.toFixed(2))
       .join(' ')} at end; ${Math.round((performance.now() - started) / 1000)} s.`,
-    `${SOCKETS} sockets from ${GENERATORS} client processes, ${CONCURRENCY} upgrades in flight each; idle window ${IDLE_MS / 1000} s or a ping period and 5 s.`,
+    `${SOCKETS} sockets from ${GENERATORS} client processes, ${CONCURRENCY} upgrades in flight each; idle window ${IDLE_MS / 1000} s rounded up to whole ping periods.`,
     `Settings: ${KINDS.filter((k) => k !== 'ws')
       .map((k) => `${k} ${JSON.stringify(VARIANTS.get(k))}`)
       .join('; ')}.\n`,
