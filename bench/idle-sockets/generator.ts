@@ -1,7 +1,8 @@
 /**
  * A client process of the idle-sockets benchmark: authenticates its share of device accounts
  * (Tether only), opens its share of WebSockets with a fixed number of upgrades in flight, keeps them
- * open (answering the server's pings, sending nothing else) and closes them when told.
+ * open (answering the server's pings, sending nothing else; it reports how many pings all its
+ * sockets have received so far) and closes them when told.
  *
  * Each socket has its own source address (`127.<10 + generator>.<a>.<b>`, 200 sockets per address),
  * so tens of thousands of sockets to one port never run out of ephemeral ports. Sockets are raw
@@ -30,7 +31,7 @@ export type ToGenerator =
 export type FromGenerator =
   | { type: 'authed'; ms: number }
   | { type: 'opened'; start: number; end: number; failed: number; firstError: string }
-  | { type: 'count'; open: number }
+  | { type: 'count'; open: number; pings: number }
   | { type: 'closed' }
   | { type: 'error'; message: string };
 
@@ -94,7 +95,8 @@ process.on('message', (m: ToGenerator) => {
   const fail = (err: unknown) => send({ type: 'error', message: (err as Error).message });
   if (m.type === 'auth') authenticate(m).catch(fail);
   else if (m.type === 'open') open(m).catch(fail);
-  else if (m.type === 'count') send({ type: 'count', open: sockets.filter((s) => !s.closed).length });
+  else if (m.type === 'count')
+    send({ type: 'count', open: sockets.filter((s) => !s.closed).length, pings: RawWebSocket.pingsReceived });
   else if (m.type === 'close') {
     for (const s of sockets) s.destroy();
     sockets.length = 0;

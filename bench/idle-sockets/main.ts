@@ -4,7 +4,14 @@
  * holding the same number of sockets in the same run.
  *
  *   npm run idle-sockets --prefix bench -- [--sockets 19500] [--generators 2] [--concurrency 64]
- *     [--idle 20] [--rounds 1] [--servers ws,tether] [--json out.json]
+ *     [--idle 20] [--rounds 1] [--servers ws,tether,tether-rare] [--variant name:key=value,...]
+ *     [--json out.json]
+ *
+ * Servers: `ws` (bare), `tether` (default settings) and `tether-<variant>`, Tether with a variant's
+ * settings: built in are `rare` (`socketPingPeriodMs` 120000, `socketPongWaitMs` 150000: pings for
+ * servers holding many idle sockets, dead peers still found by the kernel's TCP keepalive at 15 s)
+ * and `rare-noka` (the same without keepalive, `socketKeepAliveMs` 0: the kernel's probe cost is the
+ * difference); `--variant fast:socketPingPeriodMs=5000,socketPongWaitMs=8000` adds one (repeatable).
  *
  * Per round, each server in turn (the order alternates between rounds): start it alone in its own
  * process (`server.ts`, run with `--expose-gc`); for Tether, the generators first authenticate one
@@ -13,9 +20,14 @@
  * collections; open every socket (`--generators` client processes, `--concurrency` upgrades in
  * flight each, each socket from its own 127.x source address) and time it from the first upgrade
  * request to the last 101; wait 2 s, read the memory again; then measure the server's CPU while
- * every socket sits idle for `--idle` seconds (the clients send nothing but the pongs that answer
- * the server's own pings: Tether pings every socket every 15 s by default, the bare `ws` server
- * never), check that every socket is still open, close them and stop the server.
+ * every socket sits idle for `--idle` seconds rounded up to whole ping periods (the
+ * clients send nothing but the pongs that answer the server's own pings: Tether pings every socket
+ * every 15 s by default, the bare `ws` server never), check that every socket is still open, close
+ * them and stop the server. Reported for that window: the server's CPU (% of a core, and µs per
+ * socket per second), the pings the clients received (per second, and the server's CPU per ping),
+ * and the whole machine's busy cores from `/proc/stat` (user, nice, system, irq, softirq, steal of
+ * every core: the kernel's keepalive probes and loopback traffic are in it, so are the generators
+ * and anything else running; nothing subtracted), and of those the softirq cores alone.
  *
  * `--compiled` runs the servers on Tether's compiled packages (`dist/`, made by `npm run build` at
  * the root), as installed from npm; by default they run the TypeScript sources through tsx, whose
@@ -29,7 +41,7 @@
  *
  * @packageDocumentation
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -45,7 +57,9 @@ const { values: args } = parseArgs({
     concurrency: { type: 'string', default: '64' },
     idle: { type: 'string', default: '20' },
     rounds: { type: 'string', default: '1' },
-    servers: { type: 'string', default: 'ws,tether' },
+    servers: { type: 'string', default: 'ws,tether,tether-rare' },
+    /** `name:key=value,key=value`: Tether with these settings, run as server `tether-<name>`. */
+    variant: { type: 'string', multiple: true, default: [] },
     json: { type: 'string' },
     /** Runs Tether from its compiled packages (`npm run build` first) instead of its TypeScript sources. */
     compiled: { type: 'boolean', default: false },
@@ -60,7 +74,27 @@ const GENERATORS = Number(args.generators);
 const CONCURRENCY = Number(args.concurrency);
 const IDLE_MS = Number(args.idle) * 1000;
 const ROUNDS = Number(args.rounds);
-const KINDS = (args.servers as string).split(',') as ('ws' | 'tether')[];
+/** Settings of each Tether variant, by server name. */
+const VARIANTS = new Map<string, Record<string, string | number>>([
+  ['tether', {}],
+  ['tether-rare', { socketPingPeriodMs: 120_000, socketPongWaitMs: 150_000 }],
+  ['tether-rare-noka', { socketPingPeriodMs: 120_000, socketPongWaitMs: 150_000, socketKeepAliveMs: 0 }],
+]);
+for (const v of args.variant as string[]) {
+  const m = /^([a-z0-9-]+):(.+)$/.exec(v);
+  if (!m) throw new RangeError(`--variant ${v}: expected name:key=value,key=value`);
+  const settings: Record<string, string> = {};
+  for (const kv of (m[2] as string).split(',')) {
+    const [key, value] = kv.split('=');
+    if (!key || value === undefined) throw new RangeError(`--variant ${v}: expected key=value, got ${kv}`);
+    settings[key] = value;
+  }
+  VARIANTS.set(`tether-${m[1]}`, settings);
+}
+const KINDS = (args.servers as string).split(',');
+/** The ping period of a server kind (the bare ws server never pings). */
+const pingPeriodOf = (kind: string) =>
+  kind === 'ws' ? 0 : Number(VARIANTS.get(kind)?.socketPingPeriodMs ?? 15_000);
 if (!(Number.isInteger(SOCKETS) && SOCKETS >= 1 && SOCKETS <= 100_000))
   throw new RangeError('--sockets 1..100000');
 if (!(Number.isInteger(GENERATORS) && GENERATORS >= 1 && GENERATORS <= 16))
@@ -69,7 +103,18 @@ if (SOCKETS / GENERATORS > 19_000) throw new RangeError('at most 19,000 sockets 
 if (!(CONCURRENCY >= 1 && CONCURRENCY <= 1024)) throw new RangeError('--concurrency 1..1024');
 if (!(IDLE_MS >= 1000 && IDLE_MS <= 120_000)) throw new RangeError('--idle 1..120 s');
 if (!(Number.isInteger(ROUNDS) && ROUNDS >= 1 && ROUNDS <= 10)) throw new RangeError('--rounds 1..10');
-for (const k of KINDS) if (k !== 'ws' && k !== 'tether') throw new RangeError(`--servers: unknown ${k}`);
+for (const k of KINDS)
+  if (k !== 'ws' && !VARIANTS.has(k))
+    throw new RangeError(`--servers: unknown ${k} (ws, ${[...VARIANTS.keys()].join(', ')})`);
+/**
+ * How long a server kind's sockets sit idle: `--idle` rounded up to whole ping periods, so that the
+ * window holds the same number of pings of every socket whenever it starts (a ping period after
+ * the socket's last sign of life, again every period: its steady rate).
+ */
+const windowOf = (kind: string) => {
+  const period = pingPeriodOf(kind);
+  return period > 0 ? Math.ceil(IDLE_MS / period) * period : IDLE_MS;
+};
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -80,8 +125,25 @@ setTimeout(
     log('[idle-sockets] run exceeded its bound; killing every child');
     process.exit(2);
   },
-  ROUNDS * KINDS.length * (IDLE_MS + 180_000),
+  ROUNDS * KINDS.reduce((sum, kind) => sum + windowOf(kind) + 180_000, 0),
 ).unref();
+
+/**
+ * The machine's softirq and total CPU time so far (`/proc/stat` ticks; NaN off Linux): the kernel's
+ * keepalive probes and its loopback packet handling run mostly as softirq.
+ */
+function softirqSample(): { softirq: number; total: number } {
+  try {
+    const f = (readFileSync('/proc/stat', 'latin1').split('\n')[0] ?? '')
+      .trim()
+      .split(/\s+/)
+      .slice(1, 9)
+      .map(Number);
+    return { softirq: f[6] ?? Number.NaN, total: f.reduce((a, b) => a + b, 0) };
+  } catch {
+    return { softirq: Number.NaN, total: Number.NaN };
+  }
+}
 
 /** One server's figures in one round. */
 interface Result {
@@ -96,19 +158,31 @@ interface Result {
   readonly heapPerSocket: number;
   readonly idleCores: number;
   readonly idleUsPerSocketPerSec: number;
+  /** The idle window (s). */
+  readonly windowS: number;
+  /** Pings the clients received per second of the idle window. */
+  readonly pingsPerSec: number;
+  /** The server's CPU per ping in the idle window (µs; NaN without pings). */
+  readonly usPerPing: number;
+  /** Busy cores of the whole machine in the idle window (every process and the kernel). */
+  readonly machineCores: number;
+  /** Of those, the cores busy in softirq (the kernel's packet handling and keepalive probes). */
+  readonly softirqCores: number;
   readonly stillOpen: number;
   readonly outsideCores: number;
   readonly base: Memory;
 }
 
-async function measure(kind: 'ws' | 'tether', round: number): Promise<Result> {
+async function measure(kind: string, round: number): Promise<Result> {
+  const serverKind = kind === 'ws' ? 'ws' : 'tether';
+  const settings = JSON.stringify(VARIANTS.get(kind) ?? {});
   const serverScript = new URL('./server.ts', import.meta.url);
   const gens = Array.from(
     { length: GENERATORS },
     (_, i) =>
       new Child<ToGenerator, FromGenerator>(`generator ${i}`, new URL('./generator.ts', import.meta.url), []),
   );
-  const data = kind === 'tether' ? mkdtempSync(join(tmpdir(), 'tether-idle-sockets-')) : undefined;
+  const data = serverKind === 'tether' ? mkdtempSync(join(tmpdir(), 'tether-idle-sockets-')) : undefined;
   let server: Child<ToServer, FromServer> | undefined;
   try {
     const share = (i: number) => Math.floor(SOCKETS / GENERATORS) + (i < SOCKETS % GENERATORS ? 1 : 0);
@@ -119,7 +193,7 @@ async function measure(kind: 'ws' | 'tether', round: number): Promise<Result> {
       const auth = new Child<ToServer, FromServer>(
         'server tether (accounts)',
         serverScript,
-        [kind, data],
+        [serverKind, data],
         ['--expose-gc'],
         !args.compiled,
       );
@@ -145,7 +219,7 @@ async function measure(kind: 'ws' | 'tether', round: number): Promise<Result> {
     server = new Child<ToServer, FromServer>(
       `server ${kind}`,
       serverScript,
-      data ? [kind, data] : [kind],
+      data ? [serverKind, data, settings] : [serverKind],
       ['--expose-gc', ...(args.profile ? ['--cpu-prof', `--cpu-prof-dir=${args.profile}`] : [])],
       !args.compiled,
     );
@@ -176,7 +250,7 @@ async function measure(kind: 'ws' | 'tether', round: number): Promise<Result> {
         type: 'open',
         host: '127.0.0.1',
         port,
-        kind,
+        kind: serverKind,
         index: i,
         count: share(i),
         concurrency: CONCURRENCY,
@@ -194,18 +268,25 @@ async function measure(kind: 'ws' | 'tether', round: number): Promise<Result> {
     await sleep(2000);
     const full = await mem();
     await snapshot('full');
+    const counts = async () =>
+      Promise.all(
+        gens.map(async (g) => {
+          g.send({ type: 'count' });
+          return g.next('count', 10_000);
+        }),
+      );
+    const p0 = (await counts()).reduce((sum, c) => sum + c.pings, 0);
     const m0 = sampleMachine();
+    const s0 = softirqSample();
     const i0 = await cpu();
-    await sleep(IDLE_MS);
+    await sleep(windowOf(kind));
     const i1 = await cpu();
     const m1 = sampleMachine();
+    const s1 = softirqSample();
     const idleCores = (i1 - i0) / 1000 / (m1.at - m0.at);
-    const counts = await Promise.all(
-      gens.map(async (g) => {
-        g.send({ type: 'count' });
-        return (await g.next('count', 10_000)).open;
-      }),
-    );
+    const after = await counts();
+    const pings = after.reduce((sum, c) => sum + c.pings, 0) - p0;
+    const machineCores = machineLoad(m0, m1).busyCores;
     const result: Result = {
       kind,
       round,
@@ -218,16 +299,22 @@ async function measure(kind: 'ws' | 'tether', round: number): Promise<Result> {
       heapPerSocket: (full.heapUsed + full.external - base.heapUsed - base.external) / open,
       idleCores,
       idleUsPerSocketPerSec: (idleCores * 1e6) / open,
-      stillOpen: counts.reduce((s, n) => s + n, 0),
-      // Everything but this server (the generators are idle too).
-      outsideCores: machineLoad(m0, m1).busyCores - idleCores,
+      windowS: (m1.at - m0.at) / 1000,
+      pingsPerSec: (pings * 1000) / (m1.at - m0.at),
+      usPerPing: pings > 0 ? (i1 - i0) / pings : Number.NaN,
+      machineCores,
+      softirqCores: ((s1.softirq - s0.softirq) / (s1.total - s0.total)) * cpus().length,
+      stillOpen: after.reduce((sum, c) => sum + c.open, 0),
+      // Everything but this server (the generators are idle too, but for their pongs).
+      outsideCores: machineCores - idleCores,
       base,
     };
     log(
       `[idle-sockets] ${kind} round ${round}: ${open} sockets, ${result.opensPerSec.toFixed(0)} opens/s ` +
         `(${result.cpuUsPerOpen.toFixed(0)} µs CPU each), ${(result.rssPerSocket / 1024).toFixed(2)} KiB RSS / ` +
-        `${(result.heapPerSocket / 1024).toFixed(2)} KiB heap+external per socket, idle ${(idleCores * 100).toFixed(2)} % of a core, ` +
-        `${result.stillOpen} still open; outside load ${result.outsideCores.toFixed(2)} cores`,
+        `${(result.heapPerSocket / 1024).toFixed(2)} KiB heap+external per socket, idle ${(idleCores * 100).toFixed(2)} % of a core ` +
+        `over ${result.windowS.toFixed(0)} s (${result.pingsPerSec.toFixed(0)} pings/s, ${result.usPerPing.toFixed(1)} µs each; ` +
+        `machine ${result.machineCores.toFixed(2)} cores busy, ${result.softirqCores.toFixed(3)} in softirq), ${result.stillOpen} still open; outside load ${result.outsideCores.toFixed(2)} cores`,
     );
     for (const g of gens) g.send({ type: 'close' });
     await Promise.all(gens.map((g) => g.next('closed', 30_000)));
@@ -274,6 +361,11 @@ async function main(): Promise<void> {
       fmt(r.heapPerSocket / 1024),
       `${fmt(r.idleCores * 100)} %`,
       fmt(r.idleUsPerSocketPerSec, 3),
+      fmt(r.windowS, 0),
+      fmt(r.pingsPerSec, 0),
+      fmt(r.usPerPing, 1),
+      fmt(r.machineCores),
+      fmt(r.softirqCores, 3),
       r.stillOpen.toLocaleString('en-US'),
       fmt(r.outsideCores),
     ].join(' | '),
@@ -292,12 +384,15 @@ async function main(): Promise<void> {
     `Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? '?'}; load average ${load0.map((l) => l.toFixed(2)).join(' ')} at start, ${loadavg()
       .map((l) => l.toFixed(2))
       .join(' ')} at end; ${Math.round((performance.now() - started) / 1000)} s.`,
-    `${SOCKETS} sockets from ${GENERATORS} client processes, ${CONCURRENCY} upgrades in flight each; idle window ${IDLE_MS / 1000} s.\n`,
-    '| server | round | sockets | opens/s | srv µs/open | RSS KiB/socket | heap+ext KiB/socket | idle CPU (one core) | idle µs/socket/s | still open | outside cores |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    `${SOCKETS} sockets from ${GENERATORS} client processes, ${CONCURRENCY} upgrades in flight each; idle window ${IDLE_MS / 1000} s rounded up to whole ping periods.`,
+    `Settings: ${KINDS.filter((k) => k !== 'ws')
+      .map((k) => `${k} ${JSON.stringify(VARIANTS.get(k))}`)
+      .join('; ')}.\n`,
+    '| server | round | sockets | opens/s | srv µs/open | RSS KiB/socket | heap+ext KiB/socket | idle CPU (one core) | idle µs/socket/s | idle window s | pings/s | srv µs/ping | machine busy cores (idle) | of which softirq | still open | outside cores |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...rows.map((r) => `| ${r} |`),
     '',
-    KINDS.length === 2
+    KINDS.includes('ws') && KINDS.includes('tether')
       ? [
           `Tether ÷ bare ws (median of rounds): opens/s ${ratio('opensPerSec')}; CPU per open ${ratio('cpuUsPerOpen')}; ` +
             `RSS per socket ${ratio('rssPerSocket')}; heap+external per socket ${ratio('heapPerSocket')}.`,

@@ -2,7 +2,8 @@
  * The server side of the idle-sockets benchmark, one per process: `server.ts ws` (the reference, a
  * bare `ws` `WebSocketServer` that accepts every upgrade and holds the socket) or `server.ts tether`
  * (the real server: `startServer`, SQLite in a temporary folder or in the folder given as the next
- * argument, which it leaves in place; log level `warn`, default limits).
+ * argument, which it leaves in place; log level `warn`, default limits, then the settings of the
+ * JSON object given as the argument after that, e.g. `{"socketPingPeriodMs":120000}`).
  * Run with `--expose-gc`.
  *
  * IPC: reports `{ type: 'ready', port }`; answers `{ type: 'mem' }` with the memory after two full
@@ -66,7 +67,10 @@ function startWs(): Promise<Started> {
   });
 }
 
-async function startTether(dataDir: string | undefined): Promise<Started> {
+async function startTether(
+  dataDir: string | undefined,
+  overrides: Record<string, unknown>,
+): Promise<Started> {
   const data = dataDir ?? mkdtempSync(join(tmpdir(), 'tether-idle-sockets-'));
   const config = loadConfig(
     // Every socket comes from 127.0.0.1: no per-address limit on /ws.
@@ -78,6 +82,7 @@ async function startTether(dataDir: string | undefined): Promise<Started> {
       data,
       logLevel: 'warn',
       socketMaxConnectionsPerAddress: 0,
+      ...overrides,
     },
     {},
   );
@@ -97,7 +102,8 @@ async function main(): Promise<void> {
   if (!process.send || !gc) throw new Error('run me through idle-sockets/main.ts (IPC, --expose-gc)');
   const kind = process.argv[2];
   if (kind !== 'ws' && kind !== 'tether') throw new Error(`unknown server kind ${kind}`);
-  const server = await (kind === 'ws' ? startWs() : startTether(process.argv[3]));
+  const overrides = JSON.parse(process.argv[4] ?? '{}') as Record<string, unknown>;
+  const server = await (kind === 'ws' ? startWs() : startTether(process.argv[3], overrides));
   process.on('message', (m: ToServer) => {
     if (m.type === 'mem') {
       gc();

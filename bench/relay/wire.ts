@@ -68,6 +68,8 @@ export class RawWebSocket {
   #pending: Buffer | null = null;
   #open = false;
   #closed = false;
+  /** Protocol pings received (and answered) by every socket of this process. */
+  static pingsReceived = 0;
 
   private constructor(socket: Socket) {
     this.#socket = socket;
@@ -221,8 +223,10 @@ export class RawWebSocket {
       const opcode = (buf[i] as number) & 0x0f;
       const start = i + hdr;
       i = start + len;
-      if (opcode === Opcode.ping) this.send(clientFrame(Opcode.pong, Buffer.from(buf.subarray(start, i))));
-      else if (opcode === Opcode.close) this.close();
+      if (opcode === Opcode.ping) {
+        RawWebSocket.pingsReceived++;
+        this.send(clientFrame(Opcode.pong, Buffer.from(buf.subarray(start, i))));
+      } else if (opcode === Opcode.close) this.close();
       else if (this.#onFrame) this.#onFrame(opcode, buf, start, i);
       else if (this.#early.length < 64) this.#early.push([opcode, Buffer.from(buf.subarray(start, i))]);
     }

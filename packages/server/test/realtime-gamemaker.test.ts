@@ -202,7 +202,8 @@ describe('realtime over the GameMaker carriers', () => {
   });
 
   it('keeps a GameMaker client that sends ping envelopes, and closes a silent one with 1001', async () => {
-    const s = await start({ socketPongWaitMs: 300 });
+    // GameMaker TCP has no protocol ping: the ping period only has to be below the pong wait.
+    const s = await start({ socketPingPeriodMs: 200, socketPongWaitMs: 300 });
     const pinger = await tcp();
     const silent = await tcp();
     await pinger.authenticate(await GmRealtimeClient.token(s.baseUrl));

@@ -46,10 +46,11 @@ describe('realtime sessions', () => {
   }
 
   it("stays open on nakama-js's own heartbeat alone, over many pong-wait periods", async () => {
-    // No server pings within the test, so only nakama-js's application pings keep the session alive.
-    // A pong wait of a second, not less: on a loaded machine a longer stall of the test process
-    // would close the socket for a reason this test is not about.
-    const s = await start({ socketPingPeriodMs: 60_000, socketPongWaitMs: 1000 });
+    // The server pings only a session silent for 0.9 s, which nakama-js's 100 ms heartbeat never
+    // is: only its application pings keep the session alive. A pong wait of a second, not less: on a
+    // loaded machine a longer stall of the test process would close the socket for a reason this
+    // test is not about. (The pong wait must be longer than the ping period.)
+    const s = await start({ socketPingPeriodMs: 900, socketPongWaitMs: 1000 });
     const a = await connectPlayer(s, players, { heartbeatMs: 100 });
     await heartbeats(a.socket as DefaultSocket, 30); // about 3 s: 3 pong-wait periods
     expect(a.events.all('ondisconnect')).toEqual([]);

@@ -56,6 +56,8 @@ export interface GameMakerCarrierDeps {
     readonly gmPreAuthMaxBytes: number;
     /** Time from accept to authentication (the GameMaker handshake included). */
     readonly socketAuthTimeoutMs: number;
+    /** Kernel TCP keepalive after this much silence (ms; 0 or absent: off). */
+    readonly socketKeepAliveMs?: number;
   };
   readonly logger: Logger;
   /** Upgrade handlers of the main HTTP server, by path; `/gm` is added. */
@@ -120,6 +122,7 @@ export async function startGameMakerCarriers(deps: GameMakerCarrierDeps): Promis
     port: config.gmPort,
     logger,
     name: 'gm-tcp',
+    keepAliveMs: config.socketKeepAliveMs,
     onConnection: (c) => gate.admit(c),
   });
   const acceptor = new WsAcceptor({
@@ -127,6 +130,7 @@ export async function startGameMakerCarriers(deps: GameMakerCarrierDeps): Promis
     // One WebSocket message carries one packet: its header plus the largest payload allowed.
     maxPayload: config.gmMaxMessageBytes + GM_HEADER_SIZE,
     name: 'gm-ws',
+    keepAliveMs: config.socketKeepAliveMs,
     onConnection: (c) => gate.admit(c),
   });
   deps.upgrades.set(GM_WS_PATH, (req, socket, head) => acceptor.handleUpgrade(req, socket, head));

@@ -64,8 +64,13 @@ const SERVE_FLAGS: [keyof TetherConfig, string, string][] = [
   ['socketMaxPendingMessages', '<n>', 'messages waiting behind a slow handler before closing (default 256)'],
   ['socketMaxQueuedMessages', '<n>', 'outgoing messages per session per event-loop turn (default 1024)'],
   ['socketMaxBufferedBytes', '<bytes>', 'unsent bytes per session before it is closed (default 4194304)'],
-  ['socketPingPeriodMs', '<ms>', 'realtime socket ping period (default 15000)'],
+  ['socketPingPeriodMs', '<ms>', 'realtime socket ping period, below socketPongWaitMs (default 15000)'],
   ['socketPongWaitMs', '<ms>', 'close a session silent for this long (default 25000)'],
+  [
+    'socketKeepAliveMs',
+    '<ms>',
+    'kernel TCP keepalive probes after this much silence on realtime sockets; 0: off (default 15000)',
+  ],
   ['socketAuthTimeoutMs', '<ms>', 'GameMaker: accept to authenticated, handshake included (default 5000)'],
   ['socketCloseOnTokenExpiry', '', 'close realtime sockets when their session token expires'],
   [

@@ -69,6 +69,35 @@ describe('loadConfig', () => {
     );
   });
 
+  it('has the liveness defaults (Nakama: ping every 15 s, give up after 25 s), keepalive at 15 s', () => {
+    expect(loadConfig({}, {})).toMatchObject({
+      socketPingPeriodMs: 15_000,
+      socketPongWaitMs: 25_000,
+      socketKeepAliveMs: 15_000,
+    });
+    // Rare pings for many idle sockets: any ping period below the pong wait.
+    expect(
+      loadConfig({ socketPingPeriodMs: '120000', socketPongWaitMs: '150000', socketKeepAliveMs: '0' }, {}),
+    ).toMatchObject({ socketPingPeriodMs: 120_000, socketPongWaitMs: 150_000, socketKeepAliveMs: 0 });
+  });
+
+  it('refuses a pong wait that is not longer than the ping period', () => {
+    for (const pongWait of [15_000, 10_000]) {
+      expect(() => loadConfig({ socketPongWaitMs: pongWait }, {})).toThrow(
+        /socketPongWaitMs \(--socket-pong-wait-ms, TETHER_SOCKET_PONG_WAIT_MS\): must be longer than socketPingPeriodMs \(15000\)/,
+      );
+    }
+    expect(() => loadConfig({}, { TETHER_SOCKET_PING_PERIOD_MS: '30000' })).toThrow(
+      /must be longer than socketPingPeriodMs \(30000\)/,
+    );
+  });
+
+  it('refuses a keepalive delay the kernel cannot take (under a second)', () => {
+    expect(() => loadConfig({ socketKeepAliveMs: 500 }, {})).toThrow(
+      /socketKeepAliveMs \(--socket-keep-alive-ms, TETHER_SOCKET_KEEP_ALIVE_MS\): must be 0 \(off\) or 1000-32767000 ms/,
+    );
+  });
+
   it('refuses a node timeout shorter than three heartbeats', () => {
     expect(() => loadConfig({ clusterHeartbeatMs: 1000, clusterNodeTimeoutMs: 2000 }, {})).toThrow(
       /clusterNodeTimeoutMs \(--cluster-node-timeout-ms, TETHER_CLUSTER_NODE_TIMEOUT_MS\): must be at least three heartbeats/,

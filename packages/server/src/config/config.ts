@@ -146,10 +146,26 @@ export const ConfigSchema = z
     socketMaxQueuedMessages: positiveInt.default(1024),
     /** Realtime socket: unsent bytes one session may hold before it is closed as a slow consumer. */
     socketMaxBufferedBytes: positiveInt.default(4 * 1024 * 1024),
-    /** Realtime socket: protocol-level ping period (Nakama: 15 s). */
+    /**
+     * Realtime socket: protocol-level ping period (Nakama: 15 s). A session silent this long gets a
+     * WebSocket ping; must be shorter than `socketPongWaitMs`. Servers holding many idle sockets may
+     * raise both (docs/protocol.md, "Liveness of idle sockets").
+     */
     socketPingPeriodMs: positiveInt.default(15_000),
     /** Realtime socket: close a session that sent nothing (not even a pong) for this long (Nakama: 25 s). */
     socketPongWaitMs: positiveInt.default(25_000),
+    /**
+     * Realtime TCP sockets (`/ws`, GameMaker TCP and `/gm`): the kernel's TCP keepalive probes a
+     * connection silent this long (ms, whole seconds; 0 = off). The probes cost the server process
+     * nothing; a peer that stopped answering them is closed by the kernel (1006).
+     */
+    socketKeepAliveMs: z.coerce
+      .number()
+      .int()
+      .refine((v) => v === 0 || (v >= 1000 && v <= 32_767_000), {
+        message: 'must be 0 (off) or 1000-32767000 ms (the kernel counts whole seconds)',
+      })
+      .default(15_000),
     /** GameMaker carriers: time from accept to a successful `authenticate` (the handshake included). */
     socketAuthTimeoutMs: positiveInt.default(5_000),
     /** Close realtime sockets (4001 "token expired") when their session token expires; off like Nakama. */
@@ -226,6 +242,13 @@ export const ConfigSchema = z
   })
   .strict()
   .superRefine((c, ctx) => {
+    if (c.socketPongWaitMs <= c.socketPingPeriodMs) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['socketPongWaitMs'],
+        message: `must be longer than socketPingPeriodMs (${c.socketPingPeriodMs}): a silent session gets its ping before it is given up on, and the pong needs time to come back (Nakama refuses the reverse too)`,
+      });
+    }
     if (c.cluster !== undefined && c.database === 'sqlite') {
       ctx.addIssue({
         code: 'custom',

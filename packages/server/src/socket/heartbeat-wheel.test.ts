@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { HeartbeatWheel } from './heartbeat-wheel.ts';
+import { HeartbeatWheel, type WheelHeartbeat } from './heartbeat-wheel.ts';
 
 describe('HeartbeatWheel', () => {
   afterEach(() => {
@@ -31,6 +31,39 @@ describe('HeartbeatWheel', () => {
     vi.advanceTimersByTime(1000);
     expect(log).toEqual(['ping a@100', 'ping a@200', 'timeout a@250', 'timeout b@300']);
     expect(wheel.size).toBe(0);
+  });
+
+  it('with a raised ping period (120 s, pong wait 150 s, default slots) still pings and times out', () => {
+    vi.useFakeTimers();
+    vi.setSystemTime(1_000_000);
+    const start = Date.now();
+    const log: string[] = [];
+    const entries = new Map<string, WheelHeartbeat<string>>();
+    const wheel = new HeartbeatWheel<string>({
+      pingPeriodMs: 120_000,
+      idleTimeoutMs: 150_000,
+      handlers: {
+        ping: (name) => {
+          log.push(`ping ${name}@${Math.floor((Date.now() - start) / 1000)}s`);
+          // The answering peer's pong arrives a second later.
+          if (name === 'answering') setTimeout(() => entries.get(name)?.touch(), 1000);
+        },
+        timedOut: (name) => log.push(`timeout ${name}@${Math.floor((Date.now() - start) / 1000)}s`),
+      },
+    });
+    entries.set('answering', wheel.watch('answering', true));
+    entries.set('silent', wheel.watch('silent', true));
+    vi.advanceTimersByTime(400_000);
+    // Slots of 1 s: each check less than two slots late, never early.
+    expect(log).toEqual([
+      'ping silent@120s',
+      'ping answering@120s',
+      'timeout silent@150s',
+      'ping answering@241s',
+      'ping answering@362s',
+    ]);
+    expect(wheel.size).toBe(1);
+    entries.get('answering')?.stop();
   });
 
   it('lets a check stop other connections of its slot, and checks the rest', () => {

@@ -57,6 +57,7 @@ export function startSocketEndpoints(deps: SocketEndpointDeps): SocketEndpoints 
     maxMessageBytes: config.socketMaxMessageBytes,
     maxBufferedBytes: config.socketMaxBufferedBytes,
     maxConnectionsPerAddress: config.socketMaxConnectionsPerAddress,
+    keepAliveMs: config.socketKeepAliveMs,
   });
   deps.upgrades.set(REALTIME_WS_PATH, (req, socket, head, target) =>
     ws.handleUpgrade(req, socket, head, target),

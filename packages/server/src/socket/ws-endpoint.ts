@@ -111,6 +111,8 @@ export class RealtimeWsEndpoint {
     maxBufferedBytes: number;
     /** Connections one address may hold, counted from the upgrade request; 0 = no limit. */
     maxConnectionsPerAddress: number;
+    /** Kernel TCP keepalive on accepted sockets after this much silence (ms; 0 or absent: off). */
+    keepAliveMs?: number;
   }) {
     const tickets = this.#tickets;
     this.#releaseTicket = function (this: Duplex) {
@@ -136,6 +138,7 @@ export class RealtimeWsEndpoint {
         maxBufferedBytes: deps.maxBufferedBytes,
         name: textFrames ? 'ws' : 'ws-pb',
         textFrames,
+        keepAliveMs: deps.keepAliveMs,
         onConnection: (connection, req) => this.#open(connection, req),
       });
     this.#acceptor = acceptor(true);

@@ -102,6 +102,8 @@ export interface TcpListenOptions {
   readonly closeTimeoutMs?: number;
   /** Prefix of connection ids, e.g. `gm-tcp`. */
   readonly name?: string;
+  /** Kernel TCP keepalive on each accepted socket after this much silence (ms; 0 or absent: off). */
+  readonly keepAliveMs?: number;
   /** Receives each accepted connection; attach handlers synchronously. */
   readonly onConnection: (connection: TcpConnection) => void;
 }
@@ -109,7 +111,14 @@ export interface TcpListenOptions {
 /** Listens for TCP connections and wraps each one in a {@link TcpConnection}. */
 export function listenTcp(opts: TcpListenOptions): Promise<Listener> {
   let seq = 0;
-  const server = createServer({ noDelay: true, allowHalfOpen: false });
+  const keepAlive = (opts.keepAliveMs ?? 0) > 0;
+  // keepAlive: set on every accepted socket by Node itself (setKeepAlive at accept).
+  const server = createServer({
+    noDelay: true,
+    allowHalfOpen: false,
+    keepAlive,
+    keepAliveInitialDelay: keepAlive ? opts.keepAliveMs : 0,
+  });
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port, opts.host, () => {

@@ -8,7 +8,7 @@
 import { isUtf8 } from 'node:buffer';
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { type RawData, WebSocket, WebSocketServer } from 'ws';
@@ -308,6 +308,8 @@ export interface WsAcceptorOptions {
   readonly name?: string;
   /** Every frame sent is a text frame (see {@link WsConnectionOptions.textFrames}). */
   readonly textFrames?: boolean;
+  /** Kernel TCP keepalive on each accepted socket after this much silence (ms; 0 or absent: off). */
+  readonly keepAliveMs?: number;
   /** Receives each accepted connection; attach handlers synchronously. */
   readonly onConnection: (connection: WsConnection, req: IncomingMessage) => void;
 }
@@ -357,6 +359,7 @@ export class WsAcceptor {
     this.#wss.handleUpgrade(req, socket, head, (ws) => {
       // `ws` handles the socket's errors from here on.
       socket.off('error', this.#onUpgradeError);
+      if (this.#opts.keepAliveMs) enableKeepAlive(socket, this.#opts.keepAliveMs);
       const remote = { address: req.socket.remoteAddress ?? '', port: req.socket.remotePort ?? 0 };
       const connection = new WsConnection(ws, socket, remote, {
         id: `${this.#opts.name ?? 'ws'}#${++this.#seq}`,
@@ -379,6 +382,18 @@ export class WsAcceptor {
   close(): void {
     this.#closed = true;
   }
+}
+
+/**
+ * Turns on the kernel's TCP keepalive for `socket` (a `net.Socket`, or a `tls.TLSSocket` over one):
+ * probes after `delayMs` of silence, answered by the peer's kernel, with no wake-up of this process.
+ * Node sets 10 probes 1 s apart (`TCP_KEEPCNT`, `TCP_KEEPINTVL`; since Node 12.17), so a peer gone
+ * silent is closed (`ETIMEDOUT`) about `delayMs` + 10 s after it last sent anything. See
+ * docs/protocol.md, "Liveness of idle sockets".
+ */
+export function enableKeepAlive(socket: Duplex, delayMs: number): void {
+  const tcp = socket as Partial<Pick<Socket, 'setKeepAlive'>>;
+  if (typeof tcp.setKeepAlive === 'function') tcp.setKeepAlive(true, delayMs);
 }
 
 /** Options of {@link listenWs}. */
