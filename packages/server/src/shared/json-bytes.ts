@@ -11,9 +11,14 @@
 const NEEDS_ESCAPE = /[\u0000-\u001f"\\\ud800-\udfff]/;
 
 const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
 const ZERO = 0x30;
 
-/** One JSON text being written. Not reentrant: take one, write it to the end, then {@link bytes}. */
+/**
+ * One JSON text being written. Not reentrant: take one, write it to the end, then {@link bytes}.
+ * ASCII is copied a character at a time in JavaScript: a native `Buffer.write` per piece costs more
+ * than the copy for the short pieces of a JSON text (keys, ids, numbers).
+ */
 export class JsonBytes {
   #buf: Buffer;
   #at = 0;
@@ -35,16 +40,60 @@ export class JsonBytes {
     return out;
   }
 
-  /** ASCII text as is (punctuation, keys with their quotes). */
+  /** ASCII text as is (punctuation, keys with their quotes, digits). */
   raw(ascii: string): this {
-    this.#room(ascii.length);
-    this.#at += this.#buf.write(ascii, this.#at, 'latin1');
+    const n = ascii.length;
+    this.#room(n);
+    const buf = this.#buf;
+    let at = this.#at;
+    for (let i = 0; i < n; i++) buf[at++] = ascii.charCodeAt(i);
+    this.#at = at;
     return this;
   }
 
   /** A JSON string, as `JSON.stringify(s)` writes it. */
   string(s: string): this {
-    if (NEEDS_ESCAPE.test(s)) return this.#utf8(JSON.stringify(s));
+    const n = s.length;
+    this.#room(n + 2);
+    const buf = this.#buf;
+    const start = this.#at;
+    let at = start;
+    buf[at++] = QUOTE;
+    for (let i = 0; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c < 0x20 || c >= 0x7f || c === QUOTE || c === BACKSLASH) {
+        // Escapes or non-ASCII: JSON.stringify's rules, or UTF-8 for the rest.
+        this.#at = start;
+        return NEEDS_ESCAPE.test(s) ? this.#utf8(JSON.stringify(s)) : this.#quotedUtf8(s);
+      }
+      buf[at++] = c;
+    }
+    buf[at++] = QUOTE;
+    this.#at = at;
+    return this;
+  }
+
+  /**
+   * A time as `formatTimestamp` writes it (a JSON string), with `write` being protocol's
+   * `writeTimestamp` and `format` its `formatTimestamp` for the years it does not write.
+   */
+  timestamp(
+    ms: number,
+    write: (ms: number, out: Uint8Array, at: number) => number,
+    format: (ms: number) => string,
+  ): this {
+    this.#room(22);
+    const buf = this.#buf;
+    buf[this.#at] = QUOTE;
+    const n = write(ms, buf, this.#at + 1);
+    if (n === 0) return this.string(format(ms));
+    this.#at += n + 1;
+    buf[this.#at++] = QUOTE;
+    return this;
+  }
+
+  /** A string with no character to escape, quoted, as UTF-8. */
+  #quotedUtf8(s: string): this {
     this.#room(s.length * 3 + 2);
     const buf = this.#buf;
     buf[this.#at++] = QUOTE;

@@ -5,7 +5,7 @@
  *
  * @packageDocumentation
  */
-import { formatTimestamp } from '@tether/protocol';
+import { formatTimestamp, writeTimestamp } from '@tether/protocol';
 import { RenderedJson } from '../../api/http-types.ts';
 import { JsonBytes } from '../../shared/json-bytes.ts';
 import type { RankedRecord } from './leaderboard-types.ts';
@@ -98,9 +98,10 @@ function writeRecords(w: JsonBytes, records: readonly RankedRecord[]): void {
     if (r.subscore !== 0n) w.raw(',"subscore":"').raw(r.subscore.toString()).raw('"');
     if (r.numScore !== 0) w.raw(',"num_score":').number(r.numScore);
     if (r.metadata !== '') w.raw(',"metadata":').string(r.metadata);
-    w.raw(',"create_time":').string(formatTimestamp(r.createTime));
-    w.raw(',"update_time":').string(formatTimestamp(r.updateTime));
-    if (r.expiryTime !== 0) w.raw(',"expiry_time":').string(formatTimestamp(r.expiryTime * 1000));
+    w.raw(',"create_time":').timestamp(r.createTime.getTime(), writeTimestamp, formatTimestamp);
+    w.raw(',"update_time":').timestamp(r.updateTime.getTime(), writeTimestamp, formatTimestamp);
+    if (r.expiryTime !== 0)
+      w.raw(',"expiry_time":').timestamp(r.expiryTime * 1000, writeTimestamp, formatTimestamp);
     if (r.rank !== 0) w.raw(',"rank":').intString(r.rank);
     if (r.maxNumScore !== 0) w.raw(',"max_num_score":').number(r.maxNumScore);
     w.raw('}');
