@@ -1,6 +1,12 @@
 import type { PostgresDb } from '../../../db/db.ts';
 import { isUuid } from '../../../shared/ids.ts';
-import { type Board, type LeaderboardRecord, type RecordKey, SortOrder } from '../leaderboard-types.ts';
+import {
+  type Board,
+  type LeaderboardRecord,
+  type RecordKey,
+  type ScannedRecord,
+  SortOrder,
+} from '../leaderboard-types.ts';
 import type { LeaderboardStore, Period, RecordScan } from './leaderboard-store.ts';
 import {
   BOARD_COLUMNS,
@@ -159,7 +165,7 @@ export class PgLeaderboardStore implements LeaderboardStore {
     return rows.map((r) => ({ leaderboardId: r.leaderboard_id, expiryTime: Number(r.expiry_time) }));
   }
 
-  async scanRecords(scan: RecordScan): Promise<LeaderboardRecord[]> {
+  async scanRecords(scan: RecordScan): Promise<ScannedRecord[]> {
     // A named prepared statement read as arrays: planned once per connection, no object per row
     // from the driver. The period columns are the scan's own; times come as Unix milliseconds (text
     // parsing of TIMESTAMPTZ into Dates costs more than reading the row), truncated to the
@@ -167,7 +173,7 @@ export class PgLeaderboardStore implements LeaderboardStore {
     const { text, params, name } = this.#scanQuery(SCAN_COLUMNS, scan);
     const rows = await this.#db.arrays({ name: `lb_scan_${name}`, text }, params);
     const { leaderboardId, expiryTime } = scan;
-    const out: LeaderboardRecord[] = new Array(rows.length);
+    const out: ScannedRecord[] = new Array(rows.length);
     for (let i = 0; i < rows.length; i++) {
       const v = rows[i] as ScanRow;
       out[i] = {
@@ -182,6 +188,7 @@ export class PgLeaderboardStore implements LeaderboardStore {
         createTime: new Date(Number(v[7])),
         updateTime: new Date(Number(v[8])),
         expiryTime,
+        rank: 0,
       };
     }
     return out;
