@@ -10,6 +10,9 @@
 /** Characters `JSON.stringify` escapes (and surrogates, which it escapes when unpaired). */
 const NEEDS_ESCAPE = /[\u0000-\u001f"\\\ud800-\udfff]/;
 
+/** The largest scratch buffer kept between texts. */
+const KEEP_BYTES = 1024 * 1024;
+
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 const ZERO = 0x30;
@@ -23,7 +26,10 @@ export class JsonBytes {
   #buf: Buffer;
   #at = 0;
 
+  readonly #initial: number;
+
   constructor(initial = 64 * 1024) {
+    this.#initial = initial;
     this.#buf = Buffer.allocUnsafe(initial);
   }
 
@@ -33,10 +39,14 @@ export class JsonBytes {
     return this;
   }
 
-  /** The text written since {@link reset}, copied into a Buffer of its own. */
+  /**
+   * The text written since {@link reset}, copied into a Buffer of its own. A scratch buffer grown
+   * past {@link KEEP_BYTES} by an unusually large text is let go, so it is not held for good.
+   */
   bytes(): Buffer {
     const out = Buffer.allocUnsafe(this.#at);
     this.#buf.copy(out, 0, 0, this.#at);
+    if (this.#buf.length > KEEP_BYTES) this.#buf = Buffer.allocUnsafe(this.#initial);
     return out;
   }
 
