@@ -8,7 +8,7 @@ describe('JsonBytes', () => {
     const w = new JsonBytes(8);
     for (let round = 0; round < 2; round++) {
       w.reset().raw('[');
-      strings.forEach((s, i) => (i === 0 ? w : w.raw(',')).string(s));
+      for (const [i, s] of strings.entries()) (i === 0 ? w : w.raw(',')).string(s);
       for (const n of numbers) w.raw(',').number(n);
       for (const n of [0, 42, 2 ** 40]) w.raw(',').intString(n);
       w.raw(']');

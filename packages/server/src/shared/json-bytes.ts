@@ -7,8 +7,14 @@
  * @packageDocumentation
  */
 
-/** Characters `JSON.stringify` escapes (and surrogates, which it escapes when unpaired). */
-const NEEDS_ESCAPE = /[\u0000-\u001f"\\\ud800-\udfff]/;
+/** Whether `s` has a character `JSON.stringify` escapes (or a surrogate, escaped when unpaired). */
+function needsEscape(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c === QUOTE || c === BACKSLASH || (c >= 0xd800 && c <= 0xdfff)) return true;
+  }
+  return false;
+}
 
 /** The largest scratch buffer kept between texts. */
 const KEEP_BYTES = 1024 * 1024;
@@ -74,7 +80,7 @@ export class JsonBytes {
       if (c < 0x20 || c >= 0x7f || c === QUOTE || c === BACKSLASH) {
         // Escapes or non-ASCII: JSON.stringify's rules, or UTF-8 for the rest.
         this.#at = start;
-        return NEEDS_ESCAPE.test(s) ? this.#utf8(JSON.stringify(s)) : this.#quotedUtf8(s);
+        return needsEscape(s) ? this.#utf8(JSON.stringify(s)) : this.#quotedUtf8(s);
       }
       buf[at++] = c;
     }
