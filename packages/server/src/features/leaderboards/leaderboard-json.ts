@@ -98,8 +98,8 @@ function writeRecords(w: JsonBytes, records: readonly RankedRecord[]): void {
     if (r.subscore !== 0n) w.raw(',"subscore":"').raw(r.subscore.toString()).raw('"');
     if (r.numScore !== 0) w.raw(',"num_score":').number(r.numScore);
     if (r.metadata !== '') w.raw(',"metadata":').string(r.metadata);
-    w.raw(',"create_time":').timestamp(r.createTime.getTime(), writeTimestamp, formatTimestamp);
-    w.raw(',"update_time":').timestamp(r.updateTime.getTime(), writeTimestamp, formatTimestamp);
+    w.raw(',"create_time":').timestamp(r.createTime, writeTimestamp, formatTimestamp);
+    w.raw(',"update_time":').timestamp(r.updateTime, writeTimestamp, formatTimestamp);
     if (r.expiryTime !== 0)
       w.raw(',"expiry_time":').timestamp(r.expiryTime * 1000, writeTimestamp, formatTimestamp);
     if (r.rank !== 0) w.raw(',"rank":').intString(r.rank);

@@ -63,8 +63,10 @@ export interface LeaderboardRecord {
   readonly maxNumScore: number;
   /** JSON text of an object. */
   readonly metadata: string;
-  readonly createTime: Date;
-  readonly updateTime: Date;
+  /** Unix milliseconds (a number rather than a `Date`: a page of records made 200 of them). */
+  readonly createTime: number;
+  /** Unix milliseconds. */
+  readonly updateTime: number;
   /** Unix seconds when the record's period ends; 0 = never. */
   readonly expiryTime: number;
 }

@@ -54,8 +54,8 @@ const record = (
   numScore: 1,
   maxNumScore: DEFAULT_MAX_NUM_SCORE,
   metadata: '{}',
-  createTime: T0,
-  updateTime: T0,
+  createTime: T0.getTime(),
+  updateTime: T0.getTime(),
   expiryTime,
 });
 
@@ -109,8 +109,8 @@ describeStoreContract(
             ...record(id, owner(1), 10n, 1n),
             username: 'u1',
             metadata: '{"a":1}',
-            createTime: new Date('2025-03-01T12:00:00.123Z'),
-            updateTime: new Date('1969-12-31T23:59:59.456Z'),
+            createTime: Date.parse('2025-03-01T12:00:00.123Z'),
+            updateTime: Date.parse('1969-12-31T23:59:59.456Z'),
           },
           record(id, owner(2), 10n, 1n),
           record(id, owner(3), 10n, 2n),

@@ -129,8 +129,8 @@ export class PgLeaderboardStore implements LeaderboardStore {
             column((r) => r.numScore),
             column((r) => r.maxNumScore),
             column((r) => r.metadata),
-            column((r) => r.createTime),
-            column((r) => r.updateTime),
+            column((r) => new Date(r.createTime)),
+            column((r) => new Date(r.updateTime)),
           ],
         );
       }
@@ -142,7 +142,7 @@ export class PgLeaderboardStore implements LeaderboardStore {
       `UPDATE leaderboard_records SET username = $4, score = $5, subscore = $6, num_score = $7,
          max_num_score = $8, metadata = $9, update_time = $10
        WHERE leaderboard_id = $1 AND expiry_time = $2 AND owner_id = $3`,
-      [...recordParams(r).slice(0, 9), r.updateTime],
+      [...recordParams(r).slice(0, 9), new Date(r.updateTime)],
     );
   }
 
@@ -185,8 +185,8 @@ export class PgLeaderboardStore implements LeaderboardStore {
         numScore: v[4],
         maxNumScore: v[5],
         metadata: v[6],
-        createTime: new Date(Number(v[7])),
-        updateTime: new Date(Number(v[8])),
+        createTime: Number(v[7]),
+        updateTime: Number(v[8]),
         expiryTime,
         rank: 0,
       };
@@ -318,7 +318,7 @@ function recordParams(r: LeaderboardRecord): unknown[] {
     r.numScore,
     r.maxNumScore,
     r.metadata,
-    r.createTime,
-    r.updateTime,
+    new Date(r.createTime),
+    new Date(r.updateTime),
   ];
 }

@@ -190,8 +190,8 @@ export class SqliteLeaderboardStore implements LeaderboardStore {
       numScore: Number(v[4]),
       maxNumScore: Number(v[5]),
       metadata: v[6],
-      createTime: new Date(Number(v[7])),
-      updateTime: new Date(Number(v[8])),
+      createTime: Number(v[7]),
+      updateTime: Number(v[8]),
       expiryTime,
       rank: 0,
     }));
@@ -329,7 +329,7 @@ function recordParams(r: LeaderboardRecord): Record<string, unknown> {
     num_score: r.numScore,
     max_num_score: r.maxNumScore,
     metadata: r.metadata,
-    create_time: r.createTime.getTime(),
-    update_time: r.updateTime.getTime(),
+    create_time: r.createTime,
+    update_time: r.updateTime,
   };
 }
