@@ -11,8 +11,17 @@ describe('JsonBytes', () => {
       for (const [i, s] of strings.entries()) (i === 0 ? w : w.raw(',')).string(s);
       for (const n of numbers) w.raw(',').number(n);
       for (const n of [0, 42, 2 ** 40]) w.raw(',').intString(n);
+      const bigints = [0n, 1n, 2n ** 53n - 1n, 2n ** 53n, 2n ** 63n - 1n, -5n];
+      for (const b of bigints) w.raw(',').bigintString(b);
       w.raw(']');
-      const expected = JSON.stringify([...strings, ...numbers, '0', '42', String(2 ** 40)]);
+      const expected = JSON.stringify([
+        ...strings,
+        ...numbers,
+        '0',
+        '42',
+        String(2 ** 40),
+        ...bigints.map(String),
+      ]);
       expect(w.bytes().toString('utf8')).toBe(expected);
     }
   });

@@ -19,6 +19,7 @@ function needsEscape(s: string): boolean {
 /** The largest scratch buffer kept between texts. */
 const KEEP_BYTES = 1024 * 1024;
 
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 const ZERO = 0x30;
@@ -141,6 +142,11 @@ export class JsonBytes {
     this.#digits(n);
     this.#buf[this.#at++] = QUOTE;
     return this;
+  }
+
+  /** A bigint as a JSON string (`"42"`, int64 in proto3 JSON); safe integers without a string. */
+  bigintString(v: bigint): this {
+    return v >= 0n && v <= MAX_SAFE ? this.intString(Number(v)) : this.string(v.toString());
   }
 
   #digits(n: number): void {

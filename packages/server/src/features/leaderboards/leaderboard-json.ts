@@ -94,8 +94,8 @@ function writeRecords(w: JsonBytes, records: readonly RankedRecord[]): void {
     w.raw(i === 0 ? '{"leaderboard_id":' : ',{"leaderboard_id":').string(r.leaderboardId);
     w.raw(',"owner_id":').string(r.ownerId);
     if (r.username !== null) w.raw(',"username":').string(r.username);
-    if (r.score !== 0n) w.raw(',"score":"').raw(r.score.toString()).raw('"');
-    if (r.subscore !== 0n) w.raw(',"subscore":"').raw(r.subscore.toString()).raw('"');
+    if (r.score !== 0n) w.raw(',"score":').bigintString(r.score);
+    if (r.subscore !== 0n) w.raw(',"subscore":').bigintString(r.subscore);
     if (r.numScore !== 0) w.raw(',"num_score":').number(r.numScore);
     if (r.metadata !== '') w.raw(',"metadata":').string(r.metadata);
     w.raw(',"create_time":').timestamp(r.createTime, writeTimestamp, formatTimestamp);
