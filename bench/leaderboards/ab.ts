@@ -76,6 +76,8 @@ interface GcTotals {
   readonly minorMs: number;
   readonly major: number;
   readonly majorMs: number;
+  /** Bytes allocated on the JavaScript heap since the first report. */
+  readonly allocated: number;
 }
 
 interface Server {
@@ -140,6 +142,7 @@ async function phase(servers: Server[], kind: 'around' | 'page'): Promise<string
   const cpuUs = servers.map(() => 0);
   const minor = servers.map(() => ({ n: 0, ms: 0 }));
   const major = servers.map(() => ({ n: 0, ms: 0 }));
+  const allocated = servers.map(() => 0);
   const cursors = new Map<Server, string[]>();
   for (const s of servers) {
     const list: string[] = [];
@@ -170,16 +173,18 @@ async function phase(servers: Server[], kind: 'around' | 'page'): Promise<string
       minor[k]!.ms += gc1.minorMs - gc0.minorMs;
       major[k]!.n += gc1.major - gc0.major;
       major[k]!.ms += gc1.majorMs - gc0.majorMs;
+      allocated[k]! += gc1.allocated - gc0.allocated;
     }
   }
   const lines = servers.map(
     (s, k) =>
       `${s.name}: p50 ${fmt(pct(samples[k]!, 0.5))} ms, p99 ${fmt(pct(samples[k]!, 0.99))} ms, CPU/read ${fmt(cpuUs[k]! / samples[k]!.length)} µs, ` +
-      `scavenges ${minor[k]!.n} (${fmt(minor[k]!.ms / Math.max(1, minor[k]!.n))} ms each), full GCs ${major[k]!.n} (${fmt(major[k]!.ms)} ms)`,
+      `scavenges ${minor[k]!.n} (${fmt(minor[k]!.ms / Math.max(1, minor[k]!.n))} ms each), full GCs ${major[k]!.n} (${fmt(major[k]!.ms)} ms), ` +
+      `allocated/read ${fmt(allocated[k]! / samples[k]!.length / 1024)} KB`,
   );
   const ratio = (f: (k: number) => number) => fmt(f(1) / f(0));
   lines.push(
-    `after ÷ before: p50 ${ratio((k) => pct(samples[k]!, 0.5))}, p99 ${ratio((k) => pct(samples[k]!, 0.99))}, CPU/read ${ratio((k) => cpuUs[k]!)}, scavenge ms/read ${ratio((k) => minor[k]!.ms)}`,
+    `after ÷ before: p50 ${ratio((k) => pct(samples[k]!, 0.5))}, p99 ${ratio((k) => pct(samples[k]!, 0.99))}, CPU/read ${ratio((k) => cpuUs[k]!)}, scavenge ms/read ${ratio((k) => minor[k]!.ms)}, allocated/read ${ratio((k) => allocated[k]!)}`,
   );
   return lines;
 }

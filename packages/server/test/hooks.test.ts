@@ -16,7 +16,7 @@ const seen: { kind: string; ctx: RtHookContext | ApiHookContext; result?: unknow
 
 beforeAll(async () => {
   server = await startTestServer();
-  await server.runtime.run((initializer) => {
+  await server.runtime.run(async (initializer, nk) => {
     // Chat filtering: the classic use.
     initializer.registerRtBefore('ChannelMessageSend', (_ctx, message) => {
       const content = JSON.parse(String(message.content)) as { text?: string };
@@ -46,6 +46,15 @@ beforeAll(async () => {
     initializer.registerApiAfter('GetAccount', (ctx, response) => {
       seen.push({ kind: 'api-after', ctx, result: response });
     });
+    // Record lists are sent as bytes written straight from the records; the hook gets the object.
+    initializer.registerApiAfter('ListLeaderboardRecords', (ctx, response) => {
+      seen.push({ kind: 'api-after-records', ctx, result: response });
+    });
+    await nk.leaderboardCreate('hooked-board', false, 'desc', 'best');
+    await nk.leaderboardRecordWrite('hooked-board', '00000000-0000-4000-8000-000000000001', 'ünï', 42, 7, {
+      note: 'a "quoted" 🎮',
+    });
+    await nk.leaderboardRecordWrite('hooked-board', '00000000-0000-4000-8000-000000000002', undefined, 9);
   }, 'hooks-test');
 });
 afterEach(() => disconnectAll(opened));
@@ -138,6 +147,26 @@ describe('API hooks', () => {
     expect(ok.status).toBe(200);
     const me = await call(server.baseUrl, 'GET', '/v2/account', { auth: bearer(token) });
     expect(me.body!.user).toMatchObject({ display_name: 'Zed', location: 'Hookville' });
+  });
+
+  it('an after hook of a record list gets the object whose JSON was sent', async () => {
+    const { token } = await deviceLogin(server.baseUrl, 'device-hooked-records');
+    const res = await call(server.baseUrl, 'GET', '/v2/leaderboard/hooked-board?limit=1', {
+      auth: bearer(token),
+    });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({
+      records: [
+        { owner_id: '00000000-0000-4000-8000-000000000001', username: 'ünï', score: '42', rank: '1' },
+      ],
+      rank_count: '2',
+    });
+    expect(JSON.parse((res.body!.records as Array<{ metadata: string }>)[0]!.metadata)).toEqual({
+      note: 'a "quoted" 🎮',
+    });
+    const after = seen.find((s) => s.kind === 'api-after-records');
+    expect(after?.ctx).toMatchObject({ api: 'ListLeaderboardRecords' });
+    expect(after?.result).toEqual(res.body);
   });
 
   it('refuses hooks for APIs no route declares', async () => {

@@ -11,8 +11,42 @@
  */
 export function formatTimestamp(time: Date | number): string {
   const ms = typeof time === 'number' ? time : time.getTime();
+  if (writeTimestamp(ms, scratch, 0) === 0) return isoSeconds(time);
+  const c = scratch;
+  return String.fromCharCode(
+    c[0]!,
+    c[1]!,
+    c[2]!,
+    c[3]!,
+    c[4]!,
+    c[5]!,
+    c[6]!,
+    c[7]!,
+    c[8]!,
+    c[9]!,
+    c[10]!,
+    c[11]!,
+    c[12]!,
+    c[13]!,
+    c[14]!,
+    c[15]!,
+    c[16]!,
+    c[17]!,
+    c[18]!,
+    c[19]!,
+  );
+}
+
+const scratch = new Uint8Array(20);
+
+/**
+ * Writes {@link formatTimestamp}'s 20 characters of `ms` (Unix milliseconds) as ASCII bytes into
+ * `out` at `at`, for JSON written straight to bytes. Returns 20, or 0 (nothing written) outside
+ * years 1000–9999, where the caller uses `formatTimestamp`.
+ */
+export function writeTimestamp(ms: number, out: Uint8Array, at: number): number {
   // 1000-01-01T00:00:00Z and 10000-01-01T00:00:00Z in Unix milliseconds.
-  if (!(ms >= -30_610_224_000_000 && ms < 253_402_300_800_000)) return isoSeconds(time);
+  if (!(ms >= -30_610_224_000_000 && ms < 253_402_300_800_000)) return 0;
   const secs = Math.floor(ms / 1000);
   const days = Math.floor(secs / 86_400);
   const sod = secs - days * 86_400;
@@ -33,28 +67,27 @@ export function formatTimestamp(time: Date | number): string {
   const second = sod - hour * 3600 - minute * 60;
   const yh = Math.floor(year / 100);
   const yl = year - yh * 100;
-  return String.fromCharCode(
-    tens(yh),
-    ones(yh),
-    tens(yl),
-    ones(yl),
-    DASH,
-    tens(month),
-    ones(month),
-    DASH,
-    tens(day),
-    ones(day),
-    T,
-    tens(hour),
-    ones(hour),
-    COLON,
-    tens(minute),
-    ones(minute),
-    COLON,
-    tens(second),
-    ones(second),
-    Z,
-  );
+  out[at] = tens(yh);
+  out[at + 1] = ones(yh);
+  out[at + 2] = tens(yl);
+  out[at + 3] = ones(yl);
+  out[at + 4] = DASH;
+  out[at + 5] = tens(month);
+  out[at + 6] = ones(month);
+  out[at + 7] = DASH;
+  out[at + 8] = tens(day);
+  out[at + 9] = ones(day);
+  out[at + 10] = T;
+  out[at + 11] = tens(hour);
+  out[at + 12] = ones(hour);
+  out[at + 13] = COLON;
+  out[at + 14] = tens(minute);
+  out[at + 15] = ones(minute);
+  out[at + 16] = COLON;
+  out[at + 17] = tens(second);
+  out[at + 18] = ones(second);
+  out[at + 19] = Z;
+  return 20;
 }
 
 const ZERO = 48;

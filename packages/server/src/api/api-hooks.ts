@@ -88,7 +88,7 @@ export function hookedHandler(
     const result = await handler(runReq);
     if (hooks.after) {
       try {
-        await hooks.after(ctx, result.body ?? result.text, run);
+        await hooks.after(ctx, result.json ? result.json.body() : (result.body ?? result.text), run);
       } catch (err) {
         deps.onAfterError(err);
       }

@@ -18,7 +18,27 @@ export interface HttpRequest {
  * What a handler returns: a JSON body with status 200, or an explicit response. `text` sends a body
  * as is (for endpoints whose caller chose the format, like RPC with `?unwrap`); it wins over `body`.
  */
-export type HttpResult = { status?: number; body?: unknown; text?: string; headers?: Record<string, string> };
+export type HttpResult = {
+  status?: number;
+  body?: unknown;
+  text?: string;
+  /** A JSON body already written as bytes (status 200 unless `status`); wins over `body`. */
+  json?: RenderedJson;
+  headers?: Record<string, string>;
+};
+
+/**
+ * A JSON body written straight to bytes by a handler that renders a large response without building
+ * it as objects first. `body()` builds the same value as objects, for an API after hook.
+ */
+export class RenderedJson {
+  constructor(
+    /** The UTF-8 JSON text. */
+    readonly bytes: Buffer,
+    /** The value `bytes` is the JSON of (built on demand). */
+    readonly body: () => unknown,
+  ) {}
+}
 export type HttpHandler = (req: HttpRequest) => Promise<HttpResult> | HttpResult;
 
 /**

@@ -3,7 +3,7 @@ import type { SessionVerifier, VerifiedSession } from '../session/verifier.ts';
 import { invalid } from '../shared/domain-error.ts';
 import { parseGoBool } from '../shared/go-bool.ts';
 import { bearerToken } from './auth-headers.ts';
-import type { HttpHandler, HttpRequest } from './http-types.ts';
+import { type HttpHandler, type HttpRequest, RenderedJson } from './http-types.ts';
 
 /**
  * Shared pieces of the JSON routes of every feature: Bearer authentication and query parsing with
@@ -15,7 +15,8 @@ export type SessionHandler = (req: HttpRequest, caller: VerifiedSession) => Prom
 
 /**
  * Wraps a handler that needs a session: checks `Authorization: Bearer <session token>` first
- * (UNAUTHENTICATED otherwise) and returns the handler's value as the JSON body.
+ * (UNAUTHENTICATED otherwise) and returns the handler's value as the JSON body (a {@link RenderedJson}
+ * is sent as its bytes).
  */
 export function withSession(
   sessions: Pick<SessionVerifier, 'verifySessionToken'>,
@@ -23,7 +24,8 @@ export function withSession(
 ): HttpHandler {
   return async (req) => {
     const caller = await sessions.verifySessionToken(bearerToken(req));
-    return { body: await fn(req, caller) };
+    const out = await fn(req, caller);
+    return out instanceof RenderedJson ? { json: out } : { body: out };
   };
 }
 

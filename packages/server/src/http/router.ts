@@ -154,7 +154,9 @@ export class HttpRouter {
     try {
       const result = await handler(req);
       const status = result.status ?? 200;
-      if (result.text !== undefined) {
+      if (result.json !== undefined) {
+        send(res, status, result.json.bytes, 'application/json', result.headers, true);
+      } else if (result.text !== undefined) {
         send(res, status, result.text, 'text/plain; charset=utf-8', result.headers, true);
       } else if (result.body === undefined) {
         if (result.headers) {
@@ -229,12 +231,12 @@ function setCors(res: ServerResponse): void {
 function send(
   res: ServerResponse,
   status: number,
-  text: string,
+  text: string | Buffer,
   contentType: string,
   headers: Record<string, string> | undefined,
   cors: boolean,
 ): void {
-  const length = Buffer.byteLength(text);
+  const length = typeof text === 'string' ? Buffer.byteLength(text) : text.length;
   if (headers === undefined) {
     res.writeHead(
       status,

@@ -2,7 +2,7 @@ import type { ApiRoute, HttpRequest } from '../../api/http-types.ts';
 import { intQuery, withSession } from '../../api/request-helpers.ts';
 import type { SessionVerifier } from '../../session/verifier.ts';
 import { invalid } from '../../shared/domain-error.ts';
-import { recordJson, recordListJson, tournamentJson } from './leaderboard-json.ts';
+import { recordJson, recordListResponse, tournamentJson } from './leaderboard-json.ts';
 import { type LeaderboardService, MAX_RECORDS_LIMIT, type RecordWrite } from './leaderboard-service.ts';
 import type { TournamentService } from './tournament-service.ts';
 
@@ -53,7 +53,7 @@ export function leaderboardRoutes(deps: {
         const ownerIds = req.query.getAll('owner_ids').filter((o) => o !== '');
         const cursor = req.query.get('cursor') || undefined;
         const limit = pageLimit(req, ownerIds.length > 0 && !cursor ? 0 : 1, MAX_RECORDS_LIMIT);
-        return recordListJson(
+        return recordListResponse(
           await lb.listRecords(param(req, 'id'), { ownerIds, limit, cursor, expiry: expiryQuery(req) }),
         );
       }),
@@ -72,7 +72,7 @@ export function leaderboardRoutes(deps: {
       path: '/v2/leaderboard/:id/owner/:ownerId',
       name: 'ListLeaderboardRecordsAroundOwner',
       handler: withSession(sessions, async (req) =>
-        recordListJson(
+        recordListResponse(
           await lb.haystack(param(req, 'id'), param(req, 'ownerId'), {
             limit: intQuery(req, 'limit', 1),
             cursor: req.query.get('cursor') || undefined,
@@ -120,7 +120,7 @@ export function leaderboardRoutes(deps: {
         const ownerIds = req.query.getAll('owner_ids').filter((o) => o !== '');
         const cursor = req.query.get('cursor') || undefined;
         const limit = pageLimit(req, ownerIds.length > 0 && cursor ? 0 : 10, MAX_RECORDS_LIMIT);
-        return recordListJson(
+        return recordListResponse(
           await tn.listRecords(param(req, 'id'), { ownerIds, limit, cursor, expiry: expiryQuery(req) }),
         );
       }),
@@ -139,7 +139,7 @@ export function leaderboardRoutes(deps: {
       path: '/v2/tournament/:id/owner/:ownerId',
       name: 'ListTournamentRecordsAroundOwner',
       handler: withSession(sessions, async (req) =>
-        recordListJson(
+        recordListResponse(
           await tn.haystack(param(req, 'id'), param(req, 'ownerId'), {
             limit: intQuery(req, 'limit', 100),
             cursor: req.query.get('cursor') || undefined,

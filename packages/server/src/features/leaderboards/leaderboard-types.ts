@@ -63,8 +63,10 @@ export interface LeaderboardRecord {
   readonly maxNumScore: number;
   /** JSON text of an object. */
   readonly metadata: string;
-  readonly createTime: Date;
-  readonly updateTime: Date;
+  /** Unix milliseconds (a number rather than a `Date`: a page of records made 200 of them). */
+  readonly createTime: number;
+  /** Unix milliseconds. */
+  readonly updateTime: number;
   /** Unix seconds when the record's period ends; 0 = never. */
   readonly expiryTime: number;
 }
@@ -72,6 +74,14 @@ export interface LeaderboardRecord {
 /** A record with its 1-based rank (0 when not known, as Nakama answers for ranks it has not cached). */
 export interface RankedRecord extends LeaderboardRecord {
   readonly rank: number;
+}
+
+/**
+ * A record as a store's scan returns it: with a rank slot (0) that the reader fills in place, so a
+ * page of records is not copied once more to add ranks (~11 KB a 100-record read).
+ */
+export interface ScannedRecord extends LeaderboardRecord {
+  rank: number;
 }
 
 /**

@@ -7,7 +7,7 @@
  * @packageDocumentation
  */
 import { type CursorCodec, cursorFields, defineCursor } from '../../db/cursor.ts';
-import { type Board, type LeaderboardRecord, type RankedRecord, withRank } from './leaderboard-types.ts';
+import { type Board, type RankedRecord, type ScannedRecord, withRank } from './leaderboard-types.ts';
 import type { RankIndex } from './rank-index.ts';
 import type { RecordDeps } from './record-writes.ts';
 import type { Period } from './store/leaderboard-store.ts';
@@ -115,7 +115,7 @@ export async function haystack(
   const below = await deps.store.scanRecords({ ...scan, limit: belowWanted + 1 });
   const moreBelow = below.length > belowWanted;
   if (moreBelow) below.pop();
-  const all = [...above, owner, ...below];
+  const all = [...above, withRank(owner, 0) as ScannedRecord, ...below];
   const start = above.length < half ? 0 : Math.max(0, all.length - limit);
   const window = all.slice(start, start + limit);
   const ownerRank = await deps.ranks.rankOf(board, owner);
@@ -165,7 +165,8 @@ async function haystackByIndex(
     subscore: BigInt(before.subscore),
   };
   const rows = await deps.store.scanRecords({ ...period, order: board.sortOrder, after, limit: count });
-  const records = rows.map((r, i) => withRank(r, firstRank + i));
+  for (let i = 0; i < rows.length; i++) rows[i]!.rank = firstRank + i;
+  const records: RankedRecord[] = rows;
   const filter = [board.id, period.expiryTime];
   const first = records[0];
   const last = records[records.length - 1];
@@ -195,20 +196,21 @@ async function ownerRecords(
 }
 
 /**
- * Ranks a run of records consecutive in rank order. When the period's index is held, the first
- * record's rank comes from it (one O(log n) look-up; the rest follow by position, as the rows are
- * consecutive in the same order); otherwise ranks count from `firstRank`.
+ * Ranks a run of records consecutive in rank order, in place. When the period's index is held, the
+ * first record's rank comes from it (one O(log n) look-up; the rest follow by position, as the rows
+ * are consecutive in the same order); otherwise ranks count from `firstRank`.
  */
 function rankPage(
   deps: RecordDeps,
   period: Period,
-  rows: readonly LeaderboardRecord[],
+  rows: ScannedRecord[],
   firstRank: number,
 ): RankedRecord[] {
   const first = rows[0];
   const held = first === undefined ? 0 : (deps.ranks.held(period)?.rankOf(first.ownerId) ?? 0);
   const start = held > 0 ? held : firstRank;
-  return rows.map((r, i) => withRank(r, Math.max(0, start + i)));
+  for (let i = 0; i < rows.length; i++) rows[i]!.rank = Math.max(0, start + i);
+  return rows;
 }
 
 function positionOf(forward: boolean, r: RankedRecord): RecordPosition {

@@ -64,7 +64,7 @@ export async function writeRecord(
   const { store } = deps;
   let rank = 0;
   const stored = await deps.db.tx(async () => {
-    const now = new Date(deps.clock.now());
+    const now = deps.clock.now();
     const commit = (record: LeaderboardRecord) => {
       deps.db.afterCommit(() => {
         rank = deps.ranks.upsert(board, record);
@@ -139,7 +139,7 @@ export async function joinRecord(
 ): Promise<boolean> {
   const period: Period = { leaderboardId: board.id, expiryTime: expiry };
   return deps.db.tx(async () => {
-    const now = new Date(deps.clock.now());
+    const now = deps.clock.now();
     const record: LeaderboardRecord = {
       leaderboardId: board.id,
       ownerId,

@@ -138,7 +138,7 @@ export class TournamentService {
       const record = await store.getRecord(period, owner, { forUpdate: true });
       if (record === null) return;
       const maxNumScore = Math.max(0, Math.min(2 ** 31 - 1, record.maxNumScore + count));
-      await store.updateRecord({ ...record, maxNumScore, updateTime: new Date(clock.now()) });
+      await store.updateRecord({ ...record, maxNumScore, updateTime: clock.now() });
     });
   }
 

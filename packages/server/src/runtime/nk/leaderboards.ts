@@ -373,8 +373,8 @@ function recordOf(r: RankedRecord): LeaderboardRecord {
     numScore: r.numScore,
     maxNumScore: r.maxNumScore,
     metadata: JSON.parse(r.metadata) as Record<string, unknown>,
-    createTime: Math.floor(r.createTime.getTime() / 1000),
-    updateTime: Math.floor(r.updateTime.getTime() / 1000),
+    createTime: Math.floor(r.createTime / 1000),
+    updateTime: Math.floor(r.updateTime / 1000),
     expiryTime: r.expiryTime === 0 ? null : r.expiryTime,
     rank: r.rank,
   };

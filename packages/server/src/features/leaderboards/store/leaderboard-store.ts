@@ -7,7 +7,7 @@
  * Rank order: on a descending board, higher (score, subscore, owner id) ranks first; on an ascending
  * board, lower. Owner ids compare as UUID bytes, which is their lower-case text order.
  */
-import type { Board, LeaderboardRecord, RecordKey, SortOrder } from '../leaderboard-types.ts';
+import type { Board, LeaderboardRecord, RecordKey, ScannedRecord, SortOrder } from '../leaderboard-types.ts';
 
 /** One period of one board: where records live. */
 export interface Period {
@@ -55,8 +55,11 @@ export interface LeaderboardStore {
   deleteRecord(period: Period, ownerId: string): Promise<LeaderboardRecord | null>;
   /** Deletes every record of an owner (account deletion); returns the periods that lost one. */
   deleteOwnerRecords(ownerId: string): Promise<Period[]>;
-  /** Records of a period in rank order (or reverse with `backward`), from a keyset position. */
-  scanRecords(scan: RecordScan): Promise<LeaderboardRecord[]>;
+  /**
+   * Records of a period in rank order (or reverse with `backward`), from a keyset position; their
+   * `rank` is 0, for the caller to fill.
+   */
+  scanRecords(scan: RecordScan): Promise<ScannedRecord[]>;
   /** The keys only (owner, score, subscore) of a scan: what rebuilding a rank index reads. */
   scanKeys(scan: RecordScan): Promise<RecordKey[]>;
   /**

@@ -1,6 +1,12 @@
 import type { PostgresDb } from '../../../db/db.ts';
 import { isUuid } from '../../../shared/ids.ts';
-import { type Board, type LeaderboardRecord, type RecordKey, SortOrder } from '../leaderboard-types.ts';
+import {
+  type Board,
+  type LeaderboardRecord,
+  type RecordKey,
+  type ScannedRecord,
+  SortOrder,
+} from '../leaderboard-types.ts';
 import type { LeaderboardStore, Period, RecordScan } from './leaderboard-store.ts';
 import {
   BOARD_COLUMNS,
@@ -123,8 +129,8 @@ export class PgLeaderboardStore implements LeaderboardStore {
             column((r) => r.numScore),
             column((r) => r.maxNumScore),
             column((r) => r.metadata),
-            column((r) => r.createTime),
-            column((r) => r.updateTime),
+            column((r) => new Date(r.createTime)),
+            column((r) => new Date(r.updateTime)),
           ],
         );
       }
@@ -136,7 +142,7 @@ export class PgLeaderboardStore implements LeaderboardStore {
       `UPDATE leaderboard_records SET username = $4, score = $5, subscore = $6, num_score = $7,
          max_num_score = $8, metadata = $9, update_time = $10
        WHERE leaderboard_id = $1 AND expiry_time = $2 AND owner_id = $3`,
-      [...recordParams(r).slice(0, 9), r.updateTime],
+      [...recordParams(r).slice(0, 9), new Date(r.updateTime)],
     );
   }
 
@@ -159,7 +165,7 @@ export class PgLeaderboardStore implements LeaderboardStore {
     return rows.map((r) => ({ leaderboardId: r.leaderboard_id, expiryTime: Number(r.expiry_time) }));
   }
 
-  async scanRecords(scan: RecordScan): Promise<LeaderboardRecord[]> {
+  async scanRecords(scan: RecordScan): Promise<ScannedRecord[]> {
     // A named prepared statement read as arrays: planned once per connection, no object per row
     // from the driver. The period columns are the scan's own; times come as Unix milliseconds (text
     // parsing of TIMESTAMPTZ into Dates costs more than reading the row), truncated to the
@@ -167,7 +173,7 @@ export class PgLeaderboardStore implements LeaderboardStore {
     const { text, params, name } = this.#scanQuery(SCAN_COLUMNS, scan);
     const rows = await this.#db.arrays({ name: `lb_scan_${name}`, text }, params);
     const { leaderboardId, expiryTime } = scan;
-    const out: LeaderboardRecord[] = new Array(rows.length);
+    const out: ScannedRecord[] = new Array(rows.length);
     for (let i = 0; i < rows.length; i++) {
       const v = rows[i] as ScanRow;
       out[i] = {
@@ -179,9 +185,10 @@ export class PgLeaderboardStore implements LeaderboardStore {
         numScore: v[4],
         maxNumScore: v[5],
         metadata: v[6],
-        createTime: new Date(Number(v[7])),
-        updateTime: new Date(Number(v[8])),
+        createTime: Number(v[7]),
+        updateTime: Number(v[8]),
         expiryTime,
+        rank: 0,
       };
     }
     return out;
@@ -311,7 +318,7 @@ function recordParams(r: LeaderboardRecord): unknown[] {
     r.numScore,
     r.maxNumScore,
     r.metadata,
-    r.createTime,
-    r.updateTime,
+    new Date(r.createTime),
+    new Date(r.updateTime),
   ];
 }

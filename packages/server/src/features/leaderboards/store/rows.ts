@@ -58,6 +58,7 @@ export const BOARD_COLUMNS =
 const num = (v: SqlInt): number => Number(v);
 const bool = (v: boolean | number | bigint): boolean => v === true || Number(v) === 1;
 const time = (v: SqlTime): Date => (v instanceof Date ? v : new Date(Number(v)));
+const ms = (v: SqlTime): number => (v instanceof Date ? v.getTime() : Number(v));
 
 /** A {@link Board} from a row of either backend. */
 export function boardFromRow(r: BoardRow): Board {
@@ -93,8 +94,8 @@ export function recordFromRow(r: RecordRow): LeaderboardRecord {
     numScore: num(r.num_score),
     maxNumScore: num(r.max_num_score),
     metadata: r.metadata,
-    createTime: time(r.create_time),
-    updateTime: time(r.update_time),
+    createTime: ms(r.create_time),
+    updateTime: ms(r.update_time),
     expiryTime: num(r.expiry_time),
   };
 }

@@ -1,5 +1,11 @@
 import type { SqliteDb, SqliteStatement } from '../../../db/db.ts';
-import { type Board, type LeaderboardRecord, type RecordKey, SortOrder } from '../leaderboard-types.ts';
+import {
+  type Board,
+  type LeaderboardRecord,
+  type RecordKey,
+  type ScannedRecord,
+  SortOrder,
+} from '../leaderboard-types.ts';
 import type { LeaderboardStore, Period, RecordScan } from './leaderboard-store.ts';
 import {
   BOARD_COLUMNS,
@@ -169,7 +175,7 @@ export class SqliteLeaderboardStore implements LeaderboardStore {
     return rows.map((r) => ({ leaderboardId: r.leaderboard_id, expiryTime: Number(r.expiry_time) }));
   }
 
-  async scanRecords(scan: RecordScan): Promise<LeaderboardRecord[]> {
+  async scanRecords(scan: RecordScan): Promise<ScannedRecord[]> {
     // Rows as arrays (better-sqlite3's raw mode): building a named object per row costs about as
     // much as reading it. The period columns are the scan's own and are not read back.
     const stmt = this.#scanStatement(this.#scans, SCAN_COLUMNS, scan, true);
@@ -184,9 +190,10 @@ export class SqliteLeaderboardStore implements LeaderboardStore {
       numScore: Number(v[4]),
       maxNumScore: Number(v[5]),
       metadata: v[6],
-      createTime: new Date(Number(v[7])),
-      updateTime: new Date(Number(v[8])),
+      createTime: Number(v[7]),
+      updateTime: Number(v[8]),
       expiryTime,
+      rank: 0,
     }));
   }
 
@@ -322,7 +329,7 @@ function recordParams(r: LeaderboardRecord): Record<string, unknown> {
     num_score: r.numScore,
     max_num_score: r.maxNumScore,
     metadata: r.metadata,
-    create_time: r.createTime.getTime(),
-    update_time: r.updateTime.getTime(),
+    create_time: r.createTime,
+    update_time: r.updateTime,
   };
 }
