@@ -48,14 +48,15 @@ export function recordListJson(list: RecordList): Record<string, unknown> {
  * itself only for an API after hook that asks for it. A 100-record list is ~30 KB of JSON; going
  * through objects and a string allocated about half of what a read does (docs/leaderboards.md).
  */
-export function recordListResponse(list: RecordList): RenderedJson {
-  return new RenderedJson(recordListBytes(list), () => recordListJson(list));
+export function recordListResponse(list: RecordList, scratch: JsonBytes): RenderedJson {
+  return new RenderedJson(recordListBytes(list, scratch), () => recordListJson(list));
 }
 
-const scratch = new JsonBytes();
-
-/** The bytes of `JSON.stringify(recordListJson(list))`. */
-export function recordListBytes(list: RecordList): Buffer {
+/**
+ * The bytes of `JSON.stringify(recordListJson(list))`, written in `scratch` (the routes' own,
+ * reused: the text is written and copied out in one synchronous call).
+ */
+export function recordListBytes(list: RecordList, scratch: JsonBytes = new JsonBytes(1024)): Buffer {
   const w = scratch.reset();
   let open = false;
   const key = (name: string) => {

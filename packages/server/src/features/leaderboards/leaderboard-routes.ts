@@ -2,6 +2,7 @@ import type { ApiRoute, HttpRequest } from '../../api/http-types.ts';
 import { intQuery, withSession } from '../../api/request-helpers.ts';
 import type { SessionVerifier } from '../../session/verifier.ts';
 import { invalid } from '../../shared/domain-error.ts';
+import { JsonBytes } from '../../shared/json-bytes.ts';
 import { recordJson, recordListResponse, tournamentJson } from './leaderboard-json.ts';
 import { type LeaderboardService, MAX_RECORDS_LIMIT, type RecordWrite } from './leaderboard-service.ts';
 import type { TournamentService } from './tournament-service.ts';
@@ -27,6 +28,8 @@ export function leaderboardRoutes(deps: {
   readonly sessions: Pick<SessionVerifier, 'verifySessionToken'>;
 }): ApiRoute[] {
   const { leaderboards: lb, tournaments: tn, sessions } = deps;
+  // One scratch buffer for every record-list response these routes write (see recordListBytes).
+  const scratch = new JsonBytes();
   const writeTournament = withSession(sessions, async (req, caller) =>
     recordJson(
       await tn.write(param(req, 'id'), await recordBody(req, caller.userId, caller.username), CLIENT),
@@ -55,6 +58,7 @@ export function leaderboardRoutes(deps: {
         const limit = pageLimit(req, ownerIds.length > 0 && !cursor ? 0 : 1, MAX_RECORDS_LIMIT);
         return recordListResponse(
           await lb.listRecords(param(req, 'id'), { ownerIds, limit, cursor, expiry: expiryQuery(req) }),
+          scratch,
         );
       }),
     },
@@ -78,6 +82,7 @@ export function leaderboardRoutes(deps: {
             cursor: req.query.get('cursor') || undefined,
             expiry: expiryQuery(req),
           }),
+          scratch,
         ),
       ),
     },
@@ -122,6 +127,7 @@ export function leaderboardRoutes(deps: {
         const limit = pageLimit(req, ownerIds.length > 0 && cursor ? 0 : 10, MAX_RECORDS_LIMIT);
         return recordListResponse(
           await tn.listRecords(param(req, 'id'), { ownerIds, limit, cursor, expiry: expiryQuery(req) }),
+          scratch,
         );
       }),
     },
@@ -145,6 +151,7 @@ export function leaderboardRoutes(deps: {
             cursor: req.query.get('cursor') || undefined,
             expiry: expiryQuery(req),
           }),
+          scratch,
         ),
       ),
     },
