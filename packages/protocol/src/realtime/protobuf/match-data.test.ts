@@ -145,7 +145,9 @@ describe('fastMatchDataSendPb', () => {
   });
 
   it('keeps the last of repeated fields, as protobuf does', () => {
-    const body = Uint8Array.from([0x0a, 0x01, 0x61, 0x10, 0x05, 0x0a, 0x01, 0x62, 0x10, 0x07, 0x1a, 0x01, 0x09]);
+    const body = Uint8Array.from([
+      0x0a, 0x01, 0x61, 0x10, 0x05, 0x0a, 0x01, 0x62, 0x10, 0x07, 0x1a, 0x01, 0x09,
+    ]);
     expect(agrees(body)).toBe(true);
     expect(fastMatchDataSendPb(body)).toMatchObject({ match_id: 'b', op_code: 7, data: 'CQ==' });
   });
@@ -177,7 +179,7 @@ const presences: fc.Arbitrary<UserPresence> = fc.record(
     persistence: fc.boolean(),
     status: fc.string({ maxLength: 10 }),
   },
-  { requiredKeys: [] },
+  { requiredKeys: ['user_id', 'session_id', 'username'] },
 );
 
 describe('encodeMatchDataPb', () => {
