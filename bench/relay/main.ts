@@ -5,6 +5,7 @@
  * Colyseus 0.18 and Socket.IO 4.8, relaying the same traffic in the same run; loopback only, bounded.
  *
  *   npm run relay --prefix bench -- [--servers ws,ws-batched,colyseus,socketio,tether,tether-pb]
+ *       [--before <checkout> with tether-before and/or tether-pb-before in --servers]
  *       [--steps 10,25,50,75,100,150,200,300,400,600,800] [--warmup 1] [--window 4] [--drain 2]
  *       [--budget 210] [--p99 50] [--retries 1] [--calm 10] [--json out.json] [--profile <dir>]
  *       [--skip-check]
