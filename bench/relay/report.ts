@@ -209,8 +209,7 @@ export function summaryTable(lanes: readonly Lane[], c: Criteria): string {
       else ratio = value;
     }
     const us = Number.isFinite(at) ? usAt(l, at) : Number.NaN;
-    const costRatio =
-      l !== tether && Number.isFinite(us / tetherUs) ? (us / tetherUs).toFixed(2) : '–';
+    const costRatio = l !== tether && Number.isFinite(us / tetherUs) ? (us / tetherUs).toFixed(2) : '–';
     return `| ${LABELS[l.kind]} | ${maxText(l)} | ${f0(l.max * MATCH_SIZE)} | ${l.reason} | ${ratio} | ${f2(us)} | ${costRatio} |`;
   });
   const atText = Number.isFinite(at) ? `at ${at} matches` : '(no common step)';
