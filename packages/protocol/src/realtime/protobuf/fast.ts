@@ -1,8 +1,9 @@
 /**
  * Hand-read protobuf bodies of the two per-frame game messages, `match_data_send` and
  * `party_data_send`, the protobuf counterpart of `../fast-decode.ts`: every player sends them 20–60
- * times a second, and reading their three or four scalar fields straight off protobufjs's `Reader`
- * skips building a message object, a `Long` conversion layer and the schema pass. A fast reader
+ * times a second, and reading their three or four scalar fields directly (`match_data_send` straight
+ * off the bytes, `party_data_send` off protobufjs's `Reader`) skips building a message object, a
+ * `Long` conversion layer and the schema pass. A fast reader
  * accepts only the plain shape (known scalar fields, no target presences, an op code in the safe
  * range) and returns exactly what schema validation would; for anything else, including damaged
  * bytes, it returns `undefined` and the generic path decides, so errors stay in one place.
