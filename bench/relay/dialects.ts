@@ -32,6 +32,7 @@ export const SERVER_KINDS = [
   'tether-cluster',
   'tether-before',
   'tether-pb',
+  'tether-pb-before',
 ] as const;
 /** One server under test. */
 export type ServerKind = (typeof SERVER_KINDS)[number];
@@ -357,4 +358,5 @@ export const DIALECTS: Readonly<Record<ServerKind, Dialect>> = {
   'tether-cluster': tetherDialect,
   'tether-before': tetherDialect,
   'tether-pb': tetherPbDialect,
+  'tether-pb-before': tetherPbDialect,
 };

@@ -5,6 +5,7 @@
  * Colyseus 0.18 and Socket.IO 4.8, relaying the same traffic in the same run; loopback only, bounded.
  *
  *   npm run relay --prefix bench -- [--servers ws,ws-batched,colyseus,socketio,tether,tether-pb]
+ *       [--before <checkout> with tether-before and/or tether-pb-before in --servers]
  *       [--steps 10,25,50,75,100,150,200,300,400,600,800] [--warmup 1] [--window 4] [--drain 2]
  *       [--budget 210] [--p99 50] [--retries 1] [--calm 10] [--json out.json] [--profile <dir>]
  *       [--skip-check]
@@ -55,9 +56,9 @@ const { values: args } = parseArgs({
     // The two-node Tether needs PostgreSQL and Redis: measured when asked for (--servers tether,tether-cluster).
     servers: {
       type: 'string',
-      default: SERVER_KINDS.filter((k) => k !== 'tether-cluster' && k !== 'tether-before').join(','),
+      default: SERVER_KINDS.filter((k) => k !== 'tether-cluster' && !k.endsWith('-before')).join(','),
     },
-    /** Another checkout of Tether (dependencies installed) to run as `tether-before`. */
+    /** Another checkout of Tether (dependencies installed) to run as `tether-before` / `tether-pb-before`. */
     before: { type: 'string' },
     steps: { type: 'string', default: '10,25,50,75,100,150,200,300,400,600,800' },
     warmup: { type: 'string', default: '1' },
@@ -79,8 +80,9 @@ const { values: args } = parseArgs({
 });
 const kinds = (args.servers as string).split(',').map((s) => s.trim()) as ServerKind[];
 for (const k of kinds) if (!SERVER_KINDS.includes(k)) throw new RangeError(`--servers: unknown ${k}`);
-if (kinds.includes('tether-before') !== (args.before !== undefined)) {
-  throw new RangeError('--servers tether-before and --before <checkout> go together');
+const BEFORE_KINDS: readonly ServerKind[] = ['tether-before', 'tether-pb-before'];
+if (kinds.some((k) => BEFORE_KINDS.includes(k)) !== (args.before !== undefined)) {
+  throw new RangeError('--servers tether-before (or tether-pb-before) and --before <checkout> go together');
 }
 const steps = (args.steps as string).split(',').map(Number);
 if (
@@ -238,7 +240,7 @@ async function startRacer(kind: ServerKind, runId: string): Promise<Racer> {
   const server = new Child<ServerIn, ServerOut>(
     `server ${kind}`,
     SERVER_SCRIPT,
-    kind === 'tether-before' ? [kind, args.before as string] : [kind],
+    BEFORE_KINDS.includes(kind) ? [kind, args.before as string] : [kind],
   );
   const { port } = await server.next('ready', 60_000);
   let interop = 'not run (--skip-check)';

@@ -24,6 +24,7 @@ export const LABELS: Readonly<Record<ServerKind, string>> = {
   'tether-cluster': 'Tether, 2 nodes',
   'tether-before': 'Tether at another commit (--before)',
   'tether-pb': 'Tether, protobuf /ws',
+  'tether-pb-before': 'Tether at another commit (--before), protobuf /ws',
 };
 
 /** One step of one server. */
@@ -190,7 +191,8 @@ function usAt(lane: Lane, matches: number): number {
  * of them measured), with the other server's cost over Tether's.
  */
 export function summaryTable(lanes: readonly Lane[], c: Criteria): string {
-  const tether = lanes.find((l) => l.kind === 'tether');
+  // The reference: JSON Tether, or protobuf Tether when it ran without it (a protobuf before/after run).
+  const tether = lanes.find((l) => l.kind === 'tether') ?? lanes.find((l) => l.kind === 'tether-pb');
   const tetherUsable = tether !== undefined && tether.max > 0;
   const measured = lanes.map((l) => new Set(l.rows.filter((r) => r.result !== null).map((r) => r.matches)));
   const common = [...(measured[0] ?? [])].filter((m) => measured.every((s) => s.has(m)));
@@ -198,7 +200,7 @@ export function summaryTable(lanes: readonly Lane[], c: Criteria): string {
   const tetherUs = tether && Number.isFinite(at) ? usAt(tether, at) : Number.NaN;
   const lines = lanes.map((l) => {
     let ratio = '–';
-    if (tetherUsable && l.kind !== 'tether' && l.max > 0) {
+    if (tetherUsable && l !== tether && l.max > 0) {
       const value = (tether.max / l.max).toFixed(2);
       // A censored maximum is a lower bound, so the ratio is a bound too (or unknown if both are).
       if (tether.censored && l.censored) ratio = `? (both ≥)`;
@@ -207,8 +209,7 @@ export function summaryTable(lanes: readonly Lane[], c: Criteria): string {
       else ratio = value;
     }
     const us = Number.isFinite(at) ? usAt(l, at) : Number.NaN;
-    const costRatio =
-      l.kind !== 'tether' && Number.isFinite(us / tetherUs) ? (us / tetherUs).toFixed(2) : '–';
+    const costRatio = l !== tether && Number.isFinite(us / tetherUs) ? (us / tetherUs).toFixed(2) : '–';
     return `| ${LABELS[l.kind]} | ${maxText(l)} | ${f0(l.max * MATCH_SIZE)} | ${l.reason} | ${ratio} | ${f2(us)} | ${costRatio} |`;
   });
   const atText = Number.isFinite(at) ? `at ${at} matches` : '(no common step)';

@@ -101,6 +101,7 @@ function start(kind: ServerKind | 'tether-node'): Promise<StartedRelay> {
     case 'tether-pb':
       return startTether();
     case 'tether-before':
+    case 'tether-pb-before':
       return startTether(process.argv[3]);
   }
 }

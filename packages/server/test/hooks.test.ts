@@ -7,7 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiHookContext, RtHookContext } from '../src/runtime/api.ts';
 import { startTestServer, type TestServer } from './helpers.ts';
 import { basicAuth, bearer, call, deviceLogin } from './http-client.ts';
-import { rejection } from './match-helpers.ts';
+import { MatchRecorder, rejection } from './match-helpers.ts';
 import { connectPlayer, disconnectAll, type Player } from './realtime-helpers.ts';
 
 let server: TestServer;
@@ -26,6 +26,11 @@ beforeAll(async () => {
         ...message,
         content: JSON.stringify({ text: String(content.text).replaceAll('darn', '****') }),
       };
+    });
+    // Sees a protobuf sender's payload as base64, and copies the message to change its op code.
+    initializer.registerRtBefore('MatchDataSend', (_ctx, message) => {
+      seen.push({ kind: 'rt-before-match', ctx: _ctx, request: message });
+      return { ...message, op_code: Number(message.op_code) + 100 };
     });
     initializer.registerRtAfter('channel_message_send', (ctx, reply, message) => {
       seen.push({ kind: 'rt-after', ctx, result: reply, request: message });
@@ -75,6 +80,28 @@ describe('socket hooks', () => {
       userId: a.session.user_id,
       message: 'channel_message_send',
       node: server.config.node,
+    });
+  });
+
+  it('a before hook on match data from a protobuf client sees base64 data and may copy the message', async () => {
+    const [a, b] = [
+      await connectPlayer(server, opened, { protobuf: true }),
+      await connectPlayer(server, opened, { protobuf: true }),
+    ];
+    const { match_id } = await a.socket.createMatch();
+    await b.socket.joinMatch(match_id);
+    const recorder = new MatchRecorder(b.socket);
+    await a.socket.sendMatchState(match_id, 5, new Uint8Array([1, 2, 3, 250]));
+    const [got] = await recorder.dataCount(1);
+    expect(got).toMatchObject({ op_code: 105 });
+    expect([...got!.data]).toEqual([1, 2, 3, 250]);
+    const before = seen.find((s) => s.kind === 'rt-before-match');
+    expect(before?.request).toEqual({
+      match_id,
+      op_code: 5,
+      data: 'AQID+g==',
+      presences: [],
+      reliable: false,
     });
   });
 

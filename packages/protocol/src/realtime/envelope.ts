@@ -49,6 +49,13 @@ export interface DecodeOptions {
    * Larger messages throw a fatal {@link messageTooLarge} error. No limit when omitted.
    */
   maxBytes?: number;
+  /**
+   * Protobuf frames only (JSON ignores it): a `match_data_send` read by the fast path keeps its
+   * payload as the bytes received, a `MatchDataSendBytes` whose base64 `data` is made only when read
+   * (a relay between protobuf clients then never converts it). Its `data` is an accessor, so code
+   * that copies bodies takes `plainClientBody(body)` first.
+   */
+  keepBytes?: boolean;
 }
 
 /** JSON whitespace (RFC 8259): space, tab, line feed, carriage return. */

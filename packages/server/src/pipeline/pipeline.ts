@@ -89,7 +89,7 @@ export class Pipeline {
   readonly #handlers = new Map<string, Route>();
   readonly #state = new WeakMap<Session, SessionState>();
   readonly #limits: PipelineLimits;
-  readonly #decodeOptions: { readonly maxBytes: number };
+  readonly #decodeOptions: { readonly maxBytes: number; readonly keepBytes: true };
   readonly #log: Logger;
   readonly #now: () => number;
 
@@ -112,7 +112,7 @@ export class Pipeline {
     meter?: PipelineMeter;
   }) {
     this.#limits = opts.limits;
-    this.#decodeOptions = { maxBytes: opts.limits.maxMessageBytes };
+    this.#decodeOptions = { maxBytes: opts.limits.maxMessageBytes, keepBytes: true };
     this.#log = opts.logger;
     this.#now = opts.now ?? Date.now;
     this.#hooks = opts.hooks;

@@ -4,7 +4,7 @@
  *
  * @packageDocumentation
  */
-import { RealtimeErrorCode } from '@tether/protocol';
+import { plainClientBody, RealtimeErrorCode } from '@tether/protocol';
 import type { Logger } from 'pino';
 import { DomainError, ErrorKind } from '../shared/domain-error.ts';
 import { type HookPair, Hooks, snakeCaseName } from '../shared/hooks.ts';
@@ -60,11 +60,12 @@ export async function runHooked(
     clientIp: session.carrier.remoteAddress,
     message,
   };
-  let input = body;
+  // The plain body (a protobuf match_data_send's payload as base64 text): hooks may copy it.
+  let input = plainClientBody(body);
   if (hooks.before) {
     let out: object | null | undefined;
     try {
-      out = await hooks.before(hookCtx, body);
+      out = await hooks.before(hookCtx, input);
     } catch (err) {
       throw hookFailure(err);
     }

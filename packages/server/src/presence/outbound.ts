@@ -30,6 +30,8 @@ export class OutboundMessage {
 
   /** Writes the JSON text of {@link envelope} faster than `JSON.stringify` would, when first needed. */
   #textOf: (() => string) | undefined;
+  /** Writes the protobuf Envelope from parts the caller keeps ({@link fromParts}). */
+  #protobufOf: (() => Uint8Array) | undefined;
 
   /**
    * @param envelope - the JSON-shaped envelope (`{cid?, <type>: body}`), shared by every recipient
@@ -52,6 +54,30 @@ export class OutboundMessage {
     msg.#envelope = undefined;
     msg.#text = text;
     return msg;
+  }
+
+  /**
+   * A message whose wire forms its caller writes from parts it keeps (a relayed `match_data`: the
+   * sender's pieces, the op code and the payload). `textOf` must give exactly the JSON text of the
+   * envelope and `protobufOf` (when given; else the generic encoder runs on the parsed envelope) exactly what
+   * `encodeEnvelopePb` gives for it; each runs at most once,
+   * only if some recipient needs that form. The envelope object is parsed from the text only if
+   * something asks for it.
+   */
+  static fromParts(
+    type: string,
+    textOf: () => string,
+    protobufOf: (() => Uint8Array) | undefined,
+  ): OutboundMessage {
+    const msg = new OutboundMessage(EMPTY, type, textOf);
+    msg.#envelope = undefined;
+    msg.#protobufOf = protobufOf;
+    return msg;
+  }
+
+  /** The writer of the protobuf form given to {@link fromParts}, if any. */
+  get protobufOf(): (() => Uint8Array) | undefined {
+    return this.#protobufOf;
   }
 
   /**
@@ -146,12 +172,15 @@ export class OutboundMessage {
 const EMPTY: object = Object.freeze({});
 
 /**
- * The `protobuf` wire format's encoder: the envelope as a serialized Nakama `Envelope` (legacy `Party`
+ * The `protobuf` wire format's encoder: the message's own protobuf writer when it has one
+ * ({@link OutboundMessage.fromParts}), else the envelope as a serialized Nakama `Envelope` (legacy `Party`
  * numbering, the one nakama-js-protobuf reads; see docs/protocol-protobuf.md). An envelope with no
  * protobuf form (a Tether-only message) is a server bug; the client then gets a RUNTIME_EXCEPTION
  * error with the message's cid instead, so a pending request fails at once rather than timing out.
  */
 export const encodeProtobufFrame: WireEncoder = (message) => {
+  const own = message.protobufOf;
+  if (own) return own();
   const envelope = message.envelope;
   try {
     return encodeEnvelopePb(envelope);

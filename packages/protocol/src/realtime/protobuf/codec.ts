@@ -299,7 +299,7 @@ export function decodeEnvelopePb(bytes: Uint8Array, options?: DecodeOptions): De
   }
   const fast =
     key === 'match_data_send'
-      ? fastMatchDataSendPb(frame.body!)
+      ? fastMatchDataSendPb(frame.body!, options?.keepBytes === true)
       : key === 'party_data_send'
         ? fastPartyDataSendPb(frame.body!)
         : undefined;

@@ -4,7 +4,8 @@
  * @packageDocumentation
  */
 export * from './codec.ts';
-export { peekCidPb } from './fast.ts';
+export { type FastMatchDataSend, MatchDataSendBytes, peekCidPb, plainClientBody } from './fast.ts';
+export { encodeMatchDataPb, matchDataHeadPb } from './match-data.ts';
 export {
   ENVELOPE_FIELD_NUMBERS,
   envelopeMemberName,

@@ -33,6 +33,12 @@ export interface MatchDataInput {
   readonly op_code: number;
   /** Canonical base64 (`""` for none). */
   readonly data: string;
+  /**
+   * The payload as received when the sender sent raw bytes (a protobuf frame decoded with
+   * `keepBytes`): `data` is then made from them only when read, which a relay to protobuf
+   * recipients never does.
+   */
+  readonly bytes?: Uint8Array | undefined;
   readonly presences: readonly { readonly session_id: string }[];
   readonly reliable: boolean;
 }
@@ -145,7 +151,7 @@ export class MatchService {
     if (!target) return matchErrors.invalidId(body.match_id);
     const parts = target.parts;
     if (!isValidOpCode(body.op_code)) return matchErrors.badOpCode(body.match_id, body.op_code);
-    const size = base64DecodedLength(body.data);
+    const size = body.bytes ? body.bytes.length : base64DecodedLength(body.data);
     if (size > this.#d.maxDataBytes)
       return matchErrors.dataTooLarge(body.match_id, size, this.#d.maxDataBytes);
 
@@ -172,7 +178,7 @@ export class MatchService {
       from = relayedSender(userPresence(sender), body.match_id);
       this.#senders.set(sender, from);
     }
-    const message = relayedDataMessage(from, body.op_code, body.data, body.reliable);
+    const message = relayedDataMessage(from, body.op_code, body, body.reliable);
     if (body.presences.length === 0) {
       this.#d.router.sendToStream(key, message, session.id);
     } else {

@@ -5,9 +5,12 @@
  * @packageDocumentation
  */
 import {
+  decodeBase64,
   encodeBase64,
+  encodeMatchDataPb,
   type MatchData,
   type MatchPresenceEvent,
+  matchDataHeadPb,
   RealtimeErrorCode,
   type UserPresence,
 } from '@tether/protocol';
@@ -64,6 +67,17 @@ export interface RelayedSender {
   readonly head: string;
   /** `","presence":<presence JSON>` */
   readonly presence: string;
+  /** The `match_id` and `presence` fields of its protobuf `match_data`, made on first protobuf push. */
+  pbHead: Uint8Array | undefined;
+}
+
+/**
+ * A relayed payload: canonical base64 `data`, and the same payload as `bytes` when the sender sent
+ * raw bytes (a protobuf `match_data_send` kept as received), whose `data` is then made on first read.
+ */
+export interface MatchPayload {
+  readonly data: string;
+  readonly bytes?: Uint8Array | undefined;
 }
 
 /** Builds the {@link RelayedSender} of `wire` sending to `matchId`. */
@@ -73,26 +87,44 @@ export function relayedSender(wire: UserPresence, matchId: string): RelayedSende
     wire,
     head: `{"match_data":{"match_id":${JSON.stringify(matchId)},"op_code":"`,
     presence: `","presence":${JSON.stringify(wire)}`,
+    pbHead: undefined,
   };
 }
 
+/** Output arrays of protobuf pushes: small ones come from Node's Buffer pool. */
+const allocPush = (size: number): Uint8Array => Buffer.allocUnsafe(size);
+const NO_BYTES = new Uint8Array(0);
+
 /**
  * The `match_data` push of a relayed send: the same envelope as {@link matchDataMessage} with the
- * sender's presence, its JSON text written from the sender's kept parts (`base64` is canonical
- * base64, as decoded envelopes hold it, so it needs no escaping).
+ * sender's presence, each wire form written from the sender's kept parts when a recipient needs it:
+ * the JSON text by concatenation (`payload.data` is canonical base64, so it needs no escaping), the
+ * protobuf Envelope from the sender's protobuf head and the payload's bytes (decoded from base64
+ * only when the sender sent text). A protobuf-to-protobuf relay never converts the payload.
  */
 export function relayedDataMessage(
   from: RelayedSender,
   opCode: number,
-  base64: string,
+  payload: MatchPayload,
   reliable: boolean,
 ): OutboundMessage {
-  const body = matchDataBody(from.matchId, opCode, base64, from.wire, reliable);
-  return new OutboundMessage({ match_data: body }, 'match_data', () => {
-    let text = from.head + body.op_code + from.presence;
-    if (base64 !== '') text += `,"data":"${base64}"`;
-    return reliable ? `${text},"reliable":true}}` : `${text}}}`;
-  });
+  return OutboundMessage.fromParts(
+    'match_data',
+    () => {
+      let text = from.head + String(opCode) + from.presence;
+      const base64 = payload.data;
+      if (base64 !== '') text += `,"data":"${base64}"`;
+      return reliable ? `${text},"reliable":true}}` : `${text}}}`;
+    },
+    // An op code the relay refuses (negative) is left to the generic encoder, should one get here.
+    isValidOpCode(opCode)
+      ? () => {
+          from.pbHead ??= matchDataHeadPb(from.matchId, from.wire);
+          const bytes = payload.bytes ?? decodeBase64(payload.data) ?? NO_BYTES;
+          return encodeMatchDataPb(from.pbHead, opCode, bytes, reliable, allocPush);
+        }
+      : undefined,
+  );
 }
 
 /** A `match_presence_event` push; empty lists are left out. */
