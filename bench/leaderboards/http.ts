@@ -16,6 +16,7 @@
 
 import { Agent, request as httpRequest } from 'node:http';
 import { cpus } from 'node:os';
+import { PerformanceObserver } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { forkTsChild } from '../fork-child.ts';
 import { machineLoad, sampleMachine, waitForCalm } from '../relay/machine.ts';
@@ -64,6 +65,9 @@ function summarise(samples: number[], elapsedMs: number): Latencies {
 /**
  * One request over a keep-alive connection pool (node:http: far less CPU per request than `fetch`,
  * so the generator is not what limits the server); resolves to the JSON body, throws on a non-2xx.
+ * `timing.end` is set when the response's last byte has arrived, before the body is parsed: a read's
+ * latency ends there (parsing 30 KB of JSON is the generator's work, and its allocation brings on
+ * the generator's own collections).
  */
 function request(
   base: string,
@@ -71,12 +75,14 @@ function request(
   path: string,
   headers: Record<string, string>,
   body?: string,
+  timing?: { end: number },
 ): Promise<Record<string, unknown>> {
   return new Promise((resolve, reject) => {
     const req = httpRequest(`${base}${path}`, { method, headers, agent }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => {
+        if (timing) timing.end = performance.now();
         const parsed = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>;
         if ((res.statusCode ?? 500) >= 300)
           reject(new Error(`HTTP ${res.statusCode}: ${JSON.stringify(parsed)}`));
@@ -176,15 +182,24 @@ async function run(backend: string) {
     const serverUs: Record<string, number> = {};
     const traces: Record<string, string> = {};
     const phaseStart = async () => {
+      // The generator's own full collection now rather than inside the phase: at a million records
+      // its incremental marking and weak-callback pauses (2-6 ms) landed inside reads and made up
+      // most of the slowest 1 % (seen with --trace). Needs --expose-gc (the npm script passes it).
+      (globalThis as { gc?: () => void }).gc?.();
       machine = sampleMachine();
       cpuAt = await cpu();
       await trace();
     };
-    const phaseDone = async (name: string, ops: number, samples?: number[]) => {
+    const phaseDone = async (
+      name: string,
+      ops: number,
+      samples?: number[],
+      spans: Array<[number, number]> = [],
+    ) => {
       const next = sampleMachine();
       busy[name] = machineLoad(machine, next).busyCores;
       serverUs[name] = ((await cpu()) - cpuAt) / ops;
-      if (args.trace && samples) traces[name] = tail(samples, await trace());
+      if (args.trace && samples) traces[name] = tail(samples, await trace(), spans);
     };
 
     // Writes: every client submits its own record as fast as its previous write returns.
@@ -212,7 +227,9 @@ async function run(backend: string) {
 
     // Reads, one at a time: around an owner at rank ~500k, and the page after it (a cursor from there).
     const owners = ready.owners;
+    const timing = { end: 0 };
     const aroundSamples: number[] = [];
+    const aroundSpans: Array<[number, number]> = [];
     const cursors: string[] = [];
     await calm();
     await phaseStart();
@@ -220,8 +237,10 @@ async function run(backend: string) {
     for (let i = 0; i < READS; i++) {
       const t0 = performance.now();
       const path = `/v2/leaderboard/bench/owner/${owners[i % owners.length]}?limit=100`;
-      const body = await request(base, 'GET', path, auth(i));
-      aroundSamples.push(performance.now() - t0);
+      const body = await request(base, 'GET', path, auth(i), undefined, timing);
+      const t1 = timing.end;
+      aroundSamples.push(t1 - t0);
+      aroundSpans.push([t0, t1]);
       if (i < owners.length && typeof body.next_cursor === 'string') cursors.push(body.next_cursor);
       if (i === 0) {
         const rank = Number((body.records as { rank: string }[])[50]?.rank);
@@ -230,24 +249,50 @@ async function run(backend: string) {
       }
     }
     const around = summarise(aroundSamples, performance.now() - t);
-    await phaseDone('around', READS, aroundSamples);
+    await phaseDone('around', READS, aroundSamples, aroundSpans);
     const pageSamples: number[] = [];
+    const pageSpans: Array<[number, number]> = [];
     await calm();
     await phaseStart();
     t = performance.now();
     for (let i = 0; i < READS; i++) {
       const t0 = performance.now();
       const cursor = encodeURIComponent(cursors[i % cursors.length]!);
-      const body = await request(base, 'GET', `/v2/leaderboard/bench?limit=100&cursor=${cursor}`, auth(i));
-      pageSamples.push(performance.now() - t0);
+      const body = await request(
+        base,
+        'GET',
+        `/v2/leaderboard/bench?limit=100&cursor=${cursor}`,
+        auth(i),
+        undefined,
+        timing,
+      );
+      const t1 = timing.end;
+      pageSamples.push(t1 - t0);
+      pageSpans.push([t0, t1]);
       if ((body.records as unknown[]).length !== 100) throw new Error('short page');
     }
     const page = summarise(pageSamples, performance.now() - t);
-    await phaseDone('page', READS, pageSamples);
+    await phaseDone('page', READS, pageSamples, pageSpans);
     return { backend, ready, writes, around, page, busy, serverUs, traces };
   } finally {
     stop();
   }
+}
+
+/** The load generator's own GC pauses ([start, end] ms on its performance clock), for `--trace`. */
+const clientGc: Array<[number, number]> = [];
+if (args.trace) {
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries())
+      if (clientGc.length < 100_000) clientGc.push([e.startTime, e.startTime + e.duration]);
+  }).observe({ entryTypes: ['gc'] });
+}
+
+/** The generator's GC pause time inside [t0, t1] (ms). */
+function clientGcIn(t0: number, t1: number): number {
+  let ms = 0;
+  for (const [a, b] of clientGc) if (b > t0 && a < t1) ms += Math.min(b, t1) - Math.max(a, t0);
+  return ms;
 }
 
 function pct99(samples: number[]): number {
@@ -260,7 +305,7 @@ function pct99(samples: number[]): number {
  * latency, the server's wall time (arrival to response end), its CPU time, GC pauses and the scan.
  * Requests are matched to the client's samples by order (they ran one at a time).
  */
-function tail(client: number[], server: TracedRequest[]): string {
+function tail(client: number[], server: TracedRequest[], spans: Array<[number, number]>): string {
   if (server.length !== client.length)
     return `trace: ${server.length} server requests for ${client.length} reads`;
   const order = client.map((_, i) => i).sort((a, b) => client[a]! - client[b]!);
@@ -269,7 +314,7 @@ function tail(client: number[], server: TracedRequest[]): string {
   const mean = (idx: number[], f: (r: TracedRequest, i: number) => number) =>
     idx.reduce((s, i) => s + f(server[i]!, i), 0) / idx.length;
   const row = (label: string, idx: number[]) =>
-    `${label}: client ${fmt(mean(idx, (_, i) => client[i]!))} ms, server wall ${fmt(mean(idx, (r) => r.wallMs))}, ` +
+    `${label}: client ${fmt(mean(idx, (_, i) => client[i]!))} ms (of which the generator's own GC ${fmt(mean(idx, (_, i) => clientGcIn(spans[i]![0], spans[i]![1])))}), server wall ${fmt(mean(idx, (r) => r.wallMs))}, ` +
     `CPU ${fmt(mean(idx, (r) => r.cpuMs))}, GC ${fmt(mean(idx, (r) => r.gcMs))}, scan ${fmt(mean(idx, (r) => r.scanMs))}`;
   const kinds = new Map<string, number>();
   for (const i of slow) {
