@@ -13,6 +13,7 @@ import { RealtimeError } from '../error-codes.ts';
 import type { UserPresence } from '../presence.ts';
 import { decodeEnvelopePb, encodeClientEnvelopePb, encodeEnvelopePb } from './codec.ts';
 import { Converters } from './convert.ts';
+import { damagedFrames } from './damage.test-support.ts';
 import { fastMatchDataSendPb, MatchDataSendBytes, plainClientBody } from './fast.ts';
 import { encodeMatchDataPb, matchDataHeadPb } from './match-data.ts';
 import { realtimeDescriptor } from './schema.ts';
@@ -94,24 +95,7 @@ describe('fastMatchDataSendPb', () => {
   });
 
   it('agrees with the generic path on damaged bodies and on random bytes', () => {
-    const damaged = fc
-      .tuple(
-        sendFrame,
-        fc.array(
-          fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 }), fc.constantFrom('set', 'cut', 'insert')),
-          { minLength: 1, maxLength: 4 },
-        ),
-      )
-      .map(([frame, edits]) => {
-        let bytes = Array.from(frame);
-        for (const [at, value, op] of edits) {
-          const i = bytes.length === 0 ? 0 : at % bytes.length;
-          if (op === 'set') bytes[i] = value;
-          else if (op === 'cut') bytes = bytes.slice(0, i);
-          else bytes.splice(i, 0, value);
-        }
-        return Uint8Array.from(bytes);
-      });
+    const damaged = damagedFrames(sendFrame);
     fc.assert(
       fc.property(damaged, (body) => {
         agrees(body);

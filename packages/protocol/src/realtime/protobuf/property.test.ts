@@ -17,6 +17,7 @@ import {
   encodeClientEnvelopePb,
   encodeEnvelopePb,
 } from './codec.ts';
+import { damagedFrames } from './damage.test-support.ts';
 import { realtimeDescriptor } from './schema.ts';
 
 const root = Root.fromJSON(realtimeDescriptor('legacy') as INamespace);
@@ -179,24 +180,7 @@ describe('garbage never throws anything but a RealtimeError', () => {
   });
 
   it('valid frames with bytes flipped, cut or inserted', () => {
-    const damaged = fc
-      .tuple(
-        validFrame,
-        fc.array(
-          fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 }), fc.constantFrom('set', 'cut', 'insert')),
-          { minLength: 1, maxLength: 4 },
-        ),
-      )
-      .map(([frame, edits]) => {
-        let bytes = Array.from(frame);
-        for (const [at, value, op] of edits) {
-          const i = bytes.length === 0 ? 0 : at % bytes.length;
-          if (op === 'set') bytes[i] = value;
-          else if (op === 'cut') bytes = bytes.slice(0, i);
-          else bytes.splice(i, 0, value);
-        }
-        return Uint8Array.from(bytes);
-      });
+    const damaged = damagedFrames(validFrame);
     fc.assert(
       fc.property(damaged, (bytes) => decodeBoth(bytes)),
       { numRuns: 5000 },
