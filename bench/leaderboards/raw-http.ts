@@ -81,8 +81,10 @@ export class RawHttpClient {
     this.#acc.set(buf.subarray(0, n), this.#len);
     this.#len += n;
     const acc = this.#acc;
+    // The accumulator is reused: bytes past #len are an earlier response's, so a match must lie
+    // wholly within what this response has sent so far.
     const end = acc.indexOf(HEADER_END);
-    if (end < 0 || end >= this.#len) return;
+    if (end < 0 || end + HEADER_END.length > this.#len) return;
     const bodyStart = end + 4;
     const length = contentLength(acc, end);
     if (length < 0) {
