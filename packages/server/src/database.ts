@@ -17,7 +17,7 @@ export type DatabaseSettings = Pick<
   TetherConfig,
   'data' | 'database' | 'databaseSchema' | 'databasePoolSize'
 > &
-  Partial<Pick<TetherConfig, 'sqliteSynchronous'>>;
+  Partial<Pick<TetherConfig, 'sqliteSynchronous' | 'sqliteMmapBytes'>>;
 
 /**
  * Opens SQLite under `data` (for `database: 'sqlite'`) or PostgreSQL (any other value, a URL; `pg`
@@ -27,7 +27,10 @@ export type DatabaseSettings = Pick<
 export async function openDatabase(settings: DatabaseSettings, logger?: Logger): Promise<AnyDb> {
   const db: AnyDb =
     settings.database === 'sqlite'
-      ? openSqliteDb({ dataDir: settings.data }, { logger, synchronous: settings.sqliteSynchronous })
+      ? openSqliteDb(
+          { dataDir: settings.data },
+          { logger, synchronous: settings.sqliteSynchronous, mmapBytes: settings.sqliteMmapBytes },
+        )
       : await openPostgresDb({
           url: settings.database,
           schema: settings.databaseSchema,

@@ -37,6 +37,7 @@ const SERVE_FLAGS: [keyof TetherConfig, string, string][] = [
     '<level>',
     'normal|full: fsync SQLite at checkpoints or every commit (default normal)',
   ],
+  ['sqliteMmapBytes', '<bytes>', 'SQLite file bytes read through a memory map; 0 = off (default 1073741824)'],
   ['logLevel', '<level>', 'fatal|error|warn|info|debug|trace|silent (default info)'],
   ['logFormat', '<format>', 'auto|pretty|json: pretty on a terminal, JSON lines otherwise (default auto)'],
   ['serverKey', '<key>', 'server key for HTTP Basic auth on authenticate/refresh (default defaultkey)'],

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { SqliteDb } from './db.ts';
 import { DbBusyError, DbClosedError, DbUsageError } from './errors.ts';
-import { openSqliteDb, SQLITE_FILE_NAME } from './sqlite-db.ts';
+import { DEFAULT_SQLITE_MMAP_BYTES, openSqliteDb, SQLITE_FILE_NAME } from './sqlite-db.ts';
 
 /** A promise and the function that resolves it: lets a test hold a transaction open. */
 function gate(): { opened: Promise<void>; open: () => void } {
@@ -42,9 +42,52 @@ describe('SqliteDb', () => {
       synchronous: c.pragma('synchronous', { simple: true }),
       foreignKeys: c.pragma('foreign_keys', { simple: true }),
       busyTimeout: c.pragma('busy_timeout', { simple: true }),
+      mmap: c.pragma('mmap_size', { simple: true }),
     }));
     // synchronous 1 = NORMAL.
-    expect(pragmas).toEqual({ journal: 'wal', synchronous: 1, foreignKeys: 1, busyTimeout: 5000 });
+    expect(pragmas).toEqual({
+      journal: 'wal',
+      synchronous: 1,
+      foreignKeys: 1,
+      busyTimeout: 5000,
+      mmap: DEFAULT_SQLITE_MMAP_BYTES,
+    });
+  });
+
+  it('reads through a memory map of the asked size, or not at all with mmapBytes 0, and sees every commit either way', async () => {
+    const other = mkdtempSync(join(tmpdir(), 'tether-sqlite-mmap-'));
+    const mapped = openSqliteDb({ dataDir: other }, { mmapBytes: 64 << 20 });
+    try {
+      expect(await mapped.run((c) => c.pragma('mmap_size', { simple: true }))).toBe(64 << 20);
+      await mapped.run((c) => c.exec('CREATE TABLE m (id INTEGER PRIMARY KEY, v TEXT NOT NULL) STRICT'));
+      // Enough rows for pages past the first few, written in one transaction and then in many.
+      const insert = (c: Parameters<Parameters<SqliteDb['run']>[0]>[0], i: number) =>
+        c.prepare('INSERT INTO m (id, v) VALUES (?, ?)').run(i, `value-${i}-${'x'.repeat(200)}`);
+      await mapped.tx(async () => {
+        for (let i = 0; i < 2000; i++) await mapped.run((c) => insert(c, i));
+      });
+      for (let i = 2000; i < 2100; i++) await mapped.run((c) => insert(c, i));
+      const read = await mapped.run((c) =>
+        c.prepare('SELECT count(*) AS n, sum(length(v)) AS bytes FROM m').get(),
+      );
+      let bytes = 0;
+      for (let i = 0; i < 2100; i++) bytes += `value-${i}-`.length + 200;
+      expect(read).toEqual({ n: 2100, bytes });
+    } finally {
+      await mapped.close();
+    }
+    // Reopened without the map: the same rows from the file.
+    const plain = openSqliteDb({ dataDir: other }, { mmapBytes: 0 });
+    try {
+      expect(await plain.run((c) => c.pragma('mmap_size', { simple: true }))).toBe(0);
+      expect(
+        await plain.run((c) => c.prepare('SELECT count(*) AS n FROM m WHERE v LIKE ?').get('value-2099-%')),
+      ).toEqual({ n: 1 });
+      expect(await plain.run((c) => c.prepare('SELECT count(*) AS n FROM m').get())).toEqual({ n: 2100 });
+    } finally {
+      await plain.close();
+      rmSync(other, { recursive: true, force: true });
+    }
   });
 
   it('fsyncs every commit with synchronous "full" (--sqlite-synchronous full)', async () => {

@@ -35,7 +35,20 @@ export interface SqliteDbOptions {
    * is lost, each commit waits for the disk. See docs/database.md.
    */
   readonly synchronous?: SqliteSynchronous | undefined;
+  /**
+   * Bytes of the file read through a memory map (SQLite's `PRAGMA mmap_size`; default
+   * {@link DEFAULT_SQLITE_MMAP_BYTES}, 0 = off): pages are read in place instead of copied by a
+   * system call into SQLite's own cache. See docs/database.md.
+   */
+  readonly mmapBytes?: number | undefined;
 }
+
+/**
+ * Default {@link SqliteDbOptions.mmapBytes}: 1 GiB of address space (not memory: the kernel's page
+ * cache holds the pages, shared and reclaimable). A read of rows scattered over a large table costs
+ * about half as much as through `pread` (bench: 100 records at random ranks of 1,000,000).
+ */
+export const DEFAULT_SQLITE_MMAP_BYTES = 1 << 30;
 
 /** The durability levels `--sqlite-synchronous` offers (SQLite's `PRAGMA synchronous`). */
 export type SqliteSynchronous = 'normal' | 'full';
@@ -69,6 +82,12 @@ export function openSqliteDb(location: SqliteLocation, options: SqliteDbOptions 
     connection.pragma('foreign_keys = ON');
     // Another process holding the write lock (a second server, a backup) makes us wait, not fail.
     connection.pragma('busy_timeout = 5000');
+    // Reads through a memory map: no system call and no copy per page read (writes still go through
+    // the WAL with write()). An I/O error while reading the mapped file ends the process (SIGBUS)
+    // instead of failing the statement; mmapBytes 0 turns it off.
+    connection.pragma(
+      `mmap_size = ${Math.max(0, Math.floor(options.mmapBytes ?? DEFAULT_SQLITE_MMAP_BYTES))}`,
+    );
   } catch (err) {
     connection.close();
     throw new Error(`cannot prepare SQLite database ${file}: ${(err as Error).message}`, { cause: err });
