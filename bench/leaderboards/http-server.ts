@@ -14,6 +14,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, startServer } from '@tether/server';
@@ -43,6 +45,12 @@ export interface ServerReady {
   readonly naive: { p50Us: number; p99Us: number; count: number };
   /** The rank index's `rankOf` on the same owners. */
   readonly index: Timed;
+  /**
+   * A bare `node:http` server in this same process: `GET /floor?bytes=N` answers N bytes of JSON at
+   * once, nothing computed. The transport floor the reads are compared with (loopback, the event
+   * loop waking for a request, writing the response).
+   */
+  readonly floorPort: number;
 }
 
 async function main(): Promise<void> {
@@ -123,6 +131,26 @@ async function main(): Promise<void> {
     index.rankOf(owners[i % owners.length]!);
   });
 
+  const floorBodies = new Map<number, Buffer>();
+  const floor = createHttpServer((req, res) => {
+    const n = Math.min(
+      1 << 20,
+      Number(new URL(req.url ?? '/', 'http://floor').searchParams.get('bytes')) || 2,
+    );
+    let body = floorBodies.get(n);
+    if (body === undefined) {
+      body = Buffer.alloc(n, 0x20);
+      body[0] = 0x7b; // {
+      body[n - 1] = 0x7d; // }
+      floorBodies.set(n, body);
+    }
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': n });
+    res.end(body);
+  });
+  // The client's connection waits out the calm before the floor phase: no idle timeout.
+  floor.keepAliveTimeout = 0;
+  await new Promise<void>((done) => floor.listen(0, '127.0.0.1', done));
+
   const ready: ServerReady = {
     type: 'ready',
     port: server.http.port,
@@ -131,9 +159,12 @@ async function main(): Promise<void> {
     rebuildMs,
     naive: { p50Us: pick(0.5), p99Us: pick(0.99), count: samples.length },
     index: indexTimed,
+    floorPort: (floor.address() as AddressInfo).port,
   };
   process.send(ready);
   const stop = async () => {
+    floor.closeAllConnections();
+    floor.close();
     await server.close('benchmark finished');
     if (backend === 'postgres') {
       const pg = await import('pg');

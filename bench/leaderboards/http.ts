@@ -6,11 +6,15 @@
  * process is the load generator. Bounded in time; no assertions on timings.
  *
  *   npm run leaderboards-http -w @tether/bench -- [--records 1000000] [--backends sqlite,postgres]
- *       [--clients 32] [--seconds 10] [--reads 2000] [--pg postgres://postgres@127.0.0.1:5432/test]
+ *       [--clients 32] [--seconds 10] [--reads 5000] [--warmup 5000] (unmeasured reads before each phase) [--pg postgres://postgres@127.0.0.1:5432/test]
  *       [--calm 30] (seconds to wait, before each phase, for the machine to be nearly idle)
  *       [--profile <dir>]   (a V8 CPU profile of each server process, seeding included)
  *       [--trace]   (per read: server wall, CPU, GC and scan time; where the slowest 1 % spent theirs)
  *       [--client http|raw]   (reads over node:http, or over one lean connection: raw-http.ts)
+ *
+ * After the reads, the same client reads a bare `node:http` server in the server's process that
+ * answers a body of the around-owner response's size at once (`floor`): the transport's own p50/p99
+ * on this machine, which no read can go below.
  *
  * @packageDocumentation
  */
@@ -33,7 +37,8 @@ const { values: args } = parseArgs({
     client: { type: 'string', default: 'http' },
     clients: { type: 'string', default: '32' },
     seconds: { type: 'string', default: '10' },
-    reads: { type: 'string', default: '2000' },
+    reads: { type: 'string', default: '5000' },
+    warmup: { type: 'string', default: '5000' },
     pg: { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/test' },
     profile: { type: 'string' },
     calm: { type: 'string', default: '30' },
@@ -44,6 +49,7 @@ const RECORDS = Number(args.records);
 const CLIENTS = Number(args.clients);
 const SECONDS = Number(args.seconds);
 const READS = Number(args.reads);
+const WARMUP = Number(args.warmup);
 const READY_TIMEOUT_MS = 15 * 60_000;
 const agent = new Agent({ keepAlive: true, maxSockets: Number(args.clients) });
 
@@ -236,6 +242,8 @@ async function run(backend: string) {
     // its records' "rank" keys, so the generator allocates next to nothing per read.
     const raw = args.client === 'raw' ? await RawHttpClient.open('127.0.0.1', ready.port) : undefined;
     let rawEnd = 0;
+    let rawBytes = 0;
+    let bodyBytes = 0;
     const rawAuth = (i: number) => `Authorization: Bearer ${tokens[i % tokens.length]}\r\n`;
     const rawRead = async (
       client: RawHttpClient,
@@ -245,55 +253,94 @@ async function run(backend: string) {
     ): Promise<Record<string, unknown>> => {
       const res = await client.get(path, headers);
       rawEnd = performance.now();
+      rawBytes = res.body.length;
       if (res.status >= 300) throw new Error(`HTTP ${res.status}: ${res.body.toString('utf8')}`);
       if (parse) return JSON.parse(res.body.toString('utf8')) as Record<string, unknown>;
       return { records: { length: occurrences(res.body, RANK_KEY) } };
     };
-    const aroundSamples: number[] = [];
-    const aroundSpans: Array<[number, number]> = [];
-    const cursors: string[] = [];
-    await calm();
-    await phaseStart();
-    let t = performance.now();
-    for (let i = 0; i < READS; i++) {
+    /** The transport floor: a bare server in the server's process answering the same body size. */
+    const floorBase = `http://127.0.0.1:${ready.floorPort}`;
+    const floorRaw = raw ? await RawHttpClient.open('127.0.0.1', ready.floorPort) : undefined;
+    /** One read over the chosen client; `parse` asks for the parsed body (else its records are counted). */
+    const read = async (floor: boolean, path: string, i: number, parse: boolean) => {
       const t0 = performance.now();
-      const path = `/v2/leaderboard/bench/owner/${owners[i % owners.length]}?limit=100`;
-      const body = raw
-        ? await rawRead(raw, path, rawAuth(i), i < owners.length)
-        : await request(base, 'GET', path, auth(i), undefined, timing);
-      const t1 = raw ? rawEnd : timing.end;
-      aroundSamples.push(t1 - t0);
-      aroundSpans.push([t0, t1]);
-      if (i < owners.length && typeof body.next_cursor === 'string') cursors.push(body.next_cursor);
+      const client = floor ? floorRaw : raw;
+      const body = client
+        ? await rawRead(client, path, rawAuth(i), parse)
+        : await request(floor ? floorBase : base, 'GET', path, auth(i), undefined, timing);
+      const t1 = client ? rawEnd : timing.end;
+      return { t0, t1, body };
+    };
+    /**
+     * A phase of reads, one at a time: `--warmup` reads that are not measured, then `--reads` timed
+     * ones. V8 keeps compiling a request's hot paths over its first few thousand calls: a bare
+     * node:http server answered its first 2,000 requests at p99 1.1-1.7 ms and the 2,000 after the
+     * next 2,000 at 0.15-0.25 ms (p50 0.05 throughout), so unwarmed phases measured the compiler.
+     */
+    const readPhase = async (
+      name: string,
+      path: (i: number) => string,
+      check: (body: Record<string, unknown>) => void,
+      floor = false,
+    ) => {
+      const warm: number[] = [];
+      await calm();
+      for (let i = 0; i < WARMUP; i++) {
+        const r = await read(floor, path(i), i, false);
+        warm.push(r.t1 - r.t0);
+      }
+      const samples: number[] = [];
+      const spans: Array<[number, number]> = [];
+      await phaseStart();
+      const t = performance.now();
+      for (let i = 0; i < READS; i++) {
+        const r = await read(floor, path(i), i, false);
+        samples.push(r.t1 - r.t0);
+        spans.push([r.t0, r.t1]);
+        if (!floor) check(r.body);
+      }
+      const latencies = summarise(samples, performance.now() - t);
+      await phaseDone(name, READS, samples, spans);
+      return { ...latencies, warmupP99Ms: warm.length > 0 ? pct99(warm) : Number.NaN };
+    };
+
+    // Before the phases: one read around each owner, for the page phase's cursors and a rank check.
+    const cursors: string[] = [];
+    for (let i = 0; i < owners.length; i++) {
+      const { body } = await read(false, `/v2/leaderboard/bench/owner/${owners[i]}?limit=100`, i, true);
+      if (typeof body.next_cursor === 'string') cursors.push(body.next_cursor);
       if (i === 0) {
+        bodyBytes = raw ? rawBytes : Buffer.byteLength(JSON.stringify(body));
         const rank = Number((body.records as { rank: string }[])[50]?.rank);
         if (!(rank > RECORDS / 2 - 1000 && rank < RECORDS / 2 + 1000))
           throw new Error(`unexpected rank ${rank}`);
       }
     }
-    const around = summarise(aroundSamples, performance.now() - t);
-    await phaseDone('around', READS, aroundSamples, aroundSpans);
-    const pageSamples: number[] = [];
-    const pageSpans: Array<[number, number]> = [];
-    await calm();
-    await phaseStart();
-    t = performance.now();
-    for (let i = 0; i < READS; i++) {
-      const t0 = performance.now();
-      const cursor = encodeURIComponent(cursors[i % cursors.length]!);
-      const pagePath = `/v2/leaderboard/bench?limit=100&cursor=${cursor}`;
-      const body = raw
-        ? await rawRead(raw, pagePath, rawAuth(i), false)
-        : await request(base, 'GET', pagePath, auth(i), undefined, timing);
-      const t1 = raw ? rawEnd : timing.end;
-      pageSamples.push(t1 - t0);
-      pageSpans.push([t0, t1]);
-      if ((body.records as unknown[]).length !== 100) throw new Error('short page');
-    }
-    const page = summarise(pageSamples, performance.now() - t);
-    await phaseDone('page', READS, pageSamples, pageSpans);
+    const hundred = (body: Record<string, unknown>) => {
+      if ((body.records as unknown[]).length !== 100) throw new Error('short read');
+    };
+    const around = await readPhase(
+      'around',
+      (i) => `/v2/leaderboard/bench/owner/${owners[i % owners.length]}?limit=100`,
+      hundred,
+    );
+    const page = await readPhase(
+      'page',
+      (i) => `/v2/leaderboard/bench?limit=100&cursor=${encodeURIComponent(cursors[i % cursors.length]!)}`,
+      hundred,
+    );
+    const floor = {
+      ...(await readPhase(
+        'floor',
+        () => `/floor?bytes=${bodyBytes}`,
+        () => {},
+        true,
+      )),
+      bytes: bodyBytes,
+    };
     raw?.close();
-    return { backend, ready, writes, around, page, busy, serverUs, traces };
+    floorRaw?.close();
+    return { backend, ready, writes, around, page, floor, busy, serverUs, traces };
   } finally {
     stop();
   }
@@ -362,15 +409,15 @@ function tail(client: number[], server: TracedRequest[], spans: Array<[number, n
 }
 
 console.log(
-  `leaderboard HTTP benchmark: ${fmt(RECORDS)} records, ${CLIENTS} writers for ${SECONDS} s, ${READS} reads each; Node ${process.version}, ${cpus().length} cores`,
+  `leaderboard HTTP benchmark: ${fmt(RECORDS)} records, ${CLIENTS} writers for ${SECONDS} s, ${READS} timed reads per phase after ${WARMUP} warm-up reads; Node ${process.version}, ${cpus().length} cores`,
 );
 const results = [];
 for (const backend of args.backends.split(',')) results.push(await run(backend));
 
 console.log(
-  '\n| backend | seed s | index rebuild s | writes/s (32 clients) | write p99 ms | around-owner p50 / p99 ms | page@500k p50 / p99 ms | naive count-above p50 / p99 ms | index rankOf p99 µs | naive p99 ÷ around p99 | naive p99 ÷ page p99 |',
+  '\n| backend | seed s | index rebuild s | writes/s (32 clients) | write p99 ms | around-owner p50 / p99 ms | page@500k p50 / p99 ms | naive count-above p50 / p99 ms | index rankOf p99 µs | naive p99 ÷ around p99 | naive p99 ÷ page p99 | bare HTTP floor p50 / p99 ms | naive p99 ÷ floor p99 |',
 );
-console.log(`|${'---|'.repeat(11)}`);
+console.log(`|${'---|'.repeat(13)}`);
 const machineNotes: string[] = [];
 for (const r of results) {
   const naiveP99Ms = r.ready.naive.p99Us / 1000;
@@ -378,13 +425,16 @@ for (const r of results) {
     `| ${r.backend} | ${fmt(r.ready.seedMs / 1000)} | ${fmt(r.ready.rebuildMs / 1000)} | ${fmt(r.writes.perSecond)} | ${fmt(r.writes.p99Ms)} | ` +
       `${fmt(r.around.p50Ms)} / ${fmt(r.around.p99Ms)} | ${fmt(r.page.p50Ms)} / ${fmt(r.page.p99Ms)} | ` +
       `${fmt(r.ready.naive.p50Us / 1000)} / ${fmt(naiveP99Ms)} | ${fmt(r.ready.index.p99Us)} | ` +
-      `${fmt(naiveP99Ms / r.around.p99Ms)}× | ${fmt(naiveP99Ms / r.page.p99Ms)}× |`,
+      `${fmt(naiveP99Ms / r.around.p99Ms)}× | ${fmt(naiveP99Ms / r.page.p99Ms)}× | ` +
+      `${fmt(r.floor.p50Ms)} / ${fmt(r.floor.p99Ms)} | ${fmt(naiveP99Ms / r.floor.p99Ms)}× |`,
   );
   const b = r.busy;
   const us = r.serverUs;
   machineNotes.push(
     `${r.backend}: machine busy (all processes, cores) during writes ${fmt(b.writes ?? Number.NaN)}, around ${fmt(b.around ?? Number.NaN)}, page ${fmt(b.page ?? Number.NaN)}; ` +
-      `server CPU per operation (µs) write ${fmt(us.writes ?? Number.NaN)}, around ${fmt(us.around ?? Number.NaN)}, page ${fmt(us.page ?? Number.NaN)}`,
+      `server CPU per operation (µs) write ${fmt(us.writes ?? Number.NaN)}, around ${fmt(us.around ?? Number.NaN)}, page ${fmt(us.page ?? Number.NaN)}, floor ${fmt(us.floor ?? Number.NaN)}; ` +
+      `p99 of the warm-up reads: around ${fmt(r.around.warmupP99Ms)}, page ${fmt(r.page.warmupP99Ms)}, floor ${fmt(r.floor.warmupP99Ms)} ms; ` +
+      `floor body ${fmt(r.floor.bytes)} bytes; p99 above the floor: around ${fmt(r.around.p99Ms - r.floor.p99Ms)} ms, page ${fmt(r.page.p99Ms - r.floor.p99Ms)} ms`,
   );
 }
 console.log(
