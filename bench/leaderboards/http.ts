@@ -11,6 +11,7 @@
  *       [--profile <dir>]   (a V8 CPU profile of each server process, seeding included)
  *       [--trace]   (per read: server wall, CPU, GC and scan time; where the slowest 1 % spent theirs)
  *       [--client http|raw]   (reads over node:http, or over one lean connection: raw-http.ts)
+ *       [--server-flags "--max-semi-space-size=64 ..."]   (Node flags for the server processes)
  *
  * After the reads, the same client reads a bare `node:http` server in the server's process that
  * answers a body of the around-owner response's size at once (`floor`): the transport's own p50/p99
@@ -43,6 +44,7 @@ const { values: args } = parseArgs({
     profile: { type: 'string' },
     calm: { type: 'string', default: '30' },
     trace: { type: 'boolean', default: false },
+    'server-flags': { type: 'string', default: '' },
   },
 });
 const RECORDS = Number(args.records);
@@ -118,6 +120,7 @@ function startChild(backend: string): Promise<Child> {
     new URL('./http-server.ts', import.meta.url),
     [backend, String(RECORDS), args.pg, args.trace ? 'trace' : 'no-trace'],
     args.profile,
+    args['server-flags'].split(/\s+/).filter(Boolean),
   );
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
