@@ -16,6 +16,7 @@ import {
   type RecordRow,
   recordFromRow,
   scanDirection,
+  scannedRecord,
 } from './rows.ts';
 
 /** Rows per statement when inserting many records. */
@@ -176,20 +177,19 @@ export class PgLeaderboardStore implements LeaderboardStore {
     const out: ScannedRecord[] = new Array(rows.length);
     for (let i = 0; i < rows.length; i++) {
       const v = rows[i] as ScanRow;
-      out[i] = {
+      out[i] = scannedRecord(
         leaderboardId,
-        ownerId: v[0],
-        username: v[1],
-        score: BigInt(v[2]),
-        subscore: BigInt(v[3]),
-        numScore: v[4],
-        maxNumScore: v[5],
-        metadata: v[6],
-        createTime: Number(v[7]),
-        updateTime: Number(v[8]),
         expiryTime,
-        rank: 0,
-      };
+        v[0],
+        v[1],
+        BigInt(v[2]),
+        BigInt(v[3]),
+        v[4],
+        v[5],
+        v[6],
+        Number(v[7]),
+        Number(v[8]),
+      );
     }
     return out;
   }

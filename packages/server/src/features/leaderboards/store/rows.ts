@@ -4,7 +4,7 @@
  * Unix milliseconds and (with `safeIntegers`) integers as bigint; PostgreSQL gives booleans, `Date`s,
  * and BIGINT as text. The converters take whatever arrived and normalise it.
  */
-import type { Board, LeaderboardRecord, Operator, SortOrder } from '../leaderboard-types.ts';
+import type { Board, LeaderboardRecord, Operator, ScannedRecord, SortOrder } from '../leaderboard-types.ts';
 
 /** A SQL integer as a driver returns it. */
 type SqlInt = number | bigint | string;
@@ -110,4 +110,38 @@ export function scanDirection(
 ): { cmp: '<' | '>'; dir: 'ASC' | 'DESC' } {
   const downward = descending !== backward;
   return downward ? { cmp: '<', dir: 'DESC' } : { cmp: '>', dir: 'ASC' };
+}
+
+/**
+ * One record of a scan, rank 0 until the reader ranks it, from values each store has already
+ * normalised (scores as bigint, counts as numbers, times as Unix milliseconds). Every field is set in
+ * one literal, in one order, so both stores' records share one shape.
+ */
+export function scannedRecord(
+  leaderboardId: string,
+  expiryTime: number,
+  ownerId: string,
+  username: string | null,
+  score: bigint,
+  subscore: bigint,
+  numScore: number,
+  maxNumScore: number,
+  metadata: string,
+  createTime: number,
+  updateTime: number,
+): ScannedRecord {
+  return {
+    leaderboardId,
+    ownerId,
+    username,
+    score,
+    subscore,
+    numScore,
+    maxNumScore,
+    metadata,
+    createTime,
+    updateTime,
+    expiryTime,
+    rank: 0,
+  };
 }

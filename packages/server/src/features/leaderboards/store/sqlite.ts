@@ -15,6 +15,7 @@ import {
   type RecordRow,
   recordFromRow,
   scanDirection,
+  scannedRecord,
 } from './rows.ts';
 
 type Stmt<P extends unknown[] | object, R = unknown> = SqliteStatement<P, R>;
@@ -184,20 +185,7 @@ export class SqliteLeaderboardStore implements LeaderboardStore {
     const out: ScannedRecord[] = new Array(rows.length);
     for (let i = 0; i < rows.length; i++) {
       const v = rows[i] as ScanRow;
-      out[i] = {
-        leaderboardId,
-        ownerId: v[0],
-        username: v[1],
-        score: v[2],
-        subscore: v[3],
-        numScore: v[4],
-        maxNumScore: v[5],
-        metadata: v[6],
-        createTime: v[7],
-        updateTime: v[8],
-        expiryTime,
-        rank: 0,
-      };
+      out[i] = scannedRecord(leaderboardId, expiryTime, v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8]);
     }
     return out;
   }
