@@ -136,9 +136,7 @@ setTimeout(() => {
 }, BUDGET_MS + 90_000).unref();
 
 /** CPU time so far of the server's processes (summed), and of its Redis separately (µs). */
-async function serverCpu(
-  r: Racer,
-): Promise<{
+async function serverCpu(r: Racer): Promise<{
   user: number;
   system: number;
   redis: number;
