@@ -5,6 +5,11 @@
  * server: one pooled copy of a prepared frame per send, one bounded look-up per receive.
  *
  * - `ws` (and `ws-batched`): `/?room=<m>`, binary frames carrying the 48-byte payload as is.
+ * - `ws-batched-sized`: the batched `ws` relay, but its clients send text frames of
+ *   {@link TETHER_PUSH_BYTES}, the size of Tether's JSON `match_data` push for the same payload (a
+ *   push's text with fixed ids, the payload in base64), so the kernel's and `ws`'s cost of the larger
+ *   frame (copy, UTF-8 check) is paid by the floor too. A reference beside `ws-batched`, never
+ *   instead of it.
  * - `colyseus`: HTTP seat reservation (`/matchmake/create/relay`, then `/matchmake/joinById/<id>`),
  *   socket `/<processId>/<roomId>?sessionId=…`, JOIN_ROOM acknowledged, then ROOM_DATA_BYTES frames
  *   `[17][type 1][payload]`, as `@colyseus/sdk` 0.18 sends `room.sendBytes(1, bytes)` (and as the
@@ -26,6 +31,7 @@ import { clientFrame, headerLength, Opcode, RawWebSocket, textFrame } from './wi
 export const SERVER_KINDS = [
   'ws',
   'ws-batched',
+  'ws-batched-sized',
   'colyseus',
   'socketio',
   'tether',
@@ -137,6 +143,35 @@ const wsDialect: Dialect = {
   },
   stamp(_ws, opcode, buf, start, end) {
     return opcode === Opcode.binary && end - start === PAYLOAD_BYTES ? readStamp(buf, start) : Number.NaN;
+  },
+};
+
+/**
+ * Bytes of the payload of Tether's JSON `match_data` push carrying the 48-byte payload (match id,
+ * op code, the sender's presence with a 10-letter username, 64 characters of base64), as the relay
+ * bench's `tether` lane receives it.
+ */
+export const TETHER_PUSH_BYTES = 293;
+
+/** The batched `ws` relay with frames of Tether's push size (text, like Tether's). */
+const wsSizedDialect: Dialect = {
+  async create(t, m) {
+    const member = await this.join(t, m, 0, String(m));
+    return { member, ref: String(m) };
+  },
+  async join(t, _m, _k, ref) {
+    const ws = await RawWebSocket.connect(t.host, t.port, `/?room=${ref}`);
+    const id = '00000000-0000-4000-8000-000000000000';
+    const send = textTemplate(
+      `{"match_data":{"match_id":"${id}.","op_code":"1","presence":{"user_id":"${id}","session_id":"${id}","username":"relaybench"},"data":"`,
+      '"}}',
+    );
+    const bytes = send.frame.length - headerLength(TETHER_PUSH_BYTES);
+    if (bytes !== TETHER_PUSH_BYTES) throw new Error(`ws-batched-sized: frame of ${bytes} bytes`);
+    return { ws, send };
+  },
+  stamp(ws, opcode, buf, start, end) {
+    return end - start === TETHER_PUSH_BYTES ? tetherDialect.stamp(ws, opcode, buf, start, end) : Number.NaN;
   },
 };
 
@@ -352,6 +387,7 @@ const tetherPbDialect: Dialect = {
 export const DIALECTS: Readonly<Record<ServerKind, Dialect>> = {
   ws: wsDialect,
   'ws-batched': wsDialect,
+  'ws-batched-sized': wsSizedDialect,
   colyseus: colyseusDialect,
   socketio: socketioDialect,
   tether: tetherDialect,

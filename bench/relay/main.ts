@@ -4,7 +4,7 @@
  * `match_data_send`) beside a plain `ws` relay (with and without writes batched per event-loop turn),
  * Colyseus 0.18 and Socket.IO 4.8, relaying the same traffic in the same run; loopback only, bounded.
  *
- *   npm run relay --prefix bench -- [--servers ws,ws-batched,colyseus,socketio,tether,tether-pb]
+ *   npm run relay --prefix bench -- [--servers ws,ws-batched,ws-batched-sized,colyseus,socketio,tether,tether-pb]
  *       [--before <checkout> with tether-before and/or tether-pb-before in --servers]
  *       [--steps 10,25,50,75,100,150,200,300,400,600,800] [--warmup 1] [--window 4] [--drain 2]
  *       [--budget 210] [--p99 50] [--retries 1] [--calm 10] [--json out.json] [--profile <dir>]
@@ -56,7 +56,9 @@ const { values: args } = parseArgs({
     // The two-node Tether needs PostgreSQL and Redis: measured when asked for (--servers tether,tether-cluster).
     servers: {
       type: 'string',
-      default: SERVER_KINDS.filter((k) => k !== 'tether-cluster' && !k.endsWith('-before')).join(','),
+      default: SERVER_KINDS.filter(
+        (k) => k !== 'tether-cluster' && k !== 'ws-batched-sized' && !k.endsWith('-before'),
+      ).join(','),
     },
     /** Another checkout of Tether (dependencies installed) to run as `tether-before` / `tether-pb-before`. */
     before: { type: 'string' },
@@ -134,9 +136,16 @@ setTimeout(() => {
 }, BUDGET_MS + 90_000).unref();
 
 /** CPU time so far of the server's processes (summed), and of its Redis separately (µs). */
-async function serverCpu(
-  r: Racer,
-): Promise<{ user: number; system: number; redis: number; frames: number; messages: number; at: number }> {
+async function serverCpu(r: Racer): Promise<{
+  user: number;
+  system: number;
+  redis: number;
+  frames: number;
+  messages: number;
+  allocated: number;
+  gcUs: number;
+  at: number;
+}> {
   const each = await Promise.all(
     r.servers.map(async (s) => {
       s.send('cpu');
@@ -150,6 +159,8 @@ async function serverCpu(
     redis: redis ? redis.user + redis.system : Number.NaN,
     frames: each.reduce((sum, c) => sum + (c.bus?.frames ?? 0), 0),
     messages: each.reduce((sum, c) => sum + (c.bus?.messages ?? 0), 0),
+    allocated: each.reduce((sum, c) => sum + c.heap.allocated, 0),
+    gcUs: each.reduce((sum, c) => sum + c.heap.gcUs, 0),
     at: performance.now(),
   };
 }
@@ -204,6 +215,8 @@ async function measureOnce(r: Racer, matches: number): Promise<Row> {
     total: (c1.user + c1.system - c0.user - c0.system) / wallUs,
     system: (c1.system - c0.system) / wallUs,
     redis: (c1.redis - c0.redis) / wallUs,
+    allocRate: ((c1.allocated - c0.allocated) * 1e6) / wallUs,
+    gcShare: (c1.gcUs - c0.gcUs) / (c1.user + c1.system - c0.user - c0.system),
   };
   const frames = c1.frames - c0.frames;
   const bus =
@@ -323,6 +336,8 @@ async function main(): Promise<void> {
           serverCpu: Number.NaN,
           serverSys: Number.NaN,
           redisCpu: Number.NaN,
+          allocPerMsg: Number.NaN,
+          gcShare: Number.NaN,
           outsideCores: Number.NaN,
           pressure: Number.NaN,
           result: null,

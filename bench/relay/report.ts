@@ -18,6 +18,7 @@ const OUTSIDE_LOAD_NOTE = 0.25;
 export const LABELS: Readonly<Record<ServerKind, string>> = {
   ws: 'plain ws relay',
   'ws-batched': 'ws relay, writes batched per turn',
+  'ws-batched-sized': 'ws relay, batched, frames of Tether JSON push size',
   colyseus: 'Colyseus',
   socketio: 'Socket.IO',
   tether: 'Tether',
@@ -43,6 +44,10 @@ export interface Row {
   readonly serverSys: number;
   /** A cluster's Redis: its CPU per wall time (NaN for servers without one). */
   readonly redisCpu: number;
+  /** Bytes the server allocated on its V8 heap per delivered message during the window. */
+  readonly allocPerMsg: number;
+  /** The server's main-thread GC time as a share of its CPU time in the window. */
+  readonly gcShare: number;
   /** CPUs kept busy by everything but this server and its generator (cores), NaN if unknown. */
   readonly outsideCores: number;
   /** Fraction of the window during which some runnable task waited for a CPU (Linux PSI). */
@@ -84,7 +89,15 @@ export function expectedRate(matches: number): number {
 export function judge(
   matches: number,
   r: WindowResult,
-  serverCpu: { readonly total: number; readonly system: number; readonly redis: number },
+  serverCpu: {
+    readonly total: number;
+    readonly system: number;
+    readonly redis: number;
+    /** Bytes allocated on the V8 heap per second of the window (NaN if unknown). */
+    readonly allocRate: number;
+    /** Main-thread GC time over the server's CPU time in the window (NaN if unknown). */
+    readonly gcShare: number;
+  },
   machine: MachineLoad,
   prevDisconnects: number,
   c: Criteria,
@@ -115,6 +128,8 @@ export function judge(
     serverCpu: serverCpu.total,
     serverSys: serverCpu.system,
     redisCpu: serverCpu.redis,
+    allocPerMsg: serverCpu.allocRate / delivered,
+    gcShare: serverCpu.gcShare,
     outsideCores,
     pressure: machine.pressure,
     result: r,
@@ -133,7 +148,8 @@ export function progressLine(kind: ServerKind, row: Row): string {
   return (
     `[relay] ${kind.padEnd(10)} M=${String(row.matches).padStart(4)}  delivered ${f0(row.delivered)}/s ` +
     `(${pct(row.delivered / row.expected)})  p50 ${f2(row.p50)} ms  p99 ${f2(row.p99)} ms  ` +
-    `server ${pct(row.serverCpu)} (sys ${pct(row.serverSys)}, ${f2(usPerMessage(row))} µs/msg)  ` +
+    `server ${pct(row.serverCpu)} (sys ${pct(row.serverSys)}, ${f2(usPerMessage(row))} µs/msg, ` +
+    `${f0(row.allocPerMsg)} B/msg, GC ${pct(row.gcShare)})  ` +
     (Number.isFinite(row.redisCpu) ? `redis ${pct(row.redisCpu)}  ` : '') +
     `gen ${pct(row.result?.genCpu ?? Number.NaN)}  outside ${f1(row.outsideCores)}  ${row.pass ? 'ok' : 'FAIL'}` +
     (row.note ? `  (${row.note})` : '')
@@ -144,8 +160,8 @@ export function progressLine(kind: ServerKind, row: Row): string {
 export function laneTable(lane: Lane, c: Criteria): string {
   const head =
     `### ${LABELS[lane.kind]} (\`${lane.kind}\`): max ${maxText(lane)} matches with p99 < ${c.p99Ms} ms\n\n` +
-    '| matches | clients | expected msg/s | delivered msg/s | delivered | p50 ms | p99 ms | max ms | server CPU (kernel) | server µs/msg | Redis CPU | gen CPU | gen loop p99 ms | outside load | CPU pressure | verdict |\n' +
-    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n';
+    '| matches | clients | expected msg/s | delivered msg/s | delivered | p50 ms | p99 ms | max ms | server CPU (kernel) | server µs/msg | heap B/msg | GC share | Redis CPU | gen CPU | gen loop p99 ms | outside load | CPU pressure | verdict |\n' +
+    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n';
   const body = lane.rows.map((r) =>
     [
       r.matches,
@@ -158,6 +174,8 @@ export function laneTable(lane: Lane, c: Criteria): string {
       f1(r.result?.max ?? Number.NaN),
       `${pct(r.serverCpu)} (sys ${pct(r.serverSys)})`,
       f2(usPerMessage(r)),
+      f0(r.allocPerMsg),
+      pct(r.gcShare),
       pct(r.redisCpu),
       pct(r.result?.genCpu ?? Number.NaN),
       f1(r.result?.genLoopP99 ?? Number.NaN),

@@ -2,8 +2,8 @@
  * The server side of the relay benchmark, one server per process so that no two servers and no
  * load generator share an event loop: `server.ts <kind>` with a kind of {@link SERVER_KINDS}.
  *
- * Reports `{ type: 'ready', port }` over IPC, answers `'cpu'` with `{ type: 'cpu', user, system }` (CPU
- * time so far, µs) and exits on `'stop'` or when the parent goes away. With `--profile`, the driver sends
+ * Reports `{ type: 'ready', port }` over IPC, answers `'cpu'` with `{ type: 'cpu', user, system, heap }` (CPU
+ * time so far, µs; heap bytes allocated and GC time so far, `heap.ts`) and exits on `'stop'` or when the parent goes away. With `--profile`, the driver sends
  * `{ type: 'profile-start' }` and `{ type: 'profile-stop', file }` around each measured window, and
  * this process writes a V8 CPU profile of just that window (inspector `Profiler`, 1 ms sampling),
  * answering `{ type: 'profiled' }`. `server.ts tether-before <checkout>` is Tether from another
@@ -22,6 +22,7 @@ import { pino } from 'pino';
 import { tetherPackage } from '../tether-package.ts';
 import type { NodeOptions } from './cluster.ts';
 import { SERVER_KINDS, type ServerKind } from './dialects.ts';
+import { HeapCounter, type HeapSample } from './heap.ts';
 import { WindowProfiler } from './profiler.ts';
 import { type StartedRelay, startColyseus, startSocketIo, startWsRelay } from './relays.ts';
 
@@ -92,6 +93,7 @@ function start(kind: ServerKind | 'tether-node'): Promise<StartedRelay> {
     case 'ws':
       return startWsRelay(false);
     case 'ws-batched':
+    case 'ws-batched-sized':
       return startWsRelay(true);
     case 'colyseus':
       return startColyseus();
@@ -111,7 +113,14 @@ export type ServerIn = 'cpu' | 'stop' | { type: 'profile-start' } | { type: 'pro
 /** Messages a server process sends the driver. */
 export type ServerOut =
   | { type: 'ready'; port: number }
-  | { type: 'cpu'; user: number; system: number; bus?: { frames: number; messages: number } }
+  | {
+      type: 'cpu';
+      user: number;
+      system: number;
+      /** Heap allocation and GC so far (see `heap.ts`). */
+      heap: HeapSample;
+      bus?: { frames: number; messages: number };
+    }
   | { type: 'profiled' }
   | { type: 'error'; message: string };
 
@@ -121,6 +130,7 @@ async function main(): Promise<void> {
   const kind = process.argv[2] as ServerKind | 'tether-node';
   if (kind !== 'tether-node' && !SERVER_KINDS.includes(kind)) throw new Error(`unknown server kind ${kind}`);
   const relay = await start(kind);
+  const heap = new HeapCounter();
   let stopping = false;
   const stop = async () => {
     if (stopping) return;
@@ -142,7 +152,8 @@ async function main(): Promise<void> {
     } else if (m === 'cpu') {
       const { user, system } = process.cpuUsage();
       const bus = relay.bus?.();
-      send(bus ? { type: 'cpu', user, system, bus } : { type: 'cpu', user, system });
+      const h = heap.sample();
+      send(bus ? { type: 'cpu', user, system, heap: h, bus } : { type: 'cpu', user, system, heap: h });
     } else if (m === 'stop') {
       void stop();
     }

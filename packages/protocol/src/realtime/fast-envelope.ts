@@ -24,6 +24,30 @@ const MINUS = 0x2d;
 const ZERO = 0x30;
 const NINE = 0x39;
 const EQUALS = 0x3d;
+/** The char codes of `s`, for {@link at} (which V8 inlines; `startsWith` is a call per use). */
+function codes(s: string): Uint8Array {
+  const out = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
+  return out;
+}
+const PREFIX_CODES = codes(PREFIX);
+const MATCH_ID_KEY = codes('"match_id":');
+const OP_CODE_KEY = codes('"op_code":');
+const DATA_KEY = codes('"data":');
+const PRESENCES_EMPTY = codes('"presences":[]');
+const RELIABLE_KEY = codes('"reliable":');
+const TRUE = codes('true');
+const FALSE = codes('false');
+
+/** True when `text` has the (ASCII) characters `expected` at `start`. */
+function at(text: string, start: number, expected: Uint8Array): boolean {
+  if (start + expected.length > text.length) return false;
+  for (let k = 0; k < expected.length; k++) {
+    if (text.charCodeAt(start + k) !== expected[k]) return false;
+  }
+  return true;
+}
+
 /** Most digits of an op code read here: every such integer is a safe integer. */
 const MAX_DIGITS = 15;
 
@@ -98,7 +122,7 @@ function smallInteger(text: string, start: number): { value: number; end: number
  * @returns the body `validateClientMessage` would return for the same text
  */
 export function fastMatchDataSendText(text: string): FastMatchDataSend | undefined {
-  if (!text.startsWith(PREFIX)) return undefined;
+  if (!at(text, 0, PREFIX_CODES)) return undefined;
   let match_id: string | undefined;
   let op_code: number | undefined;
   let data: string | undefined;
@@ -110,34 +134,34 @@ export function fastMatchDataSendText(text: string): FastMatchDataSend | undefin
       // A key, then its value; each key at most once (JSON.parse would keep the last of duplicates).
       if (text.charCodeAt(i) !== QUOTE) return undefined;
       const key = text.charCodeAt(i + 1);
-      if (key === 0x6d /* m */ && match_id === undefined && text.startsWith('"match_id":', i)) {
+      if (key === 0x6d /* m */ && match_id === undefined && at(text, i, MATCH_ID_KEY)) {
         i += 11;
         const end = plainStringEnd(text, i);
         if (end < 0) return undefined;
         match_id = text.slice(i + 1, end);
         i = end + 1;
-      } else if (key === 0x6f /* o */ && op_code === undefined && text.startsWith('"op_code":', i)) {
+      } else if (key === 0x6f /* o */ && op_code === undefined && at(text, i, OP_CODE_KEY)) {
         i += 10;
         const quoted = text.charCodeAt(i) === QUOTE;
         const n = smallInteger(text, quoted ? i + 1 : i);
         if (n === undefined || (quoted && text.charCodeAt(n.end) !== QUOTE)) return undefined;
         op_code = n.value;
         i = quoted ? n.end + 1 : n.end;
-      } else if (key === 0x64 /* d */ && data === undefined && text.startsWith('"data":', i)) {
+      } else if (key === 0x64 /* d */ && data === undefined && at(text, i, DATA_KEY)) {
         i += 7;
         const end = base64StringEnd(text, i);
         if (end < 0) return undefined;
         data = text.slice(i + 1, end);
         i = end + 1;
-      } else if (key === 0x70 /* p */ && !presences && text.startsWith('"presences":[]', i)) {
+      } else if (key === 0x70 /* p */ && !presences && at(text, i, PRESENCES_EMPTY)) {
         presences = true;
         i += 14;
-      } else if (key === 0x72 /* r */ && reliable === undefined && text.startsWith('"reliable":', i)) {
+      } else if (key === 0x72 /* r */ && reliable === undefined && at(text, i, RELIABLE_KEY)) {
         i += 11;
-        if (text.startsWith('true', i)) {
+        if (at(text, i, TRUE)) {
           reliable = true;
           i += 4;
-        } else if (text.startsWith('false', i)) {
+        } else if (at(text, i, FALSE)) {
           reliable = false;
           i += 5;
         } else return undefined;

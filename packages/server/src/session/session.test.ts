@@ -3,6 +3,7 @@ import { OutboundMessage } from '../presence/outbound.ts';
 import { SessionRegistry } from './registry.ts';
 import { ResumeBuffer } from './resume-buffer.ts';
 import { Session, type SessionCarrier } from './session.ts';
+import { TurnBatcher } from './turn-batcher.ts';
 
 function harness(limits = { maxQueuedMessages: 4, maxBufferedBytes: 100 }) {
   const writes: string[][] = [];
@@ -47,6 +48,41 @@ describe('Session', () => {
     expect(h.writes).toEqual([]);
     h.tick();
     expect(h.writes).toEqual([['{"n":1}', '{"n":2}', '{"n":3}']]);
+  });
+
+  it('asks a batcher once per turn with itself, and writes each turn in one ordered batch', () => {
+    const scheduled: (() => void)[] = [];
+    const batcher = new TurnBatcher((fn) => scheduled.push(fn));
+    const writes: string[][] = [];
+    const open = (name: string) =>
+      new Session({
+        id: name,
+        identity: { userId: name, username: name, tokenId: 't', expiresAt: 0, vars: {}, lang: 'en' },
+        carrier: {
+          format: 'json-text',
+          remoteAddress: '127.0.0.1',
+          bufferedBytes: 0,
+          writeBatch: (ms) => writes.push(ms.map((m) => `${name}:${m.text}`)),
+          close: () => {},
+        },
+        limits: { maxQueuedMessages: 4, maxBufferedBytes: 100 },
+        onClose: () => {},
+        batcher,
+      });
+    const a = open('a');
+    const b = open('b');
+    a.deliver(msg(1));
+    b.deliver(msg(2));
+    a.deliver(msg(3));
+    expect(scheduled).toHaveLength(1);
+    expect(writes).toEqual([]);
+    scheduled.shift()!();
+    expect(writes).toEqual([['a:{"n":1}', 'a:{"n":3}'], ['b:{"n":2}']]);
+    // The next turn asks again.
+    b.deliver(msg(4));
+    expect(scheduled).toHaveLength(1);
+    scheduled.shift()!();
+    expect(writes.at(-1)).toEqual(['b:{"n":4}']);
   });
 
   it('closes a slow consumer with 1008 and a reason instead of queueing without bound', () => {

@@ -67,7 +67,8 @@ export class Session implements SessionHandle {
   readonly id: string;
   readonly connectedAt = Date.now();
   readonly #limits: SessionLimits;
-  readonly #schedule: (fn: () => void) => void;
+  /** How the end-of-turn flush is asked for: a batcher (given the session) or a schedule function. */
+  readonly #later: ((fn: () => void) => void) | { add(target: Session): void };
   readonly #onClose: (session: Session, code: number, reason: string) => void;
   #carrier: SessionCarrier;
   #identity: SessionIdentity;
@@ -85,14 +86,17 @@ export class Session implements SessionHandle {
     carrier: SessionCarrier;
     limits: SessionLimits;
     onClose: (session: Session, code: number, reason: string) => void;
+    /** Runs the end-of-turn flush (default `setImmediate`); ignored when `batcher` is given. */
     schedule?: (fn: () => void) => void;
+    /** Flushes this session at the end of the turn (a server's `TurnBatcher`), without a closure per turn. */
+    batcher?: { add(target: Session): void };
   }) {
     this.id = opts.id;
     this.#identity = opts.identity;
     this.#carrier = opts.carrier;
     this.#limits = opts.limits;
     this.#onClose = opts.onClose;
-    this.#schedule = opts.schedule ?? ((fn) => setImmediate(fn));
+    this.#later = opts.batcher ?? opts.schedule ?? ((fn) => setImmediate(fn));
   }
 
   /** Who the session belongs to; a resume may renew the token (same user, new token id and expiry). */
@@ -212,7 +216,9 @@ export class Session implements SessionHandle {
     }
     if (!this.#flushScheduled) {
       this.#flushScheduled = true;
-      this.#schedule(() => this.flush());
+      const later = this.#later;
+      if (typeof later === 'function') later(() => this.flush());
+      else later.add(this);
     }
   }
 

@@ -22,4 +22,17 @@ describe('TurnBatcher', () => {
     scheduled.shift()!();
     expect(ran).toEqual(['a', 'b', 'c', 'late']);
   });
+
+  it('flushes added targets with their own flush, in order, with deferred work', () => {
+    const scheduled: (() => void)[] = [];
+    const batcher = new TurnBatcher((fn) => scheduled.push(fn));
+    const ran: string[] = [];
+    const target = (name: string) => ({ flush: () => ran.push(name) });
+    batcher.add(target('x'));
+    batcher.defer(() => ran.push('fn'));
+    batcher.add(target('y'));
+    expect(scheduled).toHaveLength(1);
+    scheduled.shift()!();
+    expect(ran).toEqual(['x', 'fn', 'y']);
+  });
 });

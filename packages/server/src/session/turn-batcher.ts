@@ -8,7 +8,7 @@
  * turn is the order in which sessions asked.
  */
 export class TurnBatcher {
-  #pending: (() => void)[] = [];
+  #pending: Flushable[] = [];
   #scheduled = false;
   readonly #schedule: (fn: () => void) => void;
 
@@ -16,25 +16,38 @@ export class TurnBatcher {
     this.#schedule = schedule;
   }
 
-  /** Queues `fn` for the end of this turn. Pass it as a `Session`'s `schedule` option. */
+  /** Queues `fn` for the end of this turn. */
   readonly defer = (fn: () => void): void => {
-    this.#pending.push(fn);
+    this.add({ flush: fn });
+  };
+
+  /**
+   * Queues `target.flush()` for the end of this turn: a `Session`'s `batcher` option, which asks
+   * with itself instead of a new closure every turn it has something to write.
+   */
+  add(target: Flushable): void {
+    this.#pending.push(target);
     if (!this.#scheduled) {
       this.#scheduled = true;
       this.#schedule(this.#run);
     }
-  };
+  }
 
   readonly #run = (): void => {
     this.#scheduled = false;
     const batch = this.#pending;
     this.#pending = [];
-    for (const fn of batch) {
+    for (const target of batch) {
       try {
-        fn();
+        target.flush();
       } catch {
         // A session's flush never throws by design; one that does must not starve the others.
       }
     }
   };
+}
+
+/** Something a {@link TurnBatcher} flushes at the end of the turn. */
+export interface Flushable {
+  flush(): void;
 }

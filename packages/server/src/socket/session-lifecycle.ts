@@ -216,7 +216,7 @@ export class SessionLifecycle implements SessionEvents {
       identity,
       carrier: link.connect(connection, this.#meter),
       limits: this.#limits,
-      schedule: this.#batcher.defer,
+      batcher: this.#batcher,
       onClose: this.#onSessionClose,
     });
     this.#links.set(session, link);
