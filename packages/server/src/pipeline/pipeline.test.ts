@@ -1,6 +1,7 @@
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { Session } from '../session/session.ts';
+import { TurnBatcher } from '../session/turn-batcher.ts';
 import { Pipeline, type PipelineLimits } from './pipeline.ts';
 
 const LIMITS: PipelineLimits = {
@@ -26,7 +27,7 @@ function harness(limits = LIMITS, maxQueuedMessages = 1000) {
     },
     limits: { maxQueuedMessages, maxBufferedBytes: 1e9 },
     onClose: () => {},
-    schedule: (fn) => queueMicrotask(fn),
+    batcher: new TurnBatcher((fn) => queueMicrotask(fn)),
   });
   const pipeline = new Pipeline({ limits, logger: pino({ level: 'silent' }), now: () => now });
   return { session, pipeline, sent, closes, advance: (ms: number) => (now += ms) };

@@ -23,7 +23,7 @@ function harness(limits = { maxQueuedMessages: 4, maxBufferedBytes: 100 }) {
     carrier,
     limits,
     onClose: (s, code, reason) => ended.push(`${s.id}:${code}:${reason}`),
-    schedule: (fn) => pending.push(fn),
+    batcher: new TurnBatcher((fn) => pending.push(fn)),
   });
   return {
     session,

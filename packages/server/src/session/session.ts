@@ -2,6 +2,7 @@ import { CloseCode, CloseReason } from '@tether/protocol';
 import type { OutboundMessage } from '../presence/outbound.ts';
 import type { SessionHandle } from '../presence/types.ts';
 import type { ResumeBuffer } from './resume-buffer.ts';
+import { type Flushable, TurnBatcher } from './turn-batcher.ts';
 
 /**
  * The connection under a session, whatever carries it (WebSocket text frames, GameMaker packets over
@@ -67,8 +68,8 @@ export class Session implements SessionHandle {
   readonly id: string;
   readonly connectedAt = Date.now();
   readonly #limits: SessionLimits;
-  /** How the end-of-turn flush is asked for: a batcher (given the session) or a schedule function. */
-  readonly #later: ((fn: () => void) => void) | { add(target: Session): void };
+  /** Flushes this session at the end of the turn it asked in. */
+  readonly #batcher: { add(target: Flushable): void };
   readonly #onClose: (session: Session, code: number, reason: string) => void;
   #carrier: SessionCarrier;
   #identity: SessionIdentity;
@@ -86,17 +87,19 @@ export class Session implements SessionHandle {
     carrier: SessionCarrier;
     limits: SessionLimits;
     onClose: (session: Session, code: number, reason: string) => void;
-    /** Runs the end-of-turn flush (default `setImmediate`); ignored when `batcher` is given. */
-    schedule?: (fn: () => void) => void;
-    /** Flushes this session at the end of the turn (a server's `TurnBatcher`), without a closure per turn. */
-    batcher?: { add(target: Session): void };
+    /**
+     * Flushes this session at the end of the turn (a server's `TurnBatcher`, shared by its sessions,
+     * which asks with the session itself instead of a new closure per turn); default: one of its own
+     * on `setImmediate`.
+     */
+    batcher?: { add(target: Flushable): void };
   }) {
     this.id = opts.id;
     this.#identity = opts.identity;
     this.#carrier = opts.carrier;
     this.#limits = opts.limits;
     this.#onClose = opts.onClose;
-    this.#later = opts.batcher ?? opts.schedule ?? ((fn) => setImmediate(fn));
+    this.#batcher = opts.batcher ?? new TurnBatcher();
   }
 
   /** Who the session belongs to; a resume may renew the token (same user, new token id and expiry). */
@@ -216,9 +219,7 @@ export class Session implements SessionHandle {
     }
     if (!this.#flushScheduled) {
       this.#flushScheduled = true;
-      const later = this.#later;
-      if (typeof later === 'function') later(() => this.flush());
-      else later.add(this);
+      this.#batcher.add(this);
     }
   }
 

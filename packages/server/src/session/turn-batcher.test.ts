@@ -1,20 +1,23 @@
 import { describe, expect, it } from 'vitest';
 import { TurnBatcher } from './turn-batcher.ts';
 
+/** Queues a closure as a flushable target. */
+const defer = (batcher: TurnBatcher, fn: () => void) => batcher.add({ flush: fn });
+
 describe('TurnBatcher', () => {
   it('schedules once per turn, runs work in request order, and defers work added during a run', () => {
     const scheduled: (() => void)[] = [];
     const batcher = new TurnBatcher((fn) => scheduled.push(fn));
     const ran: string[] = [];
-    batcher.defer(() => ran.push('a'));
-    batcher.defer(() => {
+    defer(batcher, () => ran.push('a'));
+    defer(batcher, () => {
       ran.push('b');
-      batcher.defer(() => ran.push('late'));
+      defer(batcher, () => ran.push('late'));
     });
-    batcher.defer(() => {
+    defer(batcher, () => {
       throw new Error('one bad flush');
     });
-    batcher.defer(() => ran.push('c'));
+    defer(batcher, () => ran.push('c'));
     expect(scheduled).toHaveLength(1);
     scheduled.shift()!();
     expect(ran).toEqual(['a', 'b', 'c']);
@@ -29,7 +32,7 @@ describe('TurnBatcher', () => {
     const ran: string[] = [];
     const target = (name: string) => ({ flush: () => ran.push(name) });
     batcher.add(target('x'));
-    batcher.defer(() => ran.push('fn'));
+    defer(batcher, () => ran.push('fn'));
     batcher.add(target('y'));
     expect(scheduled).toHaveLength(1);
     scheduled.shift()!();

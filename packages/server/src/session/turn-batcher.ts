@@ -16,11 +16,6 @@ export class TurnBatcher {
     this.#schedule = schedule;
   }
 
-  /** Queues `fn` for the end of this turn. */
-  readonly defer = (fn: () => void): void => {
-    this.add({ flush: fn });
-  };
-
   /**
    * Queues `target.flush()` for the end of this turn: a `Session`'s `batcher` option, which asks
    * with itself instead of a new closure every turn it has something to write.
