@@ -67,25 +67,18 @@ export function writeTimestamp(ms: number, out: Uint8Array, at: number): number 
   const second = sod - hour * 3600 - minute * 60;
   const yh = Math.floor(year / 100);
   const yl = year - yh * 100;
-  out[at] = tens(yh);
-  out[at + 1] = ones(yh);
-  out[at + 2] = tens(yl);
-  out[at + 3] = ones(yl);
+  twoDigits(out, at, yh);
+  twoDigits(out, at + 2, yl);
   out[at + 4] = DASH;
-  out[at + 5] = tens(month);
-  out[at + 6] = ones(month);
+  twoDigits(out, at + 5, month);
   out[at + 7] = DASH;
-  out[at + 8] = tens(day);
-  out[at + 9] = ones(day);
+  twoDigits(out, at + 8, day);
   out[at + 10] = T;
-  out[at + 11] = tens(hour);
-  out[at + 12] = ones(hour);
+  twoDigits(out, at + 11, hour);
   out[at + 13] = COLON;
-  out[at + 14] = tens(minute);
-  out[at + 15] = ones(minute);
+  twoDigits(out, at + 14, minute);
   out[at + 16] = COLON;
-  out[at + 17] = tens(second);
-  out[at + 18] = ones(second);
+  twoDigits(out, at + 17, second);
   out[at + 19] = Z;
   return 20;
 }
@@ -96,14 +89,11 @@ const COLON = 58;
 const T = 84;
 const Z = 90;
 
-/** The character code of the tens digit of `n` (0–99). */
-function tens(n: number): number {
-  return ZERO + Math.floor(n / 10);
-}
-
-/** The character code of the ones digit of `n` (0–99). */
-function ones(n: number): number {
-  return ZERO + (n % 10);
+/** Writes `n` (0–99) as two ASCII digits at `out[at]` and `out[at + 1]`. */
+function twoDigits(out: Uint8Array, at: number, n: number): void {
+  const t = Math.floor(n / 10);
+  out[at] = ZERO + t;
+  out[at + 1] = ZERO + n - t * 10;
 }
 
 function isoSeconds(time: Date | number): string {
