@@ -82,14 +82,11 @@ export const ConfigSchema = z
      */
     sqliteSynchronous: z.enum(['normal', 'full']).default('normal'),
     /**
-     * SQLite: bytes of the database file read through a memory map (`PRAGMA mmap_size`; 0 = off).
-     * Address space, not memory; reads skip a system call and a copy per page (docs/database.md).
+     * SQLite: bytes of the database file read through a memory map (`PRAGMA mmap_size`; 0 = off;
+     * unset: the database port's default, 1 GiB). Address space, not memory; reads skip a system
+     * call and a copy per page (docs/database.md).
      */
-    sqliteMmapBytes: z.coerce
-      .number()
-      .int()
-      .min(0)
-      .default(1 << 30),
+    sqliteMmapBytes: z.coerce.number().int().min(0).optional(),
     production: bool.default(false),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     /** `tether serve`'s logs: `pretty` for people, `json` lines for machines, `auto` = pretty on a terminal. */
