@@ -12,6 +12,7 @@
 import { OutboundMessage } from '../packages/server/src/presence/outbound.ts';
 import { ResumeBuffer } from '../packages/server/src/session/resume-buffer.ts';
 import { Session, type SessionCarrier } from '../packages/server/src/session/session.ts';
+import { TurnBatcher } from '../packages/server/src/session/turn-batcher.ts';
 
 const SESSIONS = Number(process.env.SESSIONS ?? 1000);
 const MESSAGES = Number(process.env.MESSAGES ?? 400);
@@ -23,6 +24,8 @@ let sink = 0;
 
 function sessions(resumable: boolean): { all: Session[]; flush: () => void } {
   const pending: (() => void)[] = [];
+  // One batcher for all the sessions, as a server has: `flush` runs its end-of-turn callback.
+  const batcher = new TurnBatcher((fn) => pending.push(fn));
   const carrier: SessionCarrier = {
     format: 'json-text',
     remoteAddress: '127.0.0.1',
@@ -40,7 +43,7 @@ function sessions(resumable: boolean): { all: Session[]; flush: () => void } {
       carrier,
       limits: { maxQueuedMessages: 1024, maxBufferedBytes: 1 << 30 },
       onClose: () => {},
-      schedule: (fn) => pending.push(fn),
+      batcher,
     });
     if (resumable) s.makeResumable(new ResumeBuffer({ maxMessages: 1000, maxBytes: 256 * 1024 }), () => {});
     all.push(s);
