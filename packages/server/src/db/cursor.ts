@@ -10,7 +10,7 @@
  * corruption and casual edits, while a deliberately forged cursor still only passes the per-field
  * validation and can only select rows the caller could list anyway. No SQL here.
  */
-import { createHash } from 'node:crypto';
+import { digestBase64url } from '../shared/digest.ts';
 import { isUuid } from '../shared/ids.ts';
 
 /** Thrown by a list query for a cursor that is malformed or belongs to another listing. */
@@ -130,10 +130,7 @@ export function defineCursor<const F extends readonly CursorField<unknown>[]>(
   if (listing === '' || fields.length === 0) throw new RangeError('a cursor needs a listing name and fields');
   type P = CursorPosition<F>;
   const check = (raw: readonly Raw[], filter: readonly CursorFilterValue[]) =>
-    createHash('sha256')
-      .update(JSON.stringify([CURSOR_FORMAT, listing, filter, raw]))
-      .digest('base64url')
-      .slice(0, CHECK_LENGTH);
+    digestBase64url('sha256', JSON.stringify([CURSOR_FORMAT, listing, filter, raw])).slice(0, CHECK_LENGTH);
   return {
     listing,
     encode(position, filter = []) {

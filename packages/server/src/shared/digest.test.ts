@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { digestBytes, digestHex } from './digest.ts';
+import { digestBase64url, digestBytes, digestHex } from './digest.ts';
 
 describe('digest', () => {
   it.each(['', 'a', '{"gold":10}', 'é😀\u0000', 'x'.repeat(5000)])(
@@ -10,6 +10,7 @@ describe('digest', () => {
         const expected = createHash(algorithm).update(text, 'utf8').digest();
         expect(digestHex(algorithm, text)).toBe(expected.toString('hex'));
         expect(digestBytes(algorithm, text).equals(expected)).toBe(true);
+        expect(digestBase64url(algorithm, text)).toBe(expected.toString('base64url'));
       }
     },
   );
