@@ -52,7 +52,8 @@ describe('cursor codec', () => {
 
   it('reads a cursor written by an earlier release (the check is computed the same way)', () => {
     // Encoded by the release that hashed with createHash; clients may hold such cursors.
-    const earlier = 'WzEsIk9pSzVOUW9Ldll4dyIsMTcwMDAwMDAwMDEyMywiMDE5MGExYjItYzNkNC03ZTVmLThhOWItMGMxZDJlM2Y0YTViIl0';
+    const earlier =
+      'WzEsIk9pSzVOUW9Ldll4dyIsMTcwMDAwMDAwMDEyMywiMDE5MGExYjItYzNkNC03ZTVmLThhOWItMGMxZDJlM2Y0YTViIl0';
     const f = ['user-1', 7, true, null];
     const p = [new Date(1_700_000_000_123), '0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b'] as const;
     expect(notifications.decode(earlier, f)).toEqual(p);
