@@ -54,6 +54,23 @@ const SQLITE: readonly Migration[] = [
       CREATE INDEX leaderboard_records_owner ON leaderboard_records (owner_id);
     `,
   },
+  {
+    feature: 'leaderboards',
+    version: 2,
+    name: 'rank index covers the record',
+    // The rank index carries every column a scan reads, so a page or "around owner" window reads
+    // the index alone, in order, instead of one table look-up per record (100 records at a random
+    // rank of a million: 0.24 -> 0.12 ms). Costs: the index is about as large as the table, and
+    // every record write rewrites its entry (a write bumps num_score and update_time anyway).
+    // The columns after owner_id never decide the order (owner_id is unique within a period).
+    sql: `
+      DROP INDEX leaderboard_records_rank;
+      CREATE INDEX leaderboard_records_rank ON leaderboard_records (
+        leaderboard_id, expiry_time, score, subscore, owner_id,
+        username, num_score, max_num_score, metadata, create_time, update_time
+      );
+    `,
+  },
 ];
 
 /** PostgreSQL: the same tables with native types (scores are BIGINT, owners UUID). */
@@ -101,6 +118,20 @@ const POSTGRES: readonly Migration[] = [
       CREATE INDEX leaderboard_records_rank_idx
         ON leaderboard_records (leaderboard_id, expiry_time, score, subscore, owner_id);
       CREATE INDEX leaderboard_records_owner_idx ON leaderboard_records (owner_id);
+    `,
+  },
+  {
+    feature: 'leaderboards',
+    version: 2,
+    name: 'rank index covers the record',
+    // Not on PostgreSQL: a B-tree entry holds at most about 2.7 KB, and record metadata has no
+    // smaller limit, so an index holding it would refuse large records; an index-only scan also
+    // needs pages marked all-visible by VACUUM, and an index holding num_score and update_time
+    // would rule out heap-only (HOT) updates, which today let a write that keeps the score leave
+    // the indexes alone. The rank index stays keys-only; the comment records that in the catalogue.
+    sql: `
+      COMMENT ON INDEX leaderboard_records_rank_idx IS
+        'rank order only: records are read from the table (SQLite covers them; see migration 2)';
     `,
   },
 ];

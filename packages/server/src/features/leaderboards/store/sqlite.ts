@@ -211,11 +211,7 @@ export class SqliteLeaderboardStore implements LeaderboardStore {
     const key = `${cmp}${dir}${from}`;
     let stmt = cache.get(key);
     if (stmt === undefined) {
-      stmt = this.#db.prepare<unknown[], R>(
-        `SELECT ${columns} FROM leaderboard_records
-         WHERE leaderboard_id = ? AND expiry_time = ? ${from ? `AND (score, subscore, owner_id) ${cmp} (?, ?, ?)` : ''}
-         ORDER BY score ${dir}, subscore ${dir}, owner_id ${dir} LIMIT ?`,
-      );
+      stmt = this.#db.prepare<unknown[], R>(scanSql(columns, cmp, dir, from));
       stmt.safeIntegers(true);
       if (raw) stmt.raw(true);
       cache.set(key, stmt);
@@ -275,9 +271,20 @@ export class SqliteLeaderboardStore implements LeaderboardStore {
  * both exact in a double, and a bigint each would be allocated only to be converted (about 100 bytes
  * a record less to collect).
  */
-const SCAN_COLUMNS =
+export const SCAN_COLUMNS =
   'owner_id, username, score, subscore, CAST(num_score AS REAL), CAST(max_num_score AS REAL), metadata, ' +
   'CAST(create_time AS REAL), CAST(update_time AS REAL)';
+
+/**
+ * The SQL of one scan variant: `columns` of one period in rank order (`dir`), after a keyset
+ * position (`cmp`) when `from`. With {@link SCAN_COLUMNS} it reads the covering rank index alone
+ * (migration 2; a test holds the plan to that).
+ */
+export function scanSql(columns: string, cmp: '<' | '>', dir: 'ASC' | 'DESC', from: boolean): string {
+  return `SELECT ${columns} FROM leaderboard_records
+         WHERE leaderboard_id = ? AND expiry_time = ? ${from ? `AND (score, subscore, owner_id) ${cmp} (?, ?, ?)` : ''}
+         ORDER BY score ${dir}, subscore ${dir}, owner_id ${dir} LIMIT ?`;
+}
 
 /** A raw row of {@link SCAN_COLUMNS}: scores as bigint, the other integers as numbers. */
 type ScanRow = [string, string | null, bigint, bigint, number, number, string, number, number];
