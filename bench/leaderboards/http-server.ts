@@ -4,6 +4,8 @@
  * the board `bench`, seeds it with `--records` rows through the store's bulk insert, rebuilds the
  * rank index as a restart would (timed), then measures the naive rank query ("count the rows
  * above", the store's `countAbove`) on owners around rank ~500,000 beside the index's `rankOf`.
+ * The same naive query is served at `/naive?i=N` by the floor server, for the driver to run between
+ * reads.
  *
  * IPC: sends `{ type: 'ready', port, owners, seedMs, rebuildMs, naive, index }`; answers `{ type: 'cpu' }`
  * with `{ type: 'cpu', us }` (its CPU time so far) and, when started with `trace` as its fourth
@@ -131,12 +133,42 @@ async function main(): Promise<void> {
     index.rankOf(owners[i % owners.length]!);
   });
 
+  /**
+   * `/naive?i=N` on the floor server: the naive rank query for owner N (as above, checked against
+   * the index's rank of the moment), run while the read phases run, so the reference meets the same machine as the reads
+   * it is compared with. Answers `{"rank":R,"cpuUs":C}`, C being the CPU the query took, which the
+   * driver takes out of the phase's CPU per read.
+   */
+  const naiveOverHttp = async (i: number): Promise<string> => {
+    const e = around[i % around.length]!;
+    const key = { score: BigInt(e.score), subscore: BigInt(e.subscore), ownerId: e.ownerId };
+    const c0 = process.cpuUsage();
+    const above = await store.countAbove({ leaderboardId: 'bench', expiryTime: 0 }, board.sortOrder, key);
+    const c = process.cpuUsage(c0);
+    // Checked against the index now: the write phase has added records since the seed.
+    const rank = index.rankOf(e.ownerId);
+    if (above + 1 !== rank) throw new Error(`naive rank ${above + 1} != index rank ${rank}`);
+    return JSON.stringify({ rank: above + 1, cpuUs: c.user + c.system });
+  };
+
   const floorBodies = new Map<number, Buffer>();
   const floor = createHttpServer((req, res) => {
-    const n = Math.min(
-      1 << 20,
-      Number(new URL(req.url ?? '/', 'http://floor').searchParams.get('bytes')) || 2,
-    );
+    const url = new URL(req.url ?? '/', 'http://floor');
+    if (url.pathname === '/naive') {
+      void naiveOverHttp(Number(url.searchParams.get('i')) || 0).then(
+        (json) => {
+          res.writeHead(200, { 'content-type': 'application/json', 'content-length': json.length });
+          res.end(json);
+        },
+        (err: unknown) => {
+          const text = String(err);
+          res.writeHead(500, { 'content-length': Buffer.byteLength(text) });
+          res.end(text);
+        },
+      );
+      return;
+    }
+    const n = Math.min(1 << 20, Number(url.searchParams.get('bytes')) || 2);
     let body = floorBodies.get(n);
     if (body === undefined) {
       body = Buffer.alloc(n, 0x20);
