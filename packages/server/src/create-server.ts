@@ -41,6 +41,7 @@ import type { SessionVerifier } from './session/verifier.ts';
 import { systemClock } from './shared/clock.ts';
 import { SessionLifecycle } from './socket/session-lifecycle.ts';
 import { socketHandlers } from './socket/socket-handlers.ts';
+import { applyV8Tuning } from './v8-tuning.ts';
 
 export type { UpgradeHandler } from './server-transports.ts';
 export type { RealtimeServices, RunningServer, ServerDeps } from './server-types.ts';
@@ -58,6 +59,9 @@ export async function startServer(config: TetherConfig, deps: ServerDeps = {}): 
     );
   }
   const logger = deps.logger ?? createLogger(config.logLevel);
+  // Before any client connects (V8's pretenuring decisions are taken under load and kept).
+  const v8 = applyV8Tuning({ allocationSitePretenuring: config.v8AllocationSitePretenuring });
+  if (v8.flags.length > 0) logger.debug({ flags: v8.flags }, 'V8 settings applied');
   const clock = systemClock;
   const shutdown = new Shutdown(logger);
   const metrics = new Metrics();

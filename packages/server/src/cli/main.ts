@@ -38,6 +38,11 @@ const SERVE_FLAGS: [keyof TetherConfig, string, string][] = [
     'normal|full: fsync SQLite at checkpoints or every commit (default normal)',
   ],
   ['sqliteMmapBytes', '<bytes>', 'SQLite file bytes read through a memory map; 0 = off (default 1073741824)'],
+  [
+    'v8AllocationSitePretenuring',
+    '',
+    "keep V8's allocation-site pretenuring (by default it is turned off at start; docs/architecture.md)",
+  ],
   ['logLevel', '<level>', 'fatal|error|warn|info|debug|trace|silent (default info)'],
   ['logFormat', '<format>', 'auto|pretty|json: pretty on a terminal, JSON lines otherwise (default auto)'],
   ['serverKey', '<key>', 'server key for HTTP Basic auth on authenticate/refresh (default defaultkey)'],

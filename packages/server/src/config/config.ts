@@ -87,6 +87,11 @@ export const ConfigSchema = z
      * call and a copy per page (docs/database.md).
      */
     sqliteMmapBytes: z.coerce.number().int().min(0).optional(),
+    /**
+     * Keep V8's allocation-site pretenuring (`true`); by default Tether turns it off for the process
+     * at start, which keeps per-message garbage young under load (src/v8-tuning.ts).
+     */
+    v8AllocationSitePretenuring: bool.default(false),
     production: bool.default(false),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     /** `tether serve`'s logs: `pretty` for people, `json` lines for machines, `auto` = pretty on a terminal. */
