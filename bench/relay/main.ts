@@ -8,7 +8,7 @@
  *       [--before <checkout> with tether-before and/or tether-pb-before in --servers]
  *       [--steps 10,25,50,75,100,150,200,300,400,600,800] [--warmup 1] [--window 4] [--drain 2]
  *       [--budget 210] [--p99 50] [--retries 1] [--calm 10] [--json out.json] [--profile <dir>]
- *       [--skip-check]
+ *       [--skip-check] [--server-flags=--no-allocation-site-pretenuring] (Node flags for every server)
  *
  * Processes: each server runs alone in its own child (`server.ts`), and each server has its own load
  * generator child (`load.ts`, raw WebSocket clients with prepared frames); this process only drives
@@ -73,6 +73,7 @@ const { values: args } = parseArgs({
     retries: { type: 'string', default: '1' },
     calm: { type: 'string', default: '10' },
     'skip-check': { type: 'boolean', default: false },
+    'server-flags': { type: 'string', default: '' },
     /** PostgreSQL and Redis of `tether-cluster` (a schema and a key prefix are made for the run). */
     postgres: { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/test' },
     redis: { type: 'string', default: 'redis://127.0.0.1:6379' },
@@ -247,6 +248,8 @@ async function runStep(r: Racer, matches: number): Promise<void> {
 }
 
 const SERVER_SCRIPT = new URL('./server.ts', import.meta.url);
+/** Node flags for every server process (`--server-flags`, given with `=`). */
+const SERVER_FLAGS = args['server-flags'].split(/\s+/).filter(Boolean);
 
 async function startRacer(kind: ServerKind, runId: string): Promise<Racer> {
   if (kind === 'tether-cluster') return startClusterRacer(runId);
@@ -254,6 +257,7 @@ async function startRacer(kind: ServerKind, runId: string): Promise<Racer> {
     `server ${kind}`,
     SERVER_SCRIPT,
     BEFORE_KINDS.includes(kind) ? [kind, args.before as string] : [kind],
+    SERVER_FLAGS,
   );
   const { port } = await server.next('ready', 60_000);
   let interop = 'not run (--skip-check)';
@@ -280,10 +284,12 @@ async function startClusterRacer(runId: string): Promise<Racer> {
       node,
       ...(flush === undefined ? {} : { busFlushMs: Number(flush) }),
     };
-    const server = new Child<ServerIn, ServerOut>(`server ${kind} ${node}`, SERVER_SCRIPT, [
-      'tether-node',
-      JSON.stringify(options),
-    ]);
+    const server = new Child<ServerIn, ServerOut>(
+      `server ${kind} ${node}`,
+      SERVER_SCRIPT,
+      ['tether-node', JSON.stringify(options)],
+      SERVER_FLAGS,
+    );
     servers.push(server);
     ports.push((await server.next('ready', 60_000)).port);
   }
