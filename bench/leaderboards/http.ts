@@ -64,6 +64,10 @@ const NAIVE_PER_PHASE = Number(args.naive);
 /** Blocks the naive queries of a read phase come in (see `readPhase`). */
 const NAIVE_BLOCKS = 5;
 const READY_TIMEOUT_MS = 15 * 60_000;
+const REQUEST_TIMEOUT_MS = 120_000;
+/** A progress line on stderr with the time since start, so a stalled run shows where it stalled. */
+const progress = (what: string) =>
+  process.stderr.write(`[${(performance.now() / 1000).toFixed(0)} s] ${what}\n`);
 const agent = new Agent({ keepAlive: true, maxSockets: Number(args.clients) });
 
 interface Latencies {
@@ -113,6 +117,11 @@ function request(
       res.on('error', reject);
     });
     req.on('error', reject);
+    // A request that gets no answer fails the run, naming itself, instead of hanging it (a PostgreSQL
+    // run at a million records once sat for 15 minutes with nothing pending in the server).
+    req.setTimeout(REQUEST_TIMEOUT_MS, () =>
+      req.destroy(new Error(`${method} ${path}: no response within ${REQUEST_TIMEOUT_MS / 1000} s`)),
+    );
     req.end(body);
   });
 }
@@ -228,6 +237,7 @@ async function run(backend: string) {
       if (args.trace && samples) traces[name] = tail(samples, await trace(), spans);
     };
 
+    progress(`${backend}: ready; writes`);
     // Writes: every client submits its own record as fast as its previous write returns.
     const writeSamples: number[] = [];
     const deadline = performance.now() + SECONDS * 1000;
@@ -301,6 +311,7 @@ async function run(backend: string) {
       floor = false,
     ) => {
       const warm: number[] = [];
+      progress(`${backend}: ${name} phase`);
       await calm();
       for (let i = 0; i < WARMUP; i++) {
         const r = await read(floor, path(i), i, false);

@@ -62,6 +62,9 @@ export class RawHttpClient {
   /** Sends `GET path` with `headers` (already formatted `Name: value\r\n` lines). */
   get(path: string, headers: string): Promise<RawResponse> {
     if (this.#waiter) return Promise.reject(new Error('one request at a time'));
+    // A write to a closed socket only reports to its callback (no 'error' event): say so here, or
+    // the request would wait for ever.
+    if (this.#socket.destroyed) return Promise.reject(new Error('connection closed'));
     this.#len = 0;
     return new Promise((resolve, reject) => {
       this.#waiter = { resolve, reject };
