@@ -23,39 +23,58 @@ export interface RawResponse {
 
 /** One keep-alive connection sending GET requests one at a time. */
 export class RawHttpClient {
-  readonly #socket: Socket;
+  readonly #host: string;
+  readonly #port: number;
   readonly #head: string;
   readonly #acc = Buffer.allocUnsafe(MAX_RESPONSE);
+  /** The read buffer `net` fills (`onread`), shared by every connection this client opens. */
+  readonly #readBuffer = Buffer.allocUnsafe(64 * 1024);
+  #socket: Socket | undefined;
   #len = 0;
   #waiter: { resolve: (r: RawResponse) => void; reject: (e: Error) => void } | undefined;
 
-  private constructor(socket: Socket, host: string) {
-    this.#socket = socket;
-    this.#head = `Host: ${host}\r\nConnection: keep-alive\r\n`;
-    socket.on('error', (e) => this.#fail(e));
-    socket.on('close', () => this.#fail(new Error('connection closed')));
+  private constructor(host: string, port: number) {
+    this.#host = host;
+    this.#port = port;
+    this.#head = `Host: ${host}:${port}\r\nConnection: keep-alive\r\n`;
   }
 
   /** Connects to `host:port`. */
-  static open(host: string, port: number): Promise<RawHttpClient> {
-    return new Promise((resolve, reject) => {
-      const received: { to?: (buf: Uint8Array, n: number) => void } = {};
+  static async open(host: string, port: number): Promise<RawHttpClient> {
+    const client = new RawHttpClient(host, port);
+    await client.ensureOpen();
+    return client;
+  }
+
+  /**
+   * Opens a new connection if the last one was closed: a server may close a keep-alive connection
+   * left idle (Tether's keep-alive timeout, while a naive query or a calm wait runs elsewhere).
+   * Callers await it outside a timed read, so a reconnection is never timed as a read.
+   */
+  async ensureOpen(): Promise<void> {
+    if (this.#socket !== undefined && !this.#socket.destroyed) return;
+    await new Promise<void>((resolve, reject) => {
       const socket = connect({
-        host,
-        port,
+        host: this.#host,
+        port: this.#port,
         noDelay: true,
         onread: {
-          buffer: Buffer.allocUnsafe(64 * 1024),
+          buffer: this.#readBuffer,
           callback: (n, buf) => {
-            received.to?.(buf, n);
+            if (socket === this.#socket) this.#received(buf, n);
             return true;
           },
         },
       });
-      const client = new RawHttpClient(socket, `${host}:${port}`);
-      received.to = (buf, n) => client.#received(buf, n);
-      socket.once('connect', () => resolve(client));
+      socket.on('error', (e) => {
+        if (socket === this.#socket) this.#fail(e);
+      });
+      socket.on('close', () => {
+        if (socket === this.#socket) this.#fail(new Error('connection closed'));
+      });
+      socket.once('connect', () => resolve());
       socket.once('error', reject);
+      this.#socket = socket;
     });
   }
 
@@ -63,17 +82,18 @@ export class RawHttpClient {
   get(path: string, headers: string): Promise<RawResponse> {
     if (this.#waiter) return Promise.reject(new Error('one request at a time'));
     // A write to a closed socket only reports to its callback (no 'error' event): say so here, or
-    // the request would wait for ever.
-    if (this.#socket.destroyed) return Promise.reject(new Error('connection closed'));
+    // the request would wait for ever (call ensureOpen first).
+    const socket = this.#socket;
+    if (socket === undefined || socket.destroyed) return Promise.reject(new Error('connection closed'));
     this.#len = 0;
     return new Promise((resolve, reject) => {
       this.#waiter = { resolve, reject };
-      this.#socket.write(`GET ${path} HTTP/1.1\r\n${this.#head}${headers}\r\n`);
+      socket.write(`GET ${path} HTTP/1.1\r\n${this.#head}${headers}\r\n`);
     });
   }
 
   close(): void {
-    this.#socket.destroy();
+    this.#socket?.destroy();
   }
 
   #received(buf: Uint8Array, n: number): void {
