@@ -23,6 +23,7 @@ const LEDGER = [
   'friends 1',
   'groups 1',
   'leaderboards 1',
+  'leaderboards 2',
   'notifications 1',
   'storage 1',
   'wallets 1',
