@@ -135,9 +135,9 @@ async function main(): Promise<void> {
 
   /**
    * `/naive?i=N` on the floor server: the naive rank query for owner N (as above, checked against
-   * the index's rank of the moment), run while the read phases run, so the reference meets the same machine as the reads
-   * it is compared with. Answers `{"rank":R,"cpuUs":C}`, C being the CPU the query took, which the
-   * driver takes out of the phase's CPU per read.
+   * the index's rank of the moment), run while the read phases run, so the reference meets the
+   * same machine as the reads it is compared with. Answers `{"rank":R,"cpuUs":C}`, C being the CPU
+   * the query took, which the driver takes out of the phase's CPU per read.
    */
   const naiveOverHttp = async (i: number): Promise<string> => {
     const e = around[i % around.length]!;
