@@ -153,12 +153,12 @@ const wsDialect: Dialect = {
  */
 export const TETHER_PUSH_BYTES = 293;
 
-/** The batched `ws` relay with frames of Tether's push size (text, like Tether's). */
+/**
+ * The batched `ws` relay with frames of Tether's push size (text, like Tether's). Rooms are made as
+ * `wsDialect` makes them (its `create` calls this dialect's own `join`).
+ */
 const wsSizedDialect: Dialect = {
-  async create(t, m) {
-    const member = await this.join(t, m, 0, String(m));
-    return { member, ref: String(m) };
-  },
+  create: wsDialect.create,
   async join(t, _m, _k, ref) {
     const ws = await RawWebSocket.connect(t.host, t.port, `/?room=${ref}`);
     const id = '00000000-0000-4000-8000-000000000000';
