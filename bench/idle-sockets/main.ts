@@ -7,7 +7,8 @@
  *     [--idle 20] [--rounds 1] [--servers ws,tether,tether-rare] [--variant name:key=value,...]
  *     [--json out.json]
  *
- * Servers: `ws` (bare), `tether` (default settings) and `tether-<variant>`, Tether with a variant's
+ * Servers: `ws` (bare), `ws-ping` (bare, pinging every socket every 15 s the way `ws`'s documentation
+ * shows: the floor of a protocol ping's cost), `tether` (default settings) and `tether-<variant>`, Tether with a variant's
  * settings: built in are `rare` (`socketPingPeriodMs` 120000, `socketPongWaitMs` 150000: pings for
  * servers holding many idle sockets, dead peers still found by the kernel's TCP keepalive at 15 s)
  * and `rare-noka` (the same without keepalive, `socketKeepAliveMs` 0: the kernel's probe cost is the
@@ -92,9 +93,17 @@ for (const v of args.variant as string[]) {
   VARIANTS.set(`tether-${m[1]}`, settings);
 }
 const KINDS = (args.servers as string).split(',');
+/** The ping period of the `ws-ping` reference: Tether's default. */
+const WS_PING_PERIOD_MS = 15_000;
+/** Whether a server kind is a bare `ws` reference (`ws`, or `ws-ping`, which pings every 15 s). */
+const isWs = (kind: string) => kind === 'ws' || kind === 'ws-ping';
 /** The ping period of a server kind (the bare ws server never pings). */
 const pingPeriodOf = (kind: string) =>
-  kind === 'ws' ? 0 : Number(VARIANTS.get(kind)?.socketPingPeriodMs ?? 15_000);
+  kind === 'ws'
+    ? 0
+    : kind === 'ws-ping'
+      ? WS_PING_PERIOD_MS
+      : Number(VARIANTS.get(kind)?.socketPingPeriodMs ?? 15_000);
 if (!(Number.isInteger(SOCKETS) && SOCKETS >= 1 && SOCKETS <= 100_000))
   throw new RangeError('--sockets 1..100000');
 if (!(Number.isInteger(GENERATORS) && GENERATORS >= 1 && GENERATORS <= 16))
@@ -104,8 +113,8 @@ if (!(CONCURRENCY >= 1 && CONCURRENCY <= 1024)) throw new RangeError('--concurre
 if (!(IDLE_MS >= 1000 && IDLE_MS <= 120_000)) throw new RangeError('--idle 1..120 s');
 if (!(Number.isInteger(ROUNDS) && ROUNDS >= 1 && ROUNDS <= 10)) throw new RangeError('--rounds 1..10');
 for (const k of KINDS)
-  if (k !== 'ws' && !VARIANTS.has(k))
-    throw new RangeError(`--servers: unknown ${k} (ws, ${[...VARIANTS.keys()].join(', ')})`);
+  if (!isWs(k) && !VARIANTS.has(k))
+    throw new RangeError(`--servers: unknown ${k} (ws, ws-ping, ${[...VARIANTS.keys()].join(', ')})`);
 /**
  * How long a server kind's sockets sit idle: `--idle` rounded up to whole ping periods, so that the
  * window holds the same number of pings of every socket whenever it starts (a ping period after
@@ -174,7 +183,7 @@ interface Result {
 }
 
 async function measure(kind: string, round: number): Promise<Result> {
-  const serverKind = kind === 'ws' ? 'ws' : 'tether';
+  const serverKind = isWs(kind) ? kind : 'tether';
   const settings = JSON.stringify(VARIANTS.get(kind) ?? {});
   const serverScript = new URL('./server.ts', import.meta.url);
   const gens = Array.from(
@@ -219,7 +228,7 @@ async function measure(kind: string, round: number): Promise<Result> {
     server = new Child<ToServer, FromServer>(
       `server ${kind}`,
       serverScript,
-      data ? [serverKind, data, settings] : [serverKind],
+      data ? [serverKind, data, settings] : [serverKind, String(pingPeriodOf(kind))],
       ['--expose-gc', ...(args.profile ? ['--cpu-prof', `--cpu-prof-dir=${args.profile}`] : [])],
       !args.compiled,
     );
@@ -250,7 +259,7 @@ async function measure(kind: string, round: number): Promise<Result> {
         type: 'open',
         host: '127.0.0.1',
         port,
-        kind: serverKind,
+        kind: serverKind === 'tether' ? 'tether' : 'ws',
         index: i,
         count: share(i),
         concurrency: CONCURRENCY,
@@ -385,7 +394,7 @@ async function main(): Promise<void> {
       .map((l) => l.toFixed(2))
       .join(' ')} at end; ${Math.round((performance.now() - started) / 1000)} s.`,
     `${SOCKETS} sockets from ${GENERATORS} client processes, ${CONCURRENCY} upgrades in flight each; idle window ${IDLE_MS / 1000} s rounded up to whole ping periods.`,
-    `Settings: ${KINDS.filter((k) => k !== 'ws')
+    `Settings: ${KINDS.filter((k) => !isWs(k))
       .map((k) => `${k} ${JSON.stringify(VARIANTS.get(k))}`)
       .join('; ')}.\n`,
     '| server | round | sockets | opens/s | srv µs/open | RSS KiB/socket | heap+ext KiB/socket | idle CPU (one core) | idle µs/socket/s | idle window s | pings/s | srv µs/ping | machine busy cores (idle) | of which softirq | still open | outside cores |',

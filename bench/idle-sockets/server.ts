@@ -1,6 +1,7 @@
 /**
  * The server side of the idle-sockets benchmark, one per process: `server.ts ws` (the reference, a
- * bare `ws` `WebSocketServer` that accepts every upgrade and holds the socket) or `server.ts tether`
+ * bare `ws` `WebSocketServer` that accepts every upgrade and holds the socket), `server.ts ws-ping`
+ * (the same, pinging every socket every so many ms, the next argument) or `server.ts tether`
  * (the real server: `startServer`, SQLite in a temporary folder or in the folder given as the next
  * argument, which it leaves in place; log level `warn`, default limits, then the settings of the
  * JSON object given as the argument after that, e.g. `{"socketPingPeriodMs":120000}`).
@@ -48,10 +49,36 @@ interface Started {
   close(): Promise<void>;
 }
 
-function startWs(): Promise<Started> {
+/**
+ * The bare `ws` reference. With `pingPeriodMs` > 0 it also pings every socket that often, the way
+ * `ws`'s own documentation shows (one interval over all clients; a socket that did not answer the
+ * previous ping is terminated): the floor of what a protocol ping costs a server.
+ */
+function startWs(pingPeriodMs = 0): Promise<Started> {
   const http = createServer((_req, res) => res.writeHead(404).end());
   const wss = new WebSocketServer({ server: http, perMessageDeflate: false });
-  wss.on('connection', (ws) => ws.on('error', () => ws.terminate()));
+  const alive = new WeakSet<object>();
+  const markAlive = function (this: object) {
+    alive.add(this);
+  };
+  wss.on('connection', (ws) => {
+    ws.on('error', () => ws.terminate());
+    if (pingPeriodMs > 0) {
+      alive.add(ws);
+      ws.on('pong', markAlive);
+    }
+  });
+  if (pingPeriodMs > 0)
+    setInterval(() => {
+      for (const ws of wss.clients) {
+        if (!alive.has(ws)) {
+          ws.terminate();
+          continue;
+        }
+        alive.delete(ws);
+        ws.ping();
+      }
+    }, pingPeriodMs).unref();
   return new Promise((resolve) => {
     http.listen(0, '127.0.0.1', () =>
       resolve({
@@ -101,9 +128,12 @@ async function main(): Promise<void> {
   const gc = (globalThis as { gc?: () => void }).gc;
   if (!process.send || !gc) throw new Error('run me through idle-sockets/main.ts (IPC, --expose-gc)');
   const kind = process.argv[2];
-  if (kind !== 'ws' && kind !== 'tether') throw new Error(`unknown server kind ${kind}`);
+  if (kind !== 'ws' && kind !== 'ws-ping' && kind !== 'tether')
+    throw new Error(`unknown server kind ${kind}`);
   const overrides = JSON.parse(process.argv[4] ?? '{}') as Record<string, unknown>;
-  const server = await (kind === 'ws' ? startWs() : startTether(process.argv[3], overrides));
+  const server = await (kind === 'tether'
+    ? startTether(process.argv[3], overrides)
+    : startWs(kind === 'ws-ping' ? Number(process.argv[3]) : 0));
   process.on('message', (m: ToServer) => {
     if (m.type === 'mem') {
       gc();
