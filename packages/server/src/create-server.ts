@@ -288,7 +288,7 @@ export async function startServer(config: TetherConfig, deps: ServerDeps = {}): 
   const web = createWebServer({ http, logger, upgrades, shutdown, graceMs });
   const httpServer = web.server;
   shutdown.on('sessions', 'admin console', () => consoleServer.close());
-  await listen(httpServer, config.port, config.host).catch(startupFailed);
+  await listen(httpServer, config.port, config.host, config.socketKeepAliveMs).catch(startupFailed);
   const address = httpServer.address() as AddressInfo;
   consoleServer.mountCore({
     config,

@@ -14,6 +14,7 @@ import { parseRequestTarget, type RequestTarget } from './shared/request-target.
 import { invalidQueryText } from './shared/url-text.ts';
 import type { SessionLifecycle } from './socket/session-lifecycle.ts';
 import { startSocketEndpoints } from './socket/start.ts';
+import { keepAliveOnListener } from './transport/keepalive.ts';
 
 /** Handles a WebSocket upgrade for one path (`/ws`, `/gm`); `target` is `req.url` read once by the dispatch. */
 export type UpgradeHandler = (
@@ -128,12 +129,17 @@ export function createWebServer(deps: WebServerDeps): DrainingServer {
   return web;
 }
 
-/** Binds `server` to `host:port`; rejects with the listen error (port in use...). */
-export function listen(server: HttpServer, port: number, host: string): Promise<void> {
+/**
+ * Binds `server` to `host:port`; rejects with the listen error (port in use...). With `keepAliveMs`,
+ * the listening socket gets kernel TCP keepalive, which its accepted connections inherit (so `/ws`
+ * and `/gm` sockets start with it; their acceptors set it themselves only where that is not possible).
+ */
+export function listen(server: HttpServer, port: number, host: string, keepAliveMs = 0): Promise<void> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {
       server.off('error', reject);
+      keepAliveOnListener(server, keepAliveMs);
       resolve();
     });
   });

@@ -8,6 +8,7 @@
 import { type AddressInfo, createServer, type Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { BaseConnection, type ConnectionOptions, type Frame, type MeteredConnection } from './connection.ts';
+import { enableKeepAlive, keepAliveOnListener } from './keepalive.ts';
 import { TurnCork, TurnCorks } from './turn-cork.ts';
 
 const utf8 = new TextEncoder();
@@ -111,18 +112,13 @@ export interface TcpListenOptions {
 /** Listens for TCP connections and wraps each one in a {@link TcpConnection}. */
 export function listenTcp(opts: TcpListenOptions): Promise<Listener> {
   let seq = 0;
-  const keepAlive = (opts.keepAliveMs ?? 0) > 0;
-  // keepAlive: set on every accepted socket by Node itself (setKeepAlive at accept).
-  const server = createServer({
-    noDelay: true,
-    allowHalfOpen: false,
-    keepAlive,
-    keepAliveInitialDelay: keepAlive ? opts.keepAliveMs : 0,
-  });
+  const keepAliveMs = opts.keepAliveMs ?? 0;
+  const server = createServer({ noDelay: true, allowHalfOpen: false });
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port, opts.host, () => {
       server.off('error', reject);
+      if (keepAliveMs > 0) keepAliveOnListener(server, keepAliveMs);
       const address = server.address() as AddressInfo;
       const name = opts.name ?? 'tcp';
       const turnCorks = new TurnCorks();
@@ -133,6 +129,7 @@ export function listenTcp(opts: TcpListenOptions): Promise<Listener> {
           socket.destroy();
           return;
         }
+        if (keepAliveMs > 0) enableKeepAlive(socket, keepAliveMs);
         const connection = new TcpConnection(socket, {
           id: `${name}:${address.port}#${++seq}`,
           logger: opts.logger,

@@ -8,7 +8,7 @@
 import { isUtf8 } from 'node:buffer';
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import type { AddressInfo, Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { type RawData, WebSocket, WebSocketServer } from 'ws';
@@ -20,6 +20,7 @@ import {
   type MeteredConnection,
 } from './connection.ts';
 import { TransportError } from './errors.ts';
+import { enableKeepAlive, keepAliveOnListener } from './keepalive.ts';
 import type { Listener } from './tcp.ts';
 import { TurnCork, TurnCorks } from './turn-cork.ts';
 
@@ -384,18 +385,6 @@ export class WsAcceptor {
   }
 }
 
-/**
- * Turns on the kernel's TCP keepalive for `socket` (a `net.Socket`, or a `tls.TLSSocket` over one):
- * probes after `delayMs` of silence, answered by the peer's kernel, with no wake-up of this process.
- * Node sets 10 probes 1 s apart (`TCP_KEEPCNT`, `TCP_KEEPINTVL`; since Node 12.17), so a peer gone
- * silent is closed (`ETIMEDOUT`) about `delayMs` + 10 s after it last sent anything. See
- * docs/protocol.md, "Liveness of idle sockets".
- */
-export function enableKeepAlive(socket: Duplex, delayMs: number): void {
-  const tcp = socket as Partial<Pick<Socket, 'setKeepAlive'>>;
-  if (typeof tcp.setKeepAlive === 'function') tcp.setKeepAlive(true, delayMs);
-}
-
 /** Options of {@link listenWs}. */
 export interface WsListenOptions extends WsAcceptorOptions {
   readonly host: string;
@@ -430,6 +419,7 @@ export function listenWs(opts: WsListenOptions): Promise<Listener> {
     server.once('error', reject);
     server.listen(opts.port, opts.host, () => {
       server.off('error', reject);
+      if (opts.keepAliveMs) keepAliveOnListener(server, opts.keepAliveMs);
       const address = server.address() as AddressInfo;
       server.on('error', (err) => opts.logger.error({ err, port: address.port }, 'ws listener error'));
       let closing: Promise<void> | undefined;
