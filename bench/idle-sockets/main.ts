@@ -379,11 +379,11 @@ async function main(): Promise<void> {
       fmt(r.outsideCores),
     ].join(' | '),
   );
-  const ratio = (key: keyof Result) => {
+  const ratio = (key: keyof Result, reference = 'ws') => {
     const per = [];
     for (let round = 0; round < ROUNDS; round++) {
       const t = results.find((r) => r.kind === 'tether' && r.round === round);
-      const w = results.find((r) => r.kind === 'ws' && r.round === round);
+      const w = results.find((r) => r.kind === reference && r.round === round);
       if (t && w) per.push((t[key] as number) / (w[key] as number));
     }
     return per.length ? `${fmt(median(per))}× (rounds ${per.map((x) => fmt(x)).join(', ')})` : '–';
@@ -406,6 +406,9 @@ async function main(): Promise<void> {
           `Tether ÷ bare ws (median of rounds): opens/s ${ratio('opensPerSec')}; CPU per open ${ratio('cpuUsPerOpen')}; ` +
             `RSS per socket ${ratio('rssPerSocket')}; heap+external per socket ${ratio('heapPerSocket')}.`,
         ].join('')
+      : '',
+    KINDS.includes('ws-ping') && KINDS.includes('tether')
+      ? `Tether ÷ bare ws pinging every ${WS_PING_PERIOD_MS / 1000} s (median of rounds): idle CPU ${ratio('idleCores', 'ws-ping')}; CPU per ping ${ratio('usPerPing', 'ws-ping')}.`
       : '',
   ].join('\n');
   process.stdout.write(`${out}\n`);
