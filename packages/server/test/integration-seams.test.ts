@@ -21,7 +21,6 @@ import {
   proxyTo,
   ROOM,
   start,
-  upgradeRefusal,
   useSeamBed,
   ws,
 } from './seam-helpers.ts';
@@ -100,28 +99,50 @@ describe('resume across carriers and formats', () => {
     expect(leavesOf(a.log, sessionId)).toEqual([]);
   });
 
-  it('refuses to resume a held JSON session with format=protobuf (400), and keeps it held for JSON', async () => {
-    const s = await start();
-    const proxy = await proxyTo(s.http.port);
-    const token = await login(s);
-    const b = ws(proxy.port, token);
-    await b.connect('&resumable=true');
-    const sessionId = String(b.resume.session_id);
-    proxy.cut();
-    await b.closed;
-    await held(s, 1);
-    const query = `resume=${encodeURIComponent(String(b.resume.token))}&resume_seq=${b.log.length}`;
-    const refusal = await upgradeRefusal(
-      `ws://127.0.0.1:${s.http.port}/ws?token=${token}&format=protobuf&${query}`,
-    );
-    expect(refusal).toMatchObject({
-      status: 400,
-      body: { code: 3, message: 'Invalid resume parameters: session resume needs format=json' },
+  for (const [from, to] of [
+    ['json', 'protobuf'],
+    ['protobuf', 'json'],
+    ['protobuf', 'protobuf'],
+  ] as const) {
+    it(`resumes a ${from} /ws session on ${to}: session_resume, the replay and what follows in ${to}`, async () => {
+      const s = await start();
+      const proxy = await proxyTo(s.http.port);
+      const a = ws(s.http.port, await login(s));
+      await a.connect('', false);
+      const channelId = await joinRoom(a);
+      const b = ws(proxy.port, await login(s));
+      b.format = from;
+      await b.connect('&resumable=true');
+      const sessionId = String(b.resume.session_id);
+      // Protobuf leaves proto3 defaults out: a false `resumed` is absent there.
+      expect(b.resume.resumed ?? false).toBe(false);
+      expect(b.resume).toMatchObject({ grace_sec: 15 });
+      expect(b.binary).toEqual([from === 'protobuf']);
+      await b.request('channel_join', ROOM);
+      await chat(a, channelId, [0, 1]);
+      await b.until(() => (sequence(b.log, chatSeq).length === 2 ? true : undefined), 'two messages');
+      proxy.cut();
+      await b.closed;
+      await held(s, 1);
+      await chat(a, channelId, [2, 3]);
+
+      const framesBefore = b.binary.length;
+      b.format = to;
+      await b.resumeWith();
+      expect(b.resume).toMatchObject({ resumed: true, session_id: sessionId, replayed: 2 });
+      await chat(a, channelId, [4]);
+      await b.until(() => (sequence(b.log, chatSeq).length === 5 ? true : undefined), 'every message');
+      expect(sequence(b.log, chatSeq)).toEqual(range(5));
+      // session_resume, the two replayed messages and the new one all came in the new format.
+      expect(b.binary.slice(framesBefore)).toEqual([to === 'protobuf', ...Array(3).fill(to === 'protobuf')]);
+      await b.request('channel_message_send', {
+        channel_id: channelId,
+        content: JSON.stringify({ seq: -1 }),
+      });
+      expect(leavesOf(a.log, sessionId)).toEqual([]);
+      expect(s.realtime.lifecycle.held).toBe(0);
     });
-    expect(s.realtime.lifecycle.held).toBe(1);
-    await b.resumeWith();
-    expect(b.resume).toMatchObject({ resumed: true, session_id: sessionId });
-  });
+  }
 });
 
 describe('resume against the per-address connection limit', () => {

@@ -165,10 +165,12 @@ describe('bad input on a protobuf socket', () => {
   it('refuses an unknown format with 400 and still serves json', async () => {
     const { token } = await deviceLogin(server.baseUrl, `fmt-${Math.random()}`);
     await expect(RawSocket.open(server, `token=${token}&format=xml`)).rejects.toThrow('HTTP 400');
-    // Session resume is Tether's JSON extension: its `session_resume` message has no protobuf form.
-    await expect(RawSocket.open(server, `token=${token}&format=protobuf&resumable=true`)).rejects.toThrow(
-      'HTTP 400',
-    );
+    // Session resume (Tether's extension) is offered on protobuf too: `session_resume` is Envelope
+    // field 1000, the connection's first frame.
+    const resumable = await RawSocket.open(server, `token=${token}&format=protobuf&resumable=true`);
+    raws.push(resumable);
+    expect(await resumable.next('session_resume')).toMatchObject({ session_resume: { grace_sec: 15 } });
+    expect(resumable.kinds).toEqual(['binary']);
     const json = await RawSocket.open(server, `token=${token}&format=json`);
     raws.push(json);
     expect(await json.request('1', { ping: {} })).toEqual({ cid: '1', pong: {} });

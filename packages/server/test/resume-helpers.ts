@@ -4,7 +4,8 @@
  * keeps one ordered log of the envelopes of its session across connections.
  */
 import { createServer, type Server, type Socket, connect as tcpConnect } from 'node:net';
-import { WebSocket } from 'ws';
+import { decodeServerEnvelopePb, encodeClientEnvelopePb } from '@tether/protocol';
+import { type RawData, WebSocket } from 'ws';
 
 /** One decoded envelope. */
 export type Envelope = Record<string, unknown>;
@@ -119,9 +120,22 @@ export function isControl(env: Envelope): boolean {
   return 'session_resume' in env || 'session' in env;
 }
 
+/** One frame of a `/ws` connection as a JSON-shaped envelope, whichever format carried it. */
+function readFrame(data: RawData, isBinary: boolean): Envelope {
+  if (!isBinary) return JSON.parse(String(data)) as Envelope;
+  const decoded = decodeServerEnvelopePb(new Uint8Array(data as Buffer));
+  const key = decoded.type === 'unknown' ? decoded.key : decoded.type;
+  return {
+    ...(decoded.cid === undefined ? {} : { cid: decoded.cid }),
+    ...(decoded.type === 'empty' ? {} : { [key]: decoded.body }),
+  };
+}
+
 /**
  * A `/ws` client of one realtime session across its connections: `log` holds every numbered
  * envelope in arrival order (what `resume_seq` counts), `controls` the `session_resume` messages.
+ * Each connection speaks JSON or protobuf (`format`, which may change between connections); the log
+ * holds every envelope in JSON shape either way.
  */
 export class ResumingWs {
   readonly log: Envelope[] = [];
@@ -129,6 +143,10 @@ export class ResumingWs {
   readonly waiters = new Waiters();
   ws: WebSocket | undefined;
   closed: Promise<{ code: number; reason: string }> = Promise.resolve({ code: 0, reason: '' });
+  /** The format of the next connection (and of the current one, once open). */
+  format: 'json' | 'protobuf' = 'json';
+  /** Whether each frame received was binary, in order. */
+  readonly binary: boolean[] = [];
   #cid = 0;
 
   constructor(
@@ -145,13 +163,15 @@ export class ResumingWs {
 
   /** Opens a connection with `query` and waits for its `session_resume` (if `expectResume`). */
   async connect(query: string, expectResume = true): Promise<void> {
+    const format = this.format === 'protobuf' ? '&format=protobuf' : '';
     const ws = new WebSocket(
-      `ws://127.0.0.1:${this.port}/ws?token=${encodeURIComponent(this.token)}${query}`,
+      `ws://127.0.0.1:${this.port}/ws?token=${encodeURIComponent(this.token)}${format}${query}`,
     );
     this.ws = ws;
     const controlsBefore = this.controls.length;
-    ws.on('message', (data) => {
-      const env = JSON.parse(String(data)) as Envelope;
+    ws.on('message', (data, isBinary) => {
+      this.binary.push(isBinary);
+      const env = readFrame(data, isBinary);
       if (isControl(env)) this.controls.push(env);
       else this.log.push(env);
       this.waiters.notify();
@@ -181,9 +201,9 @@ export class ResumingWs {
     return this.connect(`&resume=${encodeURIComponent(token)}&resume_seq=${this.log.length}`);
   }
 
-  /** Sends one envelope. */
+  /** Sends one envelope, in the connection's format. */
   send(envelope: Envelope): void {
-    this.ws?.send(JSON.stringify(envelope));
+    this.ws?.send(this.format === 'protobuf' ? encodeClientEnvelopePb(envelope) : JSON.stringify(envelope));
   }
 
   /** Sends a request and waits for its reply in the log. */

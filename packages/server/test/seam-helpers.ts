@@ -3,7 +3,6 @@
  * and clients that are all closed after each test, and small helpers over the resume extension.
  */
 import { afterEach } from 'vitest';
-import { WebSocket } from 'ws';
 import type { TetherConfig } from '../src/config/config.ts';
 import { GmRealtimeClient } from './gm-realtime-client.ts';
 import { startTestServer, type TestServer } from './helpers.ts';
@@ -84,22 +83,6 @@ export function held(s: TestServer, n: number): Promise<true> {
       else setTimeout(check, 5);
     };
     check();
-  });
-}
-
-/** The HTTP status and JSON body of a refused WebSocket upgrade. */
-export function upgradeRefusal(url: string): Promise<{ status: number; body: unknown }> {
-  return new Promise((resolve, reject) => {
-    const socket = new WebSocket(url);
-    socket.on('open', () => reject(new Error('upgrade accepted')));
-    socket.on('error', () => {});
-    socket.on('unexpected-response', (_req, res) => {
-      let text = '';
-      res.on('data', (chunk: Buffer) => {
-        text += chunk.toString();
-      });
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) }));
-    });
   });
 }
 

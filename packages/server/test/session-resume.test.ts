@@ -202,8 +202,6 @@ describe('session resume on /ws', () => {
     await d.connect('&resume=not-a-token&resume_seq=0');
     expect(d.resume).toMatchObject({ resumed: false, reason: 'invalid' });
     await expect(d.connect('&resume=x.y')).rejects.toThrow('HTTP 400');
-    // session_resume has no protobuf form.
-    await expect(d.connect('&format=protobuf&resumable=true')).rejects.toThrow('HTTP 400');
     // Beyond what was sent: the client cannot have it; the held session is released.
     const proxy = await proxyTo(s.http.port);
     const e = await user(s, proxy.port);

@@ -315,9 +315,6 @@ function parseConnectRequest(req: IncomingMessage, query: QueryParams): ConnectR
   if (lang.length > MAX_LANG_CHARS) throw new UpgradeRefusal(400, 'Invalid lang parameter');
   const resumable = parseBool('resumable', query.get('resumable'));
   const resume = parseResume(query);
-  // `session_resume` (Tether's extension) has no protobuf form: resume is a JSON-socket feature.
-  if (format === 'protobuf' && (resumable || resume))
-    throw new UpgradeRefusal(400, 'Invalid resume parameters: session resume needs format=json');
   return {
     token,
     lang,

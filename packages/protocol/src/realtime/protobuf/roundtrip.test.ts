@@ -34,7 +34,7 @@ interface Sample<T> {
 }
 
 type PbClientKey = Exclude<ClientMessageKey, 'authenticate'>;
-type PbServerKey = Exclude<ServerMessageKey, 'session' | 'session_resume'>;
+type PbServerKey = Exclude<ServerMessageKey, 'session'>;
 
 const CLIENT: { [K in PbClientKey]: Sample<ClientMessages[K]> } = {
   channel_join: { body: { target: 'lobby', type: 1, persistence: false, hidden: false } },
@@ -202,12 +202,14 @@ const SERVER: { [K in PbServerKey]: Sample<ServerMessages[K]> } = {
     body: { party_id: 'p', label: '{}', open: false, hidden: true },
     normalised: { party_id: 'p', label: '{}', hidden: true },
   },
+  session_resume: {
+    body: { session_id: 's', token: 't', resumed: false, reason: 'expired', grace_sec: 15 },
+    normalised: { session_id: 's', token: 't', reason: 'expired', grace_sec: 15 },
+  },
 };
 
 const PB_CLIENT_KEYS = CLIENT_MESSAGE_KEYS.filter((k): k is PbClientKey => k !== 'authenticate');
-const PB_SERVER_KEYS = SERVER_MESSAGE_KEYS.filter(
-  (k): k is PbServerKey => k !== 'session' && k !== 'session_resume',
-);
+const PB_SERVER_KEYS = SERVER_MESSAGE_KEYS.filter((k): k is PbServerKey => k !== 'session');
 
 describe('client messages: encodeClientEnvelopePb then decodeEnvelopePb', () => {
   it.each(PB_CLIENT_KEYS.map((k) => [k] as const))('%s decodes as its JSON twin does', (key) => {
@@ -283,6 +285,14 @@ describe('bytes on the wire', () => {
     const ack = { channel_id: 'c', code: 0, persistent: false };
     expect(hex(encodeEnvelopePb({ channel_message_ack: ack }))).toBe('32070a01631a003a00');
     expect(hex(encodeEnvelopePb({ channel_message_ack: { channel_id: 'c' } }))).toBe('32030a0163');
+  });
+
+  it("writes Tether's session_resume as Envelope field 1000, which Nakama's readers skip", () => {
+    const resumed = { session_id: 's', token: 't', resumed: true, replayed: 2, grace_sec: 15 };
+    const bytes = encodeEnvelopePb({ session_resume: resumed });
+    // Tag (1000 << 3 | 2) as a varint, then the length and the body's fields 1, 2, 3, 5 and 6.
+    expect(hex(bytes)).toBe(['c23e', '0c', '0a0173', '120174', '1801', '2802', '300f'].join(''));
+    expect(decodeServerEnvelopePb(bytes)).toEqual({ type: 'session_resume', body: resumed });
   });
 
   it('drops keys the schema does not have, such as nakama-js presence.node', () => {

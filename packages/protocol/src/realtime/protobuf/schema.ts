@@ -136,14 +136,30 @@ const ENVELOPE_MEMBERS: readonly (readonly [string, string])[] = [
   ['party_update', 'PartyUpdate'],
 ];
 
+/**
+ * Tether's own `Envelope` members: `[name, type, field number]`. Their numbers start at 1000, far
+ * above Nakama's (2…51), so that fields Nakama adds later cannot collide with them. Only a client
+ * that asks for an extension gets one (`session_resume`: a `/ws` connection with `resumable` or
+ * `resume`), and any other protobuf reader would skip it as an unknown field.
+ */
+const TETHER_ENVELOPE_MEMBERS: readonly (readonly [string, string, number])[] = [
+  ['session_resume', 'SessionResume', 1000],
+];
+
+/** Every `Envelope` member with its type and field number: Nakama's, then Tether's extensions. */
+const ALL_ENVELOPE_MEMBERS: readonly (readonly [string, string, number])[] = [
+  ...ENVELOPE_MEMBERS.map(([name, type], i) => [name, type, i + 2] as const),
+  ...TETHER_ENVELOPE_MEMBERS,
+];
+
 /** The field number of `Envelope` member `name`, or `undefined`. */
 export const ENVELOPE_FIELD_NUMBERS: Readonly<Record<string, number>> = Object.freeze(
-  Object.fromEntries(ENVELOPE_MEMBERS.map(([name], i) => [name, i + 2])),
+  Object.fromEntries(ALL_ENVELOPE_MEMBERS.map(([name, , number]) => [name, number])),
 );
 
-/** The member name of `Envelope` field `number` (2…51), or `undefined`. */
+/** The member name of `Envelope` field `number` (Nakama's 2…51, Tether's from 1000), or `undefined`. */
 export function envelopeMemberName(number: number): string | undefined {
-  return ENVELOPE_MEMBERS[number - 2]?.[0];
+  return ALL_ENVELOPE_MEMBERS.find(([, , n]) => n === number)?.[0];
 }
 
 const list = (id: number): FieldSpec => [id, 'UserPresence', 'repeated'];
@@ -205,6 +221,17 @@ const MATCHMAKER_USER: MessageSpec = {
 
 /** `nakama.realtime` messages, except `Envelope` and `Party` (built per numbering). */
 const REALTIME: Record<string, MessageSpec> = {
+  /** Tether's extension (Envelope field 1000): the first envelope of a resumable connection. */
+  SessionResume: {
+    fields: {
+      session_id: str(1),
+      token: str(2),
+      resumed: [3, 'bool'],
+      reason: str(4),
+      replayed: [5, 'int32'],
+      grace_sec: [6, 'int32'],
+    },
+  },
   Channel: { fields: { id: str(1), presences: list(2), self: presence(3), ...channelTarget(4) } },
   ChannelJoin: {
     fields: { target: str(1), type: [2, 'int32'], persistence: [3, BOOL_VALUE], hidden: [4, BOOL_VALUE] },
@@ -360,10 +387,10 @@ export function realtimeDescriptor(party: PartyNumbering): JsonDescriptor {
     fields: {
       cid: str(1),
       ...Object.fromEntries(
-        ENVELOPE_MEMBERS.map(([name, type], i): [string, FieldSpec] => [name, [i + 2, type]]),
+        ALL_ENVELOPE_MEMBERS.map(([name, type, number]): [string, FieldSpec] => [name, [number, type]]),
       ),
     },
-    oneofs: { message: ENVELOPE_MEMBERS.map(([name]) => name) },
+    oneofs: { message: ALL_ENVELOPE_MEMBERS.map(([name]) => name) },
   };
   const realtime = {
     ...REALTIME,
