@@ -2,8 +2,8 @@
  * `@tether/client/protobuf`: the realtime socket over Nakama's binary format (`/ws?format=protobuf`,
  * one protobuf `Envelope` per binary frame; docs/protocol-protobuf.md). A separate entry point, so a
  * game that stays on JSON does not ship the protobuf library. Everything above the carrier (requests,
- * events, reconnect and re-joining) is the same as on JSON, and so are the bodies the game sees;
- * Tether's server resume is JSON-only, so a protobuf socket re-joins after a break.
+ * events, reconnect, Tether's server resume and re-joining) is the same as on JSON, and so are the
+ * bodies the game sees.
  *
  * ```ts
  * import { createRealtimeSocket } from '@tether/client';

@@ -8,9 +8,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import {
   gameMakerTcpCarrier,
   nodeGameMakerWebSocketCarrier,
+  nodeWebSocketCarrier,
   type RealtimeEvent,
   type RealtimeSocket,
 } from '../src/node.ts';
+import { protobufCodec } from '../src/protobuf.ts';
 import { connectedPlayer, RestartableServer, TcpProxy, until } from './realtime-helpers.ts';
 
 const cleanup: (() => Promise<void> | void)[] = [];
@@ -46,7 +48,7 @@ async function collect(
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 
 describe('server-side session resume in the SDK', () => {
-  for (const carrier of ['ws', 'gm-tcp', 'gm-ws'] as const) {
+  for (const carrier of ['ws', 'ws-protobuf', 'gm-tcp', 'gm-ws'] as const) {
     it(`gets the same session back after a reset under traffic (${carrier})`, async () => {
       const host = new RestartableServer({ socketRatePerSecond: 100_000, socketRateBurst: 100_000 });
       cleanup.push(() => host.dispose());
@@ -55,6 +57,7 @@ describe('server-side session resume in the SDK', () => {
       cleanup.push(() => proxy.close());
       const carriers = {
         ws: { port: proxy.port },
+        'ws-protobuf': { port: proxy.port, carrier: nodeWebSocketCarrier({ codec: protobufCodec }) },
         'gm-ws': { port: proxy.port, carrier: nodeGameMakerWebSocketCarrier() },
         'gm-tcp': { carrier: gameMakerTcpCarrier({ port: proxy.port }) },
       };

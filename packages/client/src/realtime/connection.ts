@@ -115,11 +115,11 @@ export class RealtimeConnection extends EventHub {
   }
 
   /**
-   * Whether this connection asks for Tether's server-side resume: the option, on a JSON carrier
-   * (`session_resume` has no protobuf form, so a binary carrier re-joins after a break instead).
+   * Whether this connection asks for Tether's server-side resume (the option; every carrier and
+   * format has it).
    */
   get #serverResumeOn(): boolean {
-    return this.#options.serverResume && !this.carrier.codec?.binary;
+    return this.#options.serverResume;
   }
 
   /** Current state. */
@@ -274,9 +274,8 @@ export class RealtimeConnection extends EventHub {
         opened: (info) => this.#onOpened(generation, info),
         message: (frame) => {
           if (generation !== this.#generation) return;
-          if (typeof frame === 'string' && this.#serverResume.isControl(frame)) {
-            this.#onSessionResume(generation, frame);
-          } else this.#dispatcher.receive(frame);
+          if (this.#serverResume.isControl(frame)) this.#onSessionResume(generation, frame);
+          else this.#dispatcher.receive(frame);
         },
         closed: (close) => this.#onClosed(generation, close),
       });
@@ -317,11 +316,11 @@ export class RealtimeConnection extends EventHub {
   }
 
   /** `session_resume`: remember the token; a resumed session needs nothing re-applied. */
-  #onSessionResume(generation: number, text: string): void {
+  #onSessionResume(generation: number, frame: string | Uint8Array): void {
     const waiting = this.#awaitingResume;
     if (!waiting || waiting.generation !== generation) return;
     this.#awaitingResume = undefined;
-    this.#ready(generation, waiting.info, this.#serverResume.accept(text));
+    this.#ready(generation, waiting.info, this.#serverResume.accept(frame, this.carrier.codec));
   }
 
   #ready(generation: number, info: SessionInfo | undefined, resume: SessionResume | undefined): void {

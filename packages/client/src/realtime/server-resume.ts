@@ -4,10 +4,18 @@
  *
  * @packageDocumentation
  */
-import type { SessionResume } from '@tether/protocol';
+import { isSessionResumePb, type SessionResume } from '@tether/protocol';
+import { type EnvelopeCodec, JSON_CODEC } from './codec.ts';
 
-/** A body that says nothing was resumed (the server's `session_resume` could not be read). */
-const UNREADABLE: SessionResume = { session_id: '', token: '', resumed: false, grace_sec: 0 };
+/** The body of a `session_resume` frame in `codec`'s format; undefined if it cannot be read. */
+function readSessionResume(frame: string | Uint8Array, codec: EnvelopeCodec): SessionResume | undefined {
+  try {
+    const decoded = codec.decode(frame);
+    return decoded.type === 'session_resume' ? decoded.body : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 /**
  * Counts every envelope received on the server session except `session_resume` (which the server
@@ -23,26 +31,34 @@ export class ServerResumeState {
     return this.#token === '' ? undefined : { token: this.#token, seq: this.#received };
   }
 
-  /** True (and nothing counted) for the server's `session_resume`; counts any other envelope. */
-  isControl(text: string): boolean {
-    if (text.startsWith('{"session_resume"')) return true;
+  /**
+   * True (and nothing counted) for the server's `session_resume`, a JSON text or a protobuf frame;
+   * counts any other envelope.
+   */
+  isControl(frame: string | Uint8Array): boolean {
+    if (typeof frame === 'string' ? frame.startsWith('{"session_resume"') : isSessionResumePb(frame))
+      return true;
     this.#received++;
     return false;
   }
 
   /**
-   * Reads `session_resume` and keeps its token. On a resume the replayed envelopes follow and are
-   * counted on top of what was received before; a new session counts from zero.
+   * Reads `session_resume` (a frame in `codec`'s format; one that cannot be read means nothing was
+   * resumed) and keeps its token. On a resume the replayed envelopes follow and are counted on top of
+   * what was received before; a new session counts from zero. Fields protobuf leaves out at their
+   * defaults (`resumed` false, `grace_sec` 0, an empty `token`) are filled in.
    */
-  accept(text: string): SessionResume {
-    let body: SessionResume;
-    try {
-      body = (JSON.parse(text) as { session_resume: SessionResume }).session_resume ?? UNREADABLE;
-    } catch {
-      body = UNREADABLE;
-    }
-    this.#token = typeof body.token === 'string' ? body.token : '';
-    if (body.resumed !== true) this.#received = 0;
+  accept(frame: string | Uint8Array, codec: EnvelopeCodec = JSON_CODEC): SessionResume {
+    const received: Partial<SessionResume> | undefined = readSessionResume(frame, codec);
+    const body: SessionResume = {
+      ...received,
+      session_id: typeof received?.session_id === 'string' ? received.session_id : '',
+      token: typeof received?.token === 'string' ? received.token : '',
+      resumed: received?.resumed === true,
+      grace_sec: typeof received?.grace_sec === 'number' ? received.grace_sec : 0,
+    };
+    this.#token = body.token;
+    if (!body.resumed) this.#received = 0;
     return body;
   }
 

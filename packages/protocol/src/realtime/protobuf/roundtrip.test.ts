@@ -21,6 +21,7 @@ import {
   encodeClientEnvelopePb,
   encodeEnvelopePb,
 } from './codec.ts';
+import { isSessionResumePb } from './schema.ts';
 
 const ME: UserPresence = { user_id: 'u1', session_id: 's1', username: 'alice' };
 const YOU: UserPresence = { user_id: 'u2', session_id: 's2', username: 'bób', persistence: true, status: '' };
@@ -293,6 +294,9 @@ describe('bytes on the wire', () => {
     // Tag (1000 << 3 | 2) as a varint, then the length and the body's fields 1, 2, 3, 5 and 6.
     expect(hex(bytes)).toBe(['c23e', '0c', '0a0173', '120174', '1801', '2802', '300f'].join(''));
     expect(decodeServerEnvelopePb(bytes)).toEqual({ type: 'session_resume', body: resumed });
+    expect(isSessionResumePb(bytes)).toBe(true);
+    for (const other of [{ cid: '1', pong: {} }, { pong: {} }, {}, { match_data: { match_id: 'm' } }])
+      expect(isSessionResumePb(encodeEnvelopePb(other))).toBe(false);
   });
 
   it('drops keys the schema does not have, such as nakama-js presence.node', () => {

@@ -157,6 +157,18 @@ export const ENVELOPE_FIELD_NUMBERS: Readonly<Record<string, number>> = Object.f
   Object.fromEntries(ALL_ENVELOPE_MEMBERS.map(([name, , number]) => [name, number])),
 );
 
+/** `session_resume`'s Envelope tag (field number, wire type 2) as its two varint bytes. */
+const SESSION_RESUME_TAG = (1000 << 3) | 2;
+const SESSION_RESUME_TAG_BYTES = [(SESSION_RESUME_TAG & 0x7f) | 0x80, SESSION_RESUME_TAG >>> 7] as const;
+
+/**
+ * Whether a binary frame from the server is Tether's `session_resume`: an Envelope that starts with
+ * field 1000 (the server never gives it a cid). Two byte comparisons, for SDKs that check every frame.
+ */
+export function isSessionResumePb(frame: Uint8Array): boolean {
+  return frame[0] === SESSION_RESUME_TAG_BYTES[0] && frame[1] === SESSION_RESUME_TAG_BYTES[1];
+}
+
 /** The member name of `Envelope` field `number` (Nakama's 2…51, Tether's from 1000), or `undefined`. */
 export function envelopeMemberName(number: number): string | undefined {
   return ALL_ENVELOPE_MEMBERS.find(([, , n]) => n === number)?.[0];
