@@ -18,15 +18,20 @@ import {
   servePage,
 } from './chromium.ts';
 import type { RealtimePageResult } from './realtime-browser-page.ts';
-import { connectedPlayer, startTestServer, type TestServer, until } from './realtime-helpers.ts';
+import type { ResumePageResult } from './realtime-browser-resume-page.ts';
+import { connectedPlayer, startTestServer, TcpProxy, type TestServer, until } from './realtime-helpers.ts';
 
 const runChromium = chromiumTestsRun('realtime-browser.test');
 
 let bundle = '';
 let inputs: string[] = [];
+let resumeBundle = '';
 
 beforeAll(async () => {
   ({ bundle, inputs } = await bundlePage(new URL('./realtime-browser-page.ts', import.meta.url)));
+  ({ bundle: resumeBundle } = await bundlePage(
+    new URL('./realtime-browser-resume-page.ts', import.meta.url),
+  ));
 });
 
 describe('realtime browser bundle', () => {
@@ -44,8 +49,10 @@ describe.skipIf(!runChromium)('realtime in Chromium', () => {
   let browser: Browser | undefined;
   let http: Server | undefined;
   let server: TestServer | undefined;
+  const cleanup: (() => Promise<void> | void)[] = [];
 
   afterAll(async () => {
+    for (const fn of cleanup.splice(0).reverse()) await fn();
     await browser?.close();
     await server?.stop();
     await closePageServer(http);
@@ -91,5 +98,50 @@ describe.skipIf(!runChromium)('realtime in Chromium', () => {
       'message:other:{"text":"from node"}',
     ]);
     node.socket.disconnect();
+  });
+
+  it('resumes a protobuf socket after its connection is cut: the same session, every message once, in order', async () => {
+    expect(existsSync(CHROMIUM), `${CHROMIUM} must be installed when CI=true`).toBe(true);
+    const host = await startTestServer();
+    cleanup.push(() => host.stop());
+    const proxy = await TcpProxy.start(host.http.port);
+    cleanup.push(() => proxy.close());
+    const node = await connectedPlayer(host, 'nodepeer');
+    cleanup.push(() => node.socket.disconnect());
+    const room = `resume-room-${Date.now()}`;
+    const channel = await node.socket.joinChat(room);
+
+    const served = await servePage(resumeBundle);
+    cleanup.push(() => closePageServer(served.http));
+    browser ??= await launchChromium();
+    const page = await browser.newPage();
+    const pageErrors: string[] = [];
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    const query = new URLSearchParams({
+      port: String(host.http.port),
+      wsPort: String(proxy.port),
+      room,
+      count: '6',
+    });
+    await page.goto(`http://127.0.0.1:${served.port}/?${query}`);
+    await page.waitForFunction(() => window.__tetherResumeChannel !== undefined, null, { timeout: 15_000 });
+    expect(await page.evaluate(() => window.__tetherResumeChannel)).toBe(channel.id);
+
+    const send = async (seqs: number[]) => {
+      for (const seq of seqs) await node.socket.writeChatMessage(channel.id, { seq });
+    };
+    await send([0, 1]);
+    proxy.cut(); // a network drop: both halves reset, no close handshake
+    await send([2, 3]);
+    await new Promise((r) => setTimeout(r, 300));
+    await send([4, 5]);
+
+    await page.waitForFunction(() => window.__tetherResume !== undefined, null, { timeout: 20_000 });
+    const result = (await page.evaluate(() => window.__tetherResume)) as ResumePageResult;
+    expect(pageErrors).toEqual([]);
+    expect(result.error).toBeUndefined();
+    expect(result.seqs).toEqual([0, 1, 2, 3, 4, 5]);
+    // One break, and the server gave the session back: nothing re-joined, nothing failed.
+    expect(result.log).toEqual(['connected:ws', 'disconnected:true', 'reconnected:true:0:0']);
   });
 });
