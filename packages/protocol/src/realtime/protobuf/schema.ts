@@ -136,6 +136,9 @@ const ENVELOPE_MEMBERS: readonly (readonly [string, string])[] = [
   ['party_update', 'PartyUpdate'],
 ];
 
+/** Envelope field number of Tether's `session_resume`. */
+const SESSION_RESUME_FIELD = 1000;
+
 /**
  * Tether's own `Envelope` members: `[name, type, field number]`. Their numbers start at 1000, far
  * above Nakama's (2…51), so that fields Nakama adds later cannot collide with them. Only a client
@@ -143,7 +146,7 @@ const ENVELOPE_MEMBERS: readonly (readonly [string, string])[] = [
  * `resume`), and any other protobuf reader would skip it as an unknown field.
  */
 const TETHER_ENVELOPE_MEMBERS: readonly (readonly [string, string, number])[] = [
-  ['session_resume', 'SessionResume', 1000],
+  ['session_resume', 'SessionResume', SESSION_RESUME_FIELD],
 ];
 
 /** Every `Envelope` member with its type and field number: Nakama's, then Tether's extensions. */
@@ -158,7 +161,7 @@ export const ENVELOPE_FIELD_NUMBERS: Readonly<Record<string, number>> = Object.f
 );
 
 /** `session_resume`'s Envelope tag (field number, wire type 2) as its two varint bytes. */
-const SESSION_RESUME_TAG = (1000 << 3) | 2;
+const SESSION_RESUME_TAG = (SESSION_RESUME_FIELD << 3) | 2;
 const SESSION_RESUME_TAG_BYTES = [(SESSION_RESUME_TAG & 0x7f) | 0x80, SESSION_RESUME_TAG >>> 7] as const;
 
 /**
