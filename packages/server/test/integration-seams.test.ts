@@ -11,6 +11,7 @@ import { parsePrometheusText, sampleValue } from './prom-text.ts';
 import './realtime-helpers.ts';
 import { type Envelope, isControl, range, sequence } from './resume-helpers.ts';
 import {
+  breakAfterTwo,
   chat,
   chatSeq,
   gmTcp,
@@ -77,12 +78,7 @@ describe('resume across carriers and formats', () => {
     await b.connect('&resumable=true');
     const sessionId = String(b.resume.session_id);
     await joinRoom(b);
-    await chat(a, channelId, [0, 1]);
-    await b.until(() => (sequence(b.log, chatSeq).length === 2 ? true : undefined), 'two messages');
-    proxy.cut();
-    await b.closed;
-    await held(s, 1);
-    await chat(a, channelId, [2, 3]);
+    await breakAfterTwo(s, proxy, a, b, channelId);
 
     const gm = await gmTcp(s.gm!.port);
     const again = await gm.authenticate(token, {
@@ -118,13 +114,8 @@ describe('resume across carriers and formats', () => {
       expect(b.resume.resumed ?? false).toBe(false);
       expect(b.resume).toMatchObject({ grace_sec: 15 });
       expect(b.binary).toEqual([from === 'protobuf']);
-      await b.request('channel_join', ROOM);
-      await chat(a, channelId, [0, 1]);
-      await b.until(() => (sequence(b.log, chatSeq).length === 2 ? true : undefined), 'two messages');
-      proxy.cut();
-      await b.closed;
-      await held(s, 1);
-      await chat(a, channelId, [2, 3]);
+      await joinRoom(b);
+      await breakAfterTwo(s, proxy, a, b, channelId);
 
       const framesBefore = b.binary.length;
       b.format = to;

@@ -3,16 +3,28 @@
  */
 import { execFileSync } from 'node:child_process';
 
+/** Whether `ss` (iproute2) is here to read the kernel's view of a socket. */
+export const hasSs = (() => {
+  try {
+    execFileSync('ss', ['-V'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
 /**
- * The kernel's timer of the established socket on local port `serverPort` whose peer is port
- * `clientPort` (both on loopback): `timer:(keepalive,<time left>,<probes sent>)` when keepalive will
- * probe it, 'no timer' when nothing is armed.
+ * The kernel timer of the server side of the connection whose client port is `clientPort` on the
+ * server's `serverPort` (both on loopback), from `ss -tno`: `timer:(keepalive,<time left>,<probes
+ * sent>)` when TCP keepalive is on and nothing is in flight, `none` when no timer is armed.
  */
 export function serverSideTimer(serverPort: number, clientPort: number): string {
-  const out = execFileSync('ss', ['-tnoH', 'state', 'established', `( sport = :${serverPort} )`], {
-    encoding: 'utf8',
-  });
-  const line = out.split('\n').find((l) => new RegExp(`:${clientPort}\\s`).test(`${l} `));
-  if (line === undefined) throw new Error(`no socket ${serverPort} <- ${clientPort} in:\n${out}`);
-  return /timer:\([^)]*\)/.exec(line)?.[0] ?? 'no timer';
+  const out = execFileSync('ss', [
+    '-tnoH',
+    'state',
+    'established',
+    `( sport = :${serverPort} and dport = :${clientPort} )`,
+  ]).toString();
+  if (out.trim() === '') throw new Error(`no socket ${serverPort} <- ${clientPort}`);
+  return /timer:\([^)]*\)/.exec(out)?.[0] ?? 'none';
 }

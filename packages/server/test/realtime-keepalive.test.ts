@@ -1,34 +1,9 @@
-import { execFileSync } from 'node:child_process';
 import { connect, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { startTestServer, type TestServer } from './helpers.ts';
+import { hasSs, serverSideTimer } from './kernel-sockets.ts';
 import { RawSocket } from './realtime-helpers.ts';
-
-/** Whether `ss` (iproute2) is here to read the kernel's view of a socket. */
-const hasSs = (() => {
-  try {
-    execFileSync('ss', ['-V'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
-
-/**
- * The kernel timer of the server side of the connection whose client port is `clientPort` on the
- * server's `serverPort` (from `ss -tno`: `keepalive` when TCP keepalive is on and nothing is in
- * flight), or `none`.
- */
-function serverTimer(serverPort: number, clientPort: number): string {
-  const out = execFileSync('ss', [
-    '-tnoH',
-    'state',
-    'established',
-    `( sport = :${serverPort} and dport = :${clientPort} )`,
-  ]).toString();
-  return /timer:\((\w+),/.exec(out)?.[1] ?? (out.trim() === '' ? 'no socket' : 'none');
-}
 
 describe.skipIf(!hasSs)('kernel TCP keepalive on realtime sockets (read with ss)', () => {
   let server: TestServer | undefined;
@@ -59,27 +34,43 @@ describe.skipIf(!hasSs)('kernel TCP keepalive on realtime sockets (read with ss)
     return socket;
   }
 
-  it('is on for an accepted /ws socket by default, and off with socketKeepAliveMs 0', async () => {
-    server = await startTestServer();
-    const on = await rawWs(server);
-    expect(serverTimer(server.http.port, localPort(on.ws))).toBe('keepalive');
-    await server.stop();
+  async function gmWs(s: TestServer): Promise<WebSocket> {
+    const ws = new WebSocket(`ws://127.0.0.1:${s.http.port}/gm`);
+    closers.push(() => ws.terminate());
+    await new Promise((resolve, reject) => {
+      ws.once('open', resolve);
+      ws.once('error', reject);
+    });
+    return ws;
+  }
 
-    server = await startTestServer({ socketKeepAliveMs: 0 });
-    const off = await rawWs(server);
-    expect(serverTimer(server.http.port, localPort(off.ws))).toBe('none');
+  /** The kernel timer of the server side of a /ws, a GameMaker TCP and a /gm connection. */
+  async function timers(s: TestServer): Promise<Record<'ws' | 'gmTcp' | 'gmWs', string>> {
+    const ws = await rawWs(s);
+    const gm = await tcp(s.gm!.port);
+    const gmOverWs = await gmWs(s);
+    return {
+      ws: serverSideTimer(s.http.port, localPort(ws.ws)),
+      gmTcp: serverSideTimer(s.gm!.port, gm.localPort!),
+      gmWs: serverSideTimer(s.http.port, localPort(gmOverWs)),
+    };
+  }
+
+  it('is on for /ws, GameMaker TCP and /gm sockets by default, from the accept on', async () => {
+    server = await startTestServer();
+    for (const [carrier, timer] of Object.entries(await timers(server)))
+      expect(timer, carrier).toMatch(/^timer:\(keepalive,/);
   });
 
-  it('is on for GameMaker TCP and /gm sockets, from the accept on', async () => {
-    server = await startTestServer();
-    const gmTcp = await tcp(server.gm!.port);
-    expect(serverTimer(server.gm!.port, gmTcp.localPort!)).toBe('keepalive');
-    const gmWs = new WebSocket(`ws://127.0.0.1:${server.http.port}/gm`);
-    closers.push(() => gmWs.terminate());
-    await new Promise((resolve, reject) => {
-      gmWs.once('open', resolve);
-      gmWs.once('error', reject);
-    });
-    expect(serverTimer(server.http.port, localPort(gmWs))).toBe('keepalive');
+  it('starts with the configured delay (the listening sockets pass it on)', async () => {
+    server = await startTestServer({ socketKeepAliveMs: 600_000 });
+    // ss prints the time left: here between 9 and 10 minutes ("9min59sec").
+    for (const [carrier, timer] of Object.entries(await timers(server)))
+      expect(timer, carrier).toMatch(/^timer:\(keepalive,9min[0-9]+sec,0\)$/);
+  });
+
+  it('is off with socketKeepAliveMs 0', async () => {
+    server = await startTestServer({ socketKeepAliveMs: 0 });
+    for (const [carrier, timer] of Object.entries(await timers(server))) expect(timer, carrier).toBe('none');
   });
 });

@@ -7,7 +7,7 @@ import type { TetherConfig } from '../src/config/config.ts';
 import { GmRealtimeClient } from './gm-realtime-client.ts';
 import { startTestServer, type TestServer } from './helpers.ts';
 import { deviceLogin } from './http-client.ts';
-import { CutProxy, type Envelope, ResumingWs } from './resume-helpers.ts';
+import { CutProxy, type Envelope, ResumingWs, sequence } from './resume-helpers.ts';
 
 /** Registers the clean-up of everything the helpers below start (call once per test file). */
 export function useSeamBed(): void {
@@ -89,4 +89,23 @@ export function held(s: TestServer, n: number): Promise<true> {
 export async function chat(from: ResumingWs, channelId: string, seqs: readonly number[]): Promise<void> {
   for (const seq of seqs)
     await from.request('channel_message_send', { channel_id: channelId, content: JSON.stringify({ seq }) });
+}
+
+/**
+ * The break both resume seams share: `a` says 0 and 1 in the room, `b` (through `proxy`) gets both,
+ * the proxy cuts `b`'s connection, the server holds its session, and `a` says 2 and 3 meanwhile.
+ */
+export async function breakAfterTwo(
+  s: TestServer,
+  proxy: CutProxy,
+  a: ResumingWs,
+  b: ResumingWs,
+  channelId: string,
+): Promise<void> {
+  await chat(a, channelId, [0, 1]);
+  await b.until(() => (sequence(b.log, chatSeq).length === 2 ? true : undefined), 'two messages');
+  proxy.cut();
+  await b.closed;
+  await held(s, 1);
+  await chat(a, channelId, [2, 3]);
 }
