@@ -42,6 +42,11 @@ describe('realtime browser bundle', () => {
     expect(inputs.some((i) => i.includes('/client/src/node'))).toBe(false);
     expect(bundle).not.toMatch(/["']node:[a-z]/);
     expect(bundle).not.toMatch(/\brequire\(/);
+    // A JSON-only game ships neither protobufjs nor the protobuf schema's tables (recognising a
+    // protobuf session_resume takes one small module of its own).
+    expect(bundle).not.toContain('index out of range');
+    expect(bundle).not.toContain('ENVELOPE_MEMBERS');
+    expect(resumeBundle).toContain('index out of range');
   });
 });
 

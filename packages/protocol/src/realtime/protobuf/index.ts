@@ -9,7 +9,7 @@ export { encodeMatchDataPb, matchDataHeadPb } from './match-data.ts';
 export {
   ENVELOPE_FIELD_NUMBERS,
   envelopeMemberName,
-  isSessionResumePb,
   type PartyNumbering,
   realtimeDescriptor,
 } from './schema.ts';
+export { isSessionResumePb, SESSION_RESUME_FIELD } from './session-resume-tag.ts';

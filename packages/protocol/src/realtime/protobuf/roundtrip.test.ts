@@ -21,7 +21,7 @@ import {
   encodeClientEnvelopePb,
   encodeEnvelopePb,
 } from './codec.ts';
-import { isSessionResumePb } from './schema.ts';
+import { isSessionResumePb } from './session-resume-tag.ts';
 
 const ME: UserPresence = { user_id: 'u1', session_id: 's1', username: 'alice' };
 const YOU: UserPresence = { user_id: 'u2', session_id: 's2', username: 'bób', persistence: true, status: '' };

@@ -16,6 +16,8 @@
  * @packageDocumentation
  */
 
+import { SESSION_RESUME_FIELD } from './session-resume-tag.ts';
+
 /**
  * Which `Party` field numbers to use. `legacy` (Nakama ≤ 3.27, nakama-js-protobuf 1.4.0): no `hidden`
  * or `label`. `current` (Nakama ≥ 3.28): `hidden` = 3 and `label` = 8, later fields shifted.
@@ -136,9 +138,6 @@ const ENVELOPE_MEMBERS: readonly (readonly [string, string])[] = [
   ['party_update', 'PartyUpdate'],
 ];
 
-/** Envelope field number of Tether's `session_resume`. */
-const SESSION_RESUME_FIELD = 1000;
-
 /**
  * Tether's own `Envelope` members: `[name, type, field number]`. Their numbers start at 1000, far
  * above Nakama's (2…51), so that fields Nakama adds later cannot collide with them. Only a client
@@ -159,18 +158,6 @@ const ALL_ENVELOPE_MEMBERS: readonly (readonly [string, string, number])[] = [
 export const ENVELOPE_FIELD_NUMBERS: Readonly<Record<string, number>> = Object.freeze(
   Object.fromEntries(ALL_ENVELOPE_MEMBERS.map(([name, , number]) => [name, number])),
 );
-
-/** `session_resume`'s Envelope tag (field number, wire type 2) as its two varint bytes. */
-const SESSION_RESUME_TAG = (SESSION_RESUME_FIELD << 3) | 2;
-const SESSION_RESUME_TAG_BYTES = [(SESSION_RESUME_TAG & 0x7f) | 0x80, SESSION_RESUME_TAG >>> 7] as const;
-
-/**
- * Whether a binary frame from the server is Tether's `session_resume`: an Envelope that starts with
- * field 1000 (the server never gives it a cid). Two byte comparisons, for SDKs that check every frame.
- */
-export function isSessionResumePb(frame: Uint8Array): boolean {
-  return frame[0] === SESSION_RESUME_TAG_BYTES[0] && frame[1] === SESSION_RESUME_TAG_BYTES[1];
-}
 
 /** The member name of `Envelope` field `number` (Nakama's 2…51, Tether's from 1000), or `undefined`. */
 export function envelopeMemberName(number: number): string | undefined {
