@@ -38,6 +38,7 @@ import { createWebServer, listen, startRealtimeTransports } from './server-trans
 import type { RunningServer, ServerDeps } from './server-types.ts';
 import { SessionRegistry } from './session/registry.ts';
 import type { SessionVerifier } from './session/verifier.ts';
+import { TrustedProxies } from './shared/client-address.ts';
 import { systemClock } from './shared/clock.ts';
 import { SessionLifecycle } from './socket/session-lifecycle.ts';
 import { socketHandlers } from './socket/socket-handlers.ts';
@@ -285,7 +286,8 @@ export async function startServer(config: TetherConfig, deps: ServerDeps = {}): 
   });
   // The main HTTP server: the API, upgrades dispatched by path; its requests drain in 'sessions'.
   const graceMs = config.shutdownGraceSec * 1000;
-  const web = createWebServer({ http, logger, upgrades, shutdown, graceMs });
+  const trustedProxies = TrustedProxies.parse(config.trustedProxies);
+  const web = createWebServer({ http, logger, upgrades, shutdown, graceMs, trustedProxies });
   const httpServer = web.server;
   shutdown.on('sessions', 'admin console', () => consoleServer.close());
   await listen(httpServer, config.port, config.host, config.socketKeepAliveMs).catch(startupFailed);

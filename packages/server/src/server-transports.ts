@@ -10,6 +10,7 @@ import { createDrainingServer, type DrainingServer } from './http/draining-serve
 import type { HttpRouter } from './http/router.ts';
 import type { Metrics } from './observability/metrics.ts';
 import type { SessionVerifier } from './session/verifier.ts';
+import { stampClientAddress, type TrustedProxies } from './shared/client-address.ts';
 import { parseRequestTarget, type RequestTarget } from './shared/request-target.ts';
 import { invalidQueryText } from './shared/url-text.ts';
 import type { SessionLifecycle } from './socket/session-lifecycle.ts';
@@ -95,6 +96,8 @@ export interface WebServerDeps {
   readonly shutdown: Shutdown;
   /** How long requests in flight may take to finish once shutdown starts. */
   readonly graceMs: number;
+  /** Whose `X-Forwarded-For` names a request's client (`trustedProxies`). */
+  readonly trustedProxies: TrustedProxies;
 }
 
 /**
@@ -104,10 +107,14 @@ export interface WebServerDeps {
  * grace period counts from there) and the 'sessions' phase waits for it, beside the sockets' drain.
  */
 export function createWebServer(deps: WebServerDeps): DrainingServer {
-  const { http, logger, upgrades } = deps;
-  const web = createDrainingServer((req, res) => http.handle(req, res), logger);
+  const { http, logger, upgrades, trustedProxies } = deps;
+  const web = createDrainingServer((req, res) => {
+    stampClientAddress(req, trustedProxies);
+    return http.handle(req, res);
+  }, logger);
   deps.shutdown.on('sessions', 'http requests', () => web.drain(deps.graceMs));
   web.server.on('upgrade', (req, socket, head) => {
+    stampClientAddress(req, trustedProxies);
     const target = parseRequestTarget(req.url ?? '/');
     const handler = upgrades.get(target.pathname);
     if (!handler) {

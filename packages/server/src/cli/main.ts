@@ -106,6 +106,11 @@ const SERVE_FLAGS: [keyof TetherConfig, string, string][] = [
     'bytes a GameMaker connection may send before it authenticates (default 16384)',
   ],
   ['socketMaxConnectionsPerAddress', '<n>', '/ws connections per client address; 0 = no limit (default 256)'],
+  [
+    'trustedProxies',
+    '<list>',
+    'reverse proxies (addresses, CIDR ranges) whose X-Forwarded-For names the client (default none)',
+  ],
   ['shutdownGraceSec', '<sec>', 'seconds to wait on shutdown for requests in flight (default 5)'],
   ['runtime', '<dir>', 'folder of game server modules (.ts .mts .cts .js .mjs .cjs) to load'],
   ['runtimeWatch', '', 'reload the runtime modules when their files change (development)'],

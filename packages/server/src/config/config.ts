@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { z } from 'zod';
+import { TrustedProxies } from '../shared/client-address.ts';
 
 /** Development defaults for secrets. `--production` refuses to start while any of these is in use. */
 export const DEV_SECRETS = {
@@ -145,6 +146,21 @@ export const ConfigSchema = z
     gmPreAuthMaxBytes: positiveInt.default(16 * 1024),
     /** `/ws`: connections one address may hold at once (counted from the upgrade request); 0 = no limit. */
     socketMaxConnectionsPerAddress: limit.default(256),
+    /**
+     * Reverse proxies (comma-separated addresses and CIDR ranges) whose `X-Forwarded-For` names the
+     * client of an HTTP request, `/ws` or `/gm` upgrade: per-address limits, throttles and hooks then
+     * see the player's address instead of the proxy's. Empty: every client is its TCP peer.
+     */
+    trustedProxies: z
+      .string()
+      .default('')
+      .superRefine((v, ctx) => {
+        try {
+          TrustedProxies.parse(v);
+        } catch (err) {
+          ctx.addIssue({ code: 'custom', message: (err as Error).message });
+        }
+      }),
     /** Realtime socket: largest inbound envelope in bytes (Nakama's default is 4096; larger is friendlier). */
     socketMaxMessageBytes: positiveInt.default(64 * 1024),
     /** Realtime socket: sustained messages per second per session before "rate limit exceeded". */

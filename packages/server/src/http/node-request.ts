@@ -9,6 +9,7 @@ import type { IncomingMessage } from 'node:http';
 import { GrpcCode } from '@tether/protocol';
 import { ApiError } from '../api/errors.ts';
 import type { HttpRequest } from '../api/http-types.ts';
+import { clientAddressOf } from '../shared/client-address.ts';
 import type { RequestTarget } from '../shared/request-target.ts';
 
 /** The request handlers see; its body is read (at most `maxBodyBytes`) when first asked for. */
@@ -47,7 +48,7 @@ class NodeRequest implements HttpRequest {
     this.params = params;
     this.query = new URLSearchParams(url.search);
     this.headers = req.headers;
-    this.remoteAddress = req.socket.remoteAddress ?? '';
+    this.remoteAddress = clientAddressOf(req);
     this.#req = req;
     this.#maxBodyBytes = maxBodyBytes;
   }

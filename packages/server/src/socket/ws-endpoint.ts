@@ -8,6 +8,7 @@ import { type IncomingMessage, STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import type { SessionIdentity, WireFormat } from '../session/session.ts';
+import { clientAddressOf } from '../shared/client-address.ts';
 import { DomainError, ErrorKind } from '../shared/domain-error.ts';
 import { parseGoBool } from '../shared/go-bool.ts';
 import { parseRequestTarget, type QueryParams, type RequestTarget } from '../shared/request-target.ts';
@@ -165,7 +166,7 @@ export class RealtimeWsEndpoint {
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, target?: RequestTarget): void {
     const query = (target ?? parseRequestTarget(req.url ?? '/')).searchParams;
     socket.on('error', this.#onUpgradeError);
-    const address = req.socket.remoteAddress ?? '';
+    const address = clientAddressOf(req);
     const ticket = this.#admission.admit(address);
     if (ticket instanceof TransportError) {
       // A resume may take over a connection of this address the server still thinks alive: decided
@@ -207,7 +208,7 @@ export class RealtimeWsEndpoint {
    * else it is refused as any upgrade over the limit.
    */
   #admitResume(req: IncomingMessage, socket: Duplex, accepted: Accepted): boolean {
-    const address = req.socket.remoteAddress ?? '';
+    const address = clientAddressOf(req);
     const { resume } = accepted.request;
     const replaced = resume && this.#sessions.takeoverAddress(resume, accepted.identity.userId);
     if (replaced === undefined || addressKey(replaced) !== addressKey(address)) return false;

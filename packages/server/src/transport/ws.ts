@@ -12,6 +12,7 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { type RawData, WebSocket, WebSocketServer } from 'ws';
+import { clientAddressOf } from '../shared/client-address.ts';
 import {
   BaseConnection,
   type ConnectionOptions,
@@ -361,7 +362,7 @@ export class WsAcceptor {
       // `ws` handles the socket's errors from here on.
       socket.off('error', this.#onUpgradeError);
       if (this.#opts.keepAliveMs) enableKeepAlive(socket, this.#opts.keepAliveMs);
-      const remote = { address: req.socket.remoteAddress ?? '', port: req.socket.remotePort ?? 0 };
+      const remote = { address: clientAddressOf(req), port: req.socket.remotePort ?? 0 };
       const connection = new WsConnection(ws, socket, remote, {
         id: `${this.#opts.name ?? 'ws'}#${++this.#seq}`,
         logger: this.#opts.logger,

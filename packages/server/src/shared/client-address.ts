@@ -1,0 +1,116 @@
+/**
+ * The address of the client behind a request: its TCP peer's, or, when that peer is a trusted
+ * reverse proxy, the one the proxy forwarded in `X-Forwarded-For`.
+ *
+ * @packageDocumentation
+ */
+import type { IncomingMessage } from 'node:http';
+import { BlockList, isIP } from 'node:net';
+
+/** `::ffff:10.0.0.1` (an IPv4 peer of a dual-stack socket) as `10.0.0.1`; other text unchanged. */
+function plainAddress(address: string): string {
+  return address.startsWith('::ffff:') && isIP(address.slice(7)) === 4 ? address.slice(7) : address;
+}
+
+/** One `X-Forwarded-For` entry as a bare address: `[2001:db8::1]:443` and `192.0.2.1:80` lose the port. */
+function hopAddress(hop: string): string {
+  const bracketed = /^\[([^\]]+)\](?::\d+)?$/.exec(hop);
+  if (bracketed) return bracketed[1] as string;
+  const v4WithPort = /^(\d+\.\d+\.\d+\.\d+):\d+$/.exec(hop);
+  return plainAddress(v4WithPort ? (v4WithPort[1] as string) : hop);
+}
+
+/**
+ * The reverse proxies whose `X-Forwarded-For` is believed (`trustedProxies`: addresses and CIDR
+ * ranges, IPv4 or IPv6). Without any, every request's client is its TCP peer, whatever it sends.
+ */
+export class TrustedProxies {
+  readonly #blocks = new BlockList();
+  readonly size: number;
+
+  private constructor(entries: readonly string[]) {
+    for (const entry of entries) {
+      const [address = '', prefix, ...rest] = entry.split('/');
+      const family = isIP(address);
+      const bits = prefix === undefined ? undefined : Number(prefix);
+      const max = family === 6 ? 128 : 32;
+      if (
+        family === 0 ||
+        rest.length > 0 ||
+        (bits !== undefined && !(Number.isInteger(bits) && bits >= 0 && bits <= max))
+      )
+        throw new RangeError(`'${entry}' is not an IP address or a CIDR range`);
+      const type = family === 6 ? 'ipv6' : 'ipv4';
+      if (bits === undefined) this.#blocks.addAddress(address, type);
+      else this.#blocks.addSubnet(address, bits, type);
+    }
+    this.size = entries.length;
+  }
+
+  /**
+   * Reads a comma-separated list (`10.0.0.0/8, 192.0.2.7, fd00::/8`; empty: none).
+   * @throws RangeError naming the first entry that is neither an address nor a CIDR range
+   */
+  static parse(list: string): TrustedProxies {
+    return new TrustedProxies(
+      list
+        .split(',')
+        .map((e) => e.trim())
+        .filter((e) => e !== ''),
+    );
+  }
+
+  /** Whether `address` is one of the trusted proxies. */
+  has(address: string): boolean {
+    const plain = plainAddress(address);
+    const family = isIP(plain);
+    return family !== 0 && this.#blocks.check(plain, family === 6 ? 'ipv6' : 'ipv4');
+  }
+
+  /**
+   * The client of a request from TCP peer `peer` carrying `forwardedFor`: the peer itself unless it
+   * is trusted; else the `X-Forwarded-For` entries are read from the right (each proxy appends the
+   * address it got the request from) past every trusted one, and the first that is not trusted is the
+   * client. An entry that is not an address ends the walk at the last trusted hop, which is then
+   * taken as the client (a proxy cannot vouch for what came before it); if every entry is trusted,
+   * the leftmost is the client.
+   */
+  clientAddress(peer: string, forwardedFor: string | readonly string[] | undefined): string {
+    const plainPeer = plainAddress(peer);
+    if (this.size === 0 || forwardedFor === undefined || !this.has(plainPeer)) return plainPeer;
+    const hops = (typeof forwardedFor === 'string' ? forwardedFor : forwardedFor.join(','))
+      .split(',')
+      .map((h) => h.trim())
+      .filter((h) => h !== '');
+    let client = plainPeer;
+    for (let i = hops.length - 1; i >= 0; i--) {
+      const hop = hopAddress(hops[i] as string);
+      if (isIP(hop) === 0) return client;
+      client = hop;
+      if (!this.has(hop)) return hop;
+    }
+    return client;
+  }
+}
+
+/** Where a request's client address is kept once read (see {@link stampClientAddress}). */
+const CLIENT_ADDRESS = Symbol('tether.clientAddress');
+type Stamped = IncomingMessage & { [CLIENT_ADDRESS]?: string };
+
+/**
+ * Reads the client address of `req` once, as the server receives it (an HTTP request or a WebSocket
+ * upgrade), so that every later reader ({@link clientAddressOf}) sees the same one. Nothing is kept
+ * without trusted proxies: the peer's address is the answer then.
+ */
+export function stampClientAddress(req: IncomingMessage, proxies: TrustedProxies): void {
+  if (proxies.size === 0) return;
+  (req as Stamped)[CLIENT_ADDRESS] = proxies.clientAddress(
+    req.socket.remoteAddress ?? '',
+    req.headers['x-forwarded-for'],
+  );
+}
+
+/** The client address of `req`: what {@link stampClientAddress} read, else its TCP peer's. */
+export function clientAddressOf(req: IncomingMessage): string {
+  return (req as Stamped)[CLIENT_ADDRESS] ?? req.socket.remoteAddress ?? '';
+}
