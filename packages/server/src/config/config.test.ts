@@ -92,6 +92,16 @@ describe('loadConfig', () => {
     );
   });
 
+  it('reads trusted proxies from the environment and refuses an entry that is no address or range', () => {
+    expect(loadConfig({}, {}).trustedProxies).toBe('');
+    expect(loadConfig({}, { TETHER_TRUSTED_PROXIES: '10.0.0.0/8, fd00::1' }).trustedProxies).toBe(
+      '10.0.0.0/8, fd00::1',
+    );
+    expect(() => loadConfig({ trustedProxies: '10.0.0.1,nginx' }, {})).toThrow(
+      /trustedProxies \(--trusted-proxies, TETHER_TRUSTED_PROXIES\): 'nginx' is not an IP address or a CIDR range/,
+    );
+  });
+
   it('refuses a keepalive delay the kernel cannot take (under a second)', () => {
     expect(() => loadConfig({ socketKeepAliveMs: 500 }, {})).toThrow(
       /socketKeepAliveMs \(--socket-keep-alive-ms, TETHER_SOCKET_KEEP_ALIVE_MS\): must be 0 \(off\) or 1000-32767000 ms/,
