@@ -1,5 +1,5 @@
-import { connect, type Socket } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { connect, Socket } from 'node:net';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { WebSocket } from 'ws';
 import { startTestServer, type TestServer } from './helpers.ts';
 import { hasSs, serverSideTimer } from './kernel-sockets.ts';
@@ -68,6 +68,22 @@ describe.skipIf(!hasSs)('kernel TCP keepalive on realtime sockets (read with ss)
     for (const [carrier, timer] of Object.entries(await timers(server)))
       expect(timer, carrier).toMatch(/^timer:\(keepalive,9min[0-9]+sec,0\)$/);
   });
+
+  it.runIf(process.platform === 'linux')(
+    'costs accepted sockets no setsockopt calls on Linux (the listeners pass it on)',
+    async () => {
+      const setKeepAlive = vi.spyOn(Socket.prototype, 'setKeepAlive');
+      try {
+        server = await startTestServer();
+        await timers(server);
+        // Client sockets of this process may set keepalive themselves; the server's accepted ones never.
+        const accepted = setKeepAlive.mock.contexts.filter((s) => (s as { server?: unknown }).server);
+        expect(accepted).toEqual([]);
+      } finally {
+        setKeepAlive.mockRestore();
+      }
+    },
+  );
 
   it('is off with socketKeepAliveMs 0', async () => {
     server = await startTestServer({ socketKeepAliveMs: 0 });
