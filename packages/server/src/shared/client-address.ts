@@ -5,11 +5,35 @@
  * @packageDocumentation
  */
 import type { IncomingMessage } from 'node:http';
-import { BlockList, isIP } from 'node:net';
+import { BlockList, isIP, isIPv6 } from 'node:net';
 
 /** `::ffff:10.0.0.1` (an IPv4 peer of a dual-stack socket) as `10.0.0.1`; other text unchanged. */
 function plainAddress(address: string): string {
-  return address.startsWith('::ffff:') && isIP(address.slice(7)) === 4 ? address.slice(7) : address;
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
+  return mapped ? (mapped[1] as string) : address;
+}
+
+/**
+ * The key an address is counted under by per-address limits and throttles: an IPv4 address as it
+ * is (also when written as an IPv4-mapped IPv6 address, `::ffff:1.2.3.4`), an IPv6 address by its
+ * /64 prefix, because one host (or one customer of a provider) is usually given a whole /64 and
+ * could otherwise rotate through it.
+ */
+export function addressKey(address: string): string {
+  // Every IPv6 form has a colon; an IPv4 address (most requests) is its own key.
+  if (!address.includes(':')) return address;
+  const plain = plainAddress(address);
+  if (plain !== address || !isIPv6(address)) return plain;
+  const [head = '', tail = ''] = address.split('::');
+  const left = head === '' ? [] : head.split(':');
+  const right = tail === '' ? [] : tail.split(':');
+  const groups = address.includes('::')
+    ? [...left, ...Array<string>(Math.max(0, 8 - left.length - right.length)).fill('0'), ...right]
+    : left;
+  return `${groups
+    .slice(0, 4)
+    .map((g) => (Number.parseInt(g, 16) || 0).toString(16))
+    .join(':')}::/64`;
 }
 
 /** One `X-Forwarded-For` entry as a bare address: `[2001:db8::1]:443` and `192.0.2.1:80` lose the port. */

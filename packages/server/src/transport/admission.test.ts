@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { AddressAdmission, AdmissionTicket, addressKey } from './admission.ts';
+import { addressKey } from '../shared/client-address.ts';
+import { AddressAdmission, AdmissionTicket } from './admission.ts';
 import { TransportError } from './errors.ts';
 
 describe('addressKey', () => {

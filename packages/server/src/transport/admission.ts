@@ -6,7 +6,7 @@
  *
  * @packageDocumentation
  */
-import { isIPv6 } from 'node:net';
+import { addressKey } from '../shared/client-address.ts';
 import { TransportError } from './errors.ts';
 
 /** Limits of one {@link AddressAdmission}; 0 means no limit. */
@@ -24,27 +24,6 @@ interface AddressCount {
   total: number;
   /** Its unauthenticated connections, oldest first. */
   readonly pending: AdmissionTicket[];
-}
-
-/**
- * The key an address is counted under: an IPv4 address as it is (also when written as an
- * IPv4-mapped IPv6 address, `::ffff:1.2.3.4`), an IPv6 address by its /64 prefix, because one host
- * (or one customer of a provider) is usually given a whole /64 and could otherwise rotate through it.
- */
-export function addressKey(address: string): string {
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
-  if (mapped) return mapped[1]!;
-  if (!isIPv6(address)) return address;
-  const [head = '', tail = ''] = address.split('::');
-  const left = head === '' ? [] : head.split(':');
-  const right = tail === '' ? [] : tail.split(':');
-  const groups = address.includes('::')
-    ? [...left, ...Array<string>(Math.max(0, 8 - left.length - right.length)).fill('0'), ...right]
-    : left;
-  return `${groups
-    .slice(0, 4)
-    .map((g) => (Number.parseInt(g, 16) || 0).toString(16))
-    .join(':')}::/64`;
 }
 
 /**

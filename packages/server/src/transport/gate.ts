@@ -6,7 +6,8 @@
  * @packageDocumentation
  */
 import type { Logger } from 'pino';
-import { type AddressAdmission, type AdmissionTicket, addressKey } from './admission.ts';
+import { addressKey } from '../shared/client-address.ts';
+import type { AddressAdmission, AdmissionTicket } from './admission.ts';
 import { type CloseInfo, type Connection, isMetered } from './connection.ts';
 import { TransportError } from './errors.ts';
 import { GmFramedConnection, gmCloseNotice } from './gm-framed.ts';

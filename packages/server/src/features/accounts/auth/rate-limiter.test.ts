@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { addressKey } from '../../../shared/client-address.ts';
 import { ManualClock } from '../../../shared/clock.ts';
 import { DomainError, ErrorKind } from '../../../shared/domain-error.ts';
-import { AuthThrottle, addressKey, FailureCounter } from './rate-limiter.ts';
+import { AuthThrottle, FailureCounter } from './rate-limiter.ts';
 
 describe('FailureCounter', () => {
   it('blocks after maxFailures until the window that began with the first failure ends', () => {

@@ -1,4 +1,4 @@
-import { isIPv6 } from 'node:net';
+import { addressKey } from '../../../shared/client-address.ts';
 import type { Clock } from '../../../shared/clock.ts';
 import { DomainError, ErrorKind } from '../../../shared/domain-error.ts';
 import { OldestFirst } from '../../../shared/oldest-first.ts';
@@ -216,26 +216,4 @@ function tooMany(scope: string, ms: number): DomainError {
     `Too many failed authentication attempts ${scope}; try again in ${sec} s.`,
     { retryAfterSec: sec },
   );
-}
-
-/**
- * The unit an address is limited by: an IPv4 address, or an IPv6 /64 (one customer's network: a
- * single host can use any address inside it). IPv4-mapped IPv6 addresses count as IPv4.
- */
-export function addressKey(address: string): string {
-  // Every IPv6 form has a colon; an IPv4 address (most requests) is its own key.
-  if (!address.includes(':')) return address;
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
-  if (mapped) return mapped[1]!;
-  if (!isIPv6(address)) return address;
-  const [head = '', tail = ''] = address.split('::');
-  const left = head ? head.split(':') : [];
-  const right = tail ? tail.split(':') : [];
-  const groups = address.includes('::')
-    ? [...left, ...Array<string>(8 - left.length - right.length).fill('0'), ...right]
-    : left;
-  return `${groups
-    .slice(0, 4)
-    .map((g) => Number.parseInt(g || '0', 16).toString(16))
-    .join(':')}::/64`;
 }
