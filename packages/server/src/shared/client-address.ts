@@ -86,7 +86,11 @@ export class TrustedProxies {
 
   /** Whether `address` is one of the trusted proxies. */
   has(address: string): boolean {
-    const plain = plainAddress(address);
+    return this.#trusts(plainAddress(address));
+  }
+
+  /** {@link has} for an address already without its IPv4-mapped prefix. */
+  #trusts(plain: string): boolean {
     const family = isIP(plain);
     return family !== 0 && this.#blocks.check(plain, family === 6 ? 'ipv6' : 'ipv4');
   }
@@ -101,7 +105,7 @@ export class TrustedProxies {
    */
   clientAddress(peer: string, forwardedFor: string | readonly string[] | undefined): string {
     const plainPeer = plainAddress(peer);
-    if (this.size === 0 || forwardedFor === undefined || !this.has(plainPeer)) return plainPeer;
+    if (this.size === 0 || forwardedFor === undefined || !this.#trusts(plainPeer)) return plainPeer;
     const hops = (typeof forwardedFor === 'string' ? forwardedFor : forwardedFor.join(','))
       .split(',')
       .map((h) => h.trim())
@@ -111,7 +115,7 @@ export class TrustedProxies {
       const hop = hopAddress(hops[i] as string);
       if (isIP(hop) === 0) return client;
       client = hop;
-      if (!this.has(hop)) return hop;
+      if (!this.#trusts(hop)) return hop;
     }
     return client;
   }
