@@ -30,13 +30,23 @@ function runVitest(name, extraArgs) {
     ...extraArgs,
   ];
   const run = spawnSync('npx', args, { stdio: 'inherit' });
-  if (!existsSync(out)) return { passed: 0, failed: 1, skipped: 0, status: run.status ?? 1 };
+  if (!existsSync(out)) {
+    return { failedNames: [`${name}: no report`], passed: 0, failed: 1, skipped: 0, status: run.status ?? 1 };
+  }
   const report = JSON.parse(readFileSync(out, 'utf8'));
   // A suite that failed to load (syntax error, missing module) has no tests but must still fail.
   const brokenSuites = (report.testResults ?? []).filter(
     (r) => r.status === 'failed' && r.assertionResults.length === 0,
   ).length;
+  const failedNames = (report.testResults ?? []).flatMap((r) =>
+    r.assertionResults.length === 0 && r.status === 'failed'
+      ? [`${r.name} (did not load)`]
+      : r.assertionResults
+          .filter((a) => a.status === 'failed')
+          .map((a) => `${r.name} > ${a.fullName ?? a.title}`),
+  );
   return {
+    failedNames,
     passed: report.numPassedTests ?? 0,
     failed: (report.numFailedTests ?? 0) + brokenSuites,
     skipped: (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0),
@@ -59,6 +69,8 @@ if (soak && selected.length === 0) {
   results.push(runVitest('soak', ['--config', 'vitest.soak.config.ts']));
 }
 
+// Failed tests are named again here, next to the summary, because CI shows only the log's tail.
+for (const r of results) for (const n of r.failedNames) console.log(`[test] FAILED ${n}`);
 const sum = (key) => results.reduce((n, r) => n + r[key], 0);
 const passed = sum('passed');
 const failed = sum('failed');
