@@ -28,3 +28,9 @@ export function serverSideTimer(serverPort: number, clientPort: number): string 
   if (out.trim() === '') throw new Error(`no socket ${serverPort} <- ${clientPort}`);
   return /timer:\([^)]*\)/.exec(out)?.[0] ?? 'none';
 }
+
+/**
+ * A keepalive timer of 600 s (`ss` prints the time left): `10min` when read in the same tick as the
+ * connection was made, `9min59sec` and below after that.
+ */
+export const KEEPALIVE_TEN_MINUTES = /^timer:\(keepalive,(?:10min|9min[0-9]+sec),0\)$/;
