@@ -19,6 +19,8 @@ export interface HeapSample {
   readonly scavenges: number;
   /** Number of other collections (mark-compact and its incremental steps). */
   readonly marks: number;
+  /** The longest single collection since the previous sample (µs of the main thread; 0 if none). */
+  readonly longestUs: number;
 }
 
 /** Counts allocation and collection time of this process. */
@@ -39,9 +41,11 @@ export class HeapCounter {
     const { statistics } = this.#profiler.stop();
     this.#profiler = new GCProfiler();
     this.#profiler.start();
+    let longestUs = 0;
     for (const s of statistics) {
       this.#freed += s.beforeGC.heapStatistics.usedHeapSize - s.afterGC.heapStatistics.usedHeapSize;
       this.#gcUs += s.cost;
+      longestUs = Math.max(longestUs, s.cost);
       if (s.gcType === 'Scavenge' || s.gcType === 'MinorMarkCompact') this.#scavenges++;
       else this.#marks++;
     }
@@ -50,6 +54,7 @@ export class HeapCounter {
       gcUs: this.#gcUs,
       scavenges: this.#scavenges,
       marks: this.#marks,
+      longestUs,
     };
   }
 }

@@ -145,6 +145,9 @@ async function serverCpu(r: Racer): Promise<{
   messages: number;
   allocated: number;
   gcUs: number;
+  /** Since the previous sample, the worst of any of the server's processes (ms). */
+  loopMaxMs: number;
+  longestGcMs: number;
   at: number;
 }> {
   const each = await Promise.all(
@@ -162,6 +165,8 @@ async function serverCpu(r: Racer): Promise<{
     messages: each.reduce((sum, c) => sum + (c.bus?.messages ?? 0), 0),
     allocated: each.reduce((sum, c) => sum + c.heap.allocated, 0),
     gcUs: each.reduce((sum, c) => sum + c.heap.gcUs, 0),
+    loopMaxMs: Math.max(...each.map((c) => c.loop.maxMs)),
+    longestGcMs: Math.max(...each.map((c) => c.heap.longestUs / 1000)),
     at: performance.now(),
   };
 }
@@ -218,6 +223,9 @@ async function measureOnce(r: Racer, matches: number): Promise<Row> {
     redis: (c1.redis - c0.redis) / wallUs,
     allocRate: ((c1.allocated - c0.allocated) * 1e6) / wallUs,
     gcShare: (c1.gcUs - c0.gcUs) / (c1.user + c1.system - c0.user - c0.system),
+    // The sample at the window's start reset both: these are the window's.
+    loopMaxMs: c1.loopMaxMs,
+    longestGcMs: c1.longestGcMs,
   };
   const frames = c1.frames - c0.frames;
   const bus =
@@ -344,6 +352,8 @@ async function main(): Promise<void> {
           redisCpu: Number.NaN,
           allocPerMsg: Number.NaN,
           gcShare: Number.NaN,
+          serverLoopMaxMs: Number.NaN,
+          longestGcMs: Number.NaN,
           outsideCores: Number.NaN,
           pressure: Number.NaN,
           result: null,

@@ -48,6 +48,13 @@ export interface Row {
   readonly allocPerMsg: number;
   /** The server's main-thread GC time as a share of its CPU time in the window. */
   readonly gcShare: number;
+  /**
+   * The server's longest event-loop stall in the window (ms, 10 ms resolution): beside the
+   * latency's max, it tells a stall of the server from one of the generator.
+   */
+  readonly serverLoopMaxMs: number;
+  /** The server's longest single garbage collection in the window (ms of its main thread). */
+  readonly longestGcMs: number;
   /** CPUs kept busy by everything but this server and its generator (cores), NaN if unknown. */
   readonly outsideCores: number;
   /** Fraction of the window during which some runnable task waited for a CPU (Linux PSI). */
@@ -97,6 +104,8 @@ export function judge(
     readonly allocRate: number;
     /** Main-thread GC time over the server's CPU time in the window (NaN if unknown). */
     readonly gcShare: number;
+    readonly loopMaxMs: number;
+    readonly longestGcMs: number;
   },
   machine: MachineLoad,
   prevDisconnects: number,
@@ -130,6 +139,8 @@ export function judge(
     redisCpu: serverCpu.redis,
     allocPerMsg: serverCpu.allocRate / delivered,
     gcShare: serverCpu.gcShare,
+    serverLoopMaxMs: serverCpu.loopMaxMs,
+    longestGcMs: serverCpu.longestGcMs,
     outsideCores,
     pressure: machine.pressure,
     result: r,
@@ -149,7 +160,8 @@ export function progressLine(kind: ServerKind, row: Row): string {
     `[relay] ${kind.padEnd(10)} M=${String(row.matches).padStart(4)}  delivered ${f0(row.delivered)}/s ` +
     `(${pct(row.delivered / row.expected)})  p50 ${f2(row.p50)} ms  p99 ${f2(row.p99)} ms  ` +
     `server ${pct(row.serverCpu)} (sys ${pct(row.serverSys)}, ${f2(usPerMessage(row))} µs/msg, ` +
-    `${f0(row.allocPerMsg)} B/msg, GC ${pct(row.gcShare)})  ` +
+    `${f0(row.allocPerMsg)} B/msg, GC ${pct(row.gcShare)}, stall ${f0(row.serverLoopMaxMs)} ms, ` +
+    `longest GC ${f1(row.longestGcMs)} ms)  ` +
     (Number.isFinite(row.redisCpu) ? `redis ${pct(row.redisCpu)}  ` : '') +
     `gen ${pct(row.result?.genCpu ?? Number.NaN)}  outside ${f1(row.outsideCores)}  ${row.pass ? 'ok' : 'FAIL'}` +
     (row.note ? `  (${row.note})` : '')
@@ -160,8 +172,8 @@ export function progressLine(kind: ServerKind, row: Row): string {
 export function laneTable(lane: Lane, c: Criteria): string {
   const head =
     `### ${LABELS[lane.kind]} (\`${lane.kind}\`): max ${maxText(lane)} matches with p99 < ${c.p99Ms} ms\n\n` +
-    '| matches | clients | expected msg/s | delivered msg/s | delivered | p50 ms | p99 ms | max ms | server CPU (kernel) | server µs/msg | heap B/msg | GC share | Redis CPU | gen CPU | gen loop p99 ms | outside load | CPU pressure | verdict |\n' +
-    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n';
+    '| matches | clients | expected msg/s | delivered msg/s | delivered | p50 ms | p99 ms | max ms | server CPU (kernel) | server µs/msg | heap B/msg | GC share | server stall ms | longest GC ms | Redis CPU | gen CPU | gen loop p99 ms | outside load | CPU pressure | verdict |\n' +
+    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n';
   const body = lane.rows.map((r) =>
     [
       r.matches,
@@ -176,6 +188,8 @@ export function laneTable(lane: Lane, c: Criteria): string {
       f2(usPerMessage(r)),
       f0(r.allocPerMsg),
       pct(r.gcShare),
+      f0(r.serverLoopMaxMs),
+      f1(r.longestGcMs),
       pct(r.redisCpu),
       pct(r.result?.genCpu ?? Number.NaN),
       f1(r.result?.genLoopP99 ?? Number.NaN),

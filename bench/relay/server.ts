@@ -2,7 +2,7 @@
  * The server side of the relay benchmark, one server per process so that no two servers and no
  * load generator share an event loop: `server.ts <kind>` with a kind of {@link SERVER_KINDS}.
  *
- * Reports `{ type: 'ready', port }` over IPC, answers `'cpu'` with `{ type: 'cpu', user, system, heap }` (CPU
+ * Reports `{ type: 'ready', port }` over IPC, answers `'cpu'` with `{ type: 'cpu', user, system, heap, loop }` (CPU
  * time so far, µs; heap bytes allocated and GC time so far, `heap.ts`) and exits on `'stop'` or when the parent goes away. With `--profile`, the driver sends
  * `{ type: 'profile-start' }` and `{ type: 'profile-stop', file }` around each measured window, and
  * this process writes a V8 CPU profile of just that window (inspector `Profiler`, 1 ms sampling),
@@ -17,6 +17,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { loadConfig, startServer } from '@tether/server';
 import { pino } from 'pino';
 import { tetherPackage } from '../tether-package.ts';
@@ -119,6 +120,8 @@ export type ServerOut =
       system: number;
       /** Heap allocation and GC so far (see `heap.ts`). */
       heap: HeapSample;
+      /** The main thread's event-loop delay since the previous `cpu` answer (ms; 10 ms resolution). */
+      loop: { p99Ms: number; maxMs: number };
       bus?: { frames: number; messages: number };
     }
   | { type: 'profiled' }
@@ -131,6 +134,9 @@ async function main(): Promise<void> {
   if (kind !== 'tether-node' && !SERVER_KINDS.includes(kind)) throw new Error(`unknown server kind ${kind}`);
   const relay = await start(kind);
   const heap = new HeapCounter();
+  // How late a 10 ms timer ran: a stall of the server's own thread, told apart from the generator's.
+  const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+  loopDelay.enable();
   let stopping = false;
   const stop = async () => {
     if (stopping) return;
@@ -153,7 +159,13 @@ async function main(): Promise<void> {
       const { user, system } = process.cpuUsage();
       const bus = relay.bus?.();
       const h = heap.sample();
-      send(bus ? { type: 'cpu', user, system, heap: h, bus } : { type: 'cpu', user, system, heap: h });
+      const loop = { p99Ms: loopDelay.percentile(99) / 1e6, maxMs: loopDelay.max / 1e6 };
+      loopDelay.reset();
+      send(
+        bus
+          ? { type: 'cpu', user, system, heap: h, loop, bus }
+          : { type: 'cpu', user, system, heap: h, loop },
+      );
     } else if (m === 'stop') {
       void stop();
     }
