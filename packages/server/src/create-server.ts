@@ -275,7 +275,9 @@ export async function startServer(config: TetherConfig, deps: ServerDeps = {}): 
 
   // Transports last, once every handler is mounted: GameMaker carriers (framed TCP on gmPort and
   // WebSocket at /gm) and the realtime endpoints on them and on /ws (server-transports.ts).
+  const trustedProxies = TrustedProxies.parse(config.trustedProxies);
   const { gm, upgrades } = await startRealtimeTransports({
+    trustedProxies,
     config,
     logger,
     metrics,
@@ -286,7 +288,6 @@ export async function startServer(config: TetherConfig, deps: ServerDeps = {}): 
   });
   // The main HTTP server: the API, upgrades dispatched by path; its requests drain in 'sessions'.
   const graceMs = config.shutdownGraceSec * 1000;
-  const trustedProxies = TrustedProxies.parse(config.trustedProxies);
   const web = createWebServer({ http, logger, upgrades, shutdown, graceMs, trustedProxies });
   const httpServer = web.server;
   shutdown.on('sessions', 'admin console', () => consoleServer.close());

@@ -36,6 +36,8 @@ export interface RealtimeTransportDeps {
   readonly shutdown: Shutdown;
   /** Runs the shutdown and rethrows: a carrier that cannot listen fails the start. */
   readonly failed: (err: unknown) => Promise<never>;
+  /** Whose PROXY headers name a GameMaker TCP client (`trustedProxies`, with `gmProxyProtocol`). */
+  readonly trustedProxies: TrustedProxies;
 }
 
 /** The realtime transports, started. */
@@ -55,7 +57,12 @@ export interface RealtimeTransports {
 export async function startRealtimeTransports(deps: RealtimeTransportDeps): Promise<RealtimeTransports> {
   const { config, logger, metrics, shutdown } = deps;
   const upgrades = new Map<string, UpgradeHandler>();
-  const gm = await startGameMakerCarriers({ config, logger, upgrades }).catch(deps.failed);
+  const gm = await startGameMakerCarriers({
+    config,
+    logger,
+    upgrades,
+    trustedProxies: deps.trustedProxies,
+  }).catch(deps.failed);
   shutdown.on('carriers', 'gamemaker', (reason) => gm.close(reason));
   metrics.gauge(
     'tether_gm_unauthenticated_connections',

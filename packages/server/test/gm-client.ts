@@ -81,10 +81,13 @@ export class GmTestClient {
     this.closed = closed;
   }
 
-  /** Connects over TCP; with `handshake` (default) completes it before resolving. */
+  /**
+   * Connects over TCP; with `handshake` (default) completes it before resolving. `preamble` is
+   * written as soon as the connection is made (a PROXY protocol header, as a proxy writes it).
+   */
   static async tcp(
     port: number,
-    opts: { handshake?: boolean; gameId?: number; localAddress?: string } = {},
+    opts: { handshake?: boolean; gameId?: number; localAddress?: string; preamble?: Buffer } = {},
   ): Promise<GmTestClient> {
     // Any 127.x.y.z can be the source address on loopback, to play clients from different addresses.
     const socket: Socket = connect({ port, host: '127.0.0.1', localAddress: opts.localAddress });
@@ -106,6 +109,7 @@ export class GmTestClient {
       socket.once('connect', resolve);
       socket.once('error', reject);
     });
+    if (opts.preamble) socket.write(opts.preamble);
     if (opts.handshake ?? true) await client.handshake(opts.gameId);
     return client;
   }

@@ -54,9 +54,14 @@ export class GmRealtimeClient {
     });
   }
 
-  /** Connects to the GameMaker TCP port (from `localAddress`, a 127.x address, if given) and completes the handshake. */
-  static async tcp(port: number, localAddress?: string): Promise<GmRealtimeClient> {
-    return new GmRealtimeClient(await GmTestClient.tcp(port, { localAddress }));
+  /**
+   * Connects to the GameMaker TCP port (from `localAddress`, a 127.x address, if given; after
+   * `preamble`, a PROXY protocol header, if given) and completes the handshake.
+   */
+  static async tcp(port: number, localAddress?: string, preamble?: Buffer): Promise<GmRealtimeClient> {
+    return new GmRealtimeClient(
+      await GmTestClient.tcp(port, { localAddress, ...(preamble ? { preamble } : {}) }),
+    );
   }
 
   /** Connects to `ws://…/gm` and completes the handshake. */

@@ -11,10 +11,12 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { GM_HEADER_SIZE } from '@tether/protocol';
 import type { Logger } from 'pino';
+import type { TrustedProxies } from '../shared/client-address.ts';
 import type { RequestTarget } from '../shared/request-target.ts';
 import { AddressAdmission } from '../transport/admission.ts';
 import type { Connection } from '../transport/connection.ts';
 import { type Admitted, ConnectionGate } from '../transport/gate.ts';
+import type { ProxyProtocolOptions } from '../transport/proxied-accept.ts';
 import { listenTcp } from '../transport/tcp.ts';
 import { WsAcceptor } from '../transport/ws.ts';
 
@@ -58,7 +60,11 @@ export interface GameMakerCarrierDeps {
     readonly socketAuthTimeoutMs: number;
     /** Kernel TCP keepalive after this much silence (ms; 0 or absent: off). */
     readonly socketKeepAliveMs?: number;
+    /** TCP connections begin with a PROXY protocol header (believed from `trustedProxies` only). */
+    readonly gmProxyProtocol?: boolean;
   };
+  /** The proxies whose PROXY headers name the client (with `gmProxyProtocol`). */
+  readonly trustedProxies?: TrustedProxies;
   readonly logger: Logger;
   /** Upgrade handlers of the main HTTP server, by path; `/gm` is added. */
   readonly upgrades: Map<
@@ -123,6 +129,7 @@ export async function startGameMakerCarriers(deps: GameMakerCarrierDeps): Promis
     logger,
     name: 'gm-tcp',
     keepAliveMs: config.socketKeepAliveMs,
+    ...(config.gmProxyProtocol ? { proxyProtocol: proxyProtocolOptions(deps) } : {}),
     onConnection: (c) => gate.admit(c),
   });
   const acceptor = new WsAcceptor({
@@ -160,5 +167,19 @@ export async function startGameMakerCarriers(deps: GameMakerCarrierDeps): Promis
       await gate.closeAll(1001, reason);
       await stopped;
     },
+  };
+}
+
+/**
+ * PROXY protocol on the TCP carrier: headers believed from the trusted proxies only; the header
+ * counts against the handshake's time, and as many connections may be sending theirs as may be
+ * unauthenticated.
+ */
+function proxyProtocolOptions(deps: GameMakerCarrierDeps): ProxyProtocolOptions {
+  const { trustedProxies } = deps;
+  return {
+    trusts: (peer) => trustedProxies?.has(peer) ?? false,
+    timeoutMs: deps.config.socketAuthTimeoutMs,
+    maxPending: deps.config.gmMaxUnauthenticated || 1024,
   };
 }

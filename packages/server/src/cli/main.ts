@@ -105,6 +105,11 @@ const SERVE_FLAGS: [keyof TetherConfig, string, string][] = [
     '<bytes>',
     'bytes a GameMaker connection may send before it authenticates (default 16384)',
   ],
+  [
+    'gmProxyProtocol',
+    '',
+    'GameMaker TCP connections start with a PROXY protocol header (v1 or v2) from a trusted proxy',
+  ],
   ['socketMaxConnectionsPerAddress', '<n>', '/ws connections per client address; 0 = no limit (default 256)'],
   [
     'trustedProxies',

@@ -144,6 +144,13 @@ export const ConfigSchema = z
      * and envelopes together); no packet may be larger until then. `gmMaxMessageBytes` applies after.
      */
     gmPreAuthMaxBytes: positiveInt.default(16 * 1024),
+    /**
+     * GameMaker TCP behind a layer-4 proxy or load balancer (HAProxy `send-proxy`, nginx `stream`
+     * with `proxy_protocol on`, AWS NLB): every connection to `gmPort` must begin with a PROXY
+     * protocol header (version 1 or 2), and the client address in it counts for per-address limits
+     * and hooks when the connection comes from one of `trustedProxies`. Needs `trustedProxies`.
+     */
+    gmProxyProtocol: bool.default(false),
     /** `/ws`: connections one address may hold at once (counted from the upgrade request); 0 = no limit. */
     socketMaxConnectionsPerAddress: limit.default(256),
     /**
@@ -274,6 +281,14 @@ export const ConfigSchema = z
         code: 'custom',
         path: ['socketPongWaitMs'],
         message: `must be longer than socketPingPeriodMs (${c.socketPingPeriodMs}): a silent session gets its ping before it is given up on, and the pong needs time to come back (Nakama refuses the reverse too)`,
+      });
+    }
+    if (c.gmProxyProtocol && c.trustedProxies.trim() === '') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['gmProxyProtocol'],
+        message:
+          'needs trustedProxies (--trusted-proxies, TETHER_TRUSTED_PROXIES): the proxies whose PROXY headers name the client',
       });
     }
     if (c.cluster !== undefined && c.database === 'sqlite') {

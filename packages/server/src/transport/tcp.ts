@@ -9,6 +9,8 @@ import { type AddressInfo, createServer, type Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { BaseConnection, type ConnectionOptions, type Frame, type MeteredConnection } from './connection.ts';
 import { enableKeepAlive, keepAliveOnListener } from './keepalive.ts';
+import { ProxiedAccept, type ProxyProtocolOptions } from './proxied-accept.ts';
+import type { ProxiedPeer } from './proxy-protocol.ts';
 import { TurnCork, TurnCorks } from './turn-cork.ts';
 
 const utf8 = new TextEncoder();
@@ -22,16 +24,14 @@ export class TcpConnection extends BaseConnection implements MeteredConnection {
   readonly #socket: Socket;
   readonly #cork: TurnCork;
 
-  constructor(socket: Socket, opts: ConnectionOptions) {
+  /** `client`: the peer a PROXY header named, when the socket's own peer is a proxy. */
+  constructor(socket: Socket, opts: ConnectionOptions, client?: ProxiedPeer) {
     super(opts);
     this.#socket = socket;
     this.#cork = new TurnCork(socket, () => this.checkBackpressure(), opts.turnCorks);
-    this.remoteAddress = socket.remoteAddress ?? '';
-    this.remotePort = socket.remotePort ?? 0;
-    socket.on('data', (chunk: Buffer) => {
-      this.countInbound(chunk.length);
-      this.emitMessage(chunk, 'binary');
-    });
+    this.remoteAddress = client?.address ?? socket.remoteAddress ?? '';
+    this.remotePort = client?.port ?? socket.remotePort ?? 0;
+    socket.on('data', (chunk: Buffer) => this.#received(chunk));
     socket.on('error', (err: NodeJS.ErrnoException) => {
       // ECONNRESET and friends are the peer's business; 'close' follows and reports 1006.
       this.logger.debug({ err, connection: this.id }, 'tcp socket error');
@@ -42,6 +42,16 @@ export class TcpConnection extends BaseConnection implements MeteredConnection {
         reason: hadError ? 'connection reset' : 'closed by peer',
       });
     });
+  }
+
+  #received(chunk: Buffer): void {
+    this.countInbound(chunk.length);
+    this.emitMessage(chunk, 'binary');
+  }
+
+  /** Delivers bytes read off the socket before this connection existed (after a PROXY header). */
+  receivedEarlier(chunk: Buffer): void {
+    if (chunk.length > 0 && this.open) this.#received(chunk);
   }
 
   /** Includes bytes written this turn that are still corked (they are counted, just not yet flushed). */
@@ -105,6 +115,8 @@ export interface TcpListenOptions {
   readonly name?: string;
   /** Kernel TCP keepalive on each accepted socket after this much silence (ms; 0 or absent: off). */
   readonly keepAliveMs?: number;
+  /** Every connection begins with a PROXY protocol header (absent: none is read). */
+  readonly proxyProtocol?: ProxyProtocolOptions;
   /** Receives each accepted connection; attach handlers synchronously. */
   readonly onConnection: (connection: TcpConnection) => void;
 }
@@ -122,6 +134,28 @@ export function listenTcp(opts: TcpListenOptions): Promise<Listener> {
       const address = server.address() as AddressInfo;
       const name = opts.name ?? 'tcp';
       const turnCorks = new TurnCorks();
+      const proxied = opts.proxyProtocol && new ProxiedAccept(opts.proxyProtocol, opts.logger);
+      const accept = (socket: Socket, client?: ProxiedPeer, rest?: Buffer): void => {
+        const connection = new TcpConnection(
+          socket,
+          {
+            id: `${name}:${address.port}#${++seq}`,
+            logger: opts.logger,
+            maxBufferedBytes: opts.maxBufferedBytes,
+            closeTimeoutMs: opts.closeTimeoutMs,
+            turnCorks,
+          },
+          client,
+        );
+        try {
+          opts.onConnection(connection);
+        } catch (err) {
+          opts.logger.error({ err, connection: connection.id }, 'connection handler threw');
+          connection.terminate(1011, 'internal error');
+          return;
+        }
+        if (rest) connection.receivedEarlier(rest);
+      };
       server.on('error', (err) => opts.logger.error({ err, port: address.port }, 'tcp listener error'));
       server.on('connection', (socket) => {
         // Without a remote address the socket is already gone (reset before accept).
@@ -130,19 +164,8 @@ export function listenTcp(opts: TcpListenOptions): Promise<Listener> {
           return;
         }
         if (keepAliveMs > 0) enableKeepAlive(socket, keepAliveMs);
-        const connection = new TcpConnection(socket, {
-          id: `${name}:${address.port}#${++seq}`,
-          logger: opts.logger,
-          maxBufferedBytes: opts.maxBufferedBytes,
-          closeTimeoutMs: opts.closeTimeoutMs,
-          turnCorks,
-        });
-        try {
-          opts.onConnection(connection);
-        } catch (err) {
-          opts.logger.error({ err, connection: connection.id }, 'connection handler threw');
-          connection.terminate(1011, 'internal error');
-        }
+        if (proxied) proxied.accept(socket, (client, rest) => accept(socket, client, rest));
+        else accept(socket);
       });
       let closing: Promise<void> | undefined;
       resolve({
