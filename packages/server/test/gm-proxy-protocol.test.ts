@@ -32,7 +32,21 @@ const v1 = (client: string, port = 40000) =>
 /** A version 2 PROXY header for TCP over IPv4 from `client`, with one TLV after the addresses. */
 function v2(client: string): Buffer {
   const signature = [0x0d, 0x0a, 0x0d, 0x0a, 0x00, 0x0d, 0x0a, 0x51, 0x55, 0x49, 0x54, 0x0a];
-  const body = [...client.split('.').map(Number), 10, 0, 0, 5, 0x9c, 0x40, 0x1a, 0x0b, 0x04, 0x00, 0x01, 0x00];
+  const body = [
+    ...client.split('.').map(Number),
+    10,
+    0,
+    0,
+    5,
+    0x9c,
+    0x40,
+    0x1a,
+    0x0b,
+    0x04,
+    0x00,
+    0x01,
+    0x00,
+  ];
   return Buffer.from([...signature, 0x21, 0x11, 0, body.length, ...body]);
 }
 
