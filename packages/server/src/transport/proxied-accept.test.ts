@@ -81,4 +81,14 @@ describe('ProxiedAccept', () => {
     await until(() => proxied.pending === 0);
     expect(proxied.pending).toBe(0);
   });
+
+  it('closes the sockets still waiting when the listener closes', async () => {
+    const proxied = new ProxiedAccept({ trusts: () => true, timeoutMs: 60_000, maxPending: 4 }, logger);
+    const port = await listening(proxied, []);
+    const waiting = await open(port);
+    await until(() => proxied.pending === 1);
+    proxied.closeAll();
+    await waiting.closed;
+    expect(proxied.pending).toBe(0);
+  });
 });

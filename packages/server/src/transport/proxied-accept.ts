@@ -33,7 +33,8 @@ const WARN_EVERY_MS = 60_000;
 export class ProxiedAccept {
   readonly #opts: ProxyProtocolOptions;
   readonly #logger: Logger;
-  #pending = 0;
+  /** Sockets waiting for their header, each with what stops the wait. */
+  readonly #waiting = new Map<Socket, () => void>();
   #lastWarning = Number.NEGATIVE_INFINITY;
 
   constructor(opts: ProxyProtocolOptions, logger: Logger) {
@@ -43,7 +44,15 @@ export class ProxiedAccept {
 
   /** Connections waiting for their header now. */
   get pending(): number {
-    return this.#pending;
+    return this.#waiting.size;
+  }
+
+  /** Closes every socket still waiting for its header (the listener is closing). */
+  closeAll(): void {
+    for (const [socket, stop] of [...this.#waiting]) {
+      stop();
+      socket.destroy();
+    }
   }
 
   /**
@@ -51,16 +60,15 @@ export class ProxiedAccept {
    * peer stands) and the bytes that followed the header in the same reads.
    */
   accept(socket: Socket, accepted: (client: ProxiedPeer | undefined, rest: Buffer) => void): void {
-    if (this.#pending >= this.#opts.maxPending) {
-      this.#refuse(socket, `${this.#pending} connections are already sending their PROXY header`);
+    if (this.#waiting.size >= this.#opts.maxPending) {
+      this.#refuse(socket, `${this.#waiting.size} connections are already sending their PROXY header`);
       return;
     }
-    this.#pending++;
     let received: Buffer | undefined;
     let waiting = true;
     const stop = (): void => {
       waiting = false;
-      this.#pending--;
+      this.#waiting.delete(socket);
       clearTimeout(timer);
       socket.off('data', onData);
       socket.off('close', stop);
@@ -92,6 +100,7 @@ export class ProxiedAccept {
       }
       accepted(trusted ? header.source : undefined, received.subarray(header.length));
     };
+    this.#waiting.set(socket, stop);
     socket.on('data', onData);
     socket.on('close', stop);
     // Errors before the hand-over are the peer's business ('close' follows).

@@ -172,6 +172,8 @@ export function listenTcp(opts: TcpListenOptions): Promise<Listener> {
         address,
         close: () => {
           closing ??= new Promise((done) => server.close(() => done()));
+          // Sockets still sending their PROXY header belong to no one who would close them.
+          proxied?.closeAll();
           return closing;
         },
       });
