@@ -65,9 +65,7 @@ export class ProxiedAccept {
       return;
     }
     let received: Buffer | undefined;
-    let waiting = true;
     const stop = (): void => {
-      waiting = false;
       this.#waiting.delete(socket);
       clearTimeout(timer);
       socket.off('data', onData);
@@ -85,11 +83,13 @@ export class ProxiedAccept {
         header = readProxyHeader(received);
       } catch (err) {
         stop();
-        if (!(err instanceof ProxyHeaderError)) throw err;
-        this.#refuse(socket, err.message);
+        // Only ProxyHeaderError is expected; anything else is a bug here, never the peer's fault,
+        // and must not take the process down from a stranger's bytes.
+        if (!(err instanceof ProxyHeaderError)) this.#logger.error({ err }, 'reading a PROXY header failed');
+        this.#refuse(socket, (err as Error).message);
         return;
       }
-      if (!header.complete || !waiting) return;
+      if (!header.complete) return;
       stop();
       const trusted = this.#opts.trusts(socket.remoteAddress ?? '');
       if (!trusted && header.source) {
