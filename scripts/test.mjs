@@ -35,20 +35,20 @@ function runVitest(name, extraArgs) {
   }
   const report = JSON.parse(readFileSync(out, 'utf8'));
   // A suite that failed to load (syntax error, missing module) has no tests but must still fail.
-  const brokenSuites = (report.testResults ?? []).filter(
-    (r) => r.status === 'failed' && r.assertionResults.length === 0,
-  ).length;
-  const failedNames = (report.testResults ?? []).flatMap((r) =>
-    r.assertionResults.length === 0 && r.status === 'failed'
-      ? [`${r.name} (did not load)`]
-      : r.assertionResults
-          .filter((a) => a.status === 'failed')
-          .map((a) => `${r.name} > ${a.fullName ?? a.title}`),
-  );
+  const results = report.testResults ?? [];
+  const broken = results.filter((r) => r.status === 'failed' && r.assertionResults.length === 0);
+  const failedNames = [
+    ...broken.map((r) => `${r.name} (did not load)`),
+    ...results.flatMap((r) =>
+      r.assertionResults
+        .filter((a) => a.status === 'failed')
+        .map((a) => `${r.name} > ${a.fullName ?? a.title}`),
+    ),
+  ];
   return {
     failedNames,
     passed: report.numPassedTests ?? 0,
-    failed: (report.numFailedTests ?? 0) + brokenSuites,
+    failed: (report.numFailedTests ?? 0) + broken.length,
     skipped: (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0),
     status: run.status ?? 1,
   };
