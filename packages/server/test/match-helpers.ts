@@ -43,6 +43,16 @@ export class MatchRecorder {
     return this.presence.filter(filter);
   }
 
+  /**
+   * Waits until the presence events have announced `count` joins in all; returns the joins. Joins
+   * that reach a node in one turn (from another node's bus frame, say) share one event.
+   */
+  async joinCount(count: number, timeoutMs = 5000) {
+    const joins = () => this.presence.flatMap((e) => e.joins ?? []);
+    await this.#until(() => joins().length >= count, `${count} joins`, timeoutMs);
+    return joins();
+  }
+
   async #until(done: () => boolean, what: string, timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (!done()) {
